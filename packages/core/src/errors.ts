@@ -1,0 +1,41 @@
+/**
+ * Stable error codes. Each code is part of the public contract: tests assert them, docs/errors.md lists
+ * them, and peers may log them. Never rename a code; add new ones.
+ */
+export const ERROR_CODES = {
+  /** A read went past the end of the received bytes. */
+  WIRE_TRUNCATED: 'A read went past the end of the input',
+  /** A length or count on the wire exceeds its declared maximum. */
+  WIRE_LIMIT: 'A length or count exceeds its declared maximum',
+  /** Bytes decode to a value the declaration does not allow (bad enum index, out-of-range code, bad UTF-8, …). */
+  WIRE_INVALID: 'Decoded value is not allowed by its declaration',
+  /** Bytes remain after a message that should have ended. */
+  WIRE_TRAILING_DATA: 'Unexpected bytes after the end of a message',
+  /** A writer would grow past its configured maximum size. */
+  WIRE_OVERFLOW: 'Writer exceeded its maximum size',
+  /** The sender tried to write a value its declaration does not allow (a programming error on this side). */
+  VALUE_INVALID: 'Value does not fit its declared field kind',
+  /** A schema declaration is malformed (bad bounds, too many fields, …). */
+  SCHEMA_INVALID: 'Schema declaration is invalid',
+  /** The two peers declared different schemas (fingerprints differ). */
+  SCHEMA_MISMATCH: 'Peers declared different schemas',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The one error type Shardline throws on purpose. `code` is stable; `message` is for humans. */
+export class ShardlineError extends Error {
+  override readonly name = 'ShardlineError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Readonly<Record<string, unknown>>,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+export function isShardlineError(error: unknown, code?: ErrorCode): error is ShardlineError {
+  return error instanceof ShardlineError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,44 @@
+export {
+  ArrayField,
+  type ArrayOptions,
+  type FieldMap,
+  MAX_STRUCT_FIELDS,
+  OptionalField,
+  StructType,
+  type StructValue,
+} from './composite.js';
+export { defineEntity, EntitySchema } from './entity.js';
+export type { AnyFieldType, DeltaMode, FieldType, Infer } from './field.js';
+export {
+  assertSameFingerprint,
+  fnv1a64,
+  readFingerprint,
+  schemaFingerprint,
+  writeFingerprint,
+} from './fingerprint.js';
+export { IntegerCodedField } from './integer-coded.js';
+export { AngleField, QuantizedField, QuaternionField, VectorField } from './quantized.js';
+export { type DirtyListener, Replica, type ReplicaListener, ReplicaSet } from './replica.js';
+export {
+  BoolField,
+  BytesField,
+  EntityRefField,
+  EnumField,
+  Float32Field,
+  Float64Field,
+  IntegerField,
+  StringField,
+  VarIntField,
+  VarUintField,
+} from './scalars.js';
+export {
+  DEFAULT_MAX_ENTITIES,
+  type DecodedSnapshot,
+  EMPTY_SNAPSHOT,
+  type EntitySnapshot,
+  indexOfEntity,
+  SnapshotCodec,
+  type SnapshotCodecOptions,
+  snapshotFromEntries,
+} from './snapshot.js';
+export { type DeltaOption, t } from './t.js';

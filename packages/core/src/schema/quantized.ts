@@ -1,0 +1,170 @@
+import { ShardlineError } from '../errors.js';
+import type { BitReader } from '../wire/bit-reader.js';
+import type { BitSink } from '../wire/bit-sink.js';
+import { wrapAdd, wrappedDifference, zigzagDecode, zigzagEncode } from '../wire/integers.js';
+import {
+  AngleQuantizer,
+  type QuantizeOptions,
+  Quantizer,
+  type Quaternion,
+  QuaternionQuantizer,
+  type Vec2,
+  type Vec3,
+} from '../wire/quantize.js';
+import { type DeltaMode, type FieldType, PlainField } from './field.js';
+import { IntegerCodedField } from './integer-coded.js';
+
+/** A float in [min, max] at a declared precision (see Quantizer); out-of-range values are clamped. */
+export class QuantizedField extends IntegerCodedField<number> {
+  readonly descriptor: string;
+  readonly defaultValue: number;
+  readonly quantizer: Quantizer;
+
+  constructor(options: QuantizeOptions, deltaMode: DeltaMode) {
+    const quantizer = new Quantizer(options);
+    super(quantizer.bits, deltaMode);
+    this.quantizer = quantizer;
+    this.descriptor = `quantized(${quantizer.describe()})${deltaMode === 'relative' ? '~rel' : ''}`;
+    this.defaultValue = quantizer.round(Math.min(Math.max(0, quantizer.min), quantizer.max));
+  }
+
+  toCode(value: number): number {
+    return this.quantizer.encode(value);
+  }
+
+  /** Every code of the bit width is a valid value. */
+  fromCode(code: number): number {
+    return this.quantizer.decode(code);
+  }
+}
+
+/** Radians on a wrapping circle of 2^bits steps (see AngleQuantizer). */
+export class AngleField extends IntegerCodedField<number> {
+  readonly descriptor: string;
+  readonly defaultValue = 0;
+  readonly quantizer: AngleQuantizer;
+
+  constructor(bits: number, deltaMode: DeltaMode) {
+    const quantizer = new AngleQuantizer(bits);
+    super(bits, deltaMode);
+    this.quantizer = quantizer;
+    this.descriptor = `angle(${bits})${deltaMode === 'relative' ? '~rel' : ''}`;
+  }
+
+  toCode(radians: number): number {
+    return this.quantizer.encode(radians);
+  }
+
+  fromCode(code: number): number {
+    return this.quantizer.decode(code);
+  }
+}
+
+type Axis = 'x' | 'y' | 'z';
+
+/**
+ * A 2D or 3D vector with every component quantized alike. Relative deltas carry, per component, one
+ * "changed" bit and then the non-zero wrapped difference of codes.
+ */
+export class VectorField<V extends Vec2 | Vec3> implements FieldType<V> {
+  readonly descriptor: string;
+  readonly defaultValue: V;
+  readonly minBits: number;
+  readonly quantizer: Quantizer;
+
+  constructor(
+    readonly axes: readonly Axis[],
+    options: QuantizeOptions,
+    private readonly deltaMode: DeltaMode,
+  ) {
+    this.quantizer = new Quantizer(options);
+    this.minBits = this.quantizer.bits * axes.length;
+    this.descriptor = `vec${axes.length}(${this.quantizer.describe()})${deltaMode === 'relative' ? '~rel' : ''}`;
+    const zero = this.quantizer.round(Math.min(Math.max(0, this.quantizer.min), this.quantizer.max));
+    this.defaultValue = this.build(() => zero);
+  }
+
+  write(sink: BitSink, value: V): void {
+    const v = value as unknown as Record<Axis, number>;
+    for (const axis of this.axes) sink.writeQuantized(v[axis], this.quantizer);
+  }
+
+  read(reader: BitReader): V {
+    return this.build(() => reader.readQuantized(this.quantizer));
+  }
+
+  equals(a: V, b: V): boolean {
+    const va = a as unknown as Record<Axis, number>;
+    const vb = b as unknown as Record<Axis, number>;
+    for (const axis of this.axes) {
+      if (this.quantizer.encode(va[axis]) !== this.quantizer.encode(vb[axis])) return false;
+    }
+    return true;
+  }
+
+  writeDelta(sink: BitSink, value: V, base: V): void {
+    if (this.deltaMode === 'absolute') {
+      this.write(sink, value);
+      return;
+    }
+    const v = value as unknown as Record<Axis, number>;
+    const b = base as unknown as Record<Axis, number>;
+    const { bits } = this.quantizer;
+    for (const axis of this.axes) {
+      const diff = wrappedDifference(this.quantizer.encode(b[axis]), this.quantizer.encode(v[axis]), bits);
+      sink.writeBool(diff !== 0);
+      if (diff !== 0) sink.writeNonZeroUint(zigzagEncode(diff), bits);
+    }
+  }
+
+  readDelta(reader: BitReader, base: V): V {
+    if (this.deltaMode === 'absolute') return this.read(reader);
+    const b = base as unknown as Record<Axis, number>;
+    const { bits } = this.quantizer;
+    let changed = false;
+    const value = this.build((axis) => {
+      const baseCode = this.quantizer.encode(b[axis]);
+      if (!reader.readBool()) return this.quantizer.decode(baseCode);
+      changed = true;
+      const diff = zigzagDecode(reader.readNonZeroUint(bits));
+      return this.quantizer.decode(wrapAdd(baseCode, diff, bits));
+    });
+    if (!changed) throw new ShardlineError('WIRE_INVALID', 'vector delta changes no component');
+    return value;
+  }
+
+  private build(component: (axis: Axis) => number): V {
+    const out: Partial<Record<Axis, number>> = {};
+    for (const axis of this.axes) out[axis] = component(axis);
+    return out as unknown as V;
+  }
+}
+
+/** A unit quaternion by smallest-three (2 + 3 × bits bits). Deltas send the full value. */
+export class QuaternionField extends PlainField<Quaternion> {
+  readonly descriptor: string;
+  readonly defaultValue: Quaternion = { x: 0, y: 0, z: 0, w: 1 };
+  readonly minBits: number;
+  readonly quantizer: QuaternionQuantizer;
+
+  constructor(componentBits: number) {
+    super();
+    this.quantizer = new QuaternionQuantizer(componentBits);
+    this.minBits = 2 + 3 * componentBits;
+    this.descriptor = `quat(${componentBits})`;
+  }
+
+  write(sink: BitSink, value: Quaternion): void {
+    sink.writeQuaternion(value, this.quantizer);
+  }
+
+  read(reader: BitReader): Quaternion {
+    return reader.readQuaternion(this.quantizer);
+  }
+
+  equals(a: Quaternion, b: Quaternion): boolean {
+    const codesA = this.quantizer.encode(a);
+    const codesB = this.quantizer.encode(b);
+    return codesA.every((code, i) => code === codesB[i]);
+  }
+}

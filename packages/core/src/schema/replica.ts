@@ -1,0 +1,194 @@
+import { ShardlineError } from '../errors.js';
+import type { FieldMap, StructType, StructValue } from './composite.js';
+import type { DecodedSnapshot } from './snapshot.js';
+
+/** Called after a whole update is applied, once per field whose visible value changed. */
+export type DirtyListener<V> = (value: V, previous: V) => void;
+
+/** A dirty event waiting for the end of the update that caused it. */
+export interface PendingDirty {
+  listeners: ReadonlySet<DirtyListener<unknown>>;
+  value: unknown;
+  previous: unknown;
+}
+
+/**
+ * The receiving side of one entity's network variables.
+ *
+ * - `get(key)` is the visible value: a local override if one is set, else the authoritative value.
+ * - `setLocal(key, value)` overrides a field locally (prediction) without sending anything and without
+ *   a dirty event. The next authoritative value for that field replaces the override, and fires the
+ *   dirty event only if it differs (at wire precision) from what was visible.
+ * - `onDirty(key, listener)` fires once per applied change of that field, after the whole update.
+ */
+export class Replica<F extends FieldMap> {
+  private authoritative: StructValue<F>;
+  private readonly overrides = new Map<keyof F, unknown>();
+  private readonly listeners = new Map<keyof F, Set<DirtyListener<unknown>>>();
+
+  constructor(
+    readonly schema: StructType<F>,
+    initial: StructValue<F>,
+  ) {
+    this.authoritative = initial;
+  }
+
+  get<K extends keyof F & string>(key: K): StructValue<F>[K] {
+    return (this.overrides.has(key) ? this.overrides.get(key) : this.authoritative[key]) as StructValue<F>[K];
+  }
+
+  /** The last state the server sent, ignoring local overrides. */
+  get authoritativeState(): StructValue<F> {
+    return this.authoritative;
+  }
+
+  /** The visible state: authoritative values with local overrides on top. */
+  get state(): StructValue<F> {
+    if (this.overrides.size === 0) return this.authoritative;
+    const merged: Record<string, unknown> = { ...this.authoritative };
+    for (const [key, value] of this.overrides) merged[key as string] = value;
+    return merged as StructValue<F>;
+  }
+
+  setLocal<K extends keyof F & string>(key: K, value: StructValue<F>[K]): void {
+    this.fieldIndex(key);
+    this.overrides.set(key, value);
+  }
+
+  hasLocal(key: keyof F & string): boolean {
+    return this.overrides.has(key);
+  }
+
+  /** Drops a local override; fires the dirty event if the visible value changes back. */
+  clearLocal(key: keyof F & string): void {
+    if (!this.overrides.has(key)) return;
+    const previous = this.overrides.get(key);
+    this.overrides.delete(key);
+    const pending: PendingDirty[] = [];
+    this.stageIfChanged(key, this.authoritative[key], previous, pending);
+    fireDirty(pending);
+  }
+
+  /** Subscribes to changes of one field; returns the unsubscribe function. */
+  onDirty<K extends keyof F & string>(key: K, listener: DirtyListener<StructValue<F>[K]>): () => void {
+    this.fieldIndex(key);
+    let set = this.listeners.get(key);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(key, set);
+    }
+    const stored = listener as DirtyListener<unknown>;
+    set.add(stored);
+    return () => set.delete(stored);
+  }
+
+  /** Applies a new authoritative state and fires dirty events at once. */
+  apply(next: StructValue<F>, changedMask: number): void {
+    const pending: PendingDirty[] = [];
+    this.stage(next, changedMask, pending);
+    fireDirty(pending);
+  }
+
+  /**
+   * Applies `next` (whose fields in `changedMask` changed) and queues the dirty events instead of
+   * firing them: the caller fires them once its whole update is applied.
+   */
+  stage(next: StructValue<F>, changedMask: number, pending: PendingDirty[]): void {
+    const keys = this.schema.keys;
+    for (let i = 0; i < keys.length; i++) {
+      if (((changedMask >>> i) & 1) === 0) continue;
+      const key = keys[i]!;
+      const previous = this.overrides.has(key) ? this.overrides.get(key) : this.authoritative[key];
+      this.overrides.delete(key);
+      this.stageIfChanged(key, next[key], previous, pending);
+    }
+    this.authoritative = next;
+  }
+
+  private stageIfChanged(
+    key: keyof F & string,
+    value: unknown,
+    previous: unknown,
+    pending: PendingDirty[],
+  ): void {
+    const listeners = this.listeners.get(key);
+    if (!listeners || listeners.size === 0) return;
+    if (this.schema.fields[this.fieldIndex(key)]!.equals(value, previous)) return;
+    pending.push({ listeners, value, previous });
+  }
+
+  private fieldIndex(key: string): number {
+    const index = this.schema.keys.indexOf(key);
+    if (index < 0) throw new ShardlineError('VALUE_INVALID', `no field ${key} in this schema`);
+    return index;
+  }
+}
+
+function fireDirty(pending: readonly PendingDirty[]): void {
+  for (const { listeners, value, previous } of pending) {
+    for (const listener of [...listeners]) listener(value, previous);
+  }
+}
+
+export type ReplicaListener<F extends FieldMap> = (id: number, replica: Replica<F>) => void;
+
+/**
+ * The receiving side of a snapshot stream: one Replica per live entity. `apply` takes a decoded
+ * snapshot, updates every replica, and only then fires spawn, dirty and despawn events, so listeners
+ * see the whole update (an entity reference to an entity spawned in the same update resolves).
+ */
+export class ReplicaSet<F extends FieldMap> {
+  private readonly replicas = new Map<number, Replica<F>>();
+  private readonly spawnListeners = new Set<ReplicaListener<F>>();
+  private readonly despawnListeners = new Set<ReplicaListener<F>>();
+
+  constructor(readonly schema: StructType<F>) {}
+
+  get(id: number): Replica<F> | undefined {
+    return this.replicas.get(id);
+  }
+
+  get size(): number {
+    return this.replicas.size;
+  }
+
+  ids(): IterableIterator<number> {
+    return this.replicas.keys();
+  }
+
+  onSpawn(listener: ReplicaListener<F>): () => void {
+    this.spawnListeners.add(listener);
+    return () => this.spawnListeners.delete(listener);
+  }
+
+  onDespawn(listener: ReplicaListener<F>): () => void {
+    this.despawnListeners.add(listener);
+    return () => this.despawnListeners.delete(listener);
+  }
+
+  apply(decoded: DecodedSnapshot<StructValue<F>>): void {
+    const despawned: [number, Replica<F>][] = [];
+    for (const id of decoded.despawned) {
+      const replica = this.replicas.get(id);
+      if (replica) {
+        this.replicas.delete(id);
+        despawned.push([id, replica]);
+      }
+    }
+    const spawned: [number, Replica<F>][] = [];
+    for (const { id, value } of decoded.spawned) {
+      const replica = new Replica(this.schema, value);
+      this.replicas.set(id, replica);
+      spawned.push([id, replica]);
+    }
+    const pending: PendingDirty[] = [];
+    for (const { id, value, changedMask } of decoded.updated) {
+      this.replicas.get(id)?.stage(value, changedMask, pending);
+    }
+    for (const [id, replica] of spawned)
+      for (const listener of [...this.spawnListeners]) listener(id, replica);
+    fireDirty(pending);
+    for (const [id, replica] of despawned)
+      for (const listener of [...this.despawnListeners]) listener(id, replica);
+  }
+}

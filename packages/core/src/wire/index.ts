@@ -1,0 +1,22 @@
+export { BitReader } from './bit-reader.js';
+export { BitCounter, BitSink, BitWriter, type BitWriterOptions } from './bit-sink.js';
+export {
+  bitLength,
+  bitsForCount,
+  wrapAdd,
+  wrappedDifference,
+  zigzagDecode,
+  zigzagEncode,
+} from './integers.js';
+export * from './limits.js';
+export {
+  AngleQuantizer,
+  type QuantizeOptions,
+  Quantizer,
+  type Quaternion,
+  QuaternionQuantizer,
+  type ScalarQuantizer,
+  type Vec2,
+  type Vec3,
+} from './quantize.js';
+export { decodeUtf8, encodeUtf8, utf8ByteLength } from './utf8.js';

@@ -1,0 +1,31 @@
+import { defineEntity, t } from '@shardline/core';
+
+/** One entity with every field kind, for round-trip, fuzz and golden-vector tests. */
+export const Everything = defineEntity('Everything', {
+  flag: t.bool(),
+  byte: t.u8(),
+  tiny: t.i8(),
+  word: t.u16(),
+  short: t.i16(),
+  big: t.u32(),
+  signed: t.i32({ delta: 'relative' }),
+  bits5: t.uint(5),
+  hp: t.int({ min: 0, max: 100, delta: 'relative' }),
+  count: t.varuint(),
+  offset: t.varint(),
+  ratio: t.float32(),
+  precise: t.float64(),
+  x: t.quantized({ min: -4096, max: 4096, bits: 19 }),
+  heading: t.angle(),
+  pos: t.vec2({ min: -100, max: 100, precision: 0.01 }),
+  vel: t.vec3({ min: -50, max: 50, precision: 0.1 }),
+  rot: t.quat(),
+  name: t.string({ maxBytes: 24 }),
+  blob: t.bytes({ maxLength: 16 }),
+  target: t.entity(),
+  mood: t.enum(['calm', 'angry', 'scared']),
+  slots: t.array(t.u16(), { maxLength: 6 }),
+  rgb: t.array(t.u8(), { length: 3 }),
+  stats: t.struct({ strength: t.u8(), agility: t.quantized({ min: 0, max: 1, bits: 8 }) }),
+  buff: t.optional(t.struct({ kind: t.enum(['haste', 'shield']), ticksLeft: t.u16({ delta: 'relative' }) })),
+});
