@@ -36,7 +36,7 @@ export abstract class IntegerCodedField<T> implements FieldType<T> {
   }
 
   equals(a: T, b: T): boolean {
-    return this.toCode(a) === this.toCode(b);
+    return a === b || this.toCode(a) === this.toCode(b);
   }
 
   writeDelta(sink: BitSink, value: T, base: T): void {

@@ -41,8 +41,9 @@ export function indexOfEntity(snapshot: EntitySnapshot<unknown>, id: number): nu
   return -1;
 }
 
+/** True for integers in [0, 2^32). */
 function isEntityId(id: number): boolean {
-  return Number.isInteger(id) && id >= 0 && id <= 0xffff_ffff;
+  return id === id >>> 0;
 }
 
 /** What a decoded snapshot delta did, besides the resulting snapshot. Every list is in ascending id order. */

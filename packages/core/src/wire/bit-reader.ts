@@ -1,5 +1,5 @@
 import { ShardlineError } from '../errors.js';
-import { bitsForCount, zigzagDecode } from './integers.js';
+import { bitsForCount, LENGTH_PREFIX_BITS, zigzagDecode } from './integers.js';
 import { MAX_UINT_BITS } from './limits.js';
 import type { Quaternion, QuaternionQuantizer, ScalarQuantizer, Vec2, Vec3 } from './quantize.js';
 import { decodeUtf8 } from './utf8.js';
@@ -19,6 +19,11 @@ const [FLOAT64_LOW_WORD, FLOAT64_HIGH_WORD] = LITTLE_ENDIAN_HOST ? [0, 1] : [1, 
 export class BitReader {
   private position = 0;
   readonly bitLength: number;
+  /** Byte offset of the next 32-bit word to load. */
+  private nextWordByte = 0;
+  /** Loaded bits not yet consumed (fewer than 32), LSB-first. */
+  private scratch = 0;
+  private scratchBits = 0;
 
   constructor(private readonly bytes: Uint8Array) {
     this.bitLength = bytes.length * 8;
@@ -35,27 +40,49 @@ export class BitReader {
 
   /** Reads an unsigned integer of `bits` bits (0..32). */
   readUint(bits: number): number {
-    if (bits > 24) {
-      if (bits > MAX_UINT_BITS) throw new ShardlineError('WIRE_INVALID', `cannot read ${bits} bits at once`);
-      const low = this.readUint(16);
-      return low + this.readUint(bits - 16) * 0x1_0000;
+    if (bits > MAX_UINT_BITS) throw new ShardlineError('WIRE_INVALID', `cannot read ${bits} bits at once`);
+    if (this.position + bits > this.bitLength) this.truncated(bits);
+    this.position += bits;
+    const available = this.scratchBits;
+    if (bits <= available) {
+      const value = this.scratch & (0xffff_ffff >>> (32 - bits));
+      this.scratch = this.scratch >>> bits;
+      this.scratchBits = available - bits;
+      return bits === 0 ? 0 : value >>> 0;
     }
-    if (bits === 0) return 0;
-    const start = this.position;
-    const end = start + bits;
-    if (end > this.bitLength) this.truncated(bits);
+    const word = this.loadWord();
+    const needed = bits - available;
+    const high = word & (0xffff_ffff >>> (32 - needed));
+    const value = (this.scratch | (high << available)) >>> 0;
+    this.scratch = needed === 32 ? 0 : word >>> needed;
+    this.scratchBits = 32 - needed;
+    return value;
+  }
+
+  /** The next 32 bits of input as a little-endian word; bytes past the end read as zero. */
+  private loadWord(): number {
     const bytes = this.bytes;
-    let index = start >>> 3;
-    const shift = start & 7;
-    // Gather whole bytes until `bits` are covered: at most 7 + 24 = 31 bits, so int32 math is exact.
-    let window = bytes[index]! >>> shift;
-    let available = 8 - shift;
-    while (available < bits) {
-      window |= bytes[++index]! << available;
-      available += 8;
+    const at = this.nextWordByte;
+    this.nextWordByte = at + 4;
+    if (at + 4 <= bytes.length) {
+      return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
     }
-    this.position = end;
-    return window & ((1 << bits) - 1);
+    let word = 0;
+    for (let i = 0; at + i < bytes.length; i++) word |= bytes[at + i]! << (8 * i);
+    return word >>> 0;
+  }
+
+  /** Moves the read position to `bitPosition` (within the input) and reloads the scratch word. */
+  private seek(bitPosition: number): void {
+    this.position = bitPosition;
+    this.nextWordByte = (bitPosition >>> 5) * 4;
+    const skip = bitPosition & 31;
+    this.scratch = 0;
+    this.scratchBits = 0;
+    if (skip > 0) {
+      this.scratch = this.loadWord() >>> skip;
+      this.scratchBits = 32 - skip;
+    }
   }
 
   readBool(): boolean {
@@ -71,17 +98,18 @@ export class BitReader {
 
   /** See BitSink.writeVarUint. Rejects encodings longer than a 32-bit value needs (WIRE_INVALID). */
   readVarUint(groupBits = 7): number {
-    const groupLimit = 2 ** groupBits;
     const maxGroups = Math.ceil(32 / groupBits);
     let value = 0;
-    let scale = 1;
+    let shift = 0;
     for (let group = 0; group < maxGroups; group++) {
-      value += this.readUint(groupBits) * scale;
-      scale *= groupLimit;
-      if (this.readUint(1) === 0) {
-        if (value > 0xffff_ffff) throw new ShardlineError('WIRE_INVALID', 'varuint exceeds 32 bits');
-        return value;
+      const payload = this.readUint(groupBits);
+      // Payload bits that would land past bit 31 make the value exceed 32 bits.
+      if (shift + groupBits > 32 && payload >>> (32 - shift) !== 0) {
+        throw new ShardlineError('WIRE_INVALID', 'varuint exceeds 32 bits');
       }
+      value = (value | (payload << shift)) >>> 0;
+      shift += groupBits;
+      if (this.readUint(1) === 0) return value;
     }
     throw new ShardlineError('WIRE_INVALID', `varuint longer than ${maxGroups} groups`);
   }
@@ -92,11 +120,11 @@ export class BitReader {
 
   /** See BitSink.writeNonZeroUint. */
   readNonZeroUint(maxBits: number): number {
-    const length = this.readUint(bitsForCount(maxBits)) + 1;
+    const length = this.readUint(LENGTH_PREFIX_BITS[maxBits]!) + 1;
     if (length > maxBits) {
       throw new ShardlineError('WIRE_INVALID', `bit length ${length} exceeds the declared ${maxBits}`);
     }
-    return length === 1 ? 1 : 2 ** (length - 1) + this.readUint(length - 1);
+    return length === 1 ? 1 : ((1 << (length - 1)) | this.readUint(length - 1)) >>> 0;
   }
 
   readFloat32(): number {
@@ -139,7 +167,7 @@ export class BitReader {
     if (length * 8 > this.remainingBits) this.truncated(length * 8);
     if ((this.position & 7) === 0) {
       const start = this.position >>> 3;
-      this.position += length * 8;
+      this.seek(this.position + length * 8);
       return this.bytes.slice(start, start + length);
     }
     const out = new Uint8Array(length);

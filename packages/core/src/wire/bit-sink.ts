@@ -1,6 +1,6 @@
 import { ShardlineError } from '../errors.js';
-import { bitLength, bitsForCount, zigzagEncode } from './integers.js';
-import { MAX_DECLARED_BYTES, MAX_UINT_BITS } from './limits.js';
+import { bitsForCount, LENGTH_PREFIX_BITS, zigzagEncode } from './integers.js';
+import { MAX_UINT_BITS } from './limits.js';
 import type { Quaternion, QuaternionQuantizer, ScalarQuantizer, Vec2, Vec3 } from './quantize.js';
 import { encodeUtf8 } from './utf8.js';
 
@@ -46,12 +46,12 @@ export abstract class BitSink {
     if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
       throw new ShardlineError('VALUE_INVALID', `${value} is not a 32-bit unsigned integer`);
     }
-    const groupLimit = 2 ** groupBits;
+    const payloadMask = 0xffff_ffff >>> (32 - groupBits);
     let rest = value;
     for (;;) {
-      const payload = rest % groupLimit;
-      rest = (rest - payload) / groupLimit;
-      this.writeUint(payload, groupBits);
+      const payload = rest & payloadMask;
+      rest = groupBits === 32 ? 0 : rest >>> groupBits;
+      this.writeUint(payload >>> 0, groupBits);
       this.writeUint(rest === 0 ? 0 : 1, 1);
       if (rest === 0) return;
     }
@@ -70,12 +70,12 @@ export abstract class BitSink {
    * (1..maxBits) as L-1 in ceil(log2(maxBits)) bits, then its low L-1 bits (the top bit is implied).
    */
   writeNonZeroUint(value: number, maxBits: number): void {
-    const length = bitLength(value);
-    if (value < 1 || length > maxBits || !Number.isInteger(value)) {
+    if (value !== value >>> 0 || value === 0 || (maxBits < 32 && value >>> maxBits !== 0)) {
       throw new ShardlineError('VALUE_INVALID', `${value} is not a non-zero ${maxBits}-bit integer`);
     }
-    this.writeUint(length - 1, bitsForCount(maxBits));
-    if (length > 1) this.writeUint(value - 2 ** (length - 1), length - 1);
+    const length = 32 - Math.clz32(value);
+    this.writeUint(length - 1, LENGTH_PREFIX_BITS[maxBits]!);
+    if (length > 1) this.writeUint((value & (0xffff_ffff >>> (33 - length))) >>> 0, length - 1);
   }
 
   /** IEEE 754 binary32 bits (the value is rounded to float32 first). */
@@ -131,103 +131,6 @@ export abstract class BitSink {
   /** UTF-8 bytes of `text` with writeBytes framing; `maxBytes` caps the encoded length. */
   writeString(text: string, maxBytes: number): void {
     this.writeBytes(encodeUtf8(text), maxBytes);
-  }
-}
-
-export interface BitWriterOptions {
-  /** Bytes allocated up front; the buffer doubles as needed. */
-  initialBytes?: number;
-  /** The writer refuses to grow past this many bytes (WIRE_OVERFLOW). Default 1 MiB. */
-  maxBytes?: number;
-}
-
-/** Packs bits into a growable byte buffer. Reusable: `reset()` between messages. */
-export class BitWriter extends BitSink {
-  private buffer: Uint8Array;
-  private bytePosition = 0;
-  /** Pending bits not yet forming a whole byte (fewer than 8), LSB-first. */
-  private scratch = 0;
-  private scratchBits = 0;
-  private readonly maxBytes: number;
-
-  constructor(options: BitWriterOptions = {}) {
-    super();
-    this.maxBytes = options.maxBytes ?? MAX_DECLARED_BYTES;
-    this.buffer = new Uint8Array(Math.min(options.initialBytes ?? 256, this.maxBytes));
-  }
-
-  get bitLength(): number {
-    return this.bytePosition * 8 + this.scratchBits;
-  }
-
-  get byteLength(): number {
-    return this.bytePosition + (this.scratchBits > 0 ? 1 : 0);
-  }
-
-  writeUint(value: number, bits: number): void {
-    if (value !== value >>> 0 || (bits < MAX_UINT_BITS && value >>> bits !== 0) || bits > MAX_UINT_BITS) {
-      throw new ShardlineError('VALUE_INVALID', `${value} does not fit ${bits} unsigned bits`);
-    }
-    if (bits > 24) {
-      this.writeUint(value & 0xffff, 16);
-      this.writeUint(value >>> 16, bits - 16);
-      return;
-    }
-    // At most 7 pending bits + 24 new bits: fits a positive 31-bit integer.
-    let pending = this.scratch | (value << this.scratchBits);
-    let pendingBits = this.scratchBits + bits;
-    if (this.bytePosition * 8 + pendingBits > this.maxBytes * 8) this.overflow();
-    if (pendingBits >= 8) {
-      this.reserve(pendingBits >>> 3);
-      const buffer = this.buffer;
-      while (pendingBits >= 8) {
-        buffer[this.bytePosition++] = pending & 0xff;
-        pending >>>= 8;
-        pendingBits -= 8;
-      }
-    }
-    this.scratch = pending;
-    this.scratchBits = pendingBits;
-  }
-
-  writeRawBytes(bytes: Uint8Array): void {
-    if (this.scratchBits !== 0) {
-      for (const byte of bytes) this.writeUint(byte, 8);
-      return;
-    }
-    if (this.bytePosition + bytes.length > this.maxBytes) this.overflow();
-    this.reserve(bytes.length);
-    this.buffer.set(bytes, this.bytePosition);
-    this.bytePosition += bytes.length;
-  }
-
-  /** A copy of the bytes written so far; a partial last byte is padded with zero bits. */
-  toBytes(): Uint8Array {
-    const bytes = new Uint8Array(this.byteLength);
-    bytes.set(this.buffer.subarray(0, this.bytePosition));
-    if (this.scratchBits > 0) bytes[this.bytePosition] = this.scratch;
-    return bytes;
-  }
-
-  reset(): void {
-    this.bytePosition = 0;
-    this.scratch = 0;
-    this.scratchBits = 0;
-  }
-
-  /** Makes room for `extraBytes` more whole bytes (callers have checked maxBytes). */
-  private reserve(extraBytes: number): void {
-    const needed = this.bytePosition + extraBytes;
-    if (needed <= this.buffer.length) return;
-    const grown = new Uint8Array(Math.min(Math.max(needed, this.buffer.length * 2), this.maxBytes));
-    grown.set(this.buffer.subarray(0, this.bytePosition));
-    this.buffer = grown;
-  }
-
-  private overflow(): never {
-    throw new ShardlineError('WIRE_OVERFLOW', `message would exceed ${this.maxBytes} bytes`, {
-      maxBytes: this.maxBytes,
-    });
   }
 }
 

@@ -1,5 +1,6 @@
 export { BitReader } from './bit-reader.js';
-export { BitCounter, BitSink, BitWriter, type BitWriterOptions } from './bit-sink.js';
+export { BitCounter, BitSink } from './bit-sink.js';
+export { BitWriter, type BitWriterOptions } from './bit-writer.js';
 export {
   bitLength,
   bitsForCount,

@@ -11,30 +11,33 @@ export function bitsForCount(count: number): number {
   return count <= 1 ? 0 : bitLength(count - 1);
 }
 
-/** Maps a signed integer in [-2^(bits-1), 2^(bits-1)) onto [0, 2^bits): 0,-1,1,-2,2 → 0,1,2,3,4. */
+/**
+ * Maps a signed 32-bit integer onto an unsigned one: 0,-1,1,-2,2 → 0,1,2,3,4. A value in
+ * [-2^(bits-1), 2^(bits-1)) lands in [0, 2^bits).
+ */
 export function zigzagEncode(value: number): number {
-  return value >= 0 ? value * 2 : -value * 2 - 1;
+  return ((value << 1) ^ (value >> 31)) >>> 0;
 }
 
 export function zigzagDecode(code: number): number {
-  return code % 2 === 0 ? code / 2 : -(code + 1) / 2;
+  return (code >>> 1) ^ -(code & 1);
 }
 
 /**
- * Signed difference `to - from` modulo 2^bits, as the representative in [-2^(bits-1), 2^(bits-1)).
- * Used for relative (delta) coding: `wrapAdd(from, diff, bits)` restores `to` exactly.
+ * Signed difference `to - from` modulo 2^bits (bits 1..32), as the representative in
+ * [-2^(bits-1), 2^(bits-1)); `from` and `to` are codes in [0, 2^bits). `wrapAdd(from, diff, bits)`
+ * restores `to` exactly. Sign-extending the low `bits` bits is the modular reduction.
  */
 export function wrappedDifference(from: number, to: number, bits: number): number {
-  const modulus = 2 ** bits;
-  let diff = (to - from) % modulus;
-  if (diff < -modulus / 2) diff += modulus;
-  else if (diff >= modulus / 2) diff -= modulus;
-  return diff;
+  const shift = 32 - bits;
+  return ((to - from) << shift) >> shift;
 }
 
 /** `(base + diff) mod 2^bits`, in [0, 2^bits). */
 export function wrapAdd(base: number, diff: number, bits: number): number {
-  const modulus = 2 ** bits;
-  const sum = (base + diff) % modulus;
-  return sum < 0 ? sum + modulus : sum;
+  const shift = 32 - bits;
+  return ((base + diff) << shift) >>> shift;
 }
+
+/** LENGTH_PREFIX_BITS[maxBits]: bits of the length prefix of a non-zero uint of at most maxBits bits. */
+export const LENGTH_PREFIX_BITS: readonly number[] = Array.from({ length: 33 }, (_, bits) => bitsForCount(bits));

@@ -24,6 +24,7 @@ export class Quantizer {
   readonly maxCode: number;
   /** Distance between adjacent representable values. */
   readonly step: number;
+  private readonly codesPerUnit: number;
 
   constructor(options: QuantizeOptions) {
     const { min, max, precision, bits } = options;
@@ -48,6 +49,7 @@ export class Quantizer {
     this.bits = resolvedBits;
     this.maxCode = 2 ** resolvedBits - 1;
     this.step = (max - min) / this.maxCode;
+    this.codesPerUnit = this.maxCode / (max - min);
   }
 
   /** Code of the nearest representable value; clamps to the range, rejects NaN (VALUE_INVALID). */
@@ -55,7 +57,7 @@ export class Quantizer {
     if (Number.isNaN(value)) throw new ShardlineError('VALUE_INVALID', 'cannot quantize NaN');
     if (value <= this.min) return 0;
     if (value >= this.max) return this.maxCode;
-    return Math.round((value - this.min) / this.step);
+    return Math.round((value - this.min) * this.codesPerUnit);
   }
 
   decode(code: number): number {
@@ -83,21 +85,22 @@ export class AngleQuantizer {
   readonly bits: number;
   readonly maxCode: number;
   readonly step: number;
+  private readonly codeCount: number;
 
   constructor(bits: number) {
     if (!Number.isInteger(bits) || bits < 1 || bits > MAX_UINT_BITS) {
       throw new ShardlineError('SCHEMA_INVALID', `angle bits ${bits} must be an integer in 1..32`);
     }
     this.bits = bits;
-    this.maxCode = 2 ** bits - 1;
-    this.step = TWO_PI / 2 ** bits;
+    this.codeCount = 2 ** bits;
+    this.maxCode = this.codeCount - 1;
+    this.step = TWO_PI / this.codeCount;
   }
 
   encode(radians: number): number {
-    if (!Number.isFinite(radians))
-      throw new ShardlineError('VALUE_INVALID', `angle ${radians} is not finite`);
     const turns = radians / TWO_PI;
-    const code = Math.round((turns - Math.floor(turns)) * 2 ** this.bits);
+    const code = Math.round((turns - Math.floor(turns)) * this.codeCount);
+    if (!(code >= 0)) throw new ShardlineError('VALUE_INVALID', `angle ${radians} is not finite`);
     return code > this.maxCode ? 0 : code;
   }
 
