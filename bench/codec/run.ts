@@ -53,7 +53,7 @@ function run(scenario: Scenario): Row[] {
     for (let k = 0; k < measured.length; k++) {
       const entry = measured[(tick + k) % measured.length]!;
       entry.contender.update(changes);
-      let bytes = new Uint8Array(0);
+      let bytes: Uint8Array = new Uint8Array(0);
       const encodeTime = timeMicros(() => {
         bytes = entry.contender.encode();
       });
@@ -82,7 +82,11 @@ function run(scenario: Scenario): Row[] {
 
 function finalStates(scenario: Scenario): UnitState[] {
   const states = scenario.initial.map((state) => ({ ...state }));
-  for (const { ids, states: changed } of scenario.ticks) ids.forEach((id, i) => (states[id] = changed[i]!));
+  for (const { ids, states: changed } of scenario.ticks) {
+    ids.forEach((id, i) => {
+      states[id] = changed[i]!;
+    });
+  }
   return states;
 }
 

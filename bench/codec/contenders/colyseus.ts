@@ -2,6 +2,7 @@ import { Decoder, Encoder, MapSchema, schema } from '@colyseus/schema';
 
 // The full state of 1000 entities exceeds the 8 KiB default; a room with this world would raise it too.
 Encoder.BUFFER_SIZE = 64 * 1024;
+
 import type { TickChanges, UnitState } from '../scenario.js';
 import type { Contender } from './contender.js';
 

@@ -40,4 +40,6 @@ export function wrapAdd(base: number, diff: number, bits: number): number {
 }
 
 /** LENGTH_PREFIX_BITS[maxBits]: bits of the length prefix of a non-zero uint of at most maxBits bits. */
-export const LENGTH_PREFIX_BITS: readonly number[] = Array.from({ length: 33 }, (_, bits) => bitsForCount(bits));
+export const LENGTH_PREFIX_BITS: readonly number[] = Array.from({ length: 33 }, (_, bits) =>
+  bitsForCount(bits),
+);

@@ -1,0 +1,277 @@
+/**
+ * Golden wire vectors: each case encodes a value with the real code. `npm run vectors` writes them to
+ * docs/wire/vectors/*.json; vectors.test.ts fails when code and committed vectors disagree.
+ */
+import {
+  type BitReader,
+  type BitSink,
+  defineEntity,
+  type FieldType,
+  Quantizer,
+  QuaternionQuantizer,
+  SnapshotCodec,
+  snapshotFromEntries,
+  t,
+  writeFingerprint,
+} from '@shardline/core';
+
+export interface VectorCase {
+  name: string;
+  /** What the bytes show, for a reader of the JSON. */
+  note: string;
+  value: unknown;
+  encode(sink: BitSink): void;
+  /** Reads the bytes back; the test checks the result against `value` with `same`. */
+  decode(reader: BitReader): unknown;
+  same?(decoded: unknown, value: unknown): boolean;
+}
+
+const position = new Quantizer({ min: -4096, max: 4096, bits: 19 });
+const rotation = new QuaternionQuantizer(10);
+
+function near(tolerance: number) {
+  return (a: unknown, b: unknown) =>
+    JSON.stringify(a, (_, v) => (typeof v === 'number' ? Math.round(v / tolerance) : v)) ===
+    JSON.stringify(b, (_, v) => (typeof v === 'number' ? Math.round(v / tolerance) : v));
+}
+
+function fieldCase<T>(name: string, note: string, field: FieldType<T>, value: T): VectorCase {
+  return {
+    name,
+    note: `${note} [${field.descriptor}]`,
+    value,
+    encode: (sink) => field.write(sink, value),
+    decode: (reader) => field.read(reader),
+    same: (a, b) => field.equals(a as T, b as T),
+  };
+}
+
+function deltaCase<T>(name: string, note: string, field: FieldType<T>, base: T, value: T): VectorCase {
+  return {
+    name,
+    note: `${note} [${field.descriptor}]`,
+    value: { base, value },
+    encode: (sink) => field.writeDelta(sink, value, base),
+    decode: (reader) => ({ base, value: field.readDelta(reader, base) }),
+    same: (a, b) => field.equals((a as { value: T }).value, (b as { value: T }).value),
+  };
+}
+
+export const bitstreamCases: VectorCase[] = [
+  {
+    name: 'uint-bit-order',
+    note: 'writeUint(1, 1), writeUint(5, 3), writeUint(0xabc, 12): LSB-first, little-endian bytes',
+    value: [1, 5, 0xabc],
+    encode: (s) => {
+      s.writeUint(1, 1);
+      s.writeUint(5, 3);
+      s.writeUint(0xabc, 12);
+    },
+    decode: (r) => [r.readUint(1), r.readUint(3), r.readUint(12)],
+  },
+  {
+    name: 'uint32-unaligned',
+    note: 'writeBool(true) then writeUint(0xdeadbeef, 32): a value straddling bytes',
+    value: [true, 0xdeadbeef],
+    encode: (s) => {
+      s.writeBool(true);
+      s.writeUint(0xdeadbeef, 32);
+    },
+    decode: (r) => [r.readBool(), r.readUint(32)],
+  },
+  {
+    name: 'int-twos-complement',
+    note: 'writeInt(-3, 5), writeInt(100, 8)',
+    value: [-3, 100],
+    encode: (s) => {
+      s.writeInt(-3, 5);
+      s.writeInt(100, 8);
+    },
+    decode: (r) => [r.readInt(5), r.readInt(8)],
+  },
+  {
+    name: 'varuint',
+    note: 'writeVarUint(300): 7-bit groups low first, each followed by a continuation bit',
+    value: 300,
+    encode: (s) => s.writeVarUint(300),
+    decode: (r) => r.readVarUint(),
+  },
+  {
+    name: 'varuint-4bit-groups',
+    note: 'writeVarUint(37, 4): the id-gap coding of snapshots',
+    value: 37,
+    encode: (s) => s.writeVarUint(37, 4),
+    decode: (r) => r.readVarUint(4),
+  },
+  {
+    name: 'varint-zigzag',
+    note: 'writeVarInt(-2): zigzag 3, then varuint',
+    value: -2,
+    encode: (s) => s.writeVarInt(-2),
+    decode: (r) => r.readVarInt(),
+  },
+  {
+    name: 'nonzero-uint',
+    note: 'writeNonZeroUint(42, 19): bit length 6 as 5 in 5 bits, then the low 5 bits of 42',
+    value: 42,
+    encode: (s) => s.writeNonZeroUint(42, 19),
+    decode: (r) => r.readNonZeroUint(19),
+  },
+  {
+    name: 'float32',
+    note: 'writeFloat32(1.5)',
+    value: 1.5,
+    encode: (s) => s.writeFloat32(1.5),
+    decode: (r) => r.readFloat32(),
+  },
+  {
+    name: 'float64',
+    note: 'writeFloat64(-0.1): low 32-bit word first',
+    value: -0.1,
+    encode: (s) => s.writeFloat64(-0.1),
+    decode: (r) => r.readFloat64(),
+  },
+  {
+    name: 'string',
+    note: "writeString('héllo', 31): length in 5 bits, then UTF-8 bytes",
+    value: 'héllo',
+    encode: (s) => s.writeString('héllo', 31),
+    decode: (r) => r.readString(31),
+  },
+  {
+    name: 'bytes-unaligned',
+    note: 'writeBool(false) then writeBytes([1, 2, 255], 4): length in 3 bits, bytes not byte-aligned',
+    value: [false, [1, 2, 255]],
+    encode: (s) => {
+      s.writeBool(false);
+      s.writeBytes(new Uint8Array([1, 2, 255]), 4);
+    },
+    decode: (r) => [r.readBool(), [...r.readBytes(4)]],
+  },
+  {
+    name: 'quantized',
+    note: 'writeQuantized(100.25, [-4096, 4096] in 19 bits)',
+    value: 100.25,
+    encode: (s) => s.writeQuantized(100.25, position),
+    decode: (r) => r.readQuantized(position),
+    same: near(position.step),
+  },
+  {
+    name: 'vec3',
+    note: 'writeVec3({x: 1, y: -2, z: 3.5}, [-4096, 4096] in 19 bits)',
+    value: { x: 1, y: -2, z: 3.5 },
+    encode: (s) => s.writeVec3({ x: 1, y: -2, z: 3.5 }, position),
+    decode: (r) => r.readVec3(position),
+    same: near(position.step),
+  },
+  {
+    name: 'quaternion',
+    note: 'writeQuaternion(90° about y, 10 bits): largest index 3 (w), then x, y, z',
+    value: { x: 0, y: Math.SQRT1_2, z: 0, w: Math.SQRT1_2 },
+    encode: (s) => s.writeQuaternion({ x: 0, y: Math.SQRT1_2, z: 0, w: Math.SQRT1_2 }, rotation),
+    decode: (r) => r.readQuaternion(rotation),
+    same: near(0.01),
+  },
+];
+
+const stats = t.struct({ strength: t.u8(), agility: t.quantized({ min: 0, max: 1, bits: 8 }) });
+
+export const fieldCases: VectorCase[] = [
+  fieldCase('bool', 'true', t.bool(), true),
+  fieldCase('u8', '200', t.u8(), 200),
+  fieldCase('i16', '-1234', t.i16(), -1234),
+  fieldCase('int-range', '42 in [0, 100]: 7 bits of value - min', t.int({ min: 0, max: 100 }), 42),
+  fieldCase(
+    'enum',
+    "'scared' of calm|angry|scared: index 2 in 2 bits",
+    t.enum(['calm', 'angry', 'scared']),
+    'scared',
+  ),
+  fieldCase('entity', 'reference to entity 17', t.entity(), 17),
+  fieldCase('entity-null', 'no reference', t.entity(), null),
+  fieldCase('angle', 'π/2 in 16 bits', t.angle(), Math.PI / 2),
+  fieldCase('vec2', '(1.5, -2.25) at precision 0.01', t.vec2({ min: -100, max: 100, precision: 0.01 }), {
+    x: 1.5,
+    y: -2.25,
+  }),
+  fieldCase('array-variable', '[7, 8, 9] of u16, at most 6', t.array(t.u16(), { maxLength: 6 }), [7, 8, 9]),
+  fieldCase('array-fixed', '[255, 128, 0] of u8, exactly 3', t.array(t.u8(), { length: 3 }), [255, 128, 0]),
+  fieldCase('struct', '{strength: 12, agility: 0.5}', stats, { strength: 12, agility: 0.5 }),
+  fieldCase('optional-present', '{strength: 3, agility: 1}', t.optional(stats), { strength: 3, agility: 1 }),
+  fieldCase('optional-absent', 'null', t.optional(stats), null),
+  deltaCase(
+    'delta-quantized-relative',
+    'x from 100 to 100.5 in 19 bits: zigzagged code difference as a non-zero length-prefixed uint',
+    t.quantized({ min: -4096, max: 4096, bits: 19 }),
+    100,
+    100.5,
+  ),
+  deltaCase('delta-angle-seam', 'angle from +179.9° to -179.9°: wraps, stays short', t.angle(), 3.14, -3.14),
+  deltaCase('delta-bool', 'true to false: zero bits', t.bool(), true, false),
+  deltaCase(
+    'delta-vec2',
+    '(1, 1) to (1, 2): x unchanged (0 bit), y changed (1 bit + relative code)',
+    t.vec2({ min: -100, max: 100, precision: 0.01 }),
+    { x: 1, y: 1 },
+    { x: 1, y: 2 },
+  ),
+  deltaCase(
+    'delta-struct',
+    'strength 12 → 13, agility unchanged: mask 0b01, then strength in full (u8 deltas are absolute)',
+    stats,
+    { strength: 12, agility: 0.5 },
+    { strength: 13, agility: 0.5 },
+  ),
+];
+
+export const VectorUnit = defineEntity('Unit', {
+  x: t.quantized({ min: -4096, max: 4096, bits: 19 }),
+  y: t.quantized({ min: -4096, max: 4096, bits: 19 }),
+  angle: t.angle(),
+  hp: t.u8(),
+});
+const snapshots = new SnapshotCodec(VectorUnit);
+const worldA = snapshotFromEntries([
+  [3, VectorUnit.create({ x: 10, y: 20, angle: 0, hp: 100 })],
+  [7, VectorUnit.create({ x: -5, y: 0, angle: 1, hp: 80 })],
+]);
+const worldB = snapshotFromEntries([
+  [7, VectorUnit.create({ x: -4.5, y: 0, angle: 1, hp: 75 })],
+  [12, VectorUnit.create({ x: 0, y: 0, angle: 0, hp: 100 })],
+]);
+const sameSnapshot = (a: unknown, b: unknown) => near(1 / 32)(a, b);
+
+export const snapshotCases: VectorCase[] = [
+  {
+    name: 'snapshot-full',
+    note: 'entities 3 and 7 against the empty baseline: 0 despawns, 2 spawns with full states, 0 updates',
+    value: worldA,
+    encode: (s) => snapshots.encode(s, worldA),
+    decode: (r) => snapshots.decode(r).snapshot,
+    same: sameSnapshot,
+  },
+  {
+    name: 'snapshot-delta',
+    note: 'against entities 3 and 7: despawn 3, spawn 12, update 7 (x and hp changed)',
+    value: worldB,
+    encode: (s) => snapshots.encode(s, worldB, worldA),
+    decode: (r) => snapshots.decode(r, worldA).snapshot,
+    same: sameSnapshot,
+  },
+  {
+    name: 'fingerprint',
+    note: `Unit's fingerprint ${VectorUnit.fingerprint} (FNV-1a 64 of its descriptor) as two 32-bit words, high first`,
+    value: VectorUnit.fingerprint,
+    encode: (s) => writeFingerprint(s, VectorUnit.fingerprint),
+    decode: (r) => {
+      const high = r.readUint(32).toString(16).padStart(8, '0');
+      return high + r.readUint(32).toString(16).padStart(8, '0');
+    },
+  },
+];
+
+export const vectorFiles: Record<string, VectorCase[]> = {
+  bitstream: bitstreamCases,
+  fields: fieldCases,
+  snapshots: snapshotCases,
+};

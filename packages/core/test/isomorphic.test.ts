@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+const corePackage = new URL('../package.json', import.meta.url);
+
+describe('@shardline/core is isomorphic', () => {
+  it('has no runtime dependencies', () => {
+    const manifest = JSON.parse(readFileSync(corePackage, 'utf8')) as Record<string, unknown>;
+    expect(manifest.dependencies ?? {}).toEqual({});
+    expect(manifest.peerDependencies ?? {}).toEqual({});
+  });
+
+  it('bundles for the browser without Node built-ins', async () => {
+    const result = await build({
+      entryPoints: [new URL('../src/index.ts', import.meta.url).pathname],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const imports = Object.values(result.metafile.inputs).flatMap((input) =>
+      input.imports.map((i) => i.path),
+    );
+    expect(
+      imports.filter((path) => path.startsWith('node:') || /^(fs|path|crypto|buffer)$/.test(path)),
+    ).toEqual([]);
+    expect(result.errors).toEqual([]);
+  });
+});
