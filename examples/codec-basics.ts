@@ -5,10 +5,9 @@ import {
   BitReader,
   BitWriter,
   defineEntity,
-  type Infer,
+  EntitySnapshot,
   ReplicaSet,
   SnapshotCodec,
-  snapshotFromEntries,
   t,
 } from '@shardline/core';
 
@@ -18,7 +17,6 @@ const Player = defineEntity('Player', {
   hp: t.int({ min: 0, max: 100 }),
   name: t.string({ maxBytes: 32 }),
 });
-type PlayerState = Infer<typeof Player>;
 
 const codec = new SnapshotCodec(Player);
 const client = new ReplicaSet(Player);
@@ -27,9 +25,11 @@ client.onSpawn((id, player) => {
   player.onDirty('hp', (hp, previous) => console.log(`${player.get('name')} hp ${previous} -> ${hp}`));
 });
 
-let acknowledged = snapshotFromEntries<PlayerState>([]);
+let acknowledged = EntitySnapshot.empty(Player);
 for (const hp of [100, 90, 90, 75]) {
-  const now = snapshotFromEntries([[1, Player.create({ hp, name: 'wolf', pos: { x: hp / 10, y: 0 } })]]);
+  const now = EntitySnapshot.from(Player, [
+    [1, Player.create({ hp, name: 'wolf', pos: { x: hp / 10, y: 0 } })],
+  ]);
   const writer = new BitWriter();
   codec.encode(writer, now, acknowledged);
   const bytes = writer.toBytes();

@@ -6,11 +6,11 @@ import {
   type BitReader,
   type BitSink,
   defineEntity,
+  EntitySnapshot,
   type FieldType,
   Quantizer,
   QuaternionQuantizer,
   SnapshotCodec,
-  snapshotFromEntries,
   t,
   writeFingerprint,
 } from '@shardline/core';
@@ -231,32 +231,36 @@ export const VectorUnit = defineEntity('Unit', {
   hp: t.u8(),
 });
 const snapshots = new SnapshotCodec(VectorUnit);
-const worldA = snapshotFromEntries([
+const worldA = EntitySnapshot.from(VectorUnit, [
   [3, VectorUnit.create({ x: 10, y: 20, angle: 0, hp: 100 })],
   [7, VectorUnit.create({ x: -5, y: 0, angle: 1, hp: 80 })],
 ]);
-const worldB = snapshotFromEntries([
+const worldB = EntitySnapshot.from(VectorUnit, [
   [7, VectorUnit.create({ x: -4.5, y: 0, angle: 1, hp: 75 })],
   [12, VectorUnit.create({ x: 0, y: 0, angle: 0, hp: 100 })],
 ]);
-const sameSnapshot = (a: unknown, b: unknown) => near(1 / 32)(a, b);
+type UnitSnapshot = typeof worldA;
+const sameSnapshot = (a: unknown, b: unknown) =>
+  near(1 / 32)([...(a as UnitSnapshot).entries()], [...(b as UnitSnapshot).entries()]);
+/** The snapshots as readable JSON for the vector files. */
+const entriesOf = (snapshot: UnitSnapshot) => Object.fromEntries(snapshot.entries());
 
 export const snapshotCases: VectorCase[] = [
   {
     name: 'snapshot-full',
     note: 'entities 3 and 7 against the empty baseline: 0 despawns, 2 spawns with full states, 0 updates',
-    value: worldA,
+    value: entriesOf(worldA),
     encode: (s) => snapshots.encode(s, worldA),
     decode: (r) => snapshots.decode(r).snapshot,
-    same: sameSnapshot,
+    same: (decoded) => sameSnapshot(decoded, worldA),
   },
   {
     name: 'snapshot-delta',
     note: 'against entities 3 and 7: despawn 3, spawn 12, update 7 (x and hp changed)',
-    value: worldB,
+    value: entriesOf(worldB),
     encode: (s) => snapshots.encode(s, worldB, worldA),
     decode: (r) => snapshots.decode(r, worldA).snapshot,
-    same: sameSnapshot,
+    same: (decoded) => sameSnapshot(decoded, worldB),
   },
   {
     name: 'fingerprint',

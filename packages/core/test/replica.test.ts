@@ -2,11 +2,12 @@ import {
   BitReader,
   BitWriter,
   defineEntity,
+  EntitySnapshot,
+  type FieldsOf,
   type Infer,
   Replica,
   ReplicaSet,
   SnapshotCodec,
-  snapshotFromEntries,
   t,
 } from '@shardline/core';
 import { describe, expect, it } from 'vitest';
@@ -20,12 +21,9 @@ const Creature = defineEntity('Creature', {
 type CreatureState = Infer<typeof Creature>;
 const codec = new SnapshotCodec(Creature);
 
-function transmit(
-  current: [number, CreatureState][],
-  baseline: ReturnType<typeof snapshotFromEntries<CreatureState>>,
-) {
+function transmit(current: [number, CreatureState][], baseline: EntitySnapshot<FieldsOf<typeof Creature>>) {
   const writer = new BitWriter();
-  const snapshot = snapshotFromEntries(current);
+  const snapshot = EntitySnapshot.from(Creature, current);
   codec.encode(writer, snapshot, baseline);
   return codec.decode(new BitReader(writer.toBytes()), baseline);
 }
@@ -104,7 +102,7 @@ describe('replica set (a snapshot stream on the receiving side)', () => {
         [2, Creature.create({ name: 'pig', target: 1, health: 100 })],
         [1, Creature.create({ name: 'wolf', health: 100 })],
       ],
-      snapshotFromEntries([]),
+      EntitySnapshot.empty(Creature),
     );
     set.apply(first);
     expect(log).toEqual(['spawn 1 target=-', 'spawn 2 target=resolved']);

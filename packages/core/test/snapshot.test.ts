@@ -2,12 +2,14 @@ import {
   BitReader,
   BitWriter,
   defineEntity,
-  EMPTY_SNAPSHOT,
-  type EntitySnapshot,
+  EntitySnapshot,
+  type FieldMap,
+  type FieldsOf,
   type Infer,
+  layoutOf,
   ShardlineError,
   SnapshotCodec,
-  snapshotFromEntries,
+  type StructType,
   t,
 } from '@shardline/core';
 import fc from 'fast-check';
@@ -23,141 +25,209 @@ const Unit = defineEntity('Unit', {
   hp: t.u8(),
 });
 type UnitState = Infer<typeof Unit>;
+type EverythingState = Infer<typeof Everything>;
 const unitCodec = new SnapshotCodec(Unit);
+const everythingCodec = new SnapshotCodec(Everything);
 
-function encodeSnapshot<T>(
-  codec: { encode(w: BitWriter, c: EntitySnapshot<T>, b?: EntitySnapshot<T>): void },
-  current: EntitySnapshot<T>,
-  baseline?: EntitySnapshot<T>,
+function encodeSnapshot<F extends FieldMap>(
+  codec: SnapshotCodec<F>,
+  current: EntitySnapshot<F>,
+  baseline?: EntitySnapshot<F>,
 ): Uint8Array {
   const writer = new BitWriter();
   codec.encode(writer, current, baseline);
   return writer.toBytes();
 }
 
-/** A random world: up to `maxEntities` distinct ids below 200 with random states. */
-function snapshotArbitrary<T>(values: fc.Arbitrary<T>, maxEntities: number): fc.Arbitrary<EntitySnapshot<T>> {
-  return fc
-    .uniqueArray(fc.tuple(fc.nat({ max: 199 }), values), { maxLength: maxEntities, selector: ([id]) => id })
-    .map((entries) => snapshotFromEntries(entries));
+type Entries<T> = [number, T][];
+
+/** Up to `max` entities with distinct ids below 200 and random states. */
+function entriesArbitrary<T>(values: fc.Arbitrary<T>, max: number): fc.Arbitrary<Entries<T>> {
+  return fc.uniqueArray(fc.tuple(fc.nat({ max: 199 }), values), { maxLength: max, selector: ([id]) => id });
 }
 
-/** The next world from `previous`: some entities despawn, some move, some spawn. */
-function evolve<T>(values: fc.Arbitrary<T>, previous: EntitySnapshot<T>): fc.Arbitrary<EntitySnapshot<T>> {
+/** The next world: each entity kept (maybe with a new state) or despawned, and a few spawned. */
+function evolve<T>(values: fc.Arbitrary<T>, previous: Entries<T>): fc.Arbitrary<Entries<T>> {
   return fc
     .tuple(
-      fc.array(fc.boolean(), { minLength: previous.ids.length, maxLength: previous.ids.length }),
-      fc.array(fc.option(values), { minLength: previous.ids.length, maxLength: previous.ids.length }),
-      snapshotArbitrary(values, 6),
+      fc.array(fc.boolean(), { minLength: previous.length, maxLength: previous.length }),
+      fc.array(fc.option(values), { minLength: previous.length, maxLength: previous.length }),
+      entriesArbitrary(values, 6),
     )
     .map(([keep, replace, fresh]) => {
-      const entries = new Map<number, T>();
-      previous.ids.forEach((id, i) => {
-        if (keep[i]) entries.set(id, replace[i] ?? previous.values[i]!);
+      const next = new Map<number, T>();
+      previous.forEach(([id, value], i) => {
+        if (keep[i]) next.set(id, replace[i] ?? value);
       });
-      fresh.ids.forEach((id, i) => {
-        if (!entries.has(id)) entries.set(id, fresh.values[i]!);
-      });
-      return snapshotFromEntries(entries);
+      for (const [id, value] of fresh) if (!next.has(id)) next.set(id, value);
+      return [...next];
     });
 }
 
-function expectSameSnapshot<T>(
-  schema: typeof Everything | typeof Unit,
-  actual: EntitySnapshot<T>,
-  expected: EntitySnapshot<T>,
+function expectHolds<F extends FieldMap>(
+  schema: StructType<F>,
+  snapshot: EntitySnapshot<F>,
+  entries: Entries<unknown>,
 ) {
-  expect(actual.ids).toEqual(expected.ids);
-  actual.values.forEach((value, i) => {
-    expect(sameOnWire(schema, value, expected.values[i])).toBe(true);
-  });
+  const sorted = [...entries].sort((a, b) => a[0] - b[0]);
+  expect([...snapshot.ids]).toEqual(sorted.map(([id]) => id));
+  for (const [id, value] of sorted) expect(sameOnWire(schema, snapshot.get(id), value)).toBe(true);
 }
 
+describe('packed snapshots', () => {
+  it('encode every field kind exactly as the field kinds themselves do (full and delta)', () => {
+    const values = arbitraryFor(Everything) as fc.Arbitrary<EverythingState>;
+    const layout = layoutOf(Everything);
+    fc.assert(
+      fc.property(values, values, (base, value) => {
+        const snapshot = EntitySnapshot.from(Everything, [
+          [1, base],
+          [2, value],
+        ]);
+        const packed = new BitWriter();
+        layout.writeFull(packed, snapshot.codes, snapshot.objects, 1);
+        const plain = new BitWriter();
+        Everything.write(plain, value);
+        expect(packed.toBytes()).toEqual(plain.toBytes());
+
+        const received = { base: snapshot.get(1)!, value: snapshot.get(2)! };
+        const mask = layout.changedMask(
+          snapshot.codes,
+          snapshot.objects,
+          1,
+          snapshot.codes,
+          snapshot.objects,
+          0,
+        );
+        expect(mask).toBe(Everything.changedMask(received.value, received.base));
+        if (mask === 0) return;
+        const packedDelta = new BitWriter();
+        layout.writeDelta(
+          packedDelta,
+          mask,
+          snapshot.codes,
+          snapshot.objects,
+          1,
+          snapshot.codes,
+          snapshot.objects,
+          0,
+        );
+        const plainDelta = new BitWriter();
+        Everything.writeDelta(plainDelta, received.value, received.base);
+        expect(packedDelta.toBytes()).toEqual(plainDelta.toBytes());
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('quantize values when stored and build new snapshots without touching the old one', () => {
+    const first = EntitySnapshot.from(Unit, [[4, Unit.create({ x: 1.001, hp: 10 })]]);
+    expect(first.get(4)!.x).toBeCloseTo(1, 1);
+    expect(first.field(4, 'hp')).toBe(10);
+    const builder = first.edit();
+    builder.patch(4, { hp: 11 }).set(9, Unit.create({ hp: 1 }));
+    expect(builder.delete(4)).toBe(true);
+    expect(builder.delete(4)).toBe(false);
+    const second = builder.build();
+    expect([...second.ids]).toEqual([9]);
+    expect(first.get(4)!.hp).toBe(10);
+    expect(() => builder.set(1, Unit.create())).toThrow(/already built/);
+    expect([...second.entries()]).toEqual([[9, second.get(9)]]);
+  });
+
+  it('rejects bad values at the call that stores them and leaves the entity unchanged (VALUE_INVALID)', () => {
+    const builder = EntitySnapshot.from(Unit, [[1, Unit.create({ hp: 5, x: 3 })]]).edit();
+    expectCode('VALUE_INVALID', () => builder.set(1, { ...Unit.create({ x: 7 }), hp: 300 }));
+    expectCode('VALUE_INVALID', () => builder.patch(1, { x: Number.NaN }));
+    expectCode('VALUE_INVALID', () => builder.patch(2, { hp: 1 }));
+    expectCode('VALUE_INVALID', () => builder.set(-1, Unit.create()));
+    expectCode('VALUE_INVALID', () => builder.set(3, { ...Unit.create(), hp: -1 }));
+    const after = builder.build();
+    expect(after.get(1)!.hp).toBe(5);
+    expect(after.get(1)!.x).toBeCloseTo(3, 1);
+    expect(after.has(3)).toBe(false);
+    expectCode('VALUE_INVALID', () =>
+      EntitySnapshot.from(Unit, [
+        [1, Unit.create()],
+        [1, Unit.create()],
+      ]),
+    );
+  });
+});
+
 describe('snapshot codec', () => {
-  it('round-trips a chain of worlds, each encoded against an earlier one', () => {
-    const values = arbitraryFor(Everything) as fc.Arbitrary<Infer<typeof Everything>>;
-    const codec = new SnapshotCodec(Everything);
-    const chain = snapshotArbitrary(values, 8).chain((first) =>
+  it('round-trips a chain of worlds of every field kind, each encoded against an earlier one', () => {
+    const values = arbitraryFor(Everything) as fc.Arbitrary<EverythingState>;
+    const chain = entriesArbitrary(values, 8).chain((first) =>
       evolve(values, first).chain((second) => evolve(values, second).map((third) => [first, second, third])),
     );
     fc.assert(
       fc.property(chain, ([first, second, third]) => {
-        // The receiver's baselines are what it decoded, never the sender's exact floats.
-        const received1 = codec.decode(new BitReader(encodeSnapshot(codec, first!))).snapshot;
-        expectSameSnapshot(Everything, received1, first!);
-        for (const [baseline, sent] of [
-          [received1, second],
-          [received1, third],
-        ] as const) {
-          const reader = new BitReader(encodeSnapshot(codec, sent!, baseline));
-          const decoded = codec.decode(reader, baseline);
+        const sent1 = EntitySnapshot.from(Everything, first!);
+        const received1 = everythingCodec.decode(
+          new BitReader(encodeSnapshot(everythingCodec, sent1)),
+        ).snapshot;
+        expectHolds(Everything, received1, first!);
+        for (const next of [second!, third!]) {
+          const sent = EntitySnapshot.from(Everything, next);
+          const reader = new BitReader(encodeSnapshot(everythingCodec, sent, sent1));
+          const decoded = everythingCodec.decode(reader, received1);
           reader.expectEnd();
-          expectSameSnapshot(Everything, decoded.snapshot, sent!);
-          const baseIds = new Set(baseline.ids);
-          const sentIds = new Set(sent!.ids);
-          expect(decoded.despawned).toEqual(baseline.ids.filter((id) => !sentIds.has(id)));
-          expect(decoded.spawned.map((s) => s.id)).toEqual(sent!.ids.filter((id) => !baseIds.has(id)));
-          for (const { id, changedMask } of decoded.updated) {
-            const before = baseline.values[baseline.ids.indexOf(id)]!;
-            const after = sent!.values[sent!.ids.indexOf(id)]!;
-            expect(changedMask).toBe(Everything.changedMask(after, before));
-          }
+          expectHolds(Everything, decoded.snapshot, next);
+          const sentIds = new Set(next.map(([id]) => id));
+          const baseIds = new Set(first!.map(([id]) => id));
+          expect(decoded.despawned).toEqual([...received1.ids].filter((id) => !sentIds.has(id)));
+          expect(decoded.spawned).toEqual([...sent.ids].filter((id) => !baseIds.has(id)));
+          decoded.updated.forEach((id, i) => {
+            expect(decoded.changedMasks[i]).toBe(Everything.changedMask(sent.get(id)!, received1.get(id)!));
+          });
         }
       }),
       { numRuns: 150 },
     );
   });
 
-  it('sends nothing but three empty counts when nothing changed', () => {
-    const world = snapshotFromEntries([
+  it('sends three empty counts when nothing changed', () => {
+    const world = EntitySnapshot.from(Unit, [
       [1, Unit.create({ x: 1 })],
       [7, Unit.create({ x: 2 })],
     ]);
-    const copy = snapshotFromEntries(world.ids.map((id, i) => [id, { ...world.values[i]! }]));
-    expect(encodeSnapshot(unitCodec, copy, world).length).toBe(3);
+    const same = world
+      .edit()
+      .patch(1, { x: world.get(1)!.x + 1e-6 })
+      .build();
+    expect(encodeSnapshot(unitCodec, same, world).length).toBe(3);
   });
 
   it('gap-codes ids: ten neighbouring updates cost a few bits of id each', () => {
     const entries: [number, UnitState][] = Array.from({ length: 100 }, (_, i) => [1000 + i, Unit.create()]);
-    const before = snapshotFromEntries(entries);
-    const after = snapshotFromEntries(
-      entries.map(([id, value], i): [number, UnitState] => [id, i % 10 === 0 ? { ...value, hp: 9 } : value]),
-    );
-    const bytes = encodeSnapshot(unitCodec, after, before);
+    const before = EntitySnapshot.from(Unit, entries);
+    const builder = before.edit();
+    for (let i = 0; i < 100; i += 10) builder.patch(1000 + i, { hp: 9 });
+    const bytes = encodeSnapshot(unitCodec, builder.build(), before);
     // counts 3×8 bits; first id gap 1000 (15 bits); then 9 gaps of 9 (5 bits); per entity mask 4 + hp 8
     expect(bytes.length).toBe(Math.ceil((24 + 15 + 9 * 5 + 10 * 12) / 8));
   });
 
-  it('treats an empty baseline as a full state', () => {
-    const world = snapshotFromEntries([[5, Unit.create({ hp: 3 })]]);
-    const decoded = unitCodec.decode(new BitReader(encodeSnapshot(unitCodec, world)), EMPTY_SNAPSHOT);
-    expect(decoded.spawned).toEqual([{ id: 5, value: Unit.create({ hp: 3 }) }]);
-    expect(decoded.snapshot.ids).toEqual([5]);
-  });
-
   it('shares the id list with the baseline when nothing spawns or despawns', () => {
-    const before = snapshotFromEntries([[1, Unit.create()]]);
-    const after = snapshotFromEntries([[1, Unit.create({ hp: 1 })]]);
+    const before = EntitySnapshot.from(Unit, [[1, Unit.create()]]);
+    const after = before.edit().patch(1, { hp: 1 }).build();
     const decoded = unitCodec.decode(new BitReader(encodeSnapshot(unitCodec, after, before)), before);
     expect(decoded.snapshot.ids).toBe(before.ids);
-    expect(before.values[0]!.hp).toBe(0);
+    expect(decoded.updated).toEqual([1]);
+    expect(decoded.changedMasks).toEqual([0b1000]);
+    expect(before.get(1)!.hp).toBe(0);
   });
 
-  it('rejects unsorted or duplicate ids on the sending side (VALUE_INVALID)', () => {
-    const writer = new BitWriter();
-    const value = Unit.create();
-    expectCode('VALUE_INVALID', () => unitCodec.encode(writer, { ids: [2, 1], values: [value, value] }));
+  it('refuses snapshots of another schema (VALUE_INVALID)', () => {
+    const other = EntitySnapshot.from(Everything, []);
     expectCode('VALUE_INVALID', () =>
-      snapshotFromEntries([
-        [1, value],
-        [1, value],
-      ]),
+      unitCodec.encode(new BitWriter(), other as unknown as EntitySnapshot<FieldsOf<typeof Unit>>),
     );
-    expectCode('VALUE_INVALID', () => snapshotFromEntries([[-1, value]]));
   });
 
   it('rejects records that do not fit the baseline (WIRE_INVALID) and counts over the cap (WIRE_LIMIT)', () => {
-    const baseline = snapshotFromEntries([[3, Unit.create()]]);
+    const baseline = EntitySnapshot.from(Unit, [[3, Unit.create()]]);
     const despawnUnknown = new BitWriter();
     despawnUnknown.writeVarUint(1);
     despawnUnknown.writeVarUint(4, 4); // despawn id 4: not in the baseline
@@ -165,11 +235,14 @@ describe('snapshot codec', () => {
     despawnUnknown.writeVarUint(0);
     expectCode('WIRE_INVALID', () => unitCodec.decode(new BitReader(despawnUnknown.toBytes()), baseline));
 
-    const spawnExisting = encodeSnapshot(unitCodec, snapshotFromEntries([[3, Unit.create()]]));
+    const spawnExisting = encodeSnapshot(unitCodec, EntitySnapshot.from(Unit, [[3, Unit.create()]]));
     expectCode('WIRE_INVALID', () => unitCodec.decode(new BitReader(spawnExisting), baseline));
 
     const small = new SnapshotCodec(Unit, { maxEntities: 2 });
-    const three = snapshotFromEntries([1, 2, 3].map((id): [number, UnitState] => [id, Unit.create()]));
+    const three = EntitySnapshot.from(
+      Unit,
+      [1, 2, 3].map((id): [number, UnitState] => [id, Unit.create()]),
+    );
     expectCode('WIRE_LIMIT', () => small.decode(new BitReader(encodeSnapshot(unitCodec, three))));
 
     const hugeCount = new BitWriter();
@@ -177,12 +250,17 @@ describe('snapshot codec', () => {
     expectCode('WIRE_TRUNCATED', () => unitCodec.decode(new BitReader(hugeCount.toBytes())));
   });
 
-  it('throws only ShardlineError for random or mutated snapshot bytes', () => {
-    const baseline = snapshotFromEntries(
-      Array.from({ length: 20 }, (_, i): [number, UnitState] => [i * 3, Unit.create({ x: i, hp: i })]),
+  it('throws only ShardlineError for random or mutated snapshot bytes, and leaves the baseline intact', () => {
+    const entries = Array.from({ length: 20 }, (_, i): [number, EverythingState] => [
+      i * 3,
+      Everything.create({ hp: i }),
+    ]);
+    const baseline = EntitySnapshot.from(Everything, entries);
+    const codesBefore = baseline.codes.slice();
+    const values = arbitraryFor(Everything) as fc.Arbitrary<EverythingState>;
+    const valid = evolve(values, entries).map((next) =>
+      encodeSnapshot(everythingCodec, EntitySnapshot.from(Everything, next), baseline),
     );
-    const values = arbitraryFor(Unit) as fc.Arbitrary<UnitState>;
-    const valid = evolve(values, baseline).map((next) => encodeSnapshot(unitCodec, next, baseline));
     const hostile = fc.oneof(
       fc.uint8Array({ maxLength: 64 }),
       fc.tuple(valid, fc.nat(), fc.nat({ max: 7 }), fc.nat()).map(([bytes, at, bit, cut]) => {
@@ -194,12 +272,13 @@ describe('snapshot codec', () => {
     fc.assert(
       fc.property(hostile, (bytes) => {
         try {
-          unitCodec.decode(new BitReader(bytes), baseline);
+          everythingCodec.decode(new BitReader(bytes), baseline);
         } catch (error) {
           if (!(error instanceof ShardlineError)) throw error;
         }
       }),
       { numRuns: 1000 },
     );
+    expect(baseline.codes).toEqual(codesBefore);
   });
 });

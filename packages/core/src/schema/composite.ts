@@ -12,6 +12,8 @@ export const MAX_STRUCT_FIELDS = 32;
 
 export type FieldMap = Record<string, AnyFieldType>;
 export type StructValue<F extends FieldMap> = { [K in keyof F]: Infer<F[K]> };
+/** The field map of a struct or entity schema: `EntitySnapshot<FieldsOf<typeof Player>>`. */
+export type FieldsOf<S> = S extends StructType<infer F> ? F : never;
 
 /**
  * Named fields in declaration order. Full values write every field in order. Deltas write a change

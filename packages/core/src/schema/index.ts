@@ -2,12 +2,14 @@ export {
   ArrayField,
   type ArrayOptions,
   type FieldMap,
+  type FieldsOf,
   MAX_STRUCT_FIELDS,
   OptionalField,
   StructType,
   type StructValue,
 } from './composite.js';
 export { defineEntity, EntitySchema } from './entity.js';
+export { EntitySnapshot, indexOfId, SnapshotBuilder } from './entity-snapshot.js';
 export type { AnyFieldType, DeltaMode, FieldType, Infer } from './field.js';
 export {
   assertSameFingerprint,
@@ -17,6 +19,7 @@ export {
   writeFingerprint,
 } from './fingerprint.js';
 export { IntegerCodedField } from './integer-coded.js';
+export { layoutOf, PackedLayout } from './layout.js';
 export { AngleField, QuantizedField, QuaternionField, VectorField } from './quantized.js';
 export { type DirtyListener, Replica, type ReplicaListener, ReplicaSet } from './replica.js';
 export {
@@ -34,11 +37,7 @@ export {
 export {
   DEFAULT_MAX_ENTITIES,
   type DecodedSnapshot,
-  EMPTY_SNAPSHOT,
-  type EntitySnapshot,
-  indexOfEntity,
   SnapshotCodec,
   type SnapshotCodecOptions,
-  snapshotFromEntries,
 } from './snapshot.js';
 export { type DeltaOption, t } from './t.js';

@@ -13,6 +13,8 @@ import type { DeltaMode, FieldType } from './field.js';
 export abstract class IntegerCodedField<T> implements FieldType<T> {
   abstract readonly descriptor: string;
   abstract readonly defaultValue: T;
+  /** Largest valid code; codes above it off the wire are WIRE_INVALID. */
+  abstract readonly maxCode: number;
   readonly minBits: number;
 
   constructor(

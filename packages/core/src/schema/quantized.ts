@@ -18,12 +18,14 @@ import { IntegerCodedField } from './integer-coded.js';
 export class QuantizedField extends IntegerCodedField<number> {
   readonly descriptor: string;
   readonly defaultValue: number;
+  readonly maxCode: number;
   readonly quantizer: Quantizer;
 
   constructor(options: QuantizeOptions, deltaMode: DeltaMode) {
     const quantizer = new Quantizer(options);
     super(quantizer.bits, deltaMode);
     this.quantizer = quantizer;
+    this.maxCode = quantizer.maxCode;
     this.descriptor = `quantized(${quantizer.describe()})${deltaMode === 'relative' ? '~rel' : ''}`;
     this.defaultValue = quantizer.round(Math.min(Math.max(0, quantizer.min), quantizer.max));
   }
@@ -42,12 +44,14 @@ export class QuantizedField extends IntegerCodedField<number> {
 export class AngleField extends IntegerCodedField<number> {
   readonly descriptor: string;
   readonly defaultValue = 0;
+  readonly maxCode: number;
   readonly quantizer: AngleQuantizer;
 
   constructor(bits: number, deltaMode: DeltaMode) {
     const quantizer = new AngleQuantizer(bits);
     super(bits, deltaMode);
     this.quantizer = quantizer;
+    this.maxCode = quantizer.maxCode;
     this.descriptor = `angle(${bits})${deltaMode === 'relative' ? '~rel' : ''}`;
   }
 
@@ -75,7 +79,7 @@ export class VectorField<V extends Vec2 | Vec3> implements FieldType<V> {
   constructor(
     readonly axes: readonly Axis[],
     options: QuantizeOptions,
-    private readonly deltaMode: DeltaMode,
+    readonly deltaMode: DeltaMode,
   ) {
     this.quantizer = new Quantizer(options);
     this.minBits = this.quantizer.bits * axes.length;

@@ -166,7 +166,8 @@ export class ReplicaSet<F extends FieldMap> {
     return () => this.despawnListeners.delete(listener);
   }
 
-  apply(decoded: DecodedSnapshot<StructValue<F>>): void {
+  apply(decoded: DecodedSnapshot<F>): void {
+    const { snapshot } = decoded;
     const despawned: [number, Replica<F>][] = [];
     for (const id of decoded.despawned) {
       const replica = this.replicas.get(id);
@@ -176,15 +177,15 @@ export class ReplicaSet<F extends FieldMap> {
       }
     }
     const spawned: [number, Replica<F>][] = [];
-    for (const { id, value } of decoded.spawned) {
-      const replica = new Replica(this.schema, value);
+    for (const id of decoded.spawned) {
+      const replica = new Replica(this.schema, snapshot.get(id)!);
       this.replicas.set(id, replica);
       spawned.push([id, replica]);
     }
     const pending: PendingDirty[] = [];
-    for (const { id, value, changedMask } of decoded.updated) {
-      this.replicas.get(id)?.stage(value, changedMask, pending);
-    }
+    decoded.updated.forEach((id, i) => {
+      this.replicas.get(id)?.stage(snapshot.get(id)!, decoded.changedMasks[i]!, pending);
+    });
     for (const [id, replica] of spawned)
       for (const listener of [...this.spawnListeners]) listener(id, replica);
     fireDirty(pending);

@@ -39,7 +39,7 @@ export class BoolField implements FieldType<boolean> {
 export class IntegerField extends IntegerCodedField<number> {
   readonly descriptor: string;
   readonly defaultValue: number;
-  private readonly maxCode: number;
+  readonly maxCode: number;
 
   constructor(
     readonly min: number,
@@ -77,6 +77,7 @@ export class IntegerField extends IntegerCodedField<number> {
 export class EnumField<V extends string> extends IntegerCodedField<V> {
   readonly descriptor: string;
   readonly defaultValue: V;
+  readonly maxCode: number;
   private readonly indexOf: ReadonlyMap<string, number>;
 
   constructor(readonly values: readonly V[]) {
@@ -87,6 +88,7 @@ export class EnumField<V extends string> extends IntegerCodedField<V> {
     this.indexOf = new Map(values.map((value, index) => [value, index]));
     this.descriptor = `enum(${values.map((value) => JSON.stringify(value)).join(',')})`;
     this.defaultValue = values[0]!;
+    this.maxCode = values.length - 1;
   }
 
   toCode(value: V): number {

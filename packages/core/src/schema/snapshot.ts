@@ -1,58 +1,18 @@
 import { ShardlineError } from '../errors.js';
 import type { BitReader } from '../wire/bit-reader.js';
 import type { BitSink } from '../wire/bit-sink.js';
-import type { FieldMap, StructType, StructValue } from './composite.js';
+import type { FieldMap, StructType } from './composite.js';
+import { EntitySnapshot, indexOfId } from './entity-snapshot.js';
+import { layoutOf, type PackedLayout } from './layout.js';
 
-/**
- * The state of a set of entities of one schema: ids strictly ascending, `values[i]` the state of
- * `ids[i]`. Snapshots are values: never mutate one that may serve as a baseline.
- */
-export interface EntitySnapshot<T> {
-  readonly ids: readonly number[];
-  readonly values: readonly T[];
-}
-
-export const EMPTY_SNAPSHOT: EntitySnapshot<never> = Object.freeze({ ids: [], values: [] });
-
-/** Builds a snapshot from (id, state) pairs in any order; ids must be distinct u32 integers. */
-export function snapshotFromEntries<T>(entries: Iterable<readonly [number, T]>): EntitySnapshot<T> {
-  const sorted = [...entries].sort((a, b) => a[0] - b[0]);
-  for (let i = 0; i < sorted.length; i++) {
-    const id = sorted[i]![0];
-    if (!isEntityId(id) || (i > 0 && sorted[i - 1]![0] === id)) {
-      throw new ShardlineError('VALUE_INVALID', `entity id ${id} is not a distinct 32-bit unsigned integer`);
-    }
-  }
-  return { ids: sorted.map((entry) => entry[0]), values: sorted.map((entry) => entry[1]) };
-}
-
-/** Index of `id` in the snapshot, or -1 (binary search). */
-export function indexOfEntity(snapshot: EntitySnapshot<unknown>, id: number): number {
-  const ids = snapshot.ids;
-  let low = 0;
-  let high = ids.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    const candidate = ids[middle]!;
-    if (candidate === id) return middle;
-    if (candidate < id) low = middle + 1;
-    else high = middle - 1;
-  }
-  return -1;
-}
-
-/** True for integers in [0, 2^32). */
-function isEntityId(id: number): boolean {
-  return id === id >>> 0;
-}
-
-/** What a decoded snapshot delta did, besides the resulting snapshot. Every list is in ascending id order. */
-export interface DecodedSnapshot<T> {
-  snapshot: EntitySnapshot<T>;
+/** What a decoded snapshot message did, besides the resulting snapshot. Every list ascends by id. */
+export interface DecodedSnapshot<F extends FieldMap> {
+  snapshot: EntitySnapshot<F>;
   despawned: number[];
-  spawned: { id: number; value: T }[];
-  /** `changedMask` bit i is set when field i changed. */
-  updated: { id: number; value: T; changedMask: number }[];
+  spawned: number[];
+  updated: number[];
+  /** changedMasks[i]: bit f set when field f of entity updated[i] changed. */
+  changedMasks: number[];
 }
 
 export interface SnapshotCodecOptions {
@@ -68,16 +28,18 @@ const MIN_ID_BITS = ID_GAP_GROUP_BITS + 1;
 
 /**
  * Encodes a snapshot as a delta against a baseline snapshot both sides hold (the empty snapshot for a
- * full state). Layout, in three sections each led by a varuint count:
+ * full state). Three sections, each led by a varuint count:
  *   despawns: ids in the baseline but not the current snapshot;
  *   spawns:   ids new in the current snapshot, each with its full state;
  *   updates:  ids in both whose state differs at wire precision, each with a change mask and the
  *             changed fields' deltas against the baseline state.
- * Within a section ids ascend and each is written as the gap from the previous one (first: from -1)
- * minus one. See docs/wire/PROTOCOL.md §Snapshots.
+ * Within a section ids ascend and each is written as its gap from the previous one (first: from -1)
+ * minus one. See docs/wire/PROTOCOL.md §6.
  */
 export class SnapshotCodec<F extends FieldMap> {
   readonly maxEntities: number;
+  readonly layout: PackedLayout<F>;
+  private readonly empty: EntitySnapshot<F>;
   private readonly despawnIds: number[] = [];
   private readonly spawnIndexes: number[] = [];
   private readonly updateIndexes: number[] = [];
@@ -89,21 +51,22 @@ export class SnapshotCodec<F extends FieldMap> {
     options: SnapshotCodecOptions = {},
   ) {
     this.maxEntities = options.maxEntities ?? DEFAULT_MAX_ENTITIES;
+    this.layout = layoutOf(schema);
+    this.empty = EntitySnapshot.empty(schema);
   }
 
-  encode(
-    sink: BitSink,
-    current: EntitySnapshot<StructValue<F>>,
-    baseline: EntitySnapshot<StructValue<F>> = EMPTY_SNAPSHOT,
-  ): void {
-    if (current.ids.length > this.maxEntities) {
+  encode(sink: BitSink, current: EntitySnapshot<F>, baseline: EntitySnapshot<F> = this.empty): void {
+    if (current.layout !== this.layout || baseline.layout !== this.layout) {
+      throw new ShardlineError('VALUE_INVALID', 'snapshot belongs to another schema than this codec');
+    }
+    if (current.size > this.maxEntities) {
       throw new ShardlineError(
         'VALUE_INVALID',
-        `${current.ids.length} entities exceed maxEntities ${this.maxEntities}`,
+        `${current.size} entities exceed maxEntities ${this.maxEntities}`,
       );
     }
     this.diff(current, baseline);
-    const { despawnIds, spawnIndexes, updateIndexes, updateBaseIndexes, updateMasks, schema } = this;
+    const { despawnIds, spawnIndexes, updateIndexes, updateBaseIndexes, updateMasks, layout } = this;
 
     sink.writeVarUint(despawnIds.length);
     let previous = -1;
@@ -113,7 +76,7 @@ export class SnapshotCodec<F extends FieldMap> {
     previous = -1;
     for (const index of spawnIndexes) {
       previous = writeId(sink, current.ids[index]!, previous);
-      schema.write(sink, current.values[index]!);
+      layout.writeFull(sink, current.codes, current.objects, index);
     }
 
     sink.writeVarUint(updateIndexes.length);
@@ -121,17 +84,21 @@ export class SnapshotCodec<F extends FieldMap> {
     for (let i = 0; i < updateIndexes.length; i++) {
       const index = updateIndexes[i]!;
       previous = writeId(sink, current.ids[index]!, previous);
-      schema.writeMaskedDelta(
+      layout.writeDelta(
         sink,
-        current.values[index]!,
-        baseline.values[updateBaseIndexes[i]!]!,
         updateMasks[i]!,
+        current.codes,
+        current.objects,
+        index,
+        baseline.codes,
+        baseline.objects,
+        updateBaseIndexes[i]!,
       );
     }
   }
 
   /** Merge-walks both snapshots (ascending ids) into the scratch lists. */
-  private diff(current: EntitySnapshot<StructValue<F>>, baseline: EntitySnapshot<StructValue<F>>): void {
+  private diff(current: EntitySnapshot<F>, baseline: EntitySnapshot<F>): void {
     this.despawnIds.length = 0;
     this.spawnIndexes.length = 0;
     this.updateIndexes.length = 0;
@@ -139,19 +106,20 @@ export class SnapshotCodec<F extends FieldMap> {
     this.updateMasks.length = 0;
     const currentIds = current.ids;
     const baseIds = baseline.ids;
+    const layout = this.layout;
     let b = 0;
-    let previousId = -1;
     for (let c = 0; c < currentIds.length; c++) {
       const id = currentIds[c]!;
-      if (!(id > previousId) || !isEntityId(id)) {
-        throw new ShardlineError('VALUE_INVALID', `snapshot ids must ascend as u32 integers (at ${id})`);
-      }
-      previousId = id;
       while (b < baseIds.length && baseIds[b]! < id) this.despawnIds.push(baseIds[b++]!);
       if (b < baseIds.length && baseIds[b] === id) {
-        const value = current.values[c]!;
-        const base = baseline.values[b]!;
-        const mask = value === base ? 0 : this.schema.changedMask(value, base);
+        const mask = layout.changedMask(
+          current.codes,
+          current.objects,
+          c,
+          baseline.codes,
+          baseline.objects,
+          b,
+        );
         if (mask !== 0) {
           this.updateIndexes.push(c);
           this.updateBaseIndexes.push(b);
@@ -169,56 +137,61 @@ export class SnapshotCodec<F extends FieldMap> {
    * Decodes what `encode` wrote against the same baseline. Hostile input gets ShardlineError: counts
    * over maxEntities (WIRE_LIMIT), ids that do not fit the baseline (WIRE_INVALID), truncation.
    */
-  decode(
-    reader: BitReader,
-    baseline: EntitySnapshot<StructValue<F>> = EMPTY_SNAPSHOT,
-  ): DecodedSnapshot<StructValue<F>> {
-    const schema = this.schema;
+  decode(reader: BitReader, baseline: EntitySnapshot<F> = this.empty): DecodedSnapshot<F> {
+    if (baseline.layout !== this.layout) {
+      throw new ShardlineError('VALUE_INVALID', 'baseline belongs to another schema than this codec');
+    }
+    const layout = this.layout;
+    const { codeSlots, objectSlots } = layout;
 
     const despawnCount = this.readCount(reader, MIN_ID_BITS);
     const despawned = new Array<number>(despawnCount);
     let previous = -1;
     for (let i = 0; i < despawnCount; i++) {
       previous = readId(reader, previous);
-      if (indexOfEntity(baseline, previous) < 0)
-        invalid(`despawned entity ${previous} is not in the baseline`);
+      if (baseline.indexOf(previous) < 0) invalid(`despawned entity ${previous} is not in the baseline`);
       despawned[i] = previous;
     }
 
-    const spawnCount = this.readCount(reader, MIN_ID_BITS + schema.minBits);
-    const spawned = new Array<{ id: number; value: StructValue<F> }>(spawnCount);
+    const spawnCount = this.readCount(reader, MIN_ID_BITS + layout.schema.minBits);
+    const spawned = new Array<number>(spawnCount);
+    const spawnCodes = new Uint32Array(spawnCount * codeSlots);
+    const spawnObjects = new Array<unknown>(spawnCount * objectSlots);
     previous = -1;
     for (let i = 0; i < spawnCount; i++) {
       previous = readId(reader, previous);
-      if (indexOfEntity(baseline, previous) >= 0 && !sortedIncludes(despawned, previous)) {
+      if (baseline.indexOf(previous) >= 0 && indexOfId(despawned, previous) < 0) {
         invalid(`spawned entity ${previous} already exists`);
       }
-      spawned[i] = { id: previous, value: schema.read(reader) };
+      spawned[i] = previous;
+      layout.readFull(reader, spawnCodes, spawnObjects, i);
     }
 
-    const updateCount = this.readCount(reader, MIN_ID_BITS + schema.fieldCount);
-    const updated = new Array<{ id: number; value: StructValue<F>; changedMask: number }>(updateCount);
-    const values = baseline.values.slice();
+    const updateCount = this.readCount(reader, MIN_ID_BITS + layout.schema.fieldCount);
+    const updated = new Array<number>(updateCount);
+    const changedMasks = new Array<number>(updateCount);
+    const codes = baseline.codes.slice();
+    const objects = objectSlots === 0 ? baseline.objects : baseline.objects.slice();
     previous = -1;
     for (let i = 0; i < updateCount; i++) {
       const id = readId(reader, previous);
       previous = id;
-      const index = indexOfEntity(baseline, id);
-      if (index < 0 || sortedIncludes(despawned, id)) invalid(`updated entity ${id} is not in the baseline`);
-      const changedMask = schema.readMask(reader);
-      const value = schema.readFieldDeltas(reader, baseline.values[index]!, changedMask);
-      values[index] = value;
-      updated[i] = { id, value, changedMask };
+      const index = baseline.indexOf(id);
+      if (index < 0 || indexOfId(despawned, id) >= 0) invalid(`updated entity ${id} is not in the baseline`);
+      const mask = layout.readMask(reader);
+      layout.readDelta(reader, mask, codes, objects as unknown[], index);
+      updated[i] = id;
+      changedMasks[i] = mask;
     }
 
+    const size = baseline.size - despawnCount + spawnCount;
+    if (size > this.maxEntities)
+      throw new ShardlineError('WIRE_LIMIT', `snapshot would hold ${size} entities`);
     const snapshot =
       despawnCount === 0 && spawnCount === 0
-        ? { ids: baseline.ids, values }
-        : mergeSnapshot(baseline.ids, values, despawned, spawned);
-    if (snapshot.ids.length > this.maxEntities) {
-      throw new ShardlineError('WIRE_LIMIT', `snapshot would hold ${snapshot.ids.length} entities`);
-    }
-    return { snapshot, despawned, spawned, updated };
+        ? new EntitySnapshot(layout, baseline.ids, codes, objects)
+        : merge(layout, baseline.ids, codes, objects, despawned, spawned, spawnCodes, spawnObjects);
+    return { snapshot, despawned, spawned, updated, changedMasks };
   }
 
   /** Reads a section count, bounded by maxEntities and by what the remaining input could hold. */
@@ -245,41 +218,44 @@ function readId(reader: BitReader, previous: number): number {
   return id;
 }
 
-function sortedIncludes(sorted: readonly number[], id: number): boolean {
-  return indexOfEntity({ ids: sorted, values: [] }, id) >= 0;
-}
-
 function invalid(message: string): never {
   throw new ShardlineError('WIRE_INVALID', message);
 }
 
-/** Baseline minus despawns plus spawns, in ascending id order. */
-function mergeSnapshot<T>(
-  baseIds: readonly number[],
-  baseValues: readonly T[],
+/** Baseline rows minus despawns plus spawned rows, in ascending id order. */
+function merge<F extends FieldMap>(
+  layout: PackedLayout<F>,
+  baseIds: Uint32Array,
+  baseCodes: Uint32Array,
+  baseObjects: readonly unknown[],
   despawned: readonly number[],
-  spawned: readonly { id: number; value: T }[],
-): EntitySnapshot<T> {
-  const ids: number[] = [];
-  const values: T[] = [];
+  spawned: readonly number[],
+  spawnCodes: Uint32Array,
+  spawnObjects: readonly unknown[],
+): EntitySnapshot<F> {
+  const { codeSlots, objectSlots } = layout;
+  const size = baseIds.length - despawned.length + spawned.length;
+  const ids = new Uint32Array(size);
+  const codes = new Uint32Array(size * codeSlots);
+  const objects = new Array<unknown>(size * objectSlots);
+  let out = 0;
+  const copyRow = (fromCodes: Uint32Array, fromObjects: readonly unknown[], row: number, id: number) => {
+    ids[out] = id;
+    codes.set(fromCodes.subarray(row * codeSlots, (row + 1) * codeSlots), out * codeSlots);
+    for (let o = 0; o < objectSlots; o++) objects[out * objectSlots + o] = fromObjects[row * objectSlots + o];
+    out++;
+  };
   let d = 0;
   let s = 0;
   for (let b = 0; b < baseIds.length; b++) {
     const id = baseIds[b]!;
-    while (s < spawned.length && spawned[s]!.id < id) {
-      ids.push(spawned[s]!.id);
-      values.push(spawned[s++]!.value);
-    }
+    while (s < spawned.length && spawned[s]! < id) copyRow(spawnCodes, spawnObjects, s, spawned[s++]!);
     if (d < despawned.length && despawned[d] === id) {
       d++;
       continue;
     }
-    ids.push(id);
-    values.push(baseValues[b]!);
+    copyRow(baseCodes, baseObjects, b, id);
   }
-  for (; s < spawned.length; s++) {
-    ids.push(spawned[s]!.id);
-    values.push(spawned[s]!.value);
-  }
-  return { ids, values };
+  while (s < spawned.length) copyRow(spawnCodes, spawnObjects, s, spawned[s++]!);
+  return new EntitySnapshot(layout, ids, codes, objects);
 }

@@ -54,10 +54,11 @@ export class Quantizer {
 
   /** Code of the nearest representable value; clamps to the range, rejects NaN (VALUE_INVALID). */
   encode(value: number): number {
-    if (Number.isNaN(value)) throw new ShardlineError('VALUE_INVALID', 'cannot quantize NaN');
+    if (value > this.min) {
+      return value < this.max ? Math.round((value - this.min) * this.codesPerUnit) : this.maxCode;
+    }
     if (value <= this.min) return 0;
-    if (value >= this.max) return this.maxCode;
-    return Math.round((value - this.min) * this.codesPerUnit);
+    throw new ShardlineError('VALUE_INVALID', `cannot quantize ${String(value)}`);
   }
 
   decode(code: number): number {

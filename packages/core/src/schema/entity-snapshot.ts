@@ -1,0 +1,215 @@
+import { ShardlineError } from '../errors.js';
+import type { FieldMap, StructType, StructValue } from './composite.js';
+import { layoutOf, type PackedLayout } from './layout.js';
+
+/**
+ * The state of a set of entities of one schema, packed: ids strictly ascending, and for the entity at
+ * index i its quantized codes in `codes[i * layout.codeSlots …]` and its other field values in
+ * `objects[i * layout.objectSlots …]`. Snapshots are immutable values (any one may serve as a
+ * baseline); change one through `edit()`, which returns a builder for a new snapshot.
+ */
+export class EntitySnapshot<F extends FieldMap> {
+  /** Use EntitySnapshot.empty / EntitySnapshot.from, a builder, or a codec's decode. */
+  constructor(
+    readonly layout: PackedLayout<F>,
+    readonly ids: Uint32Array,
+    readonly codes: Uint32Array,
+    readonly objects: readonly unknown[],
+  ) {}
+
+  static empty<F extends FieldMap>(schema: StructType<F>): EntitySnapshot<F> {
+    return new EntitySnapshot(layoutOf(schema), new Uint32Array(0), new Uint32Array(0), []);
+  }
+
+  /** A snapshot of (id, state) pairs in any order; ids must be distinct 32-bit unsigned integers. */
+  static from<F extends FieldMap>(
+    schema: StructType<F>,
+    entries: Iterable<readonly [number, StructValue<F>]>,
+  ): EntitySnapshot<F> {
+    const builder = EntitySnapshot.empty(schema).edit();
+    for (const [id, value] of entries) {
+      if (builder.has(id)) throw new ShardlineError('VALUE_INVALID', `entity id ${id} appears twice`);
+      builder.set(id, value);
+    }
+    return builder.build();
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** Index of `id`, or -1. */
+  indexOf(id: number): number {
+    return indexOfId(this.ids, id);
+  }
+
+  has(id: number): boolean {
+    return this.indexOf(id) >= 0;
+  }
+
+  /** The state of entity `id` as receivers see it (quantized), or undefined. */
+  get(id: number): StructValue<F> | undefined {
+    const index = this.indexOf(id);
+    return index < 0 ? undefined : this.valueAt(index);
+  }
+
+  valueAt(index: number): StructValue<F> {
+    return this.layout.unpack(this.codes, this.objects, index);
+  }
+
+  /** One field of entity `id`, without building the whole state. */
+  field<K extends keyof F & string>(id: number, key: K): StructValue<F>[K] | undefined {
+    const index = this.indexOf(id);
+    if (index < 0) return undefined;
+    return this.layout.unpackField(this.layout.schema.keys.indexOf(key), this.codes, this.objects, index) as
+      | StructValue<F>[K]
+      | undefined;
+  }
+
+  *entries(): IterableIterator<[number, StructValue<F>]> {
+    for (let i = 0; i < this.ids.length; i++) yield [this.ids[i]!, this.valueAt(i)];
+  }
+
+  /** A builder starting from this snapshot; this snapshot is never changed. */
+  edit(): SnapshotBuilder<F> {
+    return new SnapshotBuilder(this);
+  }
+}
+
+/** Index of `id` in ascending `ids`, or -1 (binary search). */
+export function indexOfId(ids: ArrayLike<number>, id: number): number {
+  let low = 0;
+  let high = ids.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const candidate = ids[middle]!;
+    if (candidate === id) return middle;
+    if (candidate < id) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
+
+/**
+ * Builds the next snapshot from a previous one: `set` and `patch` quantize values as they are stored,
+ * `delete` removes an entity, `build` returns the snapshot. A builder builds once.
+ */
+export class SnapshotBuilder<F extends FieldMap> {
+  private readonly layout: PackedLayout<F>;
+  private readonly ids: Uint32Array;
+  private readonly codes: Uint32Array;
+  private readonly objects: unknown[];
+  private readonly removed = new Set<number>();
+  private readonly spawned = new Map<number, StructValue<F>>();
+  private readonly scratchCodes: Uint32Array;
+  private readonly scratchObjects: unknown[] = [];
+  private built = false;
+
+  constructor(base: EntitySnapshot<F>) {
+    this.layout = base.layout;
+    this.ids = base.ids;
+    this.codes = base.codes.slice();
+    this.objects = base.objects.slice();
+    this.scratchCodes = new Uint32Array(this.layout.codeSlots);
+  }
+
+  has(id: number): boolean {
+    const row = indexOfId(this.ids, id);
+    return this.spawned.has(id) || (row >= 0 && !this.removed.has(row));
+  }
+
+  /** Stores the whole state of entity `id`, spawning it if new. VALUE_INVALID leaves it unchanged. */
+  set(id: number, value: StructValue<F>): this {
+    this.assertOpen();
+    const row = indexOfId(this.ids, id);
+    if (row >= 0) {
+      this.withRollback(row, () => this.layout.pack(value, this.codes, this.objects, row));
+      this.removed.delete(row);
+      return this;
+    }
+    if (id !== id >>> 0)
+      throw new ShardlineError('VALUE_INVALID', `entity id ${id} is not a 32-bit unsigned integer`);
+    this.layout.pack(value, this.scratchCodes, this.scratchObjects, 0); // validates before storing
+    this.spawned.set(id, value);
+    return this;
+  }
+
+  /** Stores some fields of an existing entity. VALUE_INVALID leaves it unchanged. */
+  patch(id: number, values: Partial<StructValue<F>>): this {
+    this.assertOpen();
+    const pending = this.spawned.get(id);
+    if (pending) return this.set(id, { ...pending, ...values });
+    const row = indexOfId(this.ids, id);
+    if (row < 0 || this.removed.has(row))
+      throw new ShardlineError('VALUE_INVALID', `no entity ${id} to patch`);
+    const keys = this.layout.schema.keys;
+    this.withRollback(row, () => {
+      for (const key of Object.keys(values)) {
+        const field = keys.indexOf(key);
+        if (field < 0) throw new ShardlineError('VALUE_INVALID', `no field ${key} in this schema`);
+        this.layout.packField(field, values[key], this.codes, this.objects, row);
+      }
+    });
+    return this;
+  }
+
+  /** Removes entity `id`; returns whether it was present. */
+  delete(id: number): boolean {
+    this.assertOpen();
+    if (this.spawned.delete(id)) return true;
+    const row = indexOfId(this.ids, id);
+    if (row < 0 || this.removed.has(row)) return false;
+    this.removed.add(row);
+    return true;
+  }
+
+  build(): EntitySnapshot<F> {
+    this.assertOpen();
+    this.built = true;
+    if (this.removed.size === 0 && this.spawned.size === 0) {
+      return new EntitySnapshot(this.layout, this.ids, this.codes, this.objects);
+    }
+    const { codeSlots, objectSlots } = this.layout;
+    const added = [...this.spawned.keys()].sort((a, b) => a - b);
+    const size = this.ids.length - this.removed.size + added.length;
+    const ids = new Uint32Array(size);
+    const codes = new Uint32Array(size * codeSlots);
+    const objects = new Array<unknown>(size * objectSlots);
+    let out = 0;
+    let next = 0;
+    const takeAdded = () => {
+      const id = added[next++]!;
+      ids[out] = id;
+      this.layout.pack(this.spawned.get(id)!, codes, objects, out++);
+    };
+    for (let row = 0; row < this.ids.length; row++) {
+      while (next < added.length && added[next]! < this.ids[row]!) takeAdded();
+      if (this.removed.has(row)) continue;
+      ids[out] = this.ids[row]!;
+      codes.set(this.codes.subarray(row * codeSlots, (row + 1) * codeSlots), out * codeSlots);
+      for (let o = 0; o < objectSlots; o++)
+        objects[out * objectSlots + o] = this.objects[row * objectSlots + o];
+      out++;
+    }
+    while (next < added.length) takeAdded();
+    return new EntitySnapshot(this.layout, ids, codes, objects);
+  }
+
+  /** Runs `store` on row `row`, restoring the row if it throws. */
+  private withRollback(row: number, store: () => void): void {
+    const { codeSlots, objectSlots } = this.layout;
+    const savedCodes = this.codes.slice(row * codeSlots, (row + 1) * codeSlots);
+    const savedObjects = this.objects.slice(row * objectSlots, (row + 1) * objectSlots);
+    try {
+      store();
+    } catch (error) {
+      this.codes.set(savedCodes, row * codeSlots);
+      for (let o = 0; o < objectSlots; o++) this.objects[row * objectSlots + o] = savedObjects[o];
+      throw error;
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.built) throw new ShardlineError('VALUE_INVALID', 'this snapshot builder has already built');
+  }
+}
