@@ -178,8 +178,10 @@ describe('snapshot codec', () => {
           const baseIds = new Set(first!.map(([id]) => id));
           expect(decoded.despawned).toEqual([...received1.ids].filter((id) => !sentIds.has(id)));
           expect(decoded.spawned).toEqual([...sent.ids].filter((id) => !baseIds.has(id)));
+          // The encoder compares the sender's own states; a decoded quaternion may re-encode with another
+          // largest component, so the received baseline is not the oracle for change masks.
           decoded.updated.forEach((id, i) => {
-            expect(decoded.changedMasks[i]).toBe(Everything.changedMask(sent.get(id)!, received1.get(id)!));
+            expect(decoded.changedMasks[i]).toBe(Everything.changedMask(sent.get(id)!, sent1.get(id)!));
           });
         }
       }),

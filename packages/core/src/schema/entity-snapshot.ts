@@ -3,6 +3,25 @@ import type { FieldMap, StructType, StructValue } from './composite.js';
 import { layoutOf, type PackedLayout } from './layout.js';
 
 /**
+ * How a snapshot was made from its parent when no entity spawned or despawned: the rows that may
+ * differ. Encoders use it to examine only those rows when the baseline is an ancestor; any other
+ * baseline falls back to comparing every row, so lineage is an optimization, never a requirement.
+ */
+export interface SnapshotLineage<F extends FieldMap> {
+  readonly parent: EntitySnapshot<F>;
+  /** Ascending row indexes set since the parent (a row set back to its old value may appear). */
+  readonly touchedRows: Uint32Array;
+  /** Generations back to the oldest linked ancestor; links stop at MAX_LINEAGE_DEPTH. */
+  readonly depth: number;
+}
+
+/**
+ * Snapshots link to at most this many ancestors, so a chain keeps a bounded number of old snapshots
+ * alive (about one second of ticks at 30 Hz) while covering the usual baseline ages.
+ */
+export const MAX_LINEAGE_DEPTH = 32;
+
+/**
  * The state of a set of entities of one schema, packed: ids strictly ascending, and for the entity at
  * index i its quantized codes in `codes[i * layout.codeSlots …]` and its other field values in
  * `objects[i * layout.objectSlots …]`. Snapshots are immutable values (any one may serve as a
@@ -15,7 +34,23 @@ export class EntitySnapshot<F extends FieldMap> {
     readonly ids: Uint32Array,
     readonly codes: Uint32Array,
     readonly objects: readonly unknown[],
+    readonly lineage?: SnapshotLineage<F>,
   ) {}
+
+  /**
+   * Lists of rows that may differ from `ancestor`, if it is linked through lineage (same ids);
+   * undefined otherwise.
+   */
+  touchedSince(ancestor: EntitySnapshot<F>): Uint32Array[] | undefined {
+    const lists: Uint32Array[] = [];
+    let node: EntitySnapshot<F> = this;
+    while (node !== ancestor) {
+      if (!node.lineage) return undefined;
+      lists.push(node.lineage.touchedRows);
+      node = node.lineage.parent;
+    }
+    return lists;
+  }
 
   static empty<F extends FieldMap>(schema: StructType<F>): EntitySnapshot<F> {
     return new EntitySnapshot(layoutOf(schema), new Uint32Array(0), new Uint32Array(0), []);
@@ -76,9 +111,18 @@ export class EntitySnapshot<F extends FieldMap> {
   }
 }
 
-/** Index of `id` in ascending `ids`, or -1 (binary search). */
-export function indexOfId(ids: ArrayLike<number>, id: number): number {
-  let low = 0;
+/** Lineage for a snapshot whose `touchedRows` changed from `parent` (same ids), within the depth limit. */
+export function lineageAfter<F extends FieldMap>(
+  parent: EntitySnapshot<F>,
+  touchedRows: Uint32Array,
+): SnapshotLineage<F> | undefined {
+  const depth = (parent.lineage?.depth ?? 0) + 1;
+  return depth <= MAX_LINEAGE_DEPTH ? { parent, touchedRows, depth } : undefined;
+}
+
+/** Index of `id` in ascending `ids` at or after `from`, or -1 (binary search). */
+export function indexOfId(ids: ArrayLike<number>, id: number, from = 0): number {
+  let low = from;
   let high = ids.length - 1;
   while (low <= high) {
     const middle = (low + high) >>> 1;
@@ -96,6 +140,7 @@ export function indexOfId(ids: ArrayLike<number>, id: number): number {
  */
 export class SnapshotBuilder<F extends FieldMap> {
   private readonly layout: PackedLayout<F>;
+  private readonly base: EntitySnapshot<F>;
   private readonly ids: Uint32Array;
   private readonly codes: Uint32Array;
   private readonly objects: unknown[];
@@ -103,14 +148,22 @@ export class SnapshotBuilder<F extends FieldMap> {
   private readonly spawned = new Map<number, StructValue<F>>();
   private readonly scratchCodes: Uint32Array;
   private readonly scratchObjects: unknown[] = [];
+  private readonly savedCodes: Uint32Array;
+  private readonly savedObjects: unknown[] = [];
+  /** touched[row] = 1 once the row is stored to; touchedRows lists those rows. */
+  private readonly touched: Uint8Array;
+  private readonly touchedRows: number[] = [];
   private built = false;
 
   constructor(base: EntitySnapshot<F>) {
+    this.base = base;
     this.layout = base.layout;
     this.ids = base.ids;
     this.codes = base.codes.slice();
     this.objects = base.objects.slice();
     this.scratchCodes = new Uint32Array(this.layout.codeSlots);
+    this.savedCodes = new Uint32Array(this.layout.codeSlots);
+    this.touched = new Uint8Array(base.size);
   }
 
   has(id: number): boolean {
@@ -167,7 +220,8 @@ export class SnapshotBuilder<F extends FieldMap> {
     this.assertOpen();
     this.built = true;
     if (this.removed.size === 0 && this.spawned.size === 0) {
-      return new EntitySnapshot(this.layout, this.ids, this.codes, this.objects);
+      const lineage = lineageAfter(this.base, Uint32Array.from(this.touchedRows).sort());
+      return new EntitySnapshot(this.layout, this.ids, this.codes, this.objects, lineage);
     }
     const { codeSlots, objectSlots } = this.layout;
     const added = [...this.spawned.keys()].sort((a, b) => a - b);
@@ -195,17 +249,23 @@ export class SnapshotBuilder<F extends FieldMap> {
     return new EntitySnapshot(this.layout, ids, codes, objects);
   }
 
-  /** Runs `store` on row `row`, restoring the row if it throws. */
+  /** Runs `store` on row `row`, restoring the row if it throws; marks the row touched. */
   private withRollback(row: number, store: () => void): void {
     const { codeSlots, objectSlots } = this.layout;
-    const savedCodes = this.codes.slice(row * codeSlots, (row + 1) * codeSlots);
-    const savedObjects = this.objects.slice(row * objectSlots, (row + 1) * objectSlots);
+    const codeAt = row * codeSlots;
+    const objectAt = row * objectSlots;
+    for (let s = 0; s < codeSlots; s++) this.savedCodes[s] = this.codes[codeAt + s]!;
+    for (let o = 0; o < objectSlots; o++) this.savedObjects[o] = this.objects[objectAt + o];
     try {
       store();
     } catch (error) {
-      this.codes.set(savedCodes, row * codeSlots);
-      for (let o = 0; o < objectSlots; o++) this.objects[row * objectSlots + o] = savedObjects[o];
+      this.codes.set(this.savedCodes, codeAt);
+      for (let o = 0; o < objectSlots; o++) this.objects[objectAt + o] = this.savedObjects[o];
       throw error;
+    }
+    if (this.touched[row] === 0) {
+      this.touched[row] = 1;
+      this.touchedRows.push(row);
     }
   }
 

@@ -9,7 +9,13 @@ export {
   type StructValue,
 } from './composite.js';
 export { defineEntity, EntitySchema } from './entity.js';
-export { EntitySnapshot, indexOfId, SnapshotBuilder } from './entity-snapshot.js';
+export {
+  EntitySnapshot,
+  indexOfId,
+  MAX_LINEAGE_DEPTH,
+  SnapshotBuilder,
+  type SnapshotLineage,
+} from './entity-snapshot.js';
 export type { AnyFieldType, DeltaMode, FieldType, Infer } from './field.js';
 export {
   assertSameFingerprint,

@@ -2,7 +2,7 @@ import { ShardlineError } from '../errors.js';
 import type { BitReader } from '../wire/bit-reader.js';
 import type { BitSink } from '../wire/bit-sink.js';
 import type { FieldMap, StructType } from './composite.js';
-import { EntitySnapshot, indexOfId } from './entity-snapshot.js';
+import { EntitySnapshot, indexOfId, lineageAfter } from './entity-snapshot.js';
 import { layoutOf, type PackedLayout } from './layout.js';
 
 /** What a decoded snapshot message did, besides the resulting snapshot. Every list ascends by id. */
@@ -45,6 +45,8 @@ export class SnapshotCodec<F extends FieldMap> {
   private readonly updateIndexes: number[] = [];
   private readonly updateBaseIndexes: number[] = [];
   private readonly updateMasks: number[] = [];
+  /** Scratch flags, one per row, for merging lineage generations. */
+  private rowMarks = new Uint8Array(0);
 
   constructor(
     readonly schema: StructType<F>,
@@ -97,38 +99,74 @@ export class SnapshotCodec<F extends FieldMap> {
     }
   }
 
-  /** Merge-walks both snapshots (ascending ids) into the scratch lists. */
+  /** Fills the scratch lists with what differs between the snapshots. */
   private diff(current: EntitySnapshot<F>, baseline: EntitySnapshot<F>): void {
     this.despawnIds.length = 0;
     this.spawnIndexes.length = 0;
     this.updateIndexes.length = 0;
     this.updateBaseIndexes.length = 0;
     this.updateMasks.length = 0;
+    if (current.ids !== baseline.ids) {
+      this.mergeWalk(current, baseline);
+      return;
+    }
+    const touched = current.touchedSince(baseline);
+    if (touched === undefined) {
+      for (let row = 0; row < current.size; row++) this.compareRow(current, baseline, row, row);
+    } else if (touched.length === 1) {
+      for (const row of touched[0]!) this.compareRow(current, baseline, row, row);
+    } else {
+      this.compareTouched(current, baseline, touched);
+    }
+  }
+
+  /** Rows touched in any of several generations, each compared once, in ascending order. */
+  private compareTouched(
+    current: EntitySnapshot<F>,
+    baseline: EntitySnapshot<F>,
+    lists: Uint32Array[],
+  ): void {
+    if (this.rowMarks.length < current.size) this.rowMarks = new Uint8Array(current.size);
+    const marks = this.rowMarks;
+    for (const list of lists) for (const row of list) marks[row] = 1;
+    for (let row = 0; row < current.size; row++) {
+      if (marks[row] === 0) continue;
+      marks[row] = 0;
+      this.compareRow(current, baseline, row, row);
+    }
+  }
+
+  private compareRow(
+    current: EntitySnapshot<F>,
+    baseline: EntitySnapshot<F>,
+    row: number,
+    baseRow: number,
+  ): void {
+    const mask = this.layout.changedMask(
+      current.codes,
+      current.objects,
+      row,
+      baseline.codes,
+      baseline.objects,
+      baseRow,
+    );
+    if (mask !== 0) {
+      this.updateIndexes.push(row);
+      this.updateBaseIndexes.push(baseRow);
+      this.updateMasks.push(mask);
+    }
+  }
+
+  /** Merge-walks snapshots with different id lists (ascending) into the scratch lists. */
+  private mergeWalk(current: EntitySnapshot<F>, baseline: EntitySnapshot<F>): void {
     const currentIds = current.ids;
     const baseIds = baseline.ids;
-    const layout = this.layout;
     let b = 0;
     for (let c = 0; c < currentIds.length; c++) {
       const id = currentIds[c]!;
       while (b < baseIds.length && baseIds[b]! < id) this.despawnIds.push(baseIds[b++]!);
-      if (b < baseIds.length && baseIds[b] === id) {
-        const mask = layout.changedMask(
-          current.codes,
-          current.objects,
-          c,
-          baseline.codes,
-          baseline.objects,
-          b,
-        );
-        if (mask !== 0) {
-          this.updateIndexes.push(c);
-          this.updateBaseIndexes.push(b);
-          this.updateMasks.push(mask);
-        }
-        b++;
-      } else {
-        this.spawnIndexes.push(c);
-      }
+      if (b < baseIds.length && baseIds[b] === id) this.compareRow(current, baseline, c, b++);
+      else this.spawnIndexes.push(c);
     }
     while (b < baseIds.length) this.despawnIds.push(baseIds[b++]!);
   }
@@ -170,14 +208,22 @@ export class SnapshotCodec<F extends FieldMap> {
     const updateCount = this.readCount(reader, MIN_ID_BITS + layout.schema.fieldCount);
     const updated = new Array<number>(updateCount);
     const changedMasks = new Array<number>(updateCount);
+    const updatedRows = new Uint32Array(updateCount);
     const codes = baseline.codes.slice();
     const objects = objectSlots === 0 ? baseline.objects : baseline.objects.slice();
     previous = -1;
+    const baseIds = baseline.ids;
+    let searchFrom = 0;
     for (let i = 0; i < updateCount; i++) {
       const id = readId(reader, previous);
       previous = id;
-      const index = baseline.indexOf(id);
-      if (index < 0 || indexOfId(despawned, id) >= 0) invalid(`updated entity ${id} is not in the baseline`);
+      // Ids ascend, so each search starts after the previous match.
+      const index = indexOfId(baseIds, id, searchFrom);
+      if (index < 0 || (despawnCount > 0 && indexOfId(despawned, id) >= 0)) {
+        invalid(`updated entity ${id} is not in the baseline`);
+      }
+      searchFrom = index + 1;
+      updatedRows[i] = index;
       const mask = layout.readMask(reader);
       layout.readDelta(reader, mask, codes, objects as unknown[], index);
       updated[i] = id;
@@ -189,7 +235,7 @@ export class SnapshotCodec<F extends FieldMap> {
       throw new ShardlineError('WIRE_LIMIT', `snapshot would hold ${size} entities`);
     const snapshot =
       despawnCount === 0 && spawnCount === 0
-        ? new EntitySnapshot(layout, baseline.ids, codes, objects)
+        ? new EntitySnapshot(layout, baseline.ids, codes, objects, lineageAfter(baseline, updatedRows))
         : merge(layout, baseline.ids, codes, objects, despawned, spawned, spawnCodes, spawnObjects);
     return { snapshot, despawned, spawned, updated, changedMasks };
   }
