@@ -236,36 +236,38 @@ export class PackedLayout<F extends FieldMap> {
 
   /** Applies the field deltas named by `mask` to row `index`, which holds the baseline state. */
   readDelta(reader: BitReader, mask: number, codes: Uint32Array, objects: unknown[], index: number): void {
-    const fieldCount = this.codeStart.length;
+    const { codeStart, codeCount, slotMode, slotBits, slotMaxCode } = this;
+    const fieldCount = codeStart.length;
     const at = index * this.codeSlots;
     for (let f = 0; f < fieldCount; f++) {
       if (((mask >>> f) & 1) === 0) continue;
-      const start = this.codeStart[f]!;
+      const start = codeStart[f]!;
       if (start < 0) {
         const slot = index * this.objectSlots + this.objectSlot[f]!;
         objects[slot] = this.schema.fields[f]!.readDelta(reader, objects[slot]);
         continue;
       }
+      const end = start + codeCount[f]!;
       let componentChanged = false;
-      for (let s = start; s < start + this.codeCount[f]!; s++) {
-        switch (this.slotMode[s]) {
-          case SlotMode.Absolute:
-            codes[at + s] = this.readCode(reader, s);
-            break;
-          case SlotMode.Relative:
-            codes[at + s] = this.readRelative(reader, codes[at + s]!, s);
-            break;
-          case SlotMode.ComponentRelative:
-            if (reader.readUint(1) === 1) {
-              codes[at + s] = this.readRelative(reader, codes[at + s]!, s);
-              componentChanged = true;
-            }
-            break;
-          default: // SlotMode.Bool
-            codes[at + s] = codes[at + s]! ^ 1;
+      for (let s = start; s < end; s++) {
+        const mode = slotMode[s]!;
+        let code: number;
+        if (mode === SlotMode.Relative) {
+          code = relativeCode(reader, codes[at + s]!, slotBits[s]!);
+        } else if (mode === SlotMode.Absolute) {
+          code = reader.readUint(slotBits[s]!);
+        } else if (mode === SlotMode.Bool) {
+          code = codes[at + s]! ^ 1;
+        } else if (reader.readUint(1) === 1) {
+          code = relativeCode(reader, codes[at + s]!, slotBits[s]!);
+          componentChanged = true;
+        } else {
+          continue;
         }
+        if (code > slotMaxCode[s]!) invalidCode(code, s);
+        codes[at + s] = code;
       }
-      if (this.slotMode[start] === SlotMode.ComponentRelative && !componentChanged) {
+      if (slotMode[start] === SlotMode.ComponentRelative && !componentChanged) {
         throw new ShardlineError('WIRE_INVALID', 'vector delta changes no component');
       }
     }
@@ -277,18 +279,17 @@ export class PackedLayout<F extends FieldMap> {
     return code;
   }
 
-  private readRelative(reader: BitReader, base: number, slot: number): number {
-    const bits = this.slotBits[slot]!;
-    const diff = zigzagDecode(reader.readNonZeroUint(bits));
-    const shift = 32 - bits;
-    const code = ((base + diff) << shift) >>> shift;
-    if (code > this.slotMaxCode[slot]!) invalidCode(code, slot);
-    return code;
-  }
 }
 
 function invalidCode(code: number, slot: number): never {
   throw new ShardlineError('WIRE_INVALID', `code ${code} is out of range for slot ${slot}`);
+}
+
+/** Reads a relative delta (PROTOCOL.md §5.2) and applies it to `base`; the caller validates the code. */
+function relativeCode(reader: BitReader, base: number, bits: number): number {
+  const diff = zigzagDecode(reader.readNonZeroUint(bits));
+  const shift = 32 - bits;
+  return ((base + diff) << shift) >>> shift;
 }
 
 function writeRelative(sink: BitSink, base: number, code: number, bits: number): void {

@@ -217,9 +217,10 @@ export class SnapshotCodec<F extends FieldMap> {
     for (let i = 0; i < updateCount; i++) {
       const id = readId(reader, previous);
       previous = id;
-      // Ids ascend, so each search starts after the previous match.
-      const index = indexOfId(baseIds, id, searchFrom);
-      if (index < 0 || (despawnCount > 0 && indexOfId(despawned, id) >= 0)) {
+      // Ids ascend, so a forward scan finds every row in one pass over the baseline.
+      while (searchFrom < baseIds.length && baseIds[searchFrom]! < id) searchFrom++;
+      const index = searchFrom;
+      if (baseIds[index] !== id || (despawnCount > 0 && indexOfId(despawned, id) >= 0)) {
         invalid(`updated entity ${id} is not in the baseline`);
       }
       searchFrom = index + 1;

@@ -99,17 +99,21 @@ export class BitReader {
   /** See BitSink.writeVarUint. Rejects encodings longer than a 32-bit value needs (WIRE_INVALID). */
   readVarUint(groupBits = 7): number {
     const maxGroups = Math.ceil(32 / groupBits);
+    const payloadMask = 0xffff_ffff >>> (32 - groupBits);
     let value = 0;
     let shift = 0;
     for (let group = 0; group < maxGroups; group++) {
-      const payload = this.readUint(groupBits);
+      // Payload and continuation bit in one read when they fit 32 bits.
+      const chunk = groupBits < 32 ? this.readUint(groupBits + 1) : this.readUint(groupBits);
+      const payload = (chunk & payloadMask) >>> 0;
+      const more = groupBits < 32 ? chunk >>> groupBits : this.readUint(1);
       // Payload bits that would land past bit 31 make the value exceed 32 bits.
       if (shift + groupBits > 32 && payload >>> (32 - shift) !== 0) {
         throw new ShardlineError('WIRE_INVALID', 'varuint exceeds 32 bits');
       }
       value = (value | (payload << shift)) >>> 0;
       shift += groupBits;
-      if (this.readUint(1) === 0) return value;
+      if (more === 0) return value;
     }
     throw new ShardlineError('WIRE_INVALID', `varuint longer than ${maxGroups} groups`);
   }

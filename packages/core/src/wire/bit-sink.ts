@@ -49,10 +49,15 @@ export abstract class BitSink {
     const payloadMask = 0xffff_ffff >>> (32 - groupBits);
     let rest = value;
     for (;;) {
-      const payload = rest & payloadMask;
+      const payload = (rest & payloadMask) >>> 0;
       rest = groupBits === 32 ? 0 : rest >>> groupBits;
-      this.writeUint(payload >>> 0, groupBits);
-      this.writeUint(rest === 0 ? 0 : 1, 1);
+      if (groupBits < 32) {
+        // Payload and continuation bit in one write: the continuation bit is the next bit up.
+        this.writeUint(rest === 0 ? payload : (payload | (1 << groupBits)) >>> 0, groupBits + 1);
+      } else {
+        this.writeUint(payload, groupBits);
+        this.writeUint(rest === 0 ? 0 : 1, 1);
+      }
       if (rest === 0) return;
     }
   }
@@ -74,8 +79,15 @@ export abstract class BitSink {
       throw new ShardlineError('VALUE_INVALID', `${value} is not a non-zero ${maxBits}-bit integer`);
     }
     const length = 32 - Math.clz32(value);
-    this.writeUint(length - 1, LENGTH_PREFIX_BITS[maxBits]!);
-    if (length > 1) this.writeUint((value & (0xffff_ffff >>> (33 - length))) >>> 0, length - 1);
+    const prefixBits = LENGTH_PREFIX_BITS[maxBits]!;
+    const low = length === 1 ? 0 : (value & (0xffff_ffff >>> (33 - length))) >>> 0;
+    if (prefixBits + length - 1 <= 32) {
+      // Prefix (low bits) and payload in one write: the same bits as two writes in order.
+      this.writeUint(((low << prefixBits) | (length - 1)) >>> 0, prefixBits + length - 1);
+    } else {
+      this.writeUint(length - 1, prefixBits);
+      this.writeUint(low, length - 1);
+    }
   }
 
   /** IEEE 754 binary32 bits (the value is rounded to float32 first). */
