@@ -10,7 +10,7 @@ import { layoutOf, type PackedLayout } from './layout.js';
 export interface SnapshotLineage<F extends FieldMap> {
   readonly parent: EntitySnapshot<F>;
   /** Ascending row indexes set since the parent (a row set back to its old value may appear). */
-  readonly touchedRows: Uint32Array;
+  readonly touchedRows: readonly number[];
   /** Generations back to the oldest linked ancestor; links stop at MAX_LINEAGE_DEPTH. */
   readonly depth: number;
 }
@@ -41,8 +41,8 @@ export class EntitySnapshot<F extends FieldMap> {
    * Lists of rows that may differ from `ancestor`, if it is linked through lineage (same ids);
    * undefined otherwise.
    */
-  touchedSince(ancestor: EntitySnapshot<F>): Uint32Array[] | undefined {
-    const lists: Uint32Array[] = [];
+  touchedSince(ancestor: EntitySnapshot<F>): (readonly number[])[] | undefined {
+    const lists: (readonly number[])[] = [];
     let node: EntitySnapshot<F> = this;
     while (node !== ancestor) {
       if (!node.lineage) return undefined;
@@ -114,7 +114,7 @@ export class EntitySnapshot<F extends FieldMap> {
 /** Lineage for a snapshot whose `touchedRows` changed from `parent` (same ids), within the depth limit. */
 export function lineageAfter<F extends FieldMap>(
   parent: EntitySnapshot<F>,
-  touchedRows: Uint32Array,
+  touchedRows: readonly number[],
 ): SnapshotLineage<F> | undefined {
   const depth = (parent.lineage?.depth ?? 0) + 1;
   return depth <= MAX_LINEAGE_DEPTH ? { parent, touchedRows, depth } : undefined;
@@ -220,7 +220,10 @@ export class SnapshotBuilder<F extends FieldMap> {
     this.assertOpen();
     this.built = true;
     if (this.removed.size === 0 && this.spawned.size === 0) {
-      const lineage = lineageAfter(this.base, Uint32Array.from(this.touchedRows).sort());
+      const lineage = lineageAfter(
+        this.base,
+        this.touchedRows.sort((a, b) => a - b),
+      );
       return new EntitySnapshot(this.layout, this.ids, this.codes, this.objects, lineage);
     }
     const { codeSlots, objectSlots } = this.layout;

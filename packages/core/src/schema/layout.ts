@@ -264,7 +264,7 @@ export class PackedLayout<F extends FieldMap> {
         } else {
           continue;
         }
-        if (code > slotMaxCode[s]!) invalidCode(code, s);
+        if (code > slotMaxCode[s]!) invalidCode(code, s); // only integer ranges and enums can exceed
         codes[at + s] = code;
       }
       if (slotMode[start] === SlotMode.ComponentRelative && !componentChanged) {
@@ -278,7 +278,6 @@ export class PackedLayout<F extends FieldMap> {
     if (code > this.slotMaxCode[slot]!) invalidCode(code, slot);
     return code;
   }
-
 }
 
 function invalidCode(code: number, slot: number): never {

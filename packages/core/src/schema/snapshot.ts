@@ -25,6 +25,7 @@ export const DEFAULT_MAX_ENTITIES = 1 << 16;
 /** Ids are gap-coded as varuints of 4-bit groups: a gap below 16 costs 5 bits. */
 const ID_GAP_GROUP_BITS = 4;
 const MIN_ID_BITS = ID_GAP_GROUP_BITS + 1;
+const NO_CODES = new Uint32Array(0);
 
 /**
  * Encodes a snapshot as a delta against a baseline snapshot both sides hold (the empty snapshot for a
@@ -124,7 +125,7 @@ export class SnapshotCodec<F extends FieldMap> {
   private compareTouched(
     current: EntitySnapshot<F>,
     baseline: EntitySnapshot<F>,
-    lists: Uint32Array[],
+    lists: (readonly number[])[],
   ): void {
     if (this.rowMarks.length < current.size) this.rowMarks = new Uint8Array(current.size);
     const marks = this.rowMarks;
@@ -193,8 +194,8 @@ export class SnapshotCodec<F extends FieldMap> {
 
     const spawnCount = this.readCount(reader, MIN_ID_BITS + layout.schema.minBits);
     const spawned = new Array<number>(spawnCount);
-    const spawnCodes = new Uint32Array(spawnCount * codeSlots);
-    const spawnObjects = new Array<unknown>(spawnCount * objectSlots);
+    const spawnCodes = spawnCount === 0 ? NO_CODES : new Uint32Array(spawnCount * codeSlots);
+    const spawnObjects = spawnCount === 0 ? [] : new Array<unknown>(spawnCount * objectSlots);
     previous = -1;
     for (let i = 0; i < spawnCount; i++) {
       previous = readId(reader, previous);
@@ -208,7 +209,7 @@ export class SnapshotCodec<F extends FieldMap> {
     const updateCount = this.readCount(reader, MIN_ID_BITS + layout.schema.fieldCount);
     const updated = new Array<number>(updateCount);
     const changedMasks = new Array<number>(updateCount);
-    const updatedRows = new Uint32Array(updateCount);
+    const updatedRows = new Array<number>(updateCount);
     const codes = baseline.codes.slice();
     const objects = objectSlots === 0 ? baseline.objects : baseline.objects.slice();
     previous = -1;

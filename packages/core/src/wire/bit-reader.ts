@@ -4,6 +4,11 @@ import { MAX_UINT_BITS } from './limits.js';
 import type { Quaternion, QuaternionQuantizer, ScalarQuantizer, Vec2, Vec3 } from './quantize.js';
 import { decodeUtf8 } from './utf8.js';
 
+/** LOW_BITS[n]: a mask of the n low bits, n in 0..32. */
+const LOW_BITS: readonly number[] = Array.from({ length: 33 }, (_, n) =>
+  n === 0 ? 0 : 0xffff_ffff >>> (32 - n),
+);
+
 const float32Scratch = new Float32Array(1);
 const float32Bits = new Uint32Array(float32Scratch.buffer);
 const float64Scratch = new Float64Array(1);
@@ -38,25 +43,34 @@ export class BitReader {
     return this.bitLength - this.position;
   }
 
-  /** Reads an unsigned integer of `bits` bits (0..32). */
+  /** Reads an unsigned integer of `bits` bits (0..32). Kept small so it inlines into callers. */
   readUint(bits: number): number {
-    if (bits > MAX_UINT_BITS) throw new ShardlineError('WIRE_INVALID', `cannot read ${bits} bits at once`);
-    if (this.position + bits > this.bitLength) this.truncated(bits);
-    this.position += bits;
+    const end = this.position + bits;
+    if (end > this.bitLength || bits > MAX_UINT_BITS) this.rejectRead(bits);
+    this.position = end;
     const available = this.scratchBits;
     if (bits <= available) {
-      const value = this.scratch & (0xffff_ffff >>> (32 - bits));
+      const value = this.scratch & LOW_BITS[bits]!;
       this.scratch = this.scratch >>> bits;
       this.scratchBits = available - bits;
-      return bits === 0 ? 0 : value >>> 0;
+      return value >>> 0;
     }
+    return this.readAcrossWord(bits, available);
+  }
+
+  /** The rest of a read that needs the next word: `available` low bits come from the scratch word. */
+  private readAcrossWord(bits: number, available: number): number {
     const word = this.loadWord();
     const needed = bits - available;
-    const high = word & (0xffff_ffff >>> (32 - needed));
-    const value = (this.scratch | (high << available)) >>> 0;
+    const value = (this.scratch | ((word & LOW_BITS[needed]!) << available)) >>> 0;
     this.scratch = needed === 32 ? 0 : word >>> needed;
     this.scratchBits = 32 - needed;
     return value;
+  }
+
+  private rejectRead(bits: number): never {
+    if (bits > MAX_UINT_BITS) throw new ShardlineError('WIRE_INVALID', `cannot read ${bits} bits at once`);
+    this.truncated(bits);
   }
 
   /** The next 32 bits of input as a little-endian word; bytes past the end read as zero. */
@@ -124,7 +138,8 @@ export class BitReader {
 
   /** See BitSink.writeNonZeroUint. */
   readNonZeroUint(maxBits: number): number {
-    const length = this.readUint(LENGTH_PREFIX_BITS[maxBits]!) + 1;
+    const prefixBits = LENGTH_PREFIX_BITS[maxBits]!;
+    const length = this.readUint(prefixBits) + 1;
     if (length > maxBits) {
       throw new ShardlineError('WIRE_INVALID', `bit length ${length} exceeds the declared ${maxBits}`);
     }
