@@ -158,10 +158,19 @@ function report(rows: Row[]): void {
     `0.1 rad and step 0.2 units, changing x, y and angle. ${WARMUP_TICKS} warm-up ticks, then ${MEASURED_TICKS} ` +
     `measured ticks; seed 0x${SEED.toString(16)}. Contenders run interleaved within each tick. Encode is the time ` +
     "to produce one tick's bytes from the sender's state; decode is the time to apply them to the receiver's state.";
+  const fairness =
+    'What each decode does: Shardline validates every code, builds a new immutable snapshot (usable as a ' +
+    'later baseline; it copies the baseline rows) and reports per-entity change masks; Colyseus applies ' +
+    'its patch to its state tree with change callbacks; msgpackr and JSON parse the changed records and ' +
+    'write them into the receiver objects in place, without validation. Shardline and Colyseus find the ' +
+    'changes themselves (Shardline from snapshot lineage, Colyseus from setters); msgpackr and JSON are ' +
+    'handed the list of changed ids by the game.';
   const markdown = [
     '# Codec benchmark',
     '',
     scenarioText,
+    '',
+    fairness,
     '',
     table,
     '',
