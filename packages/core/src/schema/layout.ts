@@ -138,11 +138,12 @@ export class PackedLayout<F extends FieldMap> {
     baseIndex: number,
   ): number {
     const slots = this.codeSlots;
+    const slotFieldBit = this.slotFieldBit;
     const at = index * slots;
     const baseAt = baseIndex * slots;
     let mask = 0;
     for (let s = 0; s < slots; s++) {
-      if (codes[at + s] !== baseCodes[baseAt + s]) mask |= this.slotFieldBit[s]!;
+      if (codes[at + s] !== baseCodes[baseAt + s]) mask |= slotFieldBit[s]!;
     }
     const objectSlots = this.objectSlots;
     for (let o = 0; o < objectSlots; o++) {
@@ -193,24 +194,26 @@ export class PackedLayout<F extends FieldMap> {
     baseObjects: readonly unknown[],
     baseIndex: number,
   ): void {
-    const fieldCount = this.codeStart.length;
+    const { codeStart, codeCount, slotBits, slotMode } = this;
+    const fieldCount = codeStart.length;
     sink.writeUint(mask, fieldCount);
     const at = index * this.codeSlots;
     const baseAt = baseIndex * this.codeSlots;
     for (let f = 0; f < fieldCount; f++) {
       if (((mask >>> f) & 1) === 0) continue;
-      const start = this.codeStart[f]!;
+      const start = codeStart[f]!;
       if (start < 0) {
         const o = this.objectSlot[f]!;
         const value = objects[index * this.objectSlots + o];
         this.objectFields[o]!.writeDelta(sink, value, baseObjects[baseIndex * this.objectSlots + o]);
         continue;
       }
-      for (let s = start; s < start + this.codeCount[f]!; s++) {
+      const end = start + codeCount[f]!;
+      for (let s = start; s < end; s++) {
         const code = codes[at + s]!;
         const base = baseCodes[baseAt + s]!;
-        const bits = this.slotBits[s]!;
-        switch (this.slotMode[s]) {
+        const bits = slotBits[s]!;
+        switch (slotMode[s]) {
           case SlotMode.Absolute:
             sink.writeUint(code, bits);
             break;

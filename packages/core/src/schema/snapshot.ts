@@ -115,7 +115,8 @@ export class SnapshotCodec<F extends FieldMap> {
     if (touched === undefined) {
       for (let row = 0; row < current.size; row++) this.compareRow(current, baseline, row, row);
     } else if (touched.length === 1) {
-      for (const row of touched[0]!) this.compareRow(current, baseline, row, row);
+      const rows = touched[0]!;
+      for (let i = 0; i < rows.length; i++) this.compareRow(current, baseline, rows[i]!, rows[i]!);
     } else {
       this.compareTouched(current, baseline, touched);
     }
