@@ -135,6 +135,20 @@ describe('packed snapshots', () => {
     expect([...second.entries()]).toEqual([[9, second.get(9)]]);
   });
 
+  it("copies arrays and objects in, so mutating the caller's value later neither alters nor hides changes", () => {
+    const slots = [1, 2];
+    const first = EntitySnapshot.from(Everything, [[1, Everything.create({ slots })]]);
+    slots.push(3);
+    expect(first.get(1)!.slots).toEqual([1, 2]);
+    const second = first.edit().patch(1, { slots }).build();
+    expect(second.get(1)!.slots).toEqual([1, 2, 3]);
+    const writer = new BitWriter();
+    everythingCodec.encode(writer, second, first);
+    const decoded = everythingCodec.decode(new BitReader(writer.toBytes()), first);
+    expect(decoded.updated).toEqual([1]);
+    expect(() => (second.get(1)!.slots as number[]).push(4)).toThrow(TypeError);
+  });
+
   it('rejects bad values at the call that stores them and leaves the entity unchanged (VALUE_INVALID)', () => {
     const builder = EntitySnapshot.from(Unit, [[1, Unit.create({ hp: 5, x: 3 })]]).edit();
     expectCode('VALUE_INVALID', () => builder.set(1, { ...Unit.create({ x: 7 }), hp: 300 }));

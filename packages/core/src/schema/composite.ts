@@ -87,12 +87,9 @@ export class StructType<F extends FieldMap> implements FieldType<StructValue<F>>
     return mask;
   }
 
+  /** The change mask, then each changed field's delta (called only when something changed). */
   writeDelta(sink: BitSink, value: StructValue<F>, base: StructValue<F>): void {
-    this.writeMaskedDelta(sink, value, base, this.changedMask(value, base));
-  }
-
-  /** writeDelta with a mask the caller already computed (must be non-zero and from changedMask). */
-  writeMaskedDelta(sink: BitSink, value: StructValue<F>, base: StructValue<F>, mask: number): void {
+    const mask = this.changedMask(value, base);
     const keys = this.keys;
     const fields = this.fields;
     sink.writeUint(mask, keys.length);
@@ -104,22 +101,13 @@ export class StructType<F extends FieldMap> implements FieldType<StructValue<F>>
     }
   }
 
+  /** A copy of `base` with the changed fields read from their deltas. An empty mask is WIRE_INVALID. */
   readDelta(reader: BitReader, base: StructValue<F>): StructValue<F> {
-    return this.readFieldDeltas(reader, base, this.readMask(reader));
-  }
-
-  /** Reads a change mask; an empty one is never written, so it is WIRE_INVALID. */
-  readMask(reader: BitReader): number {
-    const mask = reader.readUint(this.keys.length);
-    if (mask === 0) throw new ShardlineError('WIRE_INVALID', 'struct delta changes no field');
-    return mask;
-  }
-
-  /** A copy of `base` with the fields named by `mask` read from their deltas. */
-  readFieldDeltas(reader: BitReader, base: StructValue<F>, mask: number): StructValue<F> {
-    const out: Record<string, unknown> = { ...base };
     const keys = this.keys;
     const fields = this.fields;
+    const mask = reader.readUint(keys.length);
+    if (mask === 0) throw new ShardlineError('WIRE_INVALID', 'struct delta changes no field');
+    const out: Record<string, unknown> = { ...base };
     for (let i = 0; i < keys.length; i++) {
       if ((mask >>> i) & 1) {
         const key = keys[i]!;

@@ -171,7 +171,11 @@ export class SnapshotBuilder<F extends FieldMap> {
     return this.spawned.has(id) || (row >= 0 && !this.removed.has(row));
   }
 
-  /** Stores the whole state of entity `id`, spawning it if new. VALUE_INVALID leaves it unchanged. */
+  /**
+   * Stores the whole state of entity `id`, spawning it if new. VALUE_INVALID leaves it unchanged.
+   * Values are copied in (quantized codes, or frozen copies of arrays and objects): changing the
+   * caller's object afterwards changes nothing here; store it again instead.
+   */
   set(id: number, value: StructValue<F>): this {
     this.assertOpen();
     const row = indexOfId(this.ids, id);
@@ -182,8 +186,9 @@ export class SnapshotBuilder<F extends FieldMap> {
     }
     if (id !== id >>> 0)
       throw new ShardlineError('VALUE_INVALID', `entity id ${id} is not a 32-bit unsigned integer`);
-    this.layout.pack(value, this.scratchCodes, this.scratchObjects, 0); // validates before storing
-    this.spawned.set(id, value);
+    // Pack into a scratch row now: it validates, and the frozen copies it makes are what build() stores.
+    this.layout.pack(value, this.scratchCodes, this.scratchObjects, 0);
+    this.spawned.set(id, this.layout.unpack(this.scratchCodes, this.scratchObjects, 0));
     return this;
   }
 

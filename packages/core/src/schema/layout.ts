@@ -84,7 +84,9 @@ export class PackedLayout<F extends FieldMap> {
     const type = this.schema.fields[field]!;
     const start = this.codeStart[field]!;
     if (start < 0) {
-      objects[index * this.objectSlots + this.objectSlot[field]!] = value;
+      // Snapshots are values: keep a frozen copy, so later changes to the caller's object can neither
+      // alter a baseline nor go unnoticed by the next comparison.
+      objects[index * this.objectSlots + this.objectSlot[field]!] = frozenCopy(value);
       return;
     }
     const at = index * this.codeSlots + start;
@@ -281,6 +283,16 @@ export class PackedLayout<F extends FieldMap> {
     if (code > this.slotMaxCode[slot]!) invalidCode(code, slot);
     return code;
   }
+}
+
+/** A deep copy of plain data with arrays and objects frozen (byte arrays are copied, not frozen). */
+function frozenCopy(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof Uint8Array) return value.slice();
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = frozenCopy(item);
+  return Object.freeze(copy);
 }
 
 function invalidCode(code: number, slot: number): never {
