@@ -192,11 +192,30 @@ describe('bit stream', () => {
     expectCode('SCHEMA_INVALID', () => new Quantizer({ min: 0, max: 1, precision: 1e-12 }));
   });
 
+  it('keeps the ends and the midpoint exact, so zero survives symmetric ranges; rejects the top code', () => {
+    for (const bits of [2, 7, 16, 19, 32]) {
+      const q = new Quantizer({ min: -4096, max: 4096, bits });
+      expect(q.maxCode).toBe(2 ** bits - 2);
+      expect(q.round(0)).toBe(0);
+      expect(q.round(-4096)).toBe(-4096);
+      expect(q.round(4096)).toBe(4096);
+    }
+    expect(new Quantizer({ min: 0, max: 1, bits: 8 }).round(0.5)).toBe(0.5);
+    expect(rotation.round({ x: 0, y: 0, z: 0, w: 1 })).toEqual({ x: 0, y: 0, z: 0, w: 1 });
+    const top = new BitWriter();
+    top.writeUint(2 ** 19 - 1, 19);
+    expectCode('WIRE_INVALID', () => new BitReader(top.toBytes()).readQuantized(position));
+  });
+
   it('rejects quaternion components that cannot form a unit quaternion', () => {
     const writer = new BitWriter();
     writer.writeUint(0, 2);
-    for (let i = 0; i < 3; i++) writer.writeUint(1023, 10); // three components of 1/√2: squares sum to 1.5
+    for (let i = 0; i < 3; i++) writer.writeUint(1022, 10); // three components of 1/√2: squares sum to 1.5
     expectCode('WIRE_INVALID', () => new BitReader(writer.toBytes()).readQuaternion(rotation));
+    const topCode = new BitWriter();
+    topCode.writeUint(0, 2);
+    for (let i = 0; i < 3; i++) topCode.writeUint(1023, 10); // the never-written top code
+    expectCode('WIRE_INVALID', () => new BitReader(topCode.toBytes()).readQuaternion(rotation));
   });
 
   it('never throws anything but ShardlineError on random bytes', () => {

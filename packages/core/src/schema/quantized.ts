@@ -12,7 +12,7 @@ import {
   type Vec3,
 } from '../wire/quantize.js';
 import { type DeltaMode, type FieldType, PlainField } from './field.js';
-import { IntegerCodedField } from './integer-coded.js';
+import { IntegerCodedField, invalidCode } from './integer-coded.js';
 
 /** A float in [min, max] at a declared precision (see Quantizer); out-of-range values are clamped. */
 export class QuantizedField extends IntegerCodedField<number> {
@@ -34,8 +34,8 @@ export class QuantizedField extends IntegerCodedField<number> {
     return this.quantizer.encode(value);
   }
 
-  /** Every code of the bit width is a valid value. */
   fromCode(code: number): number {
+    if (code > this.maxCode) invalidCode(`quantized code ${code} exceeds ${this.maxCode}`);
     return this.quantizer.decode(code);
   }
 }
@@ -130,8 +130,9 @@ export class VectorField<V extends Vec2 | Vec3> implements FieldType<V> {
       const baseCode = this.quantizer.encode(b[axis]);
       if (!reader.readBool()) return this.quantizer.decode(baseCode);
       changed = true;
-      const diff = zigzagDecode(reader.readNonZeroUint(bits));
-      return this.quantizer.decode(wrapAdd(baseCode, diff, bits));
+      const code = wrapAdd(baseCode, zigzagDecode(reader.readNonZeroUint(bits)), bits);
+      if (code > this.quantizer.maxCode) invalidCode(`vector component code ${code} is out of range`);
+      return this.quantizer.decode(code);
     });
     if (!changed) throw new ShardlineError('WIRE_INVALID', 'vector delta changes no component');
     return value;

@@ -157,9 +157,12 @@ export class BitReader {
     return float64Scratch[0]!;
   }
 
-  /** Every code of a quantizer's bit width is valid, so this never rejects. */
+  /** A quantizer's code; one above its maxCode is WIRE_INVALID. */
   readQuantized(quantizer: ScalarQuantizer): number {
-    return quantizer.decode(this.readUint(quantizer.bits));
+    const code = this.readUint(quantizer.bits);
+    if (code > quantizer.maxCode)
+      throw new ShardlineError('WIRE_INVALID', `quantized code ${code} is out of range`);
+    return quantizer.decode(code);
   }
 
   readVec2(quantizer: ScalarQuantizer): Vec2 {

@@ -8,14 +8,16 @@ export interface QuantizeOptions {
   max: number;
   /** Largest acceptable step between representable values; the code then uses the fewest bits. */
   precision?: number;
-  /** Bits per value (1..32); the step is (max - min) / (2^bits - 1). */
+  /** Bits per value (2..32); the step is (max - min) / (2^bits - 2). */
   bits?: number;
 }
 
 /**
- * Maps [min, max] onto codes 0..2^bits-1 spread evenly (both ends representable). Values outside the
- * range are clamped: games routinely overshoot bounds by a hair, and the schema states the range.
- * Decoded values differ from the original by at most step/2.
+ * Maps [min, max] onto the codes 0..maxCode = 2^bits - 2, spread evenly: both ends and the midpoint
+ * are exact, so zero is exact in any range symmetric about it (a stationary velocity stays 0, an
+ * identity rotation stays identity). The top code 2^bits - 1 is never written; readers reject it.
+ * Values outside the range are clamped: games overshoot bounds by a hair, and the schema states the
+ * range. Decoded values differ from the original by at most step/2.
  */
 export class Quantizer {
   readonly min: number;
@@ -34,20 +36,21 @@ export class Quantizer {
     if ((precision === undefined) === (bits === undefined)) {
       throw new ShardlineError('SCHEMA_INVALID', 'give exactly one of precision or bits');
     }
-    const resolvedBits = bits ?? bitLength(Math.ceil((max - min) / (precision as number)));
+    // Enough bits that maxCode = 2^bits - 2 steps are at most `precision` apart.
+    const resolvedBits = bits ?? bitLength(Math.ceil((max - min) / (precision as number)) + 1);
     if (precision !== undefined && !(precision > 0)) {
       throw new ShardlineError('SCHEMA_INVALID', `precision ${precision} must be positive`);
     }
-    if (!Number.isInteger(resolvedBits) || resolvedBits < 1 || resolvedBits > MAX_UINT_BITS) {
+    if (!Number.isInteger(resolvedBits) || resolvedBits < 2 || resolvedBits > MAX_UINT_BITS) {
       throw new ShardlineError(
         'SCHEMA_INVALID',
-        `quantized range needs ${resolvedBits} bits (1..32 allowed)`,
+        `quantized range needs ${resolvedBits} bits (2..32 allowed)`,
       );
     }
     this.min = min;
     this.max = max;
     this.bits = resolvedBits;
-    this.maxCode = 2 ** resolvedBits - 1;
+    this.maxCode = 2 ** resolvedBits - 2;
     this.step = (max - min) / this.maxCode;
     this.codesPerUnit = this.maxCode / (max - min);
   }
@@ -61,8 +64,10 @@ export class Quantizer {
     throw new ShardlineError('VALUE_INVALID', `cannot quantize ${String(value)}`);
   }
 
+  /** The value of a code in 0..maxCode (callers reading off the wire check the range first). */
   decode(code: number): number {
-    return code === this.maxCode ? this.max : this.min + code * this.step;
+    // (max - min) * code / maxCode is exact at the midpoint, so zero survives symmetric ranges.
+    return code === this.maxCode ? this.max : this.min + ((this.max - this.min) * code) / this.maxCode;
   }
 
   /** The value a receiver will see for `value`. */
@@ -129,6 +134,8 @@ export interface Vec3 {
 /** Anything that maps a number onto codes 0..2^bits-1 and back. */
 export interface ScalarQuantizer {
   readonly bits: number;
+  /** Largest valid code; larger codes off the wire are WIRE_INVALID. */
+  readonly maxCode: number;
   encode(value: number): number;
   decode(code: number): number;
 }
@@ -188,6 +195,10 @@ export class QuaternionQuantizer {
    * quaternion: WIRE_INVALID.
    */
   decode(largest: number, codeA: number, codeB: number, codeC: number): Quaternion {
+    const maxCode = this.component.maxCode;
+    if (codeA > maxCode || codeB > maxCode || codeC > maxCode) {
+      throw new ShardlineError('WIRE_INVALID', 'quaternion component code out of range');
+    }
     const a = this.component.decode(codeA);
     const b = this.component.decode(codeB);
     const c = this.component.decode(codeC);
