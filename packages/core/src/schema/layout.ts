@@ -2,7 +2,6 @@ import { ShardlineError } from '../errors.js';
 import type { BitReader } from '../wire/bit-reader.js';
 import type { BitSink } from '../wire/bit-sink.js';
 import { zigzagDecode } from '../wire/integers.js';
-import type { Quantizer } from '../wire/quantize.js';
 import type { FieldMap, StructType, StructValue } from './composite.js';
 import type { AnyFieldType } from './field.js';
 import { IntegerCodedField } from './integer-coded.js';
@@ -125,7 +124,7 @@ export class PackedLayout<F extends FieldMap> {
     const vector = type as VectorField<never>;
     const out: Record<string, number> = {};
     vector.axes.forEach((axis, i) => {
-      out[axis] = (vector.quantizer as Quantizer).decode(codes[at + i]!);
+      out[axis] = vector.quantizer.decode(codes[at + i]!);
     });
     return out;
   }
