@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   SCHEMA_INVALID: 'Schema declaration is invalid',
   /** The two peers declared different schemas (fingerprints differ). */
   SCHEMA_MISMATCH: 'Peers declared different schemas',
+  /** A send would queue more than the connection's configured maximum of unsent and unacknowledged bytes. */
+  SEND_QUEUE_FULL: 'Send queue is full',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

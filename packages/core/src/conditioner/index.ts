@@ -1,0 +1,1 @@
+export { type ConditionerCounters, LinkConditioner, type LinkSettings } from './link-conditioner.js';

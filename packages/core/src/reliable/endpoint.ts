@@ -1,0 +1,517 @@
+import { ShardlineError } from '../errors.js';
+import { ByteWriter } from '../wire/bytes.js';
+import {
+  type ChannelConfig,
+  type ChannelKind,
+  type ChannelReceiver,
+  isReliable,
+  type OutgoingUnit,
+  receiverFor,
+  splitMessage,
+} from './channel.js';
+import {
+  DEFAULT_MTU_BYTES,
+  MAX_CHANNELS,
+  MAX_MESSAGE_BYTES,
+  MAX_RESEND_BACKOFF_DOUBLINGS,
+  PACKET_HISTORY,
+  RELIABLE_WINDOW,
+} from './limits.js';
+import { EntryKind, entrySize, PACKET_HEADER_BYTES, readPacket, writeEntry, writeHeader } from './packet.js';
+import { nextSequence, SequenceBuffer, sequenceDelta } from './sequence.js';
+import { type EndpointStats, LossTracker, RateMeter, RttEstimator } from './stats.js';
+
+/**
+ * How a message is sent. Reliability must match the channel's kind.
+ * - `unreliable`: sent at the next update.
+ * - `unreliable-no-delay`: `send` asks for a flush now (returns true); the adapter calls update at once.
+ * - `reliable`: sent at the next update, resent until acknowledged.
+ * - `reliable-buffered`: held up to `nagleMs` to share a packet with later messages (Nagle-like).
+ */
+export type SendType = 'unreliable' | 'unreliable-no-delay' | 'reliable' | 'reliable-buffered';
+
+export interface EndpointOptions {
+  channels: readonly ChannelConfig[];
+  /** Largest packet produced, in bytes. Default 1200. */
+  mtuBytes?: number;
+  /** Bytes per second this endpoint may send (acks and keepalives excepted). Default 2 MiB/s. */
+  sendRateBytesPerSecond?: number;
+  /** How long `reliable-buffered` messages wait to coalesce. Default 5 ms. */
+  nagleMs?: number;
+  /** Send at least one packet this often, so the peer sees we are alive. Default 250 ms. */
+  keepaliveMs?: number;
+  /** Nothing received for this long ends the connection with reason `timeout`. Default 10 s. */
+  timeoutMs?: number;
+  /** Bounds of the retransmission timeout (RFC 6298 estimate), and its value before any RTT sample. */
+  minResendMs?: number;
+  maxResendMs?: number;
+  initialResendMs?: number;
+  /** Bytes queued but not yet acknowledged beyond which `send` refuses (SEND_QUEUE_FULL). Default 16 MiB. */
+  maxQueuedBytes?: number;
+}
+
+export interface ReceivedMessage {
+  channel: number;
+  bytes: Uint8Array;
+}
+
+export type EndpointState = 'connected' | 'timed-out';
+
+interface ChannelSender {
+  kind: ChannelKind;
+  entryKind: EntryKind;
+  /** Next unit id (reliable) or message id (unreliable kinds). */
+  nextId: number;
+  queue: OutgoingUnit[];
+  queueHead: number;
+  /** Reliable units sent and not yet acknowledged, in id order (Map keeps insertion order). */
+  inFlight: Map<number, OutgoingUnit>;
+}
+
+/** Headers that acknowledge each received packet with content (one per update). */
+const ACK_REPEATS = 3;
+
+interface SentPacket {
+  sentAtMs: number;
+  reliable: { channel: number; unit: OutgoingUnit }[];
+  acked: boolean;
+  /** Extra ack-only packets are not measured: nothing asks the peer to acknowledge them. */
+  measured: boolean;
+}
+
+interface Candidate {
+  channel: number;
+  unit: OutgoingUnit;
+  resend: boolean;
+}
+
+/**
+ * One side of a connection's reliability layer, sans-IO: the game calls `send`, the adapter feeds
+ * datagrams to `receive` and transmits what `update` returns. Time is always an argument (ms).
+ * Packets carry a sequence number and acks for the peer's last 32 packets; reliable units are resent
+ * after the RTT-derived timeout until a packet carrying them is acknowledged. See PROTOCOL.md §9.
+ */
+export class ReliableEndpoint {
+  private readonly channels: ChannelSender[];
+  private readonly receivers: ChannelReceiver[];
+  /** Channel indexes, highest priority first. */
+  private readonly order: number[];
+  private readonly mtu: number;
+  private readonly options: Required<Omit<EndpointOptions, 'channels' | 'mtuBytes'>>;
+  private readonly writer: ByteWriter;
+
+  private sequence = 0;
+  private readonly sent = new SequenceBuffer<SentPacket>(PACKET_HISTORY);
+  /** Oldest sent packet whose fate (acked or lost) is not settled yet. */
+  private oldestUnresolved = 0;
+  private readonly received = new SequenceBuffer<true>(PACKET_HISTORY);
+  private newestReceived = -1;
+  /**
+   * Received packets with content, and how many more of our headers should still acknowledge each:
+   * ACK_REPEATS in all, one per update at most, so a lost ack-only packet rarely loses an ack.
+   */
+  private readonly pendingAcks = new Map<number, number>();
+  /** Pending acks some header of the current update already covered. */
+  private readonly ackedThisUpdate = new Set<number>();
+
+  private lastSentMs: number;
+  private lastReceivedMs: number;
+  private budgetBytes: number;
+  private budgetUpdatedMs: number;
+  private queuedBytes = 0;
+  private flushRequested = false;
+  private currentState: EndpointState = 'connected';
+
+  private readonly rtt = new RttEstimator();
+  private readonly loss = new LossTracker();
+  private readonly bytesOut = new RateMeter();
+  private readonly bytesIn = new RateMeter();
+  private readonly packetsOut = new RateMeter();
+  private readonly packetsIn = new RateMeter();
+  private readonly totals = {
+    resends: 0,
+    packetsSent: 0,
+    packetsReceived: 0,
+    duplicatePackets: 0,
+    stalePackets: 0,
+    malformedPackets: 0,
+  };
+
+  constructor(options: EndpointOptions, nowMs: number) {
+    const { channels } = options;
+    if (channels.length === 0 || channels.length > MAX_CHANNELS) {
+      throw new ShardlineError('VALUE_INVALID', `an endpoint needs 1..${MAX_CHANNELS} channels`);
+    }
+    this.channels = channels.map((config) => ({
+      kind: config.kind,
+      entryKind: isReliable(config.kind)
+        ? EntryKind.Reliable
+        : config.kind === 'unreliable-sequenced'
+          ? EntryKind.Sequenced
+          : EntryKind.Unreliable,
+      nextId: 0,
+      queue: [],
+      queueHead: 0,
+      inFlight: new Map(),
+    }));
+    this.receivers = channels.map((config) => receiverFor(config.kind));
+    this.order = channels
+      .map((_, i) => i)
+      .sort((a, b) => (channels[b]!.priority ?? 0) - (channels[a]!.priority ?? 0));
+    this.mtu = options.mtuBytes ?? DEFAULT_MTU_BYTES;
+    if (this.mtu < 1100) throw new ShardlineError('VALUE_INVALID', 'mtuBytes must be at least 1100');
+    this.options = {
+      sendRateBytesPerSecond: options.sendRateBytesPerSecond ?? 2 * 1024 * 1024,
+      nagleMs: options.nagleMs ?? 5,
+      keepaliveMs: options.keepaliveMs ?? 250,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      minResendMs: options.minResendMs ?? 30,
+      maxResendMs: options.maxResendMs ?? 2_000,
+      initialResendMs: options.initialResendMs ?? 500,
+      maxQueuedBytes: options.maxQueuedBytes ?? 16 * 1024 * 1024,
+    };
+    this.writer = new ByteWriter(this.mtu);
+    this.lastSentMs = Number.NEGATIVE_INFINITY;
+    this.lastReceivedMs = nowMs;
+    this.budgetBytes = this.budgetCapacity;
+    this.budgetUpdatedMs = nowMs;
+  }
+
+  get state(): EndpointState {
+    return this.currentState;
+  }
+
+  /**
+   * Queues a message. Returns true when the send type asks for a flush now (`unreliable-no-delay`):
+   * the adapter should call `update` at once. Throws VALUE_INVALID for a bad channel, a send type whose
+   * reliability does not match the channel, or a message over 1 MiB; SEND_QUEUE_FULL past maxQueuedBytes.
+   */
+  send(channel: number, bytes: Uint8Array, nowMs: number, type?: SendType): boolean {
+    const sender = this.channels[channel];
+    if (!sender) throw new ShardlineError('VALUE_INVALID', `no channel ${channel}`);
+    const reliable = isReliable(sender.kind);
+    const sendType = type ?? (reliable ? 'reliable' : 'unreliable');
+    if (sendType.startsWith('reliable') !== reliable) {
+      throw new ShardlineError(
+        'VALUE_INVALID',
+        `send type ${sendType} does not fit ${sender.kind} channel ${channel}`,
+      );
+    }
+    if (bytes.length > MAX_MESSAGE_BYTES) {
+      throw new ShardlineError(
+        'VALUE_INVALID',
+        `message of ${bytes.length} bytes exceeds ${MAX_MESSAGE_BYTES}`,
+      );
+    }
+    if (this.queuedBytes + bytes.length > this.options.maxQueuedBytes) {
+      throw new ShardlineError('SEND_QUEUE_FULL', `send queue holds ${this.queuedBytes} bytes`, {
+        queuedBytes: this.queuedBytes,
+      });
+    }
+    if (this.currentState !== 'connected') return false;
+    const notBeforeMs = sendType === 'reliable-buffered' ? nowMs + this.options.nagleMs : nowMs;
+    // Reliable fragments take consecutive unit ids; an unreliable message keeps one id for all its fragments.
+    const units = splitMessage(
+      sender.entryKind,
+      channel,
+      bytes.slice(),
+      sender.nextId,
+      !reliable,
+      notBeforeMs,
+    );
+    sender.nextId = (sender.nextId + (reliable ? units.length : 1)) & 0xffff;
+    sender.queue.push(...units);
+    this.queuedBytes += bytes.length;
+    if (sendType === 'unreliable-no-delay') this.flushRequested = true;
+    return sendType === 'unreliable-no-delay';
+  }
+
+  /** Processes one datagram from the peer; returns the messages it completes. Never throws for bad input. */
+  receive(packet: Uint8Array, nowMs: number): ReceivedMessage[] {
+    if (this.currentState !== 'connected') return [];
+    let parsed: ReturnType<typeof readPacket>;
+    try {
+      parsed = readPacket(packet);
+      for (const entry of parsed.entries) {
+        if (entry.channel >= this.channels.length || entry.kind !== this.channels[entry.channel]!.entryKind) {
+          throw new ShardlineError(
+            'WIRE_INVALID',
+            `entry for channel ${entry.channel} does not fit its kind`,
+          );
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof ShardlineError)) throw error;
+      this.totals.malformedPackets++;
+      return [];
+    }
+    const { header, entries } = parsed;
+    if (this.newestReceived >= 0) {
+      const ahead = sequenceDelta(this.newestReceived, header.sequence);
+      if (ahead <= -PACKET_HISTORY) {
+        this.totals.stalePackets++;
+        return [];
+      }
+      if (this.received.has(header.sequence)) {
+        this.totals.duplicatePackets++;
+        return [];
+      }
+      if (ahead > 0) this.newestReceived = header.sequence;
+    } else {
+      this.newestReceived = header.sequence;
+    }
+    this.received.set(header.sequence, true);
+    this.lastReceivedMs = nowMs;
+    // Only packets with content ask for a prompt ack: acking pure acks would ping-pong forever.
+    if (entries.length > 0 && this.pendingAcks.size < PACKET_HISTORY) {
+      this.pendingAcks.set(header.sequence, ACK_REPEATS);
+    }
+    this.totals.packetsReceived++;
+    this.packetsIn.add(nowMs, 1);
+    this.bytesIn.add(nowMs, packet.length);
+
+    this.processAcks(header.ack, header.ackBits, nowMs);
+    const messages: ReceivedMessage[] = [];
+    for (const entry of entries) {
+      for (const bytes of this.receivers[entry.channel]!.receive(entry))
+        messages.push({ channel: entry.channel, bytes });
+    }
+    return messages;
+  }
+
+  /** Packets to transmit now: new messages, due resends, acks and keepalives. */
+  update(nowMs: number): Uint8Array[] {
+    if (this.currentState !== 'connected') return [];
+    if (nowMs - this.lastReceivedMs > this.options.timeoutMs) {
+      this.currentState = 'timed-out';
+      return [];
+    }
+    this.refillBudget(nowMs);
+    const packets: Uint8Array[] = [];
+    let current: SentPacket | undefined;
+    const finish = () => {
+      if (current) packets.push(this.finishPacket(current, nowMs));
+      current = undefined;
+    };
+    for (const candidate of this.candidates(nowMs)) {
+      const size = entrySize(candidate.unit.entry);
+      if (!current || this.writer.remaining < size) {
+        finish();
+        if (this.budgetBytes <= 0 || this.historyFull()) break;
+        current = this.startPacket(nowMs);
+      }
+      writeEntry(this.writer, candidate.unit.entry);
+      this.markSent(current, candidate, nowMs);
+    }
+    if (current) this.coalesceHeld(current, nowMs);
+    finish();
+    this.compactQueues();
+    const keepaliveDue = nowMs - this.lastSentMs >= this.options.keepaliveMs;
+    if (packets.length === 0 && (this.pendingAcks.size > 0 || keepaliveDue || this.flushRequested)) {
+      packets.push(this.finishPacket(this.startPacket(nowMs), nowMs));
+    }
+    // A header acknowledges 32 packets; after a burst, extra ack-only packets cover the rest.
+    for (;;) {
+      let base = -1;
+      for (const sequence of this.pendingAcks.keys()) {
+        if (!this.ackedThisUpdate.has(sequence) && (base < 0 || sequenceDelta(base, sequence) > 0))
+          base = sequence;
+      }
+      if (base < 0) break;
+      packets.push(this.finishPacket(this.startPacket(nowMs, base, false), nowMs));
+    }
+    this.ackedThisUpdate.clear();
+    this.flushRequested = false;
+    this.settleLostPackets(nowMs);
+    return packets;
+  }
+
+  stats(nowMs: number): EndpointStats {
+    let queued = 0;
+    let unacked = 0;
+    for (const channel of this.channels) {
+      queued += channel.queue.length - channel.queueHead;
+      unacked += channel.inFlight.size;
+    }
+    return {
+      rttMs: this.rtt.smoothedMs,
+      rttVarianceMs: this.rtt.varianceMs,
+      bestRttMs: this.rtt.bestMs,
+      worstRttMs: this.rtt.worstMs,
+      packetLossPercent: this.loss.percent,
+      bytesOutPerSecond: this.bytesOut.perSecond(nowMs),
+      bytesInPerSecond: this.bytesIn.perSecond(nowMs),
+      packetsOutPerSecond: this.packetsOut.perSecond(nowMs),
+      packetsInPerSecond: this.packetsIn.perSecond(nowMs),
+      sendQueueLength: queued,
+      unackedReliable: unacked,
+      ...this.totals,
+    };
+  }
+
+  /** True when one more data packet would overwrite the record of a packet not yet acked or lost. */
+  private historyFull(): boolean {
+    return sequenceDelta(this.oldestUnresolved, this.sequence) >= PACKET_HISTORY - 1;
+  }
+
+  private get budgetCapacity(): number {
+    return Math.max(this.mtu * 4, this.options.sendRateBytesPerSecond / 10);
+  }
+
+  private refillBudget(nowMs: number): void {
+    const elapsedMs = Math.max(0, nowMs - this.budgetUpdatedMs);
+    this.budgetBytes = Math.min(
+      this.budgetCapacity,
+      this.budgetBytes + (elapsedMs / 1000) * this.options.sendRateBytesPerSecond,
+    );
+    this.budgetUpdatedMs = nowMs;
+  }
+
+  /** Due resends, then new units, channel by channel in priority order. */
+  private *candidates(nowMs: number): Generator<Candidate> {
+    const resendAfterMs = this.rtt.timeoutMs(
+      this.options.minResendMs,
+      this.options.maxResendMs,
+      this.options.initialResendMs,
+    );
+    for (const channel of this.order) {
+      const sender = this.channels[channel]!;
+      const reliable = sender.entryKind === EntryKind.Reliable;
+      if (reliable) {
+        for (const unit of sender.inFlight.values()) {
+          // Back off exponentially per unit, so a burst on a bad link does not turn into a resend storm.
+          const backoff = 2 ** Math.min(unit.sends - 1, MAX_RESEND_BACKOFF_DOUBLINGS);
+          const waitMs = Math.min(this.options.maxResendMs, resendAfterMs * backoff);
+          if (nowMs - unit.lastSentMs >= waitMs) yield { channel, unit, resend: true };
+        }
+      }
+      for (let i = sender.queueHead; i < sender.queue.length; i++) {
+        const unit = sender.queue[i]!;
+        if (unit.notBeforeMs > nowMs) break;
+        if (reliable && !this.windowAllows(sender, unit)) break;
+        yield { channel, unit, resend: false };
+      }
+    }
+  }
+
+  private windowAllows(sender: ChannelSender, unit: OutgoingUnit): boolean {
+    const oldest = sender.inFlight.keys().next();
+    return oldest.done === true || sequenceDelta(oldest.value, unit.entry.id) < RELIABLE_WINDOW;
+  }
+
+  /** Buffered units not yet due ride along if the last packet has room for them. */
+  private coalesceHeld(packet: SentPacket, nowMs: number): void {
+    for (const channel of this.order) {
+      const sender = this.channels[channel]!;
+      for (let i = sender.queueHead; i < sender.queue.length; i++) {
+        const unit = sender.queue[i]!;
+        if (unit.sends > 0) continue;
+        if (entrySize(unit.entry) > this.writer.remaining) return;
+        if (sender.entryKind === EntryKind.Reliable && !this.windowAllows(sender, unit)) break;
+        writeEntry(this.writer, unit.entry);
+        this.markSent(packet, { channel, unit, resend: false }, nowMs);
+      }
+    }
+  }
+
+  /** Starts a packet acknowledging the 32 packets up to `ackBase` (default: the newest received). */
+  private startPacket(nowMs: number, ackBase = this.newestReceived, measured = true): SentPacket {
+    this.writer.reset();
+    const ack = ackBase < 0 ? 0 : ackBase;
+    let ackBits = 0;
+    if (ackBase >= 0) {
+      for (let i = 0; i < 32; i++) {
+        if (this.received.has((ack - i) & 0xffff)) ackBits |= 1 << i;
+      }
+      for (const [sequence, repeats] of this.pendingAcks) {
+        const behind = sequenceDelta(sequence, ack);
+        if (behind < 0 || behind >= 32 || this.ackedThisUpdate.has(sequence)) continue;
+        this.ackedThisUpdate.add(sequence);
+        if (repeats <= 1) this.pendingAcks.delete(sequence);
+        else this.pendingAcks.set(sequence, repeats - 1);
+      }
+    }
+    writeHeader(this.writer, { sequence: this.sequence, ack, ackBits });
+    return { sentAtMs: nowMs, reliable: [], acked: false, measured };
+  }
+
+  private markSent(packet: SentPacket, candidate: Candidate, nowMs: number): void {
+    const { unit, channel } = candidate;
+    const sender = this.channels[channel]!;
+    if (unit.sends === 0) {
+      // First transmission: the unit leaves the queue (it is a prefix of it, compacted later).
+      if (sender.entryKind === EntryKind.Reliable) sender.inFlight.set(unit.entry.id, unit);
+      else this.queuedBytes -= unit.entry.payload.length;
+    } else {
+      this.totals.resends++;
+    }
+    unit.sends++;
+    unit.lastSentMs = nowMs;
+    if (sender.entryKind === EntryKind.Reliable) packet.reliable.push({ channel, unit });
+  }
+
+  private finishPacket(packet: SentPacket, nowMs: number): Uint8Array {
+    const bytes = this.writer.toBytes();
+    this.sent.set(this.sequence, packet);
+    this.sequence = nextSequence(this.sequence);
+    this.lastSentMs = nowMs;
+    if (bytes.length > PACKET_HEADER_BYTES) this.budgetBytes -= bytes.length;
+    this.totals.packetsSent++;
+    this.packetsOut.add(nowMs, 1);
+    this.bytesOut.add(nowMs, bytes.length);
+    return bytes;
+  }
+
+  /** Drops the sent prefix of each queue. */
+  private compactQueues(): void {
+    for (const sender of this.channels) {
+      while (sender.queueHead < sender.queue.length && sender.queue[sender.queueHead]!.sends > 0)
+        sender.queueHead++;
+      if (sender.queueHead > 1024 || sender.queueHead === sender.queue.length) {
+        sender.queue.splice(0, sender.queueHead);
+        sender.queueHead = 0;
+      }
+    }
+  }
+
+  /** Acknowledges the packets the header names: their reliable units are delivered. */
+  private processAcks(ack: number, ackBits: number, nowMs: number): void {
+    for (let i = 0; i < 32; i++) {
+      if (((ackBits >>> i) & 1) === 0) continue;
+      const sequence = (ack - i) & 0xffff;
+      const packet = this.sent.get(sequence);
+      if (!packet) continue;
+      if (!packet.acked) {
+        packet.acked = true;
+        if (packet.measured) this.rtt.add(nowMs - packet.sentAtMs);
+      }
+      for (const { channel, unit } of packet.reliable) {
+        const sender = this.channels[channel]!;
+        if (sender.inFlight.get(unit.entry.id) === unit) {
+          sender.inFlight.delete(unit.entry.id);
+          this.queuedBytes -= unit.entry.payload.length;
+        }
+      }
+      packet.reliable.length = 0;
+    }
+  }
+
+  /**
+   * Settles packets in send order, so the loss window covers the most recent packets sent: an acked
+   * packet counts as delivered, one unacknowledged for twice the retransmission timeout as lost (its
+   * reliable units are resent on their own timers, and a late ack still delivers them).
+   */
+  private settleLostPackets(nowMs: number): void {
+    const lostAfterMs =
+      2 *
+      this.rtt.timeoutMs(this.options.minResendMs, this.options.maxResendMs, this.options.initialResendMs);
+    while (this.oldestUnresolved !== this.sequence) {
+      const packet = this.sent.get(this.oldestUnresolved);
+      if (packet) {
+        if (!packet.acked && nowMs - packet.sentAtMs < lostAfterMs) return;
+        if (packet.measured) this.loss.record(!packet.acked);
+      }
+      this.oldestUnresolved = nextSequence(this.oldestUnresolved);
+    }
+  }
+}

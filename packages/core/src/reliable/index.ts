@@ -1,0 +1,12 @@
+export { type ChannelConfig, type ChannelKind, isReliable } from './channel.js';
+export {
+  type EndpointOptions,
+  type EndpointState,
+  type ReceivedMessage,
+  ReliableEndpoint,
+  type SendType,
+} from './endpoint.js';
+export * from './limits.js';
+export { EntryKind, type PacketEntry, type PacketHeader, readPacket } from './packet.js';
+export { nextSequence, SequenceBuffer, sequenceDelta, sequenceNewer } from './sequence.js';
+export type { EndpointStats } from './stats.js';

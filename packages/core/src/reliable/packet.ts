@@ -1,0 +1,103 @@
+import { ShardlineError } from '../errors.js';
+import { ByteReader, type ByteWriter, varuintSize } from '../wire/bytes.js';
+import { FRAGMENT_BYTES, MAX_FRAGMENTS } from './limits.js';
+
+/**
+ * Packet layout (little-endian, byte-aligned; PROTOCOL.md §9):
+ *   u16 sequence, u16 ack, u32 ackBits, then entries to the end of the packet. Each entry:
+ *   u8 flags (bits 0-1 kind, bit 2 fragmented, bits 3-7 zero), u8 channel,
+ *   u16 id (reliable unit id, or sequenced/unreliable message id; absent for whole unreliable messages),
+ *   [u16 fragment index, u16 fragment count] when fragmented, varuint length, payload.
+ */
+export const PACKET_HEADER_BYTES = 8;
+
+export enum EntryKind {
+  Reliable = 0,
+  Sequenced = 1,
+  Unreliable = 2,
+}
+
+export interface PacketHeader {
+  sequence: number;
+  /** Newest packet sequence received from the peer. */
+  ack: number;
+  /** Bit i set: packet ack - 1 - i was received too. */
+  ackBits: number;
+}
+
+export interface PacketEntry {
+  kind: EntryKind;
+  channel: number;
+  /** Unit id (reliable) or message id (sequenced, fragmented unreliable); 0 when absent. */
+  id: number;
+  /** 0 and 1 for a whole message. */
+  fragmentIndex: number;
+  fragmentCount: number;
+  payload: Uint8Array;
+}
+
+const FRAGMENTED = 0b100;
+const KIND_MASK = 0b11;
+
+export function entrySize(entry: PacketEntry): number {
+  const fragmented = entry.fragmentCount > 1;
+  const hasId = entry.kind !== EntryKind.Unreliable || fragmented;
+  return (
+    2 + (hasId ? 2 : 0) + (fragmented ? 4 : 0) + varuintSize(entry.payload.length) + entry.payload.length
+  );
+}
+
+export function writeHeader(writer: ByteWriter, header: PacketHeader): void {
+  writer.u16(header.sequence);
+  writer.u16(header.ack);
+  writer.u32(header.ackBits >>> 0);
+}
+
+export function writeEntry(writer: ByteWriter, entry: PacketEntry): void {
+  const fragmented = entry.fragmentCount > 1;
+  writer.u8(entry.kind | (fragmented ? FRAGMENTED : 0));
+  writer.u8(entry.channel);
+  if (entry.kind !== EntryKind.Unreliable || fragmented) writer.u16(entry.id);
+  if (fragmented) {
+    writer.u16(entry.fragmentIndex);
+    writer.u16(entry.fragmentCount);
+  }
+  writer.varuint(entry.payload.length);
+  writer.raw(entry.payload);
+}
+
+/**
+ * Parses a packet. Hostile input gets ShardlineError: WIRE_TRUNCATED, or WIRE_INVALID for a bad kind,
+ * non-zero reserved bits, a fragment index or count out of range, or an oversized fragment.
+ * Payloads are views into `bytes`.
+ */
+export function readPacket(bytes: Uint8Array): { header: PacketHeader; entries: PacketEntry[] } {
+  const reader = new ByteReader(bytes);
+  const header = { sequence: reader.u16(), ack: reader.u16(), ackBits: reader.u32() };
+  const entries: PacketEntry[] = [];
+  while (reader.remaining > 0) {
+    const flags = reader.u8();
+    const kind = flags & KIND_MASK;
+    if (kind > EntryKind.Unreliable || flags >>> 3 !== 0) invalid(`entry flags ${flags}`);
+    const fragmented = (flags & FRAGMENTED) !== 0;
+    const channel = reader.u8();
+    const id = kind !== EntryKind.Unreliable || fragmented ? reader.u16() : 0;
+    let fragmentIndex = 0;
+    let fragmentCount = 1;
+    if (fragmented) {
+      fragmentIndex = reader.u16();
+      fragmentCount = reader.u16();
+      if (fragmentCount < 2 || fragmentCount > MAX_FRAGMENTS || fragmentIndex >= fragmentCount) {
+        invalid(`fragment ${fragmentIndex} of ${fragmentCount}`);
+      }
+    }
+    const length = reader.varuint();
+    if (fragmented && length > FRAGMENT_BYTES) invalid(`fragment of ${length} bytes`);
+    entries.push({ kind, channel, id, fragmentIndex, fragmentCount, payload: reader.slice(length) });
+  }
+  return { header, entries };
+}
+
+function invalid(what: string): never {
+  throw new ShardlineError('WIRE_INVALID', `malformed packet: ${what}`);
+}

@@ -1,0 +1,138 @@
+import { ShardlineError } from '../errors.js';
+
+/**
+ * Byte-aligned little-endian writer for packet framing, where payloads are copied whole. Writes into
+ * a fixed-capacity buffer (a packet never grows past its MTU): going past it is WIRE_OVERFLOW.
+ */
+export class ByteWriter {
+  private readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  private offset = 0;
+
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(capacity);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  get length(): number {
+    return this.offset;
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.offset;
+  }
+
+  u8(value: number): void {
+    this.reserve(1);
+    this.view.setUint8(this.offset, value);
+    this.offset += 1;
+  }
+
+  u16(value: number): void {
+    this.reserve(2);
+    this.view.setUint16(this.offset, value, true);
+    this.offset += 2;
+  }
+
+  u32(value: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.offset, value, true);
+    this.offset += 4;
+  }
+
+  /** LEB128: 7 bits per byte, low first, high bit set while more bytes follow. Up to 2^32 - 1. */
+  varuint(value: number): void {
+    let rest = value >>> 0;
+    while (rest >= 0x80) {
+      this.u8((rest & 0x7f) | 0x80);
+      rest >>>= 7;
+    }
+    this.u8(rest);
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.bytes.set(bytes, this.offset);
+    this.offset += bytes.length;
+  }
+
+  /** A copy of what was written. */
+  toBytes(): Uint8Array {
+    return this.bytes.slice(0, this.offset);
+  }
+
+  reset(): void {
+    this.offset = 0;
+  }
+
+  private reserve(count: number): void {
+    if (this.offset + count > this.bytes.length) {
+      throw new ShardlineError('WIRE_OVERFLOW', `packet would exceed ${this.bytes.length} bytes`);
+    }
+  }
+}
+
+/** Bytes needed by ByteWriter.varuint for `value`. */
+export function varuintSize(value: number): number {
+  let size = 1;
+  for (let rest = value >>> 7; rest > 0; rest >>>= 7) size++;
+  return size;
+}
+
+/** Reads what ByteWriter wrote; bounds-checked (WIRE_TRUNCATED), varuints capped at 32 bits (WIRE_INVALID). */
+export class ByteReader {
+  private readonly data: DataView;
+  private offset = 0;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.offset;
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.data.getUint8(this.offset++);
+  }
+
+  u16(): number {
+    this.need(2);
+    const value = this.data.getUint16(this.offset, true);
+    this.offset += 2;
+    return value;
+  }
+
+  u32(): number {
+    this.need(4);
+    const value = this.data.getUint32(this.offset, true);
+    this.offset += 4;
+    return value;
+  }
+
+  varuint(): number {
+    let value = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      const byte = this.u8();
+      if (shift === 28 && byte > 0x0f) throw new ShardlineError('WIRE_INVALID', 'varuint exceeds 32 bits');
+      value = (value | ((byte & 0x7f) << shift)) >>> 0;
+      if (byte < 0x80) return value;
+    }
+    throw new ShardlineError('WIRE_INVALID', 'varuint longer than 5 bytes');
+  }
+
+  /** The next `length` bytes as a view into the input (no copy); the caller copies what it keeps. */
+  slice(length: number): Uint8Array {
+    this.need(length);
+    const out = this.bytes.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return out;
+  }
+
+  private need(count: number): void {
+    if (this.offset + count > this.bytes.length) {
+      throw new ShardlineError('WIRE_TRUNCATED', `needed ${count} bytes, ${this.remaining} remain`);
+    }
+  }
+}

@@ -1,0 +1,223 @@
+import {
+  type ChannelConfig,
+  LinkConditioner,
+  MAX_MESSAGE_BYTES,
+  ReliableEndpoint,
+  readPacket,
+} from '@shardline/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { expectCode } from './support/expect-code.js';
+import { SimulatedLink } from './support/simulated-link.js';
+
+const ORDERED = 0;
+const UNORDERED = 1;
+const SEQUENCED = 2;
+const PLAIN = 3;
+const channels: ChannelConfig[] = [
+  { kind: 'reliable-ordered', priority: 2 },
+  { kind: 'reliable-unordered', priority: 1 },
+  { kind: 'unreliable-sequenced' },
+  { kind: 'unreliable' },
+];
+
+/** A message whose content says which one it is: 4-byte index, then `size - 4` pattern bytes. */
+function message(index: number, size = 16): Uint8Array {
+  const bytes = new Uint8Array(Math.max(4, size));
+  new DataView(bytes.buffer).setUint32(0, index, true);
+  for (let i = 4; i < bytes.length; i++) bytes[i] = (index * 31 + i) & 0xff;
+  return bytes;
+}
+
+function indexOf(bytes: Uint8Array): number {
+  return new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+}
+
+const UGLY = {
+  latencyMs: 250,
+  jitterMs: 100,
+  lossPercent: 25,
+  duplicatePercent: 25,
+  reorderPercent: 10,
+  reorderDelayMs: 80,
+};
+
+describe('reliable endpoint at 250 ms latency, 100 ms jitter, 25% loss, 25% duplication, reordering', () => {
+  it('delivers every reliable message exactly once, in order where ordered; sequenced never goes back', () => {
+    const link = new SimulatedLink({ channels }, UGLY);
+    const sizes = [1, 16, 700, 1024, 1025, 5000, 64];
+    let sequencedSent = 0;
+    for (let i = 0; i < 300; i++) {
+      link.a.send(ORDERED, message(i, sizes[i % sizes.length]), link.nowMs);
+      link.a.send(UNORDERED, message(i, sizes[(i + 3) % sizes.length]), link.nowMs);
+      if (i % 3 === 0) link.a.send(SEQUENCED, message(sequencedSent++), link.nowMs);
+      if (i % 10 === 0) link.step(16);
+    }
+    const big = message(999_999, 200_000);
+    link.a.send(ORDERED, big, link.nowMs);
+    const ordered = () => link.receivedByB.filter((m) => m.channel === ORDERED);
+    const took = link.runUntil(
+      () => ordered().length === 301 && link.a.stats(link.nowMs).unackedReliable === 0,
+      120_000,
+    );
+    expect(took).toBeLessThan(120_000);
+
+    const orderedIndexes = ordered().map((m) => indexOf(m.bytes));
+    expect(orderedIndexes).toEqual([...Array.from({ length: 300 }, (_, i) => i), 999_999]);
+    ordered().forEach((m, i) => {
+      const expected = i < 300 ? message(i, sizes[i % sizes.length]) : big;
+      expect(m.bytes).toEqual(expected);
+    });
+    const unordered = link.receivedByB.filter((m) => m.channel === UNORDERED).map((m) => indexOf(m.bytes));
+    expect(unordered.length).toBe(300);
+    expect([...unordered].sort((x, y) => x - y)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(unordered).not.toEqual([...unordered].sort((x, y) => x - y)); // reordering really happened
+
+    const sequenced = link.receivedByB.filter((m) => m.channel === SEQUENCED).map((m) => indexOf(m.bytes));
+    expect(sequenced.length).toBeGreaterThan(0);
+    for (let i = 1; i < sequenced.length; i++) expect(sequenced[i]!).toBeGreaterThan(sequenced[i - 1]!);
+
+    expect(link.aToB.counters.duplicated).toBeGreaterThan(0);
+    expect(link.b.stats(link.nowMs).duplicatePackets).toBeGreaterThan(0);
+    expect(link.a.stats(link.nowMs).resends).toBeGreaterThan(0);
+  });
+
+  it("reports packet loss within a few percent of the link's", () => {
+    for (const lossPercent of [5, 25]) {
+      const link = new SimulatedLink({ channels }, { ...UGLY, lossPercent }, 11);
+      for (let t = 0; t < 1500; t++) {
+        link.a.send(PLAIN, message(t, 200), link.nowMs);
+        link.b.send(PLAIN, message(t, 200), link.nowMs);
+        link.step(16);
+      }
+      const measured = link.a.stats(link.nowMs).packetLossPercent;
+      expect(Math.abs(measured - lossPercent)).toBeLessThan(6);
+    }
+  });
+
+  it('estimates RTT from acknowledgements', () => {
+    const link = new SimulatedLink({ channels }, { latencyMs: 100 });
+    for (let t = 0; t < 200; t++) {
+      link.a.send(ORDERED, message(t), link.nowMs);
+      link.b.send(ORDERED, message(t), link.nowMs);
+      link.step(10);
+    }
+    const stats = link.a.stats(link.nowMs);
+    // 100 ms each way, plus up to one 10 ms update on each side before a packet leaves.
+    expect(stats.rttMs).toBeGreaterThanOrEqual(200);
+    expect(stats.rttMs).toBeLessThan(225);
+    expect(stats.bestRttMs).toBeGreaterThanOrEqual(200);
+    expect(stats.worstRttMs).toBeLessThanOrEqual(230);
+    expect(stats.packetLossPercent).toBe(0);
+    expect(stats.packetsOutPerSecond).toBeGreaterThan(90);
+    expect(stats.bytesOutPerSecond).toBeGreaterThan(stats.packetsOutPerSecond * 8);
+  });
+});
+
+describe('reliable endpoint behaviour', () => {
+  it('keeps an idle connection alive with keepalives only, without ack ping-pong', () => {
+    const link = new SimulatedLink({ channels, keepaliveMs: 250 }, { latencyMs: 20 });
+    link.runUntil(() => false, 10_000, 10);
+    expect(link.a.state).toBe('connected');
+    const sent = link.a.stats(link.nowMs).packetsSent;
+    expect(sent).toBeGreaterThanOrEqual(39);
+    expect(sent).toBeLessThanOrEqual(41);
+  });
+
+  it('times out when nothing arrives for timeoutMs', () => {
+    const link = new SimulatedLink({ channels, timeoutMs: 2_000 }, { lossPercent: 100 });
+    link.runUntil(() => link.a.state !== 'connected', 5_000);
+    expect(link.a.state).toBe('timed-out');
+    expect(link.nowMs).toBeGreaterThan(2_000);
+    expect(link.nowMs).toBeLessThanOrEqual(2_020);
+    expect(link.a.update(link.nowMs)).toEqual([]);
+  });
+
+  it('spends the send budget on the highest-priority channel first', () => {
+    const link = new SimulatedLink(
+      {
+        channels: [
+          { kind: 'reliable-ordered', priority: 0 },
+          { kind: 'reliable-ordered', priority: 5 },
+        ],
+        sendRateBytesPerSecond: 20_000,
+      },
+      { latencyMs: 5 },
+    );
+    for (let i = 0; i < 50; i++) link.a.send(0, message(i, 1000), link.nowMs);
+    for (let i = 0; i < 50; i++) link.a.send(1, message(i, 1000), link.nowMs);
+    link.runUntil(() => link.receivedByB.length >= 50, 10_000);
+    expect(link.receivedByB.slice(0, 50).every((m) => m.channel === 1)).toBe(true);
+    // 100 kB at 20 kB/s: the second channel finishes about 5 s in, not at once.
+    const took = link.runUntil(() => link.receivedByB.length === 100, 20_000);
+    expect(link.nowMs).toBeGreaterThan(4_000);
+    expect(took).toBeLessThan(20_000);
+  });
+
+  it('coalesces buffered sends into one packet and flushes no-delay sends at once', () => {
+    const endpoint = new ReliableEndpoint({ channels, nagleMs: 5 }, 0);
+    for (let i = 0; i < 20; i++) endpoint.send(ORDERED, message(i, 30), 0, 'reliable-buffered');
+    expect(endpoint.update(1).filter((p) => readPacket(p).entries.length > 0)).toEqual([]);
+    const packets = endpoint.update(6);
+    expect(packets.length).toBe(1);
+    expect(readPacket(packets[0]!).entries.length).toBe(20);
+    expect(endpoint.send(PLAIN, message(1), 6, 'unreliable-no-delay')).toBe(true);
+    expect(endpoint.send(PLAIN, message(2), 6, 'unreliable')).toBe(false);
+  });
+
+  it('rejects bad sends with stable codes', () => {
+    const endpoint = new ReliableEndpoint({ channels, maxQueuedBytes: 10_000 }, 0);
+    expectCode('VALUE_INVALID', () => endpoint.send(9, message(1), 0));
+    expectCode('VALUE_INVALID', () => endpoint.send(ORDERED, message(1), 0, 'unreliable'));
+    expectCode('VALUE_INVALID', () => endpoint.send(PLAIN, message(1), 0, 'reliable'));
+    expectCode('VALUE_INVALID', () => endpoint.send(ORDERED, new Uint8Array(MAX_MESSAGE_BYTES + 1), 0));
+    endpoint.send(ORDERED, new Uint8Array(9_000), 0);
+    expectCode('SEND_QUEUE_FULL', () => endpoint.send(ORDERED, new Uint8Array(2_000), 0));
+    expectCode('VALUE_INVALID', () => new ReliableEndpoint({ channels: [] }, 0));
+  });
+
+  it('drops random and mutated datagrams without throwing and keeps working', () => {
+    const link = new SimulatedLink({ channels }, {});
+    link.a.send(ORDERED, message(1, 3000), 0);
+    const real: Uint8Array[] = link.a.update(1);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 1300 }),
+          fc.tuple(fc.constantFrom(...real), fc.nat(), fc.nat({ max: 7 })).map(([packet, at, bit]) => {
+            const copy = packet.slice();
+            copy[at % copy.length]! ^= 1 << bit;
+            return copy;
+          }),
+        ),
+        (bytes) => {
+          link.b.receive(bytes, 1);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    expect(link.b.stats(1).malformedPackets).toBeGreaterThan(0);
+    for (const packet of real) link.b.receive(packet, 2);
+    link.runUntil(
+      () => link.receivedByB.some((m) => indexOf(m.bytes) === 1 && m.bytes.length === 3000),
+      5_000,
+    );
+    expect(link.b.state).toBe('connected');
+  });
+
+  it('a link conditioner applies its settings deterministically', () => {
+    const run = () => {
+      const link = new LinkConditioner({ latencyMs: 50, jitterMs: 20, lossPercent: 30 }, 42);
+      for (let i = 0; i < 1000; i++) link.send(new Uint8Array([i & 0xff]), i);
+      return link.receive(5_000).map((p) => p[0]);
+    };
+    const first = run();
+    expect(run()).toEqual(first);
+    expect(first.length).toBeGreaterThan(620);
+    expect(first.length).toBeLessThan(780);
+    const capped = new LinkConditioner({ bandwidthBytesPerSecond: 1000 });
+    for (let i = 0; i < 10; i++) capped.send(new Uint8Array(100), 0);
+    expect(capped.receive(450).length).toBe(5);
+    expectCode('VALUE_INVALID', () => new LinkConditioner({ lossPercent: 101 }));
+  });
+});
