@@ -10,6 +10,8 @@ import {
   type FieldType,
   Quantizer,
   QuaternionQuantizer,
+  ReliableEndpoint,
+  readPacket,
   SnapshotCodec,
   t,
   writeFingerprint,
@@ -274,8 +276,62 @@ export const snapshotCases: VectorCase[] = [
   },
 ];
 
+/** Packets as a fresh endpoint writes them: its first packet, sequence 0, nothing acknowledged yet. */
+function packetCase(name: string, note: string, send: (endpoint: ReliableEndpoint) => void): VectorCase {
+  const channels = [
+    { kind: 'reliable-ordered' as const },
+    { kind: 'unreliable-sequenced' as const },
+    { kind: 'unreliable' as const },
+  ];
+  const endpoint = new ReliableEndpoint({ channels }, 0);
+  send(endpoint);
+  const packet = endpoint.update(0)[0]!;
+  const parsed = readPacket(packet);
+  const value = {
+    header: parsed.header,
+    entries: parsed.entries.map((entry) => ({ ...entry, payload: [...entry.payload] })),
+  };
+  return {
+    name,
+    note,
+    value,
+    encode: (sink) => sink.writeRawBytes(packet),
+    decode: (reader) => {
+      const bytes = reader.readRawBytes(reader.remainingBits / 8);
+      const again = readPacket(bytes);
+      return {
+        header: again.header,
+        entries: again.entries.map((entry) => ({ ...entry, payload: [...entry.payload] })),
+      };
+    },
+  };
+}
+
+export const packetCases: VectorCase[] = [
+  packetCase('packet-keepalive', 'header only: sequence 0, ack 0, ackBits 0', () => {}),
+  packetCase('packet-reliable', "reliable-ordered channel 0, unit 0, payload 'hi'", (endpoint) => {
+    endpoint.send(0, new TextEncoder().encode('hi'), 0);
+  }),
+  packetCase(
+    'packet-mixed',
+    'sequenced message 0 on channel 1 and an unreliable [1, 2, 3] on channel 2 (no id)',
+    (endpoint) => {
+      endpoint.send(1, new Uint8Array([9]), 0);
+      endpoint.send(2, new Uint8Array([1, 2, 3]), 0);
+    },
+  ),
+  packetCase(
+    'packet-fragment',
+    'first fragment (index 0 of 2) of a 1500-byte reliable message',
+    (endpoint) => {
+      endpoint.send(0, new Uint8Array(1500).fill(7), 0);
+    },
+  ),
+];
+
 export const vectorFiles: Record<string, VectorCase[]> = {
   bitstream: bitstreamCases,
   fields: fieldCases,
   snapshots: snapshotCases,
+  packets: packetCases,
 };
