@@ -1,6 +1,13 @@
 /**
- * @shardline/client — the game client (browser and Node). Connection, client worlds and RPC stubs
- * arrive with the transport and replication issues; for now it re-exports the isomorphic core so a
- * game can already share schemas between client and server.
+ * @shardline/client — the game client (browser and Node). It re-exports the isomorphic core so a game
+ * shares schemas between client and server, and adds the WebSocket client transport. Node-only
+ * transports (UDP, TCP) are in `@shardline/client/node`.
  */
 export * from '@shardline/core';
+export {
+  WEBSOCKET_CLIENT_CAPABILITIES,
+  type WebSocketClientOptions,
+  WebSocketClientTransport,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './transport/websocket.js';

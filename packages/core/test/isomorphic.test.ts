@@ -4,16 +4,20 @@ import { describe, expect, it } from 'vitest';
 
 const corePackage = new URL('../package.json', import.meta.url);
 
-describe('@shardline/core is isomorphic', () => {
-  it('has no runtime dependencies', () => {
+describe('browser-safe packages', () => {
+  it('@shardline/core has no runtime dependencies', () => {
     const manifest = JSON.parse(readFileSync(corePackage, 'utf8')) as Record<string, unknown>;
     expect(manifest.dependencies ?? {}).toEqual({});
     expect(manifest.peerDependencies ?? {}).toEqual({});
   });
 
-  it('bundles for the browser without Node built-ins', async () => {
+  it.each([
+    ['@shardline/core', '../src/index.ts'],
+    ['@shardline/client', '../../client/src/index.ts'],
+  ])('%s bundles for the browser without Node built-ins', async (_name, entry) => {
     const result = await build({
-      entryPoints: [new URL('../src/index.ts', import.meta.url).pathname],
+      entryPoints: [new URL(entry, import.meta.url).pathname],
+      conditions: ['shardline-source'],
       bundle: true,
       platform: 'browser',
       format: 'esm',

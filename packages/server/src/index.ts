@@ -1,5 +1,6 @@
 /**
- * @shardline/server — the game server (Node). Transports, sessions, worlds and services arrive with
- * later issues; for now it re-exports the isomorphic core so game code imports one package per side.
+ * @shardline/server — the game server (Node). It re-exports the isomorphic core so game code imports
+ * one package per side, and adds the Node transports (UDP, TCP, WebSocket).
  */
 export * from '@shardline/core';
+export * from './transport/index.js';

@@ -102,7 +102,7 @@ export class ReliableReceiver implements ChannelReceiver {
     const out: Uint8Array[] = [];
     for (;;) {
       const head = this.pending.get(this.nextId);
-      if (!head || head.fragmentIndex !== 0) return out;
+      if (head?.fragmentIndex !== 0) return out;
       const message = this.take(this.nextId, head.fragmentCount);
       if (!message) return out;
       out.push(message);

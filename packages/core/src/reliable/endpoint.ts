@@ -417,7 +417,7 @@ export class ReliableEndpoint {
   /** Starts a packet acknowledging the 32 packets up to `ackBase` (default: the newest received). */
   private startPacket(nowMs: number, ackBase = this.newestReceived, measured = true): SentPacket {
     this.writer.reset();
-    const ack = ackBase < 0 ? 0 : ackBase;
+    const ack = Math.max(ackBase, 0);
     let ackBits = 0;
     if (ackBase >= 0) {
       for (let i = 0; i < 32; i++) {

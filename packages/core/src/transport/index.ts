@@ -1,0 +1,9 @@
+export { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder } from './framing.js';
+export { MemoryClientTransport, MemoryNetwork, MemoryServerTransport } from './memory.js';
+export type {
+  ClientTransport,
+  LinkCloseReason,
+  ServerTransport,
+  TransportCapabilities,
+  TransportKind,
+} from './types.js';
