@@ -1,4 +1,5 @@
 export * from './conditioner/index.js';
+export * from './connection/index.js';
 export * from './errors.js';
 export * from './reliable/index.js';
 export * from './schema/index.js';

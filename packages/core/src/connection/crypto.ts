@@ -1,0 +1,46 @@
+/**
+ * The cryptography the connection layer needs, injected so core stays free of runtime dependencies:
+ * the server and Node clients pass an implementation over node:crypto (see @shardline/server).
+ */
+
+/** ChaCha20-Poly1305 (RFC 8439): 32-byte keys, 12-byte nonces, 16-byte tags appended to the ciphertext. */
+export interface Aead {
+  seal(key: Uint8Array, nonce: Uint8Array, associatedData: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** The plaintext, or undefined when the tag does not authenticate (tampered, wrong key or nonce). */
+  open(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    associatedData: Uint8Array,
+    sealed: Uint8Array,
+  ): Uint8Array | undefined;
+}
+
+export const KEY_BYTES = 32;
+export const NONCE_BYTES = 12;
+export const TAG_BYTES = 16;
+
+/** Cryptographically secure random bytes (globalThis.crypto.getRandomValues exists in browsers and Node). */
+export function randomBytes(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  const source = (globalThis as { crypto?: { getRandomValues(array: Uint8Array): Uint8Array } }).crypto;
+  if (!source) throw new Error('no secure random source (globalThis.crypto) in this runtime');
+  source.getRandomValues(bytes);
+  return bytes;
+}
+
+/**
+ * Nonce domains keep nonces under one key apart: session packets count from 0 in domain 0, while
+ * challenges (sent under the same server-to-client key before the session exists) use domain 1.
+ */
+export const SESSION_NONCE_DOMAIN = 0;
+export const CHALLENGE_NONCE_DOMAIN = 1;
+
+/** A 12-byte nonce: the domain as u32, then a 64-bit counter, little-endian. */
+export function counterNonce(counter: number, domain = SESSION_NONCE_DOMAIN): Uint8Array {
+  const nonce = new Uint8Array(NONCE_BYTES);
+  const view = new DataView(nonce.buffer);
+  view.setUint32(0, domain, true);
+  view.setUint32(4, counter >>> 0, true);
+  view.setUint32(8, Math.floor(counter / 0x1_0000_0000), true);
+  return nonce;
+}

@@ -1,0 +1,269 @@
+import { ShardlineError } from '../errors.js';
+import { ByteReader, ByteWriter } from '../wire/bytes.js';
+import { decodeUtf8, encodeUtf8 } from '../wire/utf8.js';
+import {
+  type Aead,
+  CHALLENGE_NONCE_DOMAIN,
+  counterNonce,
+  KEY_BYTES,
+  randomBytes,
+  TAG_BYTES,
+} from './crypto.js';
+import { PacketType, readRequest, readResponse, writeChallengeBody, writeDenied } from './packets.js';
+import { sealPacket } from './protection.js';
+import type { DisconnectReason } from './reasons.js';
+import { openPrivateToken, type PrivateToken, TOKEN_MAGIC } from './token.js';
+import { readU64, writeU64 } from './u64.js';
+
+/** Challenge tokens are padded to this size, so every challenge and response has one length. */
+const CHALLENGE_PLAINTEXT_BYTES = 560;
+export const SEALED_CHALLENGE_BYTES = CHALLENGE_PLAINTEXT_BYTES + TAG_BYTES;
+/** A challenge must be answered within this long. */
+export const CHALLENGE_TIMEOUT_MS = 10_000;
+const MAX_PEER_BYTES = 128;
+/** Valid tokens remembered for replay detection until they expire; past this, new requests are refused. */
+export const MAX_REMEMBERED_TOKENS = 65_536;
+
+export interface HandshakeServerOptions {
+  protocolId: number;
+  /** The secret shared with the token issuer (32 bytes). */
+  privateKey: Uint8Array;
+  aead: Aead;
+  /** The addresses this server answers to; a token must name one of them. */
+  addresses: readonly string[];
+  /**
+   * True over datagram transports (UDP): a challenge proves the requester holds the token's keys and
+   * can receive at its source address before anything is allocated, and packets are then encrypted.
+   * False over stream transports, whose connections cannot be spoofed: a valid request is accepted at once.
+   */
+  secure: boolean;
+}
+
+/** Why a datagram got no reply at all. */
+export type HandshakeDrop = 'malformed' | 'not-a-handshake' | 'challenge-invalid' | 'challenge-expired';
+
+export type HandshakeResult =
+  | { kind: 'ignored'; why: HandshakeDrop }
+  | { kind: 'denied'; reason: DisconnectReason; reply: Uint8Array }
+  | { kind: 'challenge'; reply: Uint8Array }
+  | { kind: 'accepted'; client: PrivateToken };
+
+/**
+ * The server half of the connect handshake, sans-IO (PROTOCOL.md §10). It holds no state per peer: a
+ * challenge carries everything the server needs back, sealed under a key only the server knows, and
+ * the only memory is of valid tokens already presented (for replay detection). Replies are never
+ * larger than the datagram that caused them.
+ */
+export class HandshakeServer {
+  private readonly challengeKey = randomBytes(KEY_BYTES);
+  private challengeSequence = 0;
+  /** Tag of each valid token presented → where from, until it expires. */
+  private readonly presentedTokens = new Map<string, { peer: string; expiresAtMs: number }>();
+  readonly counters = {
+    requests: 0,
+    challenges: 0,
+    accepted: 0,
+    ignored: 0,
+    denied: {} as Partial<Record<DisconnectReason, number>>,
+  };
+
+  constructor(private readonly options: HandshakeServerOptions) {}
+
+  /**
+   * Handles a datagram from a peer that has no session. `admit` is asked just before accepting (is the
+   * server full? is that client already connected?) and returns a refusal reason, or undefined.
+   */
+  handle(
+    peer: string,
+    datagram: Uint8Array,
+    nowMs: number,
+    admit: (client: PrivateToken) => DisconnectReason | undefined,
+  ): HandshakeResult {
+    const type = datagram[0];
+    if (type === PacketType.Request) return this.handleRequest(peer, datagram, nowMs, admit);
+    if (type === PacketType.Response && this.options.secure)
+      return this.handleResponse(peer, datagram, nowMs, admit);
+    return this.ignore('not-a-handshake');
+  }
+
+  /** How many valid tokens are remembered (the only state that grows with requests). */
+  get rememberedTokens(): number {
+    return this.presentedTokens.size;
+  }
+
+  private handleRequest(
+    peer: string,
+    datagram: Uint8Array,
+    nowMs: number,
+    admit: (client: PrivateToken) => DisconnectReason | undefined,
+  ): HandshakeResult {
+    let request: ReturnType<typeof readRequest>;
+    try {
+      request = readRequest(datagram);
+    } catch (error) {
+      if (error instanceof ShardlineError) return this.ignore('malformed');
+      throw error;
+    }
+    this.counters.requests++;
+    if (!request.magicMatches || request.protocolId !== this.options.protocolId)
+      return this.deny('protocol-mismatch');
+    if (request.expiresAtMs <= nowMs) return this.deny('token-expired');
+    const token = openPrivateToken(request.sealedPrivate, request.nonce, request.expiresAtMs, this.options);
+    if (!token) return this.deny('token-invalid');
+    if (!token.serverAddresses.some((address) => this.options.addresses.includes(address))) {
+      return this.deny('wrong-address');
+    }
+    const replay = this.remember(request.sealedPrivate, peer, request.expiresAtMs, nowMs);
+    if (replay) return this.deny(replay);
+    if (!this.options.secure) return this.accept(token, admit);
+    return this.challenge(peer, token, nowMs);
+  }
+
+  /** Records a valid token's first presentation; the same token from another peer is a replay. */
+  private remember(
+    sealedPrivate: Uint8Array,
+    peer: string,
+    expiresAtMs: number,
+    nowMs: number,
+  ): DisconnectReason | undefined {
+    const tag = hex(sealedPrivate.subarray(sealedPrivate.length - TAG_BYTES));
+    const seen = this.presentedTokens.get(tag);
+    if (seen) return seen.peer === peer ? undefined : 'token-replayed';
+    if (this.presentedTokens.size >= MAX_REMEMBERED_TOKENS) this.forgetExpired(nowMs);
+    if (this.presentedTokens.size >= MAX_REMEMBERED_TOKENS) return 'server-full';
+    this.presentedTokens.set(tag, { peer, expiresAtMs });
+    return undefined;
+  }
+
+  private forgetExpired(nowMs: number): void {
+    for (const [tag, entry] of this.presentedTokens)
+      if (entry.expiresAtMs <= nowMs) this.presentedTokens.delete(tag);
+  }
+
+  private challenge(peer: string, token: PrivateToken, nowMs: number): HandshakeResult {
+    const sequence = this.challengeSequence++;
+    const plaintext = new ByteWriter(CHALLENGE_PLAINTEXT_BYTES);
+    writeShortString(plaintext, token.clientId);
+    plaintext.u16(token.userData.length);
+    plaintext.raw(token.userData);
+    plaintext.raw(token.clientToServerKey);
+    plaintext.raw(token.serverToClientKey);
+    plaintext.u32(token.timeoutMs);
+    writeShortString(plaintext, peer);
+    writeU64(plaintext, nowMs);
+    const padded = new Uint8Array(CHALLENGE_PLAINTEXT_BYTES);
+    padded.set(plaintext.toBytes());
+    const sealed = this.options.aead.seal(
+      this.challengeKey,
+      counterNonce(sequence),
+      this.challengeAd(),
+      padded,
+    );
+    // The challenge rides under the session's key but in its own nonce domain, numbered by the
+    // server-wide challenge sequence, so no nonce ever repeats under that key.
+    const reply = sealPacket(
+      this.options.aead,
+      token.serverToClientKey,
+      PacketType.Challenge,
+      sequence,
+      CHALLENGE_NONCE_DOMAIN,
+      this.options.protocolId,
+      writeChallengeBody(sequence, sealed),
+    );
+    this.counters.challenges++;
+    return { kind: 'challenge', reply };
+  }
+
+  private handleResponse(
+    peer: string,
+    datagram: Uint8Array,
+    nowMs: number,
+    admit: (client: PrivateToken) => DisconnectReason | undefined,
+  ): HandshakeResult {
+    let response: ReturnType<typeof readResponse>;
+    try {
+      response = readResponse(datagram, SEALED_CHALLENGE_BYTES);
+    } catch (error) {
+      if (error instanceof ShardlineError) return this.ignore('malformed');
+      throw error;
+    }
+    const plaintext = this.options.aead.open(
+      this.challengeKey,
+      counterNonce(response.challengeSequence),
+      this.challengeAd(),
+      response.sealedChallenge,
+    );
+    if (!plaintext) return this.ignore('challenge-invalid');
+    try {
+      const reader = new ByteReader(plaintext);
+      const clientId = readShortString(reader);
+      const userData = reader.slice(reader.u16()).slice();
+      const clientToServerKey = reader.slice(KEY_BYTES).slice();
+      const serverToClientKey = reader.slice(KEY_BYTES).slice();
+      const timeoutMs = reader.u32();
+      const challengedPeer = readShortString(reader);
+      const issuedAtMs = readU64(reader);
+      // The challenge went to one address: a response from elsewhere proves nothing.
+      if (challengedPeer !== peer) return this.ignore('challenge-invalid');
+      if (nowMs - issuedAtMs > CHALLENGE_TIMEOUT_MS) return this.ignore('challenge-expired');
+      const token: PrivateToken = {
+        clientId,
+        userData,
+        timeoutMs,
+        serverAddresses: [...this.options.addresses],
+        clientToServerKey,
+        serverToClientKey,
+      };
+      return this.accept(token, admit);
+    } catch (error) {
+      if (error instanceof ShardlineError) return this.ignore('challenge-invalid');
+      throw error;
+    }
+  }
+
+  private accept(
+    token: PrivateToken,
+    admit: (client: PrivateToken) => DisconnectReason | undefined,
+  ): HandshakeResult {
+    const refusal = admit(token);
+    if (refusal) return this.deny(refusal);
+    this.counters.accepted++;
+    return { kind: 'accepted', client: token };
+  }
+
+  private deny(reason: DisconnectReason): HandshakeResult {
+    this.counters.denied[reason] = (this.counters.denied[reason] ?? 0) + 1;
+    return { kind: 'denied', reason, reply: writeDenied(reason) };
+  }
+
+  private ignore(why: HandshakeDrop): HandshakeResult {
+    this.counters.ignored++;
+    return { kind: 'ignored', why };
+  }
+
+  private challengeAd(): Uint8Array {
+    const ad = new Uint8Array(8);
+    const view = new DataView(ad.buffer);
+    view.setUint32(0, TOKEN_MAGIC, true);
+    view.setUint32(4, this.options.protocolId, true);
+    return ad;
+  }
+}
+
+function writeShortString(writer: ByteWriter, text: string): void {
+  const bytes = encodeUtf8(text);
+  if (bytes.length > MAX_PEER_BYTES)
+    throw new ShardlineError('VALUE_INVALID', `${text} is over ${MAX_PEER_BYTES} bytes`);
+  writer.u8(bytes.length);
+  writer.raw(bytes);
+}
+
+function readShortString(reader: ByteReader): string {
+  return decodeUtf8(reader.slice(reader.u8()));
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  return out;
+}

@@ -1,0 +1,37 @@
+export { type Aead, counterNonce, KEY_BYTES, NONCE_BYTES, randomBytes, TAG_BYTES } from './crypto.js';
+export { type ClientHandshakeState, HANDSHAKE_RESEND_MS, HandshakeClient } from './handshake-client.js';
+export {
+  CHALLENGE_TIMEOUT_MS,
+  type HandshakeDrop,
+  type HandshakeResult,
+  HandshakeServer,
+  type HandshakeServerOptions,
+  MAX_REMEMBERED_TOKENS,
+  SEALED_CHALLENGE_BYTES,
+} from './handshake-server.js';
+export { aeadFromNodeCrypto, type NodeCryptoModule } from './node-crypto.js';
+export { PacketType, REQUEST_BYTES, readDenied, writeDenied } from './packets.js';
+export {
+  PacketProtection,
+  PROTECTION_OVERHEAD_BYTES,
+  REPLAY_WINDOW,
+  ReplayWindow,
+  type Unprotected,
+} from './protection.js';
+export { DISCONNECT_REASONS, type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
+export {
+  type ConnectToken,
+  DEFAULT_CONNECTION_TIMEOUT_MS,
+  issueConnectToken,
+  MAX_ADDRESS_BYTES,
+  MAX_CLIENT_ID_BYTES,
+  MAX_SERVER_ADDRESSES,
+  MAX_USER_DATA_BYTES,
+  openPrivateToken,
+  type PrivateToken,
+  readConnectToken,
+  SEALED_PRIVATE_BYTES,
+  TOKEN_MAGIC,
+  type TokenGrant,
+  type TokenKeys,
+} from './token.js';

@@ -1,0 +1,29 @@
+/**
+ * Why a connection ended or was refused: carried on the wire as one byte (PROTOCOL.md §10.5). Codes
+ * never change meaning; add new ones at the end.
+ */
+export const DISCONNECT_REASONS = [
+  'unknown',
+  'closed-by-client',
+  'closed-by-server',
+  'timeout',
+  'kicked',
+  'server-full',
+  'token-expired',
+  'token-invalid',
+  'token-replayed',
+  'wrong-address',
+  'protocol-mismatch',
+  'server-shutting-down',
+] as const;
+
+export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
+
+export function reasonCode(reason: DisconnectReason): number {
+  return DISCONNECT_REASONS.indexOf(reason);
+}
+
+/** The reason for a code off the wire; unknown codes read as 'unknown' (newer peers may add codes). */
+export function reasonFromCode(code: number): DisconnectReason {
+  return DISCONNECT_REASONS[code] ?? 'unknown';
+}
