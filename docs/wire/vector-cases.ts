@@ -2,18 +2,28 @@
  * Golden wire vectors: each case encodes a value with the real code. `npm run vectors` writes them to
  * docs/wire/vectors/*.json; vectors.test.ts fails when code and committed vectors disagree.
  */
+import * as nodeCrypto from 'node:crypto';
 import {
+  aeadFromNodeCrypto,
   type BitReader,
   type BitSink,
   defineEntity,
   EntitySnapshot,
   type FieldType,
+  HandshakeClient,
+  HandshakeServer,
+  issueConnectToken,
+  type PacketProtection,
+  PacketType,
   Quantizer,
   QuaternionQuantizer,
   ReliableEndpoint,
+  readConnectToken,
+  readDenied,
   readPacket,
   SnapshotCodec,
   t,
+  writeDenied,
   writeFingerprint,
 } from '@shardline/core';
 
@@ -335,3 +345,104 @@ export const vectorFiles: Record<string, VectorCase[]> = {
   snapshots: snapshotCases,
   packets: packetCases,
 };
+
+/** Deterministic stand-in for random bytes: 0, 1, 2, … so vectors never change between runs. */
+function countingBytes(): (length: number) => Uint8Array {
+  let next = 0;
+  return (length) => Uint8Array.from({ length }, () => next++ & 0xff);
+}
+
+const vectorAead = aeadFromNodeCrypto(nodeCrypto);
+const vectorKeys = { protocolId: 0x5348_0001, privateKey: new Uint8Array(32).fill(0x42), aead: vectorAead };
+const VECTOR_SERVER = 'udp://127.0.0.1:40000';
+const VECTOR_NOW_MS = 1_700_000_000_000;
+const vectorToken = issueConnectToken(
+  {
+    clientId: 'player-1',
+    userData: Uint8Array.of(1, 2, 3),
+    serverAddresses: [VECTOR_SERVER],
+    expiresInMs: 30_000,
+  },
+  vectorKeys,
+  VECTOR_NOW_MS,
+  countingBytes(),
+);
+const vectorClient = new HandshakeClient(vectorToken, vectorAead, true);
+const vectorRequest = vectorClient.update(VECTOR_NOW_MS)[0]!;
+const vectorServer = new HandshakeServer({
+  ...vectorKeys,
+  addresses: [VECTOR_SERVER],
+  secure: true,
+  challengeKey: new Uint8Array(32).fill(0x17),
+});
+const vectorChallenge = vectorServer.handle(
+  'udp://127.0.0.1:5000',
+  vectorRequest,
+  VECTOR_NOW_MS,
+  () => undefined,
+);
+const challengeReply = vectorChallenge.kind === 'challenge' ? vectorChallenge.reply : new Uint8Array(0);
+const vectorResponse = vectorClient.handle(challengeReply, VECTOR_NOW_MS)[0] ?? new Uint8Array(0);
+
+function rawCase(
+  name: string,
+  note: string,
+  bytes: Uint8Array,
+  describe: (bytes: Uint8Array) => unknown,
+): VectorCase {
+  return {
+    name,
+    note,
+    value: describe(bytes),
+    encode: (sink) => sink.writeRawBytes(bytes),
+    decode: (reader) => describe(reader.readRawBytes(reader.remainingBits / 8)),
+  };
+}
+
+const tokenSummary = (bytes: Uint8Array) => {
+  const token = readConnectToken(bytes);
+  return {
+    ...token,
+    nonce: [...token.nonce],
+    clientToServerKey: [...token.clientToServerKey],
+    serverToClientKey: [...token.serverToClientKey],
+    sealedPrivate: `${token.sealedPrivate.length} bytes`,
+  };
+};
+
+export const connectionCases: VectorCase[] = [
+  rawCase(
+    'connect-token',
+    "token for 'player-1' (user data [1, 2, 3]) to udp://127.0.0.1:40000, issued at 1.7e12 ms for 30 s; keys and nonce drawn as 0, 1, 2, …; private key 32 × 0x42",
+    vectorToken,
+    tokenSummary,
+  ),
+  rawCase('request', 'the connect request carrying that token (1053 bytes)', vectorRequest, (bytes) => ({
+    type: bytes[0],
+    length: bytes.length,
+  })),
+  rawCase(
+    'denied-token-expired',
+    'a denial: type 2, reason 6 (token-expired)',
+    writeDenied('token-expired'),
+    (bytes) => ({ type: bytes[0], reason: readDenied(bytes) }),
+  ),
+  rawCase(
+    'challenge',
+    'the challenge for that request (challenge key 32 × 0x17, sequence 0)',
+    challengeReply,
+    (bytes) => ({ type: bytes[0], length: bytes.length }),
+  ),
+  rawCase('response', "the client's response to that challenge", vectorResponse, (bytes) => ({
+    type: bytes[0],
+    length: bytes.length,
+  })),
+  rawCase(
+    'data-packet',
+    'a data packet [1, 2, 3] from the client, sequence 0, under its client-to-server key',
+    (vectorClient.protection as PacketProtection).protect(PacketType.Data, Uint8Array.of(1, 2, 3)),
+    (bytes) => ({ type: bytes[0], length: bytes.length }),
+  ),
+];
+
+vectorFiles.connection = connectionCases;

@@ -37,6 +37,8 @@ export interface HandshakeServerOptions {
    * False over stream transports, whose connections cannot be spoofed: a valid request is accepted at once.
    */
   secure: boolean;
+  /** Key sealing challenge tokens; random per server by default (tests and vectors fix it). */
+  challengeKey?: Uint8Array;
 }
 
 /** Why a datagram got no reply at all. */
@@ -55,7 +57,7 @@ export type HandshakeResult =
  * larger than the datagram that caused them.
  */
 export class HandshakeServer {
-  private readonly challengeKey = randomBytes(KEY_BYTES);
+  private readonly challengeKey: Uint8Array;
   private challengeSequence = 0;
   /** Tag of each valid token presented → where from, until it expires. */
   private readonly presentedTokens = new Map<string, { peer: string; expiresAtMs: number }>();
@@ -67,7 +69,9 @@ export class HandshakeServer {
     denied: {} as Partial<Record<DisconnectReason, number>>,
   };
 
-  constructor(private readonly options: HandshakeServerOptions) {}
+  constructor(private readonly options: HandshakeServerOptions) {
+    this.challengeKey = options.challengeKey ?? randomBytes(KEY_BYTES);
+  }
 
   /**
    * Handles a datagram from a peer that has no session. `admit` is asked just before accepting (is the

@@ -106,7 +106,13 @@ function readKey(reader: ByteReader): Uint8Array {
  * Issues a connect token (the issuer's side: online services, or the server itself in development).
  * Fresh per-connection keys are drawn here; the private part is sealed under the shared private key.
  */
-export function issueConnectToken(grant: TokenGrant, keys: TokenKeys, nowMs: number): Uint8Array {
+export function issueConnectToken(
+  grant: TokenGrant,
+  keys: TokenKeys,
+  nowMs: number,
+  /** Source of keys and the nonce; tests and golden vectors pass a deterministic one. */
+  drawRandom: (length: number) => Uint8Array = randomBytes,
+): Uint8Array {
   if (!(grant.expiresInMs > 0)) throw new ShardlineError('VALUE_INVALID', 'expiresInMs must be positive');
   const userData = grant.userData ?? new Uint8Array(0);
   if (userData.length > MAX_USER_DATA_BYTES) {
@@ -114,9 +120,9 @@ export function issueConnectToken(grant: TokenGrant, keys: TokenKeys, nowMs: num
   }
   const timeoutMs = grant.timeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS;
   const expiresAtMs = nowMs + grant.expiresInMs;
-  const clientToServerKey = randomBytes(KEY_BYTES);
-  const serverToClientKey = randomBytes(KEY_BYTES);
-  const nonce = randomBytes(NONCE_BYTES);
+  const clientToServerKey = drawRandom(KEY_BYTES);
+  const serverToClientKey = drawRandom(KEY_BYTES);
+  const nonce = drawRandom(NONCE_BYTES);
 
   const secret = new ByteWriter(PRIVATE_PLAINTEXT_BYTES);
   writeString(secret, grant.clientId, MAX_CLIENT_ID_BYTES, 'clientId');
