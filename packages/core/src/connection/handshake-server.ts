@@ -42,7 +42,12 @@ export interface HandshakeServerOptions {
 }
 
 /** Why a datagram got no reply at all. */
-export type HandshakeDrop = 'malformed' | 'not-a-handshake' | 'challenge-invalid' | 'challenge-expired';
+export type HandshakeDrop =
+  | 'malformed'
+  | 'not-a-handshake'
+  | 'challenge-invalid'
+  | 'challenge-expired'
+  | 'token-used';
 
 export type HandshakeResult =
   | { kind: 'ignored'; why: HandshakeDrop }
@@ -59,8 +64,11 @@ export type HandshakeResult =
 export class HandshakeServer {
   private readonly challengeKey: Uint8Array;
   private challengeSequence = 0;
-  /** Tag of each valid token presented → where from, until it expires. */
-  private readonly presentedTokens = new Map<string, { peer: string; expiresAtMs: number }>();
+  /** Tag of each valid token presented → where from, until it expires, and whether it connected. */
+  private readonly presentedTokens = new Map<
+    string,
+    { peer: string; expiresAtMs: number; accepted: boolean }
+  >();
   readonly counters = {
     requests: 0,
     challenges: 0,
@@ -117,25 +125,28 @@ export class HandshakeServer {
     if (!token.serverAddresses.some((address) => this.options.addresses.includes(address))) {
       return this.deny('wrong-address');
     }
-    const replay = this.remember(request.sealedPrivate, peer, request.expiresAtMs, nowMs);
+    const tag = tokenTag(request.sealedPrivate);
+    const replay = this.remember(tag, peer, request.expiresAtMs, nowMs);
     if (replay) return this.deny(replay);
-    if (!this.options.secure) return this.accept(token, admit);
-    return this.challenge(peer, token, nowMs);
+    if (!this.options.secure) return this.accept(tag, token, admit);
+    return this.challenge(peer, tag, token, nowMs);
   }
 
-  /** Records a valid token's first presentation; the same token from another peer is a replay. */
+  /**
+   * Records a valid token's first presentation. A token connects once: presenting it from another
+   * peer, or again after it connected, is a replay.
+   */
   private remember(
-    sealedPrivate: Uint8Array,
+    tag: string,
     peer: string,
     expiresAtMs: number,
     nowMs: number,
   ): DisconnectReason | undefined {
-    const tag = hex(sealedPrivate.subarray(sealedPrivate.length - TAG_BYTES));
     const seen = this.presentedTokens.get(tag);
-    if (seen) return seen.peer === peer ? undefined : 'token-replayed';
+    if (seen) return seen.peer === peer && !seen.accepted ? undefined : 'token-replayed';
     if (this.presentedTokens.size >= MAX_REMEMBERED_TOKENS) this.forgetExpired(nowMs);
     if (this.presentedTokens.size >= MAX_REMEMBERED_TOKENS) return 'server-full';
-    this.presentedTokens.set(tag, { peer, expiresAtMs });
+    this.presentedTokens.set(tag, { peer, expiresAtMs, accepted: false });
     return undefined;
   }
 
@@ -144,9 +155,10 @@ export class HandshakeServer {
       if (entry.expiresAtMs <= nowMs) this.presentedTokens.delete(tag);
   }
 
-  private challenge(peer: string, token: PrivateToken, nowMs: number): HandshakeResult {
+  private challenge(peer: string, tag: string, token: PrivateToken, nowMs: number): HandshakeResult {
     const sequence = this.challengeSequence++;
     const plaintext = new ByteWriter(CHALLENGE_PLAINTEXT_BYTES);
+    writeShortString(plaintext, tag);
     writeShortString(plaintext, token.clientId);
     plaintext.u16(token.userData.length);
     plaintext.raw(token.userData);
@@ -200,6 +212,7 @@ export class HandshakeServer {
     if (!plaintext) return this.ignore('challenge-invalid');
     try {
       const reader = new ByteReader(plaintext);
+      const tag = readShortString(reader);
       const clientId = readShortString(reader);
       const userData = reader.slice(reader.u16()).slice();
       const clientToServerKey = reader.slice(KEY_BYTES).slice();
@@ -210,6 +223,8 @@ export class HandshakeServer {
       // The challenge went to one address: a response from elsewhere proves nothing.
       if (challengedPeer !== peer) return this.ignore('challenge-invalid');
       if (nowMs - issuedAtMs > CHALLENGE_TIMEOUT_MS) return this.ignore('challenge-expired');
+      // A duplicated or replayed response must not open a second connection with the same token.
+      if (this.presentedTokens.get(tag)?.accepted !== false) return this.ignore('token-used');
       const token: PrivateToken = {
         clientId,
         userData,
@@ -218,7 +233,7 @@ export class HandshakeServer {
         clientToServerKey,
         serverToClientKey,
       };
-      return this.accept(token, admit);
+      return this.accept(tag, token, admit);
     } catch (error) {
       if (error instanceof ShardlineError) return this.ignore('challenge-invalid');
       throw error;
@@ -226,11 +241,14 @@ export class HandshakeServer {
   }
 
   private accept(
+    tag: string,
     token: PrivateToken,
     admit: (client: PrivateToken) => DisconnectReason | undefined,
   ): HandshakeResult {
     const refusal = admit(token);
     if (refusal) return this.deny(refusal);
+    const entry = this.presentedTokens.get(tag);
+    if (entry) entry.accepted = true;
     this.counters.accepted++;
     return { kind: 'accepted', client: token };
   }
@@ -264,6 +282,11 @@ function writeShortString(writer: ByteWriter, text: string): void {
 
 function readShortString(reader: ByteReader): string {
   return decodeUtf8(reader.slice(reader.u8()));
+}
+
+/** A token's identity: the AEAD tag of its sealed private part, as hex. */
+function tokenTag(sealedPrivate: Uint8Array): string {
+  return hex(sealedPrivate.subarray(sealedPrivate.length - TAG_BYTES));
 }
 
 function hex(bytes: Uint8Array): string {

@@ -1,3 +1,9 @@
+export {
+  ClientConnection,
+  type ClientConnectionOptions,
+  type ClientEvent,
+  type ClientState,
+} from './client-connection.js';
 export { type Aead, counterNonce, KEY_BYTES, NONCE_BYTES, randomBytes, TAG_BYTES } from './crypto.js';
 export { type ClientHandshakeState, HANDSHAKE_RESEND_MS, HandshakeClient } from './handshake-client.js';
 export {
@@ -19,6 +25,14 @@ export {
   type Unprotected,
 } from './protection.js';
 export { DISCONNECT_REASONS, type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
+export {
+  DISCONNECT_REDUNDANCY,
+  type Outgoing,
+  ServerConnections,
+  type ServerConnectionsOptions,
+  type ServerEvent,
+  type TunableEndpointOptions,
+} from './server-connections.js';
 export {
   type ConnectToken,
   DEFAULT_CONNECTION_TIMEOUT_MS,

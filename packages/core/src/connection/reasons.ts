@@ -15,6 +15,7 @@ export const DISCONNECT_REASONS = [
   'wrong-address',
   'protocol-mismatch',
   'server-shutting-down',
+  'already-connected',
 ] as const;
 
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];

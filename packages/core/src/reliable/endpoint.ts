@@ -48,6 +48,12 @@ export interface EndpointOptions {
   initialResendMs?: number;
   /** Bytes queued but not yet acknowledged beyond which `send` refuses (SEND_QUEUE_FULL). Default 16 MiB. */
   maxQueuedBytes?: number;
+  /**
+   * The transport already delivers every packet in order (WebSocket, TCP): reliable units count as
+   * delivered once sent (no resends, no extra ack packets), and unreliable sends are counted as
+   * degraded, since they can arrive late but never be skipped. Default false.
+   */
+  transportReliable?: boolean;
 }
 
 export interface ReceivedMessage {
@@ -135,6 +141,7 @@ export class ReliableEndpoint {
     duplicatePackets: 0,
     stalePackets: 0,
     malformedPackets: 0,
+    degradedSends: 0,
   };
 
   constructor(options: EndpointOptions, nowMs: number) {
@@ -169,6 +176,7 @@ export class ReliableEndpoint {
       maxResendMs: options.maxResendMs ?? 2_000,
       initialResendMs: options.initialResendMs ?? 500,
       maxQueuedBytes: options.maxQueuedBytes ?? 16 * 1024 * 1024,
+      transportReliable: options.transportReliable ?? false,
     };
     this.writer = new ByteWriter(this.mtu);
     this.lastSentMs = Number.NEGATIVE_INFINITY;
@@ -223,6 +231,7 @@ export class ReliableEndpoint {
     sender.queue.push(...units);
     this.queuedBytes += bytes.length;
     if (sendType === 'unreliable-no-delay') this.flushRequested = true;
+    if (!reliable && this.options.transportReliable) this.totals.degradedSends++;
     return sendType === 'unreliable-no-delay';
   }
 
@@ -310,7 +319,9 @@ export class ReliableEndpoint {
     if (packets.length === 0 && (this.pendingAcks.size > 0 || keepaliveDue || this.flushRequested)) {
       packets.push(this.finishPacket(this.startPacket(nowMs), nowMs));
     }
-    // A header acknowledges 32 packets; after a burst, extra ack-only packets cover the rest.
+    // A header acknowledges 32 packets; after a burst, extra ack-only packets cover the rest. A
+    // reliable transport loses nothing, so it needs no more than the acks packets carry anyway.
+    if (this.options.transportReliable) this.pendingAcks.clear();
     for (;;) {
       let base = -1;
       for (const sequence of this.pendingAcks.keys()) {
@@ -440,8 +451,11 @@ export class ReliableEndpoint {
     const sender = this.channels[channel]!;
     if (unit.sends === 0) {
       // First transmission: the unit leaves the queue (it is a prefix of it, compacted later).
-      if (sender.entryKind === EntryKind.Reliable) sender.inFlight.set(unit.entry.id, unit);
-      else this.queuedBytes -= unit.entry.payload.length;
+      if (sender.entryKind === EntryKind.Reliable && !this.options.transportReliable) {
+        sender.inFlight.set(unit.entry.id, unit);
+      } else {
+        this.queuedBytes -= unit.entry.payload.length;
+      }
     } else {
       this.totals.resends++;
     }
@@ -509,7 +523,8 @@ export class ReliableEndpoint {
       const packet = this.sent.get(this.oldestUnresolved);
       if (packet) {
         if (!packet.acked && nowMs - packet.sentAtMs < lostAfterMs) return;
-        if (packet.measured) this.loss.record(!packet.acked);
+        // A reliable transport delivered it, acked or not.
+        if (packet.measured) this.loss.record(!packet.acked && !this.options.transportReliable);
       }
       this.oldestUnresolved = nextSequence(this.oldestUnresolved);
     }

@@ -113,4 +113,6 @@ export interface EndpointStats {
   duplicatePackets: number;
   stalePackets: number;
   malformedPackets: number;
+  /** Unreliable sends over a reliable transport: they cannot be dropped, so they may arrive late. */
+  degradedSends: number;
 }

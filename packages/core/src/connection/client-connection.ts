@@ -1,0 +1,157 @@
+import { ShardlineError } from '../errors.js';
+import type { ChannelConfig } from '../reliable/channel.js';
+import { ReliableEndpoint, type SendType } from '../reliable/endpoint.js';
+import type { EndpointStats } from '../reliable/stats.js';
+import type { TransportCapabilities } from '../transport/types.js';
+import type { Aead } from './crypto.js';
+import { HandshakeClient } from './handshake-client.js';
+import { PacketType } from './packets.js';
+import { type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
+import { DISCONNECT_REDUNDANCY, type TunableEndpointOptions } from './server-connections.js';
+
+export interface ClientConnectionOptions {
+  /** The connect token from the issuer. */
+  token: Uint8Array;
+  /** Needed over unreliable transports (UDP), whose packets are encrypted; browsers on WebSocket omit it. */
+  aead?: Aead;
+  capabilities: TransportCapabilities;
+  channels: readonly ChannelConfig[];
+  endpoint?: TunableEndpointOptions;
+}
+
+export type ClientState = 'connecting' | 'connected' | 'disconnected';
+
+export type ClientEvent =
+  | { type: 'connected' }
+  | { type: 'message'; channel: number; bytes: Uint8Array }
+  | { type: 'disconnected'; reason: DisconnectReason };
+
+/**
+ * A client's connection to a server, sans-IO: handshake first, then the reliable endpoint inside
+ * Data packets. Datagrams to send accumulate in `outgoing`, what happened in `events`.
+ */
+export class ClientConnection {
+  readonly outgoing: Uint8Array[] = [];
+  readonly events: ClientEvent[] = [];
+  private readonly handshake: HandshakeClient;
+  private readonly secure: boolean;
+  private endpoint: ReliableEndpoint | undefined;
+  private currentState: ClientState = 'connecting';
+  private reason: DisconnectReason | undefined;
+
+  constructor(
+    private readonly options: ClientConnectionOptions,
+    nowMs: number,
+  ) {
+    this.secure = !options.capabilities.reliable;
+    if (this.secure && !options.aead) {
+      throw new ShardlineError('VALUE_INVALID', `an AEAD is required over ${options.capabilities.kind}`);
+    }
+    this.handshake = new HandshakeClient(options.token, options.aead, this.secure);
+    this.update(nowMs);
+  }
+
+  get state(): ClientState {
+    return this.currentState;
+  }
+
+  get disconnectReason(): DisconnectReason | undefined {
+    return this.reason;
+  }
+
+  receive(datagram: Uint8Array, nowMs: number): void {
+    if (this.currentState === 'disconnected') return;
+    if (this.currentState === 'connecting') {
+      this.outgoing.push(...this.handshake.handle(datagram, nowMs));
+      this.afterHandshake(nowMs);
+      return;
+    }
+    let type: number | undefined;
+    let payload: Uint8Array;
+    if (this.secure) {
+      const opened = this.handshake.protection!.unprotect(datagram);
+      if (!opened.ok) return;
+      type = opened.type;
+      payload = opened.payload;
+    } else {
+      type = datagram[0];
+      payload = datagram.subarray(1);
+    }
+    if (type === PacketType.Data) {
+      for (const message of this.endpoint!.receive(payload, nowMs)) {
+        this.events.push({ type: 'message', channel: message.channel, bytes: message.bytes });
+      }
+    } else if (type === PacketType.Disconnect && payload.length === 1) {
+      this.finish(reasonFromCode(payload[0]!));
+    }
+  }
+
+  update(nowMs: number): void {
+    if (this.currentState === 'connecting') {
+      this.outgoing.push(...this.handshake.update(nowMs));
+      this.afterHandshake(nowMs);
+      return;
+    }
+    if (this.currentState !== 'connected') return;
+    const packets = this.endpoint!.update(nowMs);
+    if (this.endpoint!.state === 'timed-out') {
+      this.finish('timeout');
+      return;
+    }
+    for (const packet of packets) this.outgoing.push(this.wrap(PacketType.Data, packet));
+  }
+
+  /** Queues a message; returns true when the send type asks for an immediate update. */
+  send(channel: number, bytes: Uint8Array, nowMs: number, type?: SendType): boolean {
+    if (this.currentState !== 'connected')
+      throw new ShardlineError('VALUE_INVALID', `cannot send while ${this.currentState}`);
+    return this.endpoint!.send(channel, bytes, nowMs, type);
+  }
+
+  /** Leaves, telling the server (closed-by-client). */
+  disconnect(): void {
+    if (this.currentState === 'connected') {
+      const copies = this.secure ? DISCONNECT_REDUNDANCY : 1;
+      for (let i = 0; i < copies; i++) {
+        this.outgoing.push(this.wrap(PacketType.Disconnect, Uint8Array.of(reasonCode('closed-by-client'))));
+      }
+    }
+    if (this.currentState !== 'disconnected') this.finish('closed-by-client');
+  }
+
+  stats(nowMs: number): EndpointStats | undefined {
+    return this.endpoint?.stats(nowMs);
+  }
+
+  private afterHandshake(nowMs: number): void {
+    if (this.handshake.state === 'failed') {
+      this.finish(this.handshake.failureReason ?? 'unknown');
+    } else if (this.handshake.state === 'connected') {
+      this.endpoint = new ReliableEndpoint(
+        {
+          ...this.options.endpoint,
+          channels: this.options.channels,
+          timeoutMs: this.handshake.token.timeoutMs,
+          transportReliable: !this.secure,
+        },
+        nowMs,
+      );
+      this.currentState = 'connected';
+      this.events.push({ type: 'connected' });
+    }
+  }
+
+  private finish(reason: DisconnectReason): void {
+    this.currentState = 'disconnected';
+    this.reason = reason;
+    this.events.push({ type: 'disconnected', reason });
+  }
+
+  private wrap(type: PacketType, payload: Uint8Array): Uint8Array {
+    if (this.secure) return this.handshake.protection!.protect(type, payload);
+    const datagram = new Uint8Array(1 + payload.length);
+    datagram[0] = type;
+    datagram.set(payload, 1);
+    return datagram;
+  }
+}

@@ -1,0 +1,211 @@
+import { ShardlineError } from '../errors.js';
+import type { ChannelConfig } from '../reliable/channel.js';
+import { type EndpointOptions, ReliableEndpoint, type SendType } from '../reliable/endpoint.js';
+import type { EndpointStats } from '../reliable/stats.js';
+import type { TransportCapabilities } from '../transport/types.js';
+import type { Aead } from './crypto.js';
+import { HandshakeServer } from './handshake-server.js';
+import { PacketType } from './packets.js';
+import { PacketProtection } from './protection.js';
+import { type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
+import type { PrivateToken } from './token.js';
+
+/** Disconnect packets go out this many times over lossy transports, so one of them arrives. */
+export const DISCONNECT_REDUNDANCY = 3;
+
+/** Endpoint options a game may tune; channels, timeout and transport reliability come from elsewhere. */
+export type TunableEndpointOptions = Omit<EndpointOptions, 'channels' | 'timeoutMs' | 'transportReliable'>;
+
+export interface ServerConnectionsOptions {
+  protocolId: number;
+  /** The secret shared with the token issuer (32 bytes). */
+  privateKey: Uint8Array;
+  /** Opens tokens on every transport, and encrypts packets over unreliable ones (UDP). */
+  aead: Aead;
+  /** Addresses this server answers to; tokens must name one. */
+  addresses: readonly string[];
+  /** Of the transport these connections run over: decides challenge/encryption and reliability mode. */
+  capabilities: TransportCapabilities;
+  channels: readonly ChannelConfig[];
+  maxClients: number;
+  endpoint?: TunableEndpointOptions;
+}
+
+export type ServerEvent =
+  | { type: 'connected'; session: string; clientId: string; userData: Uint8Array }
+  | { type: 'message'; session: string; channel: number; bytes: Uint8Array }
+  | { type: 'disconnected'; session: string; clientId: string; reason: DisconnectReason };
+
+export interface Outgoing {
+  peer: string;
+  datagram: Uint8Array;
+}
+
+interface Session {
+  clientId: string;
+  endpoint: ReliableEndpoint;
+  protection: PacketProtection | undefined;
+}
+
+/**
+ * The server's connections over one transport, sans-IO: datagrams in through `receive`, time through
+ * `update`; what to transmit accumulates in `outgoing` and what happened in `events`, both drained by
+ * the caller. Peers without a session only reach the handshake, which allocates nothing for them.
+ */
+export class ServerConnections {
+  readonly outgoing: Outgoing[] = [];
+  readonly events: ServerEvent[] = [];
+  private readonly sessions = new Map<string, Session>();
+  private readonly clients = new Map<string, string>();
+  private readonly handshake: HandshakeServer;
+  private readonly secure: boolean;
+
+  constructor(private readonly options: ServerConnectionsOptions) {
+    this.secure = !options.capabilities.reliable;
+    this.handshake = new HandshakeServer({
+      protocolId: options.protocolId,
+      privateKey: options.privateKey,
+      aead: options.aead,
+      addresses: options.addresses,
+      secure: this.secure,
+    });
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Handshake counters (requests, challenges, accepted, ignored, denied by reason). */
+  get handshakeCounters(): HandshakeServer['counters'] {
+    return this.handshake.counters;
+  }
+
+  receive(peer: string, datagram: Uint8Array, nowMs: number): void {
+    const session = this.sessions.get(peer);
+    if (session) {
+      this.receiveFromSession(peer, session, datagram, nowMs);
+      return;
+    }
+    const result = this.handshake.handle(peer, datagram, nowMs, (client) => this.admit(client));
+    if (result.kind === 'denied' || result.kind === 'challenge')
+      this.outgoing.push({ peer, datagram: result.reply });
+    if (result.kind === 'accepted') this.open(peer, result.client, nowMs);
+  }
+
+  update(nowMs: number): void {
+    for (const [peer, session] of [...this.sessions]) {
+      const packets = session.endpoint.update(nowMs);
+      if (session.endpoint.state === 'timed-out') {
+        this.close(peer, 'timeout');
+        continue;
+      }
+      for (const packet of packets)
+        this.outgoing.push({ peer, datagram: this.wrap(session, PacketType.Data, packet) });
+    }
+  }
+
+  /** Queues a message for a session; returns true when the send type asks for an immediate update. */
+  send(session: string, channel: number, bytes: Uint8Array, nowMs: number, type?: SendType): boolean {
+    const target = this.sessions.get(session);
+    if (!target) throw new ShardlineError('VALUE_INVALID', `no session ${session}`);
+    return target.endpoint.send(channel, bytes, nowMs, type);
+  }
+
+  /** Ends a session, telling the peer why. */
+  disconnect(session: string, reason: DisconnectReason): void {
+    if (this.sessions.has(session)) this.close(session, reason);
+  }
+
+  stats(session: string, nowMs: number): EndpointStats & { tampered: number; replayed: number } {
+    const target = this.sessions.get(session);
+    if (!target) throw new ShardlineError('VALUE_INVALID', `no session ${session}`);
+    const counters = target.protection?.counters ?? { tampered: 0, replayed: 0 };
+    return { ...target.endpoint.stats(nowMs), tampered: counters.tampered, replayed: counters.replayed };
+  }
+
+  private admit(client: PrivateToken): DisconnectReason | undefined {
+    if (this.clients.has(client.clientId)) return 'already-connected';
+    if (this.sessions.size >= this.options.maxClients) return 'server-full';
+    return undefined;
+  }
+
+  private open(peer: string, client: PrivateToken, nowMs: number): void {
+    const protection = this.secure
+      ? new PacketProtection(
+          this.options.aead,
+          client.serverToClientKey,
+          client.clientToServerKey,
+          this.options.protocolId,
+        )
+      : undefined;
+    const endpoint = new ReliableEndpoint(
+      {
+        ...this.options.endpoint,
+        channels: this.options.channels,
+        timeoutMs: client.timeoutMs,
+        transportReliable: !this.secure,
+      },
+      nowMs,
+    );
+    const session: Session = { clientId: client.clientId, endpoint, protection };
+    this.sessions.set(peer, session);
+    this.clients.set(client.clientId, peer);
+    this.outgoing.push({ peer, datagram: this.wrap(session, PacketType.Accepted, new Uint8Array(0)) });
+    this.events.push({
+      type: 'connected',
+      session: peer,
+      clientId: client.clientId,
+      userData: client.userData,
+    });
+  }
+
+  private receiveFromSession(peer: string, session: Session, datagram: Uint8Array, nowMs: number): void {
+    let type: number | undefined;
+    let payload: Uint8Array;
+    if (session.protection) {
+      if (datagram[0] === PacketType.Request || datagram[0] === PacketType.Response) {
+        // The client did not hear our Accepted yet: say it again.
+        this.outgoing.push({ peer, datagram: this.wrap(session, PacketType.Accepted, new Uint8Array(0)) });
+        return;
+      }
+      const opened = session.protection.unprotect(datagram);
+      if (!opened.ok) return;
+      type = opened.type;
+      payload = opened.payload;
+    } else {
+      type = datagram[0];
+      payload = datagram.subarray(1);
+    }
+    if (type === PacketType.Data) {
+      for (const message of session.endpoint.receive(payload, nowMs)) {
+        this.events.push({ type: 'message', session: peer, channel: message.channel, bytes: message.bytes });
+      }
+    } else if (type === PacketType.Disconnect && payload.length === 1) {
+      this.close(peer, reasonFromCode(payload[0]!), false);
+    }
+  }
+
+  private close(peer: string, reason: DisconnectReason, tellPeer = true): void {
+    const session = this.sessions.get(peer)!;
+    if (tellPeer) {
+      const copies = this.secure ? DISCONNECT_REDUNDANCY : 1;
+      for (let i = 0; i < copies; i++) {
+        this.outgoing.push({
+          peer,
+          datagram: this.wrap(session, PacketType.Disconnect, Uint8Array.of(reasonCode(reason))),
+        });
+      }
+    }
+    this.sessions.delete(peer);
+    this.clients.delete(session.clientId);
+    this.events.push({ type: 'disconnected', session: peer, clientId: session.clientId, reason });
+  }
+
+  private wrap(session: Session, type: PacketType, payload: Uint8Array): Uint8Array {
+    if (session.protection) return session.protection.protect(type, payload);
+    const datagram = new Uint8Array(1 + payload.length);
+    datagram[0] = type;
+    datagram.set(payload, 1);
+    return datagram;
+  }
+}

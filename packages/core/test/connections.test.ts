@@ -1,0 +1,159 @@
+import * as nodeCrypto from 'node:crypto';
+import {
+  aeadFromNodeCrypto,
+  type ChannelConfig,
+  ClientConnection,
+  issueConnectToken,
+  LinkConditioner,
+  type LinkSettings,
+  ServerConnections,
+  type TransportCapabilities,
+} from '@shardline/core';
+import { describe, expect, it } from 'vitest';
+
+const aead = aeadFromNodeCrypto(nodeCrypto);
+const privateKey = new Uint8Array(32).fill(7);
+const protocolId = 99;
+const ADDRESS = 'udp://127.0.0.1:40000';
+const channels: ChannelConfig[] = [{ kind: 'reliable-ordered' }, { kind: 'unreliable' }];
+const UDP: TransportCapabilities = { kind: 'udp', reliable: false, ordered: false, maxDatagramBytes: 1200 };
+const WS: TransportCapabilities = {
+  kind: 'websocket',
+  reliable: true,
+  ordered: true,
+  maxDatagramBytes: 1 << 20,
+};
+
+function tokenFor(clientId: string, nowMs = 0, timeoutMs = 5_000) {
+  return issueConnectToken(
+    { clientId, serverAddresses: [ADDRESS], expiresInMs: 60_000, timeoutMs },
+    { protocolId, privateKey, aead },
+    nowMs,
+  );
+}
+
+/** One server and clients over conditioned links, on a simulated clock. */
+class World {
+  nowMs = 0;
+  readonly server: ServerConnections;
+  private readonly clients = new Map<
+    string,
+    { connection: ClientConnection; up: LinkConditioner; down: LinkConditioner }
+  >();
+
+  constructor(
+    private readonly capabilities: TransportCapabilities,
+    private readonly settings: LinkSettings,
+    maxClients = 8,
+  ) {
+    this.server = new ServerConnections({
+      protocolId,
+      privateKey,
+      aead,
+      addresses: [ADDRESS],
+      capabilities,
+      channels,
+      maxClients,
+    });
+  }
+
+  connect(peer: string, token = tokenFor(peer, this.nowMs)): ClientConnection {
+    const connection = new ClientConnection(
+      { token, aead, capabilities: this.capabilities, channels },
+      this.nowMs,
+    );
+    const seed = this.clients.size * 2 + 1;
+    this.clients.set(peer, {
+      connection,
+      up: new LinkConditioner(this.settings, seed),
+      down: new LinkConditioner(this.settings, seed + 1),
+    });
+    return connection;
+  }
+
+  step(ms = 10): void {
+    this.nowMs += ms;
+    this.server.update(this.nowMs);
+    for (const { peer, datagram } of this.server.outgoing.splice(0))
+      this.clients.get(peer)?.down.send(datagram, this.nowMs);
+    for (const [peer, { connection, up, down }] of this.clients) {
+      connection.update(this.nowMs);
+      for (const datagram of connection.outgoing.splice(0)) up.send(datagram, this.nowMs);
+      for (const datagram of up.receive(this.nowMs)) this.server.receive(peer, datagram, this.nowMs);
+      for (const datagram of down.receive(this.nowMs)) connection.receive(datagram, this.nowMs);
+    }
+  }
+
+  run(until: () => boolean, limitMs = 30_000): void {
+    const start = this.nowMs;
+    while (!until() && this.nowMs - start < limitMs) this.step();
+  }
+}
+
+describe.each([
+  [
+    'udp (challenge, encryption) at 150 ms, 20% loss, duplicates, reordering',
+    UDP,
+    { latencyMs: 150, jitterMs: 50, lossPercent: 20, duplicatePercent: 20, reorderPercent: 10 },
+  ],
+  ['websocket (token in the first message)', WS, { latencyMs: 20 }],
+] as const)('connections over %s', (_name, capabilities, settings) => {
+  it('connect, exchange reliable messages both ways, and disconnect with a reason', () => {
+    const world = new World(capabilities, settings);
+    const alice = world.connect('alice');
+    world.run(() => alice.state === 'connected');
+    expect(alice.state).toBe('connected');
+    const connected = world.server.events.find((e) => e.type === 'connected');
+    expect(connected).toMatchObject({ type: 'connected', session: 'alice', clientId: 'alice' });
+
+    for (let i = 0; i < 50; i++) {
+      alice.send(0, Uint8Array.of(i), world.nowMs);
+      world.server.send('alice', 0, Uint8Array.of(100 + i), world.nowMs);
+    }
+    const serverGot = () => world.server.events.filter((e) => e.type === 'message');
+    const aliceGot = () => alice.events.filter((e) => e.type === 'message');
+    world.run(() => serverGot().length === 50 && aliceGot().length === 50);
+    expect(serverGot().map((e) => (e.type === 'message' ? e.bytes[0] : -1))).toEqual(
+      Array.from({ length: 50 }, (_, i) => i),
+    );
+    expect(aliceGot().map((e) => (e.type === 'message' ? e.bytes[0] : -1))).toEqual(
+      Array.from({ length: 50 }, (_, i) => 100 + i),
+    );
+
+    world.server.disconnect('alice', 'kicked');
+    world.run(() => alice.state === 'disconnected');
+    expect(alice.disconnectReason).toBe('kicked');
+    expect(world.server.sessionCount).toBe(0);
+  });
+
+  it('refuses a second connection of the same client and a client over capacity', () => {
+    const world = new World(capabilities, settings, 1);
+    const first = world.connect('first');
+    world.run(() => first.state === 'connected');
+    const twin = world.connect('twin', tokenFor('first', world.nowMs));
+    world.run(() => twin.state === 'disconnected');
+    expect(twin.disconnectReason).toBe('already-connected');
+    const late = world.connect('late');
+    world.run(() => late.state === 'disconnected');
+    expect(late.disconnectReason).toBe('server-full');
+  });
+
+  it('times out a silent client on the server, and the server on a client', () => {
+    const world = new World(capabilities, { ...settings, lossPercent: 0 });
+    const quiet = world.connect('quiet', tokenFor('quiet', 0, 1_000));
+    world.run(() => quiet.state === 'connected');
+    quiet.disconnect = () => {}; // stays silent from here on
+    (quiet as unknown as { update: () => void }).update = () => {};
+    world.run(() => world.server.sessionCount === 0, 5_000);
+    expect(world.server.events.at(-1)).toMatchObject({ type: 'disconnected', reason: 'timeout' });
+  });
+
+  it('tells the server when a client leaves', () => {
+    const world = new World(capabilities, settings);
+    const leaver = world.connect('leaver');
+    world.run(() => leaver.state === 'connected');
+    leaver.disconnect();
+    world.run(() => world.server.sessionCount === 0, 5_000);
+    expect(world.server.events.at(-1)).toMatchObject({ type: 'disconnected', reason: 'closed-by-client' });
+  });
+});
