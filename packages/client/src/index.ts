@@ -4,6 +4,7 @@
  * transports (UDP, TCP) are in `@shardline/client/node`.
  */
 export * from '@shardline/core';
+export { GameClient, type GameClientOptions } from './game-client.js';
 export {
   WEBSOCKET_CLIENT_CAPABILITIES,
   type WebSocketClientOptions,

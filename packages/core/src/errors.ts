@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   SCHEMA_INVALID: 'Schema declaration is invalid',
   /** The two peers declared different schemas (fingerprints differ). */
   SCHEMA_MISMATCH: 'Peers declared different schemas',
+  /** Connecting to a server failed; `details.reason` holds the disconnect reason (token-expired, server-full, …). */
+  CONNECT_FAILED: 'Connecting to the server failed',
   /** A send would queue more than the connection's configured maximum of unsent and unacknowledged bytes. */
   SEND_QUEUE_FULL: 'Send queue is full',
 } as const;

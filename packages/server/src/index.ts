@@ -3,4 +3,5 @@
  * one package per side, and adds the Node transports (UDP, TCP, WebSocket).
  */
 export * from '@shardline/core';
+export { GameServer, type GameServerOptions, type SessionInfo } from './game-server.js';
 export * from './transport/index.js';

@@ -21,6 +21,8 @@ export class UdpClientTransport implements ClientTransport {
   onDatagram: ((datagram: Uint8Array) => void) | undefined;
   onClosed: ((reason: LinkCloseReason) => void) | undefined;
   private socket: Socket | undefined;
+  /** Sends not yet handed to the network: closing waits for them, so a last Disconnect still leaves. */
+  private pendingSends = 0;
 
   connect(address: string): Promise<void> {
     const { host, port } = parseHostPort(address, 'udp');
@@ -41,8 +43,13 @@ export class UdpClientTransport implements ClientTransport {
     if (datagram.length > this.capabilities.maxDatagramBytes) {
       throw new ShardlineError('VALUE_INVALID', `datagram of ${datagram.length} bytes exceeds the MTU`);
     }
-    if (!this.socket) return false;
-    this.socket.send(datagram);
+    const socket = this.socket;
+    if (!socket) return false;
+    this.pendingSends++;
+    socket.send(datagram, () => {
+      this.pendingSends--;
+      if (this.pendingSends === 0 && this.socket !== socket) socket.close();
+    });
     return true;
   }
 
@@ -50,7 +57,7 @@ export class UdpClientTransport implements ClientTransport {
     const socket = this.socket;
     if (!socket) return;
     this.socket = undefined;
-    socket.close();
+    if (this.pendingSends === 0) socket.close();
     this.onClosed?.('closed-locally');
   }
 }

@@ -24,6 +24,9 @@ export class UdpServerTransport implements ServerTransport {
   onDatagram: ((peer: string, datagram: Uint8Array) => void) | undefined;
   onPeerClosed: ((peer: string, reason: LinkCloseReason) => void) | undefined;
   private socket: Socket | undefined;
+  /** Sends not yet handed to the network: closing waits for them, so last Disconnects still leave. */
+  private pendingSends = 0;
+  private drained: (() => void) | undefined;
 
   constructor(private readonly options: ListenOptions = {}) {}
 
@@ -51,15 +54,21 @@ export class UdpServerTransport implements ServerTransport {
     }
     if (!this.socket) return false;
     const { host, port } = parseAddress(peer, 'udp');
-    this.socket.send(datagram, port, host);
+    this.pendingSends++;
+    this.socket.send(datagram, port, host, () => {
+      this.pendingSends--;
+      if (this.pendingSends === 0) this.drained?.();
+    });
     return true;
   }
 
   disconnect(): void {}
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     const socket = this.socket;
+    if (!socket) return;
+    if (this.pendingSends > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     this.socket = undefined;
-    return new Promise((resolve) => (socket ? socket.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 }

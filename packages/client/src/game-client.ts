@@ -1,0 +1,140 @@
+import {
+  type Aead,
+  type ChannelConfig,
+  ClientConnection,
+  type ClientTransport,
+  type DisconnectReason,
+  type EndpointStats,
+  readConnectToken,
+  type SendType,
+  ShardlineError,
+  type TunableEndpointOptions,
+} from '@shardline/core';
+
+/** Timers exist in browsers and Node alike; core's ES-only typings do not declare them. */
+const timers = globalThis as unknown as {
+  setInterval(run: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+};
+
+export interface GameClientOptions {
+  transport: ClientTransport;
+  /** The connect token from the issuer (online services, or the server in development). */
+  token: Uint8Array;
+  channels: readonly ChannelConfig[];
+  /** Required over UDP (packets are encrypted); WebSocket and TCP clients leave it out. */
+  aead?: Aead;
+  /** How often the connection is updated, in ms. Default 10. */
+  tickMs?: number;
+  endpoint?: TunableEndpointOptions;
+}
+
+/** A game client: connects with a token over any transport, then sends and receives on channels. */
+export class GameClient {
+  onMessage: ((channel: number, bytes: Uint8Array) => void) | undefined;
+  onDisconnect: ((reason: DisconnectReason) => void) | undefined;
+  private connection: ClientConnection | undefined;
+  private timer: unknown;
+
+  constructor(private readonly options: GameClientOptions) {}
+
+  /**
+   * Connects to `address` (default: the token's first server address). Resolves once the server
+   * accepted; rejects with CONNECT_FAILED (details.reason) if it refused or never answered.
+   */
+  async connect(address?: string): Promise<void> {
+    const { transport } = this.options;
+    const target = address ?? readConnectToken(this.options.token).serverAddresses[0]!;
+    await transport.connect(target);
+    const connection = new ClientConnection(
+      {
+        token: this.options.token,
+        capabilities: transport.capabilities,
+        channels: this.options.channels,
+        ...(this.options.aead ? { aead: this.options.aead } : {}),
+        ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+      },
+      Date.now(),
+    );
+    this.connection = connection;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = () => {
+        for (const datagram of connection.outgoing.splice(0)) transport.send(datagram);
+        for (const event of connection.events.splice(0)) {
+          if (event.type === 'connected' && !settled) {
+            settled = true;
+            resolve();
+          } else if (event.type === 'message') {
+            this.onMessage?.(event.channel, event.bytes);
+          } else if (event.type === 'disconnected') {
+            this.stopTimer();
+            transport.close();
+            if (!settled) {
+              settled = true;
+              reject(
+                new ShardlineError('CONNECT_FAILED', `connection refused: ${event.reason}`, {
+                  reason: event.reason,
+                }),
+              );
+            } else {
+              this.onDisconnect?.(event.reason);
+            }
+          }
+        }
+      };
+      this.pump = settle;
+      transport.onDatagram = (datagram) => {
+        connection.receive(datagram, Date.now());
+        settle();
+      };
+      transport.onClosed = () => {
+        if (connection.state !== 'disconnected') {
+          connection.disconnect();
+          settle();
+        }
+      };
+      this.timer = timers.setInterval(() => {
+        connection.update(Date.now());
+        settle();
+      }, this.options.tickMs ?? 10);
+      settle();
+    });
+  }
+
+  get state(): ClientConnection['state'] | 'idle' {
+    return this.connection?.state ?? 'idle';
+  }
+
+  send(channel: number, bytes: Uint8Array, type?: SendType): void {
+    const connection = this.connected();
+    if (connection.send(channel, bytes, Date.now(), type)) {
+      connection.update(Date.now());
+      this.pump();
+    }
+  }
+
+  stats(): EndpointStats | undefined {
+    return this.connection?.stats(Date.now());
+  }
+
+  /** Leaves, telling the server (closed-by-client). */
+  disconnect(): void {
+    const connection = this.connection;
+    if (!connection || connection.state === 'disconnected') return;
+    connection.disconnect();
+    this.pump();
+  }
+
+  private pump: () => void = () => {};
+
+  private stopTimer(): void {
+    if (this.timer !== undefined) timers.clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private connected(): ClientConnection {
+    if (this.connection?.state !== 'connected') throw new ShardlineError('VALUE_INVALID', 'not connected');
+    return this.connection;
+  }
+}

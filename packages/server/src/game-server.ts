@@ -1,0 +1,163 @@
+import {
+  type Aead,
+  type ChannelConfig,
+  type DisconnectReason,
+  type EndpointStats,
+  issueConnectToken,
+  type SendType,
+  ServerConnections,
+  type ServerTransport,
+  ShardlineError,
+  type TokenGrant,
+  type TunableEndpointOptions,
+} from '@shardline/core';
+
+export interface GameServerOptions {
+  protocolId: number;
+  /** The secret shared with the token issuer (32 bytes). */
+  privateKey: Uint8Array;
+  /** ChaCha20-Poly1305: `aeadFromNodeCrypto(await import('node:crypto'))`. */
+  aead: Aead;
+  transports: readonly ServerTransport[];
+  channels: readonly ChannelConfig[];
+  /** Sessions per transport. Default 64. */
+  maxClients?: number;
+  /** How often connections are updated (resends, acks, batching, timeouts), in ms. Default 10. */
+  tickMs?: number;
+  endpoint?: TunableEndpointOptions;
+  /** Addresses clients reach this server at, as tokens name them. Default: the addresses listened on. */
+  publicAddresses?: readonly string[];
+}
+
+export interface SessionInfo {
+  session: string;
+  clientId: string;
+  userData: Uint8Array;
+}
+
+/**
+ * A game server on one or more transports: runs the handshake, sessions and reliability for every
+ * client, and hands the game connect/message/disconnect callbacks. The edges own the timers: one
+ * interval drives every connection's `update`.
+ */
+export class GameServer {
+  onConnect: ((info: SessionInfo) => void) | undefined;
+  onMessage: ((session: string, channel: number, bytes: Uint8Array) => void) | undefined;
+  onDisconnect: ((session: string, reason: DisconnectReason) => void) | undefined;
+  private readonly links: { transport: ServerTransport; connections: ServerConnections }[] = [];
+  private readonly sessionLinks = new Map<
+    string,
+    { transport: ServerTransport; connections: ServerConnections }
+  >();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private addresses: string[] = [];
+
+  constructor(private readonly options: GameServerOptions) {}
+
+  /** Listens on every transport; resolves with their addresses. */
+  async start(): Promise<string[]> {
+    this.addresses = await Promise.all(this.options.transports.map((transport) => transport.listen()));
+    for (const transport of this.options.transports) {
+      const connections = new ServerConnections({
+        protocolId: this.options.protocolId,
+        privateKey: this.options.privateKey,
+        aead: this.options.aead,
+        addresses: this.options.publicAddresses ?? this.addresses,
+        capabilities: transport.capabilities,
+        channels: this.options.channels,
+        maxClients: this.options.maxClients ?? 64,
+        ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+      });
+      const link = { transport, connections };
+      this.links.push(link);
+      transport.onDatagram = (peer, datagram) => {
+        connections.receive(peer, datagram, Date.now());
+        this.pump(link);
+      };
+      transport.onPeerClosed = (peer) => {
+        if (this.sessionLinks.has(peer)) connections.disconnect(peer, 'closed-by-client');
+        this.pump(link);
+      };
+    }
+    this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 10);
+    return this.addresses;
+  }
+
+  /** Issues a token for this server (development, tests; production tokens come from the services). */
+  issueToken(
+    grant: Omit<TokenGrant, 'serverAddresses'> & { serverAddresses?: readonly string[] },
+  ): Uint8Array {
+    const { protocolId, privateKey, aead } = this.options;
+    return issueConnectToken(
+      { ...grant, serverAddresses: grant.serverAddresses ?? this.options.publicAddresses ?? this.addresses },
+      { protocolId, privateKey, aead },
+      Date.now(),
+    );
+  }
+
+  send(session: string, channel: number, bytes: Uint8Array, type?: SendType): void {
+    const link = this.linkOf(session);
+    if (link.connections.send(session, channel, bytes, Date.now(), type)) this.flush(link);
+  }
+
+  kick(session: string): void {
+    const link = this.linkOf(session);
+    link.connections.disconnect(session, 'kicked');
+    this.pump(link);
+  }
+
+  stats(session: string): EndpointStats {
+    return this.linkOf(session).connections.stats(session, Date.now());
+  }
+
+  /** The sessions connected now, by id. */
+  get sessions(): string[] {
+    return [...this.sessionLinks.keys()];
+  }
+
+  /** Tells every client the server is shutting down, then closes the transports. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const [session, link] of [...this.sessionLinks])
+      link.connections.disconnect(session, 'server-shutting-down');
+    for (const link of this.links) this.pump(link);
+    await Promise.all(this.links.map((link) => link.transport.close()));
+  }
+
+  private tick(): void {
+    const nowMs = Date.now();
+    for (const link of this.links) {
+      link.connections.update(nowMs);
+      this.pump(link);
+    }
+  }
+
+  private flush(link: { transport: ServerTransport; connections: ServerConnections }): void {
+    link.connections.update(Date.now());
+    this.pump(link);
+  }
+
+  /** Sends what the connections produced and reports what happened. */
+  private pump(link: { transport: ServerTransport; connections: ServerConnections }): void {
+    for (const { peer, datagram } of link.connections.outgoing.splice(0)) link.transport.send(peer, datagram);
+    for (const event of link.connections.events.splice(0)) {
+      if (event.type === 'connected') {
+        this.sessionLinks.set(event.session, link);
+        this.onConnect?.({ session: event.session, clientId: event.clientId, userData: event.userData });
+      } else if (event.type === 'message') {
+        this.onMessage?.(event.session, event.channel, event.bytes);
+      } else {
+        this.sessionLinks.delete(event.session);
+        if (link.transport.capabilities.reliable) link.transport.disconnect(event.session);
+        this.onDisconnect?.(event.session, event.reason);
+      }
+    }
+  }
+
+  private linkOf(session: string): { transport: ServerTransport; connections: ServerConnections } {
+    const link = this.sessionLinks.get(session);
+    if (!link) throw new ShardlineError('VALUE_INVALID', `no session ${session}`);
+    return link;
+  }
+}

@@ -1,0 +1,141 @@
+import * as nodeCrypto from 'node:crypto';
+import {
+  type ClientTransport,
+  GameClient,
+  WebSocketClientTransport,
+  type WebSocketConstructor,
+} from '@shardline/client';
+import { TcpClientTransport, UdpClientTransport } from '@shardline/client/node';
+import {
+  aeadFromNodeCrypto,
+  type ChannelConfig,
+  type DisconnectReason,
+  GameServer,
+  ShardlineError,
+  TcpServerTransport,
+  UdpServerTransport,
+  WebSocketServerTransport,
+} from '@shardline/server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+
+const aead = aeadFromNodeCrypto(nodeCrypto);
+const channels: ChannelConfig[] = [{ kind: 'reliable-ordered' }, { kind: 'unreliable-sequenced' }];
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting for a condition');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+let server: GameServer | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+async function startServer(maxClients = 8) {
+  const game = new GameServer({
+    protocolId: 7,
+    privateKey: new Uint8Array(32).fill(3),
+    aead,
+    transports: [new UdpServerTransport(), new WebSocketServerTransport(), new TcpServerTransport()],
+    channels,
+    maxClients,
+  });
+  server = game;
+  const addresses = await game.start();
+  const events: string[] = [];
+  game.onConnect = ({ session, clientId }) => events.push(`connect ${clientId} ${session.split(':')[0]}`);
+  game.onMessage = (session, channel, bytes) => {
+    game.send(session, channel, Uint8Array.of(...bytes, 0xff)); // echo with a marker
+  };
+  game.onDisconnect = (_session, reason) => events.push(`disconnect ${reason}`);
+  return { game, addresses, events };
+}
+
+const clientTransports: [string, () => ClientTransport, boolean][] = [
+  ['udp', () => new UdpClientTransport(), true],
+  [
+    'websocket',
+    () => new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
+    false,
+  ],
+  ['tcp', () => new TcpClientTransport(), false],
+];
+
+describe.each(clientTransports)('game server and client over %s', (kind, transport, needsAead) => {
+  it('connects with a token, echoes reliable messages, and reports kicks', async () => {
+    const { game, addresses, events } = await startServer();
+    const address = addresses.find((a) => a.startsWith(kind === 'websocket' ? 'ws' : kind))!;
+    const client = new GameClient({
+      transport: transport(),
+      token: game.issueToken({ clientId: `player-${kind}`, expiresInMs: 10_000 }),
+      channels,
+      ...(needsAead ? { aead } : {}),
+    });
+    await client.connect(address);
+    expect(client.state).toBe('connected');
+    await waitFor(() => events.length === 1);
+    expect(events[0]).toBe(`connect player-${kind} ${kind === 'websocket' ? 'ws' : kind}`);
+
+    const echoes: number[][] = [];
+    client.onMessage = (_channel, bytes) => echoes.push([...bytes]);
+    for (let i = 0; i < 20; i++) client.send(0, Uint8Array.of(i));
+    await waitFor(() => echoes.length === 20);
+    expect(echoes).toEqual(Array.from({ length: 20 }, (_, i) => [i, 0xff]));
+    expect(client.stats()!.rttMs).toBeGreaterThanOrEqual(0);
+
+    const reasons: DisconnectReason[] = [];
+    client.onDisconnect = (reason) => reasons.push(reason);
+    const [session] = game.sessions;
+    expect(game.sessions.length).toBe(1);
+    game.kick(session!);
+    await waitFor(() => reasons.length === 1);
+    expect(reasons).toEqual(['kicked']);
+    expect(events.at(-1)).toBe('disconnect kicked');
+  });
+
+  it('tells the server when the client leaves, and clients when the server stops', async () => {
+    const { game, addresses, events } = await startServer();
+    const address = addresses.find((a) => a.startsWith(kind === 'websocket' ? 'ws' : kind))!;
+    const connect = async (id: string) => {
+      const client = new GameClient({
+        transport: transport(),
+        token: game.issueToken({ clientId: id, expiresInMs: 10_000 }),
+        channels,
+        ...(needsAead ? { aead } : {}),
+      });
+      await client.connect(address);
+      return client;
+    };
+    const leaver = await connect('leaver');
+    const stayer = await connect('stayer');
+    leaver.disconnect();
+    await waitFor(() => events.includes('disconnect closed-by-client'));
+    const reasons: DisconnectReason[] = [];
+    stayer.onDisconnect = (reason) => reasons.push(reason);
+    await game.stop();
+    server = undefined;
+    await waitFor(() => reasons.length === 1);
+    expect(reasons).toEqual(['server-shutting-down']);
+  });
+
+  it('fails to connect with CONNECT_FAILED and the reason', async () => {
+    const { game, addresses } = await startServer(1);
+    const address = addresses.find((a) => a.startsWith(kind === 'websocket' ? 'ws' : kind))!;
+    const make = (token: Uint8Array) =>
+      new GameClient({ transport: transport(), token, channels, ...(needsAead ? { aead } : {}) });
+    const first = make(game.issueToken({ clientId: 'first', expiresInMs: 10_000 }));
+    await first.connect(address);
+    const error = await make(game.issueToken({ clientId: 'second', expiresInMs: 10_000 }))
+      .connect(address)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ShardlineError);
+    expect((error as ShardlineError).code).toBe('CONNECT_FAILED');
+    expect((error as ShardlineError).details).toEqual({ reason: 'server-full' });
+    first.disconnect();
+  });
+});
