@@ -9,6 +9,8 @@ import { TcpClientTransport, UdpClientTransport } from '@shardline/client/node';
 import {
   aeadFromNodeCrypto,
   type ChannelConfig,
+  ConditionedClientTransport,
+  ConditionedServerTransport,
   type DisconnectReason,
   GameServer,
   ShardlineError,
@@ -138,4 +140,46 @@ describe.each(clientTransports)('game server and client over %s', (kind, transpo
     expect((error as ShardlineError).details).toEqual({ reason: 'server-full' });
     first.disconnect();
   });
+});
+
+describe('conditioned transports', () => {
+  it('run a game over UDP with 30 ms and 10% loss added on each side, switchable at runtime', async () => {
+    const inner = new UdpServerTransport();
+    const conditioned = new ConditionedServerTransport(inner, { latencyMs: 30, lossPercent: 10 });
+    const game = new GameServer({
+      protocolId: 7,
+      privateKey: new Uint8Array(32).fill(3),
+      aead,
+      transports: [conditioned],
+      channels,
+    });
+    server = game;
+    const [address] = await game.start();
+    game.onMessage = (session, channel, bytes) => game.send(session, channel, bytes);
+    const clientTransport = new ConditionedClientTransport(new UdpClientTransport(), {
+      latencyMs: 30,
+      lossPercent: 10,
+    });
+    const client = new GameClient({
+      transport: clientTransport,
+      token: game.issueToken({ clientId: 'lossy', expiresInMs: 10_000 }),
+      channels,
+      aead,
+    });
+    await client.connect(address);
+    const echoes: number[] = [];
+    client.onMessage = (_channel, bytes) => echoes.push(bytes[0]!);
+    for (let i = 0; i < 50; i++) client.send(0, Uint8Array.of(i));
+    await waitFor(() => echoes.length === 50);
+    expect(echoes).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(client.stats()!.rttMs).toBeGreaterThan(55);
+
+    conditioned.configure({});
+    clientTransport.configure({});
+    const sentAt = Date.now();
+    client.send(0, Uint8Array.of(200));
+    await waitFor(() => echoes.length === 51);
+    expect(Date.now() - sentAt).toBeLessThan(55);
+    client.disconnect();
+  }, 15_000);
 });

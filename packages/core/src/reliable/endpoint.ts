@@ -17,7 +17,15 @@ import {
   PACKET_HISTORY,
   RELIABLE_WINDOW,
 } from './limits.js';
-import { EntryKind, entrySize, PACKET_HEADER_BYTES, readPacket, writeEntry, writeHeader } from './packet.js';
+import {
+  EntryKind,
+  entrySize,
+  PACKET_HEADER_BYTES,
+  PING_ENTRY,
+  readPacket,
+  writeEntry,
+  writeHeader,
+} from './packet.js';
 import { nextSequence, SequenceBuffer, sequenceDelta } from './sequence.js';
 import { type EndpointStats, LossTracker, RateMeter, RttEstimator } from './stats.js';
 
@@ -74,7 +82,7 @@ interface ChannelSender {
   inFlight: Map<number, OutgoingUnit>;
 }
 
-/** Headers that acknowledge each received packet with content (one per update). */
+/** Headers that acknowledge each received packet with data (one per update). */
 const ACK_REPEATS = 3;
 
 interface SentPacket {
@@ -242,6 +250,7 @@ export class ReliableEndpoint {
     try {
       parsed = readPacket(packet);
       for (const entry of parsed.entries) {
+        if (entry.kind === EntryKind.Ping) continue;
         if (entry.channel >= this.channels.length || entry.kind !== this.channels[entry.channel]!.entryKind) {
           throw new ShardlineError(
             'WIRE_INVALID',
@@ -273,7 +282,9 @@ export class ReliableEndpoint {
     this.lastReceivedMs = nowMs;
     // Only packets with content ask for a prompt ack: acking pure acks would ping-pong forever.
     if (entries.length > 0 && this.pendingAcks.size < PACKET_HISTORY) {
-      this.pendingAcks.set(header.sequence, ACK_REPEATS);
+      // Data is acknowledged in several headers, so a lost ack costs no resend; a ping once.
+      const pingOnly = entries.every((entry) => entry.kind === EntryKind.Ping);
+      this.pendingAcks.set(header.sequence, pingOnly ? 1 : ACK_REPEATS);
     }
     this.totals.packetsReceived++;
     this.packetsIn.add(nowMs, 1);
@@ -282,8 +293,10 @@ export class ReliableEndpoint {
     this.processAcks(header.ack, header.ackBits, nowMs);
     const messages: ReceivedMessage[] = [];
     for (const entry of entries) {
-      for (const bytes of this.receivers[entry.channel]!.receive(entry))
+      if (entry.kind === EntryKind.Ping) continue;
+      for (const bytes of this.receivers[entry.channel]!.receive(entry)) {
         messages.push({ channel: entry.channel, bytes });
+      }
     }
     return messages;
   }
@@ -316,11 +329,15 @@ export class ReliableEndpoint {
     finish();
     this.compactQueues();
     const keepaliveDue = nowMs - this.lastSentMs >= this.options.keepaliveMs;
-    if (packets.length === 0 && (this.pendingAcks.size > 0 || keepaliveDue || this.flushRequested)) {
-      packets.push(this.finishPacket(this.startPacket(nowMs), nowMs));
+    if (packets.length === 0 && (keepaliveDue || this.flushRequested)) {
+      // A keepalive pings: the peer acknowledges it at once, so it also measures RTT and loss.
+      const keepalive = this.startPacket(nowMs);
+      writeEntry(this.writer, PING_ENTRY);
+      packets.push(this.finishPacket(keepalive, nowMs));
     }
-    // A header acknowledges 32 packets; after a burst, extra ack-only packets cover the rest. A
-    // reliable transport loses nothing, so it needs no more than the acks packets carry anyway.
+    // Acks not carried by this update's packets go in ack-only packets. Those elicit no ack in turn
+    // (acks of acks would ping-pong), so they are not measured. A reliable transport loses nothing,
+    // and needs no more acks than its other packets carry.
     if (this.options.transportReliable) this.pendingAcks.clear();
     for (;;) {
       let base = -1;

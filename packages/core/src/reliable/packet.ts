@@ -5,7 +5,8 @@ import { FRAGMENT_BYTES, MAX_FRAGMENTS } from './limits.js';
 /**
  * Packet layout (little-endian, byte-aligned; PROTOCOL.md §9):
  *   u16 sequence, u16 ack, u32 ackBits, then entries to the end of the packet. Each entry:
- *   u8 flags (bits 0-1 kind, bit 2 fragmented, bits 3-7 zero), u8 channel,
+ *   u8 flags (bits 0-1 kind, bit 2 fragmented, bits 3-7 zero); a ping (kind 3) is that byte alone;
+ *   otherwise u8 channel,
  *   u16 id (reliable unit id, or sequenced/unreliable message id; absent for whole unreliable messages),
  *   [u16 fragment index, u16 fragment count] when fragmented, varuint length, payload.
  */
@@ -15,7 +16,19 @@ export enum EntryKind {
   Reliable = 0,
   Sequenced = 1,
   Unreliable = 2,
+  /** Asks for a prompt acknowledgement and carries nothing else: one byte, the flags. */
+  Ping = 3,
 }
+
+/** The keepalive's entry. */
+export const PING_ENTRY: PacketEntry = {
+  kind: EntryKind.Ping,
+  channel: 0,
+  id: 0,
+  fragmentIndex: 0,
+  fragmentCount: 1,
+  payload: new Uint8Array(0),
+};
 
 export interface PacketHeader {
   sequence: number;
@@ -40,6 +53,7 @@ const FRAGMENTED = 0b100;
 const KIND_MASK = 0b11;
 
 export function entrySize(entry: PacketEntry): number {
+  if (entry.kind === EntryKind.Ping) return 1;
   const fragmented = entry.fragmentCount > 1;
   const hasId = entry.kind !== EntryKind.Unreliable || fragmented;
   return (
@@ -54,6 +68,10 @@ export function writeHeader(writer: ByteWriter, header: PacketHeader): void {
 }
 
 export function writeEntry(writer: ByteWriter, entry: PacketEntry): void {
+  if (entry.kind === EntryKind.Ping) {
+    writer.u8(EntryKind.Ping);
+    return;
+  }
   const fragmented = entry.fragmentCount > 1;
   writer.u8(entry.kind | (fragmented ? FRAGMENTED : 0));
   writer.u8(entry.channel);
@@ -78,7 +96,12 @@ export function readPacket(bytes: Uint8Array): { header: PacketHeader; entries: 
   while (reader.remaining > 0) {
     const flags = reader.u8();
     const kind = flags & KIND_MASK;
-    if (kind > EntryKind.Unreliable || flags >>> 3 !== 0) invalid(`entry flags ${flags}`);
+    if (flags >>> 3 !== 0) invalid(`entry flags ${flags}`);
+    if (kind === EntryKind.Ping) {
+      if (flags !== EntryKind.Ping) invalid(`ping flags ${flags}`);
+      entries.push(PING_ENTRY);
+      continue;
+    }
     const fragmented = (flags & FRAGMENTED) !== 0;
     const channel = reader.u8();
     const id = kind !== EntryKind.Unreliable || fragmented ? reader.u16() : 0;

@@ -1,3 +1,4 @@
+export { ConditionedClientTransport, ConditionedServerTransport } from './conditioned.js';
 export { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder } from './framing.js';
 export { MemoryClientTransport, MemoryNetwork, MemoryServerTransport } from './memory.js';
 export type {
