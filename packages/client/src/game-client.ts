@@ -5,6 +5,7 @@ import {
   type ClientTransport,
   type DisconnectReason,
   type EndpointStats,
+  type PacketLog,
   readConnectToken,
   type SendType,
   ShardlineError,
@@ -27,6 +28,8 @@ export interface GameClientOptions {
   /** How often the connection is updated, in ms. Default 10. */
   tickMs?: number;
   endpoint?: TunableEndpointOptions;
+  /** Records every packet in and out. */
+  packetLog?: PacketLog;
 }
 
 /** A game client: connects with a token over any transport, then sends and receives on channels. */
@@ -53,6 +56,7 @@ export class GameClient {
         channels: this.options.channels,
         ...(this.options.aead ? { aead: this.options.aead } : {}),
         ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+        ...(this.options.packetLog ? { packetLog: this.options.packetLog } : {}),
       },
       Date.now(),
     );

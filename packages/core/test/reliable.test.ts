@@ -1,5 +1,7 @@
+import * as zlib from 'node:zlib';
 import {
   type ChannelConfig,
+  compressorFromNodeZlib,
   EntryKind,
   LinkConditioner,
   MAX_MESSAGE_BYTES,
@@ -227,5 +229,35 @@ describe('reliable endpoint behaviour', () => {
     for (let i = 0; i < 10; i++) capped.send(new Uint8Array(100), 0);
     expect(capped.receive(450).length).toBe(5);
     expectCode('VALUE_INVALID', () => new LinkConditioner({ lossPercent: 101 }));
+  });
+});
+
+describe('channel compression', () => {
+  const zlibCompressor = compressorFromNodeZlib(zlib);
+  const compressed: ChannelConfig[] = [{ kind: 'reliable-ordered', compress: true }, { kind: 'unreliable' }];
+
+  it('deflates compressible messages, stores incompressible ones, and delivers both unchanged', () => {
+    const link = new SimulatedLink({ channels: compressed, compressor: zlibCompressor }, { latencyMs: 5 });
+    const text = new TextEncoder().encode('the quick brown fox '.repeat(500)); // 10 kB of repetition
+    const noise = Uint8Array.from({ length: 3000 }, (_, i) => (i * 2654435761) >>> 24);
+    link.a.send(0, text, 0);
+    link.a.send(0, noise, 0);
+    link.runUntil(() => link.receivedByB.length === 2, 5_000);
+    expect(link.receivedByB.map((m) => m.bytes)).toEqual([text, noise]);
+    // Deflated, the 10 kB fit one packet; stored, the noise needs three fragments.
+    expect(link.a.stats(link.nowMs).bytesOutPerSecond).toBeLessThan(3000 + 1000 + 200);
+  });
+
+  it('drops a message that would inflate past 1 MiB and counts it', () => {
+    const bomb = new Uint8Array(zlib.deflateRawSync(new Uint8Array(2 * MAX_MESSAGE_BYTES)));
+    const receiver = new ReliableEndpoint({ channels: compressed, compressor: zlibCompressor }, 0);
+    const sender = new ReliableEndpoint(
+      { channels: [{ kind: 'reliable-ordered' }, { kind: 'unreliable' }] },
+      0,
+    );
+    sender.send(0, Uint8Array.of(1, ...bomb), 0); // flag 1: deflated
+    for (const packet of sender.update(1)) expect(receiver.receive(packet, 1)).toEqual([]);
+    expect(receiver.stats(1).rejectedMessages).toBe(1);
+    expect(() => new ReliableEndpoint({ channels: compressed }, 0)).toThrow(/VALUE_INVALID/);
   });
 });

@@ -4,6 +4,7 @@ import {
   type DisconnectReason,
   type EndpointStats,
   issueConnectToken,
+  type PacketLog,
   type SendType,
   ServerConnections,
   type ServerTransport,
@@ -27,6 +28,8 @@ export interface GameServerOptions {
   endpoint?: TunableEndpointOptions;
   /** Addresses clients reach this server at, as tokens name them. Default: the addresses listened on. */
   publicAddresses?: readonly string[];
+  /** Records every packet in and out (e.g. a JsonLinesPacketLog). */
+  packetLog?: PacketLog;
 }
 
 export interface SessionInfo {
@@ -67,6 +70,7 @@ export class GameServer {
         channels: this.options.channels,
         maxClients: this.options.maxClients ?? 64,
         ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+        ...(this.options.packetLog ? { packetLog: this.options.packetLog } : {}),
       });
       const link = { transport, connections };
       this.links.push(link);

@@ -4,4 +4,5 @@
  */
 export * from '@shardline/core';
 export { GameServer, type GameServerOptions, type SessionInfo } from './game-server.js';
+export { JsonLinesPacketLog, readPacketLog } from './packet-log.js';
 export * from './transport/index.js';

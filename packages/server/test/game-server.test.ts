@@ -1,4 +1,7 @@
 import * as nodeCrypto from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type ClientTransport,
   GameClient,
@@ -13,6 +16,9 @@ import {
   ConditionedServerTransport,
   type DisconnectReason,
   GameServer,
+  JsonLinesPacketLog,
+  parsePacketLogLine,
+  readPacketLog,
   ShardlineError,
   TcpServerTransport,
   UdpServerTransport,
@@ -182,4 +188,56 @@ describe('conditioned transports', () => {
     expect(Date.now() - sentAt).toBeLessThan(55);
     client.disconnect();
   }, 15_000);
+});
+
+describe('packet log', () => {
+  it('writes every packet as a JSON line a tool can read back', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'shardline-log-')), 'packets.jsonl');
+    const log = new JsonLinesPacketLog(path);
+    const game = new GameServer({
+      protocolId: 7,
+      privateKey: new Uint8Array(32).fill(3),
+      aead,
+      transports: [new UdpServerTransport()],
+      channels,
+      packetLog: log,
+    });
+    server = game;
+    const [address] = await game.start();
+    let received = 0;
+    game.onMessage = () => received++;
+    const client = new GameClient({
+      transport: new UdpClientTransport(),
+      token: game.issueToken({ clientId: 'logged', expiresInMs: 10_000 }),
+      channels,
+      aead,
+    });
+    await client.connect(address);
+    client.send(0, new Uint8Array(3000)); // three fragments
+    await waitFor(() => received === 1);
+    client.disconnect();
+    await waitFor(() => game.sessions.length === 0);
+    await game.stop();
+    server = undefined;
+    await log.close();
+
+    const entries = readPacketLog(path);
+    const types = (direction: 'in' | 'out') =>
+      new Set(entries.filter((e) => e.direction === direction).map((e) => e.type));
+    expect([...types('in')]).toEqual(expect.arrayContaining(['Request', 'Response', 'Data', 'Disconnect']));
+    expect([...types('out')]).toEqual(expect.arrayContaining(['Challenge', 'Accepted', 'Data']));
+    const fragments = entries
+      .filter((e) => e.direction === 'in')
+      .flatMap((e) => e.entries ?? [])
+      .filter((e) => e.fragment);
+    expect(fragments.map((f) => f.fragment)).toEqual(
+      expect.arrayContaining([
+        [0, 3],
+        [1, 3],
+        [2, 3],
+      ]),
+    );
+    expect(entries.every((e) => e.bytes > 0 && e.peer.startsWith('udp://'))).toBe(true);
+    expect(() => parsePacketLogLine('{"atMs": 1}')).toThrow(/WIRE_INVALID/);
+  });
 });

@@ -5,6 +5,7 @@ import type { EndpointStats } from '../reliable/stats.js';
 import type { TransportCapabilities } from '../transport/types.js';
 import type { Aead } from './crypto.js';
 import { HandshakeClient } from './handshake-client.js';
+import { describePacket, type PacketLog } from './packet-log.js';
 import { PacketType } from './packets.js';
 import { type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
 import { DISCONNECT_REDUNDANCY, type TunableEndpointOptions } from './server-connections.js';
@@ -17,6 +18,8 @@ export interface ClientConnectionOptions {
   capabilities: TransportCapabilities;
   channels: readonly ChannelConfig[];
   endpoint?: TunableEndpointOptions;
+  /** Records every packet in and out; the peer is named `server`. */
+  packetLog?: PacketLog;
 }
 
 export type ClientState = 'connecting' | 'connected' | 'disconnected';
@@ -37,6 +40,8 @@ export class ClientConnection {
   private readonly secure: boolean;
   private endpoint: ReliableEndpoint | undefined;
   private currentState: ClientState = 'connecting';
+  /** The latest time the caller gave, for log entries. */
+  private nowMs = 0;
   private reason: DisconnectReason | undefined;
 
   constructor(
@@ -60,9 +65,13 @@ export class ClientConnection {
   }
 
   receive(datagram: Uint8Array, nowMs: number): void {
+    this.nowMs = nowMs;
     if (this.currentState === 'disconnected') return;
     if (this.currentState === 'connecting') {
-      this.outgoing.push(...this.handshake.handle(datagram, nowMs));
+      this.options.packetLog?.record(
+        describePacket('in', 'server', nowMs, datagram.length, datagram[0] ?? -1),
+      );
+      for (const reply of this.handshake.handle(datagram, nowMs)) this.emitRaw(reply);
       this.afterHandshake(nowMs);
       return;
     }
@@ -77,6 +86,9 @@ export class ClientConnection {
       type = datagram[0];
       payload = datagram.subarray(1);
     }
+    this.options.packetLog?.record(
+      describePacket('in', 'server', nowMs, datagram.length, type ?? -1, payload),
+    );
     if (type === PacketType.Data) {
       for (const message of this.endpoint!.receive(payload, nowMs)) {
         this.events.push({ type: 'message', channel: message.channel, bytes: message.bytes });
@@ -87,8 +99,9 @@ export class ClientConnection {
   }
 
   update(nowMs: number): void {
+    this.nowMs = nowMs;
     if (this.currentState === 'connecting') {
-      this.outgoing.push(...this.handshake.update(nowMs));
+      for (const datagram of this.handshake.update(nowMs)) this.emitRaw(datagram);
       this.afterHandshake(nowMs);
       return;
     }
@@ -98,7 +111,7 @@ export class ClientConnection {
       this.finish('timeout');
       return;
     }
-    for (const packet of packets) this.outgoing.push(this.wrap(PacketType.Data, packet));
+    for (const packet of packets) this.emit(PacketType.Data, packet);
   }
 
   /** Queues a message; returns true when the send type asks for an immediate update. */
@@ -113,7 +126,7 @@ export class ClientConnection {
     if (this.currentState === 'connected') {
       const copies = this.secure ? DISCONNECT_REDUNDANCY : 1;
       for (let i = 0; i < copies; i++) {
-        this.outgoing.push(this.wrap(PacketType.Disconnect, Uint8Array.of(reasonCode('closed-by-client'))));
+        this.emit(PacketType.Disconnect, Uint8Array.of(reasonCode('closed-by-client')));
       }
     }
     if (this.currentState !== 'disconnected') this.finish('closed-by-client');
@@ -145,6 +158,21 @@ export class ClientConnection {
     this.currentState = 'disconnected';
     this.reason = reason;
     this.events.push({ type: 'disconnected', reason });
+  }
+
+  private emit(type: PacketType, payload: Uint8Array): void {
+    const datagram = this.wrap(type, payload);
+    this.options.packetLog?.record(
+      describePacket('out', 'server', this.nowMs, datagram.length, type, payload),
+    );
+    this.outgoing.push(datagram);
+  }
+
+  private emitRaw(datagram: Uint8Array): void {
+    this.options.packetLog?.record(
+      describePacket('out', 'server', this.nowMs, datagram.length, datagram[0] ?? -1),
+    );
+    this.outgoing.push(datagram);
   }
 
   private wrap(type: PacketType, payload: Uint8Array): Uint8Array {

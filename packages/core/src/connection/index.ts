@@ -16,6 +16,13 @@ export {
   SEALED_CHALLENGE_BYTES,
 } from './handshake-server.js';
 export { aeadFromNodeCrypto, type NodeCryptoModule } from './node-crypto.js';
+export {
+  describePacket,
+  formatPacketLogLine,
+  type PacketLog,
+  type PacketLogEntry,
+  parsePacketLogLine,
+} from './packet-log.js';
 export { PacketType, REQUEST_BYTES, readDenied, writeDenied } from './packets.js';
 export {
   PacketProtection,

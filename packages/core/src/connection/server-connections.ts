@@ -5,6 +5,7 @@ import type { EndpointStats } from '../reliable/stats.js';
 import type { TransportCapabilities } from '../transport/types.js';
 import type { Aead } from './crypto.js';
 import { HandshakeServer } from './handshake-server.js';
+import { describePacket, type PacketLog } from './packet-log.js';
 import { PacketType } from './packets.js';
 import { PacketProtection } from './protection.js';
 import { type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
@@ -29,6 +30,8 @@ export interface ServerConnectionsOptions {
   channels: readonly ChannelConfig[];
   maxClients: number;
   endpoint?: TunableEndpointOptions;
+  /** Records every packet in and out (see PacketLog). */
+  packetLog?: PacketLog;
 }
 
 export type ServerEvent =
@@ -59,6 +62,8 @@ export class ServerConnections {
   private readonly clients = new Map<string, string>();
   private readonly handshake: HandshakeServer;
   private readonly secure: boolean;
+  /** The latest time the caller gave (for log entries of packets queued outside receive/update). */
+  private nowMs = 0;
 
   constructor(private readonly options: ServerConnectionsOptions) {
     this.secure = !options.capabilities.reliable;
@@ -81,26 +86,27 @@ export class ServerConnections {
   }
 
   receive(peer: string, datagram: Uint8Array, nowMs: number): void {
+    this.nowMs = nowMs;
     const session = this.sessions.get(peer);
     if (session) {
       this.receiveFromSession(peer, session, datagram, nowMs);
       return;
     }
+    this.options.packetLog?.record(describePacket('in', peer, nowMs, datagram.length, datagram[0] ?? -1));
     const result = this.handshake.handle(peer, datagram, nowMs, (client) => this.admit(client));
-    if (result.kind === 'denied' || result.kind === 'challenge')
-      this.outgoing.push({ peer, datagram: result.reply });
+    if (result.kind === 'denied' || result.kind === 'challenge') this.emitRaw(peer, result.reply);
     if (result.kind === 'accepted') this.open(peer, result.client, nowMs);
   }
 
   update(nowMs: number): void {
+    this.nowMs = nowMs;
     for (const [peer, session] of [...this.sessions]) {
       const packets = session.endpoint.update(nowMs);
       if (session.endpoint.state === 'timed-out') {
         this.close(peer, 'timeout');
         continue;
       }
-      for (const packet of packets)
-        this.outgoing.push({ peer, datagram: this.wrap(session, PacketType.Data, packet) });
+      for (const packet of packets) this.emit(peer, session, PacketType.Data, packet);
     }
   }
 
@@ -150,7 +156,7 @@ export class ServerConnections {
     const session: Session = { clientId: client.clientId, endpoint, protection };
     this.sessions.set(peer, session);
     this.clients.set(client.clientId, peer);
-    this.outgoing.push({ peer, datagram: this.wrap(session, PacketType.Accepted, new Uint8Array(0)) });
+    this.emit(peer, session, PacketType.Accepted, new Uint8Array(0));
     this.events.push({
       type: 'connected',
       session: peer,
@@ -165,7 +171,7 @@ export class ServerConnections {
     if (session.protection) {
       if (datagram[0] === PacketType.Request || datagram[0] === PacketType.Response) {
         // The client did not hear our Accepted yet: say it again.
-        this.outgoing.push({ peer, datagram: this.wrap(session, PacketType.Accepted, new Uint8Array(0)) });
+        this.emit(peer, session, PacketType.Accepted, new Uint8Array(0));
         return;
       }
       const opened = session.protection.unprotect(datagram);
@@ -176,6 +182,7 @@ export class ServerConnections {
       type = datagram[0];
       payload = datagram.subarray(1);
     }
+    this.options.packetLog?.record(describePacket('in', peer, nowMs, datagram.length, type ?? -1, payload));
     if (type === PacketType.Data) {
       for (const message of session.endpoint.receive(payload, nowMs)) {
         this.events.push({ type: 'message', session: peer, channel: message.channel, bytes: message.bytes });
@@ -190,15 +197,27 @@ export class ServerConnections {
     if (tellPeer) {
       const copies = this.secure ? DISCONNECT_REDUNDANCY : 1;
       for (let i = 0; i < copies; i++) {
-        this.outgoing.push({
-          peer,
-          datagram: this.wrap(session, PacketType.Disconnect, Uint8Array.of(reasonCode(reason))),
-        });
+        this.emit(peer, session, PacketType.Disconnect, Uint8Array.of(reasonCode(reason)));
       }
     }
     this.sessions.delete(peer);
     this.clients.delete(session.clientId);
     this.events.push({ type: 'disconnected', session: peer, clientId: session.clientId, reason });
+  }
+
+  /** Queues a datagram to a peer that has a session, and logs it. */
+  private emit(peer: string, session: Session, type: PacketType, payload: Uint8Array): void {
+    const datagram = this.wrap(session, type, payload);
+    this.options.packetLog?.record(describePacket('out', peer, this.nowMs, datagram.length, type, payload));
+    this.outgoing.push({ peer, datagram });
+  }
+
+  /** Queues a handshake reply (no session), and logs it. */
+  private emitRaw(peer: string, datagram: Uint8Array): void {
+    this.options.packetLog?.record(
+      describePacket('out', peer, this.nowMs, datagram.length, datagram[0] ?? -1),
+    );
+    this.outgoing.push({ peer, datagram });
   }
 
   private wrap(session: Session, type: PacketType, payload: Uint8Array): Uint8Array {

@@ -17,6 +17,11 @@ export interface ChannelConfig {
   kind: ChannelKind;
   /** Higher goes first when a packet or the send budget is short. Default 0. */
   priority?: number;
+  /**
+   * Deflate each message when that makes it smaller (needs EndpointOptions.compressor). Both peers
+   * must configure it alike. Off by default: game state is usually already dense.
+   */
+  compress?: boolean;
 }
 
 export function isReliable(kind: ChannelKind): boolean {

@@ -9,6 +9,7 @@ import {
   receiverFor,
   splitMessage,
 } from './channel.js';
+import { type Compressor, packCompressed, unpackCompressed } from './compression.js';
 import {
   DEFAULT_MTU_BYTES,
   MAX_CHANNELS,
@@ -62,6 +63,8 @@ export interface EndpointOptions {
    * degraded, since they can arrive late but never be skipped. Default false.
    */
   transportReliable?: boolean;
+  /** Compresses channels configured with `compress: true`. */
+  compressor?: Compressor;
 }
 
 export interface ReceivedMessage {
@@ -73,6 +76,7 @@ export type EndpointState = 'connected' | 'timed-out';
 
 interface ChannelSender {
   kind: ChannelKind;
+  compress: boolean;
   entryKind: EntryKind;
   /** Next unit id (reliable) or message id (unreliable kinds). */
   nextId: number;
@@ -111,8 +115,9 @@ export class ReliableEndpoint {
   /** Channel indexes, highest priority first. */
   private readonly order: number[];
   private readonly mtu: number;
-  private readonly options: Required<Omit<EndpointOptions, 'channels' | 'mtuBytes'>>;
+  private readonly options: Required<Omit<EndpointOptions, 'channels' | 'mtuBytes' | 'compressor'>>;
   private readonly writer: ByteWriter;
+  private readonly compressor: Compressor | undefined;
 
   private sequence = 0;
   private readonly sent = new SequenceBuffer<SentPacket>(PACKET_HISTORY);
@@ -150,6 +155,7 @@ export class ReliableEndpoint {
     stalePackets: 0,
     malformedPackets: 0,
     degradedSends: 0,
+    rejectedMessages: 0,
   };
 
   constructor(options: EndpointOptions, nowMs: number) {
@@ -157,8 +163,13 @@ export class ReliableEndpoint {
     if (channels.length === 0 || channels.length > MAX_CHANNELS) {
       throw new ShardlineError('VALUE_INVALID', `an endpoint needs 1..${MAX_CHANNELS} channels`);
     }
+    if (channels.some((config) => config.compress) && !options.compressor) {
+      throw new ShardlineError('VALUE_INVALID', 'a compressed channel needs a compressor');
+    }
+    this.compressor = options.compressor;
     this.channels = channels.map((config) => ({
       kind: config.kind,
+      compress: config.compress === true,
       entryKind: isReliable(config.kind)
         ? EntryKind.Reliable
         : config.kind === 'unreliable-sequenced'
@@ -227,17 +238,11 @@ export class ReliableEndpoint {
     if (this.currentState !== 'connected') return false;
     const notBeforeMs = sendType === 'reliable-buffered' ? nowMs + this.options.nagleMs : nowMs;
     // Reliable fragments take consecutive unit ids; an unreliable message keeps one id for all its fragments.
-    const units = splitMessage(
-      sender.entryKind,
-      channel,
-      bytes.slice(),
-      sender.nextId,
-      !reliable,
-      notBeforeMs,
-    );
+    const payload = sender.compress ? packCompressed(this.compressor!, bytes) : bytes.slice();
+    const units = splitMessage(sender.entryKind, channel, payload, sender.nextId, !reliable, notBeforeMs);
     sender.nextId = (sender.nextId + (reliable ? units.length : 1)) & 0xffff;
     sender.queue.push(...units);
-    this.queuedBytes += bytes.length;
+    this.queuedBytes += payload.length;
     if (sendType === 'unreliable-no-delay') this.flushRequested = true;
     if (!reliable && this.options.transportReliable) this.totals.degradedSends++;
     return sendType === 'unreliable-no-delay';
@@ -295,7 +300,19 @@ export class ReliableEndpoint {
     for (const entry of entries) {
       if (entry.kind === EntryKind.Ping) continue;
       for (const bytes of this.receivers[entry.channel]!.receive(entry)) {
-        messages.push({ channel: entry.channel, bytes });
+        if (!this.channels[entry.channel]!.compress) {
+          messages.push({ channel: entry.channel, bytes });
+          continue;
+        }
+        try {
+          messages.push({
+            channel: entry.channel,
+            bytes: unpackCompressed(this.compressor!, bytes, MAX_MESSAGE_BYTES),
+          });
+        } catch (error) {
+          if (!(error instanceof ShardlineError)) throw error;
+          this.totals.rejectedMessages++;
+        }
       }
     }
     return messages;

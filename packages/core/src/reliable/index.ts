@@ -1,4 +1,5 @@
 export { type ChannelConfig, type ChannelKind, isReliable } from './channel.js';
+export { type Compressor, compressorFromNodeZlib, type NodeZlibModule } from './compression.js';
 export {
   type EndpointOptions,
   type EndpointState,

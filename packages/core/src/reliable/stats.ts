@@ -115,4 +115,6 @@ export interface EndpointStats {
   malformedPackets: number;
   /** Unreliable sends over a reliable transport: they cannot be dropped, so they may arrive late. */
   degradedSends: number;
+  /** Messages dropped after arriving: on compressed channels, ones that would not inflate within 1 MiB. */
+  rejectedMessages: number;
 }
