@@ -94,6 +94,9 @@ describe.each(clientTransports)('game server and client over %s', (kind, transpo
     for (let i = 0; i < 20; i++) client.send(0, Uint8Array.of(i));
     await waitFor(() => echoes.length === 20);
     expect(echoes).toEqual(Array.from({ length: 20 }, (_, i) => [i, 0xff]));
+    // Enough small messages at once to fill packets to the brim: wrapped, they must still fit the transport.
+    for (let i = 0; i < 300; i++) client.send(0, new Uint8Array(60).fill(i & 0x7f));
+    await waitFor(() => echoes.length === 320);
     expect(client.stats()!.rttMs).toBeGreaterThanOrEqual(0);
 
     const reasons: DisconnectReason[] = [];

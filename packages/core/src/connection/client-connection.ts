@@ -8,7 +8,7 @@ import { HandshakeClient } from './handshake-client.js';
 import { describePacket, type PacketLog } from './packet-log.js';
 import { PacketType } from './packets.js';
 import { type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
-import { DISCONNECT_REDUNDANCY, type TunableEndpointOptions } from './server-connections.js';
+import { DISCONNECT_REDUNDANCY, packetBudget, type TunableEndpointOptions } from './server-connections.js';
 
 export interface ClientConnectionOptions {
   /** The connect token from the issuer. */
@@ -146,6 +146,7 @@ export class ClientConnection {
           channels: this.options.channels,
           timeoutMs: this.handshake.token.timeoutMs,
           transportReliable: !this.secure,
+          mtuBytes: packetBudget(this.options.capabilities, this.secure),
         },
         nowMs,
       );

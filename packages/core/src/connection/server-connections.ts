@@ -1,21 +1,34 @@
 import { ShardlineError } from '../errors.js';
 import type { ChannelConfig } from '../reliable/channel.js';
 import { type EndpointOptions, ReliableEndpoint, type SendType } from '../reliable/endpoint.js';
+import { DEFAULT_MTU_BYTES } from '../reliable/limits.js';
 import type { EndpointStats } from '../reliable/stats.js';
 import type { TransportCapabilities } from '../transport/types.js';
 import type { Aead } from './crypto.js';
 import { HandshakeServer } from './handshake-server.js';
 import { describePacket, type PacketLog } from './packet-log.js';
 import { PacketType } from './packets.js';
-import { PacketProtection } from './protection.js';
+import { PacketProtection, PROTECTION_OVERHEAD_BYTES } from './protection.js';
 import { type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
 import type { PrivateToken } from './token.js';
+
+/**
+ * The largest reliable packet that fits the transport once wrapped: the protection overhead on secure
+ * transports, the type byte on streams, and never more than the default MTU.
+ */
+export function packetBudget(capabilities: TransportCapabilities, secure: boolean): number {
+  const wrapping = secure ? PROTECTION_OVERHEAD_BYTES : 1;
+  return Math.min(DEFAULT_MTU_BYTES, capabilities.maxDatagramBytes) - wrapping;
+}
 
 /** Disconnect packets go out this many times over lossy transports, so one of them arrives. */
 export const DISCONNECT_REDUNDANCY = 3;
 
 /** Endpoint options a game may tune; channels, timeout and transport reliability come from elsewhere. */
-export type TunableEndpointOptions = Omit<EndpointOptions, 'channels' | 'timeoutMs' | 'transportReliable'>;
+export type TunableEndpointOptions = Omit<
+  EndpointOptions,
+  'channels' | 'timeoutMs' | 'transportReliable' | 'mtuBytes'
+>;
 
 export interface ServerConnectionsOptions {
   protocolId: number;
@@ -150,6 +163,7 @@ export class ServerConnections {
         channels: this.options.channels,
         timeoutMs: client.timeoutMs,
         transportReliable: !this.secure,
+        mtuBytes: packetBudget(this.options.capabilities, this.secure),
       },
       nowMs,
     );

@@ -36,6 +36,8 @@ export interface OutgoingUnit {
   /** Reliable units: when last sent (−∞ before the first send) and how often. */
   lastSentMs: number;
   sends: number;
+  /** Of those sends, copies that rode in spare packet room before any timeout (not backed off). */
+  earlyCopies: number;
 }
 
 /** Splits `bytes` into units (fragments when over FRAGMENT_BYTES), the k-th with id `firstId + k`. */
@@ -57,6 +59,7 @@ export function splitMessage(
       notBeforeMs,
       lastSentMs: Number.NEGATIVE_INFINITY,
       sends: 0,
+      earlyCopies: 0,
     });
   }
   return units;

@@ -65,6 +65,11 @@ export interface EndpointOptions {
   transportReliable?: boolean;
   /** Compresses channels configured with `compress: true`. */
   compressor?: Compressor;
+  /**
+   * Fill spare room in outgoing packets with reliable units not yet acknowledged (see
+   * fillWithEarlyResends). Costs bytes, never packets. Default true.
+   */
+  earlyResends?: boolean;
 }
 
 export interface ReceivedMessage {
@@ -85,6 +90,11 @@ interface ChannelSender {
   /** Reliable units sent and not yet acknowledged, in id order (Map keeps insertion order). */
   inFlight: Map<number, OutgoingUnit>;
 }
+
+/** Early resends wait at least this long after a unit's last send (ms), and a tenth of the RTT. */
+const EARLY_RESEND_MIN_MS = 10;
+/** Early copies of one unit at most: enough to ride out a lost packet or two, bounded in bandwidth. */
+const EARLY_RESEND_COPIES = 2;
 
 /** Headers that acknowledge each received packet with data (one per update). */
 const ACK_REPEATS = 3;
@@ -196,6 +206,7 @@ export class ReliableEndpoint {
       initialResendMs: options.initialResendMs ?? 500,
       maxQueuedBytes: options.maxQueuedBytes ?? 16 * 1024 * 1024,
       transportReliable: options.transportReliable ?? false,
+      earlyResends: options.earlyResends ?? true,
     };
     this.writer = new ByteWriter(this.mtu);
     this.lastSentMs = Number.NEGATIVE_INFINITY;
@@ -342,7 +353,15 @@ export class ReliableEndpoint {
       writeEntry(this.writer, candidate.unit.entry);
       this.markSent(current, candidate, nowMs);
     }
-    if (current) this.coalesceHeld(current, nowMs);
+    if (current) {
+      this.coalesceHeld(current, nowMs);
+      // Copies that do not fit may take one more packet, while the send budget is over half full.
+      if (this.fillWithEarlyResends(current, nowMs) && this.budgetBytes > this.budgetCapacity / 2) {
+        finish();
+        current = this.startPacket(nowMs);
+        this.fillWithEarlyResends(current, nowMs);
+      }
+    }
     finish();
     this.compactQueues();
     const keepaliveDue = nowMs - this.lastSentMs >= this.options.keepaliveMs;
@@ -425,7 +444,8 @@ export class ReliableEndpoint {
       if (reliable) {
         for (const unit of sender.inFlight.values()) {
           // Back off exponentially per unit, so a burst on a bad link does not turn into a resend storm.
-          const backoff = 2 ** Math.min(unit.sends - 1, MAX_RESEND_BACKOFF_DOUBLINGS);
+          const timerResends = unit.sends - 1 - unit.earlyCopies;
+          const backoff = 2 ** Math.min(timerResends, MAX_RESEND_BACKOFF_DOUBLINGS);
           const waitMs = Math.min(this.options.maxResendMs, resendAfterMs * backoff);
           if (nowMs - unit.lastSentMs >= waitMs) yield { channel, unit, resend: true };
         }
@@ -457,6 +477,36 @@ export class ReliableEndpoint {
         this.markSent(packet, { channel, unit, resend: false }, nowMs);
       }
     }
+  }
+
+  /**
+   * Room left in a packet that is going out anyway carries reliable units still unacknowledged after a
+   * tenth of the RTT (at least EARLY_RESEND_MIN_MS), up to EARLY_RESEND_COPIES times per unit. This
+   * turns most losses into a delay of one update instead of a retransmission timeout, which on an
+   * ordered channel also shortens the head-of-line wait.
+   */
+  /** Returns true when it stopped for lack of room with copies still due. */
+  private fillWithEarlyResends(packet: SentPacket, nowMs: number): boolean {
+    if (!this.options.earlyResends || this.options.transportReliable) return false;
+    const waitMs = Math.max(EARLY_RESEND_MIN_MS, this.rtt.smoothedMs / 10);
+    // First copies before second ones, newest first: older units are about to be acknowledged (or
+    // resent on their timer), so room is best spent on the ones whose fate is least known.
+    for (let sends = 1; sends <= EARLY_RESEND_COPIES; sends++) {
+      for (const channel of this.order) {
+        const sender = this.channels[channel]!;
+        if (sender.entryKind !== EntryKind.Reliable) continue;
+        const units = [...sender.inFlight.values()];
+        for (let i = units.length - 1; i >= 0; i--) {
+          const unit = units[i]!;
+          if (unit.sends !== sends || nowMs - unit.lastSentMs < waitMs) continue;
+          if (entrySize(unit.entry) > this.writer.remaining) return true;
+          writeEntry(this.writer, unit.entry);
+          this.markSent(packet, { channel, unit, resend: true }, nowMs);
+          unit.earlyCopies++;
+        }
+      }
+    }
+    return false;
   }
 
   /** Starts a packet acknowledging the 32 packets up to `ackBase` (default: the newest received). */
