@@ -120,6 +120,17 @@ describe('packed snapshots', () => {
     );
   });
 
+  it('tell 0 from -0 in float fields, as their bits differ on the wire', () => {
+    const layout = layoutOf(Everything);
+    const snapshot = EntitySnapshot.from(Everything, [
+      [1, Everything.create({ precise: 0, ratio: 0 })],
+      [2, Everything.create({ precise: -0, ratio: -0 })],
+    ]);
+    const mask = layout.changedMask(snapshot.codes, snapshot.objects, 1, snapshot.codes, snapshot.objects, 0);
+    expect(mask).toBe(Everything.changedMask(snapshot.get(2)!, snapshot.get(1)!));
+    expect(mask).not.toBe(0);
+  });
+
   it('quantize values when stored and build new snapshots without touching the old one', () => {
     const first = EntitySnapshot.from(Unit, [[4, Unit.create({ x: 1.001, hp: 10 })]]);
     expect(first.get(4)!.x).toBeCloseTo(1, 1);

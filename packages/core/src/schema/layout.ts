@@ -150,7 +150,9 @@ export class PackedLayout<F extends FieldMap> {
     for (let o = 0; o < objectSlots; o++) {
       const value = objects[index * objectSlots + o];
       const base = baseObjects[baseIndex * objectSlots + o];
-      if (value !== base && !this.objectFields[o]!.equals(value, base)) mask |= this.objectFieldBit[o]!;
+      // Object.is, not ===: 0 and -0 are different bits on the wire (float kinds).
+      if (!Object.is(value, base) && !this.objectFields[o]!.equals(value, base))
+        mask |= this.objectFieldBit[o]!;
     }
     return mask >>> 0;
   }
