@@ -4,13 +4,11 @@ import {
   encodeFrame,
   FrameDecoder,
   type LinkCloseReason,
-  MAX_MESSAGE_BYTES,
+  MAX_FRAME_BYTES,
   ShardlineError,
   type TransportCapabilities,
 } from '@shardline/core';
 import { parseHostPort } from './address.js';
-
-const MAX_FRAME_BYTES = MAX_MESSAGE_BYTES + 64 * 1024;
 
 export const TCP_CLIENT_CAPABILITIES: TransportCapabilities = {
   kind: 'tcp',

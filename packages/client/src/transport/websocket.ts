@@ -1,7 +1,7 @@
 import {
   type ClientTransport,
   type LinkCloseReason,
-  MAX_MESSAGE_BYTES,
+  MAX_FRAME_BYTES,
   ShardlineError,
   type TransportCapabilities,
 } from '@shardline/core';
@@ -27,7 +27,7 @@ export const WEBSOCKET_CLIENT_CAPABILITIES: TransportCapabilities = {
   kind: 'websocket',
   reliable: true,
   ordered: true,
-  maxDatagramBytes: MAX_MESSAGE_BYTES + 64 * 1024,
+  maxDatagramBytes: MAX_FRAME_BYTES,
 };
 
 export interface WebSocketClientOptions {

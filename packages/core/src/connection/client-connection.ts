@@ -7,6 +7,7 @@ import type { Aead } from './crypto.js';
 import { HandshakeClient } from './handshake-client.js';
 import { describePacket, type PacketLog } from './packet-log.js';
 import { PacketType } from './packets.js';
+import { openSessionDatagram, sealSessionDatagram } from './protection.js';
 import { type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
 import { DISCONNECT_REDUNDANCY, packetBudget, type TunableEndpointOptions } from './server-connections.js';
 
@@ -75,20 +76,10 @@ export class ClientConnection {
       this.afterHandshake(nowMs);
       return;
     }
-    let type: number | undefined;
-    let payload: Uint8Array;
-    if (this.secure) {
-      const opened = this.handshake.protection!.unprotect(datagram);
-      if (!opened.ok) return;
-      type = opened.type;
-      payload = opened.payload;
-    } else {
-      type = datagram[0];
-      payload = datagram.subarray(1);
-    }
-    this.options.packetLog?.record(
-      describePacket('in', 'server', nowMs, datagram.length, type ?? -1, payload),
-    );
+    const opened = openSessionDatagram(this.handshake.protection, datagram);
+    if (!opened) return;
+    const { type, payload } = opened;
+    this.options.packetLog?.record(describePacket('in', 'server', nowMs, datagram.length, type, payload));
     if (type === PacketType.Data) {
       for (const message of this.endpoint!.receive(payload, nowMs)) {
         this.events.push({ type: 'message', channel: message.channel, bytes: message.bytes });
@@ -162,7 +153,7 @@ export class ClientConnection {
   }
 
   private emit(type: PacketType, payload: Uint8Array): void {
-    const datagram = this.wrap(type, payload);
+    const datagram = sealSessionDatagram(this.handshake.protection, type, payload);
     this.options.packetLog?.record(
       describePacket('out', 'server', this.nowMs, datagram.length, type, payload),
     );
@@ -174,13 +165,5 @@ export class ClientConnection {
       describePacket('out', 'server', this.nowMs, datagram.length, datagram[0] ?? -1),
     );
     this.outgoing.push(datagram);
-  }
-
-  private wrap(type: PacketType, payload: Uint8Array): Uint8Array {
-    if (this.secure) return this.handshake.protection!.protect(type, payload);
-    const datagram = new Uint8Array(1 + payload.length);
-    datagram[0] = type;
-    datagram.set(payload, 1);
-    return datagram;
   }
 }

@@ -132,3 +132,30 @@ export function protectionAssociatedData(type: number, protocolId: number): Uint
   view.setUint32(5, protocolId, true);
   return ad;
 }
+
+/**
+ * A session datagram: protected on secure (datagram) transports; `[type][payload]` in the clear on
+ * stream transports, whose connection already authenticates the peer.
+ */
+export function sealSessionDatagram(
+  protection: PacketProtection | undefined,
+  type: PacketType,
+  payload: Uint8Array,
+): Uint8Array {
+  if (protection) return protection.protect(type, payload);
+  const datagram = new Uint8Array(1 + payload.length);
+  datagram[0] = type;
+  datagram.set(payload, 1);
+  return datagram;
+}
+
+/** Inverse of sealSessionDatagram; undefined for an empty or unauthenticated datagram (counted). */
+export function openSessionDatagram(
+  protection: PacketProtection | undefined,
+  datagram: Uint8Array,
+): { type: number; payload: Uint8Array } | undefined {
+  if (!protection)
+    return datagram.length > 0 ? { type: datagram[0]!, payload: datagram.subarray(1) } : undefined;
+  const opened = protection.unprotect(datagram);
+  return opened.ok ? { type: opened.type, payload: opened.payload } : undefined;
+}

@@ -8,7 +8,12 @@ import type { Aead } from './crypto.js';
 import { HandshakeServer } from './handshake-server.js';
 import { describePacket, type PacketLog } from './packet-log.js';
 import { PacketType } from './packets.js';
-import { PacketProtection, PROTECTION_OVERHEAD_BYTES } from './protection.js';
+import {
+  openSessionDatagram,
+  PacketProtection,
+  PROTECTION_OVERHEAD_BYTES,
+  sealSessionDatagram,
+} from './protection.js';
 import { type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
 import type { PrivateToken } from './token.js';
 
@@ -180,23 +185,15 @@ export class ServerConnections {
   }
 
   private receiveFromSession(peer: string, session: Session, datagram: Uint8Array, nowMs: number): void {
-    let type: number | undefined;
-    let payload: Uint8Array;
-    if (session.protection) {
-      if (datagram[0] === PacketType.Request || datagram[0] === PacketType.Response) {
-        // The client did not hear our Accepted yet: say it again.
-        this.emit(peer, session, PacketType.Accepted, new Uint8Array(0));
-        return;
-      }
-      const opened = session.protection.unprotect(datagram);
-      if (!opened.ok) return;
-      type = opened.type;
-      payload = opened.payload;
-    } else {
-      type = datagram[0];
-      payload = datagram.subarray(1);
+    if (session.protection && (datagram[0] === PacketType.Request || datagram[0] === PacketType.Response)) {
+      // The client did not hear our Accepted yet: say it again.
+      this.emit(peer, session, PacketType.Accepted, new Uint8Array(0));
+      return;
     }
-    this.options.packetLog?.record(describePacket('in', peer, nowMs, datagram.length, type ?? -1, payload));
+    const opened = openSessionDatagram(session.protection, datagram);
+    if (!opened) return;
+    const { type, payload } = opened;
+    this.options.packetLog?.record(describePacket('in', peer, nowMs, datagram.length, type, payload));
     if (type === PacketType.Data) {
       for (const message of session.endpoint.receive(payload, nowMs)) {
         this.events.push({ type: 'message', session: peer, channel: message.channel, bytes: message.bytes });
@@ -221,7 +218,7 @@ export class ServerConnections {
 
   /** Queues a datagram to a peer that has a session, and logs it. */
   private emit(peer: string, session: Session, type: PacketType, payload: Uint8Array): void {
-    const datagram = this.wrap(session, type, payload);
+    const datagram = sealSessionDatagram(session.protection, type, payload);
     this.options.packetLog?.record(describePacket('out', peer, this.nowMs, datagram.length, type, payload));
     this.outgoing.push({ peer, datagram });
   }
@@ -232,13 +229,5 @@ export class ServerConnections {
       describePacket('out', peer, this.nowMs, datagram.length, datagram[0] ?? -1),
     );
     this.outgoing.push({ peer, datagram });
-  }
-
-  private wrap(session: Session, type: PacketType, payload: Uint8Array): Uint8Array {
-    if (session.protection) return session.protection.protect(type, payload);
-    const datagram = new Uint8Array(1 + payload.length);
-    datagram[0] = type;
-    datagram.set(payload, 1);
-    return datagram;
   }
 }

@@ -1,4 +1,8 @@
 import { ShardlineError } from '../errors.js';
+import { MAX_MESSAGE_BYTES } from '../reliable/limits.js';
+
+/** Largest frame on stream transports (TCP, WebSocket): one largest message plus packet headers. */
+export const MAX_FRAME_BYTES = MAX_MESSAGE_BYTES + 64 * 1024;
 
 /** Bytes of the length prefix in front of each frame on a byte stream (TCP). */
 export const FRAME_HEADER_BYTES = 4;

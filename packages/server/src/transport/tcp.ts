@@ -3,15 +3,12 @@ import {
   encodeFrame,
   FrameDecoder,
   type LinkCloseReason,
-  MAX_MESSAGE_BYTES,
+  MAX_FRAME_BYTES,
   type ServerTransport,
   ShardlineError,
   type TransportCapabilities,
 } from '@shardline/core';
 import { formatAddress, type ListenOptions } from './address.js';
-
-/** Room for one largest message plus packet headers in a frame. */
-const MAX_FRAME_BYTES = MAX_MESSAGE_BYTES + 64 * 1024;
 
 export const TCP_CAPABILITIES: TransportCapabilities = {
   kind: 'tcp',

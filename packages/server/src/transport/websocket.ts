@@ -1,14 +1,12 @@
 import {
   type LinkCloseReason,
-  MAX_MESSAGE_BYTES,
+  MAX_FRAME_BYTES,
   type ServerTransport,
   ShardlineError,
   type TransportCapabilities,
 } from '@shardline/core';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { formatAddress, type ListenOptions } from './address.js';
-
-const MAX_FRAME_BYTES = MAX_MESSAGE_BYTES + 64 * 1024;
 
 /** WebSocket close code for a peer that broke the protocol (RFC 6455: 1002). */
 const CLOSE_PROTOCOL_ERROR = 1002;
