@@ -27,6 +27,7 @@ import {
   writeEntry,
   writeHeader,
 } from './packet.js';
+import { ACK_REPEATS, ReceivedPackets } from './received-packets.js';
 import { nextSequence, SequenceBuffer, sequenceDelta } from './sequence.js';
 import { type EndpointStats, LossTracker, RateMeter, RttEstimator } from './stats.js';
 
@@ -96,9 +97,6 @@ const EARLY_RESEND_MIN_MS = 10;
 /** Early copies of one unit at most: enough to ride out a lost packet or two, bounded in bandwidth. */
 const EARLY_RESEND_COPIES = 2;
 
-/** Headers that acknowledge each received packet with data (one per update). */
-const ACK_REPEATS = 3;
-
 interface SentPacket {
   sentAtMs: number;
   reliable: { channel: number; unit: OutgoingUnit }[];
@@ -133,15 +131,7 @@ export class ReliableEndpoint {
   private readonly sent = new SequenceBuffer<SentPacket>(PACKET_HISTORY);
   /** Oldest sent packet whose fate (acked or lost) is not settled yet. */
   private oldestUnresolved = 0;
-  private readonly received = new SequenceBuffer<true>(PACKET_HISTORY);
-  private newestReceived = -1;
-  /**
-   * Received packets with content, and how many more of our headers should still acknowledge each:
-   * ACK_REPEATS in all, one per update at most, so a lost ack-only packet rarely loses an ack.
-   */
-  private readonly pendingAcks = new Map<number, number>();
-  /** Pending acks some header of the current update already covered. */
-  private readonly ackedThisUpdate = new Set<number>();
+  private readonly received = new ReceivedPackets();
 
   private lastSentMs: number;
   private lastReceivedMs: number;
@@ -280,28 +270,22 @@ export class ReliableEndpoint {
       return [];
     }
     const { header, entries } = parsed;
-    if (this.newestReceived >= 0) {
-      const ahead = sequenceDelta(this.newestReceived, header.sequence);
-      if (ahead <= -PACKET_HISTORY) {
-        this.totals.stalePackets++;
-        return [];
-      }
-      if (this.received.has(header.sequence)) {
-        this.totals.duplicatePackets++;
-        return [];
-      }
-      if (ahead > 0) this.newestReceived = header.sequence;
-    } else {
-      this.newestReceived = header.sequence;
+    // Packets with entries ask for acks: data in several headers, so a lost ack costs no resend; a ping
+    // in one. Header-only packets ask for none (acks of acks would ping-pong forever).
+    const pingOnly = entries.every((entry) => entry.kind === EntryKind.Ping);
+    const verdict = this.received.accept(
+      header.sequence,
+      entries.length === 0 ? 0 : pingOnly ? 1 : ACK_REPEATS,
+    );
+    if (verdict === 'stale') {
+      this.totals.stalePackets++;
+      return [];
     }
-    this.received.set(header.sequence, true);
+    if (verdict === 'duplicate') {
+      this.totals.duplicatePackets++;
+      return [];
+    }
     this.lastReceivedMs = nowMs;
-    // Only packets with content ask for a prompt ack: acking pure acks would ping-pong forever.
-    if (entries.length > 0 && this.pendingAcks.size < PACKET_HISTORY) {
-      // Data is acknowledged in several headers, so a lost ack costs no resend; a ping once.
-      const pingOnly = entries.every((entry) => entry.kind === EntryKind.Ping);
-      this.pendingAcks.set(header.sequence, pingOnly ? 1 : ACK_REPEATS);
-    }
     this.totals.packetsReceived++;
     this.packetsIn.add(nowMs, 1);
     this.bytesIn.add(nowMs, packet.length);
@@ -374,17 +358,15 @@ export class ReliableEndpoint {
     // Acks not carried by this update's packets go in ack-only packets. Those elicit no ack in turn
     // (acks of acks would ping-pong), so they are not measured. A reliable transport loses nothing,
     // and needs no more acks than its other packets carry.
-    if (this.options.transportReliable) this.pendingAcks.clear();
-    for (;;) {
-      let base = -1;
-      for (const sequence of this.pendingAcks.keys()) {
-        if (!this.ackedThisUpdate.has(sequence) && (base < 0 || sequenceDelta(base, sequence) > 0))
-          base = sequence;
-      }
-      if (base < 0) break;
+    if (this.options.transportReliable) this.received.endUpdate(true);
+    for (
+      let base = this.received.nextUncarriedBase();
+      base !== undefined;
+      base = this.received.nextUncarriedBase()
+    ) {
       packets.push(this.finishPacket(this.startPacket(nowMs, base, false), nowMs));
     }
-    this.ackedThisUpdate.clear();
+    this.received.endUpdate(false);
     this.flushRequested = false;
     this.settleLostPackets(nowMs);
     return packets;
@@ -510,22 +492,9 @@ export class ReliableEndpoint {
   }
 
   /** Starts a packet acknowledging the 32 packets up to `ackBase` (default: the newest received). */
-  private startPacket(nowMs: number, ackBase = this.newestReceived, measured = true): SentPacket {
+  private startPacket(nowMs: number, ackBase?: number, measured = true): SentPacket {
     this.writer.reset();
-    const ack = Math.max(ackBase, 0);
-    let ackBits = 0;
-    if (ackBase >= 0) {
-      for (let i = 0; i < 32; i++) {
-        if (this.received.has((ack - i) & 0xffff)) ackBits |= 1 << i;
-      }
-      for (const [sequence, repeats] of this.pendingAcks) {
-        const behind = sequenceDelta(sequence, ack);
-        if (behind < 0 || behind >= 32 || this.ackedThisUpdate.has(sequence)) continue;
-        this.ackedThisUpdate.add(sequence);
-        if (repeats <= 1) this.pendingAcks.delete(sequence);
-        else this.pendingAcks.set(sequence, repeats - 1);
-      }
-    }
+    const { ack, ackBits } = this.received.ackFields(ackBase);
     writeHeader(this.writer, { sequence: this.sequence, ack, ackBits });
     return { sentAtMs: nowMs, reliable: [], acked: false, measured };
   }

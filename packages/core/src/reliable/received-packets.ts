@@ -1,0 +1,78 @@
+import { PACKET_HISTORY } from './limits.js';
+import { SequenceBuffer, sequenceDelta } from './sequence.js';
+
+/** Headers that acknowledge each received packet with data (one per update). */
+export const ACK_REPEATS = 3;
+
+/**
+ * What the peer sent us, for duplicate detection and for the acks we owe: each received packet with
+ * entries must be acknowledged by `repeats` headers, at most one per update (so one lost ack-only
+ * packet rarely loses an ack), see PROTOCOL.md §9.3.
+ */
+export class ReceivedPackets {
+  private readonly received = new SequenceBuffer<true>(PACKET_HISTORY);
+  private newest = -1;
+  /** Sequence → how many more headers should acknowledge it. */
+  private readonly owed = new Map<number, number>();
+  /** Owed acks some header of the current update already carried. */
+  private readonly carriedThisUpdate = new Set<number>();
+
+  /** Newest sequence received, or -1 before any. */
+  get newestSequence(): number {
+    return this.newest;
+  }
+
+  /**
+   * Records a packet: 'duplicate' if already received, 'stale' if too old to tell, else 'accepted'.
+   * `ackRepeats` is how many headers should acknowledge it (0 for packets that elicit no ack).
+   */
+  accept(sequence: number, ackRepeats: number): 'accepted' | 'duplicate' | 'stale' {
+    if (this.newest >= 0) {
+      const ahead = sequenceDelta(this.newest, sequence);
+      if (ahead <= -PACKET_HISTORY) return 'stale';
+      if (this.received.has(sequence)) return 'duplicate';
+      if (ahead > 0) this.newest = sequence;
+    } else {
+      this.newest = sequence;
+    }
+    this.received.set(sequence, true);
+    if (ackRepeats > 0 && this.owed.size < PACKET_HISTORY) this.owed.set(sequence, ackRepeats);
+    return 'accepted';
+  }
+
+  /**
+   * The ack fields of a header based at `base` (default: the newest received): bit i set when packet
+   * base − i arrived. Counts the header toward every owed ack it carries.
+   */
+  ackFields(base = this.newest): { ack: number; ackBits: number } {
+    if (base < 0) return { ack: 0, ackBits: 0 };
+    let ackBits = 0;
+    for (let i = 0; i < 32; i++) {
+      if (this.received.has((base - i) & 0xffff)) ackBits |= 1 << i;
+    }
+    for (const [sequence, repeats] of this.owed) {
+      const behind = sequenceDelta(sequence, base);
+      if (behind < 0 || behind >= 32 || this.carriedThisUpdate.has(sequence)) continue;
+      this.carriedThisUpdate.add(sequence);
+      if (repeats <= 1) this.owed.delete(sequence);
+      else this.owed.set(sequence, repeats - 1);
+    }
+    return { ack: base, ackBits: ackBits >>> 0 };
+  }
+
+  /** Base for one more ack-only header this update: the newest owed ack not carried yet, if any. */
+  nextUncarriedBase(): number | undefined {
+    let base: number | undefined;
+    for (const sequence of this.owed.keys()) {
+      if (this.carriedThisUpdate.has(sequence)) continue;
+      if (base === undefined || sequenceDelta(base, sequence) > 0) base = sequence;
+    }
+    return base;
+  }
+
+  /** Closes an update. `forgetOwed`: the transport is reliable, so acks carried anyway suffice. */
+  endUpdate(forgetOwed: boolean): void {
+    this.carriedThisUpdate.clear();
+    if (forgetOwed) this.owed.clear();
+  }
+}
