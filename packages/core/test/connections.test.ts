@@ -120,6 +120,10 @@ describe.each([
       Array.from({ length: 50 }, (_, i) => 100 + i),
     );
 
+    // An unreliable send over a reliable transport cannot be dropped: stats say so.
+    alice.send(1, Uint8Array.of(1), world.nowMs);
+    expect(alice.stats(world.nowMs)!.degradedSends).toBe(capabilities.reliable ? 1 : 0);
+
     world.server.disconnect('alice', 'kicked');
     world.run(() => alice.state === 'disconnected');
     expect(alice.disconnectReason).toBe('kicked');

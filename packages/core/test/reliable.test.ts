@@ -85,6 +85,17 @@ describe('reliable endpoint at 250 ms latency, 100 ms jitter, 25% loss, 25% dupl
     expect(link.a.stats(link.nowMs).resends).toBeGreaterThan(0);
   });
 
+  it('reassembles the largest message, 1 MiB in 1024 fragments', () => {
+    const link = new SimulatedLink(
+      { channels, sendRateBytesPerSecond: 8 * 1024 * 1024 },
+      { ...UGLY, latencyMs: 50, jitterMs: 20 },
+    );
+    const huge = Uint8Array.from({ length: MAX_MESSAGE_BYTES }, (_, i) => (i * 13) & 0xff);
+    link.a.send(UNORDERED, huge, 0);
+    link.runUntil(() => link.receivedByB.length === 1, 120_000);
+    expect(link.receivedByB[0]!.bytes).toEqual(huge);
+  });
+
   it("reports packet loss within a few percent of the link's", () => {
     for (const lossPercent of [5, 25]) {
       const link = new SimulatedLink({ channels }, { ...UGLY, lossPercent }, 11);
