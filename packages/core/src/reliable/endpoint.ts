@@ -400,8 +400,9 @@ export class ReliableEndpoint {
     return sequenceDelta(this.oldestUnresolved, this.sequence) >= PACKET_HISTORY - 1;
   }
 
+  /** The bucket holds 20 ms of rate (at least 4 packets): bursts leave paced, not as one flood. */
   private get budgetCapacity(): number {
-    return Math.max(this.mtu * 4, this.options.sendRateBytesPerSecond / 10);
+    return Math.max(this.mtu * 4, this.options.sendRateBytesPerSecond / 50);
   }
 
   private refillBudget(nowMs: number): void {
