@@ -167,6 +167,14 @@ export class ReplicaSet<F extends FieldMap> {
   }
 
   apply(decoded: DecodedSnapshot<F>): void {
+    this.stage(decoded)();
+  }
+
+  /**
+   * Applies a decoded snapshot and returns the function that fires its events, so a caller applying
+   * several sets (a world of several schemas) can fire after all of them are applied.
+   */
+  stage(decoded: DecodedSnapshot<F>): () => void {
     const { snapshot } = decoded;
     const despawned: [number, Replica<F>][] = [];
     for (const id of decoded.despawned) {
@@ -186,10 +194,12 @@ export class ReplicaSet<F extends FieldMap> {
     decoded.updated.forEach((id, i) => {
       this.replicas.get(id)?.stage(snapshot.get(id)!, decoded.changedMasks[i]!, pending);
     });
-    for (const [id, replica] of spawned)
-      for (const listener of [...this.spawnListeners]) listener(id, replica);
-    fireDirty(pending);
-    for (const [id, replica] of despawned)
-      for (const listener of [...this.despawnListeners]) listener(id, replica);
+    return () => {
+      for (const [id, replica] of spawned)
+        for (const listener of [...this.spawnListeners]) listener(id, replica);
+      fireDirty(pending);
+      for (const [id, replica] of despawned)
+        for (const listener of [...this.despawnListeners]) listener(id, replica);
+    };
   }
 }

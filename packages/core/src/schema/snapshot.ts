@@ -100,6 +100,21 @@ export class SnapshotCodec<F extends FieldMap> {
     }
   }
 
+  /**
+   * What turns `previous` into `current`, without encoding: the lists a decoder would report. Used by
+   * receivers whose displayed state is not the baseline a message was encoded against.
+   */
+  changes(current: EntitySnapshot<F>, previous: EntitySnapshot<F>): DecodedSnapshot<F> {
+    this.diff(current, previous);
+    return {
+      snapshot: current,
+      despawned: [...this.despawnIds],
+      spawned: this.spawnIndexes.map((index) => current.ids[index]!),
+      updated: this.updateIndexes.map((index) => current.ids[index]!),
+      changedMasks: [...this.updateMasks],
+    };
+  }
+
   /** Fills the scratch lists with what differs between the snapshots. */
   private diff(current: EntitySnapshot<F>, baseline: EntitySnapshot<F>): void {
     this.despawnIds.length = 0;

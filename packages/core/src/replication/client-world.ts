@@ -1,0 +1,111 @@
+import { ShardlineError } from '../errors.js';
+import type { FieldMap } from '../schema/composite.js';
+import type { EntitySchema } from '../schema/entity.js';
+import { type Replica, ReplicaSet } from '../schema/replica.js';
+import { BitReader } from '../wire/bit-reader.js';
+import { type AnyEntitySchema, WorldSchema } from './world-schema.js';
+import {
+  emptyWorldSnapshot,
+  readWorldSnapshotBody,
+  readWorldSnapshotHeader,
+  type WorldSnapshot,
+} from './world-snapshot.js';
+
+export interface ClientWorldOptions {
+  schemas: readonly AnyEntitySchema[];
+  /** Received snapshots kept as possible baselines; match the server's historyTicks. Default 64. */
+  historyTicks?: number;
+}
+
+export type ReceiveResult =
+  | { kind: 'applied'; tick: number; ack: number }
+  /** Older than what is displayed: kept as a baseline and acknowledged, not shown. */
+  | { kind: 'late'; tick: number; ack: number }
+  /** Encoded against a baseline this client no longer has (or never had): nothing to acknowledge. */
+  | { kind: 'no-baseline'; tick: number }
+  | { kind: 'malformed'; code: string };
+
+/**
+ * The client's copy of the world, sans-IO: decodes snapshot messages against the baselines it kept,
+ * shows the newest, and turns each change into spawn, dirty and despawn events on per-schema replica
+ * sets. Every decoded snapshot is acknowledged (the caller sends `ack` back to the server).
+ */
+export class ClientWorld {
+  readonly schema: WorldSchema;
+  private readonly replicaSets: ReplicaSet<FieldMap>[];
+  private readonly history = new Map<number, WorldSnapshot>();
+  private readonly historyTicks: number;
+  private displayed: WorldSnapshot;
+  private readonly typeOfEntity = new Map<number, number>();
+
+  constructor(options: ClientWorldOptions) {
+    this.schema = new WorldSchema(options.schemas);
+    this.historyTicks = options.historyTicks ?? 64;
+    this.replicaSets = this.schema.schemas.map((schema) => new ReplicaSet(schema));
+    this.displayed = emptyWorldSnapshot(this.schema, -1);
+  }
+
+  /** The tick of the snapshot shown, or -1 before any. */
+  get tick(): number {
+    return this.displayed.tick;
+  }
+
+  /** The snapshot shown (values as the server quantized them). */
+  get snapshot(): WorldSnapshot {
+    return this.displayed;
+  }
+
+  /** Spawn, dirty and despawn events for one schema's entities. */
+  replicas<S extends AnyEntitySchema>(
+    schema: S,
+  ): ReplicaSet<S extends { keys: readonly (infer K)[] } ? FieldMap & Record<K & string, never> : FieldMap> {
+    return this.replicaSets[this.schema.indexOf(schema)] as never;
+  }
+
+  /** Any entity by id, whatever its schema: how entity references resolve. */
+  entity(id: number): Replica<FieldMap> | undefined {
+    const index = this.typeOfEntity.get(id);
+    return index === undefined ? undefined : this.replicaSets[index]!.get(id);
+  }
+
+  receive(bytes: Uint8Array): ReceiveResult {
+    try {
+      const reader = new BitReader(bytes);
+      const { tick, baselineTick } = readWorldSnapshotHeader(reader);
+      let baseline: WorldSnapshot | undefined;
+      if (baselineTick !== undefined) {
+        baseline = this.history.get(baselineTick);
+        if (!baseline) return { kind: 'no-baseline', tick };
+      }
+      const snapshot = readWorldSnapshotBody(reader, this.schema, tick, baseline);
+      this.remember(snapshot);
+      if (tick <= this.displayed.tick) return { kind: 'late', tick, ack: tick };
+      this.show(snapshot);
+      return { kind: 'applied', tick, ack: tick };
+    } catch (error) {
+      if (error instanceof ShardlineError) return { kind: 'malformed', code: error.code };
+      throw error;
+    }
+  }
+
+  private remember(snapshot: WorldSnapshot): void {
+    this.history.set(snapshot.tick, snapshot);
+    if (this.history.size > this.historyTicks) {
+      const oldest = Math.min(...this.history.keys());
+      this.history.delete(oldest);
+    }
+  }
+
+  /** Shows a newer snapshot: replicas change by the difference from what was shown, not from the baseline. */
+  private show(snapshot: WorldSnapshot): void {
+    const fire = this.schema.codecs.map((codec, s) => {
+      const changes = codec.changes(snapshot.snapshots[s]!, this.displayed.snapshots[s]!);
+      for (const id of changes.despawned) this.typeOfEntity.delete(id);
+      for (const id of changes.spawned) this.typeOfEntity.set(id, s);
+      return this.replicaSets[s]!.stage(changes);
+    });
+    this.displayed = snapshot;
+    // Events fire once every schema is applied, so references across schemas resolve in listeners.
+    for (const run of fire) run();
+  }
+}

@@ -1,0 +1,183 @@
+import { ShardlineError } from '../errors.js';
+import type { FieldMap, StructValue } from '../schema/composite.js';
+import type { SnapshotBuilder } from '../schema/entity-snapshot.js';
+import { BitWriter } from '../wire/bit-writer.js';
+import { type AnyEntitySchema, WorldSchema } from './world-schema.js';
+import { emptyWorldSnapshot, type WorldSnapshot, writeWorldSnapshot } from './world-snapshot.js';
+
+export interface ServerWorldOptions {
+  schemas: readonly AnyEntitySchema[];
+  /** Simulation steps per second. Default 30. */
+  tickHz?: number;
+  /** Snapshots sent per second, a divisor of tickHz. Default: tickHz. */
+  sendHz?: number;
+  /** Ticks of world history kept as baselines; older acknowledgements get full states. Default 64. */
+  historyTicks?: number;
+  /** Ticks one update may catch up on after a stall, before it skips time. Default 5. */
+  maxCatchUpTicks?: number;
+}
+
+export interface OutgoingSnapshot {
+  client: string;
+  bytes: Uint8Array;
+  /** The tick this snapshot is a delta against, or undefined for a full state. */
+  baselineTick: number | undefined;
+}
+
+interface ClientView {
+  ackedTick: number | undefined;
+}
+
+type StateOf<S> = S extends { create(values?: Partial<infer V>): infer V } ? V : never;
+
+/**
+ * The authoritative world, sans-IO: entities of declared schemas, a fixed-rate tick driven by
+ * `update(nowMs)`, and per client a snapshot each send tick, encoded against the newest snapshot that
+ * client acknowledged (still in history) — so loss never corrupts state and nothing the client has is
+ * sent again. Game logic runs in `onTick`.
+ */
+export class ServerWorld {
+  readonly schema: WorldSchema;
+  /** Called once per simulation step, before that tick's snapshot is taken. */
+  onTick: ((tick: number, dtMs: number) => void) | undefined;
+  private readonly tickMs: number;
+  private readonly sendEvery: number;
+  private readonly historyTicks: number;
+  private readonly maxCatchUpTicks: number;
+  private currentTick = 0;
+  private nextTickAtMs: number;
+  private latest: WorldSnapshot;
+  private readonly history = new Map<number, WorldSnapshot>();
+  private readonly builders: (SnapshotBuilder<FieldMap> | undefined)[];
+  private readonly entityTypes = new Map<number, number>();
+  private nextEntityId = 1;
+  private readonly clients = new Map<string, ClientView>();
+  private readonly writer = new BitWriter({ initialBytes: 4096 });
+
+  constructor(options: ServerWorldOptions, nowMs: number) {
+    this.schema = new WorldSchema(options.schemas);
+    const tickHz = options.tickHz ?? 30;
+    const sendHz = options.sendHz ?? tickHz;
+    if (!(tickHz > 0) || !(sendHz > 0) || sendHz > tickHz || !Number.isInteger(tickHz / sendHz)) {
+      throw new ShardlineError('VALUE_INVALID', `sendHz ${sendHz} must divide tickHz ${tickHz}`);
+    }
+    this.tickMs = 1000 / tickHz;
+    this.sendEvery = tickHz / sendHz;
+    this.historyTicks = options.historyTicks ?? 64;
+    this.maxCatchUpTicks = options.maxCatchUpTicks ?? 5;
+    this.nextTickAtMs = nowMs + this.tickMs;
+    this.latest = emptyWorldSnapshot(this.schema, 0);
+    this.history.set(0, this.latest);
+    this.builders = this.schema.schemas.map(() => undefined);
+  }
+
+  get tick(): number {
+    return this.currentTick;
+  }
+
+  /** The world as of the last completed tick. */
+  get snapshot(): WorldSnapshot {
+    return this.latest;
+  }
+
+  /** Adds an entity; returns its id (ids are never reused). VALUE_INVALID for a state that does not fit. */
+  spawn<S extends AnyEntitySchema>(schema: S, state: StateOf<S>): number {
+    const index = this.schema.indexOf(schema);
+    const id = this.nextEntityId++;
+    this.builderFor(index).set(id, state as StructValue<FieldMap>);
+    this.entityTypes.set(id, index);
+    return id;
+  }
+
+  /** Changes some fields of an entity. */
+  set(id: number, values: Record<string, unknown>): void {
+    this.builderFor(this.typeOf(id)).patch(id, values as Partial<StructValue<FieldMap>>);
+  }
+
+  despawn(id: number): void {
+    this.builderFor(this.typeOf(id)).delete(id);
+    this.entityTypes.delete(id);
+  }
+
+  /** An entity's state as of the last completed tick (undefined if absent then). */
+  get(id: number): Record<string, unknown> | undefined {
+    const index = this.entityTypes.get(id);
+    return index === undefined ? undefined : this.latest.snapshots[index]!.get(id);
+  }
+
+  addClient(client: string): void {
+    this.clients.set(client, { ackedTick: undefined });
+  }
+
+  removeClient(client: string): void {
+    this.clients.delete(client);
+  }
+
+  /** The client holds the snapshot of `tick`: later snapshots to it are deltas against it. */
+  acknowledge(client: string, tick: number): void {
+    const view = this.clients.get(client);
+    if (!view || !this.history.has(tick)) return;
+    if (view.ackedTick === undefined || tick > view.ackedTick) view.ackedTick = tick;
+  }
+
+  /** The tick a client's next snapshot would be a delta against, if any. */
+  baselineOf(client: string): number | undefined {
+    const acked = this.clients.get(client)?.ackedTick;
+    return acked !== undefined && this.history.has(acked) ? acked : undefined;
+  }
+
+  /** Runs the ticks due by `nowMs`; returns the snapshots of any send tick among them. */
+  update(nowMs: number): OutgoingSnapshot[] {
+    const out: OutgoingSnapshot[] = [];
+    let ticks = 0;
+    while (nowMs >= this.nextTickAtMs) {
+      if (ticks++ === this.maxCatchUpTicks) {
+        this.nextTickAtMs = nowMs + this.tickMs; // too far behind: skip time rather than spiral
+        break;
+      }
+      this.step();
+      this.nextTickAtMs += this.tickMs;
+      if (this.currentTick % this.sendEvery === 0) out.push(...this.snapshotsForClients());
+    }
+    return out;
+  }
+
+  private step(): void {
+    this.currentTick++;
+    this.onTick?.(this.currentTick, this.tickMs);
+    const snapshots = this.latest.snapshots.map((snapshot, s) => {
+      const builder = this.builders[s];
+      this.builders[s] = undefined;
+      return builder ? builder.build() : snapshot;
+    });
+    this.latest = { tick: this.currentTick, snapshots };
+    this.history.set(this.currentTick, this.latest);
+    this.history.delete(this.currentTick - this.historyTicks);
+  }
+
+  private snapshotsForClients(): OutgoingSnapshot[] {
+    const out: OutgoingSnapshot[] = [];
+    for (const [client, view] of this.clients) {
+      const baseline = view.ackedTick === undefined ? undefined : this.history.get(view.ackedTick);
+      this.writer.reset();
+      writeWorldSnapshot(this.writer, this.schema, this.latest, baseline);
+      out.push({ client, bytes: this.writer.toBytes(), baselineTick: baseline?.tick });
+    }
+    return out;
+  }
+
+  private builderFor(index: number): SnapshotBuilder<FieldMap> {
+    let builder = this.builders[index];
+    if (!builder) {
+      builder = this.latest.snapshots[index]!.edit();
+      this.builders[index] = builder;
+    }
+    return builder;
+  }
+
+  private typeOf(id: number): number {
+    const index = this.entityTypes.get(id);
+    if (index === undefined) throw new ShardlineError('VALUE_INVALID', `no entity ${id}`);
+    return index;
+  }
+}
