@@ -56,10 +56,8 @@ export class ClientWorld {
   }
 
   /** Spawn, dirty and despawn events for one schema's entities. */
-  replicas<S extends AnyEntitySchema>(
-    schema: S,
-  ): ReplicaSet<S extends { keys: readonly (infer K)[] } ? FieldMap & Record<K & string, never> : FieldMap> {
-    return this.replicaSets[this.schema.indexOf(schema)] as never;
+  replicas<F extends FieldMap>(schema: EntitySchema<F>): ReplicaSet<F> {
+    return this.replicaSets[this.schema.indexOf(schema)] as unknown as ReplicaSet<F>;
   }
 
   /** Any entity by id, whatever its schema: how entity references resolve. */

@@ -30,7 +30,9 @@ export function writeWorldSnapshot(
 ): void {
   sink.writeUint(current.tick, 32);
   sink.writeUint(baseline ? baseline.tick : NO_BASELINE, 32);
-  world.codecs.forEach((codec, s) => codec.encode(sink, current.snapshots[s]!, baseline?.snapshots[s]));
+  world.codecs.forEach((codec, s) => {
+    codec.encode(sink, current.snapshots[s]!, baseline?.snapshots[s]);
+  });
 }
 
 /** Reads the header; the caller looks up the baseline, then calls readWorldSnapshotBody. */
