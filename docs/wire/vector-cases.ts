@@ -5,7 +5,7 @@
 import * as nodeCrypto from 'node:crypto';
 import {
   aeadFromNodeCrypto,
-  type BitReader,
+  BitReader,
   type BitSink,
   defineEntity,
   EntitySnapshot,
@@ -21,6 +21,8 @@ import {
   readConnectToken,
   readDenied,
   readPacket,
+  readWorldSnapshotHeader,
+  ServerWorld,
   SnapshotCodec,
   t,
   writeDenied,
@@ -446,3 +448,58 @@ export const connectionCases: VectorCase[] = [
 ];
 
 vectorFiles.connection = connectionCases;
+
+function worldCase(
+  name: string,
+  note: string,
+  build: (world: ServerWorld) => void,
+  ticks: number,
+  acknowledge: boolean,
+): VectorCase {
+  const world = new ServerWorld({ schemas: [VectorUnit], tickHz: 10 }, 0);
+  world.addClient('c');
+  build(world);
+  let bytes: Uint8Array = new Uint8Array(0);
+  for (let tick = 1; tick <= ticks; tick++) {
+    const [out] = world.update(tick * 100);
+    bytes = out!.bytes;
+    if (acknowledge && tick < ticks) world.acknowledge('c', tick);
+  }
+  const describe = (message: Uint8Array) => {
+    const header = readWorldSnapshotHeader(new BitReader(message));
+    return { tick: header.tick, baselineTick: header.baselineTick ?? null, bytes: message.length };
+  };
+  return {
+    name,
+    note,
+    value: describe(bytes),
+    encode: (sink) => sink.writeRawBytes(bytes),
+    decode: (reader) => describe(reader.readRawBytes(reader.remainingBits / 8)),
+  };
+}
+
+export const worldCases: VectorCase[] = [
+  worldCase(
+    'world-full',
+    'tick 1 of a world with two units, nothing acknowledged: a full state (baseline 0xffffffff)',
+    (world) => {
+      world.spawn(VectorUnit, VectorUnit.create({ x: 10, y: 20, hp: 100 }));
+      world.spawn(VectorUnit, VectorUnit.create({ x: -5, hp: 80 }));
+    },
+    1,
+    false,
+  ),
+  worldCase(
+    'world-delta',
+    'tick 3 after tick 2 was acknowledged, one unit moving each tick: a delta against tick 2',
+    (world) => {
+      const id = world.spawn(VectorUnit, VectorUnit.create({ x: 10, y: 20, hp: 100 }));
+      world.spawn(VectorUnit, VectorUnit.create({ x: -5, hp: 80 }));
+      world.onTick = (tick) => world.set(id, { x: 10 + tick });
+    },
+    3,
+    true,
+  ),
+];
+
+vectorFiles.world = worldCases;
