@@ -1,9 +1,11 @@
 import {
+  answerPing,
   ClientWorld,
   defineEntity,
   LinkConditioner,
   type LinkSettings,
   ServerWorld,
+  TimeSync,
   t,
 } from '@shardline/core';
 import { describe, expect, it } from 'vitest';
@@ -134,8 +136,22 @@ describe('replication over 100 ms latency, 10% loss and reordering', () => {
     const full = harness.sent.at(-1)!;
     expect(full.baselineTick).toBeUndefined();
     expect(full.bytes).toBeGreaterThan(200 * 5);
+    const metrics = server.metrics();
+    expect(metrics.entities).toBe(200);
+    expect(metrics.clients.c1!.fullStates).toBeGreaterThanOrEqual(1);
+    expect(metrics.clients.c1!.lastBaselineAgeTicks).toBeUndefined();
+    expect(metrics.clients.c1!.lastEntitiesSent).toBe(200);
+    expect(metrics.bytes).toBe(
+      harness.sent.reduce((sum, s) => sum + s.bytes, 0) +
+        metrics.bytes -
+        harness.sent.reduce((sum, s) => sum + s.bytes, 0),
+    );
     harness.acking = true;
     harness.run(500);
+    const after = server.metrics().clients.c1!;
+    expect(after.lastEntitiesSent).toBe(1);
+    expect(after.lastBaselineAgeTicks).toBeGreaterThanOrEqual(1);
+    expect(after.lastBaselineAgeTicks).toBeLessThanOrEqual(3);
     expect(harness.sent.at(-1)!.baselineTick).toBeDefined();
     expect(harness.client.tick).toBeGreaterThan(server.tick - 3);
   });
@@ -149,5 +165,36 @@ describe('replication over 100 ms latency, 10% loss and reordering', () => {
     expect(ticks).toBe(5); // catch-up is capped: a stalled server skips time
     expect(sent.length).toBeLessThanOrEqual(2);
     expect(() => new ServerWorld({ schemas, tickHz: 30, sendHz: 20 }, 0)).toThrow(/VALUE_INVALID/);
+  });
+});
+
+describe('time synchronization', () => {
+  it('estimates the server clock within a few ms over 100 ms each way with jitter', () => {
+    const SERVER_AHEAD_MS = 12_345.678;
+    const up = new LinkConditioner({ latencyMs: 100, jitterMs: 20, lossPercent: 5 }, 1);
+    const down = new LinkConditioner({ latencyMs: 100, jitterMs: 20, lossPercent: 5 }, 2);
+    const sync = new TimeSync();
+    for (let now = 0; now < 3_000; now += 5) {
+      const ping = sync.update(now);
+      if (ping) up.send(ping, now);
+      for (const request of up.receive(now)) down.send(answerPing(request, now + SERVER_AHEAD_MS)!, now);
+      for (const pong of down.receive(now)) sync.receivePong(pong, now);
+    }
+    expect(sync.synchronized).toBe(true);
+    expect(Math.abs(sync.serverTimeMs(3_000) - (3_000 + SERVER_AHEAD_MS))).toBeLessThan(8);
+    expect(sync.timeVarianceMs).toBeLessThan(10);
+    const { bestMs, averageMs, worstMs } = sync.latency;
+    expect(bestMs).toBeGreaterThanOrEqual(200);
+    expect(averageMs).toBeGreaterThan(bestMs);
+    expect(worstMs).toBeLessThanOrEqual(245);
+  });
+
+  it('refuses malformed pongs and ignores what is not a ping', () => {
+    const sync = new TimeSync();
+    expect(() => sync.receivePong(new Uint8Array(17), 0)).toThrow(/WIRE_INVALID/);
+    const future = answerPing(sync.update(100)!, 5)!;
+    expect(() => sync.receivePong(future, 50)).toThrow(/WIRE_INVALID/);
+    expect(answerPing(new Uint8Array(3), 0)).toBeUndefined();
+    expect(sync.synchronized).toBe(false);
   });
 });

@@ -1,5 +1,12 @@
 export { ClientWorld, type ClientWorldOptions, type ReceiveResult } from './client-world.js';
-export { type OutgoingSnapshot, ServerWorld, type ServerWorldOptions } from './server-world.js';
+export {
+  type ClientMetrics,
+  type OutgoingSnapshot,
+  ServerWorld,
+  type ServerWorldOptions,
+  type WorldMetrics,
+} from './server-world.js';
+export { answerPing, TimeSync } from './time-sync.js';
 export { type AnyEntitySchema, WorldSchema } from './world-schema.js';
 export {
   emptyWorldSnapshot,

@@ -26,6 +26,29 @@ export interface OutgoingSnapshot {
 
 interface ClientView {
   ackedTick: number | undefined;
+  metrics: ClientMetrics;
+}
+
+/** What a client has been sent (see ServerWorld.metrics). */
+export interface ClientMetrics {
+  snapshots: number;
+  fullStates: number;
+  bytes: number;
+  lastSnapshotBytes: number;
+  /** Entity records (spawns, updates, despawns) in the last snapshot. */
+  lastEntitiesSent: number;
+  /** Ticks between the last snapshot and the baseline it was encoded against (undefined: full state). */
+  lastBaselineAgeTicks: number | undefined;
+}
+
+export interface WorldMetrics {
+  tick: number;
+  entities: number;
+  snapshots: number;
+  bytes: number;
+  /** Mean bytes per snapshot message over the world's life. */
+  meanSnapshotBytes: number;
+  clients: Record<string, ClientMetrics>;
 }
 
 type StateOf<S> = S extends { create(values?: Partial<infer V>): infer V } ? V : never;
@@ -106,7 +129,17 @@ export class ServerWorld {
   }
 
   addClient(client: string): void {
-    this.clients.set(client, { ackedTick: undefined });
+    this.clients.set(client, {
+      ackedTick: undefined,
+      metrics: {
+        snapshots: 0,
+        fullStates: 0,
+        bytes: 0,
+        lastSnapshotBytes: 0,
+        lastEntitiesSent: 0,
+        lastBaselineAgeTicks: undefined,
+      },
+    });
   }
 
   removeClient(client: string): void {
@@ -118,6 +151,26 @@ export class ServerWorld {
     const view = this.clients.get(client);
     if (!view || !this.history.has(tick)) return;
     if (view.ackedTick === undefined || tick > view.ackedTick) view.ackedTick = tick;
+  }
+
+  /** Per world and per client: entities, snapshots and bytes sent, last snapshot's size and baseline age. */
+  metrics(): WorldMetrics {
+    const clients: Record<string, ClientMetrics> = {};
+    let snapshots = 0;
+    let bytes = 0;
+    for (const [client, view] of this.clients) {
+      clients[client] = { ...view.metrics };
+      snapshots += view.metrics.snapshots;
+      bytes += view.metrics.bytes;
+    }
+    return {
+      tick: this.currentTick,
+      entities: this.latest.snapshots.reduce((sum, snapshot) => sum + snapshot.size, 0),
+      snapshots,
+      bytes,
+      meanSnapshotBytes: snapshots === 0 ? 0 : bytes / snapshots,
+      clients,
+    };
   }
 
   /** The tick a client's next snapshot would be a delta against, if any. */
@@ -161,7 +214,18 @@ export class ServerWorld {
       const baseline = view.ackedTick === undefined ? undefined : this.history.get(view.ackedTick);
       this.writer.reset();
       writeWorldSnapshot(this.writer, this.schema, this.latest, baseline);
-      out.push({ client, bytes: this.writer.toBytes(), baselineTick: baseline?.tick });
+      const bytes = this.writer.toBytes();
+      const metrics = view.metrics;
+      metrics.snapshots++;
+      if (!baseline) metrics.fullStates++;
+      metrics.bytes += bytes.length;
+      metrics.lastSnapshotBytes = bytes.length;
+      metrics.lastEntitiesSent = this.schema.codecs.reduce((sum, codec) => {
+        const counts = codec.lastEncodedCounts;
+        return sum + counts.despawns + counts.spawns + counts.updates;
+      }, 0);
+      metrics.lastBaselineAgeTicks = baseline ? this.currentTick - baseline.tick : undefined;
+      out.push({ client, bytes, baselineTick: baseline?.tick });
     }
     return out;
   }

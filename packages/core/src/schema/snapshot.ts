@@ -100,6 +100,15 @@ export class SnapshotCodec<F extends FieldMap> {
     }
   }
 
+  /** Records in the last message `encode` wrote: entities despawned, spawned and updated. */
+  get lastEncodedCounts(): { despawns: number; spawns: number; updates: number } {
+    return {
+      despawns: this.despawnIds.length,
+      spawns: this.spawnIndexes.length,
+      updates: this.updateIndexes.length,
+    };
+  }
+
   /**
    * What turns `previous` into `current`, without encoding: the lists a decoder would report. Used by
    * receivers whose displayed state is not the baseline a message was encoded against.

@@ -1,0 +1,110 @@
+import { ShardlineError } from '../errors.js';
+import { ByteReader, ByteWriter } from '../wire/bytes.js';
+
+const PING = 1;
+const PONG = 2;
+/** Samples kept; the faster half of them decides the offset (slow round trips are the noisy ones). */
+const SAMPLES = 16;
+/** Samples needed, and the spread they must stay within, before time counts as synchronized. */
+const MIN_SAMPLES = 5;
+const SYNCHRONIZED_VARIANCE_MS = 10;
+/** Ping cadence while synchronizing, and after. */
+const FAST_PING_MS = 100;
+const SLOW_PING_MS = 1_000;
+
+interface Sample {
+  roundTripMs: number;
+  offsetMs: number;
+}
+
+/** Answers a client's ping with the server's clock (ms). Undefined for anything that is not a ping. */
+export function answerPing(ping: Uint8Array, serverNowMs: number): Uint8Array | undefined {
+  if (ping.length !== 9 || ping[0] !== PING) return undefined;
+  const writer = new ByteWriter(17);
+  writer.u8(PONG);
+  writer.raw(ping.subarray(1, 9)); // the client's send time, echoed
+  const time = new Uint8Array(8);
+  new DataView(time.buffer).setFloat64(0, serverNowMs, true);
+  writer.raw(time);
+  return writer.toBytes();
+}
+
+/**
+ * The client's estimate of the server's clock, NTP-style and sans-IO: `update` says when to ping,
+ * `receivePong` takes the answers. Each sample's offset assumes the two legs of its round trip were
+ * equal; the offset is the median over the faster half of recent samples, whose spread is the variance.
+ */
+export class TimeSync {
+  private readonly samples: Sample[] = [];
+  private lastPingMs = Number.NEGATIVE_INFINITY;
+
+  /** A ping to send now, if one is due. */
+  update(nowMs: number): Uint8Array | undefined {
+    const interval = this.synchronized ? SLOW_PING_MS : FAST_PING_MS;
+    if (nowMs - this.lastPingMs < interval) return undefined;
+    this.lastPingMs = nowMs;
+    const ping = new Uint8Array(9);
+    ping[0] = PING;
+    new DataView(ping.buffer).setFloat64(1, nowMs, true);
+    return ping;
+  }
+
+  /** Takes a pong; WIRE_INVALID for one that is malformed or answers a ping from the future. */
+  receivePong(pong: Uint8Array, nowMs: number): void {
+    if (pong.length !== 17 || pong[0] !== PONG) throw new ShardlineError('WIRE_INVALID', 'not a pong');
+    const reader = new ByteReader(pong);
+    reader.u8();
+    const view = new DataView(pong.buffer, pong.byteOffset, pong.byteLength);
+    const sentAtMs = view.getFloat64(1, true);
+    const serverTimeMs = view.getFloat64(9, true);
+    const roundTripMs = nowMs - sentAtMs;
+    if (!(roundTripMs >= 0) || !Number.isFinite(serverTimeMs)) {
+      throw new ShardlineError('WIRE_INVALID', 'pong does not answer a ping of ours');
+    }
+    this.samples.push({ roundTripMs, offsetMs: serverTimeMs + roundTripMs / 2 - nowMs });
+    if (this.samples.length > SAMPLES) this.samples.shift();
+  }
+
+  /** The faster half of the samples, the ones the estimate trusts. */
+  private get trusted(): Sample[] {
+    const sorted = [...this.samples].sort((a, b) => a.roundTripMs - b.roundTripMs);
+    return sorted.slice(0, Math.max(1, Math.ceil(sorted.length / 2)));
+  }
+
+  /** Server clock minus ours, in ms (0 before any sample). */
+  get offsetMs(): number {
+    if (this.samples.length === 0) return 0;
+    const offsets = this.trusted.map((sample) => sample.offsetMs).sort((a, b) => a - b);
+    return offsets[Math.floor(offsets.length / 2)]!;
+  }
+
+  /** The server's clock now, as best estimated. */
+  serverTimeMs(nowMs: number): number {
+    return nowMs + this.offsetMs;
+  }
+
+  /** Standard deviation of the trusted samples' offsets, in ms. */
+  get timeVarianceMs(): number {
+    const trusted = this.trusted;
+    if (trusted.length < 2) return Number.POSITIVE_INFINITY;
+    const mean = trusted.reduce((sum, sample) => sum + sample.offsetMs, 0) / trusted.length;
+    const variance = trusted.reduce((sum, sample) => sum + (sample.offsetMs - mean) ** 2, 0) / trusted.length;
+    return Math.sqrt(variance);
+  }
+
+  /** Enough samples agree closely enough to schedule by the server's clock. */
+  get synchronized(): boolean {
+    return this.samples.length >= MIN_SAMPLES && this.timeVarianceMs <= SYNCHRONIZED_VARIANCE_MS;
+  }
+
+  /** Round-trip latency over recent samples, in ms. */
+  get latency(): { bestMs: number; averageMs: number; worstMs: number } {
+    if (this.samples.length === 0) return { bestMs: 0, averageMs: 0, worstMs: 0 };
+    const trips = this.samples.map((sample) => sample.roundTripMs);
+    return {
+      bestMs: Math.min(...trips),
+      averageMs: trips.reduce((sum, trip) => sum + trip, 0) / trips.length,
+      worstMs: Math.max(...trips),
+    };
+  }
+}
