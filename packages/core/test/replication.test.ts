@@ -141,11 +141,9 @@ describe('replication over 100 ms latency, 10% loss and reordering', () => {
     expect(metrics.clients.c1!.fullStates).toBeGreaterThanOrEqual(1);
     expect(metrics.clients.c1!.lastBaselineAgeTicks).toBeUndefined();
     expect(metrics.clients.c1!.lastEntitiesSent).toBe(200);
-    expect(metrics.bytes).toBe(
-      harness.sent.reduce((sum, s) => sum + s.bytes, 0) +
-        metrics.bytes -
-        harness.sent.reduce((sum, s) => sum + s.bytes, 0),
-    );
+    expect(metrics.clients.c1!.snapshots).toBe(metrics.snapshots);
+    expect(metrics.meanSnapshotBytes).toBeCloseTo(metrics.bytes / metrics.snapshots);
+    expect(metrics.clients.c1!.lastSnapshotBytes).toBe(harness.sent.at(-1)!.bytes);
     harness.acking = true;
     harness.run(500);
     const after = server.metrics().clients.c1!;
