@@ -196,3 +196,97 @@ describe('time synchronization', () => {
     expect(sync.synchronized).toBe(false);
   });
 });
+
+describe('interest management and bandwidth budget', () => {
+  const interest = {
+    cellSize: 50,
+    positionOf: (schema: unknown, state: Record<string, unknown>) =>
+      schema === Player ? { x: state.x as number, y: state.y as number } : undefined,
+  };
+
+  function pair(options: { budget?: number; settings?: LinkSettings }) {
+    const server = new ServerWorld(
+      { schemas, tickHz: 30, interest, ...(options.budget ? { snapshotBudgetBytes: options.budget } : {}) },
+      0,
+    );
+    const client = new ClientWorld({ schemas });
+    const down = new LinkConditioner(options.settings ?? {}, 3);
+    const up = new LinkConditioner(options.settings ?? {}, 4);
+    server.addClient('c');
+    let nowMs = 0;
+    const step = () => {
+      nowMs += 10;
+      for (const out of server.update(nowMs)) down.send(out.bytes, nowMs);
+      for (const bytes of down.receive(nowMs)) {
+        const result = client.receive(bytes);
+        if ('ack' in result) up.send(ackBytes(result.ack), nowMs);
+      }
+      for (const bytes of up.receive(nowMs))
+        server.acknowledge('c', new DataView(bytes.buffer).getUint32(0, true));
+    };
+    return { server, client, step };
+  }
+
+  it('spawns and despawns entities as they cross the edge of the view, and always shows global ones', () => {
+    const { server, client, step } = pair({});
+    server.setViewpoint('c', { x: 0, y: 0, radius: 100 });
+    const walker = server.spawn(Player, { x: -300, y: 0, hp: 1 });
+    const global = server.spawn(Bullet, { pos: { x: 900, y: 900 }, owner: null });
+    let x = -300;
+    server.onTick = () => {
+      x += 5;
+      server.set(walker, { x });
+    };
+    const seen: [number, boolean][] = [];
+    for (let i = 0; i < 450; i++) {
+      step();
+      if (client.tick !== server.tick || client.tick < 1) continue;
+      seen.push([server.get(walker)!.x as number, client.entity(walker) !== undefined]);
+      expect(client.entity(global)).toBeDefined();
+    }
+    const visibleWhen = seen.filter(([, visible]) => visible).map(([position]) => position);
+    expect(Math.min(...visibleWhen)).toBeCloseTo(-100, 0);
+    expect(Math.max(...visibleWhen)).toBeCloseTo(100, 0);
+    expect(seen.every(([position, visible]) => visible === Math.abs(position) <= 100 + 1e-6)).toBe(true);
+  });
+
+  it('fills each snapshot by priority within the budget, starves nobody, and converges when motion stops', () => {
+    const { server, client, step } = pair({
+      budget: 120,
+      settings: { latencyMs: 100, jitterMs: 20, lossPercent: 10, reorderPercent: 10 },
+    });
+    const ids = Array.from({ length: 100 }, (_, i) => server.spawn(Player, { x: i, y: 0, hp: 50 }));
+    let moving = true;
+    server.onTick = (tick) => {
+      if (moving) for (const id of ids) server.set(id, { y: tick % 100 });
+    };
+    // For each entity, the client tick when its shown y last changed, and the longest wait seen.
+    const lastChange = new Map<number, { y: unknown; tick: number }>();
+    let longestWaitTicks = 0;
+    let overflowSeen = 0;
+    for (let i = 0; i < 1_000; i++) {
+      step();
+      for (const id of ids) {
+        const y = client.entity(id)?.get('y');
+        const last = lastChange.get(id);
+        if (y === undefined) continue;
+        if (!last || last.y !== y) {
+          if (last && i > 100) longestWaitTicks = Math.max(longestWaitTicks, client.tick - last.tick);
+          lastChange.set(id, { y, tick: client.tick });
+        }
+      }
+      overflowSeen = Math.max(overflowSeen, server.metrics().clients.c!.lastBudgetOverflow);
+    }
+    expect(overflowSeen).toBeGreaterThan(0); // the budget really bit
+    expect(server.metrics().clients.c!.lastSnapshotBytes).toBeLessThanOrEqual(120);
+    // Every entity keeps being refreshed: priority grows while it waits, so nobody starves.
+    expect(longestWaitTicks).toBeGreaterThan(1);
+    expect(longestWaitTicks).toBeLessThan(30);
+    moving = false;
+    for (let i = 0; i < 500; i++) step();
+    const expected = server.snapshot.snapshots[0]!;
+    const actual = client.snapshot.snapshots[0]!;
+    expect([...actual.ids]).toEqual([...expected.ids]);
+    expect([...actual.codes]).toEqual([...expected.codes]);
+  });
+});

@@ -2,6 +2,8 @@ import { ShardlineError } from '../errors.js';
 import type { FieldMap, StructValue } from '../schema/composite.js';
 import type { SnapshotBuilder } from '../schema/entity-snapshot.js';
 import { BitWriter } from '../wire/bit-writer.js';
+import { chooseView } from './client-view.js';
+import { InterestGrid, type Viewpoint } from './interest-grid.js';
 import { type AnyEntitySchema, WorldSchema } from './world-schema.js';
 import { emptyWorldSnapshot, type WorldSnapshot, writeWorldSnapshot } from './world-snapshot.js';
 
@@ -15,6 +17,19 @@ export interface ServerWorldOptions {
   historyTicks?: number;
   /** Ticks one update may catch up on after a stall, before it skips time. Default 5. */
   maxCatchUpTicks?: number;
+  /**
+   * Interest management: where entities are, on a grid of `cellSize` world units. A client with a
+   * viewpoint (setViewpoint) then sees only entities within its radius, and those without a position.
+   */
+  interest?: {
+    cellSize: number;
+    positionOf: (
+      schema: AnyEntitySchema,
+      state: Record<string, unknown>,
+    ) => { x: number; y: number } | undefined;
+  };
+  /** Bytes one snapshot message may take per client; what does not fit waits, by priority. */
+  snapshotBudgetBytes?: number;
 }
 
 export interface OutgoingSnapshot {
@@ -27,6 +42,10 @@ export interface OutgoingSnapshot {
 interface ClientView {
   ackedTick: number | undefined;
   metrics: ClientMetrics;
+  viewpoint: Viewpoint | undefined;
+  /** What this client was sent, by tick (with interest or a budget, clients hold different worlds). */
+  views: Map<number, WorldSnapshot>;
+  priorities: Map<number, number>;
 }
 
 /** What a client has been sent (see ServerWorld.metrics). */
@@ -39,6 +58,8 @@ export interface ClientMetrics {
   lastEntitiesSent: number;
   /** Ticks between the last snapshot and the baseline it was encoded against (undefined: full state). */
   lastBaselineAgeTicks: number | undefined;
+  /** Entities due but left out of the last snapshot by the byte budget. */
+  lastBudgetOverflow: number;
 }
 
 export interface WorldMetrics {
@@ -76,6 +97,13 @@ export class ServerWorld {
   private nextEntityId = 1;
   private readonly clients = new Map<string, ClientView>();
   private readonly writer = new BitWriter({ initialBytes: 4096 });
+  private readonly grid: InterestGrid | undefined;
+  private readonly positionOf: NonNullable<ServerWorldOptions['interest']>['positionOf'] | undefined;
+  private readonly budgetBits: number;
+  /** Whether clients get views of their own (interest or budget), rather than the shared world. */
+  private readonly perClientViews: boolean;
+  /** Entities spawned or changed this tick, to re-place on the grid once the tick is built. */
+  private readonly moved = new Set<number>();
 
   constructor(options: ServerWorldOptions, nowMs: number) {
     this.schema = new WorldSchema(options.schemas);
@@ -92,6 +120,10 @@ export class ServerWorld {
     this.latest = emptyWorldSnapshot(this.schema, 0);
     this.history.set(0, this.latest);
     this.builders = this.schema.schemas.map(() => undefined);
+    this.grid = options.interest ? new InterestGrid(options.interest.cellSize) : undefined;
+    this.positionOf = options.interest?.positionOf;
+    this.budgetBits = (options.snapshotBudgetBytes ?? Number.POSITIVE_INFINITY) * 8;
+    this.perClientViews = this.grid !== undefined || options.snapshotBudgetBytes !== undefined;
   }
 
   get tick(): number {
@@ -109,17 +141,28 @@ export class ServerWorld {
     const id = this.nextEntityId++;
     this.builderFor(index).set(id, state as StructValue<FieldMap>);
     this.entityTypes.set(id, index);
+    this.moved.add(id);
     return id;
   }
 
   /** Changes some fields of an entity. */
   set(id: number, values: Record<string, unknown>): void {
     this.builderFor(this.typeOf(id)).patch(id, values as Partial<StructValue<FieldMap>>);
+    this.moved.add(id);
   }
 
   despawn(id: number): void {
     this.builderFor(this.typeOf(id)).delete(id);
     this.entityTypes.delete(id);
+    this.moved.delete(id);
+    this.grid?.remove(id);
+  }
+
+  /** What a client sees: within `radius` of (x, y). Without one (or without interest) it sees everything. */
+  setViewpoint(client: string, viewpoint: Viewpoint | undefined): void {
+    const view = this.clients.get(client);
+    if (!view) throw new ShardlineError('VALUE_INVALID', `no client ${client}`);
+    view.viewpoint = viewpoint;
   }
 
   /** An entity's state as of the last completed tick (undefined if absent then). */
@@ -138,7 +181,11 @@ export class ServerWorld {
         lastSnapshotBytes: 0,
         lastEntitiesSent: 0,
         lastBaselineAgeTicks: undefined,
+        lastBudgetOverflow: 0,
       },
+      viewpoint: undefined,
+      views: new Map(),
+      priorities: new Map(),
     });
   }
 
@@ -149,7 +196,7 @@ export class ServerWorld {
   /** The client holds the snapshot of `tick`: later snapshots to it are deltas against it. */
   acknowledge(client: string, tick: number): void {
     const view = this.clients.get(client);
-    if (!view || !this.history.has(tick)) return;
+    if (!view || !this.baselines(view).has(tick)) return;
     if (view.ackedTick === undefined || tick > view.ackedTick) view.ackedTick = tick;
   }
 
@@ -175,8 +222,9 @@ export class ServerWorld {
 
   /** The tick a client's next snapshot would be a delta against, if any. */
   baselineOf(client: string): number | undefined {
-    const acked = this.clients.get(client)?.ackedTick;
-    return acked !== undefined && this.history.has(acked) ? acked : undefined;
+    const view = this.clients.get(client);
+    const acked = view?.ackedTick;
+    return view && acked !== undefined && this.baselines(view).has(acked) ? acked : undefined;
   }
 
   /** Runs the ticks due by `nowMs`; returns the snapshots of any send tick among them. */
@@ -206,14 +254,47 @@ export class ServerWorld {
     this.latest = { tick: this.currentTick, snapshots };
     this.history.set(this.currentTick, this.latest);
     this.history.delete(this.currentTick - this.historyTicks);
+    if (this.grid && this.positionOf) {
+      for (const id of this.moved) {
+        const index = this.entityTypes.get(id);
+        const state = index === undefined ? undefined : snapshots[index]!.get(id);
+        if (state) this.grid.place(id, this.positionOf(this.schema.schemas[index!]!, state));
+      }
+    }
+    this.moved.clear();
+  }
+
+  /** The snapshots a client's acknowledgements may name. */
+  private baselines(view: ClientView): Map<number, WorldSnapshot> {
+    return this.perClientViews ? view.views : this.history;
   }
 
   private snapshotsForClients(): OutgoingSnapshot[] {
     const out: OutgoingSnapshot[] = [];
     for (const [client, view] of this.clients) {
-      const baseline = view.ackedTick === undefined ? undefined : this.history.get(view.ackedTick);
+      const baselines = this.baselines(view);
+      const baseline = view.ackedTick === undefined ? undefined : baselines.get(view.ackedTick);
+      let sent = this.latest;
+      view.metrics.lastBudgetOverflow = 0;
+      if (this.perClientViews) {
+        const viewpoint = view.viewpoint;
+        const visible = this.grid && viewpoint ? this.grid.visible(viewpoint) : undefined;
+        const choice = chooseView(
+          this.schema,
+          this.latest,
+          baseline ?? emptyWorldSnapshot(this.schema, -1),
+          this.currentTick,
+          (id) => visible === undefined || visible.has(id),
+          this.budgetBits,
+          view.priorities,
+        );
+        sent = choice.view;
+        view.metrics.lastBudgetOverflow = choice.deferred;
+        view.views.set(this.currentTick, sent);
+        view.views.delete(this.currentTick - this.historyTicks);
+      }
       this.writer.reset();
-      writeWorldSnapshot(this.writer, this.schema, this.latest, baseline);
+      writeWorldSnapshot(this.writer, this.schema, sent, baseline);
       const bytes = this.writer.toBytes();
       const metrics = view.metrics;
       metrics.snapshots++;

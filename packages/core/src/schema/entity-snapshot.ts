@@ -211,6 +211,28 @@ export class SnapshotBuilder<F extends FieldMap> {
     return this;
   }
 
+  /**
+   * Stores entity `id` exactly as `source` (a snapshot of the same schema) holds it: a row copy for an
+   * entity this builder has, no re-quantizing. VALUE_INVALID if `source` lacks it.
+   */
+  copyFrom(source: EntitySnapshot<F>, id: number): this {
+    this.assertOpen();
+    const from = source.indexOf(id);
+    if (from < 0) throw new ShardlineError('VALUE_INVALID', `no entity ${id} to copy`);
+    const row = indexOfId(this.ids, id);
+    if (row < 0) {
+      this.spawned.set(id, source.valueAt(from));
+      return this;
+    }
+    const { codeSlots, objectSlots } = this.layout;
+    this.codes.set(source.codes.subarray(from * codeSlots, (from + 1) * codeSlots), row * codeSlots);
+    for (let o = 0; o < objectSlots; o++)
+      this.objects[row * objectSlots + o] = source.objects[from * objectSlots + o];
+    this.removed.delete(row);
+    this.markTouched(row);
+    return this;
+  }
+
   /** Removes entity `id`; returns whether it was present. */
   delete(id: number): boolean {
     this.assertOpen();
@@ -271,6 +293,10 @@ export class SnapshotBuilder<F extends FieldMap> {
       for (let o = 0; o < objectSlots; o++) this.objects[objectAt + o] = this.savedObjects[o];
       throw error;
     }
+    this.markTouched(row);
+  }
+
+  private markTouched(row: number): void {
     if (this.touched[row] === 0) {
       this.touched[row] = 1;
       this.touchedRows.push(row);
