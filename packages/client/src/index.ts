@@ -12,3 +12,4 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from './transport/websocket.js';
+export { WorldClient, type WorldClientOptions } from './world-client.js';

@@ -6,3 +6,4 @@ export * from '@shardline/core';
 export { GameServer, type GameServerOptions, type SessionInfo } from './game-server.js';
 export { JsonLinesPacketLog, readPacketLog } from './packet-log.js';
 export * from './transport/index.js';
+export { WorldHost, type WorldHostOptions } from './world-host.js';

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type ClientTransport,
+  ClientWorld,
   GameClient,
   WebSocketClientTransport,
   type WebSocketConstructor,
+  WorldClient,
 } from '@shardline/client';
 import { TcpClientTransport, UdpClientTransport } from '@shardline/client/node';
 import {
@@ -15,14 +17,18 @@ import {
   ConditionedClientTransport,
   ConditionedServerTransport,
   type DisconnectReason,
+  defineEntity,
   GameServer,
   JsonLinesPacketLog,
   parsePacketLogLine,
   readPacketLog,
+  ServerWorld,
   ShardlineError,
   TcpServerTransport,
+  t,
   UdpServerTransport,
   WebSocketServerTransport,
+  WorldHost,
 } from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -243,4 +249,60 @@ describe('packet log', () => {
     expect(entries.every((e) => e.bytes > 0 && e.peer.startsWith('udp://'))).toBe(true);
     expect(() => parsePacketLogLine('{"atMs": 1}')).toThrow(/WIRE_INVALID/);
   });
+});
+
+describe('a world over a real connection', () => {
+  it('replicates moving entities to a UDP client through loss, and the client world converges', async () => {
+    const Ship = defineEntity('Ship', {
+      x: t.quantized({ min: -1000, max: 1000, precision: 0.01 }),
+      hp: t.u8(),
+    });
+    const worldChannels: ChannelConfig[] = [
+      { kind: 'reliable-ordered' },
+      { kind: 'unreliable-sequenced' },
+      { kind: 'unreliable' },
+    ];
+    const transport = new ConditionedServerTransport(new UdpServerTransport(), {
+      latencyMs: 20,
+      lossPercent: 10,
+    });
+    const game = new GameServer({
+      protocolId: 7,
+      privateKey: new Uint8Array(32).fill(3),
+      aead,
+      transports: [transport],
+      channels: worldChannels,
+    });
+    server = game;
+    const world = new ServerWorld({ schemas: [Ship], tickHz: 30 }, Date.now());
+    const host = new WorldHost({ server: game, world, snapshotChannel: 1, ackChannel: 2 });
+    const [address] = await game.start();
+    host.start();
+    const ships = Array.from({ length: 50 }, (_, i) => world.spawn(Ship, { x: i, hp: 100 }));
+    let moving = true;
+    world.onTick = (tick) => {
+      if (moving) for (const id of ships) world.set(id, { x: (id * 7 + tick) % 500 });
+    };
+    const client = new GameClient({
+      transport: new UdpClientTransport(),
+      token: game.issueToken({ clientId: 'pilot', expiresInMs: 10_000 }),
+      channels: worldChannels,
+      aead,
+    });
+    const clientWorld = new ClientWorld({ schemas: [Ship] });
+    new WorldClient({ client, world: clientWorld, snapshotChannel: 1, ackChannel: 2 });
+    await client.connect(address);
+    await waitFor(() => clientWorld.replicas(Ship).size === 50);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    moving = false;
+    await waitFor(
+      () =>
+        clientWorld.tick >= world.tick - 1 &&
+        [...clientWorld.snapshot.snapshots[0]!.codes].join() ===
+          [...world.snapshot.snapshots[0]!.codes].join(),
+    );
+    expect(world.metrics().clients[game.sessions[0]!]!.lastBaselineAgeTicks).toBeDefined();
+    host.stop();
+    client.disconnect();
+  }, 15_000);
 });
