@@ -7,6 +7,7 @@ import {
   aeadFromNodeCrypto,
   BitReader,
   type BitSink,
+  BitWriter,
   defineEntity,
   EntitySnapshot,
   type FieldType,
@@ -20,6 +21,7 @@ import {
   ReliableEndpoint,
   readConnectToken,
   readDenied,
+  readInput,
   readPacket,
   readWorldSnapshotHeader,
   ServerWorld,
@@ -27,6 +29,7 @@ import {
   t,
   writeDenied,
   writeFingerprint,
+  writeInput,
 } from '@shardline/core';
 
 export interface VectorCase {
@@ -501,5 +504,18 @@ export const worldCases: VectorCase[] = [
     true,
   ),
 ];
+
+const inputWriter = new BitWriter();
+writeInput(inputWriter, VectorUnit, 7, 3, VectorUnit.create({ x: 1.5, y: -2, hp: 50 }));
+/** As decoded: x and y on their 19-bit grid. */
+const vectorInput = readInput(VectorUnit, inputWriter.toBytes());
+
+worldCases.push({
+  name: 'input',
+  note: 'input for entity 7, sequence 3, declared as Unit: varuint id, u16 sequence, the struct in full (§12)',
+  value: vectorInput,
+  encode: (sink) => writeInput(sink, VectorUnit, vectorInput.entity, vectorInput.sequence, vectorInput.input),
+  decode: (reader) => readInput(VectorUnit, reader.readRawBytes(reader.remainingBits / 8)),
+});
 
 vectorFiles.world = worldCases;

@@ -23,6 +23,10 @@ export const ERROR_CODES = {
   CONNECT_FAILED: 'Connecting to the server failed',
   /** A send would queue more than the connection's configured maximum of unsent and unacknowledged bytes. */
   SEND_QUEUE_FULL: 'Send queue is full',
+  /** A client sent input for an entity it does not own (or that does not exist). */
+  NOT_OWNER: 'Client does not own that entity',
+  /** A client sent more messages of a kind than its rate allows; the excess is dropped. */
+  RATE_LIMITED: 'Rate limit exceeded',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,4 +1,9 @@
-import type { DisconnectReason, ServerWorld } from '@shardline/core';
+import {
+  type DisconnectReason,
+  isShardlineError,
+  type ServerWorld,
+  type ShardlineError,
+} from '@shardline/core';
 import type { GameServer, SessionInfo } from './game-server.js';
 
 export interface WorldHostOptions {
@@ -8,6 +13,8 @@ export interface WorldHostOptions {
   snapshotChannel: number;
   /** An `unreliable` channel for the clients' acknowledgements (a tick, u32 little-endian). */
   ackChannel: number;
+  /** An `unreliable` channel for input messages (InputSender) to world.receiveInput, if the world takes input. */
+  inputChannel?: number;
   /** How often the world is updated, in ms. Default 5 (ticks still run at the world's rate). */
   updateMs?: number;
 }
@@ -21,10 +28,12 @@ export class WorldHost {
   onConnect: ((info: SessionInfo) => void) | undefined;
   onMessage: ((session: string, channel: number, bytes: Uint8Array) => void) | undefined;
   onDisconnect: ((session: string, reason: DisconnectReason) => void) | undefined;
+  /** An input the world rejected (NOT_OWNER, RATE_LIMITED, WIRE_*): it was dropped; count or disconnect. */
+  onInputRejected: ((session: string, error: ShardlineError) => void) | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: WorldHostOptions) {
-    const { server, world, ackChannel } = options;
+    const { server, world, ackChannel, inputChannel } = options;
     server.onConnect = (info) => {
       world.addClient(info.session);
       this.onConnect?.(info);
@@ -39,6 +48,10 @@ export class WorldHost {
           world.acknowledge(session, new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true));
         return;
       }
+      if (channel === inputChannel) {
+        this.receiveInput(session, bytes);
+        return;
+      }
       this.onMessage?.(session, channel, bytes);
     };
   }
@@ -50,6 +63,15 @@ export class WorldHost {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  private receiveInput(session: string, bytes: Uint8Array): void {
+    try {
+      this.options.world.receiveInput(session, bytes);
+    } catch (error) {
+      if (!isShardlineError(error)) throw error;
+      this.onInputRejected?.(session, error);
+    }
   }
 
   private update(): void {

@@ -19,6 +19,7 @@ import {
   type DisconnectReason,
   defineEntity,
   GameServer,
+  InputSender,
   JsonLinesPacketLog,
   parsePacketLogLine,
   readPacketLog,
@@ -252,14 +253,16 @@ describe('packet log', () => {
 });
 
 describe('a world over a real connection', () => {
-  it('replicates moving entities to a UDP client through loss, and the client world converges', async () => {
+  it('replicates moving entities to a UDP client through loss, converges, and takes its input for its own ship only', async () => {
     const Ship = defineEntity('Ship', {
       x: t.quantized({ min: -1000, max: 1000, precision: 0.01 }),
       hp: t.u8(),
     });
+    const Steer = defineEntity('Steer', { x: t.quantized({ min: -1000, max: 1000, precision: 0.01 }) });
     const worldChannels: ChannelConfig[] = [
       { kind: 'reliable-ordered' },
       { kind: 'unreliable-sequenced' },
+      { kind: 'unreliable' },
       { kind: 'unreliable' },
     ];
     const transport = new ConditionedServerTransport(new UdpServerTransport(), {
@@ -274,8 +277,12 @@ describe('a world over a real connection', () => {
       channels: worldChannels,
     });
     server = game;
-    const world = new ServerWorld({ schemas: [Ship], tickHz: 30 }, Date.now());
-    const host = new WorldHost({ server: game, world, snapshotChannel: 1, ackChannel: 2 });
+    const world = new ServerWorld({ schemas: [Ship], tickHz: 30, input: Steer }, Date.now());
+    const host = new WorldHost({ server: game, world, snapshotChannel: 1, ackChannel: 2, inputChannel: 3 });
+    host.onConnect = ({ session }) => world.spawn(Ship, { x: 0, hp: 7 }, { owner: session });
+    world.onInput = (_session, entity, input) => world.set(entity, { x: input.x as number });
+    const rejected: string[] = [];
+    host.onInputRejected = (_session, error) => rejected.push(error.code);
     const [address] = await game.start();
     host.start();
     const ships = Array.from({ length: 50 }, (_, i) => world.spawn(Ship, { x: i, hp: 100 }));
@@ -292,8 +299,17 @@ describe('a world over a real connection', () => {
     const clientWorld = new ClientWorld({ schemas: [Ship] });
     new WorldClient({ client, world: clientWorld, snapshotChannel: 1, ackChannel: 2 });
     await client.connect(address);
-    await waitFor(() => clientWorld.replicas(Ship).size === 50);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await waitFor(() => clientWorld.replicas(Ship).size === 51);
+    const shipsSeen = clientWorld.replicas(Ship);
+    const mine = [...shipsSeen.ids()].find((id) => shipsSeen.get(id)!.state.hp === 7)!;
+    const steer = new InputSender(Steer);
+    const steering = setInterval(() => {
+      client.send(3, steer.encode(mine, { x: 321 }), 'unreliable');
+      client.send(3, steer.encode(ships[0]!, { x: 999 }), 'unreliable');
+    }, 30);
+    await waitFor(() => Math.abs((shipsSeen.get(mine)?.state.x ?? 0) - 321) < 0.01 && rejected.length > 0);
+    clearInterval(steering);
+    expect(new Set(rejected)).toEqual(new Set(['NOT_OWNER']));
     moving = false;
     await waitFor(
       () =>

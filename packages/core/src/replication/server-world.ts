@@ -3,6 +3,7 @@ import type { FieldMap, StructValue } from '../schema/composite.js';
 import type { SnapshotBuilder } from '../schema/entity-snapshot.js';
 import { BitWriter } from '../wire/bit-writer.js';
 import { chooseView } from './client-view.js';
+import { InputAuthority } from './input.js';
 import { InterestGrid, type Viewpoint } from './interest-grid.js';
 import { type AnyEntitySchema, WorldSchema } from './world-schema.js';
 import { emptyWorldSnapshot, type WorldSnapshot, writeWorldSnapshot } from './world-snapshot.js';
@@ -30,6 +31,10 @@ export interface ServerWorldOptions {
   };
   /** Bytes one snapshot message may take per client; what does not fit waits, by priority. */
   snapshotBudgetBytes?: number;
+  /** What clients send for the entities they own (declared with defineEntity); see receiveInput. */
+  input?: AnyEntitySchema;
+  /** Input messages one client may send per tick; more are RATE_LIMITED. Default 4. */
+  maxInputsPerTick?: number;
 }
 
 export interface OutgoingSnapshot {
@@ -84,6 +89,8 @@ export class ServerWorld {
   readonly schema: WorldSchema;
   /** Called once per simulation step, before that tick's snapshot is taken. */
   onTick: ((tick: number, dtMs: number) => void) | undefined;
+  /** Called for each accepted input, from receiveInput: the client owns `entity`. */
+  onInput: ((client: string, entity: number, input: Record<string, unknown>) => void) | undefined;
   private readonly tickMs: number;
   private readonly sendEvery: number;
   private readonly historyTicks: number;
@@ -104,6 +111,7 @@ export class ServerWorld {
   private readonly perClientViews: boolean;
   /** Entities spawned or changed this tick, to re-place on the grid once the tick is built. */
   private readonly moved = new Set<number>();
+  private readonly authority: InputAuthority;
 
   constructor(options: ServerWorldOptions, nowMs: number) {
     this.schema = new WorldSchema(options.schemas);
@@ -124,6 +132,7 @@ export class ServerWorld {
     this.positionOf = options.interest?.positionOf;
     this.budgetBits = (options.snapshotBudgetBytes ?? Number.POSITIVE_INFINITY) * 8;
     this.perClientViews = this.grid !== undefined || options.snapshotBudgetBytes !== undefined;
+    this.authority = new InputAuthority(options.input, options.maxInputsPerTick ?? 4);
   }
 
   get tick(): number {
@@ -135,14 +144,40 @@ export class ServerWorld {
     return this.latest;
   }
 
-  /** Adds an entity; returns its id (ids are never reused). VALUE_INVALID for a state that does not fit. */
-  spawn<S extends AnyEntitySchema>(schema: S, state: StateOf<S>): number {
+  /**
+   * Adds an entity; returns its id (ids are never reused). VALUE_INVALID for a state that does not fit.
+   * The server owns every entity; `owner` gives a client authority over its input (see receiveInput).
+   */
+  spawn<S extends AnyEntitySchema>(schema: S, state: StateOf<S>, options: { owner?: string } = {}): number {
     const index = this.schema.indexOf(schema);
     const id = this.nextEntityId++;
     this.builderFor(index).set(id, state as StructValue<FieldMap>);
     this.entityTypes.set(id, index);
     this.moved.add(id);
+    if (options.owner !== undefined) this.setOwner(id, options.owner);
     return id;
+  }
+
+  /** Gives `client` authority over an entity's input, or (undefined) takes it back. */
+  setOwner(id: number, client: string | undefined): void {
+    this.typeOf(id);
+    this.authority.setOwner(id, client);
+  }
+
+  ownerOf(id: number): string | undefined {
+    return this.authority.ownerOf(id);
+  }
+
+  /**
+   * An input message from a client (InputSender.encode): accepted inputs reach onInput and return
+   * true; a duplicate or late one returns false. Throws ShardlineError (NOT_OWNER, RATE_LIMITED,
+   * WIRE_*) to reject one; the world is unchanged and the caller may count or disconnect the client.
+   */
+  receiveInput(client: string, bytes: Uint8Array): boolean {
+    const accepted = this.authority.accept(client, bytes);
+    if (!accepted) return false;
+    this.onInput?.(client, accepted.entity, accepted.input);
+    return true;
   }
 
   /** Changes some fields of an entity. */
@@ -156,6 +191,7 @@ export class ServerWorld {
     this.entityTypes.delete(id);
     this.moved.delete(id);
     this.grid?.remove(id);
+    this.authority.setOwner(id, undefined);
   }
 
   /** What a client sees: within `radius` of (x, y). Without one (or without interest) it sees everything. */
@@ -189,8 +225,10 @@ export class ServerWorld {
     });
   }
 
+  /** The client left: it gets no more snapshots and owns nothing (its entities stay until despawned). */
   removeClient(client: string): void {
     this.clients.delete(client);
+    this.authority.removeClient(client);
   }
 
   /** The client holds the snapshot of `tick`: later snapshots to it are deltas against it. */
@@ -245,6 +283,7 @@ export class ServerWorld {
 
   private step(): void {
     this.currentTick++;
+    this.authority.startTick();
     this.onTick?.(this.currentTick, this.tickMs);
     const snapshots = this.latest.snapshots.map((snapshot, s) => {
       const builder = this.builders[s];
