@@ -24,7 +24,7 @@ const SEED = 901;
 const PUBLISHED_KBPS = 256;
 const TARGET_AVG_KBPS = 200;
 const POSITION_PRECISION = 1 / 512; // metres
-const QUATERNION_BITS = 10; // per smallest-three component
+const QUATERNION_BITS = 9; // per smallest-three component, as in Fiedler's articles
 
 const Cube = defineEntity('Cube', {
   position: t.vec3({ min: -FIELD_HALF - 4, max: FIELD_HALF + 4, precision: POSITION_PRECISION }),

@@ -233,6 +233,20 @@ export const fieldCases: VectorCase[] = [
     { x: 1, y: 2 },
   ),
   deltaCase(
+    'delta-quat-small',
+    'a 1° turn about y: same largest component (1 bit), then per code a changed bit and a relative code',
+    t.quat(),
+    { x: 0, y: Math.sin(0.1), z: 0, w: Math.cos(0.1) },
+    { x: 0, y: Math.sin(0.1 + Math.PI / 360), z: 0, w: Math.cos(0.1 + Math.PI / 360) },
+  ),
+  deltaCase(
+    'delta-quat-flip',
+    'a half turn: the largest component changes, so a 0 bit and the full value follow',
+    t.quat(),
+    { x: 0, y: 0, z: 0, w: 1 },
+    { x: 0, y: 1, z: 0, w: 0 },
+  ),
+  deltaCase(
     'delta-struct',
     'strength 12 → 13, agility unchanged: mask 0b01, then strength in full (u8 deltas are absolute)',
     stats,

@@ -207,6 +207,42 @@ describe('bit stream', () => {
     expectCode('WIRE_INVALID', () => new BitReader(top.toBytes()).readQuantized(position));
   });
 
+  it('encodes quaternions canonically: a decoded quaternion encodes to the same codes, near ties too', () => {
+    const near = fc.double({ min: -1, max: 1, noNaN: true });
+    // Ties between components (|x| = |w|, …) are where rounding could flip the largest index.
+    const tie = fc
+      .tuple(
+        fc.double({ min: 0.3, max: 0.7071, noNaN: true }),
+        fc.integer({ min: 0, max: 3 }),
+        near,
+        fc.boolean(),
+      )
+      .map(([big, other, small, negative]) => {
+        const components = [small * 0.1, small * 0.05, 0, 0];
+        components[3] = big;
+        components[other] = negative ? -big : big;
+        return { x: components[0]!, y: components[1]!, z: components[2]!, w: components[3]! };
+      });
+    const anyRotation = fc.record({ x: near, y: near, z: near, w: near });
+    for (const bits of [4, 9, 10, 16]) {
+      const quantizer = new QuaternionQuantizer(bits);
+      fc.assert(
+        fc.property(fc.oneof(anyRotation, tie), (q) => {
+          fc.pre(Math.hypot(q.x, q.y, q.z, q.w) > 1e-3);
+          const codes = quantizer.encode(q);
+          const decoded = quantizer.decode(...codes);
+          expect(quantizer.encode(decoded)).toEqual(codes);
+          // Within about one step of the normalized input (q and -q are the same rotation).
+          const length = Math.hypot(q.x, q.y, q.z, q.w);
+          const dot =
+            Math.abs(decoded.x * q.x + decoded.y * q.y + decoded.z * q.z + decoded.w * q.w) / length;
+          expect(2 * Math.acos(Math.min(1, dot))).toBeLessThan(4 * Math.SQRT2 * 2 ** -bits * 2);
+        }),
+        { numRuns: 2000 },
+      );
+    }
+  });
+
   it('rejects quaternion components that cannot form a unit quaternion', () => {
     const writer = new BitWriter();
     writer.writeUint(0, 2);

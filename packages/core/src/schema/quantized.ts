@@ -11,7 +11,7 @@ import {
   type Vec2,
   type Vec3,
 } from '../wire/quantize.js';
-import { type DeltaMode, type FieldType, PlainField } from './field.js';
+import type { DeltaMode, FieldType } from './field.js';
 import { IntegerCodedField, invalidCode } from './integer-coded.js';
 
 /** A float in [min, max] at a declared precision (see Quantizer); out-of-range values are clamped. */
@@ -145,18 +145,25 @@ export class VectorField<V extends Vec2 | Vec3> implements FieldType<V> {
   }
 }
 
-/** A unit quaternion by smallest-three (2 + 3 × bits bits). Deltas send the full value. */
-export class QuaternionField extends PlainField<Quaternion> {
+/**
+ * A unit quaternion by smallest-three (2 + 3 × bits bits). Relative deltas (the default): a `bool`
+ * "same largest component"; if set, per smallest-three code a "changed" bit and the non-zero wrapped
+ * difference of codes, as for vectors; if clear, the full value. Both peers take the baseline's
+ * codes by encoding it, which is exact because quaternion codes are canonical (QuaternionQuantizer).
+ */
+export class QuaternionField implements FieldType<Quaternion> {
   readonly descriptor: string;
   readonly defaultValue: Quaternion = { x: 0, y: 0, z: 0, w: 1 };
   readonly minBits: number;
   readonly quantizer: QuaternionQuantizer;
 
-  constructor(componentBits: number) {
-    super();
+  constructor(
+    componentBits: number,
+    readonly deltaMode: DeltaMode,
+  ) {
     this.quantizer = new QuaternionQuantizer(componentBits);
     this.minBits = 2 + 3 * componentBits;
-    this.descriptor = `quat(${componentBits})`;
+    this.descriptor = `quat(${componentBits})${deltaMode === 'relative' ? '~rel' : ''}`;
   }
 
   write(sink: BitSink, value: Quaternion): void {
@@ -171,5 +178,54 @@ export class QuaternionField extends PlainField<Quaternion> {
     const codesA = this.quantizer.encode(a);
     const codesB = this.quantizer.encode(b);
     return codesA.every((code, i) => code === codesB[i]);
+  }
+
+  writeDelta(sink: BitSink, value: Quaternion, base: Quaternion): void {
+    if (this.deltaMode === 'absolute') {
+      this.write(sink, value);
+      return;
+    }
+    const codes = this.quantizer.encode(value);
+    const baseCodes = this.quantizer.encode(base);
+    const sameLargest = codes[0] === baseCodes[0];
+    sink.writeBool(sameLargest);
+    if (!sameLargest) {
+      this.write(sink, value);
+      return;
+    }
+    const bits = this.quantizer.componentBits;
+    for (let i = 1; i < 4; i++) {
+      const diff = wrappedDifference(baseCodes[i]!, codes[i]!, bits);
+      sink.writeBool(diff !== 0);
+      if (diff !== 0) sink.writeNonZeroUint(zigzagEncode(diff), bits);
+    }
+  }
+
+  readDelta(reader: BitReader, base: Quaternion): Quaternion {
+    if (this.deltaMode === 'absolute') return this.read(reader);
+    const baseCodes = this.quantizer.encode(base);
+    const bits = this.quantizer.componentBits;
+    if (!reader.readBool()) {
+      const largest = reader.readUint(2);
+      if (largest === baseCodes[0]) {
+        throw new ShardlineError('WIRE_INVALID', 'full quaternion delta keeps the largest component');
+      }
+      const a = reader.readUint(bits);
+      const b = reader.readUint(bits);
+      return this.quantizer.decode(largest, a, b, reader.readUint(bits));
+    }
+    const codes = [0, 0, 0];
+    let changed = false;
+    for (let i = 0; i < 3; i++) {
+      const baseCode = baseCodes[i + 1]!;
+      if (!reader.readBool()) {
+        codes[i] = baseCode;
+        continue;
+      }
+      changed = true;
+      codes[i] = wrapAdd(baseCode, zigzagDecode(reader.readNonZeroUint(bits)), bits);
+    }
+    if (!changed) throw new ShardlineError('WIRE_INVALID', 'quaternion delta changes no component');
+    return this.quantizer.decode(baseCodes[0], codes[0]!, codes[1]!, codes[2]!);
   }
 }

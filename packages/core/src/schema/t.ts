@@ -77,7 +77,8 @@ export const t = {
       options.delta ?? 'relative',
     ),
   /** Unit quaternion, smallest-three with `bits` per component (default 10: 32 bits in all). */
-  quat: (options: { bits?: number } = {}) => new QuaternionField(options.bits ?? 10),
+  quat: (options: { bits?: number } & DeltaOption = {}) =>
+    new QuaternionField(options.bits ?? 10, options.delta ?? 'relative'),
   string: (options: { maxBytes: number }): FieldType<string> => new StringField(options.maxBytes),
   bytes: (options: { maxLength: number }): FieldType<Uint8Array> => new BytesField(options.maxLength),
   /** Id of another entity, or null. */

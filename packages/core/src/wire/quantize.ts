@@ -171,7 +171,11 @@ export class QuaternionQuantizer {
     });
   }
 
-  /** [largestIndex, codeA, codeB, codeC]; normalizes the input, rejects non-finite or zero-length input. */
+  /**
+   * [largestIndex, codeA, codeB, codeC]; normalizes the input, rejects non-finite or zero-length input.
+   * The codes are canonical: decoding them and encoding the result gives them back, so both peers
+   * derive the same codes from a decoded baseline (relative deltas depend on it).
+   */
   encode(q: Quaternion): [number, number, number, number] {
     const components = [q.x, q.y, q.z, q.w];
     const length = Math.hypot(q.x, q.y, q.z, q.w);
@@ -187,11 +191,29 @@ export class QuaternionQuantizer {
     for (let i = 0; i < 4; i++) {
       if (i !== largest) codes.push(this.component.encode((sign * components[i]!) / length));
     }
+    this.keepLargestLargest(codes);
     return [largest, codes[0]!, codes[1]!, codes[2]!];
   }
 
   /**
-   * Rebuilds the quaternion. Three components whose squares sum past 1 cannot come from a unit
+   * Near a tie, rounding can make a small component exceed the rebuilt largest one, and the decoded
+   * quaternion would then encode with another largest index. Shrink such a component by one step at
+   * a time until the rebuilt largest component is strictly the largest (at most a step of extra error).
+   */
+  private keepLargestLargest(codes: number[]): void {
+    for (;;) {
+      const values = codes.map((code) => this.component.decode(code));
+      const rebuilt = Math.sqrt(Math.max(0, 1 - values.reduce((sum, v) => sum + v * v, 0)));
+      let biggest = 0;
+      for (let i = 1; i < 3; i++) if (Math.abs(values[i]!) > Math.abs(values[biggest]!)) biggest = i;
+      if (Math.abs(values[biggest]!) < rebuilt) return;
+      codes[biggest] = codes[biggest]! + (values[biggest]! > 0 ? -1 : 1);
+    }
+  }
+
+  /**
+   * Rebuilds the quaternion (unit length to within rounding; not renormalized, so that encoding it
+   * gives the same codes back). Three components whose squares sum past 1 cannot come from a unit
    * quaternion: WIRE_INVALID.
    */
   decode(largest: number, codeA: number, codeB: number, codeC: number): Quaternion {
@@ -209,8 +231,7 @@ export class QuaternionQuantizer {
     const components = [a, b, c];
     components.splice(largest, 0, Math.sqrt(1 - sumOfSquares));
     const [x, y, z, w] = components as [number, number, number, number];
-    const norm = Math.hypot(x, y, z, w);
-    return { x: x / norm, y: y / norm, z: z / norm, w: w / norm };
+    return { x, y, z, w };
   }
 
   round(q: Quaternion): Quaternion {
