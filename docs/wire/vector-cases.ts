@@ -8,8 +8,10 @@ import {
   BitReader,
   type BitSink,
   BitWriter,
+  decodeSeatMessage,
   defineEntity,
   EntitySnapshot,
+  encodeSeatMessage,
   type FieldType,
   HandshakeClient,
   HandshakeServer,
@@ -531,5 +533,31 @@ worldCases.push({
   encode: (sink) => writeInput(sink, VectorUnit, vectorInput.entity, vectorInput.sequence, vectorInput.input),
   decode: (reader) => readInput(VectorUnit, reader.readRawBytes(reader.remainingBits / 8)),
 });
+
+const seatToken = Uint8Array.from({ length: 16 }, (_, i) => i);
+const describeSeatMessage = (bytes: Uint8Array) => {
+  const message = decodeSeatMessage(bytes);
+  return 'token' in message && message.token ? { ...message, token: [...message.token] } : message;
+};
+worldCases.push(
+  rawCase(
+    'seat-hello-rejoin',
+    'hello with a reconnect token 00..0f: take the seat back (§13)',
+    encodeSeatMessage({ type: 'hello', token: seatToken }),
+    describeSeatMessage,
+  ),
+  rawCase(
+    'seat-welcome',
+    'welcome: resumed, new token 00..0f, seat "udp://127.0.0.1:4000"',
+    encodeSeatMessage({ type: 'welcome', resumed: true, token: seatToken, seat: 'udp://127.0.0.1:4000' }),
+    describeSeatMessage,
+  ),
+  rawCase(
+    'seat-left',
+    'left: seat "s7" given up after its grace period (reason timeout, code 3)',
+    encodeSeatMessage({ type: 'left', reason: 'timeout', seat: 's7' }),
+    describeSeatMessage,
+  ),
+);
 
 vectorFiles.world = worldCases;

@@ -123,9 +123,11 @@ export class GameServer {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    for (const [session, link] of [...this.sessionLinks])
+    // One at a time, reporting each before the next: a handler may still send to the others.
+    for (const [session, link] of [...this.sessionLinks]) {
       link.connections.disconnect(session, 'server-shutting-down');
-    for (const link of this.links) this.pump(link);
+      this.pump(link);
+    }
     await Promise.all(this.links.map((link) => link.transport.close()));
   }
 

@@ -1,6 +1,9 @@
 import {
   type DisconnectReason,
+  decodeSeatMessage,
+  encodeSeatMessage,
   isShardlineError,
+  Seats,
   type ServerWorld,
   type ShardlineError,
 } from '@shardline/core';
@@ -9,51 +12,48 @@ import type { GameServer, SessionInfo } from './game-server.js';
 export interface WorldHostOptions {
   server: GameServer;
   world: ServerWorld;
+  /** A reliable channel for seat messages (hello, welcome, left; PROTOCOL.md §13). */
+  controlChannel: number;
   /** An `unreliable-sequenced` channel: each snapshot supersedes the last, loss costs nothing. */
   snapshotChannel: number;
   /** An `unreliable` channel for the clients' acknowledgements (a tick, u32 little-endian). */
   ackChannel: number;
   /** An `unreliable` channel for input messages (InputSender) to world.receiveInput, if the world takes input. */
   inputChannel?: number;
+  /** How long a client whose link timed out keeps its seat, entities and ownership, in ms. Default 30,000. */
+  graceMs?: number;
   /** How often the world is updated, in ms. Default 5 (ticks still run at the world's rate). */
   updateMs?: number;
 }
 
 /**
- * Runs a ServerWorld over a GameServer: clients join the world when they connect and leave when they
- * disconnect, their acknowledgements steer the deltas, and every send tick's snapshots go out on the
- * snapshot channel. Game messages on other channels reach `onMessage`.
+ * Runs a ServerWorld over a GameServer. A connection joins the world when its client says hello on
+ * the control channel, and gets a seat: the id the world, ownership and every callback here know
+ * the client by. If its link times out, the seat waits `graceMs`; a new connection presenting the
+ * seat's reconnect token takes it back and gets a full snapshot. A seat given up (grace over, or the
+ * client left) is reported to the game (`onLeave`, to despawn what it owned) and to every client.
  */
 export class WorldHost {
-  onConnect: ((info: SessionInfo) => void) | undefined;
-  onMessage: ((session: string, channel: number, bytes: Uint8Array) => void) | undefined;
-  onDisconnect: ((session: string, reason: DisconnectReason) => void) | undefined;
-  /** An input the world rejected (NOT_OWNER, RATE_LIMITED, WIRE_*): it was dropped; count or disconnect. */
-  onInputRejected: ((session: string, error: ShardlineError) => void) | undefined;
+  /** A new seat: spawn the client's entities here (with `owner: seat`). */
+  onJoin: ((seat: string, info: SessionInfo) => void) | undefined;
+  /** A client took its seat back after its link dropped. */
+  onRejoin: ((seat: string, info: SessionInfo) => void) | undefined;
+  /** A seat was given up: 'timeout' after the grace period, else why the client left. */
+  onLeave: ((seat: string, reason: DisconnectReason) => void) | undefined;
+  onMessage: ((seat: string, channel: number, bytes: Uint8Array) => void) | undefined;
+  /** An input the world rejected (NOT_OWNER, RATE_LIMITED, WIRE_*): it was dropped; count or kick. */
+  onInputRejected: ((seat: string, error: ShardlineError) => void) | undefined;
+  private readonly seats: Seats;
+  /** Connections that have not said hello yet. */
+  private readonly pending = new Map<string, SessionInfo>();
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: WorldHostOptions) {
-    const { server, world, ackChannel, inputChannel } = options;
-    server.onConnect = (info) => {
-      world.addClient(info.session);
-      this.onConnect?.(info);
-    };
-    server.onDisconnect = (session, reason) => {
-      world.removeClient(session);
-      this.onDisconnect?.(session, reason);
-    };
-    server.onMessage = (session, channel, bytes) => {
-      if (channel === ackChannel) {
-        if (bytes.length === 4)
-          world.acknowledge(session, new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true));
-        return;
-      }
-      if (channel === inputChannel) {
-        this.receiveInput(session, bytes);
-        return;
-      }
-      this.onMessage?.(session, channel, bytes);
-    };
+    const { server } = options;
+    this.seats = new Seats({ graceMs: options.graceMs ?? 30_000 });
+    server.onConnect = (info) => this.pending.set(info.session, info);
+    server.onDisconnect = (session, reason) => this.disconnected(session, reason);
+    server.onMessage = (session, channel, bytes) => this.received(session, channel, bytes);
   }
 
   start(): void {
@@ -65,19 +65,90 @@ export class WorldHost {
     this.timer = undefined;
   }
 
-  private receiveInput(session: string, bytes: Uint8Array): void {
+  /** The seat a connection sits in. */
+  seatOf(session: string): string | undefined {
+    return this.seats.seatOf(session);
+  }
+
+  private received(session: string, channel: number, bytes: Uint8Array): void {
+    const { world, controlChannel, ackChannel, inputChannel } = this.options;
+    if (channel === controlChannel) {
+      this.control(session, bytes);
+      return;
+    }
+    const seat = this.seats.seatOf(session);
+    if (seat === undefined) return; // not in the world yet: nothing else counts
+    if (channel === ackChannel) {
+      if (bytes.length === 4)
+        world.acknowledge(seat, new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true));
+    } else if (channel === inputChannel) {
+      this.receiveInput(seat, bytes);
+    } else {
+      this.onMessage?.(seat, channel, bytes);
+    }
+  }
+
+  private control(session: string, bytes: Uint8Array): void {
+    const info = this.pending.get(session);
+    let message: ReturnType<typeof decodeSeatMessage>;
     try {
-      this.options.world.receiveInput(session, bytes);
+      message = decodeSeatMessage(bytes);
+    } catch (error) {
+      if (isShardlineError(error)) return; // malformed: ignored, the connection stays out of the world
+      throw error;
+    }
+    if (!info || message.type !== 'hello') return;
+    this.pending.delete(session);
+    const resumed = message.token ? this.seats.resume(session, message.token) : undefined;
+    const { seat, token } = resumed ?? this.seats.join(session);
+    this.options.world.addClient(seat);
+    this.options.server.send(
+      session,
+      this.options.controlChannel,
+      encodeSeatMessage({ type: 'welcome', resumed: resumed !== undefined, token, seat }),
+    );
+    if (resumed) this.onRejoin?.(seat, info);
+    else this.onJoin?.(seat, info);
+  }
+
+  private disconnected(session: string, reason: DisconnectReason): void {
+    this.pending.delete(session);
+    if (reason === 'timeout') {
+      const seat = this.seats.drop(session, Date.now());
+      if (seat !== undefined) this.options.world.removeClient(seat, { keepOwnership: true });
+      return;
+    }
+    const seat = this.seats.leave(session);
+    if (seat !== undefined) this.giveUp(seat, reason);
+  }
+
+  private giveUp(seat: string, reason: DisconnectReason): void {
+    const { server, world, controlChannel } = this.options;
+    world.removeClient(seat);
+    const left = encodeSeatMessage({ type: 'left', reason, seat });
+    for (const other of this.seats.ids) {
+      const session = this.seats.sessionOf(other);
+      if (session !== undefined) server.send(session, controlChannel, left);
+    }
+    this.onLeave?.(seat, reason);
+  }
+
+  private receiveInput(seat: string, bytes: Uint8Array): void {
+    try {
+      this.options.world.receiveInput(seat, bytes);
     } catch (error) {
       if (!isShardlineError(error)) throw error;
-      this.onInputRejected?.(session, error);
+      this.onInputRejected?.(seat, error);
     }
   }
 
   private update(): void {
     const { server, world, snapshotChannel } = this.options;
-    for (const { client, bytes } of world.update(Date.now())) {
-      if (server.sessions.includes(client)) server.send(client, snapshotChannel, bytes, 'unreliable');
+    const now = Date.now();
+    for (const { client, bytes } of world.update(now)) {
+      const session = this.seats.sessionOf(client);
+      if (session !== undefined) server.send(session, snapshotChannel, bytes, 'unreliable');
     }
+    for (const seat of this.seats.expire(now)) this.giveUp(seat, 'timeout');
   }
 }

@@ -3,6 +3,13 @@ export { ClientWorld, type ClientWorldOptions, type ReceiveResult } from './clie
 export { type AcceptedInput, InputAuthority, InputSender, readInput, writeInput } from './input.js';
 export { InterestGrid, type Viewpoint } from './interest-grid.js';
 export {
+  decodeSeatMessage,
+  encodeSeatMessage,
+  MAX_SEAT_BYTES,
+  type SeatMessage,
+} from './seat-messages.js';
+export { RECONNECT_TOKEN_BYTES, Seats, type SeatsOptions } from './seats.js';
+export {
   type ClientMetrics,
   type OutgoingSnapshot,
   ServerWorld,

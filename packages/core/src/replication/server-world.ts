@@ -225,10 +225,14 @@ export class ServerWorld {
     });
   }
 
-  /** The client left: it gets no more snapshots and owns nothing (its entities stay until despawned). */
-  removeClient(client: string): void {
+  /**
+   * The client left: it gets no more snapshots and owns nothing (its entities stay until despawned).
+   * With `keepOwnership` (its link dropped and it may come back) it keeps what it owns; adding it
+   * again starts it over with a full state.
+   */
+  removeClient(client: string, options: { keepOwnership?: boolean } = {}): void {
     this.clients.delete(client);
-    this.authority.removeClient(client);
+    if (!options.keepOwnership) this.authority.removeClient(client);
   }
 
   /** The client holds the snapshot of `tick`: later snapshots to it are deltas against it. */

@@ -1,0 +1,99 @@
+import type { DisconnectReason } from '../connection/reasons.js';
+import { reasonCode, reasonFromCode } from '../connection/reasons.js';
+import { ShardlineError } from '../errors.js';
+import { decodeUtf8, encodeUtf8 } from '../wire/utf8.js';
+import { RECONNECT_TOKEN_BYTES } from './seats.js';
+
+/** Longest seat id on the wire, in UTF-8 bytes. */
+export const MAX_SEAT_BYTES = 64;
+
+/**
+ * Seat control messages (PROTOCOL.md §13), on a reliable channel:
+ * - hello (client → server): type 1, then a reconnect token (16 bytes) to take a seat back, or nothing;
+ * - welcome (server → client): type 2, resumed (u8 0/1), the client's new token, its seat id (UTF-8);
+ * - left (server → clients): type 3, the reason code (§10.5), the seat id given up.
+ */
+export type SeatMessage =
+  | { type: 'hello'; token: Uint8Array | undefined }
+  | { type: 'welcome'; resumed: boolean; token: Uint8Array; seat: string }
+  | { type: 'left'; reason: DisconnectReason; seat: string };
+
+const HELLO = 1;
+const WELCOME = 2;
+const LEFT = 3;
+
+export function encodeSeatMessage(message: SeatMessage): Uint8Array {
+  switch (message.type) {
+    case 'hello':
+      return message.token ? concat([HELLO], checkedToken(message.token)) : Uint8Array.of(HELLO);
+    case 'welcome':
+      return concat(
+        [WELCOME, message.resumed ? 1 : 0],
+        checkedToken(message.token),
+        checkedSeat(message.seat),
+      );
+    case 'left':
+      return concat([LEFT, reasonCode(message.reason)], checkedSeat(message.seat));
+  }
+}
+
+/** Decodes a seat message; WIRE_INVALID / WIRE_TRUNCATED for anything malformed. */
+export function decodeSeatMessage(bytes: Uint8Array): SeatMessage {
+  const type = bytes[0];
+  if (type === HELLO) {
+    if (bytes.length === 1) return { type: 'hello', token: undefined };
+    if (bytes.length !== 1 + RECONNECT_TOKEN_BYTES) throw invalid('hello token length');
+    return { type: 'hello', token: bytes.slice(1) };
+  }
+  if (type === WELCOME) {
+    const seatStart = 2 + RECONNECT_TOKEN_BYTES;
+    if (bytes.length < seatStart + 1) throw new ShardlineError('WIRE_TRUNCATED', 'welcome too short');
+    if (bytes[1]! > 1) throw invalid('welcome resumed flag');
+    return {
+      type: 'welcome',
+      resumed: bytes[1] === 1,
+      token: bytes.slice(2, seatStart),
+      seat: seatFrom(bytes.subarray(seatStart)),
+    };
+  }
+  if (type === LEFT) {
+    if (bytes.length < 3) throw new ShardlineError('WIRE_TRUNCATED', 'left too short');
+    return { type: 'left', reason: reasonFromCode(bytes[1]!), seat: seatFrom(bytes.subarray(2)) };
+  }
+  throw invalid(`seat message type ${String(type)}`);
+}
+
+function seatFrom(bytes: Uint8Array): string {
+  if (bytes.length > MAX_SEAT_BYTES) throw new ShardlineError('WIRE_LIMIT', 'seat id too long');
+  return decodeUtf8(bytes);
+}
+
+function checkedToken(token: Uint8Array): Uint8Array {
+  if (token.length !== RECONNECT_TOKEN_BYTES) {
+    throw new ShardlineError('VALUE_INVALID', `reconnect token must be ${RECONNECT_TOKEN_BYTES} bytes`);
+  }
+  return token;
+}
+
+function checkedSeat(seat: string): Uint8Array {
+  const bytes = encodeUtf8(seat);
+  if (bytes.length === 0 || bytes.length > MAX_SEAT_BYTES) {
+    throw new ShardlineError('VALUE_INVALID', `seat id must be 1..${MAX_SEAT_BYTES} UTF-8 bytes`);
+  }
+  return bytes;
+}
+
+function concat(head: number[], ...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(head.length + parts.reduce((sum, part) => sum + part.length, 0));
+  out.set(head);
+  let at = head.length;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function invalid(what: string): ShardlineError {
+  return new ShardlineError('WIRE_INVALID', `bad ${what}`);
+}

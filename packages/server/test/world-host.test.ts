@@ -1,0 +1,230 @@
+import * as nodeCrypto from 'node:crypto';
+import { ClientWorld, GameClient, WorldClient } from '@shardline/client';
+import { UdpClientTransport } from '@shardline/client/node';
+import {
+  aeadFromNodeCrypto,
+  type ChannelConfig,
+  ConditionedClientTransport,
+  ConditionedServerTransport,
+  defineEntity,
+  GameServer,
+  InputSender,
+  ServerWorld,
+  t,
+  UdpServerTransport,
+  WorldHost,
+} from '@shardline/server';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const aead = aeadFromNodeCrypto(nodeCrypto);
+const CONTROL = 0;
+const SNAPSHOTS = 1;
+const ACKS = 2;
+const INPUT = 3;
+const channels: ChannelConfig[] = [
+  { kind: 'reliable-ordered' },
+  { kind: 'unreliable-sequenced' },
+  { kind: 'unreliable' },
+  { kind: 'unreliable' },
+];
+const Ship = defineEntity('Ship', {
+  x: t.quantized({ min: -1000, max: 1000, precision: 0.01 }),
+  hp: t.u8(),
+  pilot: t.string({ maxBytes: 64 }),
+});
+const Steer = defineEntity('Steer', { x: t.quantized({ min: -1000, max: 1000, precision: 0.01 }) });
+
+async function waitFor(condition: () => boolean, timeoutMs = 8_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting for a condition');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A world of 50 drifting ships plus one per seat (hp 7, `pilot` = its seat), over lossy UDP. */
+async function startWorld(graceMs = 30_000) {
+  const game = new GameServer({
+    protocolId: 7,
+    privateKey: new Uint8Array(32).fill(3),
+    aead,
+    transports: [
+      new ConditionedServerTransport(new UdpServerTransport(), { latencyMs: 20, lossPercent: 10 }),
+    ],
+    channels,
+  });
+  const world = new ServerWorld({ schemas: [Ship], tickHz: 30, input: Steer }, Date.now());
+  const host = new WorldHost({
+    server: game,
+    world,
+    controlChannel: CONTROL,
+    snapshotChannel: SNAPSHOTS,
+    ackChannel: ACKS,
+    inputChannel: INPUT,
+    graceMs,
+  });
+  const [address] = await game.start();
+  host.start();
+  cleanups.push(
+    () => game.stop(),
+    () => host.stop(),
+  );
+  const drifting = Array.from({ length: 50 }, (_, i) => world.spawn(Ship, Ship.create({ x: i, hp: 100 })));
+  const shipOf = new Map<string, number>();
+  host.onJoin = (seat) =>
+    shipOf.set(seat, world.spawn(Ship, Ship.create({ hp: 7, pilot: seat }), { owner: seat }));
+  const left: string[] = [];
+  host.onLeave = (seat, reason) => {
+    left.push(`${seat} ${reason}`);
+    world.despawn(shipOf.get(seat)!);
+    shipOf.delete(seat);
+  };
+  world.onInput = (_seat, entity, input) => world.set(entity, { x: input.x as number });
+  const rejected: string[] = [];
+  host.onInputRejected = (_seat, error) => rejected.push(error.code);
+  let moving = true;
+  world.onTick = (tick) => {
+    if (moving) for (const id of drifting) world.set(id, { x: (id * 7 + tick) % 500 });
+  };
+  return {
+    game,
+    world,
+    host,
+    address: address!,
+    drifting,
+    shipOf,
+    left,
+    rejected,
+    stopMoving: () => (moving = false),
+  };
+}
+
+type Started = Awaited<ReturnType<typeof startWorld>>;
+let pilots = 0;
+
+/** A client over UDP whose link can be cut (100% loss), with a 1 s inactivity timeout. */
+async function join(
+  started: Started,
+  clientWorld = new ClientWorld({ schemas: [Ship] }),
+  reconnectToken?: Uint8Array,
+) {
+  const transport = new ConditionedClientTransport(new UdpClientTransport(), {});
+  const client = new GameClient({
+    transport,
+    token: started.game.issueToken({ clientId: `pilot-${++pilots}`, expiresInMs: 10_000, timeoutMs: 1_000 }),
+    channels,
+    aead,
+  });
+  const worldClient = new WorldClient({
+    client,
+    world: clientWorld,
+    controlChannel: CONTROL,
+    snapshotChannel: SNAPSHOTS,
+    ackChannel: ACKS,
+    ...(reconnectToken ? { reconnectToken } : {}),
+  });
+  const disconnects: string[] = [];
+  client.onDisconnect = (reason) => disconnects.push(reason);
+  await worldClient.connect(started.address);
+  cleanups.push(() => client.disconnect());
+  await waitFor(() => worldClient.seat !== undefined);
+  return { client, transport, worldClient, clientWorld, disconnects };
+}
+
+function myShip(clientWorld: ClientWorld, seat: string): number | undefined {
+  const ships = clientWorld.replicas(Ship);
+  return [...ships.ids()].find((id) => ships.get(id)!.state.pilot === seat);
+}
+
+function converged(world: ServerWorld, clientWorld: ClientWorld): boolean {
+  return (
+    clientWorld.tick >= world.tick - 1 &&
+    [...clientWorld.snapshot.snapshots[0]!.codes].join() === [...world.snapshot.snapshots[0]!.codes].join()
+  );
+}
+
+describe('a world hosted over UDP with 20 ms latency and 10% loss', () => {
+  it('replicates to a client that converges, and takes its input for its own ship only', async () => {
+    const started = await startWorld();
+    const { client, worldClient, clientWorld } = await join(started);
+    await waitFor(
+      () => myShip(clientWorld, worldClient.seat!) !== undefined && clientWorld.replicas(Ship).size === 51,
+    );
+    const mine = myShip(clientWorld, worldClient.seat!)!;
+    const steer = new InputSender(Steer);
+    const steering = setInterval(() => {
+      client.send(INPUT, steer.encode(mine, { x: 321 }), 'unreliable');
+      client.send(INPUT, steer.encode(started.drifting[0]!, { x: 999 }), 'unreliable');
+    }, 30);
+    cleanups.push(() => clearInterval(steering));
+    const shipsSeen = clientWorld.replicas(Ship);
+    await waitFor(
+      () => Math.abs((shipsSeen.get(mine)?.state.x ?? 0) - 321) < 0.01 && started.rejected.length > 0,
+    );
+    expect(new Set(started.rejected)).toEqual(new Set(['NOT_OWNER']));
+    started.stopMoving();
+    await waitFor(() => converged(started.world, clientWorld));
+    expect(started.world.metrics().clients[worldClient.seat!]!.lastBaselineAgeTicks).toBeDefined();
+  }, 15_000);
+
+  it('keeps the seat of a client dropped for 5 s: it rejoins with its ship, ownership and world intact', async () => {
+    const started = await startWorld(30_000);
+    const first = await join(started);
+    const seat = first.worldClient.seat!;
+    const watcher = await join(started);
+    const peerLeft: string[] = [];
+    watcher.worldClient.onPeerLeft = (gone, reason) => peerLeft.push(`${gone} ${reason}`);
+    await waitFor(() => myShip(first.clientWorld, seat) !== undefined);
+    const ship = myShip(first.clientWorld, seat)!;
+    const token = first.worldClient.reconnectToken!;
+
+    first.transport.configure({ lossPercent: 100 }); // the link goes dead both ways
+    await waitFor(() => first.disconnects.includes('timeout'));
+    await new Promise((resolve) => setTimeout(resolve, 5_000 - 1_000)); // 5 s since the link died
+    expect(started.world.get(ship)?.hp).toBe(7); // the seat and its ship wait
+
+    const again = await join(started, first.clientWorld, token);
+    expect(again.worldClient.seat).toBe(seat);
+    expect(again.worldClient.reconnectToken).not.toEqual(token);
+    started.stopMoving();
+    await waitFor(() => converged(started.world, again.clientWorld));
+    expect(again.clientWorld.replicas(Ship).get(ship)?.state.pilot).toBe(seat);
+    const steer = new InputSender(Steer);
+    const steering = setInterval(
+      () => again.client.send(INPUT, steer.encode(ship, { x: -42 }), 'unreliable'),
+      30,
+    );
+    cleanups.push(() => clearInterval(steering));
+    await waitFor(() => Math.abs((again.clientWorld.replicas(Ship).get(ship)?.state.x ?? 0) + 42) < 0.01);
+    expect(started.rejected).toEqual([]);
+    expect(started.left).toEqual([]);
+    expect(peerLeft).toEqual([]);
+
+    // A used token opens nothing: presenting it again gets a new seat.
+    const stranger = await join(started, undefined, token);
+    expect(stranger.worldClient.seat).not.toBe(seat);
+  }, 20_000);
+
+  it('gives the seat up after the grace period: the ship despawns and the other clients are told why', async () => {
+    const started = await startWorld(300);
+    const leaving = await join(started);
+    const seat = leaving.worldClient.seat!;
+    const watcher = await join(started);
+    const peerLeft: string[] = [];
+    watcher.worldClient.onPeerLeft = (gone, reason) => peerLeft.push(`${gone} ${reason}`);
+    await waitFor(() => myShip(watcher.clientWorld, seat) !== undefined);
+    const ship = myShip(watcher.clientWorld, seat)!;
+    leaving.transport.configure({ lossPercent: 100 });
+    await waitFor(() => peerLeft.length > 0);
+    expect(peerLeft).toEqual([`${seat} timeout`]);
+    expect(started.left).toEqual([`${seat} timeout`]);
+    await waitFor(() => watcher.clientWorld.replicas(Ship).get(ship) === undefined);
+    const late = await join(started, undefined, leaving.worldClient.reconnectToken);
+    expect(late.worldClient.seat).not.toBe(seat);
+  }, 15_000);
+});
