@@ -8,9 +8,11 @@ import {
   BitReader,
   type BitSink,
   BitWriter,
+  decodePublish,
   decodeSeatMessage,
   defineEntity,
   EntitySnapshot,
+  encodePublish,
   encodeSeatMessage,
   type FieldType,
   HandshakeClient,
@@ -557,6 +559,22 @@ worldCases.push(
     'left: seat "s7" given up after its grace period (reason timeout, code 3)',
     encodeSeatMessage({ type: 'left', reason: 'timeout', seat: 's7' }),
     describeSeatMessage,
+  ),
+);
+
+const published = { sequence: 5, timeMs: 123_456, state: VectorUnit.create({ hp: 9 }) };
+worldCases.push(
+  rawCase(
+    'state-publish',
+    'a client publishes its Unit template: sequence 5, time 123456 ms, hp 9 (§14)',
+    encodePublish(VectorUnit, published),
+    (bytes) => decodePublish(VectorUnit, bytes, false),
+  ),
+  rawCase(
+    'state-relay',
+    'the server relays it to the other seats with the publisher seat "s7" in front',
+    encodePublish(VectorUnit, published, 's7'),
+    (bytes) => decodePublish(VectorUnit, bytes, true),
   ),
 );
 

@@ -1,9 +1,13 @@
 import {
+  type AnyEntitySchema,
   type ClientWorld,
   type DisconnectReason,
   decodeSeatMessage,
   encodeSeatMessage,
   isShardlineError,
+  ShardlineError,
+  StateProxies,
+  StatePublisher,
 } from '@shardline/core';
 import type { GameClient } from './game-client.js';
 
@@ -14,6 +18,8 @@ export interface WorldClientOptions {
   controlChannel: number;
   snapshotChannel: number;
   ackChannel: number;
+  /** State templates (see WorldHost): publish this client's state and see every other seat's. */
+  states?: { channel: number; template: AnyEntitySchema };
   /** The token of a seat this client held before its link dropped: connect takes it back. */
   reconnectToken?: Uint8Array;
 }
@@ -34,9 +40,14 @@ export class WorldClient {
   seat: string | undefined;
   /** Keep it to rejoin after a dropped link; each one works once and is replaced on every welcome. */
   reconnectToken: Uint8Array | undefined;
+  /** The other seats' latest published states, with states enabled. */
+  readonly proxies: StateProxies | undefined;
+  private readonly publisher: StatePublisher<AnyEntitySchema> | undefined;
 
   constructor(private readonly options: WorldClientOptions) {
     this.reconnectToken = options.reconnectToken;
+    this.proxies = options.states && new StateProxies(options.states.template);
+    this.publisher = options.states && new StatePublisher(options.states.template);
     options.client.onMessage = (channel, bytes) => this.received(channel, bytes);
   }
 
@@ -51,10 +62,22 @@ export class WorldClient {
     client.send(controlChannel, encodeSeatMessage({ type: 'hello', token: this.reconnectToken }), 'reliable');
   }
 
+  /** Publishes this client's state taken at `timeMs` (e.g. TimeSync's server time) to the other seats. */
+  publishState(state: Record<string, unknown>, timeMs: number): void {
+    const { states, client } = this.options;
+    if (!states || !this.publisher)
+      throw new ShardlineError('VALUE_INVALID', 'this WorldClient has no states channel');
+    client.send(states.channel, this.publisher.encode(state, timeMs), 'unreliable');
+  }
+
   private received(channel: number, bytes: Uint8Array): void {
     const { client, world, controlChannel, snapshotChannel, ackChannel } = this.options;
     if (channel === controlChannel) {
       this.control(bytes);
+      return;
+    }
+    if (this.proxies && channel === this.options.states?.channel) {
+      ignoringMalformed(() => this.proxies!.receive(bytes));
       return;
     }
     if (channel !== snapshotChannel) {
@@ -69,19 +92,25 @@ export class WorldClient {
   }
 
   private control(bytes: Uint8Array): void {
-    let message: ReturnType<typeof decodeSeatMessage>;
-    try {
-      message = decodeSeatMessage(bytes);
-    } catch (error) {
-      if (isShardlineError(error)) return;
-      throw error;
-    }
+    const message = ignoringMalformed(() => decodeSeatMessage(bytes));
+    if (!message) return;
     if (message.type === 'welcome') {
       this.seat = message.seat;
       this.reconnectToken = message.token;
       this.onWelcome?.(message.seat, message.resumed);
     } else if (message.type === 'left') {
+      this.proxies?.remove(message.seat);
       this.onPeerLeft?.(message.seat, message.reason);
     }
+  }
+}
+
+/** Runs `decode`; bytes from the server that do not decode are dropped (undefined). */
+function ignoringMalformed<T>(decode: () => T): T | undefined {
+  try {
+    return decode();
+  } catch (error) {
+    if (isShardlineError(error)) return undefined;
+    throw error;
   }
 }

@@ -1,11 +1,14 @@
 import {
+  type AnyEntitySchema,
   type DisconnectReason,
   decodeSeatMessage,
   encodeSeatMessage,
   isShardlineError,
   Seats,
+  type SendType,
   type ServerWorld,
   type ShardlineError,
+  StateRelay,
 } from '@shardline/core';
 import type { GameServer, SessionInfo } from './game-server.js';
 
@@ -20,6 +23,11 @@ export interface WorldHostOptions {
   ackChannel: number;
   /** An `unreliable` channel for input messages (InputSender) to world.receiveInput, if the world takes input. */
   inputChannel?: number;
+  /**
+   * State templates: each seat may publish its own state (StatePublisher) on this `unreliable`
+   * channel; the host checks it against the template and relays it to every other seat.
+   */
+  states?: { channel: number; template: AnyEntitySchema; maxPerSecond?: number };
   /** How long a client whose link timed out keeps its seat, entities and ownership, in ms. Default 30,000. */
   graceMs?: number;
   /** How often the world is updated, in ms. Default 5 (ticks still run at the world's rate). */
@@ -41,9 +49,10 @@ export class WorldHost {
   /** A seat was given up: 'timeout' after the grace period, else why the client left. */
   onLeave: ((seat: string, reason: DisconnectReason) => void) | undefined;
   onMessage: ((seat: string, channel: number, bytes: Uint8Array) => void) | undefined;
-  /** An input the world rejected (NOT_OWNER, RATE_LIMITED, WIRE_*): it was dropped; count or kick. */
-  onInputRejected: ((seat: string, error: ShardlineError) => void) | undefined;
+  /** An input or published state rejected (NOT_OWNER, RATE_LIMITED, WIRE_*): it was dropped; count or kick. */
+  onRejected: ((seat: string, error: ShardlineError) => void) | undefined;
   private readonly seats: Seats;
+  private readonly relay: StateRelay | undefined;
   /** Connections that have not said hello yet. */
   private readonly pending = new Map<string, SessionInfo>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -51,6 +60,7 @@ export class WorldHost {
   constructor(private readonly options: WorldHostOptions) {
     const { server } = options;
     this.seats = new Seats({ graceMs: options.graceMs ?? 30_000 });
+    this.relay = options.states && new StateRelay(options.states.template, options.states.maxPerSecond);
     server.onConnect = (info) => this.pending.set(info.session, info);
     server.onDisconnect = (session, reason) => this.disconnected(session, reason);
     server.onMessage = (session, channel, bytes) => this.received(session, channel, bytes);
@@ -82,7 +92,9 @@ export class WorldHost {
       if (bytes.length === 4)
         world.acknowledge(seat, new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true));
     } else if (channel === inputChannel) {
-      this.receiveInput(seat, bytes);
+      this.rejecting(seat, () => world.receiveInput(seat, bytes));
+    } else if (this.relay && channel === this.options.states?.channel) {
+      this.rejecting(seat, () => this.relayState(seat, bytes));
     } else {
       this.onMessage?.(seat, channel, bytes);
     }
@@ -123,22 +135,36 @@ export class WorldHost {
   }
 
   private giveUp(seat: string, reason: DisconnectReason): void {
-    const { server, world, controlChannel } = this.options;
-    world.removeClient(seat);
-    const left = encodeSeatMessage({ type: 'left', reason, seat });
-    for (const other of this.seats.ids) {
-      const session = this.seats.sessionOf(other);
-      if (session !== undefined) server.send(session, controlChannel, left);
-    }
+    this.options.world.removeClient(seat);
+    this.relay?.remove(seat);
+    this.sendToSeats(
+      this.options.controlChannel,
+      encodeSeatMessage({ type: 'left', reason, seat }),
+      'reliable',
+    );
     this.onLeave?.(seat, reason);
   }
 
-  private receiveInput(seat: string, bytes: Uint8Array): void {
+  private relayState(seat: string, bytes: Uint8Array): void {
+    const relayed = this.relay!.relay(seat, bytes, Date.now());
+    if (!relayed) return; // a duplicate or late state
+    this.sendToSeats(this.options.states!.channel, relayed, 'unreliable', seat);
+  }
+
+  /** Runs `receive`; a ShardlineError it throws rejects what the seat sent and is reported. */
+  private rejecting(seat: string, receive: () => unknown): void {
     try {
-      this.options.world.receiveInput(seat, bytes);
+      receive();
     } catch (error) {
       if (!isShardlineError(error)) throw error;
-      this.onInputRejected?.(seat, error);
+      this.onRejected?.(seat, error);
+    }
+  }
+
+  private sendToSeats(channel: number, bytes: Uint8Array, type: SendType, except?: string): void {
+    for (const seat of this.seats.ids) {
+      const session = this.seats.sessionOf(seat);
+      if (seat !== except && session !== undefined) this.options.server.send(session, channel, bytes, type);
     }
   }
 

@@ -26,6 +26,7 @@ const channels: ChannelConfig[] = [
   { kind: 'unreliable-sequenced' },
   { kind: 'unreliable' },
   { kind: 'unreliable' },
+  { kind: 'unreliable' },
 ];
 const Ship = defineEntity('Ship', {
   x: t.quantized({ min: -1000, max: 1000, precision: 0.01 }),
@@ -33,6 +34,8 @@ const Ship = defineEntity('Ship', {
   pilot: t.string({ maxBytes: 64 }),
 });
 const Steer = defineEntity('Steer', { x: t.quantized({ min: -1000, max: 1000, precision: 0.01 }) });
+const STATES = 4;
+const Pose = defineEntity('Pose', { heading: t.angle({ bits: 10 }), crouched: t.bool() });
 
 async function waitFor(condition: () => boolean, timeoutMs = 8_000): Promise<void> {
   const start = Date.now();
@@ -66,6 +69,7 @@ async function startWorld(graceMs = 30_000) {
     snapshotChannel: SNAPSHOTS,
     ackChannel: ACKS,
     inputChannel: INPUT,
+    states: { channel: STATES, template: Pose },
     graceMs,
   });
   const [address] = await game.start();
@@ -86,7 +90,7 @@ async function startWorld(graceMs = 30_000) {
   };
   world.onInput = (_seat, entity, input) => world.set(entity, { x: input.x as number });
   const rejected: string[] = [];
-  host.onInputRejected = (_seat, error) => rejected.push(error.code);
+  host.onRejected = (_seat, error) => rejected.push(error.code);
   let moving = true;
   world.onTick = (tick) => {
     if (moving) for (const id of drifting) world.set(id, { x: (id * 7 + tick) % 500 });
@@ -126,6 +130,7 @@ async function join(
     controlChannel: CONTROL,
     snapshotChannel: SNAPSHOTS,
     ackChannel: ACKS,
+    states: { channel: STATES, template: Pose },
     ...(reconnectToken ? { reconnectToken } : {}),
   });
   const disconnects: string[] = [];
@@ -170,6 +175,34 @@ describe('a world hosted over UDP with 20 ms latency and 10% loss', () => {
     started.stopMoving();
     await waitFor(() => converged(started.world, clientWorld));
     expect(started.world.metrics().clients[worldClient.seat!]!.lastBaselineAgeTicks).toBeDefined();
+  }, 15_000);
+
+  it("relays each seat's published state template to the others as a proxy, and drops it when the seat is given up", async () => {
+    const started = await startWorld(200);
+    const alice = await join(started);
+    const bob = await join(started);
+    const publishing = setInterval(() => {
+      alice.worldClient.publishState({ heading: 1, crouched: true }, Date.now());
+      bob.worldClient.publishState({ heading: -1, crouched: false }, Date.now());
+    }, 30);
+    cleanups.push(() => clearInterval(publishing));
+    const seatA = alice.worldClient.seat!;
+    const seatB = bob.worldClient.seat!;
+    await waitFor(
+      () =>
+        bob.worldClient.proxies!.get(seatA) !== undefined &&
+        alice.worldClient.proxies!.get(seatB) !== undefined,
+    );
+    expect(bob.worldClient.proxies!.get(seatA)!.state.crouched).toBe(true);
+    expect(bob.worldClient.proxies!.get(seatA)!.state.heading as number).toBeCloseTo(1, 2);
+    expect(alice.worldClient.proxies!.get(seatB)!.state.crouched).toBe(false);
+    expect(alice.worldClient.proxies!.seats).toEqual([seatB]); // never its own
+    // Stamps are u32 milliseconds (wrapping): compare modulo 2^32.
+    expect(((Date.now() >>> 0) - bob.worldClient.proxies!.get(seatA)!.timeMs) >>> 0).toBeLessThan(2_000);
+    clearInterval(publishing);
+    alice.transport.configure({ lossPercent: 100 });
+    await waitFor(() => bob.worldClient.proxies!.get(seatA) === undefined);
+    expect(started.rejected).toEqual([]);
   }, 15_000);
 
   it('keeps the seat of a client dropped for 5 s: it rejoins with its ship, ownership and world intact', async () => {

@@ -16,6 +16,15 @@ export {
   type ServerWorldOptions,
   type WorldMetrics,
 } from './server-world.js';
+export {
+  decodePublish,
+  encodePublish,
+  type PublishedState,
+  StateProxies,
+  type StateProxy,
+  StatePublisher,
+  StateRelay,
+} from './state-template.js';
 export { answerPing, TimeSync } from './time-sync.js';
 export { type AnyEntitySchema, WorldSchema } from './world-schema.js';
 export {
