@@ -550,8 +550,8 @@ worldCases.push(
   ),
   rawCase(
     'seat-welcome',
-    'welcome: resumed, new token 00..0f, seat "udp://127.0.0.1:4000"',
-    encodeSeatMessage({ type: 'welcome', resumed: true, token: seatToken, seat: 'udp://127.0.0.1:4000' }),
+    'welcome: resumed, new token 00..0f, seat "s12"',
+    encodeSeatMessage({ type: 'welcome', resumed: true, token: seatToken, seat: 's12' }),
     describeSeatMessage,
   ),
   rawCase(

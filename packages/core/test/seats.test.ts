@@ -20,7 +20,6 @@ describe('seats', () => {
 
     expect(seats.drop('s1', 1_000)).toBe('s1');
     expect(seats.sessionOf('s1')).toBeUndefined();
-    expect(seats.resume('s3', bob.token)).toBeUndefined(); // bob's seat is taken
     expect(seats.resume('s3', new Uint8Array(RECONNECT_TOKEN_BYTES))).toBeUndefined();
     expect(seats.expire(6_000)).toEqual([]); // dropped for 5 s: still waiting
 
@@ -36,6 +35,18 @@ describe('seats', () => {
     expect(seats.expire(40_000)).toEqual(['s1']);
     expect(seats.resume('s4', back.token)).toBeUndefined();
     expect(seats.ids).toEqual(['s2']);
+  });
+
+  it('let a returning client take over its seat before the old link has timed out', () => {
+    const seats = new Seats();
+    seats.join('old-address');
+    const { seat, token } = seats.join('udp://10.0.0.1:5000');
+    expect(seat).toBe('s2'); // seat ids do not reveal addresses
+    const back = seats.resume('udp://10.0.0.1:6000', token)!;
+    expect(back).toMatchObject({ seat: 's2', replaced: 'udp://10.0.0.1:5000' });
+    expect(seats.seatOf('udp://10.0.0.1:5000')).toBeUndefined();
+    expect(seats.leave('udp://10.0.0.1:5000')).toBeUndefined(); // closing the old link frees nothing
+    expect(seats.sessionOf('s2')).toBe('udp://10.0.0.1:6000');
   });
 
   it('free a seat at once when its client leaves, and refuse to seat a session twice', () => {

@@ -113,6 +113,11 @@ export class WorldHost {
     this.pending.delete(session);
     const resumed = message.token ? this.seats.resume(session, message.token) : undefined;
     const { seat, token } = resumed ?? this.seats.join(session);
+    if (resumed?.replaced !== undefined) {
+      // The old link is dead but not yet timed out: close it (it no longer sits anywhere).
+      this.options.world.removeClient(seat, { keepOwnership: true });
+      this.options.server.kick(resumed.replaced);
+    }
     this.options.world.addClient(seat);
     this.options.server.send(
       session,

@@ -19,17 +19,18 @@ interface Seat {
 }
 
 /**
- * Who sits where, sans-IO: a client joining gets a seat (its id is the session it joined with) and a
- * reconnect token. When its link drops, the seat waits `graceMs`; a new connection presenting the
- * token takes the seat back (and gets a fresh token: each token works once). After the grace period
- * the seat is given up. Seats are what the world knows clients by, so entities and ownership survive
- * a reconnect.
+ * Who sits where, sans-IO: a client joining gets a seat (ids "s1", "s2", …, never reused, and unlike
+ * session ids they reveal no address when shown to other clients) and a reconnect token. When its
+ * link drops, the seat waits `graceMs`; a new connection presenting the token takes the seat back
+ * (and gets a fresh token: each token works once). After the grace period the seat is given up.
+ * Seats are what the world knows clients by, so entities and ownership survive a reconnect.
  */
 export class Seats {
   private readonly graceMs: number;
   private readonly randomBytes: (length: number) => Uint8Array;
   private readonly seats = new Map<string, Seat>();
   private readonly seatBySession = new Map<string, string>();
+  private seatsCreated = 0;
 
   constructor(options: SeatsOptions = {}) {
     this.graceMs = options.graceMs ?? 30_000;
@@ -39,25 +40,33 @@ export class Seats {
   /** A new seat for `session`; returns its id and reconnect token. */
   join(session: string): { seat: string; token: Uint8Array } {
     if (this.seatBySession.has(session)) throw new ShardlineError('VALUE_INVALID', `${session} already sits`);
+    const id = `s${++this.seatsCreated}`;
     const token = this.randomBytes(RECONNECT_TOKEN_BYTES);
-    this.seats.set(session, { token, session, expiresAtMs: Number.POSITIVE_INFINITY });
-    this.seatBySession.set(session, session);
-    return { seat: session, token };
+    this.seats.set(id, { token, session, expiresAtMs: Number.POSITIVE_INFINITY });
+    this.seatBySession.set(session, id);
+    return { seat: id, token };
   }
 
   /**
-   * `session` presents a reconnect token: the waiting seat it opens, with a fresh token, or undefined
-   * (unknown token, or the seat is taken or given up). Tokens compare in constant time.
+   * `session` presents a reconnect token: the seat it opens, with a fresh token, or undefined (unknown
+   * or used token, or the seat was given up). A seat still held by another session is taken over —
+   * its client came back before the server noticed the old link die — and that session is returned
+   * as `replaced` for the caller to close. Tokens compare in constant time.
    */
-  resume(session: string, token: Uint8Array): { seat: string; token: Uint8Array } | undefined {
+  resume(
+    session: string,
+    token: Uint8Array,
+  ): { seat: string; token: Uint8Array; replaced: string | undefined } | undefined {
     if (this.seatBySession.has(session)) return undefined;
     for (const [id, seat] of this.seats) {
-      if (seat.session !== undefined || !sameBytes(seat.token, token)) continue;
+      if (!sameBytes(seat.token, token)) continue;
+      const replaced = seat.session;
+      if (replaced !== undefined) this.seatBySession.delete(replaced);
       seat.session = session;
       seat.token = this.randomBytes(RECONNECT_TOKEN_BYTES);
       seat.expiresAtMs = Number.POSITIVE_INFINITY;
       this.seatBySession.set(session, id);
-      return { seat: id, token: seat.token };
+      return { seat: id, token: seat.token, replaced };
     }
     return undefined;
   }
