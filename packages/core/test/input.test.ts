@@ -116,6 +116,17 @@ describe('client authority over its input', () => {
     expect(world.receiveInput('alice', sender.encode(ship, input))).toBe(true);
   });
 
+  it("accepts a rejoining owner's new sender from sequence 0, and keeps its ownership", () => {
+    const { world, ship } = shipWorld(1000);
+    const before = new InputSender(Steer);
+    for (let i = 0; i < 500; i++) world.receiveInput('alice', before.encode(ship, Steer.create()));
+    world.removeClient('alice', { keepOwnership: true }); // link dropped
+    expect(world.ownerOf(ship)).toBe('alice');
+    world.addClient('alice'); // back, with a fresh InputSender
+    const after = new InputSender(Steer);
+    expect(world.receiveInput('alice', after.encode(ship, Steer.create({ thrust: 1 })))).toBe(true);
+  });
+
   it('keeps accepting across the 16-bit sequence wrap', () => {
     const { world, ship } = shipWorld(70_000);
     const sender = new InputSender(Steer);

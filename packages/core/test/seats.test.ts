@@ -20,20 +20,21 @@ describe('seats', () => {
 
     expect(seats.drop('s1', 1_000)).toBe('s1');
     expect(seats.sessionOf('s1')).toBeUndefined();
-    expect(seats.resume('s3', new Uint8Array(RECONNECT_TOKEN_BYTES))).toBeUndefined();
+    expect(seats.resume('s3', new Uint8Array(RECONNECT_TOKEN_BYTES), 2_000)).toBeUndefined();
     expect(seats.expire(6_000)).toEqual([]); // dropped for 5 s: still waiting
 
-    const back = seats.resume('s3', alice.token)!;
+    const back = seats.resume('s3', alice.token, 6_000)!;
     expect(back.seat).toBe('s1');
     expect(back.token).not.toEqual(alice.token);
     expect(seats.seatOf('s3')).toBe('s1');
     expect(seats.sessionOf('s1')).toBe('s3');
 
     seats.drop('s3', 10_000);
-    expect(seats.resume('s4', alice.token)).toBeUndefined(); // each token works once
+    expect(seats.resume('s4', alice.token, 11_000)).toBeUndefined(); // each token works once
+    expect(seats.resume('s4', back.token, 40_000)).toBeUndefined(); // grace over, not yet expired
     expect(seats.expire(39_999)).toEqual([]);
     expect(seats.expire(40_000)).toEqual(['s1']);
-    expect(seats.resume('s4', back.token)).toBeUndefined();
+    expect(seats.resume('s4', back.token, 40_001)).toBeUndefined();
     expect(seats.ids).toEqual(['s2']);
   });
 
@@ -42,7 +43,7 @@ describe('seats', () => {
     seats.join('old-address');
     const { seat, token } = seats.join('udp://10.0.0.1:5000');
     expect(seat).toBe('s2'); // seat ids do not reveal addresses
-    const back = seats.resume('udp://10.0.0.1:6000', token)!;
+    const back = seats.resume('udp://10.0.0.1:6000', token, 0)!;
     expect(back).toMatchObject({ seat: 's2', replaced: 'udp://10.0.0.1:5000' });
     expect(seats.seatOf('udp://10.0.0.1:5000')).toBeUndefined();
     expect(seats.leave('udp://10.0.0.1:5000')).toBeUndefined(); // closing the old link frees nothing
@@ -54,7 +55,7 @@ describe('seats', () => {
     const { token } = seats.join('s1');
     expect(() => seats.join('s1')).toThrow(/VALUE_INVALID/);
     expect(seats.leave('s1')).toBe('s1');
-    expect(seats.resume('s2', token)).toBeUndefined();
+    expect(seats.resume('s2', token, 0)).toBeUndefined();
     expect(seats.leave('s1')).toBeUndefined();
     expect(seats.drop('unknown', 0)).toBeUndefined();
   });

@@ -60,6 +60,25 @@ describe('state templates', () => {
     expect(carol.seats).toEqual(['bob']);
   });
 
+  it('relays a rejoined publisher at once, in order for receivers, and never revives a seat that left', () => {
+    const relay = new StateRelay(Avatar, 1000);
+    const carol = new StateProxies(Avatar);
+    const first = new StatePublisher(Avatar);
+    for (let step = 1; step <= 300; step++)
+      carol.receive(relay.relay('s1', first.encode(Avatar.create({ step }), 0), step)!);
+    relay.restart('s1'); // s1 rejoined with a new publisher, numbering from 0
+    const second = new StatePublisher(Avatar);
+    const relayed = relay.relay('s1', second.encode(Avatar.create({ step: 301 }), 0), 400);
+    expect(relayed).toBeDefined();
+    carol.receive(relayed!);
+    expect(carol.get('s1')!.state.step).toBe(301);
+
+    const late = relay.relay('s1', second.encode(Avatar.create({ step: 302 }), 0), 401)!;
+    carol.remove('s1'); // its 'left' overtook its last relay
+    carol.receive(late);
+    expect(carol.get('s1')).toBeUndefined();
+  });
+
   it('rate-limits a seat per second and throws only ShardlineError for hostile bytes', () => {
     const relay = new StateRelay(Avatar, 3);
     const publisher = new StatePublisher(Avatar);

@@ -79,7 +79,8 @@ export class GameServer {
         this.pump(link);
       };
       transport.onPeerClosed = (peer) => {
-        if (this.sessionLinks.has(peer)) connections.disconnect(peer, 'closed-by-client');
+        // A clean leave sends a Disconnect packet first; a stream closing without one lost its link.
+        if (this.sessionLinks.has(peer)) connections.disconnect(peer, 'link-lost');
         this.pump(link);
       };
     }

@@ -37,7 +37,7 @@ export interface WorldHostOptions {
 /**
  * Runs a ServerWorld over a GameServer. A connection joins the world when its client says hello on
  * the control channel, and gets a seat: the id the world, ownership and every callback here know
- * the client by. If its link times out, the seat waits `graceMs`; a new connection presenting the
+ * the client by. If its link drops (timeout, or 'link-lost' on a stream), the seat waits `graceMs`; a new connection presenting the
  * seat's reconnect token takes it back and gets a full snapshot. A seat given up (grace over, or the
  * client left) is reported to the game (`onLeave`, to despawn what it owned) and to every client.
  */
@@ -111,18 +111,20 @@ export class WorldHost {
     }
     if (!info || message.type !== 'hello') return;
     this.pending.delete(session);
-    const resumed = message.token ? this.seats.resume(session, message.token) : undefined;
+    const resumed = message.token ? this.seats.resume(session, message.token, Date.now()) : undefined;
     const { seat, token } = resumed ?? this.seats.join(session);
     if (resumed?.replaced !== undefined) {
       // The old link is dead but not yet timed out: close it (it no longer sits anywhere).
       this.options.world.removeClient(seat, { keepOwnership: true });
       this.options.server.kick(resumed.replaced);
     }
+    if (resumed) this.relay?.restart(seat); // its new publisher numbers from scratch
     this.options.world.addClient(seat);
-    this.options.server.send(
+    this.sendTo(
       session,
       this.options.controlChannel,
       encodeSeatMessage({ type: 'welcome', resumed: resumed !== undefined, token, seat }),
+      'reliable',
     );
     if (resumed) this.onRejoin?.(seat, info);
     else this.onJoin?.(seat, info);
@@ -130,7 +132,7 @@ export class WorldHost {
 
   private disconnected(session: string, reason: DisconnectReason): void {
     this.pending.delete(session);
-    if (reason === 'timeout') {
+    if (reason === 'timeout' || reason === 'link-lost') {
       const seat = this.seats.drop(session, Date.now());
       if (seat !== undefined) this.options.world.removeClient(seat, { keepOwnership: true });
       return;
@@ -169,7 +171,22 @@ export class WorldHost {
   private sendToSeats(channel: number, bytes: Uint8Array, type: SendType, except?: string): void {
     for (const seat of this.seats.ids) {
       const session = this.seats.sessionOf(seat);
-      if (seat !== except && session !== undefined) this.options.server.send(session, channel, bytes, type);
+      if (seat !== except && session !== undefined) this.sendTo(session, channel, bytes, type);
+    }
+  }
+
+  /**
+   * Sends to one connection. One that cannot take more (SEND_QUEUE_FULL: it is not keeping up) is
+   * kicked once the current work is done, so neither the loop in progress nor the others suffer.
+   */
+  private sendTo(session: string, channel: number, bytes: Uint8Array, type: SendType): void {
+    try {
+      this.options.server.send(session, channel, bytes, type);
+    } catch (error) {
+      if (!isShardlineError(error)) throw error;
+      queueMicrotask(() => {
+        if (this.options.server.sessions.includes(session)) this.options.server.kick(session);
+      });
     }
   }
 
@@ -178,7 +195,7 @@ export class WorldHost {
     const now = Date.now();
     for (const { client, bytes } of world.update(now)) {
       const session = this.seats.sessionOf(client);
-      if (session !== undefined) server.send(session, snapshotChannel, bytes, 'unreliable');
+      if (session !== undefined) this.sendTo(session, snapshotChannel, bytes, 'unreliable');
     }
     for (const seat of this.seats.expire(now)) this.giveUp(seat, 'timeout');
   }

@@ -16,6 +16,8 @@ export const DISCONNECT_REASONS = [
   'protocol-mismatch',
   'server-shutting-down',
   'already-connected',
+  /** A stream transport (WebSocket, TCP) closed without a Disconnect packet: the link dropped. */
+  'link-lost',
 ] as const;
 
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];

@@ -14,7 +14,7 @@ import {
   PROTECTION_OVERHEAD_BYTES,
   sealSessionDatagram,
 } from './protection.js';
-import { type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
+import { type DisconnectReason, reasonCode } from './reasons.js';
 import type { PrivateToken } from './token.js';
 
 /**
@@ -199,7 +199,8 @@ export class ServerConnections {
         this.events.push({ type: 'message', session: peer, channel: message.channel, bytes: message.bytes });
       }
     } else if (type === PacketType.Disconnect && payload.length === 1) {
-      this.close(peer, reasonFromCode(payload[0]!), false);
+      // A client may only leave: whatever code it sends, the server records 'closed-by-client'.
+      this.close(peer, 'closed-by-client', false);
     }
   }
 

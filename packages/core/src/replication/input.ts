@@ -92,6 +92,11 @@ export class InputAuthority {
     else this.owners.set(entity, client);
   }
 
+  /** The client (re)joined with a new sender: its entities accept any sequence next. */
+  restartSequences(client: string): void {
+    for (const [entity, owner] of this.owners) if (owner === client) this.lastSequence.delete(entity);
+  }
+
   /** Forgets a client's ownerships (it left for good). */
   removeClient(client: string): void {
     for (const [entity, owner] of this.owners) if (owner === client) this.setOwner(entity, undefined);

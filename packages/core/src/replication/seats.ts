@@ -56,10 +56,12 @@ export class Seats {
   resume(
     session: string,
     token: Uint8Array,
+    nowMs: number,
   ): { seat: string; token: Uint8Array; replaced: string | undefined } | undefined {
     if (this.seatBySession.has(session)) return undefined;
     for (const [id, seat] of this.seats) {
       if (!sameBytes(seat.token, token)) continue;
+      if (nowMs >= seat.expiresAtMs) return undefined; // its grace ended; expire() has not run yet
       const replaced = seat.session;
       if (replaced !== undefined) this.seatBySession.delete(replaced);
       seat.session = session;

@@ -207,7 +207,9 @@ export class ServerWorld {
     return index === undefined ? undefined : this.latest.snapshots[index]!.get(id);
   }
 
+  /** Adds a client (again, after removeClient with keepOwnership): it gets a full state next. */
   addClient(client: string): void {
+    this.authority.restartSequences(client); // a returning client numbers its inputs afresh
     this.clients.set(client, {
       ackedTick: undefined,
       metrics: {

@@ -70,11 +70,17 @@ export class StatePublisher<S extends AnyEntitySchema> {
 
 /**
  * The server side, per world: accepts a seat's published states (only newer ones, at most
- * `maxPerSecond`) and builds the relay message for the other seats. Throws ShardlineError
+ * `maxPerSecond`) and builds the relay message for the other seats, numbered by the relay. Throws ShardlineError
  * (WIRE_*, RATE_LIMITED) to reject; returns undefined for a duplicate or late state.
  */
 export class StateRelay {
+  /** Per seat: the publisher's last accepted sequence and this second's count. */
   private readonly last = new Map<string, { sequence: number; windowStartMs: number; count: number }>();
+  /**
+   * Per seat: the sequence of the next relay. Receivers order by it, so it keeps counting when a
+   * client rejoins with a new publisher (whose own numbering starts over).
+   */
+  private readonly relayed = new Map<string, number>();
 
   constructor(
     readonly template: AnyEntitySchema,
@@ -94,12 +100,20 @@ export class StateRelay {
       seen.sequence = published.sequence;
       seen.count++;
     }
-    return encodePublish(this.template, published, seat);
+    const sequence = this.relayed.get(seat) ?? 0;
+    this.relayed.set(seat, nextSequence(sequence));
+    return encodePublish(this.template, { ...published, sequence }, seat);
+  }
+
+  /** The seat's client rejoined with a new publisher: accept its numbering from scratch. */
+  restart(seat: string): void {
+    this.last.delete(seat);
   }
 
   /** The seat was given up: forget it. */
   remove(seat: string): void {
     this.last.delete(seat);
+    this.relayed.delete(seat);
   }
 }
 
@@ -108,12 +122,15 @@ export class StateProxies {
   /** A proxy appeared or changed. */
   onUpdate: ((proxy: StateProxy) => void) | undefined;
   private readonly proxies = new Map<string, StateProxy>();
+  /** Seats that left: a relay sent just before the seat's `left` may arrive after it. Ids are never reused. */
+  private readonly gone = new Set<string>();
 
   constructor(readonly template: AnyEntitySchema) {}
 
   /** Applies a relay message; a duplicate or older state changes nothing. Throws ShardlineError for bad bytes. */
   receive(bytes: Uint8Array): void {
     const proxy = decodePublish(this.template, bytes, true);
+    if (this.gone.has(proxy.seat)) return;
     const current = this.proxies.get(proxy.seat);
     if (current && !sequenceNewer(proxy.sequence, current.sequence)) return;
     this.proxies.set(proxy.seat, proxy);
@@ -128,8 +145,9 @@ export class StateProxies {
     return [...this.proxies.keys()];
   }
 
-  /** The peer left: drop its proxy. */
+  /** The peer left: drop its proxy, and ignore any relay of it still on the way. */
   remove(seat: string): void {
     this.proxies.delete(seat);
+    this.gone.add(seat);
   }
 }
