@@ -164,6 +164,29 @@ describe('replication over 100 ms latency, 10% loss and reordering', () => {
     expect(sent.length).toBeLessThanOrEqual(2);
     expect(() => new ServerWorld({ schemas, tickHz: 30, sendHz: 20 }, 0)).toThrow(/VALUE_INVALID/);
   });
+
+  it('encodes once per distinct baseline and shares the bytes among clients acknowledged alike', () => {
+    const world = new ServerWorld({ schemas, tickHz: 10 }, 0);
+    for (const client of ['a', 'b', 'c', 'd']) world.addClient(client);
+    const id = world.spawn(Player, Player.create({ hp: 50 }));
+    world.onTick = (tick) => world.set(id, { x: tick });
+    const first = world.update(100);
+    expect(new Set(first.map((out) => out.bytes)).size).toBe(1); // four full states, one encoding
+    world.acknowledge('a', 1);
+    world.acknowledge('b', 1);
+    const second = world.update(200);
+    const byClient = new Map(second.map((out) => [out.client, out]));
+    expect(byClient.get('a')!.bytes).toBe(byClient.get('b')!.bytes);
+    expect(byClient.get('c')!.bytes).toBe(byClient.get('d')!.bytes);
+    expect(byClient.get('a')!.bytes).not.toBe(byClient.get('c')!.bytes);
+    expect(byClient.get('a')!.baselineTick).toBe(1);
+    expect(byClient.get('c')!.baselineTick).toBeUndefined();
+    const decoded = new ClientWorld({ schemas });
+    expect(decoded.receive(first[0]!.bytes).kind).toBe('applied');
+    expect(decoded.receive(byClient.get('a')!.bytes).kind).toBe('applied');
+    expect(decoded.replicas(Player).get(id)!.state.x).toBeCloseTo(2, 2);
+    expect(world.metrics().clients.a!.lastEntitiesSent).toBe(1);
+  });
 });
 
 describe('time synchronization', () => {

@@ -6,7 +6,7 @@ import { chooseView } from './client-view.js';
 import { InputAuthority } from './input.js';
 import { InterestGrid, type Viewpoint } from './interest-grid.js';
 import { type AnyEntitySchema, WorldSchema } from './world-schema.js';
-import { emptyWorldSnapshot, type WorldSnapshot, writeWorldSnapshot } from './world-snapshot.js';
+import { emptyWorldSnapshot, NO_BASELINE, type WorldSnapshot, writeWorldSnapshot } from './world-snapshot.js';
 
 export interface ServerWorldOptions {
   schemas: readonly AnyEntitySchema[];
@@ -316,6 +316,9 @@ export class ServerWorld {
 
   private snapshotsForClients(): OutgoingSnapshot[] {
     const out: OutgoingSnapshot[] = [];
+    // Without per-client views, clients acknowledged at the same tick get the very same message:
+    // encode it once per distinct baseline (NO_BASELINE for full states) and share the bytes.
+    const shared = new Map<number, { bytes: Uint8Array; entitiesSent: number }>();
     for (const [client, view] of this.clients) {
       const baselines = this.baselines(view);
       const baseline = view.ackedTick === undefined ? undefined : baselines.get(view.ackedTick);
@@ -338,22 +341,36 @@ export class ServerWorld {
         view.views.set(this.currentTick, sent);
         view.views.delete(this.currentTick - this.historyTicks);
       }
-      this.writer.reset();
-      writeWorldSnapshot(this.writer, this.schema, sent, baseline);
-      const bytes = this.writer.toBytes();
+      const key = baseline ? baseline.tick : NO_BASELINE;
+      let encoded = this.perClientViews ? undefined : shared.get(key);
+      if (!encoded) {
+        encoded = this.encode(sent, baseline);
+        if (!this.perClientViews) shared.set(key, encoded);
+      }
+      const { bytes } = encoded;
       const metrics = view.metrics;
       metrics.snapshots++;
       if (!baseline) metrics.fullStates++;
       metrics.bytes += bytes.length;
       metrics.lastSnapshotBytes = bytes.length;
-      metrics.lastEntitiesSent = this.schema.codecs.reduce((sum, codec) => {
-        const counts = codec.lastEncodedCounts;
-        return sum + counts.despawns + counts.spawns + counts.updates;
-      }, 0);
+      metrics.lastEntitiesSent = encoded.entitiesSent;
       metrics.lastBaselineAgeTicks = baseline ? this.currentTick - baseline.tick : undefined;
       out.push({ client, bytes, baselineTick: baseline?.tick });
     }
     return out;
+  }
+
+  private encode(
+    sent: WorldSnapshot,
+    baseline: WorldSnapshot | undefined,
+  ): { bytes: Uint8Array; entitiesSent: number } {
+    this.writer.reset();
+    writeWorldSnapshot(this.writer, this.schema, sent, baseline);
+    const entitiesSent = this.schema.codecs.reduce((sum, codec) => {
+      const counts = codec.lastEncodedCounts;
+      return sum + counts.despawns + counts.spawns + counts.updates;
+    }, 0);
+    return { bytes: this.writer.toBytes(), entitiesSent };
   }
 
   private builderFor(index: number): SnapshotBuilder<FieldMap> {
