@@ -191,7 +191,7 @@ export class WorldHost {
   }
 
   private update(): void {
-    const { server, world, snapshotChannel } = this.options;
+    const { world, snapshotChannel } = this.options;
     const now = Date.now();
     for (const { client, bytes } of world.update(now)) {
       const session = this.seats.sessionOf(client);
