@@ -1,12 +1,11 @@
 import { ShardlineError } from '../errors.js';
 import { nextSequence, sequenceNewer } from '../reliable/sequence.js';
 import type { StructValue } from '../schema/composite.js';
+import type { Infer } from '../schema/field.js';
 import { BitReader } from '../wire/bit-reader.js';
 import type { BitSink } from '../wire/bit-sink.js';
 import { BitWriter } from '../wire/bit-writer.js';
 import type { AnyEntitySchema } from './world-schema.js';
-
-type InputOf<S extends AnyEntitySchema> = S extends { create(...args: never[]): infer V } ? V : never;
 
 /** Largest entity id an input message may name (ids are u32). */
 const MAX_ENTITY_ID = 0xffff_ffff;
@@ -53,7 +52,7 @@ export class InputSender<S extends AnyEntitySchema> {
   constructor(readonly schema: S) {}
 
   /** The message for `input` to `entity`; VALUE_INVALID if the input does not fit its declaration. */
-  encode(entity: number, input: InputOf<S>): Uint8Array {
+  encode(entity: number, input: Infer<S>): Uint8Array {
     this.writer.reset();
     writeInput(this.writer, this.schema, entity, this.sequence, input);
     this.sequence = nextSequence(this.sequence);

@@ -1,6 +1,7 @@
 import type { DisconnectReason } from '../connection/reasons.js';
 import { reasonCode, reasonFromCode } from '../connection/reasons.js';
 import { ShardlineError } from '../errors.js';
+import { ByteWriter } from '../wire/bytes.js';
 import { decodeUtf8, encodeUtf8 } from '../wire/utf8.js';
 import { RECONNECT_TOKEN_BYTES } from './seats.js';
 
@@ -22,19 +23,29 @@ const HELLO = 1;
 const WELCOME = 2;
 const LEFT = 3;
 
+/** Largest seat message: type, resumed flag, token, seat id. */
+const MAX_SEAT_MESSAGE_BYTES = 2 + RECONNECT_TOKEN_BYTES + MAX_SEAT_BYTES;
+
 export function encodeSeatMessage(message: SeatMessage): Uint8Array {
+  const writer = new ByteWriter(MAX_SEAT_MESSAGE_BYTES);
   switch (message.type) {
     case 'hello':
-      return message.token ? concat([HELLO], checkedToken(message.token)) : Uint8Array.of(HELLO);
+      writer.u8(HELLO);
+      if (message.token) writer.raw(checkedToken(message.token));
+      break;
     case 'welcome':
-      return concat(
-        [WELCOME, message.resumed ? 1 : 0],
-        checkedToken(message.token),
-        checkedSeat(message.seat),
-      );
+      writer.u8(WELCOME);
+      writer.u8(message.resumed ? 1 : 0);
+      writer.raw(checkedToken(message.token));
+      writer.raw(checkedSeat(message.seat));
+      break;
     case 'left':
-      return concat([LEFT, reasonCode(message.reason)], checkedSeat(message.seat));
+      writer.u8(LEFT);
+      writer.u8(reasonCode(message.reason));
+      writer.raw(checkedSeat(message.seat));
+      break;
   }
+  return writer.toBytes();
 }
 
 /** Decodes a seat message; WIRE_INVALID / WIRE_TRUNCATED for anything malformed. */
@@ -81,17 +92,6 @@ function checkedSeat(seat: string): Uint8Array {
     throw new ShardlineError('VALUE_INVALID', `seat id must be 1..${MAX_SEAT_BYTES} UTF-8 bytes`);
   }
   return bytes;
-}
-
-function concat(head: number[], ...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(head.length + parts.reduce((sum, part) => sum + part.length, 0));
-  out.set(head);
-  let at = head.length;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 function invalid(what: string): ShardlineError {

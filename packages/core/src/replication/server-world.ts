@@ -1,6 +1,7 @@
 import { ShardlineError } from '../errors.js';
 import type { FieldMap, StructValue } from '../schema/composite.js';
 import type { SnapshotBuilder } from '../schema/entity-snapshot.js';
+import type { Infer } from '../schema/field.js';
 import { BitWriter } from '../wire/bit-writer.js';
 import { chooseView } from './client-view.js';
 import { InputAuthority } from './input.js';
@@ -77,8 +78,6 @@ export interface WorldMetrics {
   clients: Record<string, ClientMetrics>;
 }
 
-type StateOf<S> = S extends { create(values?: Partial<infer V>): infer V } ? V : never;
-
 /**
  * The authoritative world, sans-IO: entities of declared schemas, a fixed-rate tick driven by
  * `update(nowMs)`, and per client a snapshot each send tick, encoded against the newest snapshot that
@@ -148,7 +147,7 @@ export class ServerWorld {
    * Adds an entity; returns its id (ids are never reused). VALUE_INVALID for a state that does not fit.
    * The server owns every entity; `owner` gives a client authority over its input (see receiveInput).
    */
-  spawn<S extends AnyEntitySchema>(schema: S, state: StateOf<S>, options: { owner?: string } = {}): number {
+  spawn<S extends AnyEntitySchema>(schema: S, state: Infer<S>, options: { owner?: string } = {}): number {
     const index = this.schema.indexOf(schema);
     const id = this.nextEntityId++;
     this.builderFor(index).set(id, state as StructValue<FieldMap>);

@@ -1,12 +1,11 @@
 import { ShardlineError } from '../errors.js';
 import { nextSequence, sequenceNewer } from '../reliable/sequence.js';
 import type { StructValue } from '../schema/composite.js';
+import type { Infer } from '../schema/field.js';
 import { BitReader } from '../wire/bit-reader.js';
 import { BitWriter } from '../wire/bit-writer.js';
 import { MAX_SEAT_BYTES } from './seat-messages.js';
 import type { AnyEntitySchema } from './world-schema.js';
-
-type StateOf<S extends AnyEntitySchema> = S extends { create(...args: never[]): infer V } ? V : never;
 
 /** One peer's published state: numbered, stamped with the publisher's clock (ms, u32, wrapping). */
 export interface PublishedState {
@@ -61,7 +60,7 @@ export class StatePublisher<S extends AnyEntitySchema> {
   constructor(readonly template: S) {}
 
   /** The message for `state` taken at `timeMs` (e.g. TimeSync's server time); VALUE_INVALID if it does not fit. */
-  encode(state: StateOf<S>, timeMs: number): Uint8Array {
+  encode(state: Infer<S>, timeMs: number): Uint8Array {
     const bytes = encodePublish(this.template, { sequence: this.sequence, timeMs, state });
     this.sequence = nextSequence(this.sequence);
     return bytes;
