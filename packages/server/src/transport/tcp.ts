@@ -1,14 +1,14 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import {
   encodeFrame,
   FrameDecoder,
   type LinkCloseReason,
   MAX_FRAME_BYTES,
-  type ServerTransport,
   ShardlineError,
   type TransportCapabilities,
 } from '@shardline/core';
 import { formatAddress, type ListenOptions } from './address.js';
+import { StreamServerTransport } from './stream-transport.js';
 
 export const TCP_CAPABILITIES: TransportCapabilities = {
   kind: 'tcp',
@@ -18,15 +18,12 @@ export const TCP_CAPABILITIES: TransportCapabilities = {
 };
 
 /** TCP over node:net: each datagram is a frame with a u32 length prefix. Nagle is off. */
-export class TcpServerTransport implements ServerTransport {
+export class TcpServerTransport extends StreamServerTransport<Socket> {
   readonly capabilities = TCP_CAPABILITIES;
-  onDatagram: ((peer: string, datagram: Uint8Array) => void) | undefined;
-  onPeerClosed: ((peer: string, reason: LinkCloseReason) => void) | undefined;
-  private server: Server | undefined;
-  private readonly sockets = new Map<string, Socket>();
-  private nextPeer = 1;
 
-  constructor(private readonly options: ListenOptions = {}) {}
+  constructor(private readonly options: ListenOptions = {}) {
+    super();
+  }
 
   listen(): Promise<string> {
     const host = this.options.host ?? '127.0.0.1';
@@ -43,8 +40,7 @@ export class TcpServerTransport implements ServerTransport {
   }
 
   private accept(socket: Socket): void {
-    const peer = `tcp:${this.nextPeer++}`;
-    this.sockets.set(peer, socket);
+    const peer = this.addPeer('tcp', socket);
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(MAX_FRAME_BYTES);
     let reason: LinkCloseReason = 'closed-by-peer';
@@ -61,35 +57,19 @@ export class TcpServerTransport implements ServerTransport {
       reason = 'error';
     });
     socket.on('close', () => {
-      if (this.sockets.delete(peer)) this.onPeerClosed?.(peer, reason);
+      this.peerClosed(peer, reason);
     });
   }
 
-  send(peer: string, datagram: Uint8Array): boolean {
-    if (datagram.length > MAX_FRAME_BYTES) {
-      throw new ShardlineError(
-        'VALUE_INVALID',
-        `datagram of ${datagram.length} bytes exceeds the frame maximum`,
-      );
-    }
-    const socket = this.sockets.get(peer);
-    if (!socket || socket.destroyed) return false;
+  protected isOpen(socket: Socket): boolean {
+    return !socket.destroyed;
+  }
+
+  protected write(socket: Socket, datagram: Uint8Array): void {
     socket.write(encodeFrame(datagram));
-    return true;
   }
 
-  disconnect(peer: string): void {
-    const socket = this.sockets.get(peer);
-    if (!socket) return;
-    this.sockets.delete(peer);
+  protected end(socket: Socket): void {
     socket.end();
-    this.onPeerClosed?.(peer, 'closed-locally');
-  }
-
-  close(): Promise<void> {
-    for (const peer of [...this.sockets.keys()]) this.disconnect(peer);
-    const server = this.server;
-    this.server = undefined;
-    return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
 }

@@ -1,12 +1,7 @@
-import {
-  type LinkCloseReason,
-  MAX_FRAME_BYTES,
-  type ServerTransport,
-  ShardlineError,
-  type TransportCapabilities,
-} from '@shardline/core';
+import { type LinkCloseReason, MAX_FRAME_BYTES, type TransportCapabilities } from '@shardline/core';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { formatAddress, type ListenOptions } from './address.js';
+import { StreamServerTransport } from './stream-transport.js';
 
 /** WebSocket close code for a peer that broke the protocol (RFC 6455: 1002). */
 const CLOSE_PROTOCOL_ERROR = 1002;
@@ -19,15 +14,12 @@ export const WEBSOCKET_CAPABILITIES: TransportCapabilities = {
 };
 
 /** WebSocket over `ws`: one binary message per datagram; text messages are a protocol error. */
-export class WebSocketServerTransport implements ServerTransport {
+export class WebSocketServerTransport extends StreamServerTransport<WebSocket> {
   readonly capabilities = WEBSOCKET_CAPABILITIES;
-  onDatagram: ((peer: string, datagram: Uint8Array) => void) | undefined;
-  onPeerClosed: ((peer: string, reason: LinkCloseReason) => void) | undefined;
-  private server: WebSocketServer | undefined;
-  private readonly sockets = new Map<string, WebSocket>();
-  private nextPeer = 1;
 
-  constructor(private readonly options: ListenOptions & { path?: string } = {}) {}
+  constructor(private readonly options: ListenOptions & { path?: string } = {}) {
+    super();
+  }
 
   listen(): Promise<string> {
     const host = this.options.host ?? '127.0.0.1';
@@ -51,8 +43,7 @@ export class WebSocketServerTransport implements ServerTransport {
   }
 
   private accept(socket: WebSocket): void {
-    const peer = `ws:${this.nextPeer++}`;
-    this.sockets.set(peer, socket);
+    const peer = this.addPeer('ws', socket);
     let reason: LinkCloseReason = 'closed-by-peer';
     socket.on('message', (data, isBinary) => {
       if (!isBinary) {
@@ -68,35 +59,19 @@ export class WebSocketServerTransport implements ServerTransport {
     });
     socket.on('close', (code) => {
       if (code === CLOSE_PROTOCOL_ERROR || code === 1009) reason = 'protocol-error';
-      if (this.sockets.delete(peer)) this.onPeerClosed?.(peer, reason);
+      this.peerClosed(peer, reason);
     });
   }
 
-  send(peer: string, datagram: Uint8Array): boolean {
-    if (datagram.length > MAX_FRAME_BYTES) {
-      throw new ShardlineError(
-        'VALUE_INVALID',
-        `datagram of ${datagram.length} bytes exceeds the frame maximum`,
-      );
-    }
-    const socket = this.sockets.get(peer);
-    if (!socket || socket.readyState !== socket.OPEN) return false;
+  protected isOpen(socket: WebSocket): boolean {
+    return socket.readyState === socket.OPEN;
+  }
+
+  protected write(socket: WebSocket, datagram: Uint8Array): void {
     socket.send(datagram, { binary: true });
-    return true;
   }
 
-  disconnect(peer: string): void {
-    const socket = this.sockets.get(peer);
-    if (!socket) return;
-    this.sockets.delete(peer);
+  protected end(socket: WebSocket): void {
     socket.close(1000);
-    this.onPeerClosed?.(peer, 'closed-locally');
-  }
-
-  close(): Promise<void> {
-    for (const peer of [...this.sockets.keys()]) this.disconnect(peer);
-    const server = this.server;
-    this.server = undefined;
-    return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
 }
