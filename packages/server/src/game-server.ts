@@ -84,7 +84,7 @@ export class GameServer {
         this.pump(link);
       };
     }
-    this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 10);
+    this.timer = setInterval(() => this.flush(), this.options.tickMs ?? 10);
     return this.addresses;
   }
 
@@ -100,9 +100,22 @@ export class GameServer {
     );
   }
 
+  /** Queues a message; it leaves at the next tick, or at once for a send type that asks (no-delay). */
   send(session: string, channel: number, bytes: Uint8Array, type?: SendType): void {
     const link = this.linkOf(session);
-    if (link.connections.send(session, channel, bytes, Date.now(), type)) this.flush(link);
+    if (link.connections.send(session, channel, bytes, Date.now(), type)) {
+      link.connections.update(Date.now(), session);
+      this.pump(link);
+    }
+  }
+
+  /** Sends what every connection has queued now instead of at the next tick (e.g. after a snapshot round). */
+  flush(): void {
+    const nowMs = Date.now();
+    for (const link of this.links) {
+      link.connections.update(nowMs);
+      this.pump(link);
+    }
   }
 
   kick(session: string): void {
@@ -130,19 +143,6 @@ export class GameServer {
       this.pump(link);
     }
     await Promise.all(this.links.map((link) => link.transport.close()));
-  }
-
-  private tick(): void {
-    const nowMs = Date.now();
-    for (const link of this.links) {
-      link.connections.update(nowMs);
-      this.pump(link);
-    }
-  }
-
-  private flush(link: { transport: ServerTransport; connections: ServerConnections }): void {
-    link.connections.update(Date.now());
-    this.pump(link);
   }
 
   /** Sends what the connections produced and reports what happened. */

@@ -190,13 +190,16 @@ export class WorldHost {
     }
   }
 
-  private update(): void {
+  /** Runs the world's due ticks and sends their snapshots; start() calls it every `updateMs`. */
+  update(): void {
     const { world, snapshotChannel } = this.options;
     const now = Date.now();
-    for (const { client, bytes } of world.update(now)) {
+    const snapshots = world.update(now);
+    for (const { client, bytes } of snapshots) {
       const session = this.seats.sessionOf(client);
       if (session !== undefined) this.sendTo(session, snapshotChannel, bytes, 'unreliable');
     }
+    if (snapshots.length > 0) this.options.server.flush(); // snapshots leave now, not at the next tick
     for (const seat of this.seats.expire(now)) this.giveUp(seat, 'timeout');
   }
 }

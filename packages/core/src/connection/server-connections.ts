@@ -116,16 +116,15 @@ export class ServerConnections {
     if (result.kind === 'accepted') this.open(peer, result.client, nowMs);
   }
 
-  update(nowMs: number): void {
+  /** Updates every session (resends, acks, batching, timeouts); `only` limits it to one session. */
+  update(nowMs: number, only?: string): void {
     this.nowMs = nowMs;
-    for (const [peer, session] of [...this.sessions]) {
-      const packets = session.endpoint.update(nowMs);
-      if (session.endpoint.state === 'timed-out') {
-        this.close(peer, 'timeout');
-        continue;
-      }
-      for (const packet of packets) this.emit(peer, session, PacketType.Data, packet);
+    if (only !== undefined) {
+      const session = this.sessions.get(only);
+      if (session) this.updateSession(only, session, nowMs);
+      return;
     }
+    for (const [peer, session] of [...this.sessions]) this.updateSession(peer, session, nowMs);
   }
 
   /** Queues a message for a session; returns true when the send type asks for an immediate update. */
@@ -145,6 +144,15 @@ export class ServerConnections {
     if (!target) throw new ShardlineError('VALUE_INVALID', `no session ${session}`);
     const counters = target.protection?.counters ?? { tampered: 0, replayed: 0 };
     return { ...target.endpoint.stats(nowMs), tampered: counters.tampered, replayed: counters.replayed };
+  }
+
+  private updateSession(peer: string, session: Session, nowMs: number): void {
+    const packets = session.endpoint.update(nowMs);
+    if (session.endpoint.state === 'timed-out') {
+      this.close(peer, 'timeout');
+      return;
+    }
+    for (const packet of packets) this.emit(peer, session, PacketType.Data, packet);
   }
 
   private admit(client: PrivateToken): DisconnectReason | undefined {

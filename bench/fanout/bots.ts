@@ -1,0 +1,119 @@
+/**
+ * The bots child process: `bots.ts <shardline|colyseus> <variant>`. On `connect` it joins the given
+ * number of passive clients (one per token for Shardline), each decoding the world as a game client
+ * would. Between `start` and `stop` it counts what their sockets read.
+ */
+import {
+  ClientWorld,
+  GameClient,
+  WebSocketClientTransport,
+  type WebSocketConstructor,
+  WorldClient,
+} from '@shardline/client';
+import { Client as ColyseusClient } from 'colyseus.js';
+import WebSocket from 'ws';
+import { type BotMeasurement, type RunnerMessage, tellParent } from './ipc.js';
+import { variantNamed } from './scenario.js';
+import {
+  ACK_CHANNEL,
+  CONTROL_CHANNEL,
+  fanoutUnit,
+  SHARDLINE_CHANNELS,
+  SNAPSHOT_CHANNEL,
+} from './shardline-server.js';
+
+const CONNECT_CONCURRENCY = 25;
+
+interface Bot {
+  socket: () => WebSocket | undefined;
+  entitiesHeld: () => number;
+}
+
+const [stack, variantName] = process.argv.slice(2);
+const variant = variantNamed(variantName!);
+const bots: Bot[] = [];
+let messages = 0;
+
+/** Bytes read so far by a bot's TCP socket (ws keeps it as `_socket`). */
+function bytesRead(bot: Bot): number {
+  const socket = bot.socket() as unknown as { _socket?: { bytesRead: number } } | undefined;
+  return socket?._socket?.bytesRead ?? 0;
+}
+
+function counted(socket: WebSocket): WebSocket {
+  socket.on('message', () => messages++);
+  return socket;
+}
+
+async function shardlineBot(address: string, token: string): Promise<Bot> {
+  let socket: WebSocket | undefined;
+  class CountingWebSocket extends WebSocket {
+    constructor(url: string) {
+      super(url);
+      socket = counted(this);
+    }
+  }
+  const client = new GameClient({
+    transport: new WebSocketClientTransport({
+      WebSocket: CountingWebSocket as unknown as WebSocketConstructor,
+    }),
+    token: Buffer.from(token, 'base64'),
+    channels: SHARDLINE_CHANNELS,
+  });
+  const world = new ClientWorld({ schemas: [fanoutUnit(variant)] });
+  const worldClient = new WorldClient({
+    client,
+    world,
+    controlChannel: CONTROL_CHANNEL,
+    snapshotChannel: SNAPSHOT_CHANNEL,
+    ackChannel: ACK_CHANNEL,
+  });
+  await worldClient.connect(address);
+  return { socket: () => socket, entitiesHeld: () => world.snapshot.snapshots[0]!.size };
+}
+
+async function colyseusBot(address: string): Promise<Bot> {
+  const room = await new ColyseusClient(address).join('fanout');
+  const socket = counted((room.connection.transport as unknown as { ws: WebSocket }).ws);
+  const state = room.state as { units?: { size: number } };
+  return { socket: () => socket, entitiesHeld: () => state.units?.size ?? 0 };
+}
+
+async function connectAll(address: string, count: number, tokens: string[]): Promise<number> {
+  let failed = 0;
+  for (let first = 0; first < count; first += CONNECT_CONCURRENCY) {
+    const batch = Array.from({ length: Math.min(CONNECT_CONCURRENCY, count - first) }, (_, i) =>
+      stack === 'shardline' ? shardlineBot(address, tokens[first + i]!) : colyseusBot(address),
+    );
+    for (const result of await Promise.allSettled(batch)) {
+      if (result.status === 'fulfilled') bots.push(result.value);
+      else failed++;
+    }
+  }
+  return failed;
+}
+
+let window: { startedAt: bigint; bytes: number; messages: number } | undefined;
+process.on('message', async (message: RunnerMessage) => {
+  if (message.type === 'connect') {
+    const failed = await connectAll(message.address, message.bots, message.tokens);
+    tellParent({ type: 'connected', bots: bots.length, failed });
+  } else if (message.type === 'start') {
+    window = { startedAt: process.hrtime.bigint(), bytes: total(bytesRead), messages };
+  } else if (message.type === 'stop' && window) {
+    const connected = bots.filter((bot) => bot.socket()?.readyState === WebSocket.OPEN);
+    const measurement: BotMeasurement = {
+      connected: connected.length,
+      bytesRead: total(bytesRead) - window.bytes,
+      messages: messages - window.messages,
+      meanEntitiesHeld:
+        connected.reduce((sum, bot) => sum + bot.entitiesHeld(), 0) / Math.max(1, connected.length),
+      seconds: Number(process.hrtime.bigint() - window.startedAt) / 1e9,
+    };
+    tellParent({ type: 'bots-measured', measurement });
+  }
+});
+
+function total(of: (bot: Bot) => number): number {
+  return bots.reduce((sum, bot) => sum + of(bot), 0);
+}

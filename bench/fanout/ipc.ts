@@ -1,0 +1,31 @@
+import type { ServerMeasurement } from './probe.js';
+
+/** Messages between the runner and its two child processes (server, bots), over Node's IPC channel. */
+export type RunnerMessage =
+  | { type: 'connect'; address: string; bots: number; tokens: string[] }
+  | { type: 'start' }
+  | { type: 'stop' };
+
+export interface BotMeasurement {
+  /** Bots still connected at the end of the window. */
+  connected: number;
+  /** Bytes the bots' sockets read in the window (TCP payload: WebSocket frames and all). */
+  bytesRead: number;
+  /** State messages the bots received in the window. */
+  messages: number;
+  /** Mean entities a bot held at the end of the window. */
+  meanEntitiesHeld: number;
+  seconds: number;
+}
+
+export type ChildMessage =
+  | { type: 'ready'; address: string; tokens: string[] }
+  | { type: 'connected'; bots: number; failed: number }
+  /** `snapshotBytes`: what the world says it encoded in the window (null where it cannot say). */
+  | { type: 'server-measured'; measurement: ServerMeasurement; snapshotBytes: number | null }
+  | { type: 'bots-measured'; measurement: BotMeasurement };
+
+/** Sends to the parent process (children only). */
+export function tellParent(message: ChildMessage): void {
+  process.send!(message);
+}
