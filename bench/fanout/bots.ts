@@ -23,6 +23,8 @@ import {
 } from './shardline-server.js';
 
 const CONNECT_CONCURRENCY = 25;
+/** Connection updates (acks, keepalives) every 50 ms rather than 10: hundreds of bots share a core. */
+const BOT_TICK_MS = 50;
 
 interface Bot {
   socket: () => WebSocket | undefined;
@@ -59,6 +61,7 @@ async function shardlineBot(address: string, token: string): Promise<Bot> {
     }),
     token: Buffer.from(token, 'base64'),
     channels: SHARDLINE_CHANNELS,
+    tickMs: BOT_TICK_MS,
   });
   const world = new ClientWorld({ schemas: [fanoutUnit(variant)] });
   const worldClient = new WorldClient({
@@ -93,26 +96,36 @@ async function connectAll(address: string, count: number, tokens: string[]): Pro
   return failed;
 }
 
-let window: { startedAt: bigint; bytes: number; messages: number } | undefined;
+let window: { startedAt: bigint; cpu: NodeJS.CpuUsage; bytes: number; messages: number } | undefined;
 process.on('message', async (message: RunnerMessage) => {
   if (message.type === 'connect') {
     const failed = await connectAll(message.address, message.bots, message.tokens);
     tellParent({ type: 'connected', bots: bots.length, failed });
   } else if (message.type === 'start') {
-    window = { startedAt: process.hrtime.bigint(), bytes: total(bytesRead), messages };
+    window = {
+      startedAt: process.hrtime.bigint(),
+      cpu: process.cpuUsage(),
+      bytes: total(bytesRead),
+      messages,
+    };
   } else if (message.type === 'stop' && window) {
     const connected = bots.filter((bot) => bot.socket()?.readyState === WebSocket.OPEN);
+    const seconds = Number(process.hrtime.bigint() - window.startedAt) / 1e9;
+    const cpu = process.cpuUsage(window.cpu);
     const measurement: BotMeasurement = {
       connected: connected.length,
       bytesRead: total(bytesRead) - window.bytes,
       messages: messages - window.messages,
       meanEntitiesHeld:
         connected.reduce((sum, bot) => sum + bot.entitiesHeld(), 0) / Math.max(1, connected.length),
-      seconds: Number(process.hrtime.bigint() - window.startedAt) / 1e9,
+      seconds,
+      cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
     };
     tellParent({ type: 'bots-measured', measurement });
   }
 });
+
+process.on('SIGTERM', () => process.exit(0)); // exit normally, so a --cpu-prof profile is written
 
 function total(of: (bot: Bot) => number): number {
   return bots.reduce((sum, bot) => sum + of(bot), 0);

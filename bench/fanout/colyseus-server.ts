@@ -101,7 +101,7 @@ class FanoutRoom extends Room {
   /** Adds what came into the client's radius to its StateView and removes what left. */
   private refreshView(watcher: (typeof this.watchers)[number]): void {
     const view = watcher.client.view!;
-    const visible = this.grid!.visible(watcher.viewpoint);
+    const visible = new Set(this.grid!.visible(watcher.viewpoint));
     for (const index of watcher.seen) {
       if (!visible.has(index)) view.remove(this.units[index]!);
     }
@@ -129,5 +129,5 @@ export async function startColyseus(variant: Variant, probe: ServerProbe): Promi
   await server.listen(port, '127.0.0.1');
   setup = { variant, probe };
   await matchMaker.createRoom('fanout', {});
-  return { address: `ws://127.0.0.1:${port}`, tokens: [], snapshotBytes: () => null };
+  return { address: `ws://127.0.0.1:${port}`, tokens: [], worldCounters: () => null };
 }

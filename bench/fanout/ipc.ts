@@ -1,4 +1,5 @@
 import type { ServerMeasurement } from './probe.js';
+import type { WorldCounters } from './shardline-server.js';
 
 /** Messages between the runner and its two child processes (server, bots), over Node's IPC channel. */
 export type RunnerMessage =
@@ -16,13 +17,15 @@ export interface BotMeasurement {
   /** Mean entities a bot held at the end of the window. */
   meanEntitiesHeld: number;
   seconds: number;
+  /** CPU the bots process used in the window, % of one core (it shares the machine with the server). */
+  cpuPercent: number;
 }
 
 export type ChildMessage =
   | { type: 'ready'; address: string; tokens: string[] }
   | { type: 'connected'; bots: number; failed: number }
-  /** `snapshotBytes`: what the world says it encoded in the window (null where it cannot say). */
-  | { type: 'server-measured'; measurement: ServerMeasurement; snapshotBytes: number | null }
+  /** `world`: what the world says it sent in the window (null where it cannot say). */
+  | { type: 'server-measured'; measurement: ServerMeasurement; world: WorldCounters | null }
   | { type: 'bots-measured'; measurement: BotMeasurement };
 
 /** Sends to the parent process (children only). */

@@ -4,9 +4,10 @@
  * world in turn. Variants: everyone sees all 1,000 units (100 walking), and interest (2,000 units,
  * 200 walking, on 4,000², each client sees ~100 around its viewpoint). Reports server CPU, the wall
  * time of each tick's work (median, p99) and bytes per client per second as the bots' sockets read
- * them. Writes bench/results/fanout.json and fanout.md. SL_SECONDS sets the measured window (default 20).
+ * them. Writes bench/results/fanout.json and fanout.md. SL_SECONDS sets the measured window (default 20);
+ * SL_BOT_PROCESSES the number of bot processes (default 2); SL_ONLY=variant/stack runs part of the matrix.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { environment, markdownTable, writeResults } from '../lib/results.js';
@@ -14,10 +15,13 @@ import { summarize } from '../lib/stats.js';
 import type { BotMeasurement, ChildMessage, RunnerMessage } from './ipc.js';
 import type { ServerMeasurement } from './probe.js';
 import { TICK_HZ, VARIANTS, type Variant } from './scenario.js';
+import type { WorldCounters } from './shardline-server.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BOTS = Number(process.env.SL_BOTS ?? 500);
 const SECONDS = Number(process.env.SL_SECONDS ?? 20);
+/** Bots are split over this many processes: one process cannot decode 500 clients' snapshots alone. */
+const BOT_PROCESSES = Number(process.env.SL_BOT_PROCESSES ?? 2);
 /** After every bot joined, before measuring: full states delivered, timers settled. */
 const WARMUP_SECONDS = 5;
 const STACKS = ['shardline', 'colyseus'] as const;
@@ -35,15 +39,34 @@ interface Row {
   bytesPerClientPerSecond: number;
   /** What the server's world says it encoded per client per second (Shardline; a cross-check). */
   snapshotBytesPerClientPerSecond: number | null;
+  /** Full states the world sent in the window (Shardline): clients that fell behind their history. */
+  fullStates: number | null;
   messagesPerClientPerSecond: number;
   meanEntitiesHeld: number;
+  botsCpuPercent: number;
 }
 
+/** SL_CPU_PROFILE=dir writes a V8 CPU profile of each child process there (open it in Chrome DevTools). */
+const PROFILE_DIR = process.env.SL_CPU_PROFILE;
+
+/** SL_PIN=1 pins the server to CPU 0 and the bots to CPU 1 (taskset), so neither steals the other's core. */
+const PIN = process.env.SL_PIN === '1';
+
 function child(script: string, args: string[]): ChildProcess {
-  return fork(join(HERE, script), args, {
-    execArgv: ['--import', 'tsx', '--conditions=shardline-source'],
+  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const started = fork(join(HERE, script), args, {
+    execArgv: ['--import', 'tsx', '--conditions=shardline-source', ...profile],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  if (PIN)
+    execFileSync('taskset', [
+      '-a',
+      '-p',
+      '-c',
+      script === 'server-process.ts' ? '0' : '1',
+      String(started.pid),
+    ]);
+  return started;
 }
 
 function next<T extends ChildMessage['type']>(
@@ -66,31 +89,54 @@ const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, 
 
 async function measure(variant: Variant, stack: Stack): Promise<Row> {
   const server = child('server-process.ts', [stack, variant.name, String(BOTS)]);
-  const bots = child('bots.ts', [stack, variant.name]);
+  const botProcesses = Array.from({ length: BOT_PROCESSES }, () => child('bots.ts', [stack, variant.name]));
   try {
     const ready = await next(server, 'ready');
-    tell(bots, { type: 'connect', address: ready.address, bots: BOTS, tokens: ready.tokens });
-    const connected = await next(bots, 'connected');
+    let failed = 0;
+    // One process at a time, so the server seats bots (and hands out viewpoints) in a fixed order.
+    for (const [p, bots] of botProcesses.entries()) {
+      const first = Math.floor((p * BOTS) / BOT_PROCESSES);
+      const end = Math.floor(((p + 1) * BOTS) / BOT_PROCESSES);
+      tell(bots, {
+        type: 'connect',
+        address: ready.address,
+        bots: end - first,
+        tokens: ready.tokens.slice(first, end),
+      });
+      failed += (await next(bots, 'connected')).failed;
+    }
     await sleep(WARMUP_SECONDS);
     const serverMeasured = next(server, 'server-measured');
-    const botsMeasured = next(bots, 'bots-measured');
-    tell(server, { type: 'start' });
-    tell(bots, { type: 'start' });
+    const botsMeasured = botProcesses.map((bots) => next(bots, 'bots-measured'));
+    for (const process of [server, ...botProcesses]) tell(process, { type: 'start' });
     await sleep(SECONDS);
-    tell(server, { type: 'stop' });
-    tell(bots, { type: 'stop' });
-    return row(variant, stack, connected.failed, await serverMeasured, (await botsMeasured).measurement);
+    for (const process of [server, ...botProcesses]) tell(process, { type: 'stop' });
+    const measured = (await Promise.all(botsMeasured)).map((message) => message.measurement);
+    return row(variant, stack, failed, await serverMeasured, combine(measured));
   } finally {
-    server.kill();
-    bots.kill();
+    for (const process of [server, ...botProcesses]) process.kill();
   }
+}
+
+/** The bot processes' measurements as one. */
+function combine(parts: BotMeasurement[]): BotMeasurement {
+  const sum = (of: (part: BotMeasurement) => number) => parts.reduce((total, part) => total + of(part), 0);
+  const connected = sum((part) => part.connected);
+  return {
+    connected,
+    bytesRead: sum((part) => part.bytesRead),
+    messages: sum((part) => part.messages),
+    meanEntitiesHeld: sum((part) => part.meanEntitiesHeld * part.connected) / Math.max(1, connected),
+    seconds: Math.max(...parts.map((part) => part.seconds)),
+    cpuPercent: sum((part) => part.cpuPercent),
+  };
 }
 
 function row(
   variant: Variant,
   stack: Stack,
   failedToJoin: number,
-  server: { measurement: ServerMeasurement; snapshotBytes: number | null },
+  server: { measurement: ServerMeasurement; world: WorldCounters | null },
   bots: BotMeasurement,
 ): Row {
   const ticks = summarize(server.measurement.tickMs);
@@ -106,20 +152,55 @@ function row(
     ticksMeasured: server.measurement.tickMs.length,
     bytesPerClientPerSecond: perClientSecond(bots.bytesRead),
     snapshotBytesPerClientPerSecond:
-      server.snapshotBytes === null
-        ? null
-        : server.snapshotBytes / Math.max(1, bots.connected) / server.measurement.seconds,
+      server.world && server.world.snapshotBytes / Math.max(1, bots.connected) / server.measurement.seconds,
+    fullStates: server.world && server.world.fullStates,
     messagesPerClientPerSecond: perClientSecond(bots.messages),
     meanEntitiesHeld: bots.meanEntitiesHeld,
+    botsCpuPercent: bots.cpuPercent,
   };
 }
 
+/** SL_ONLY=everyone/shardline (or a variant, or a stack) runs part of the matrix, for experiments. */
+const only = process.env.SL_ONLY?.split('/');
 const rows: Row[] = [];
 for (const variant of VARIANTS) {
   for (const stack of STACKS) {
+    if (only && !only.every((part) => part === variant.name || part === stack)) continue;
     console.log(`${variant.name} / ${stack}: ${BOTS} bots, ${SECONDS} s…`);
     rows.push(await measure(variant, stack));
   }
+}
+
+const fixed = (value: number, digits = 2) => value.toFixed(digits);
+const table = markdownTable(
+  [
+    'variant',
+    'server',
+    'bots',
+    'CPU %',
+    'tick median ms',
+    'tick p99 ms',
+    'bytes/client/s',
+    'msgs/client/s',
+    'entities held',
+    'bots CPU %',
+  ],
+  rows.map((r) => [
+    r.variant,
+    r.stack === 'shardline' ? 'Shardline' : 'Colyseus 0.16',
+    String(r.bots),
+    fixed(r.cpuPercent, 1),
+    fixed(r.tickMedianMs),
+    fixed(r.tickP99Ms),
+    fixed(r.bytesPerClientPerSecond, 0),
+    fixed(r.messagesPerClientPerSecond, 1),
+    fixed(r.meanEntitiesHeld, 0),
+    fixed(r.botsCpuPercent, 0),
+  ]),
+);
+if (only) {
+  console.log(table, rows); // a partial run has no ratios to write
+  process.exit(0);
 }
 
 const find = (variant: Variant['name'], stack: Stack) =>
@@ -136,31 +217,6 @@ const ratios = {
 };
 const targets = { bytesVsColyseus: 0.45, interestCpuVsColyseus: 0.5 };
 
-const fixed = (value: number, digits = 2) => value.toFixed(digits);
-const table = markdownTable(
-  [
-    'variant',
-    'server',
-    'bots',
-    'CPU %',
-    'tick median ms',
-    'tick p99 ms',
-    'bytes/client/s',
-    'msgs/client/s',
-    'entities held',
-  ],
-  rows.map((r) => [
-    r.variant,
-    r.stack === 'shardline' ? 'Shardline' : 'Colyseus 0.16',
-    String(r.bots),
-    fixed(r.cpuPercent, 1),
-    fixed(r.tickMedianMs),
-    fixed(r.tickP99Ms),
-    fixed(r.bytesPerClientPerSecond, 0),
-    fixed(r.messagesPerClientPerSecond, 1),
-    fixed(r.meanEntitiesHeld, 0),
-  ]),
-);
 const ratioLines = Object.entries(ratios).map(([key, value]) => {
   const target = targets[key as keyof typeof targets];
   const verdict =
@@ -175,7 +231,7 @@ const crossCheck = rows
   .filter((r) => r.snapshotBytesPerClientPerSecond !== null)
   .map(
     (r) =>
-      `- ${r.variant}: the world encoded ${fixed(r.snapshotBytesPerClientPerSecond!, 0)} snapshot bytes/client/s; the bots read ${fixed(r.bytesPerClientPerSecond, 0)} (the rest is packet and WebSocket framing, acks, keepalives)`,
+      `- ${r.variant}: the world encoded ${fixed(r.snapshotBytesPerClientPerSecond!, 0)} snapshot bytes/client/s (${r.fullStates} full states); the bots read ${fixed(r.bytesPerClientPerSecond, 0)} (the rest is packet and WebSocket framing, acks, keepalives)`,
   );
 
 console.log(table);

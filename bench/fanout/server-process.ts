@@ -6,7 +6,7 @@ import { startColyseus } from './colyseus-server.js';
 import { type RunnerMessage, tellParent } from './ipc.js';
 import { ServerProbe } from './probe.js';
 import { variantNamed } from './scenario.js';
-import { startShardline } from './shardline-server.js';
+import { startShardline, type WorldCounters } from './shardline-server.js';
 
 const [stack, variantName, botsArgument] = process.argv.slice(2);
 const variant = variantNamed(variantName!);
@@ -15,10 +15,10 @@ const started =
   stack === 'shardline'
     ? await startShardline(variant, Number(botsArgument), probe)
     : await startColyseus(variant, probe);
-let snapshotBytesAtStart: number | null = null;
+let atStart: WorldCounters | null = null;
 process.on('message', (message: RunnerMessage) => {
   if (message.type === 'start') {
-    snapshotBytesAtStart = started.snapshotBytes();
+    atStart = started.worldCounters();
     probe.start();
   }
   if (message.type === 'stop') {
@@ -26,8 +26,16 @@ process.on('message', (message: RunnerMessage) => {
     tellParent({
       type: 'server-measured',
       measurement,
-      snapshotBytes: snapshotBytesAtStart === null ? null : started.snapshotBytes()! - snapshotBytesAtStart,
+      world: atStart && difference(started.worldCounters()!, atStart),
     });
   }
 });
+process.on('SIGTERM', () => process.exit(0)); // exit normally, so a --cpu-prof profile is written
 tellParent({ type: 'ready', address: started.address, tokens: started.tokens });
+
+function difference(end: WorldCounters, start: WorldCounters): WorldCounters {
+  return {
+    snapshotBytes: end.snapshotBytes - start.snapshotBytes,
+    fullStates: end.fullStates - start.fullStates,
+  };
+}

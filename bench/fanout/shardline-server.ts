@@ -28,12 +28,23 @@ export function fanoutUnit(variant: Variant) {
   return defineEntity('FanoutUnit', { x: axis, y: axis });
 }
 
+export interface WorldCounters {
+  snapshotBytes: number;
+  fullStates: number;
+}
+
+function worldCounters(world: ServerWorld): WorldCounters {
+  const metrics = world.metrics();
+  const fullStates = Object.values(metrics.clients).reduce((sum, client) => sum + client.fullStates, 0);
+  return { snapshotBytes: metrics.bytes, fullStates };
+}
+
 export interface StartedServer {
   address: string;
   /** Connect tokens for the bots, base64 (Shardline only). */
   tokens: string[];
-  /** Snapshot bytes the world reports having produced so far (a cross-check of the bots' count). */
-  snapshotBytes: () => number | null;
+  /** What the world reports having sent so far (a cross-check of the bots' count); null for Colyseus. */
+  worldCounters: () => WorldCounters | null;
 }
 
 /** A Shardline WebSocket server running the fan-out world; each tick's work is timed by `probe`. */
@@ -97,5 +108,5 @@ export async function startShardline(
       server.issueToken({ clientId: `bot-${i}`, expiresInMs: 600_000, timeoutMs: 30_000 }),
     ).toString('base64'),
   );
-  return { address: address!, tokens, snapshotBytes: () => world.metrics().bytes };
+  return { address: address!, tokens, worldCounters: () => worldCounters(world) };
 }

@@ -9,6 +9,7 @@ import {
   readConnectToken,
   type SendType,
   ShardlineError,
+  type TransportCapabilities,
   type TunableEndpointOptions,
 } from '@shardline/core';
 
@@ -104,6 +105,11 @@ export class GameClient {
       }, this.options.tickMs ?? 10);
       settle();
     });
+  }
+
+  /** What the transport guarantees (a reliable one delivers every message while the link is up). */
+  get capabilities(): TransportCapabilities {
+    return this.options.transport.capabilities;
   }
 
   get state(): ClientConnection['state'] | 'idle' {

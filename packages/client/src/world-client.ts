@@ -85,7 +85,8 @@ export class WorldClient {
       return;
     }
     const result = world.receive(bytes);
-    if (!('ack' in result)) return;
+    // Over a reliable transport the server counts every snapshot as acknowledged once sent (§11).
+    if (!('ack' in result) || client.capabilities.reliable) return;
     const ack = new Uint8Array(4);
     new DataView(ack.buffer).setUint32(0, result.ack, true);
     client.send(ackChannel, ack, 'unreliable');

@@ -10,6 +10,7 @@ import {
   type ServerTransport,
   ShardlineError,
   type TokenGrant,
+  type TransportCapabilities,
   type TunableEndpointOptions,
 } from '@shardline/core';
 
@@ -36,6 +37,8 @@ export interface SessionInfo {
   session: string;
   clientId: string;
   userData: Uint8Array;
+  /** What the session's transport guarantees (a reliable one delivers every message while the link is up). */
+  capabilities: TransportCapabilities;
 }
 
 /**
@@ -151,7 +154,12 @@ export class GameServer {
     for (const event of link.connections.events.splice(0)) {
       if (event.type === 'connected') {
         this.sessionLinks.set(event.session, link);
-        this.onConnect?.({ session: event.session, clientId: event.clientId, userData: event.userData });
+        this.onConnect?.({
+          session: event.session,
+          clientId: event.clientId,
+          userData: event.userData,
+          capabilities: link.transport.capabilities,
+        });
       } else if (event.type === 'message') {
         this.onMessage?.(event.session, event.channel, event.bytes);
       } else {

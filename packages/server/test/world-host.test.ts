@@ -1,5 +1,11 @@
 import * as nodeCrypto from 'node:crypto';
-import { ClientWorld, GameClient, WorldClient } from '@shardline/client';
+import {
+  ClientWorld,
+  GameClient,
+  WebSocketClientTransport,
+  type WebSocketConstructor,
+  WorldClient,
+} from '@shardline/client';
 import { UdpClientTransport } from '@shardline/client/node';
 import {
   aeadFromNodeCrypto,
@@ -9,12 +15,15 @@ import {
   defineEntity,
   GameServer,
   InputSender,
+  type ServerTransport,
   ServerWorld,
   t,
   UdpServerTransport,
+  WebSocketServerTransport,
   WorldHost,
 } from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 
 const aead = aeadFromNodeCrypto(nodeCrypto);
 const CONTROL = 0;
@@ -50,15 +59,19 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A world of 50 drifting ships plus one per seat (hp 7, `pilot` = its seat), over lossy UDP. */
-async function startWorld(graceMs = 30_000) {
+/** A world of 50 drifting ships plus one per seat (hp 7, `pilot` = its seat), over lossy UDP by default. */
+async function startWorld(
+  graceMs = 30_000,
+  transport: ServerTransport = new ConditionedServerTransport(new UdpServerTransport(), {
+    latencyMs: 20,
+    lossPercent: 10,
+  }),
+) {
   const game = new GameServer({
     protocolId: 7,
     privateKey: new Uint8Array(32).fill(3),
     aead,
-    transports: [
-      new ConditionedServerTransport(new UdpServerTransport(), { latencyMs: 20, lossPercent: 10 }),
-    ],
+    transports: [transport],
     channels,
   });
   const world = new ServerWorld({ schemas: [Ship], tickHz: 30, input: Steer }, Date.now());
@@ -259,5 +272,40 @@ describe('a world hosted over UDP with 20 ms latency and 10% loss', () => {
     await waitFor(() => watcher.clientWorld.replicas(Ship).get(ship) === undefined);
     const late = await join(started, undefined, leaving.worldClient.reconnectToken);
     expect(late.worldClient.seat).not.toBe(seat);
+  }, 15_000);
+});
+
+describe('a world hosted over WebSocket', () => {
+  it('counts each snapshot as acknowledged once sent: the client sends no acks, each delta is against the tick before', async () => {
+    const started = await startWorld(30_000, new WebSocketServerTransport());
+    const hostReceives = started.game.onMessage!;
+    const channelsHeard = new Set<number>();
+    started.game.onMessage = (session, channel, bytes) => {
+      channelsHeard.add(channel);
+      hostReceives(session, channel, bytes);
+    };
+    const client = new GameClient({
+      transport: new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
+      token: started.game.issueToken({ clientId: 'browser', expiresInMs: 10_000, timeoutMs: 5_000 }),
+      channels,
+    });
+    const clientWorld = new ClientWorld({ schemas: [Ship] });
+    const worldClient = new WorldClient({
+      client,
+      world: clientWorld,
+      controlChannel: CONTROL,
+      snapshotChannel: SNAPSHOTS,
+      ackChannel: ACKS,
+    });
+    await worldClient.connect(started.address);
+    cleanups.push(() => client.disconnect());
+    await waitFor(() => clientWorld.replicas(Ship).size === 51 && clientWorld.tick > 30);
+    const seat = worldClient.seat!;
+    const metrics = started.world.metrics().clients[seat]!;
+    expect(metrics.fullStates).toBe(1);
+    expect(metrics.lastBaselineAgeTicks).toBe(1);
+    expect([...channelsHeard]).toEqual([CONTROL]);
+    started.stopMoving();
+    await waitFor(() => converged(started.world, clientWorld));
   }, 15_000);
 });

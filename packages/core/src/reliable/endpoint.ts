@@ -320,6 +320,10 @@ export class ReliableEndpoint {
       this.currentState = 'timed-out';
       return [];
     }
+    if (this.idle(nowMs)) {
+      this.settleLostPackets(nowMs);
+      return [];
+    }
     this.refillBudget(nowMs);
     const packets: Uint8Array[] = [];
     let current: SentPacket | undefined;
@@ -393,6 +397,18 @@ export class ReliableEndpoint {
       unackedReliable: unacked,
       ...this.totals,
     };
+  }
+
+  /**
+   * Nothing to send this update: no queued or unacknowledged units, no acks owed, no flush asked for
+   * and no keepalive due. (Servers update every connection every few ms; most have nothing to do.)
+   */
+  private idle(nowMs: number): boolean {
+    if (this.flushRequested || this.received.owesAcks || nowMs - this.lastSentMs >= this.options.keepaliveMs)
+      return false;
+    return this.channels.every(
+      (sender) => sender.queueHead === sender.queue.length && sender.inFlight.size === 0,
+    );
   }
 
   /** True when one more data packet would overwrite the record of a packet not yet acked or lost. */

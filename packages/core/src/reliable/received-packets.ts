@@ -60,6 +60,11 @@ export class ReceivedPackets {
     return { ack: base, ackBits: ackBits >>> 0 };
   }
 
+  /** Whether some received packet still needs acknowledging by a header. */
+  get owesAcks(): boolean {
+    return this.owed.size > 0;
+  }
+
   /** Base for one more ack-only header this update: the newest owed ack not carried yet, if any. */
   nextUncarriedBase(): number | undefined {
     let base: number | undefined;

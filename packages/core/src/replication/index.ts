@@ -1,4 +1,4 @@
-export { chooseView, type ViewChoice } from './client-view.js';
+export { chooseView, type ViewChoice, type ViewRequest } from './client-view.js';
 export { ClientWorld, type ClientWorldOptions, type ReceiveResult } from './client-world.js';
 export { type AcceptedInput, InputAuthority, InputSender, readInput, writeInput } from './input.js';
 export { InterestGrid, type Viewpoint } from './interest-grid.js';

@@ -7,65 +7,120 @@ export interface Viewpoint {
   radius: number;
 }
 
+/** The entities in one cell, as parallel arrays (unordered; removal swaps the last one in). */
+interface Cell {
+  ids: number[];
+  xs: number[];
+  ys: number[];
+}
+
+interface Placement {
+  cx: number;
+  cy: number;
+  cell: Cell;
+  index: number;
+}
+
 /**
  * A uniform spatial grid of entity positions, answering "which entities are within this radius".
- * Entities placed without a position are global: every viewpoint sees them.
+ * Entities placed without a position are global: every viewpoint sees them. Cells keep positions in
+ * flat arrays, so a query reads no per-entity objects.
  */
 export class InterestGrid {
-  private readonly cells = new Map<string, Set<number>>();
-  private readonly positions = new Map<number, { x: number; y: number; cell: string }>();
+  /** Cells by column, then row. */
+  private readonly columns = new Map<number, Map<number, Cell>>();
+  private readonly placements = new Map<number, Placement>();
   private readonly global = new Set<number>();
+  private found = new Uint32Array(256);
 
   constructor(readonly cellSize: number) {
     if (!(cellSize > 0)) throw new ShardlineError('VALUE_INVALID', `cell size ${cellSize} must be positive`);
   }
 
   place(id: number, position: { x: number; y: number } | undefined): void {
-    this.remove(id);
     if (!position) {
+      this.remove(id);
       this.global.add(id);
       return;
     }
-    const cell = this.key(Math.floor(position.x / this.cellSize), Math.floor(position.y / this.cellSize));
-    this.positions.set(id, { x: position.x, y: position.y, cell });
-    let members = this.cells.get(cell);
-    if (!members) {
-      members = new Set();
-      this.cells.set(cell, members);
+    const cx = Math.floor(position.x / this.cellSize);
+    const cy = Math.floor(position.y / this.cellSize);
+    const placed = this.placements.get(id);
+    if (placed && placed.cx === cx && placed.cy === cy) {
+      placed.cell.xs[placed.index] = position.x; // moved within its cell: the common case
+      placed.cell.ys[placed.index] = position.y;
+      return;
     }
-    members.add(id);
+    this.remove(id);
+    let column = this.columns.get(cx);
+    if (!column) {
+      column = new Map();
+      this.columns.set(cx, column);
+    }
+    let cell = column.get(cy);
+    if (!cell) {
+      cell = { ids: [], xs: [], ys: [] };
+      column.set(cy, cell);
+    }
+    this.placements.set(id, { cx, cy, cell, index: cell.ids.length });
+    cell.ids.push(id);
+    cell.xs.push(position.x);
+    cell.ys.push(position.y);
   }
 
   remove(id: number): void {
     this.global.delete(id);
-    const placed = this.positions.get(id);
+    const placed = this.placements.get(id);
     if (!placed) return;
-    this.positions.delete(id);
-    const members = this.cells.get(placed.cell)!;
-    members.delete(id);
-    if (members.size === 0) this.cells.delete(placed.cell);
+    this.placements.delete(id);
+    const { cell, index } = placed;
+    const last = cell.ids.length - 1;
+    if (index !== last) {
+      const movedId = cell.ids[last]!;
+      cell.ids[index] = movedId;
+      cell.xs[index] = cell.xs[last]!;
+      cell.ys[index] = cell.ys[last]!;
+      this.placements.get(movedId)!.index = index;
+    }
+    cell.ids.pop();
+    cell.xs.pop();
+    cell.ys.pop();
+    if (cell.ids.length > 0) return;
+    const column = this.columns.get(placed.cx)!;
+    column.delete(placed.cy);
+    if (column.size === 0) this.columns.delete(placed.cx);
   }
 
-  /** Global entities and those at distance ≤ radius from the viewpoint. */
-  visible(view: Viewpoint): Set<number> {
-    const seen = new Set(this.global);
-    const radiusSquared = view.radius * view.radius;
-    const minX = Math.floor((view.x - view.radius) / this.cellSize);
-    const maxX = Math.floor((view.x + view.radius) / this.cellSize);
-    const minY = Math.floor((view.y - view.radius) / this.cellSize);
-    const maxY = Math.floor((view.y + view.radius) / this.cellSize);
-    for (let cx = minX; cx <= maxX; cx++) {
-      for (let cy = minY; cy <= maxY; cy++) {
-        for (const id of this.cells.get(this.key(cx, cy)) ?? []) {
-          const { x, y } = this.positions.get(id)!;
-          if ((x - view.x) ** 2 + (y - view.y) ** 2 <= radiusSquared) seen.add(id);
+  /** Ids of the global entities and of those at distance ≤ radius from the viewpoint, ascending. */
+  visible(view: Viewpoint): Uint32Array {
+    let count = 0;
+    const add = (id: number) => {
+      if (count === this.found.length) {
+        const grown = new Uint32Array(this.found.length * 2);
+        grown.set(this.found);
+        this.found = grown;
+      }
+      this.found[count++] = id;
+    };
+    for (const id of this.global) add(id);
+    const { x, y, radius } = view;
+    const radiusSquared = radius * radius;
+    const maxX = Math.floor((x + radius) / this.cellSize);
+    const maxY = Math.floor((y + radius) / this.cellSize);
+    for (let cx = Math.floor((x - radius) / this.cellSize); cx <= maxX; cx++) {
+      const column = this.columns.get(cx);
+      if (!column) continue;
+      for (let cy = Math.floor((y - radius) / this.cellSize); cy <= maxY; cy++) {
+        const cell = column.get(cy);
+        if (!cell) continue;
+        const { ids, xs, ys } = cell;
+        for (let i = 0; i < ids.length; i++) {
+          const dx = xs[i]! - x;
+          const dy = ys[i]! - y;
+          if (dx * dx + dy * dy <= radiusSquared) add(ids[i]!);
         }
       }
     }
-    return seen;
-  }
-
-  private key(cx: number, cy: number): string {
-    return `${cx},${cy}`;
+    return this.found.slice(0, count).sort();
   }
 }

@@ -40,6 +40,8 @@ export interface ServerWorldOptions {
 
 export interface OutgoingSnapshot {
   client: string;
+  /** The tick this snapshot shows (what the client acknowledges). */
+  tick: number;
   bytes: Uint8Array;
   /** The tick this snapshot is a delta against, or undefined for a full state. */
   baselineTick: number | undefined;
@@ -326,15 +328,14 @@ export class ServerWorld {
       if (this.perClientViews) {
         const viewpoint = view.viewpoint;
         const visible = this.grid && viewpoint ? this.grid.visible(viewpoint) : undefined;
-        const choice = chooseView(
-          this.schema,
-          this.latest,
-          baseline ?? emptyWorldSnapshot(this.schema, -1),
-          this.currentTick,
-          (id) => visible === undefined || visible.has(id),
-          this.budgetBits,
-          view.priorities,
-        );
+        const choice = chooseView({
+          current: this.latest,
+          baseline: baseline ?? emptyWorldSnapshot(this.schema, -1),
+          tick: this.currentTick,
+          visible,
+          budgetBits: this.budgetBits,
+          priorities: view.priorities,
+        });
         sent = choice.view;
         view.metrics.lastBudgetOverflow = choice.deferred;
         view.views.set(this.currentTick, sent);
@@ -354,7 +355,7 @@ export class ServerWorld {
       metrics.lastSnapshotBytes = bytes.length;
       metrics.lastEntitiesSent = encoded.entitiesSent;
       metrics.lastBaselineAgeTicks = baseline ? this.currentTick - baseline.tick : undefined;
-      out.push({ client, bytes, baselineTick: baseline?.tick });
+      out.push({ client, tick: this.currentTick, bytes, baselineTick: baseline?.tick });
     }
     return out;
   }
