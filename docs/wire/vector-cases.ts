@@ -139,6 +139,25 @@ export const bitstreamCases: VectorCase[] = [
     decode: (r) => r.readNonZeroUint(19),
   },
   {
+    name: 'expgolomb-order0',
+    note: 'writeExpGolomb of 0, 1, 5 at order 0: 1, then 010, then 00110 (zeros, the top 1, low bits)',
+    value: [0, 1, 5],
+    encode: (s) => {
+      for (const value of [0, 1, 5]) s.writeExpGolomb(value, 0);
+    },
+    decode: (r) => [r.readExpGolomb(0), r.readExpGolomb(0), r.readExpGolomb(0)],
+  },
+  {
+    name: 'expgolomb-order2-max',
+    note: 'writeExpGolomb(13, 2) then writeExpGolomb(2^32 - 1, 2): 30 leading zeros, then 33 bits of x',
+    value: [13, 0xffff_ffff],
+    encode: (s) => {
+      s.writeExpGolomb(13, 2);
+      s.writeExpGolomb(0xffff_ffff, 2);
+    },
+    decode: (r) => [r.readExpGolomb(2), r.readExpGolomb(2)],
+  },
+  {
     name: 'float32',
     note: 'writeFloat32(1.5)',
     value: 1.5,

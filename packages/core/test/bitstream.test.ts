@@ -51,6 +51,10 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
       readAndCheck: (r: BitReader) => expect(r.readNonZeroUint(bits)).toBe(value),
     })),
   ),
+  fc.tuple(fc.nat({ max: 0xffff_ffff }), fc.integer({ min: 0, max: 8 })).map(([value, order]) => ({
+    write: (s: BitSink) => s.writeExpGolomb(value, order),
+    readAndCheck: (r: BitReader) => expect(r.readExpGolomb(order)).toBe(value),
+  })),
   fc.float().map((value) => ({
     write: (s: BitSink) => s.writeFloat32(value),
     readAndCheck: (r: BitReader) => expect(r.readFloat32()).toBe(value),
@@ -154,6 +158,14 @@ describe('bit stream', () => {
     expectCode('WIRE_INVALID', () =>
       new BitReader(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x7f])).readVarUint(),
     );
+    // Exp-Golomb: 33 leading zeros at order 0, and at order 2 the code just past 2^32 - 1.
+    expectCode('WIRE_INVALID', () => new BitReader(new Uint8Array(8)).readExpGolomb(0));
+    const past = new BitWriter();
+    past.writeUint(0, 30);
+    past.writeUint(1, 1);
+    past.writeUint(2 ** 32 - 1, 32); // x = 2^32 + 2^32 - 1, value = 2^33 - 1 - 4
+    past.writeUint(0, 1);
+    expectCode('WIRE_INVALID', () => new BitReader(past.toBytes()).readExpGolomb(2));
   });
 
   it('flags trailing bytes and non-zero padding with WIRE_TRAILING_DATA', () => {
@@ -260,6 +272,7 @@ describe('bit stream', () => {
       (r) => r.readVarUint(),
       (r) => r.readVarInt(3),
       (r) => r.readNonZeroUint(19),
+      (r) => r.readExpGolomb(1),
       (r) => r.readString(64),
       (r) => r.readBytes(1000),
       (r) => r.readQuaternion(rotation),

@@ -1,6 +1,6 @@
 import { ShardlineError } from '../errors.js';
 import type { BitReader } from '../wire/bit-reader.js';
-import type { BitSink } from '../wire/bit-sink.js';
+import { BitCounter, type BitSink } from '../wire/bit-sink.js';
 import type { FieldMap, StructType } from './composite.js';
 import { EntitySnapshot, indexOfId, lineageAfter } from './entity-snapshot.js';
 import { layoutOf, type PackedLayout } from './layout.js';
@@ -22,9 +22,15 @@ export interface SnapshotCodecOptions {
 
 export const DEFAULT_MAX_ENTITIES = 1 << 16;
 
-/** Ids are gap-coded as varuints of 4-bit groups: a gap below 16 costs 5 bits. */
-const ID_GAP_GROUP_BITS = 4;
-const MIN_ID_BITS = ID_GAP_GROUP_BITS + 1;
+/**
+ * Ids are gap-coded with an exp-Golomb code whose order (0 … 3, `uint(2)` after the section's count)
+ * the writer picks per section for the fewest bits: order 0 suits runs of neighbouring ids (a gap of
+ * 0 costs one bit), higher orders sparse ones.
+ */
+const GAP_ORDER_BITS = 2;
+/** Scratch counters, one per order, for choosing a section's order (encoding is synchronous). */
+const GAP_COUNTERS = [0, 1, 2, 3].map(() => new BitCounter());
+const MIN_ID_BITS = 1;
 const NO_CODES = new Uint32Array(0);
 
 /**
@@ -71,22 +77,22 @@ export class SnapshotCodec<F extends FieldMap> {
     this.diff(current, baseline);
     const { despawnIds, spawnIndexes, updateIndexes, updateBaseIndexes, updateMasks, layout } = this;
 
-    sink.writeVarUint(despawnIds.length);
+    let order = writeSectionHead(sink, despawnIds.length, (i) => despawnIds[i]!);
     let previous = -1;
-    for (const id of despawnIds) previous = writeId(sink, id, previous);
+    for (const id of despawnIds) previous = writeId(sink, id, previous, order);
 
-    sink.writeVarUint(spawnIndexes.length);
+    order = writeSectionHead(sink, spawnIndexes.length, (i) => current.ids[spawnIndexes[i]!]!);
     previous = -1;
     for (const index of spawnIndexes) {
-      previous = writeId(sink, current.ids[index]!, previous);
+      previous = writeId(sink, current.ids[index]!, previous, order);
       layout.writeFull(sink, current.codes, current.objects, index);
     }
 
-    sink.writeVarUint(updateIndexes.length);
+    order = writeSectionHead(sink, updateIndexes.length, (i) => current.ids[updateIndexes[i]!]!);
     previous = -1;
     for (let i = 0; i < updateIndexes.length; i++) {
       const index = updateIndexes[i]!;
-      previous = writeId(sink, current.ids[index]!, previous);
+      previous = writeId(sink, current.ids[index]!, previous, order);
       layout.writeDelta(
         sink,
         updateMasks[i]!,
@@ -209,21 +215,23 @@ export class SnapshotCodec<F extends FieldMap> {
     const { codeSlots, objectSlots } = layout;
 
     const despawnCount = this.readCount(reader, MIN_ID_BITS);
+    let order = readGapOrder(reader, despawnCount);
     const despawned = new Array<number>(despawnCount);
     let previous = -1;
     for (let i = 0; i < despawnCount; i++) {
-      previous = readId(reader, previous);
+      previous = readId(reader, previous, order);
       if (baseline.indexOf(previous) < 0) invalid(`despawned entity ${previous} is not in the baseline`);
       despawned[i] = previous;
     }
 
     const spawnCount = this.readCount(reader, MIN_ID_BITS + layout.schema.minBits);
+    order = readGapOrder(reader, spawnCount);
     const spawned = new Array<number>(spawnCount);
     const spawnCodes = spawnCount === 0 ? NO_CODES : new Uint32Array(spawnCount * codeSlots);
     const spawnObjects = spawnCount === 0 ? [] : new Array<unknown>(spawnCount * objectSlots);
     previous = -1;
     for (let i = 0; i < spawnCount; i++) {
-      previous = readId(reader, previous);
+      previous = readId(reader, previous, order);
       if (baseline.indexOf(previous) >= 0 && indexOfId(despawned, previous) < 0) {
         invalid(`spawned entity ${previous} already exists`);
       }
@@ -232,6 +240,7 @@ export class SnapshotCodec<F extends FieldMap> {
     }
 
     const updateCount = this.readCount(reader, MIN_ID_BITS + layout.schema.fieldCount);
+    order = readGapOrder(reader, updateCount);
     const updated = new Array<number>(updateCount);
     const changedMasks = new Array<number>(updateCount);
     const updatedRows = new Array<number>(updateCount);
@@ -241,7 +250,7 @@ export class SnapshotCodec<F extends FieldMap> {
     const baseIds = baseline.ids;
     let searchFrom = 0;
     for (let i = 0; i < updateCount; i++) {
-      const id = readId(reader, previous);
+      const id = readId(reader, previous, order);
       previous = id;
       // Ids ascend, so a forward scan finds every row in one pass over the baseline.
       while (searchFrom < baseIds.length && baseIds[searchFrom]! < id) searchFrom++;
@@ -280,13 +289,38 @@ export class SnapshotCodec<F extends FieldMap> {
   }
 }
 
-function writeId(sink: BitSink, id: number, previous: number): number {
-  sink.writeVarUint(id - previous - 1, ID_GAP_GROUP_BITS);
+/**
+ * Writes a section's count and, if it has records, the gap-code order that takes the fewest bits
+ * for its ascending ids; returns the order.
+ */
+function writeSectionHead(sink: BitSink, count: number, idAt: (i: number) => number): number {
+  sink.writeVarUint(count);
+  if (count === 0) return 0;
+  const counters = GAP_COUNTERS;
+  for (const counter of counters) counter.reset();
+  let previous = -1;
+  for (let i = 0; i < count; i++) {
+    const id = idAt(i);
+    for (const [order, counter] of counters.entries()) counter.writeExpGolomb(id - previous - 1, order);
+    previous = id;
+  }
+  const bits = counters.map((counter) => counter.bitLength);
+  const order = bits.indexOf(Math.min(...bits));
+  sink.writeUint(order, GAP_ORDER_BITS);
+  return order;
+}
+
+function readGapOrder(reader: BitReader, count: number): number {
+  return count === 0 ? 0 : reader.readUint(GAP_ORDER_BITS);
+}
+
+function writeId(sink: BitSink, id: number, previous: number, order: number): number {
+  sink.writeExpGolomb(id - previous - 1, order);
   return id;
 }
 
-function readId(reader: BitReader, previous: number): number {
-  const id = previous + 1 + reader.readVarUint(ID_GAP_GROUP_BITS);
+function readId(reader: BitReader, previous: number, order: number): number {
+  const id = previous + 1 + reader.readExpGolomb(order);
   if (id > 0xffff_ffff) invalid(`entity id ${id} exceeds 32 bits`);
   return id;
 }

@@ -136,6 +136,19 @@ export class BitReader {
     return zigzagDecode(this.readVarUint(groupBits));
   }
 
+  /** See BitSink.writeExpGolomb. A code for a value past 2^32 − 1 is WIRE_INVALID. */
+  readExpGolomb(order: number): number {
+    let zeros = 0;
+    while (this.readUint(1) === 0) {
+      if (++zeros > 32 - order) throw new ShardlineError('WIRE_INVALID', 'exp-Golomb code exceeds 32 bits');
+    }
+    const lowBits = zeros + order;
+    const x = 2 ** lowBits + (lowBits === 0 ? 0 : this.readUint(lowBits));
+    const value = x - 2 ** order;
+    if (value > 0xffff_ffff) throw new ShardlineError('WIRE_INVALID', 'exp-Golomb code exceeds 32 bits');
+    return value;
+  }
+
   /** See BitSink.writeNonZeroUint. */
   readNonZeroUint(maxBits: number): number {
     const prefixBits = LENGTH_PREFIX_BITS[maxBits]!;

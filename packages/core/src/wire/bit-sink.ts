@@ -62,6 +62,24 @@ export abstract class BitSink {
     }
   }
 
+  /**
+   * Exp-Golomb code of order k (`order`) for 0 ≤ value < 2^32: with x = value + 2^k of bit length L,
+   * L − 1 − k zero bits, a one bit (x's top bit), then x's low L − 1 bits as uint(L − 1): 2L − 1 − k
+   * bits in all. Order 0 writes 0 in one bit; a larger order suits larger typical values.
+   */
+  writeExpGolomb(value: number, order: number): void {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
+      throw new ShardlineError('VALUE_INVALID', `${value} is not a 32-bit unsigned integer`);
+    }
+    const x = value + 2 ** order;
+    const length = x >= 2 ** 32 ? 33 : 32 - Math.clz32(x);
+    const zeros = length - 1 - order;
+    if (zeros > 0) this.writeUint(0, zeros);
+    this.writeUint(1, 1);
+    const low = x - 2 ** (length - 1);
+    if (length - 1 > 0) this.writeUint(low, length - 1);
+  }
+
   /** Signed 32-bit integer, zigzag-mapped then written as a varuint. */
   writeVarInt(value: number, groupBits = 7): void {
     if (!Number.isInteger(value) || value < -0x8000_0000 || value > 0x7fff_ffff) {
