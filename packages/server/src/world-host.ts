@@ -55,11 +55,6 @@ export class WorldHost {
   private readonly relay: StateRelay | undefined;
   /** Connections that have not said hello yet. */
   private readonly pending = new Map<string, SessionInfo>();
-  /**
-   * Seated connections over a reliable transport (WebSocket, TCP): every snapshot sent arrives, in
-   * order, so it counts as acknowledged once sent and their clients send no acks (PROTOCOL.md §11).
-   */
-  private readonly reliableSessions = new Set<string>();
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: WorldHostOptions) {
@@ -116,7 +111,6 @@ export class WorldHost {
     }
     if (!info || message.type !== 'hello') return;
     this.pending.delete(session);
-    if (info.capabilities.reliable) this.reliableSessions.add(session);
     const resumed = message.token ? this.seats.resume(session, message.token, Date.now()) : undefined;
     const { seat, token } = resumed ?? this.seats.join(session);
     if (resumed?.replaced !== undefined) {
@@ -125,7 +119,9 @@ export class WorldHost {
       this.options.server.kick(resumed.replaced);
     }
     if (resumed) this.relay?.restart(seat); // its new publisher numbers from scratch
-    this.options.world.addClient(seat);
+    // Over a reliable transport (WebSocket, TCP) every snapshot sent arrives, in order: it counts as
+    // acknowledged once sent, and the client sends no acks (PROTOCOL.md §11).
+    this.options.world.addClient(seat, { acknowledgedOnSend: info.capabilities.reliable });
     this.sendTo(
       session,
       this.options.controlChannel,
@@ -138,7 +134,6 @@ export class WorldHost {
 
   private disconnected(session: string, reason: DisconnectReason): void {
     this.pending.delete(session);
-    this.reliableSessions.delete(session);
     if (reason === 'timeout' || reason === 'link-lost') {
       const seat = this.seats.drop(session, Date.now());
       if (seat !== undefined) this.options.world.removeClient(seat, { keepOwnership: true });
@@ -202,11 +197,9 @@ export class WorldHost {
     const { world, snapshotChannel } = this.options;
     const now = Date.now();
     const snapshots = world.update(now);
-    for (const { client, tick, bytes } of snapshots) {
+    for (const { client, bytes } of snapshots) {
       const session = this.seats.sessionOf(client);
-      if (session === undefined) continue;
-      this.sendTo(session, snapshotChannel, bytes, 'unreliable');
-      if (this.reliableSessions.has(session)) world.acknowledge(client, tick);
+      if (session !== undefined) this.sendTo(session, snapshotChannel, bytes, 'unreliable');
     }
     if (snapshots.length > 0) this.options.server.flush(); // snapshots leave now, not at the next tick
     for (const seat of this.seats.expire(now)) this.giveUp(seat, 'timeout');

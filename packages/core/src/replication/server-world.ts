@@ -6,6 +6,7 @@ import { BitWriter } from '../wire/bit-writer.js';
 import { chooseView } from './client-view.js';
 import { InputAuthority } from './input.js';
 import { InterestGrid, type Viewpoint } from './interest-grid.js';
+import { type HeldView, StreamedViews } from './streamed-views.js';
 import { type AnyEntitySchema, WorldSchema } from './world-schema.js';
 import { emptyWorldSnapshot, NO_BASELINE, type WorldSnapshot, writeWorldSnapshot } from './world-snapshot.js';
 
@@ -38,6 +39,13 @@ export interface ServerWorldOptions {
   maxInputsPerTick?: number;
 }
 
+/** One client's encoded snapshot, before it is counted and handed out. */
+interface Encoded {
+  bytes: Uint8Array;
+  entitiesSent: number;
+  baselineTick: number | undefined;
+}
+
 export interface OutgoingSnapshot {
   client: string;
   /** The tick this snapshot shows (what the client acknowledges). */
@@ -49,6 +57,10 @@ export interface OutgoingSnapshot {
 
 interface ClientView {
   ackedTick: number | undefined;
+  /** Every snapshot sent arrives (a reliable transport): it counts as acknowledged once sent. */
+  acknowledgedOnSend: boolean;
+  /** What a streamed client holds (see StreamedViews); undefined before its first snapshot. */
+  held: HeldView | undefined;
   metrics: ClientMetrics;
   viewpoint: Viewpoint | undefined;
   /** What this client was sent, by tick (with interest or a budget, clients hold different worlds). */
@@ -112,6 +124,11 @@ export class ServerWorld {
   private readonly perClientViews: boolean;
   /** Entities spawned or changed this tick, to re-place on the grid once the tick is built. */
   private readonly moved = new Set<number>();
+  /** Entities spawned or changed since the last send tick (what streamed clients may need). */
+  private readonly changedSinceSend = new Set<number>();
+  private lastSendTick: number | undefined;
+  /** Views of clients with acknowledgedOnSend, when there is interest and no byte budget. */
+  private readonly streamed: StreamedViews | undefined;
   private readonly authority: InputAuthority;
 
   constructor(options: ServerWorldOptions, nowMs: number) {
@@ -133,6 +150,8 @@ export class ServerWorld {
     this.positionOf = options.interest?.positionOf;
     this.budgetBits = (options.snapshotBudgetBytes ?? Number.POSITIVE_INFINITY) * 8;
     this.perClientViews = this.grid !== undefined || options.snapshotBudgetBytes !== undefined;
+    this.streamed =
+      this.grid && options.snapshotBudgetBytes === undefined ? new StreamedViews(this.schema) : undefined;
     this.authority = new InputAuthority(options.input, options.maxInputsPerTick ?? 4);
   }
 
@@ -155,6 +174,7 @@ export class ServerWorld {
     this.builderFor(index).set(id, state as StructValue<FieldMap>);
     this.entityTypes.set(id, index);
     this.moved.add(id);
+    this.changedSinceSend.add(id);
     if (options.owner !== undefined) this.setOwner(id, options.owner);
     return id;
   }
@@ -185,12 +205,14 @@ export class ServerWorld {
   set(id: number, values: Record<string, unknown>): void {
     this.builderFor(this.typeOf(id)).patch(id, values as Partial<StructValue<FieldMap>>);
     this.moved.add(id);
+    this.changedSinceSend.add(id);
   }
 
   despawn(id: number): void {
     this.builderFor(this.typeOf(id)).delete(id);
     this.entityTypes.delete(id);
     this.moved.delete(id);
+    this.changedSinceSend.delete(id);
     this.grid?.remove(id);
     this.authority.setOwner(id, undefined);
   }
@@ -208,11 +230,17 @@ export class ServerWorld {
     return index === undefined ? undefined : this.latest.snapshots[index]!.get(id);
   }
 
-  /** Adds a client (again, after removeClient with keepOwnership): it gets a full state next. */
-  addClient(client: string): void {
+  /**
+   * Adds a client (again, after removeClient with keepOwnership): it gets a full state next. With
+   * `acknowledgedOnSend` (a client on a reliable transport: WebSocket, TCP), every snapshot counts as
+   * acknowledged once produced and the client sends no acks (PROTOCOL.md §11).
+   */
+  addClient(client: string, options: { acknowledgedOnSend?: boolean } = {}): void {
     this.authority.restartSequences(client); // a returning client numbers its inputs afresh
     this.clients.set(client, {
       ackedTick: undefined,
+      acknowledgedOnSend: options.acknowledgedOnSend ?? false,
+      held: undefined,
       metrics: {
         snapshots: 0,
         fullStates: 0,
@@ -241,7 +269,7 @@ export class ServerWorld {
   /** The client holds the snapshot of `tick`: later snapshots to it are deltas against it. */
   acknowledge(client: string, tick: number): void {
     const view = this.clients.get(client);
-    if (!view || !this.baselines(view).has(tick)) return;
+    if (!view || view.acknowledgedOnSend || !this.baselines(view).has(tick)) return;
     if (view.ackedTick === undefined || tick > view.ackedTick) view.ackedTick = tick;
   }
 
@@ -269,6 +297,7 @@ export class ServerWorld {
   baselineOf(client: string): number | undefined {
     const view = this.clients.get(client);
     const acked = view?.ackedTick;
+    if (view?.held) return acked;
     return view && acked !== undefined && this.baselines(view).has(acked) ? acked : undefined;
   }
 
@@ -319,58 +348,80 @@ export class ServerWorld {
     const out: OutgoingSnapshot[] = [];
     // Without per-client views, clients acknowledged at the same tick get the very same message:
     // encode it once per distinct baseline (NO_BASELINE for full states) and share the bytes.
-    const shared = new Map<number, { bytes: Uint8Array; entitiesSent: number }>();
+    const shared = new Map<number, Encoded>();
+    const lastSend = this.lastSendTick === undefined ? undefined : this.history.get(this.lastSendTick);
+    this.streamed?.beginRound(this.latest, lastSend, this.changedSinceSend);
     for (const [client, view] of this.clients) {
-      const baselines = this.baselines(view);
-      const baseline = view.ackedTick === undefined ? undefined : baselines.get(view.ackedTick);
-      let sent = this.latest;
       view.metrics.lastBudgetOverflow = 0;
-      if (this.perClientViews) {
-        const viewpoint = view.viewpoint;
-        const visible = this.grid && viewpoint ? this.grid.visible(viewpoint) : undefined;
-        const choice = chooseView({
-          current: this.latest,
-          baseline: baseline ?? emptyWorldSnapshot(this.schema, -1),
-          tick: this.currentTick,
-          visible,
-          budgetBits: this.budgetBits,
-          priorities: view.priorities,
-        });
-        sent = choice.view;
-        view.metrics.lastBudgetOverflow = choice.deferred;
-        view.views.set(this.currentTick, sent);
-        view.views.delete(this.currentTick - this.historyTicks);
+      let encoded: Encoded;
+      if (this.streamed && view.acknowledgedOnSend) encoded = this.streamedSnapshot(view, this.streamed);
+      else if (this.perClientViews) encoded = this.viewedSnapshot(view);
+      else {
+        const baseline = view.ackedTick === undefined ? undefined : this.history.get(view.ackedTick);
+        const key = baseline ? baseline.tick : NO_BASELINE;
+        encoded = shared.get(key) ?? this.encode(this.latest, baseline);
+        shared.set(key, encoded);
       }
-      const key = baseline ? baseline.tick : NO_BASELINE;
-      let encoded = this.perClientViews ? undefined : shared.get(key);
-      if (!encoded) {
-        encoded = this.encode(sent, baseline);
-        if (!this.perClientViews) shared.set(key, encoded);
-      }
-      const { bytes } = encoded;
+      if (view.acknowledgedOnSend) view.ackedTick = this.currentTick;
+      const { bytes, baselineTick } = encoded;
       const metrics = view.metrics;
       metrics.snapshots++;
-      if (!baseline) metrics.fullStates++;
+      if (baselineTick === undefined) metrics.fullStates++;
       metrics.bytes += bytes.length;
       metrics.lastSnapshotBytes = bytes.length;
       metrics.lastEntitiesSent = encoded.entitiesSent;
-      metrics.lastBaselineAgeTicks = baseline ? this.currentTick - baseline.tick : undefined;
-      out.push({ client, tick: this.currentTick, bytes, baselineTick: baseline?.tick });
+      metrics.lastBaselineAgeTicks = baselineTick === undefined ? undefined : this.currentTick - baselineTick;
+      out.push({ client, tick: this.currentTick, bytes, baselineTick });
     }
+    this.changedSinceSend.clear();
+    this.lastSendTick = this.currentTick;
     return out;
   }
 
-  private encode(
-    sent: WorldSnapshot,
-    baseline: WorldSnapshot | undefined,
-  ): { bytes: Uint8Array; entitiesSent: number } {
+  /** A client's own view (interest, budget), chosen against the view it acknowledged. */
+  private viewedSnapshot(view: ClientView): Encoded {
+    const baseline = view.ackedTick === undefined ? undefined : view.views.get(view.ackedTick);
+    const viewpoint = view.viewpoint;
+    const choice = chooseView({
+      current: this.latest,
+      baseline: baseline ?? emptyWorldSnapshot(this.schema, -1),
+      tick: this.currentTick,
+      visible: this.grid && viewpoint ? this.grid.visible(viewpoint) : undefined,
+      budgetBits: this.budgetBits,
+      priorities: view.priorities,
+    });
+    view.metrics.lastBudgetOverflow = choice.deferred;
+    view.views.set(this.currentTick, choice.view);
+    view.views.delete(this.currentTick - this.historyTicks);
+    return this.encode(choice.view, baseline);
+  }
+
+  /** A streamed client's message: what entered, left and changed in its view since the last send. */
+  private streamedSnapshot(view: ClientView, streamed: StreamedViews): Encoded {
+    const visible = view.viewpoint ? this.grid!.visible(view.viewpoint) : this.allIds();
+    const baselineTick = view.held ? this.lastSendTick : undefined;
+    this.writer.reset();
+    const { held, records } = streamed.write(this.writer, view.held, visible, (id) =>
+      this.entityTypes.get(id),
+    );
+    view.held = held;
+    return { bytes: this.writer.toBytes(), entitiesSent: records, baselineTick };
+  }
+
+  /** Every entity id of the current world, ascending (what a client without a viewpoint sees). */
+  private allIds(): Uint32Array {
+    const ids = this.latest.snapshots.flatMap((snapshot) => [...snapshot.ids]);
+    return Uint32Array.from(ids).sort();
+  }
+
+  private encode(sent: WorldSnapshot, baseline: WorldSnapshot | undefined): Encoded {
     this.writer.reset();
     writeWorldSnapshot(this.writer, this.schema, sent, baseline);
     const entitiesSent = this.schema.codecs.reduce((sum, codec) => {
       const counts = codec.lastEncodedCounts;
       return sum + counts.despawns + counts.spawns + counts.updates;
     }, 0);
-    return { bytes: this.writer.toBytes(), entitiesSent };
+    return { bytes: this.writer.toBytes(), entitiesSent, baselineTick: baseline?.tick };
   }
 
   private builderFor(index: number): SnapshotBuilder<FieldMap> {

@@ -1,6 +1,7 @@
 import { ShardlineError } from '../errors.js';
 import type { BitReader } from '../wire/bit-reader.js';
-import { BitCounter, type BitSink } from '../wire/bit-sink.js';
+import type { BitSink } from '../wire/bit-sink.js';
+import { expGolombBits } from '../wire/integers.js';
 import type { FieldMap, StructType } from './composite.js';
 import { EntitySnapshot, indexOfId, lineageAfter } from './entity-snapshot.js';
 import { layoutOf, type PackedLayout } from './layout.js';
@@ -28,8 +29,7 @@ export const DEFAULT_MAX_ENTITIES = 1 << 16;
  * 0 costs one bit), higher orders sparse ones.
  */
 const GAP_ORDER_BITS = 2;
-/** Scratch counters, one per order, for choosing a section's order (encoding is synchronous). */
-const GAP_COUNTERS = [0, 1, 2, 3].map(() => new BitCounter());
+
 const MIN_ID_BITS = 1;
 const NO_CODES = new Uint32Array(0);
 
@@ -293,18 +293,24 @@ export class SnapshotCodec<F extends FieldMap> {
  * Writes a section's count and, if it has records, the gap-code order that takes the fewest bits
  * for its ascending ids; returns the order.
  */
-function writeSectionHead(sink: BitSink, count: number, idAt: (i: number) => number): number {
+export function writeSectionHead(sink: BitSink, count: number, idAt: (i: number) => number): number {
   sink.writeVarUint(count);
   if (count === 0) return 0;
-  const counters = GAP_COUNTERS;
-  for (const counter of counters) counter.reset();
+  let bits0 = 0;
+  let bits1 = 0;
+  let bits2 = 0;
+  let bits3 = 0;
   let previous = -1;
   for (let i = 0; i < count; i++) {
     const id = idAt(i);
-    for (const [order, counter] of counters.entries()) counter.writeExpGolomb(id - previous - 1, order);
+    const gap = id - previous - 1;
+    bits0 += expGolombBits(gap, 0);
+    bits1 += expGolombBits(gap, 1);
+    bits2 += expGolombBits(gap, 2);
+    bits3 += expGolombBits(gap, 3);
     previous = id;
   }
-  const bits = counters.map((counter) => counter.bitLength);
+  const bits = [bits0, bits1, bits2, bits3];
   const order = bits.indexOf(Math.min(...bits));
   sink.writeUint(order, GAP_ORDER_BITS);
   return order;
@@ -314,7 +320,8 @@ function readGapOrder(reader: BitReader, count: number): number {
   return count === 0 ? 0 : reader.readUint(GAP_ORDER_BITS);
 }
 
-function writeId(sink: BitSink, id: number, previous: number, order: number): number {
+/** Writes `id` gap-coded after `previous` (−1 first) at a section's order; returns `id`. */
+export function writeId(sink: BitSink, id: number, previous: number, order: number): number {
   sink.writeExpGolomb(id - previous - 1, order);
   return id;
 }

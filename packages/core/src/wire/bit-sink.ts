@@ -1,5 +1,5 @@
 import { ShardlineError } from '../errors.js';
-import { bitsForCount, LENGTH_PREFIX_BITS, zigzagEncode } from './integers.js';
+import { bitsForCount, expGolombLength, LENGTH_PREFIX_BITS, zigzagEncode } from './integers.js';
 import { MAX_UINT_BITS } from './limits.js';
 import type { Quaternion, QuaternionQuantizer, ScalarQuantizer, Vec2, Vec3 } from './quantize.js';
 import { encodeUtf8 } from './utf8.js';
@@ -10,6 +10,15 @@ const float64Scratch = new Float64Array(1);
 const float64Words = new Uint32Array(float64Scratch.buffer);
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const [FLOAT64_LOW_WORD, FLOAT64_HIGH_WORD] = LITTLE_ENDIAN_HOST ? [0, 1] : [1, 0];
+
+/**
+ * A run of bits captured from a BitWriter (`takeBits`), to be written again elsewhere (`writeBits`):
+ * `words[i]` holds stream bits 32·i … 32·i + 31, LSB-first; the last word is partial.
+ */
+export interface BitString {
+  readonly words: Uint32Array;
+  readonly bitLength: number;
+}
 
 /**
  * Everything that can be written to a bit stream. BitWriter produces bytes; BitCounter only counts
@@ -27,6 +36,14 @@ export abstract class BitSink {
 
   writeBool(value: boolean): void {
     this.writeUint(value ? 1 : 0, 1);
+  }
+
+  /** Writes a captured run of bits exactly as it was written (see BitWriter.takeBits). */
+  writeBits(bits: BitString): void {
+    const full = bits.bitLength >>> 5;
+    for (let i = 0; i < full; i++) this.writeUint(bits.words[i]!, 32);
+    const rest = bits.bitLength & 31;
+    if (rest > 0) this.writeUint(bits.words[full]!, rest);
   }
 
   /** Two's complement in `bits` bits; `value` in [-2^(bits-1), 2^(bits-1)). */
@@ -71,13 +88,17 @@ export abstract class BitSink {
     if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
       throw new ShardlineError('VALUE_INVALID', `${value} is not a 32-bit unsigned integer`);
     }
-    const x = value + 2 ** order;
-    const length = x >= 2 ** 32 ? 33 : 32 - Math.clz32(x);
+    const length = expGolombLength(value, order);
     const zeros = length - 1 - order;
+    const low = value + 2 ** order - 2 ** (length - 1); // x without its top bit
+    if (2 * length - 1 - order <= 32) {
+      // Zeros, the top bit and the low bits in one write (LSB-first: the zeros come first).
+      this.writeUint((2 ** zeros + low * 2 ** (zeros + 1)) >>> 0, 2 * length - 1 - order);
+      return;
+    }
     if (zeros > 0) this.writeUint(0, zeros);
     this.writeUint(1, 1);
-    const low = x - 2 ** (length - 1);
-    if (length - 1 > 0) this.writeUint(low, length - 1);
+    if (length > 1) this.writeUint(low, length - 1);
   }
 
   /** Signed 32-bit integer, zigzag-mapped then written as a varuint. */

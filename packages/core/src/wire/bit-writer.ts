@@ -1,5 +1,5 @@
 import { ShardlineError } from '../errors.js';
-import { BitSink } from './bit-sink.js';
+import { BitSink, type BitString } from './bit-sink.js';
 import { MAX_DECLARED_BYTES, MAX_UINT_BITS } from './limits.js';
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -73,6 +73,16 @@ export class BitWriter extends BitSink {
     out.set(new Uint8Array(this.words.buffer, 0, fullBytes));
     for (let i = fullBytes, rest = this.scratch; i < out.length; i++, rest >>>= 8) out[i] = rest & 0xff;
     return out;
+  }
+
+  /** A copy of the bits written so far, to write again with writeBits (no padding). */
+  takeBits(): BitString {
+    const words = new Uint32Array(this.wordIndex + (this.scratchBits > 0 ? 1 : 0));
+    for (let i = 0; i < this.wordIndex; i++) {
+      words[i] = LITTLE_ENDIAN_HOST ? this.words[i]! : byteSwap(this.words[i]!);
+    }
+    if (this.scratchBits > 0) words[this.wordIndex] = this.scratch >>> 0;
+    return { words, bitLength: this.bitLength };
   }
 
   reset(): void {

@@ -1,5 +1,5 @@
 export { BitReader } from './bit-reader.js';
-export { BitCounter, BitSink } from './bit-sink.js';
+export { BitCounter, BitSink, type BitString } from './bit-sink.js';
 export { BitWriter, type BitWriterOptions } from './bit-writer.js';
 export { ByteReader, ByteWriter, varuintSize } from './bytes.js';
 export {

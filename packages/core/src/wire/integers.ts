@@ -7,6 +7,17 @@ export function bitLength(value: number): number {
 }
 
 /** Bits needed to hold any of `count` distinct codes 0..count-1 (1 code needs 0 bits). */
+/** Bit length of x = value + 2^order, the number an exp-Golomb code of that order writes (1 … 33). */
+export function expGolombLength(value: number, order: number): number {
+  const x = value + 2 ** order;
+  return x > 0xffff_ffff ? 33 : 32 - Math.clz32(x);
+}
+
+/** Bits an exp-Golomb code of `order` takes for `value` (see BitSink.writeExpGolomb). */
+export function expGolombBits(value: number, order: number): number {
+  return 2 * expGolombLength(value, order) - 1 - order;
+}
+
 export function bitsForCount(count: number): number {
   return count <= 1 ? 0 : bitLength(count - 1);
 }
