@@ -108,7 +108,6 @@ interface SentPacket {
 interface Candidate {
   channel: number;
   unit: OutgoingUnit;
-  resend: boolean;
 }
 
 /**
@@ -139,6 +138,8 @@ export class ReliableEndpoint {
   private budgetUpdatedMs: number;
   private queuedBytes = 0;
   private flushRequested = false;
+  /** The packet update() is filling, if any. */
+  private packing: SentPacket | undefined;
   private currentState: EndpointState = 'connected';
 
   private readonly rtt = new RttEstimator();
@@ -326,31 +327,25 @@ export class ReliableEndpoint {
     }
     this.refillBudget(nowMs);
     const packets: Uint8Array[] = [];
-    let current: SentPacket | undefined;
-    const finish = () => {
-      if (current) packets.push(this.finishPacket(current, nowMs));
-      current = undefined;
-    };
-    for (const candidate of this.candidates(nowMs)) {
-      const size = entrySize(candidate.unit.entry);
-      if (!current || this.writer.remaining < size) {
-        finish();
-        if (this.budgetBytes <= 0 || this.historyFull()) break;
-        current = this.startPacket(nowMs);
-      }
-      writeEntry(this.writer, candidate.unit.entry);
-      this.markSent(current, candidate, nowMs);
+    this.packing = undefined;
+    if (this.options.transportReliable) {
+      this.packNewUnits(packets, nowMs); // nothing is ever resent
+    } else {
+      for (const { channel, unit } of this.candidates(nowMs))
+        if (!this.pack(packets, channel, unit, nowMs)) break;
     }
+    const current = this.packing as SentPacket | undefined;
     if (current) {
       this.coalesceHeld(current, nowMs);
       // Copies that do not fit may take one more packet, while the send budget is over half full.
       if (this.fillWithEarlyResends(current, nowMs) && this.budgetBytes > this.budgetCapacity / 2) {
-        finish();
-        current = this.startPacket(nowMs);
-        this.fillWithEarlyResends(current, nowMs);
+        packets.push(this.finishPacket(current, nowMs));
+        this.packing = this.startPacket(nowMs);
+        this.fillWithEarlyResends(this.packing, nowMs);
       }
     }
-    finish();
+    if (this.packing) packets.push(this.finishPacket(this.packing, nowMs));
+    this.packing = undefined;
     this.compactQueues();
     const keepaliveDue = nowMs - this.lastSentMs >= this.options.keepaliveMs;
     if (packets.length === 0 && (keepaliveDue || this.flushRequested)) {
@@ -430,6 +425,35 @@ export class ReliableEndpoint {
     this.budgetUpdatedMs = nowMs;
   }
 
+  /**
+   * Writes a unit into the packet being packed (this.packing), finishing it into `packets` and
+   * starting another when full. Returns false, packing nothing, once the send budget or the packet
+   * history is exhausted.
+   */
+  private pack(packets: Uint8Array[], channel: number, unit: OutgoingUnit, nowMs: number): boolean {
+    if (!this.packing || this.writer.remaining < entrySize(unit.entry)) {
+      if (this.packing) packets.push(this.finishPacket(this.packing, nowMs));
+      this.packing = undefined;
+      if (this.budgetBytes <= 0 || this.historyFull()) return false;
+      this.packing = this.startPacket(nowMs);
+    }
+    writeEntry(this.writer, unit.entry);
+    this.markSent(this.packing, channel, unit, nowMs);
+    return true;
+  }
+
+  /** New units that are due, channel by channel in priority order (a reliable transport: no resends). */
+  private packNewUnits(packets: Uint8Array[], nowMs: number): void {
+    for (const channel of this.order) {
+      const sender = this.channels[channel]!;
+      for (let i = sender.queueHead; i < sender.queue.length; i++) {
+        const unit = sender.queue[i]!;
+        if (unit.notBeforeMs > nowMs) break;
+        if (!this.pack(packets, channel, unit, nowMs)) return;
+      }
+    }
+  }
+
   /** Due resends, then new units, channel by channel in priority order. */
   private *candidates(nowMs: number): Generator<Candidate> {
     const resendAfterMs = this.rtt.timeoutMs(
@@ -446,14 +470,14 @@ export class ReliableEndpoint {
           const timerResends = unit.sends - 1 - unit.earlyCopies;
           const backoff = 2 ** Math.min(timerResends, MAX_RESEND_BACKOFF_DOUBLINGS);
           const waitMs = Math.min(this.options.maxResendMs, resendAfterMs * backoff);
-          if (nowMs - unit.lastSentMs >= waitMs) yield { channel, unit, resend: true };
+          if (nowMs - unit.lastSentMs >= waitMs) yield { channel, unit };
         }
       }
       for (let i = sender.queueHead; i < sender.queue.length; i++) {
         const unit = sender.queue[i]!;
         if (unit.notBeforeMs > nowMs) break;
         if (reliable && !this.windowAllows(sender, unit)) break;
-        yield { channel, unit, resend: false };
+        yield { channel, unit };
       }
     }
   }
@@ -473,7 +497,7 @@ export class ReliableEndpoint {
         if (entrySize(unit.entry) > this.writer.remaining) return;
         if (sender.entryKind === EntryKind.Reliable && !this.windowAllows(sender, unit)) break;
         writeEntry(this.writer, unit.entry);
-        this.markSent(packet, { channel, unit, resend: false }, nowMs);
+        this.markSent(packet, channel, unit, nowMs);
       }
     }
   }
@@ -500,7 +524,7 @@ export class ReliableEndpoint {
           if (unit.sends !== sends || nowMs - unit.lastSentMs < waitMs) continue;
           if (entrySize(unit.entry) > this.writer.remaining) return true;
           writeEntry(this.writer, unit.entry);
-          this.markSent(packet, { channel, unit, resend: true }, nowMs);
+          this.markSent(packet, channel, unit, nowMs);
           unit.earlyCopies++;
         }
       }
@@ -516,8 +540,7 @@ export class ReliableEndpoint {
     return { sentAtMs: nowMs, reliable: [], acked: false, measured };
   }
 
-  private markSent(packet: SentPacket, candidate: Candidate, nowMs: number): void {
-    const { unit, channel } = candidate;
+  private markSent(packet: SentPacket, channel: number, unit: OutgoingUnit, nowMs: number): void {
     const sender = this.channels[channel]!;
     if (unit.sends === 0) {
       // First transmission: the unit leaves the queue (it is a prefix of it, compacted later).

@@ -16,6 +16,9 @@ export class ReceivedPackets {
   private readonly owed = new Map<number, number>();
   /** Owed acks some header of the current update already carried. */
   private readonly carriedThisUpdate = new Set<number>();
+  /** ackBits last computed, for base `cachedBase` (-1: none); receiving a packet invalidates it. */
+  private cachedBase = -1;
+  private cachedBits = 0;
 
   /** Newest sequence received, or -1 before any. */
   get newestSequence(): number {
@@ -36,6 +39,7 @@ export class ReceivedPackets {
       this.newest = sequence;
     }
     this.received.set(sequence, true);
+    this.cachedBase = -1;
     if (ackRepeats > 0 && this.owed.size < PACKET_HISTORY) this.owed.set(sequence, ackRepeats);
     return 'accepted';
   }
@@ -46,10 +50,21 @@ export class ReceivedPackets {
    */
   ackFields(base = this.newest): { ack: number; ackBits: number } {
     if (base < 0) return { ack: 0, ackBits: 0 };
-    let ackBits = 0;
-    for (let i = 0; i < 32; i++) {
-      if (this.received.has((base - i) & 0xffff)) ackBits |= 1 << i;
+    let ackBits = this.cachedBits;
+    if (base !== this.cachedBase) {
+      ackBits = 0;
+      for (let i = 0; i < 32; i++) {
+        if (this.received.has((base - i) & 0xffff)) ackBits |= 1 << i;
+      }
+      this.cachedBase = base;
+      this.cachedBits = ackBits;
     }
+    if (this.owed.size > 0) this.carry(base);
+    return { ack: base, ackBits: ackBits >>> 0 };
+  }
+
+  /** Counts a header based at `base` toward every owed ack it carries. */
+  private carry(base: number): void {
     for (const [sequence, repeats] of this.owed) {
       const behind = sequenceDelta(sequence, base);
       if (behind < 0 || behind >= 32 || this.carriedThisUpdate.has(sequence)) continue;
@@ -57,7 +72,6 @@ export class ReceivedPackets {
       if (repeats <= 1) this.owed.delete(sequence);
       else this.owed.set(sequence, repeats - 1);
     }
-    return { ack: base, ackBits: ackBits >>> 0 };
   }
 
   /** Whether some received packet still needs acknowledging by a header. */

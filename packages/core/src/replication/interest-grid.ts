@@ -15,10 +15,16 @@ interface Cell {
 }
 
 interface Placement {
-  cx: number;
-  cy: number;
+  key: number;
   cell: Cell;
   index: number;
+}
+
+/** Cell coordinates stay within ±2^25, so a cell's key is an exact integer below 2^52. */
+const CELL_LIMIT = 2 ** 25;
+
+function cellKey(cx: number, cy: number): number {
+  return (cx + CELL_LIMIT) * 2 ** 26 + (cy + CELL_LIMIT);
 }
 
 /**
@@ -27,11 +33,11 @@ interface Placement {
  * flat arrays, so a query reads no per-entity objects.
  */
 export class InterestGrid {
-  /** Cells by column, then row. */
-  private readonly columns = new Map<number, Map<number, Cell>>();
+  /** Cells by key (cellKey). */
+  private readonly cells = new Map<number, Cell>();
   private readonly placements = new Map<number, Placement>();
   private readonly global = new Set<number>();
-  private found = new Uint32Array(256);
+  private found: Uint32Array = new Uint32Array(256);
 
   constructor(readonly cellSize: number) {
     if (!(cellSize > 0)) throw new ShardlineError('VALUE_INVALID', `cell size ${cellSize} must be positive`);
@@ -45,24 +51,26 @@ export class InterestGrid {
     }
     const cx = Math.floor(position.x / this.cellSize);
     const cy = Math.floor(position.y / this.cellSize);
+    if (!(Math.abs(cx) < CELL_LIMIT && Math.abs(cy) < CELL_LIMIT)) {
+      throw new ShardlineError(
+        'VALUE_INVALID',
+        `position (${position.x}, ${position.y}) is too far out for cells of ${this.cellSize}`,
+      );
+    }
+    const key = cellKey(cx, cy);
     const placed = this.placements.get(id);
-    if (placed && placed.cx === cx && placed.cy === cy) {
+    if (placed && placed.key === key) {
       placed.cell.xs[placed.index] = position.x; // moved within its cell: the common case
       placed.cell.ys[placed.index] = position.y;
       return;
     }
     this.remove(id);
-    let column = this.columns.get(cx);
-    if (!column) {
-      column = new Map();
-      this.columns.set(cx, column);
-    }
-    let cell = column.get(cy);
+    let cell = this.cells.get(key);
     if (!cell) {
       cell = { ids: [], xs: [], ys: [] };
-      column.set(cy, cell);
+      this.cells.set(key, cell);
     }
-    this.placements.set(id, { cx, cy, cell, index: cell.ids.length });
+    this.placements.set(id, { key, cell, index: cell.ids.length });
     cell.ids.push(id);
     cell.xs.push(position.x);
     cell.ys.push(position.y);
@@ -85,42 +93,44 @@ export class InterestGrid {
     cell.ids.pop();
     cell.xs.pop();
     cell.ys.pop();
-    if (cell.ids.length > 0) return;
-    const column = this.columns.get(placed.cx)!;
-    column.delete(placed.cy);
-    if (column.size === 0) this.columns.delete(placed.cx);
+    if (cell.ids.length === 0) this.cells.delete(placed.key);
   }
 
   /** Ids of the global entities and of those at distance ≤ radius from the viewpoint, ascending. */
   visible(view: Viewpoint): Uint32Array {
+    let found = this.found;
     let count = 0;
-    const add = (id: number) => {
-      if (count === this.found.length) {
-        const grown = new Uint32Array(this.found.length * 2);
-        grown.set(this.found);
-        this.found = grown;
-      }
-      this.found[count++] = id;
-    };
-    for (const id of this.global) add(id);
+    for (const id of this.global) {
+      if (count === found.length) found = this.grow();
+      found[count++] = id;
+    }
     const { x, y, radius } = view;
     const radiusSquared = radius * radius;
+    const minY = Math.floor((y - radius) / this.cellSize);
     const maxX = Math.floor((x + radius) / this.cellSize);
     const maxY = Math.floor((y + radius) / this.cellSize);
     for (let cx = Math.floor((x - radius) / this.cellSize); cx <= maxX; cx++) {
-      const column = this.columns.get(cx);
-      if (!column) continue;
-      for (let cy = Math.floor((y - radius) / this.cellSize); cy <= maxY; cy++) {
-        const cell = column.get(cy);
+      for (let cy = minY; cy <= maxY; cy++) {
+        const cell = this.cells.get(cellKey(cx, cy));
         if (!cell) continue;
         const { ids, xs, ys } = cell;
         for (let i = 0; i < ids.length; i++) {
           const dx = xs[i]! - x;
           const dy = ys[i]! - y;
-          if (dx * dx + dy * dy <= radiusSquared) add(ids[i]!);
+          if (dx * dx + dy * dy > radiusSquared) continue;
+          if (count === found.length) found = this.grow();
+          found[count++] = ids[i]!;
         }
       }
     }
-    return this.found.slice(0, count).sort();
+    return found.slice(0, count).sort();
+  }
+
+  /** Doubles the scratch array of visible() results. */
+  private grow(): Uint32Array {
+    const grown = new Uint32Array(this.found.length * 2);
+    grown.set(this.found);
+    this.found = grown;
+    return grown;
   }
 }
