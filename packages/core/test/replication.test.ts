@@ -2,6 +2,7 @@ import {
   answerPing,
   ClientWorld,
   defineEntity,
+  InterestGrid,
   LinkConditioner,
   type LinkSettings,
   ServerWorld,
@@ -249,6 +250,19 @@ describe('interest management and bandwidth budget', () => {
     };
     return { server, client, step };
   }
+
+  it('answers a view of any width from the occupied cells, and refuses positions past the grid', () => {
+    const grid = new InterestGrid(1);
+    grid.place(5, { x: 3, y: 4 });
+    grid.place(2, { x: -1000, y: 20 });
+    grid.place(9, undefined);
+    // A radius of 10^12 cells would take forever cell by cell: the grid reads its 2 occupied cells.
+    expect([...grid.visible({ x: 0, y: 0, radius: 1e12 })]).toEqual([2, 5, 9]);
+    expect([...grid.visible({ x: 0, y: 0, radius: 5 })]).toEqual([5, 9]);
+    expect(() => grid.place(7, { x: 1e12, y: 0 })).toThrow(
+      expect.objectContaining({ code: 'VALUE_INVALID' }),
+    );
+  });
 
   it('spawns and despawns entities as they cross the edge of the view, and always shows global ones', () => {
     const { server, client, step } = pair({});

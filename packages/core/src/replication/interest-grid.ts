@@ -96,6 +96,18 @@ export class InterestGrid {
     if (cell.ids.length === 0) this.cells.delete(placed.key);
   }
 
+  /** The cells the square around a viewpoint's circle overlaps, clamped to where cells can be. */
+  private span(view: Viewpoint): { minX: number; maxX: number; minY: number; maxY: number } {
+    const cell = (value: number) =>
+      Math.min(CELL_LIMIT - 1, Math.max(-(CELL_LIMIT - 1), Math.floor(value / this.cellSize)));
+    return {
+      minX: cell(view.x - view.radius),
+      maxX: cell(view.x + view.radius),
+      minY: cell(view.y - view.radius),
+      maxY: cell(view.y + view.radius),
+    };
+  }
+
   /** Ids of the global entities and of those at distance ≤ radius from the viewpoint, ascending. */
   visible(view: Viewpoint): Uint32Array {
     let found = this.found;
@@ -106,24 +118,31 @@ export class InterestGrid {
     }
     const { x, y, radius } = view;
     const radiusSquared = radius * radius;
-    const minY = Math.floor((y - radius) / this.cellSize);
-    const maxX = Math.floor((x + radius) / this.cellSize);
-    const maxY = Math.floor((y + radius) / this.cellSize);
-    for (let cx = Math.floor((x - radius) / this.cellSize); cx <= maxX; cx++) {
-      for (let cy = minY; cy <= maxY; cy++) {
-        const cell = this.cells.get(cellKey(cx, cy));
-        if (!cell) continue;
-        const { ids, xs, ys } = cell;
-        for (let i = 0; i < ids.length; i++) {
-          const dx = xs[i]! - x;
-          const dy = ys[i]! - y;
-          if (dx * dx + dy * dy > radiusSquared) continue;
-          if (count === found.length) found = this.grow();
-          found[count++] = ids[i]!;
-        }
+    const { minX, maxX, minY, maxY } = this.span(view);
+    // A view wider than the occupied cells reads those instead of every empty cell in its square.
+    const wide = (maxX - minX + 1) * (maxY - minY + 1) > this.cells.size;
+    const cells = wide ? [...this.cells.values()] : this.cellsIn(minX, maxX, minY, maxY);
+    for (const { ids, xs, ys } of cells) {
+      for (let i = 0; i < ids.length; i++) {
+        const dx = xs[i]! - x;
+        const dy = ys[i]! - y;
+        if (dx * dx + dy * dy > radiusSquared) continue;
+        if (count === found.length) found = this.grow();
+        found[count++] = ids[i]!;
       }
     }
     return found.slice(0, count).sort();
+  }
+
+  private cellsIn(minX: number, maxX: number, minY: number, maxY: number): Cell[] {
+    const cells: Cell[] = [];
+    for (let cx = minX; cx <= maxX; cx++) {
+      for (let cy = minY; cy <= maxY; cy++) {
+        const cell = this.cells.get(cellKey(cx, cy));
+        if (cell) cells.push(cell);
+      }
+    }
+    return cells;
   }
 
   /** Doubles the scratch array of visible() results. */
