@@ -152,6 +152,20 @@ describe.each([
     expect(world.server.events.at(-1)).toMatchObject({ type: 'disconnected', reason: 'timeout' });
   });
 
+  it('keeps an idle connection alive: pings every 250 ms on datagrams, every second on streams', () => {
+    const world = new World(capabilities, { latencyMs: 20 });
+    const idle = world.connect('idle');
+    world.run(() => idle.state === 'connected');
+    world.run(() => false, 500); // settle
+    const packetsBefore = world.server.stats('idle', world.nowMs).packetsReceived;
+    world.run(() => false, 10_000);
+    const keepalives = world.server.stats('idle', world.nowMs).packetsReceived - packetsBefore;
+    // About 40 in 10 s at 250 ms, 10 at 1 s (each side's pings are answered by the other's).
+    if (capabilities.reliable) expect(keepalives).toBeLessThanOrEqual(12);
+    else expect(keepalives).toBeGreaterThanOrEqual(35);
+    expect(idle.state).toBe('connected');
+  });
+
   it('tells the server when a client leaves', () => {
     const world = new World(capabilities, settings);
     const leaver = world.connect('leaver');

@@ -9,7 +9,12 @@ import { describePacket, type PacketLog } from './packet-log.js';
 import { PacketType } from './packets.js';
 import { openSessionDatagram, sealSessionDatagram } from './protection.js';
 import { type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
-import { DISCONNECT_REDUNDANCY, packetBudget, type TunableEndpointOptions } from './server-connections.js';
+import {
+  DISCONNECT_REDUNDANCY,
+  endpointTuning,
+  packetBudget,
+  type TunableEndpointOptions,
+} from './server-connections.js';
 
 export interface ClientConnectionOptions {
   /** The connect token from the issuer. */
@@ -133,7 +138,7 @@ export class ClientConnection {
     } else if (this.handshake.state === 'connected') {
       this.endpoint = new ReliableEndpoint(
         {
-          ...this.options.endpoint,
+          ...endpointTuning(this.options.endpoint, this.secure),
           channels: this.options.channels,
           timeoutMs: this.handshake.token.timeoutMs,
           transportReliable: !this.secure,
