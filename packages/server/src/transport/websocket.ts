@@ -68,7 +68,6 @@ export class WebSocketServerTransport extends StreamServerTransport<WebSocket> {
   }
 
   protected write(socket: WebSocket, datagram: Uint8Array): void {
-    if (datagram.length > 200 && process.env.SL_NOSEND) return;
     socket.send(datagram, { binary: true });
   }
 
