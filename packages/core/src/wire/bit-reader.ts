@@ -139,8 +139,22 @@ export class BitReader {
   /** See BitSink.writeExpGolomb. A code for a value past 2^32 − 1 is WIRE_INVALID. */
   readExpGolomb(order: number): number {
     let zeros = 0;
-    while (this.readUint(1) === 0) {
-      if (++zeros > 32 - order) throw new ShardlineError('WIRE_INVALID', 'exp-Golomb code exceeds 32 bits');
+    const pending = this.scratch;
+    if (pending !== 0) {
+      // The loaded bits hold the code's 1: its position counts the zeros before it.
+      zeros = 31 - Math.clz32(pending & -pending);
+      const total = 2 * zeros + order + 1;
+      if (total <= 31 && total <= this.scratchBits && this.position + total <= this.bitLength) {
+        // The whole code is loaded: one read (the zeros, the 1, then the low bits of x).
+        const code = this.readUint(total);
+        return (code >>> (zeros + 1)) + (1 << (zeros + order)) - (1 << order);
+      }
+      if (zeros > 32 - order) throw new ShardlineError('WIRE_INVALID', 'exp-Golomb code exceeds 32 bits');
+      this.readUint(zeros + 1);
+    } else {
+      while (this.readUint(1) === 0) {
+        if (++zeros > 32 - order) throw new ShardlineError('WIRE_INVALID', 'exp-Golomb code exceeds 32 bits');
+      }
     }
     const lowBits = zeros + order;
     const x = 2 ** lowBits + (lowBits === 0 ? 0 : this.readUint(lowBits));

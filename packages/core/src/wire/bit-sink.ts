@@ -90,12 +90,14 @@ export abstract class BitSink {
     }
     const length = expGolombLength(value, order);
     const zeros = length - 1 - order;
-    const low = value + 2 ** order - 2 ** (length - 1); // x without its top bit
-    if (2 * length - 1 - order <= 32) {
+    const total = 2 * length - 1 - order;
+    if (total <= 31) {
       // Zeros, the top bit and the low bits in one write (LSB-first: the zeros come first).
-      this.writeUint((2 ** zeros + low * 2 ** (zeros + 1)) >>> 0, 2 * length - 1 - order);
+      const low = (value + (1 << order)) ^ (1 << (length - 1)); // x without its top bit
+      this.writeUint(((low << (zeros + 1)) | (1 << zeros)) >>> 0, total);
       return;
     }
+    const low = value + 2 ** order - 2 ** (length - 1);
     if (zeros > 0) this.writeUint(0, zeros);
     this.writeUint(1, 1);
     if (length > 1) this.writeUint(low, length - 1);

@@ -9,6 +9,7 @@ export function bitLength(value: number): number {
 /** Bits needed to hold any of `count` distinct codes 0..count-1 (1 code needs 0 bits). */
 /** Bit length of x = value + 2^order, the number an exp-Golomb code of that order writes (1 … 33). */
 export function expGolombLength(value: number, order: number): number {
+  if (value < 0x4000_0000 && order < 30) return 32 - Math.clz32(value + (1 << order)); // int32 math
   const x = value + 2 ** order;
   return x > 0xffff_ffff ? 33 : 32 - Math.clz32(x);
 }
