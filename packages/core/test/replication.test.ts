@@ -9,6 +9,7 @@ import {
   TimeSync,
   t,
 } from '@shardline/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 const Player = defineEntity('Player', {
@@ -250,6 +251,27 @@ describe('interest management and bandwidth budget', () => {
     };
     return { server, client, step };
   }
+
+  it('finds exactly the entities within the radius, ascending, for dense and sparse ids alike', () => {
+    // Whole coordinates, so the oracle's distances are exact (no denormal underflow at the edge).
+    const coordinate = fc.integer({ min: -500, max: 500 });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.oneof(fc.nat({ max: 3000 }), fc.nat({ max: 0xffff_fffe })), { maxLength: 300 }),
+        fc.array(fc.tuple(coordinate, coordinate), { minLength: 300, maxLength: 300 }),
+        fc.record({ x: coordinate, y: coordinate, radius: fc.integer({ min: 0, max: 800 }) }),
+        (ids, positions, view) => {
+          const grid = new InterestGrid(37);
+          ids.forEach((id, i) => grid.place(id, { x: positions[i]![0], y: positions[i]![1] }));
+          const within = (i: number) =>
+            (positions[i]![0] - view.x) ** 2 + (positions[i]![1] - view.y) ** 2 <= view.radius ** 2;
+          const expected = ids.filter((_, i) => within(i)).sort((a, b) => a - b);
+          expect([...grid.visible(view)]).toEqual(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 
   it('answers a view of any width from the occupied cells, and refuses positions past the grid', () => {
     const grid = new InterestGrid(1);

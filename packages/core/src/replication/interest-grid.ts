@@ -1,4 +1,5 @@
 import { ShardlineError } from '../errors.js';
+import { IdBitmap } from './id-bitmap.js';
 
 /** What a client sees around: everything within `radius` of (x, y), world units. */
 export interface Viewpoint {
@@ -38,6 +39,7 @@ export class InterestGrid {
   private readonly placements = new Map<number, Placement>();
   private readonly global = new Set<number>();
   private found: Uint32Array = new Uint32Array(256);
+  private readonly ids = new IdBitmap();
 
   constructor(readonly cellSize: number) {
     if (!(cellSize > 0)) throw new ShardlineError('VALUE_INVALID', `cell size ${cellSize} must be positive`);
@@ -131,7 +133,7 @@ export class InterestGrid {
         found[count++] = ids[i]!;
       }
     }
-    return found.slice(0, count).sort();
+    return this.ids.sorted(found, count);
   }
 
   private cellsIn(minX: number, maxX: number, minY: number, maxY: number): Cell[] {

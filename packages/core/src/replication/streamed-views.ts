@@ -3,6 +3,7 @@ import type { EntitySnapshot } from '../schema/entity-snapshot.js';
 import { writeId, writeSectionHead } from '../schema/snapshot.js';
 import type { BitString } from '../wire/bit-sink.js';
 import { BitWriter } from '../wire/bit-writer.js';
+import { IdBitmap } from './id-bitmap.js';
 import type { WorldSchema } from './world-schema.js';
 import { NO_BASELINE, type WorldSnapshot } from './world-snapshot.js';
 
@@ -27,7 +28,8 @@ const UNCHANGED = null;
 export class StreamedViews {
   private current: WorldSnapshot | undefined;
   private baseline: WorldSnapshot | undefined;
-  private changed: ReadonlySet<number> = new Set();
+  /** The entities set since the baseline, as bits (membership is tested per seen entity per client). */
+  private readonly changed = new IdBitmap();
   private readonly updateRecords = new Map<number, BitString | typeof UNCHANGED>();
   private readonly spawnRecords = new Map<number, BitString>();
   private readonly scratch = new BitWriter({ initialBytes: 256 });
@@ -50,7 +52,7 @@ export class StreamedViews {
   ): void {
     this.current = current;
     this.baseline = baseline;
-    this.changed = changed;
+    this.changed.mark(changed);
     this.updateRecords.clear();
     this.spawnRecords.clear();
   }
