@@ -262,7 +262,7 @@ describe('interest management and bandwidth budget', () => {
         fc.record({ x: coordinate, y: coordinate, radius: fc.integer({ min: 0, max: 800 }) }),
         (ids, positions, view) => {
           const grid = new InterestGrid(37);
-          ids.forEach((id, i) => grid.place(id, { x: positions[i]![0], y: positions[i]![1] }));
+          for (const [i, id] of ids.entries()) grid.place(id, { x: positions[i]![0], y: positions[i]![1] });
           const within = (i: number) =>
             (positions[i]![0] - view.x) ** 2 + (positions[i]![1] - view.y) ** 2 <= view.radius ** 2;
           const expected = ids.filter((_, i) => within(i)).sort((a, b) => a - b);
