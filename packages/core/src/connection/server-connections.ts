@@ -138,7 +138,8 @@ export class ServerConnections {
       if (session) this.updateSession(only, session, nowMs);
       return;
     }
-    for (const [peer, session] of [...this.sessions]) this.updateSession(peer, session, nowMs);
+    // Closing a session deletes it from the map mid-iteration, which Map iteration allows.
+    for (const [peer, session] of this.sessions) this.updateSession(peer, session, nowMs);
   }
 
   /** Queues a message for a session; returns true when the send type asks for an immediate update. */

@@ -220,7 +220,7 @@ export class ReliableEndpoint {
     if (!sender) throw new ShardlineError('VALUE_INVALID', `no channel ${channel}`);
     const reliable = isReliable(sender.kind);
     const sendType = type ?? (reliable ? 'reliable' : 'unreliable');
-    if (sendType.startsWith('reliable') !== reliable) {
+    if ((sendType === 'reliable' || sendType === 'reliable-buffered') !== reliable) {
       throw new ShardlineError(
         'VALUE_INVALID',
         `send type ${sendType} does not fit ${sender.kind} channel ${channel}`,
@@ -243,7 +243,7 @@ export class ReliableEndpoint {
     const payload = sender.compress ? packCompressed(this.compressor!, bytes) : bytes.slice();
     const units = splitMessage(sender.entryKind, channel, payload, sender.nextId, !reliable, notBeforeMs);
     sender.nextId = (sender.nextId + (reliable ? units.length : 1)) & 0xffff;
-    sender.queue.push(...units);
+    for (const unit of units) sender.queue.push(unit);
     this.queuedBytes += payload.length;
     if (sendType === 'unreliable-no-delay') this.flushRequested = true;
     if (!reliable && this.options.transportReliable) this.totals.degradedSends++;
@@ -322,7 +322,7 @@ export class ReliableEndpoint {
       return [];
     }
     if (this.idle(nowMs)) {
-      this.settleLostPackets(nowMs);
+      if (this.oldestUnresolved !== this.sequence) this.settleLostPackets(nowMs);
       return [];
     }
     this.refillBudget(nowMs);
@@ -401,9 +401,10 @@ export class ReliableEndpoint {
   private idle(nowMs: number): boolean {
     if (this.flushRequested || this.received.owesAcks || nowMs - this.lastSentMs >= this.options.keepaliveMs)
       return false;
-    return this.channels.every(
-      (sender) => sender.queueHead === sender.queue.length && sender.inFlight.size === 0,
-    );
+    for (const sender of this.channels) {
+      if (sender.queueHead !== sender.queue.length || sender.inFlight.size !== 0) return false;
+    }
+    return true;
   }
 
   /** True when one more data packet would overwrite the record of a packet not yet acked or lost. */
