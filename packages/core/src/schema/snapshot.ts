@@ -1,7 +1,6 @@
 import { ShardlineError } from '../errors.js';
 import type { BitReader } from '../wire/bit-reader.js';
 import type { BitSink } from '../wire/bit-sink.js';
-import { expGolombBits } from '../wire/integers.js';
 import type { FieldMap, StructType } from './composite.js';
 import { EntitySnapshot, indexOfId, lineageAfter } from './entity-snapshot.js';
 import { layoutOf, type PackedLayout } from './layout.js';
@@ -29,6 +28,7 @@ export const DEFAULT_MAX_ENTITIES = 1 << 16;
  * 0 costs one bit), higher orders sparse ones.
  */
 const GAP_ORDER_BITS = 2;
+const MAX_GAP_ORDER = 3;
 
 const MIN_ID_BITS = 1;
 const NO_CODES = new Uint32Array(0);
@@ -296,22 +296,33 @@ export class SnapshotCodec<F extends FieldMap> {
 export function writeSectionHead(sink: BitSink, count: number, idAt: (i: number) => number): number {
   sink.writeVarUint(count);
   if (count === 0) return 0;
-  let bits0 = 0;
-  let bits1 = 0;
-  let bits2 = 0;
-  let bits3 = 0;
+  // Bits at order k: Σ 2·bitLength(gap + 2^k) − (1 + k)·count; the constant part is added last.
+  let lengths0 = 0;
+  let lengths1 = 0;
+  let lengths2 = 0;
+  let lengths3 = 0;
   let previous = -1;
   for (let i = 0; i < count; i++) {
     const id = idAt(i);
     const gap = id - previous - 1;
-    bits0 += expGolombBits(gap, 0);
-    bits1 += expGolombBits(gap, 1);
-    bits2 += expGolombBits(gap, 2);
-    bits3 += expGolombBits(gap, 3);
     previous = id;
+    if (gap >= 0x4000_0000) return writeGapOrder(sink, MAX_GAP_ORDER); // huge gaps: the widest order
+    lengths0 += 32 - Math.clz32(gap + 1);
+    lengths1 += 32 - Math.clz32(gap + 2);
+    lengths2 += 32 - Math.clz32(gap + 4);
+    lengths3 += 32 - Math.clz32(gap + 8);
   }
-  const bits = [bits0, bits1, bits2, bits3];
+  const bits = [
+    2 * lengths0 - count,
+    2 * lengths1 - 2 * count,
+    2 * lengths2 - 3 * count,
+    2 * lengths3 - 4 * count,
+  ];
   const order = bits.indexOf(Math.min(...bits));
+  return writeGapOrder(sink, order);
+}
+
+function writeGapOrder(sink: BitSink, order: number): number {
   sink.writeUint(order, GAP_ORDER_BITS);
   return order;
 }
