@@ -166,6 +166,15 @@ describe.each([
     expect(idle.state).toBe('connected');
   });
 
+  it('keeps a 1 s-timeout connection alive while idle: keepalives come at least four times per timeout', () => {
+    const world = new World(capabilities, { latencyMs: 20 });
+    const idle = world.connect('brief', tokenFor('brief', 0, 1_000));
+    world.run(() => idle.state === 'connected');
+    world.run(() => false, 3_000);
+    expect(idle.state).toBe('connected');
+    expect(world.server.sessionCount).toBe(1);
+  });
+
   it('tells the server when a client leaves', () => {
     const world = new World(capabilities, settings);
     const leaver = world.connect('leaver');

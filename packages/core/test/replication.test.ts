@@ -273,6 +273,51 @@ describe('interest management and bandwidth budget', () => {
     );
   });
 
+  it('keeps serving when a position cannot be placed, a send interval outlasts the default history, or schemas are many', () => {
+    // 300 schemas (schema indexes past 8 bits), a 64 Hz world sending once a second, one entity
+    // whose position turns NaN: the world keeps ticking and the streamed client keeps decoding.
+    const many = Array.from({ length: 300 }, (_, i) =>
+      defineEntity(`Thing${i}`, { x: t.float32(), y: t.float32() }),
+    );
+    const positionOf = (_schema: unknown, state: Record<string, unknown>) =>
+      state as { x: number; y: number };
+    const server = new ServerWorld(
+      { schemas: many, tickHz: 64, sendHz: 1, interest: { cellSize: 10, positionOf } },
+      0,
+    );
+    expect(() => new ServerWorld({ schemas: many, historyTicks: 1, sendHz: 1, tickHz: 2 }, 0)).toThrow(
+      expect.objectContaining({ code: 'VALUE_INVALID' }),
+    );
+    const client = new ClientWorld({ schemas: many, historyTicks: 256 });
+    server.addClient('c', { acknowledgedOnSend: true });
+    server.setViewpoint('c', { x: 0, y: 0, radius: 50 });
+    expect(() => server.setViewpoint('c', { x: 0, y: 0, radius: -1 })).toThrow(
+      expect.objectContaining({ code: 'VALUE_INVALID' }),
+    );
+    const last = server.spawn(many[299]!, { x: 1, y: 1 });
+    const lost = server.spawn(many[3]!, { x: 2, y: 2 });
+    let received = 0;
+    for (let tick = 1; tick <= 64 * 5; tick++) {
+      if (tick === 64 * 2) server.set(lost, { x: Number.NaN });
+      if (tick === 64 * 3) server.despawn(last);
+      for (const out of server.update((tick * 1000) / 64)) {
+        expect(client.receive(out.bytes).kind).toBe('applied');
+        received++;
+      }
+    }
+    expect(received).toBe(5);
+    expect(client.entity(last)).toBeUndefined(); // despawned (schema 299)
+    expect(client.entity(lost)).toBeUndefined(); // left every view when its position went NaN
+    expect(server.metrics().clients.c!.fullStates).toBe(1);
+  });
+
+  it('sees nothing but global entities from a negative radius', () => {
+    const grid = new InterestGrid(10);
+    grid.place(1, { x: 1, y: 0 });
+    grid.place(2, undefined);
+    expect([...grid.visible({ x: 0, y: 0, radius: -5 })]).toEqual([2]);
+  });
+
   it('answers a view of any width from the occupied cells, and refuses positions past the grid', () => {
     const grid = new InterestGrid(1);
     grid.place(5, { x: 3, y: 4 });

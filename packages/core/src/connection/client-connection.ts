@@ -138,7 +138,7 @@ export class ClientConnection {
     } else if (this.handshake.state === 'connected') {
       this.endpoint = new ReliableEndpoint(
         {
-          ...endpointTuning(this.options.endpoint, this.secure),
+          ...endpointTuning(this.options.endpoint, this.secure, this.handshake.token.timeoutMs),
           channels: this.options.channels,
           timeoutMs: this.handshake.token.timeoutMs,
           transportReliable: !this.secure,

@@ -37,16 +37,22 @@ export type TunableEndpointOptions = Omit<
 
 /**
  * Keepalives over a stream (WebSocket, TCP) only show the peer is there and sample the RTT: nothing
- * is lost, so they go every second rather than every 250 ms.
+ * is lost, so they go every second rather than every 250 ms (datagrams).
  */
 export const STREAM_KEEPALIVE_MS = 1000;
+const DATAGRAM_KEEPALIVE_MS = 250;
 
-/** A game's endpoint tuning over the transport's defaults (streams keep alive less often). */
+/**
+ * A game's endpoint tuning over the transport's defaults. The default keepalive is also at most a
+ * quarter of the connection's timeout, so an idle peer is never timed out between keepalives.
+ */
 export function endpointTuning(
   tuning: TunableEndpointOptions | undefined,
   secure: boolean,
+  timeoutMs: number,
 ): TunableEndpointOptions {
-  return { ...(secure ? {} : { keepaliveMs: STREAM_KEEPALIVE_MS }), ...tuning };
+  const keepaliveMs = Math.min(secure ? DATAGRAM_KEEPALIVE_MS : STREAM_KEEPALIVE_MS, timeoutMs / 4);
+  return { keepaliveMs, ...tuning };
 }
 
 export interface ServerConnectionsOptions {
@@ -187,7 +193,7 @@ export class ServerConnections {
       : undefined;
     const endpoint = new ReliableEndpoint(
       {
-        ...endpointTuning(this.options.endpoint, this.secure),
+        ...endpointTuning(this.options.endpoint, this.secure, client.timeoutMs),
         channels: this.options.channels,
         timeoutMs: client.timeoutMs,
         transportReliable: !this.secure,

@@ -85,11 +85,18 @@ class SchemaPlan {
         objects[out * objectSlots + o] = source.objects[row * objectSlots + o];
       out++;
     }
-    // Nothing dropped and nothing spawned: the same entities as the baseline, so encoders need only
-    // look at the rows updated (lineage).
-    const lineage =
-      !this.dropped && size === this.before.size ? lineageAfter(this.before, updatedRows) : undefined;
-    return new EntitySnapshot(layout, ids, codes, objects, lineage);
+    // Nothing dropped and nothing spawned: the same entities as the baseline. Sharing its ids array
+    // with a lineage lets the encoder look only at the rows updated.
+    if (!this.dropped && size === this.before.size) {
+      return new EntitySnapshot(
+        layout,
+        this.before.ids,
+        codes,
+        objects,
+        lineageAfter(this.before, updatedRows),
+      );
+    }
+    return new EntitySnapshot(layout, ids, codes, objects);
   }
 }
 

@@ -45,21 +45,26 @@ export class InterestGrid {
     if (!(cellSize > 0)) throw new ShardlineError('VALUE_INVALID', `cell size ${cellSize} must be positive`);
   }
 
+  /** Whether `position` can be placed: finite, within ±2^25 cells. */
+  holds(position: { x: number; y: number }): boolean {
+    const cx = Math.floor(position.x / this.cellSize);
+    const cy = Math.floor(position.y / this.cellSize);
+    return Math.abs(cx) < CELL_LIMIT && Math.abs(cy) < CELL_LIMIT;
+  }
+
   place(id: number, position: { x: number; y: number } | undefined): void {
     if (!position) {
       this.remove(id);
       this.global.add(id);
       return;
     }
-    const cx = Math.floor(position.x / this.cellSize);
-    const cy = Math.floor(position.y / this.cellSize);
-    if (!(Math.abs(cx) < CELL_LIMIT && Math.abs(cy) < CELL_LIMIT)) {
+    if (!this.holds(position)) {
       throw new ShardlineError(
         'VALUE_INVALID',
-        `position (${position.x}, ${position.y}) is too far out for cells of ${this.cellSize}`,
+        `position (${position.x}, ${position.y}) is not finite or too far out for cells of ${this.cellSize}`,
       );
     }
-    const key = cellKey(cx, cy);
+    const key = cellKey(Math.floor(position.x / this.cellSize), Math.floor(position.y / this.cellSize));
     const placed = this.placements.get(id);
     if (placed && placed.key === key) {
       placed.cell.xs[placed.index] = position.x; // moved within its cell: the common case
@@ -118,9 +123,10 @@ export class InterestGrid {
       if (count === found.length) found = this.grow();
       found[count++] = id;
     }
-    const { x, y, radius } = view;
+    const { x, y } = view;
+    const radius = Math.max(0, view.radius); // a negative radius sees no further than zero
     const radiusSquared = radius * radius;
-    const { minX, maxX, minY, maxY } = this.span(view);
+    const { minX, maxX, minY, maxY } = this.span({ x, y, radius });
     // A view wider than the occupied cells reads those instead of every empty cell in its square.
     const wide = (maxX - minX + 1) * (maxY - minY + 1) > this.cells.size;
     const cells = wide ? [...this.cells.values()] : this.cellsIn(minX, maxX, minY, maxY);

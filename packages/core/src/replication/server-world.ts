@@ -16,7 +16,10 @@ export interface ServerWorldOptions {
   tickHz?: number;
   /** Snapshots sent per second, a divisor of tickHz. Default: tickHz. */
   sendHz?: number;
-  /** Ticks of world history kept as baselines; older acknowledgements get full states. Default 64. */
+  /**
+   * Ticks of world history kept as baselines; older acknowledgements get full states. At least two
+   * send ticks (VALUE_INVALID otherwise). Default 64, or four send ticks if that is more.
+   */
   historyTicks?: number;
   /** Ticks one update may catch up on after a stall, before it skips time. Default 5. */
   maxCatchUpTicks?: number;
@@ -126,7 +129,8 @@ export class ServerWorld {
   private readonly moved = new Set<number>();
   /** Entities spawned or changed since the last send tick (what streamed clients may need). */
   private readonly changedSinceSend = new Set<number>();
-  private lastSendTick: number | undefined;
+  /** The world as of the last send tick: what streamed clients hold (kept whatever the history). */
+  private lastSent: WorldSnapshot | undefined;
   /** Views of clients with acknowledgedOnSend, when there is interest and no byte budget. */
   private readonly streamed: StreamedViews | undefined;
   private readonly authority: InputAuthority;
@@ -140,7 +144,13 @@ export class ServerWorld {
     }
     this.tickMs = 1000 / tickHz;
     this.sendEvery = tickHz / sendHz;
-    this.historyTicks = options.historyTicks ?? 64;
+    this.historyTicks = options.historyTicks ?? Math.max(64, 4 * this.sendEvery);
+    if (!Number.isInteger(this.historyTicks) || this.historyTicks < 2 * this.sendEvery) {
+      throw new ShardlineError(
+        'VALUE_INVALID',
+        `historyTicks ${this.historyTicks} must hold at least two send ticks (${2 * this.sendEvery})`,
+      );
+    }
     this.maxCatchUpTicks = options.maxCatchUpTicks ?? 5;
     this.nextTickAtMs = nowMs + this.tickMs;
     this.latest = emptyWorldSnapshot(this.schema, 0);
@@ -221,6 +231,12 @@ export class ServerWorld {
   setViewpoint(client: string, viewpoint: Viewpoint | undefined): void {
     const view = this.clients.get(client);
     if (!view) throw new ShardlineError('VALUE_INVALID', `no client ${client}`);
+    if (
+      viewpoint &&
+      !(Number.isFinite(viewpoint.x) && Number.isFinite(viewpoint.y) && viewpoint.radius >= 0)
+    ) {
+      throw new ShardlineError('VALUE_INVALID', 'a viewpoint needs a finite position and a radius ≥ 0');
+    }
     view.viewpoint = viewpoint;
   }
 
@@ -333,7 +349,12 @@ export class ServerWorld {
       for (const id of this.moved) {
         const index = this.entityTypes.get(id);
         const state = index === undefined ? undefined : snapshots[index]!.get(id);
-        if (state) this.grid.place(id, this.positionOf(this.schema.schemas[index!]!, state));
+        if (!state) continue;
+        const position = this.positionOf(this.schema.schemas[index!]!, state);
+        // One the grid cannot hold (not finite, or too far out) is seen by no viewpoint, rather than
+        // stopping the world: clients without a viewpoint still see it.
+        if (position && !this.grid.holds(position)) this.grid.remove(id);
+        else this.grid.place(id, position);
       }
     }
     this.moved.clear();
@@ -349,8 +370,7 @@ export class ServerWorld {
     // Without per-client views, clients acknowledged at the same tick get the very same message:
     // encode it once per distinct baseline (NO_BASELINE for full states) and share the bytes.
     const shared = new Map<number, Encoded>();
-    const lastSend = this.lastSendTick === undefined ? undefined : this.history.get(this.lastSendTick);
-    this.streamed?.beginRound(this.latest, lastSend, this.changedSinceSend);
+    this.streamed?.beginRound(this.latest, this.lastSent, this.changedSinceSend);
     for (const [client, view] of this.clients) {
       view.metrics.lastBudgetOverflow = 0;
       let encoded: Encoded;
@@ -362,6 +382,8 @@ export class ServerWorld {
         encoded = shared.get(key) ?? this.encode(this.latest, baseline);
         shared.set(key, encoded);
       }
+      // Counted as held now: the caller sends it over a reliable link, or (SEND_QUEUE_FULL) drops
+      // the client, which then starts over with a full state.
       if (view.acknowledgedOnSend) view.ackedTick = this.currentTick;
       const { bytes, baselineTick } = encoded;
       const metrics = view.metrics;
@@ -374,7 +396,7 @@ export class ServerWorld {
       out.push({ client, tick: this.currentTick, bytes, baselineTick });
     }
     this.changedSinceSend.clear();
-    this.lastSendTick = this.currentTick;
+    this.lastSent = this.latest;
     return out;
   }
 
@@ -392,14 +414,18 @@ export class ServerWorld {
     });
     view.metrics.lastBudgetOverflow = choice.deferred;
     view.views.set(this.currentTick, choice.view);
-    view.views.delete(this.currentTick - this.historyTicks);
+    // Views are kept in tick order: drop those that left the history window.
+    for (const tick of view.views.keys()) {
+      if (tick > this.currentTick - this.historyTicks) break;
+      view.views.delete(tick);
+    }
     return this.encode(choice.view, baseline);
   }
 
   /** A streamed client's message: what entered, left and changed in its view since the last send. */
   private streamedSnapshot(view: ClientView, streamed: StreamedViews): Encoded {
     const visible = view.viewpoint ? this.grid!.visible(view.viewpoint) : this.allIds();
-    const baselineTick = view.held ? this.lastSendTick : undefined;
+    const baselineTick = view.held ? this.lastSent!.tick : undefined;
     this.writer.reset();
     const { held, records } = streamed.write(this.writer, view.held, visible, (id) =>
       this.entityTypes.get(id),

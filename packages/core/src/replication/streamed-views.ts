@@ -10,7 +10,7 @@ import { NO_BASELINE, type WorldSnapshot } from './world-snapshot.js';
 /** What a streamed client holds: the entities it was last sent, ascending, with their schema indexes. */
 export interface HeldView {
   readonly ids: Uint32Array;
-  readonly schemas: Uint8Array;
+  readonly schemas: Uint32Array;
 }
 
 /** No update record: the entity was touched but its state is the same at wire precision. */
@@ -74,7 +74,7 @@ export class StreamedViews {
       section.spawns.length = 0;
       section.updates.length = 0;
     }
-    const nextSchemas = new Uint8Array(visible.length);
+    const nextSchemas = new Uint32Array(visible.length);
     const heldIds = held?.ids ?? new Uint32Array(0);
     let h = 0;
     for (let v = 0; v < visible.length; v++) {

@@ -6,7 +6,6 @@ export function bitLength(value: number): number {
   return 32 + bitLength(Math.floor(value / 0x1_0000_0000));
 }
 
-/** Bits needed to hold any of `count` distinct codes 0..count-1 (1 code needs 0 bits). */
 /** Bit length of x = value + 2^order, the number an exp-Golomb code of that order writes (1 … 33). */
 export function expGolombLength(value: number, order: number): number {
   if (value < 0x4000_0000 && order < 30) return 32 - Math.clz32(value + (1 << order)); // int32 math
@@ -14,11 +13,7 @@ export function expGolombLength(value: number, order: number): number {
   return x > 0xffff_ffff ? 33 : 32 - Math.clz32(x);
 }
 
-/** Bits an exp-Golomb code of `order` takes for `value` (see BitSink.writeExpGolomb). */
-export function expGolombBits(value: number, order: number): number {
-  return 2 * expGolombLength(value, order) - 1 - order;
-}
-
+/** Bits needed to hold any of `count` distinct codes 0..count-1 (1 code needs 0 bits). */
 export function bitsForCount(count: number): number {
   return count <= 1 ? 0 : bitLength(count - 1);
 }
