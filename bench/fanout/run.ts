@@ -151,9 +151,10 @@ function row(
     tickP99Ms: ticks.p99,
     ticksMeasured: server.measurement.tickMs.length,
     bytesPerClientPerSecond: perClientSecond(bots.bytesRead),
-    snapshotBytesPerClientPerSecond:
-      server.world && server.world.snapshotBytes / Math.max(1, bots.connected) / server.measurement.seconds,
-    fullStates: server.world && server.world.fullStates,
+    snapshotBytesPerClientPerSecond: server.world
+      ? server.world.snapshotBytes / Math.max(1, bots.connected) / server.measurement.seconds
+      : null,
+    fullStates: server.world?.fullStates ?? null,
     messagesPerClientPerSecond: perClientSecond(bots.messages),
     meanEntitiesHeld: bots.meanEntitiesHeld,
     botsCpuPercent: bots.cpuPercent,

@@ -4,11 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type ClientTransport,
-  ClientWorld,
   GameClient,
   WebSocketClientTransport,
   type WebSocketConstructor,
-  WorldClient,
 } from '@shardline/client';
 import { TcpClientTransport, UdpClientTransport } from '@shardline/client/node';
 import {
@@ -17,19 +15,14 @@ import {
   ConditionedClientTransport,
   ConditionedServerTransport,
   type DisconnectReason,
-  defineEntity,
   GameServer,
-  InputSender,
   JsonLinesPacketLog,
   parsePacketLogLine,
   readPacketLog,
-  ServerWorld,
   ShardlineError,
   TcpServerTransport,
-  t,
   UdpServerTransport,
   WebSocketServerTransport,
-  WorldHost,
 } from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';

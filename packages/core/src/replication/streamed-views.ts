@@ -36,7 +36,7 @@ export class StreamedViews {
   /** Per schema: this message's despawn, spawn and update ids (reused between clients). */
   private readonly sections: { despawns: number[]; spawns: number[]; updates: number[] }[];
 
-  constructor(private readonly world: WorldSchema) {
+  constructor(world: WorldSchema) {
     this.sections = world.schemas.map(() => ({ despawns: [], spawns: [], updates: [] }));
   }
 
