@@ -184,7 +184,7 @@ export class ServerWorld {
     this.builderFor(index).set(id, state as StructValue<FieldMap>);
     this.entityTypes.set(id, index);
     this.moved.add(id);
-    this.changedSinceSend.add(id);
+    if (this.streamed) this.changedSinceSend.add(id);
     if (options.owner !== undefined) this.setOwner(id, options.owner);
     return id;
   }
@@ -215,7 +215,7 @@ export class ServerWorld {
   set(id: number, values: Record<string, unknown>): void {
     this.builderFor(this.typeOf(id)).patch(id, values as Partial<StructValue<FieldMap>>);
     this.moved.add(id);
-    this.changedSinceSend.add(id);
+    if (this.streamed) this.changedSinceSend.add(id);
   }
 
   despawn(id: number): void {
