@@ -232,8 +232,9 @@ describe('snapshot codec', () => {
     const builder = before.edit();
     for (let i = 0; i < 100; i += 10) builder.patch(1000 + i, { hp: 9 });
     const bytes = encodeSnapshot(unitCodec, builder.build(), before);
-    // counts 3×8 bits; first id gap 1000 (15 bits); then 9 gaps of 9 (5 bits); per entity mask 4 + hp 8
-    expect(bytes.length).toBe(Math.ceil((24 + 15 + 9 * 5 + 10 * 12) / 8));
+    // Counts 3×8 bits; gap order 2 (2 bits); first gap 1000 as expgolomb(2) (17 bits), then 9 gaps of 9
+    // (5 bits each); the common mask 0b1000 (4 bits); per entity a common-mask bit and hp (8 bits).
+    expect(bytes.length).toBe(Math.ceil((24 + 2 + 17 + 9 * 5 + 4 + 10 * (1 + 8)) / 8));
   });
 
   it('shares the id list with the baseline when nothing spawns or despawns', () => {

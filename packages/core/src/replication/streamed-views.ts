@@ -1,6 +1,6 @@
 import type { FieldMap } from '../schema/composite.js';
 import type { EntitySnapshot } from '../schema/entity-snapshot.js';
-import { writeId, writeSectionHead } from '../schema/snapshot.js';
+import { writeCommonMask, writeId, writeRecordMask, writeSectionHead } from '../schema/snapshot.js';
 import type { BitString } from '../wire/bit-sink.js';
 import { BitWriter } from '../wire/bit-writer.js';
 import { IdBitmap } from './id-bitmap.js';
@@ -11,6 +11,12 @@ import { NO_BASELINE, type WorldSnapshot } from './world-snapshot.js';
 export interface HeldView {
   readonly ids: Uint32Array;
   readonly schemas: Uint32Array;
+}
+
+/** An entity's change: its change mask and its changed fields' deltas (written after the mask). */
+interface UpdateRecord {
+  mask: number;
+  deltas: BitString;
 }
 
 /** No update record: the entity was touched but its state is the same at wire precision. */
@@ -30,7 +36,7 @@ export class StreamedViews {
   private baseline: WorldSnapshot | undefined;
   /** The entities set since the baseline, as bits (membership is tested per seen entity per client). */
   private readonly changed = new IdBitmap();
-  private readonly updateRecords = new Map<number, BitString | typeof UNCHANGED>();
+  private readonly updateRecords = new Map<number, UpdateRecord | typeof UNCHANGED>();
   private readonly spawnRecords = new Map<number, BitString>();
   private readonly scratch = new BitWriter({ initialBytes: 256 });
   /** Per schema: this message's despawn, spawn and update ids (reused between clients). */
@@ -104,9 +110,28 @@ export class StreamedViews {
       records += despawns.length + spawns.length + updates.length;
       writeIds(writer, despawns, () => undefined);
       writeIds(writer, spawns, (id) => this.spawnRecord(s, id));
-      writeIds(writer, updates, (id) => this.updateRecord(s, id)!);
+      this.writeUpdates(writer, s, updates);
     }
     return { held: { ids: visible, schemas: nextSchemas }, records };
+  }
+
+  /** An update section (PROTOCOL.md §6): ids, the common change mask, then each mask and the deltas. */
+  private writeUpdates(writer: BitWriter, s: number, ids: readonly number[]): void {
+    const order = writeSectionHead(writer, ids.length, (i) => ids[i]!);
+    if (ids.length === 0) return;
+    const fieldCount = this.current!.snapshots[s]!.layout.schema.fieldCount;
+    const records = ids.map((id) => this.updateRecord(s, id)!);
+    const common = writeCommonMask(
+      writer,
+      records.map((record) => record.mask),
+      fieldCount,
+    );
+    let previous = -1;
+    for (const [i, id] of ids.entries()) {
+      previous = writeId(writer, id, previous, order);
+      writeRecordMask(writer, records[i]!.mask, common, fieldCount);
+      writer.writeBits(records[i]!.deltas);
+    }
   }
 
   /** Entity `id`'s full state now. */
@@ -123,7 +148,7 @@ export class StreamedViews {
   }
 
   /** Entity `id`'s change since the baseline (mask and deltas), or UNCHANGED. */
-  private updateRecord(s: number, id: number): BitString | typeof UNCHANGED {
+  private updateRecord(s: number, id: number): UpdateRecord | typeof UNCHANGED {
     let record = this.updateRecords.get(id);
     if (record === undefined) {
       record = deltaRecord(this.scratch, this.current!.snapshots[s]!, this.baseline!.snapshots[s]!, id);
@@ -138,15 +163,15 @@ function deltaRecord(
   now: EntitySnapshot<FieldMap>,
   before: EntitySnapshot<FieldMap>,
   id: number,
-): BitString | typeof UNCHANGED {
+): UpdateRecord | typeof UNCHANGED {
   const row = now.indexOf(id);
   const baseRow = before.indexOf(id);
   const { layout } = now;
   const mask = layout.changedMask(now.codes, now.objects, row, before.codes, before.objects, baseRow);
   if (mask === 0) return UNCHANGED;
   scratch.reset();
-  layout.writeDelta(scratch, mask, now.codes, now.objects, row, before.codes, before.objects, baseRow);
-  return scratch.takeBits();
+  layout.writeDeltaFields(scratch, mask, now.codes, now.objects, row, before.codes, before.objects, baseRow);
+  return { mask, deltas: scratch.takeBits() };
 }
 
 /** A section (PROTOCOL.md §6): count and gap-code order, then each id followed by its record, if any. */

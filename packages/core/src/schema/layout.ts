@@ -197,9 +197,23 @@ export class PackedLayout<F extends FieldMap> {
     baseObjects: readonly unknown[],
     baseIndex: number,
   ): void {
+    sink.writeUint(mask, this.codeStart.length);
+    this.writeDeltaFields(sink, mask, codes, objects, index, baseCodes, baseObjects, baseIndex);
+  }
+
+  /** Each changed field's delta (the mask written elsewhere, e.g. as a section's common mask). */
+  writeDeltaFields(
+    sink: BitSink,
+    mask: number,
+    codes: Uint32Array,
+    objects: readonly unknown[],
+    index: number,
+    baseCodes: Uint32Array,
+    baseObjects: readonly unknown[],
+    baseIndex: number,
+  ): void {
     const { codeStart, codeCount, slotBits, slotMode } = this;
     const fieldCount = codeStart.length;
-    sink.writeUint(mask, fieldCount);
     const at = index * this.codeSlots;
     const baseAt = baseIndex * this.codeSlots;
     for (let f = 0; f < fieldCount; f++) {

@@ -29,6 +29,8 @@ export const DEFAULT_MAX_ENTITIES = 1 << 16;
  */
 const GAP_ORDER_BITS = 2;
 const MAX_GAP_ORDER = 3;
+/** Scratch counts of the masks of schemas with up to 8 fields (encoding is synchronous). */
+const SMALL_MASK_COUNTS = new Uint32Array(256);
 
 const MIN_ID_BITS = 1;
 const NO_CODES = new Uint32Array(0);
@@ -89,11 +91,14 @@ export class SnapshotCodec<F extends FieldMap> {
     }
 
     order = writeSectionHead(sink, updateIndexes.length, (i) => current.ids[updateIndexes[i]!]!);
+    const fieldCount = layout.schema.fieldCount;
+    const common = updateIndexes.length === 0 ? 0 : writeCommonMask(sink, updateMasks, fieldCount);
     previous = -1;
     for (let i = 0; i < updateIndexes.length; i++) {
       const index = updateIndexes[i]!;
       previous = writeId(sink, current.ids[index]!, previous, order);
-      layout.writeDelta(
+      writeRecordMask(sink, updateMasks[i]!, common, fieldCount);
+      layout.writeDeltaFields(
         sink,
         updateMasks[i]!,
         current.codes,
@@ -239,8 +244,10 @@ export class SnapshotCodec<F extends FieldMap> {
       layout.readFull(reader, spawnCodes, spawnObjects, i);
     }
 
-    const updateCount = this.readCount(reader, MIN_ID_BITS + layout.schema.fieldCount);
+    // A record is at least an id and a common-mask bit (a bool field's delta takes no bits).
+    const updateCount = this.readCount(reader, MIN_ID_BITS + 1);
     order = readGapOrder(reader, updateCount);
+    const common = updateCount === 0 ? 0 : reader.readUint(layout.schema.fieldCount);
     const updated = new Array<number>(updateCount);
     const changedMasks = new Array<number>(updateCount);
     const updatedRows = new Array<number>(updateCount);
@@ -260,7 +267,7 @@ export class SnapshotCodec<F extends FieldMap> {
       }
       searchFrom = index + 1;
       updatedRows[i] = index;
-      const mask = layout.readMask(reader);
+      const mask = common !== 0 && reader.readBool() ? common : layout.readMask(reader);
       layout.readDelta(reader, mask, codes, objects as unknown[], index);
       updated[i] = id;
       changedMasks[i] = mask;
@@ -325,6 +332,39 @@ export function writeSectionHead(sink: BitSink, count: number, idAt: (i: number)
 function writeGapOrder(sink: BitSink, order: number): number {
   sink.writeUint(order, GAP_ORDER_BITS);
   return order;
+}
+
+/**
+ * Writes an update section's common change mask (PROTOCOL.md §6): the most frequent of `masks`
+ * (ties: the smaller) when flagging it per record takes fewer bits than writing every mask, else 0
+ * (none). Returns it.
+ */
+export function writeCommonMask(sink: BitSink, masks: readonly number[], fieldCount: number): number {
+  // Up to 8 fields, counts live in a reused array (cleared after); wider masks in a map.
+  const small = fieldCount <= 8;
+  const counts = small ? undefined : new Map<number, number>();
+  let common = 0;
+  let best = 0;
+  for (const mask of masks) {
+    const count = small ? ++SMALL_MASK_COUNTS[mask]! : (counts!.get(mask) ?? 0) + 1;
+    if (!small) counts!.set(mask, count);
+    if (count > best || (count === best && mask < common)) {
+      best = count;
+      common = mask;
+    }
+  }
+  if (small) for (const mask of masks) SMALL_MASK_COUNTS[mask] = 0;
+  // With it: one flag bit per record, plus the mask for the others. Without: a mask per record.
+  const withCommon = masks.length + (masks.length - best) * fieldCount;
+  if (withCommon >= masks.length * fieldCount) common = 0;
+  sink.writeUint(common, fieldCount);
+  return common;
+}
+
+/** A record's change mask: with a common mask, a flag bit (1: the common one) before any other. */
+export function writeRecordMask(sink: BitSink, mask: number, common: number, fieldCount: number): void {
+  if (common !== 0) sink.writeBool(mask === common);
+  if (mask !== common || common === 0) sink.writeUint(mask, fieldCount);
 }
 
 function readGapOrder(reader: BitReader, count: number): number {
