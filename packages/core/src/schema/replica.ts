@@ -94,6 +94,10 @@ export class Replica<F extends FieldMap> {
    * firing them: the caller fires them once its whole update is applied.
    */
   stage(next: StructValue<F>, changedMask: number, pending: PendingDirty[]): void {
+    if (this.overrides.size === 0 && this.listeners.size === 0) {
+      this.authoritative = next; // nothing overridden, nobody listening: the common case
+      return;
+    }
     const keys = this.schema.keys;
     for (let i = 0; i < keys.length; i++) {
       if (((changedMask >>> i) & 1) === 0) continue;
