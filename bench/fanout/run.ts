@@ -232,7 +232,7 @@ const crossCheck = rows
   .filter((r) => r.snapshotBytesPerClientPerSecond !== null)
   .map(
     (r) =>
-      `- ${r.variant}: the world encoded ${fixed(r.snapshotBytesPerClientPerSecond!, 0)} snapshot bytes/client/s (${r.fullStates} full states); the bots read ${fixed(r.bytesPerClientPerSecond, 0)} (the rest is packet and WebSocket framing, acks, keepalives)`,
+      `- ${r.variant}: the world encoded ${fixed(r.snapshotBytesPerClientPerSecond!, 0)} snapshot bytes/client/s (${r.fullStates} full states); the bots read ${fixed(r.bytesPerClientPerSecond, 0)} (the rest is packet and WebSocket framing and keepalives)`,
   );
 
 console.log(table);
@@ -253,7 +253,7 @@ Shardline and Colyseus 0.16 (\`@colyseus/core\` + \`@colyseus/ws-transport\`, \`
 Units: Shardline quantizes x and y to 0.01; Colyseus sends float32. CPU is the server process's user +
 system time over the window (100% = one core). Tick time is the wall time of one tick's simulation,
 encoding and hand-off of every client's bytes to its socket. Bytes are what the bots' TCP sockets read
-(WebSocket frames, headers, acks and keepalives included), per client per second.
+(WebSocket frames, packet headers and keepalives included), per client per second.
 
 ${table}
 
@@ -266,7 +266,8 @@ Reading the numbers: with everyone seeing everything, both servers encode one pa
 it to every socket; Shardline also runs its connection layer per client (packet header and sequence,
 keepalive pings, RTT and rate statistics, a 10 ms update of every connection), which is most of its extra
 CPU. In the interest variant each server builds every client's view each tick (Shardline: the visible
-ids merged with what the client holds, then a delta against it; Colyseus: \`StateView\` filtering).
+ids merged with what the client holds, sending what entered, left and changed from update records
+encoded once per tick for all clients; Colyseus: \`StateView\` filtering and an encode per view).
 The bots' CPU is shown because they share the two cores with the server.
 
 Machine: 2 shared cores; compare ratios, not absolute times.
