@@ -119,7 +119,7 @@ export const bitstreamCases: VectorCase[] = [
   },
   {
     name: 'varuint-4bit-groups',
-    note: 'writeVarUint(37, 4): the id-gap coding of snapshots',
+    note: 'writeVarUint(37, 4): 4-bit groups, each followed by a continuation bit',
     value: 37,
     encode: (s) => s.writeVarUint(37, 4),
     decode: (r) => r.readVarUint(4),

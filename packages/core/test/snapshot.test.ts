@@ -256,12 +256,18 @@ describe('snapshot codec', () => {
 
   it('rejects records that do not fit the baseline (WIRE_INVALID) and counts over the cap (WIRE_LIMIT)', () => {
     const baseline = EntitySnapshot.from(Unit, [[3, Unit.create()]]);
-    const despawnUnknown = new BitWriter();
-    despawnUnknown.writeVarUint(1);
-    despawnUnknown.writeVarUint(4, 4); // despawn id 4: not in the baseline
-    despawnUnknown.writeVarUint(0);
-    despawnUnknown.writeVarUint(0);
-    expectCode('WIRE_INVALID', () => unitCodec.decode(new BitReader(despawnUnknown.toBytes()), baseline));
+    const despawn = (id: number) => {
+      const writer = new BitWriter();
+      writer.writeVarUint(1);
+      writer.writeUint(0, 2); // gap-code order 0
+      writer.writeExpGolomb(id, 0); // the gap from −1: id − (−1) − 1 = id
+      writer.writeVarUint(0);
+      writer.writeVarUint(0);
+      return writer.toBytes();
+    };
+    // Well formed but for the id: despawning id 3 decodes, id 4 (not in the baseline) does not.
+    expect(unitCodec.decode(new BitReader(despawn(3)), baseline).despawned).toEqual([3]);
+    expectCode('WIRE_INVALID', () => unitCodec.decode(new BitReader(despawn(4)), baseline));
 
     const spawnExisting = encodeSnapshot(unitCodec, EntitySnapshot.from(Unit, [[3, Unit.create()]]));
     expectCode('WIRE_INVALID', () => unitCodec.decode(new BitReader(spawnExisting), baseline));

@@ -154,6 +154,15 @@ async function join(
   return { client, transport, worldClient, clientWorld, disconnects };
 }
 
+/** A client and another watching it; `peerLeft` collects the watcher's "seat reason" notices. */
+async function joinWatched(started: Started) {
+  const subject = await join(started);
+  const watcher = await join(started);
+  const peerLeft: string[] = [];
+  watcher.worldClient.onPeerLeft = (gone, reason) => peerLeft.push(`${gone} ${reason}`);
+  return { subject, seat: subject.worldClient.seat!, watcher, peerLeft };
+}
+
 function myShip(clientWorld: ClientWorld, seat: string): number | undefined {
   const ships = clientWorld.replicas(Ship);
   return [...ships.ids()].find((id) => ships.get(id)!.state.pilot === seat);
@@ -220,11 +229,7 @@ describe('a world hosted over UDP with 20 ms latency and 10% loss', () => {
 
   it('keeps the seat of a client dropped for 5 s: it rejoins with its ship, ownership and world intact', async () => {
     const started = await startWorld(30_000);
-    const first = await join(started);
-    const seat = first.worldClient.seat!;
-    const watcher = await join(started);
-    const peerLeft: string[] = [];
-    watcher.worldClient.onPeerLeft = (gone, reason) => peerLeft.push(`${gone} ${reason}`);
+    const { subject: first, seat, peerLeft } = await joinWatched(started);
     await waitFor(() => myShip(first.clientWorld, seat) !== undefined);
     const ship = myShip(first.clientWorld, seat)!;
     const token = first.worldClient.reconnectToken!;
@@ -258,11 +263,7 @@ describe('a world hosted over UDP with 20 ms latency and 10% loss', () => {
 
   it('gives the seat up after the grace period: the ship despawns and the other clients are told why', async () => {
     const started = await startWorld(300);
-    const leaving = await join(started);
-    const seat = leaving.worldClient.seat!;
-    const watcher = await join(started);
-    const peerLeft: string[] = [];
-    watcher.worldClient.onPeerLeft = (gone, reason) => peerLeft.push(`${gone} ${reason}`);
+    const { subject: leaving, seat, watcher, peerLeft } = await joinWatched(started);
     await waitFor(() => myShip(watcher.clientWorld, seat) !== undefined);
     const ship = myShip(watcher.clientWorld, seat)!;
     leaving.transport.configure({ lossPercent: 100 });

@@ -1,3 +1,4 @@
+import { concatBytes } from '../wire/bytes.js';
 import { type Aead, TAG_BYTES } from './crypto.js';
 
 /** The slice of node:crypto this adapter uses (passed in, so core never imports a Node module). */
@@ -26,23 +27,13 @@ export interface NodeCryptoModule {
   };
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** ChaCha20-Poly1305 over node:crypto: `aeadFromNodeCrypto(await import('node:crypto'))`. */
 export function aeadFromNodeCrypto(crypto: NodeCryptoModule): Aead {
   return {
     seal(key, nonce, associatedData, plaintext) {
       const cipher = crypto.createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
       cipher.setAAD(associatedData, { plaintextLength: plaintext.length });
-      return concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+      return concatBytes([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
     },
     open(key, nonce, associatedData, sealed) {
       if (sealed.length < TAG_BYTES) return undefined;
@@ -51,7 +42,7 @@ export function aeadFromNodeCrypto(crypto: NodeCryptoModule): Aead {
       decipher.setAAD(associatedData, { plaintextLength: ciphertext.length });
       decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
       try {
-        return concat([decipher.update(ciphertext), decipher.final()]);
+        return concatBytes([decipher.update(ciphertext), decipher.final()]);
       } catch {
         return undefined; // authentication failed
       }

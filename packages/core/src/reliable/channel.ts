@@ -1,4 +1,5 @@
 import { ShardlineError } from '../errors.js';
+import { concatBytes } from '../wire/bytes.js';
 import { FRAGMENT_BYTES, MAX_UNRELIABLE_ASSEMBLIES, RELIABLE_WINDOW } from './limits.js';
 import type { EntryKind, PacketEntry } from './packet.js';
 import { nextSequence, SequenceBuffer, sequenceDelta, sequenceNewer } from './sequence.js';
@@ -71,18 +72,6 @@ export interface ChannelReceiver {
   receive(entry: PacketEntry): Uint8Array[];
 }
 
-/** Concatenates fragment payloads (copies). */
-function joinFragments(parts: readonly Uint8Array[]): Uint8Array {
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /**
  * Reliable channels. Units carry consecutive 16-bit ids; a fragmented message occupies ids
  * first … first + count − 1. Units outside the window ahead of the next expected id are dropped
@@ -139,7 +128,7 @@ export class ReliableReceiver implements ChannelReceiver {
       this.pending.delete(id);
       this.delivered.set(id, true);
     }
-    return count === 1 ? parts[0]! : joinFragments(parts);
+    return count === 1 ? parts[0]! : concatBytes(parts);
   }
 }
 
@@ -161,7 +150,7 @@ class UnreliableAssembler {
     parts[entry.fragmentIndex] = entry.payload.slice();
     for (const part of parts) if (!part) return undefined;
     this.partial.delete(entry.id);
-    return joinFragments(parts as Uint8Array[]);
+    return concatBytes(parts as Uint8Array[]);
   }
 }
 

@@ -51,8 +51,6 @@ interface Encoded {
 
 export interface OutgoingSnapshot {
   client: string;
-  /** The tick this snapshot shows (what the client acknowledges). */
-  tick: number;
   bytes: Uint8Array;
   /** The tick this snapshot is a delta against, or undefined for a full state. */
   baselineTick: number | undefined;
@@ -131,6 +129,8 @@ export class ServerWorld {
   private readonly changedSinceSend = new Set<number>();
   /** The world as of the last send tick: what streamed clients hold (kept whatever the history). */
   private lastSent: WorldSnapshot | undefined;
+  /** The ascending ids of a world snapshot, for streamed clients without a viewpoint. */
+  private allIdsOf: { world: WorldSnapshot; ids: Uint32Array } | undefined;
   /** Views of clients with acknowledgedOnSend, when there is interest and no byte budget. */
   private readonly streamed: StreamedViews | undefined;
   private readonly authority: InputAuthority;
@@ -393,7 +393,7 @@ export class ServerWorld {
       metrics.lastSnapshotBytes = bytes.length;
       metrics.lastEntitiesSent = encoded.entitiesSent;
       metrics.lastBaselineAgeTicks = baselineTick === undefined ? undefined : this.currentTick - baselineTick;
-      out.push({ client, tick: this.currentTick, bytes, baselineTick });
+      out.push({ client, bytes, baselineTick });
     }
     this.changedSinceSend.clear();
     this.lastSent = this.latest;
@@ -436,8 +436,12 @@ export class ServerWorld {
 
   /** Every entity id of the current world, ascending (what a client without a viewpoint sees). */
   private allIds(): Uint32Array {
-    const ids = this.latest.snapshots.flatMap((snapshot) => [...snapshot.ids]);
-    return Uint32Array.from(ids).sort();
+    // Once per tick, shared by every such client (held views are never modified).
+    if (this.allIdsOf?.world !== this.latest) {
+      const ids = this.latest.snapshots.flatMap((snapshot) => [...snapshot.ids]);
+      this.allIdsOf = { world: this.latest, ids: Uint32Array.from(ids).sort() };
+    }
+    return this.allIdsOf.ids;
   }
 
   private encode(sent: WorldSnapshot, baseline: WorldSnapshot | undefined): Encoded {

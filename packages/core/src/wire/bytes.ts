@@ -4,6 +4,17 @@ import { ShardlineError } from '../errors.js';
  * Byte-aligned little-endian writer for packet framing, where payloads are copied whole. Writes into
  * a fixed-capacity buffer (a packet never grows past its MTU): going past it is WIRE_OVERFLOW.
  */
+/** The parts one after another, in a new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
 export class ByteWriter {
   private readonly bytes: Uint8Array;
   private readonly view: DataView;
