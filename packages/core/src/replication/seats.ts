@@ -30,6 +30,8 @@ export class Seats {
   private readonly randomBytes: (length: number) => Uint8Array;
   private readonly seats = new Map<string, Seat>();
   private readonly seatBySession = new Map<string, string>();
+  /** Seats waiting for their client (expire() looks only at these: hosts call it every few ms). */
+  private readonly waiting = new Set<string>();
   private seatsCreated = 0;
 
   constructor(options: SeatsOptions = {}) {
@@ -67,6 +69,7 @@ export class Seats {
       seat.session = session;
       seat.token = this.randomBytes(RECONNECT_TOKEN_BYTES);
       seat.expiresAtMs = Number.POSITIVE_INFINITY;
+      this.waiting.delete(id);
       this.seatBySession.set(session, id);
       return { seat: id, token: seat.token, replaced };
     }
@@ -81,6 +84,7 @@ export class Seats {
     const seat = this.seats.get(id)!;
     seat.session = undefined;
     seat.expiresAtMs = nowMs + this.graceMs;
+    this.waiting.add(id);
     return id;
   }
 
@@ -96,11 +100,11 @@ export class Seats {
   /** Gives up the seats whose grace period has ended by `nowMs`; returns them. */
   expire(nowMs: number): string[] {
     const expired: string[] = [];
-    for (const [id, seat] of this.seats) {
-      if (seat.session === undefined && nowMs >= seat.expiresAtMs) {
-        this.seats.delete(id);
-        expired.push(id);
-      }
+    for (const id of this.waiting) {
+      if (nowMs < this.seats.get(id)!.expiresAtMs) continue;
+      this.waiting.delete(id);
+      this.seats.delete(id);
+      expired.push(id);
     }
     return expired;
   }
