@@ -3,6 +3,10 @@
  * small next to their number), sorting them and testing membership become word operations instead of
  * comparisons and hash lookups. Sparse id sets fall back to the native sort and a Set.
  */
+/** Dense enough for bits: at most this many 32-bit words per id, beyond a floor of MIN_WORDS. */
+const MAX_WORDS_PER_ID = 4;
+const MIN_WORDS = 64;
+
 export class IdBitmap {
   private words = new Uint32Array(64);
   private min = 0;
@@ -53,7 +57,7 @@ export class IdBitmap {
       else if (id > max) max = id;
     }
     const wordCount = Math.floor((max - min) / 32) + 1;
-    if (wordCount > 4 * count + 64) return false;
+    if (wordCount > MAX_WORDS_PER_ID * count + MIN_WORDS) return false;
     if (wordCount > this.words.length)
       this.words = new Uint32Array(Math.max(wordCount, this.words.length * 2));
     this.min = min;
