@@ -293,6 +293,11 @@ const worldB = EntitySnapshot.from(VectorUnit, [
   [7, VectorUnit.create({ x: -4.5, y: 0, angle: 1, hp: 75 })],
   [12, VectorUnit.create({ x: 0, y: 0, angle: 0, hp: 100 })],
 ]);
+/** worldB moved on: 7's x along its line from worldA (−5, −4.5, then −4: predicted exactly), hp again. */
+const worldC = EntitySnapshot.from(VectorUnit, [
+  [7, VectorUnit.create({ x: -4, y: 0, angle: 1.5, hp: 70 })],
+  [12, VectorUnit.create({ x: 0, y: 0, angle: 0, hp: 100 })],
+]);
 type UnitSnapshot = typeof worldA;
 const sameSnapshot = (a: unknown, b: unknown) =>
   near(1 / 32)([...(a as UnitSnapshot).entries()], [...(b as UnitSnapshot).entries()]);
@@ -315,6 +320,14 @@ export const snapshotCases: VectorCase[] = [
     encode: (s) => snapshots.encode(s, worldB, worldA),
     decode: (r) => snapshots.decode(r, worldA).snapshot,
     same: (decoded) => sameSnapshot(decoded, worldB),
+  },
+  {
+    name: 'snapshot-predicted',
+    note: 'against worldB, predicted from worldA one tick before it (span 1, steps 1): update 7, whose x residual is 0',
+    value: entriesOf(worldC),
+    encode: (s) => snapshots.encode(s, worldC, worldB, { prior: worldA, span: 1, steps: 1 }),
+    decode: (r) => snapshots.decode(r, worldB, { prior: worldA, span: 1, steps: 1 }).snapshot,
+    same: (decoded) => sameSnapshot(decoded, worldC),
   },
   {
     name: 'fingerprint',
@@ -507,7 +520,8 @@ function worldCase(
   }
   const describe = (message: Uint8Array) => {
     const header = readWorldSnapshotHeader(new BitReader(message));
-    return { tick: header.tick, baselineTick: header.baselineTick ?? null, bytes: message.length };
+    const { tick, baselineTick, priorTick } = header;
+    return { tick, baselineTick: baselineTick ?? null, priorTick: priorTick ?? null, bytes: message.length };
   };
   return {
     name,
@@ -531,7 +545,7 @@ export const worldCases: VectorCase[] = [
   ),
   worldCase(
     'world-delta',
-    'tick 3 after tick 2 was acknowledged, one unit moving each tick: a delta against tick 2',
+    'tick 3 after tick 2 was acknowledged, one unit moving each tick: a delta against tick 2, predicted from tick 1 (the baseline of tick 2; prior span 1)',
     (world) => {
       const id = world.spawn(VectorUnit, VectorUnit.create({ x: 10, y: 20, hp: 100 }));
       world.spawn(VectorUnit, VectorUnit.create({ x: -5, hp: 80 }));

@@ -394,11 +394,12 @@ describe('interest management and bandwidth budget', () => {
     expect([...actual.codes]).toEqual([...expected.codes]);
   });
 
-  it('streams a reliably connected client exactly the bytes its chosen view would take, ticks in, ticks out', () => {
+  it('streams a reliably connected client exactly the records its chosen view would take, ticks in, ticks out', () => {
     // Two clients at the same viewpoints: `viewed` acknowledges each snapshot by hand at once (views
     // chosen against its baseline); `streamed` is acknowledged on send (entered, left and changed
-    // records only). Both must get the same bytes, through spawns, despawns, crossings of the view's
-    // edge, a viewpoint that jumps and one that goes away.
+    // records only). Both must hold the same world after every message and get the same records,
+    // through spawns, despawns, crossings of the view's edge, a viewpoint that jumps and one that goes
+    // away. Their bytes differ a little: the viewed messages predict and pick orders per message.
     const server = new ServerWorld({ schemas, tickHz: 30, sendHz: 15, interest }, 0);
     server.addClient('viewed');
     server.addClient('streamed', { acknowledgedOnSend: true });
@@ -442,14 +443,15 @@ describe('interest management and bandwidth budget', () => {
         expect([...b.snapshots[s]!.codes]).toEqual([...a.snapshots[s]!.codes]);
       }
       const metrics = server.metrics().clients;
-      expect(metrics.streamed!.lastSnapshotBytes).toBe(metrics.viewed!.lastSnapshotBytes);
+      expect(metrics.streamed!.lastEntitiesSent).toBe(metrics.viewed!.lastEntitiesSent);
       compared++;
     }
     expect(compared).toBe(300);
     const metrics = server.metrics().clients;
     expect(metrics.streamed!.fullStates).toBe(1);
     expect(metrics.streamed!.lastBaselineAgeTicks).toBe(2); // sendHz 15 of tickHz 30: the previous send
-    expect(metrics.streamed!.bytes).toBe(metrics.viewed!.bytes);
+    expect(metrics.streamed!.bytes / metrics.viewed!.bytes).toBeGreaterThan(0.9);
+    expect(metrics.streamed!.bytes / metrics.viewed!.bytes).toBeLessThan(1.1);
   });
 });
 

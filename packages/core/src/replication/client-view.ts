@@ -1,5 +1,6 @@
 import type { FieldMap } from '../schema/composite.js';
 import { EntitySnapshot, indexOfId, lineageAfter } from '../schema/entity-snapshot.js';
+import { estimateDeltaBits } from '../schema/section-deltas.js';
 import { BitCounter } from '../wire/bit-sink.js';
 import type { WorldSnapshot } from './world-snapshot.js';
 
@@ -184,14 +185,26 @@ function fillBudget(plans: SchemaPlan[], request: ViewRequest): number {
     for (const entry of plan.due) {
       const row = plan.currentRows[entry]!;
       const baseRow = plan.baseRows[entry]!;
-      counter.reset();
-      if (baseRow < 0) layout.writeFull(counter, now.codes, now.objects, row);
-      else {
+      let bits: number;
+      if (baseRow < 0) {
+        counter.reset();
+        layout.writeFull(counter, now.codes, now.objects, row);
+        bits = counter.bitLength;
+      } else {
         const mask = layout.changedMask(now.codes, now.objects, row, before.codes, before.objects, baseRow);
-        layout.writeDelta(counter, mask, now.codes, now.objects, row, before.codes, before.objects, baseRow);
+        bits = estimateDeltaBits(
+          layout,
+          mask,
+          now.codes,
+          now.objects,
+          row,
+          before.codes,
+          before.objects,
+          baseRow,
+        );
       }
       const priority = (priorities.get(plan.ids[entry]!) ?? 0) + 1;
-      candidates.push({ plan, entry, bits: counter.bitLength + RECORD_OVERHEAD_BITS, priority });
+      candidates.push({ plan, entry, bits: bits + RECORD_OVERHEAD_BITS, priority });
     }
   }
   priorities.clear();

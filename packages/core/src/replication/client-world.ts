@@ -13,7 +13,10 @@ import {
 
 export interface ClientWorldOptions {
   schemas: readonly AnyEntitySchema[];
-  /** Received snapshots kept as possible baselines; match the server's historyTicks. Default 64. */
+  /**
+   * Ticks of received snapshots kept as possible baselines and priors (those newer than the newest
+   * received tick minus this); match the server's historyTicks. Default 64.
+   */
   historyTicks?: number;
 }
 
@@ -21,7 +24,7 @@ export type ReceiveResult =
   | { kind: 'applied'; tick: number; ack: number }
   /** Older than what is displayed: kept as a baseline and acknowledged, not shown. */
   | { kind: 'late'; tick: number; ack: number }
-  /** Encoded against a baseline this client no longer has (or never had): nothing to acknowledge. */
+  /** Encoded against a baseline (or prior) this client no longer has, or never had: nothing to acknowledge. */
   | { kind: 'no-baseline'; tick: number }
   | { kind: 'malformed'; code: string };
 
@@ -35,6 +38,7 @@ export class ClientWorld {
   private readonly replicaSets: ReplicaSet<FieldMap>[];
   private readonly history = new Map<number, WorldSnapshot>();
   private readonly historyTicks: number;
+  private newestTick = -1;
   private displayed: WorldSnapshot;
   private readonly typeOfEntity = new Map<number, number>();
 
@@ -69,13 +73,13 @@ export class ClientWorld {
   receive(bytes: Uint8Array): ReceiveResult {
     try {
       const reader = new BitReader(bytes);
-      const { tick, baselineTick } = readWorldSnapshotHeader(reader);
-      let baseline: WorldSnapshot | undefined;
-      if (baselineTick !== undefined) {
-        baseline = this.history.get(baselineTick);
-        if (!baseline) return { kind: 'no-baseline', tick };
+      const { tick, baselineTick, priorTick } = readWorldSnapshotHeader(reader);
+      const baseline = baselineTick === undefined ? undefined : this.history.get(baselineTick);
+      const prior = priorTick === undefined ? undefined : this.history.get(priorTick);
+      if ((baselineTick !== undefined && !baseline) || (priorTick !== undefined && !prior)) {
+        return { kind: 'no-baseline', tick };
       }
-      const snapshot = readWorldSnapshotBody(reader, this.schema, tick, baseline);
+      const snapshot = readWorldSnapshotBody(reader, this.schema, tick, baseline, prior);
       this.remember(snapshot);
       if (tick <= this.displayed.tick) return { kind: 'late', tick, ack: tick };
       this.show(snapshot);
@@ -86,11 +90,18 @@ export class ClientWorld {
     }
   }
 
+  /**
+   * Keeps a decoded snapshot, and drops those that left the window. The server names baselines and
+   * priors only from its own window of the same length ending at its current tick, which is no older
+   * than anything received, so whatever it names that this client decoded is still here.
+   */
   private remember(snapshot: WorldSnapshot): void {
+    if (snapshot.tick <= this.newestTick - this.historyTicks) return;
     this.history.set(snapshot.tick, snapshot);
-    if (this.history.size > this.historyTicks) {
-      const oldest = Math.min(...this.history.keys());
-      this.history.delete(oldest);
+    if (snapshot.tick <= this.newestTick) return;
+    this.newestTick = snapshot.tick;
+    for (const tick of this.history.keys()) {
+      if (tick <= this.newestTick - this.historyTicks) this.history.delete(tick);
     }
   }
 

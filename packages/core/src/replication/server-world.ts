@@ -8,7 +8,13 @@ import { InputAuthority } from './input.js';
 import { InterestGrid, type Viewpoint } from './interest-grid.js';
 import { type HeldView, StreamedViews } from './streamed-views.js';
 import { type AnyEntitySchema, WorldSchema } from './world-schema.js';
-import { emptyWorldSnapshot, NO_BASELINE, type WorldSnapshot, writeWorldSnapshot } from './world-snapshot.js';
+import {
+  canPredict,
+  emptyWorldSnapshot,
+  NO_BASELINE,
+  type WorldSnapshot,
+  writeWorldSnapshot,
+} from './world-snapshot.js';
 
 export interface ServerWorldOptions {
   schemas: readonly AnyEntitySchema[];
@@ -66,6 +72,11 @@ interface ClientView {
   viewpoint: Viewpoint | undefined;
   /** What this client was sent, by tick (with interest or a budget, clients hold different worlds). */
   views: Map<number, WorldSnapshot>;
+  /**
+   * The baseline of each message sent in the history window, by tick (undefined: a full state): a
+   * later message against that tick predicts from this one (PROTOCOL.md §6.3).
+   */
+  sentBaselines: Map<number, number | undefined>;
   priorities: Map<number, number>;
 }
 
@@ -268,6 +279,7 @@ export class ServerWorld {
       },
       viewpoint: undefined,
       views: new Map(),
+      sentBaselines: new Map(),
       priorities: new Map(),
     });
   }
@@ -368,20 +380,26 @@ export class ServerWorld {
   private snapshotsForClients(): OutgoingSnapshot[] {
     const out: OutgoingSnapshot[] = [];
     // Without per-client views, clients acknowledged at the same tick get the very same message:
-    // encode it once per distinct baseline (NO_BASELINE for full states) and share the bytes.
+    // encode it once per distinct baseline and prior (NO_BASELINE for full states), share the bytes.
     const shared = new Map<number, Encoded>();
-    this.streamed?.beginRound(this.latest, this.lastSent, this.changedSinceSend);
+    this.streamed?.beginRound(this.latest, this.lastSent, this.changedSinceSend, (id) =>
+      this.entityTypes.get(id),
+    );
     for (const [client, view] of this.clients) {
       view.metrics.lastBudgetOverflow = 0;
       let encoded: Encoded;
-      if (this.streamed && view.acknowledgedOnSend) encoded = this.streamedSnapshot(view, this.streamed);
+      const streamed = this.streamed !== undefined && view.acknowledgedOnSend;
+      if (streamed) encoded = this.streamedSnapshot(view, this.streamed!);
       else if (this.perClientViews) encoded = this.viewedSnapshot(view);
       else {
         const baseline = view.ackedTick === undefined ? undefined : this.history.get(view.ackedTick);
-        const key = baseline ? baseline.tick : NO_BASELINE;
-        encoded = shared.get(key) ?? this.encode(this.latest, baseline);
+        const prior = this.priorOf(view, this.history, baseline);
+        const span = prior ? baseline!.tick - prior.tick : 0; // < 256 (canPredict)
+        const key = baseline ? baseline.tick * 256 + span : NO_BASELINE;
+        encoded = shared.get(key) ?? this.encode(this.latest, baseline, prior);
         shared.set(key, encoded);
       }
+      if (!streamed) this.recordSent(view, encoded.baselineTick);
       // Counted as held now: the caller sends it over a reliable link, or (SEND_QUEUE_FULL) drops
       // the client, which then starts over with a full state.
       if (view.acknowledgedOnSend) view.ackedTick = this.currentTick;
@@ -414,12 +432,28 @@ export class ServerWorld {
     });
     view.metrics.lastBudgetOverflow = choice.deferred;
     view.views.set(this.currentTick, choice.view);
-    // Views are kept in tick order: drop those that left the history window.
-    for (const tick of view.views.keys()) {
-      if (tick > this.currentTick - this.historyTicks) break;
-      view.views.delete(tick);
-    }
-    return this.encode(choice.view, baseline);
+    dropUpTo(view.views, this.currentTick - this.historyTicks);
+    return this.encode(choice.view, baseline, this.priorOf(view, view.views, baseline));
+  }
+
+  /**
+   * What a message against `baseline` may predict from: the baseline's own baseline, while the
+   * client's acknowledgements may still name it (so the client holds it too) and within reach.
+   */
+  private priorOf(
+    view: ClientView,
+    sent: Map<number, WorldSnapshot>,
+    baseline: WorldSnapshot | undefined,
+  ): WorldSnapshot | undefined {
+    if (!baseline) return undefined;
+    const priorTick = view.sentBaselines.get(baseline.tick);
+    const prior = priorTick === undefined ? undefined : sent.get(priorTick);
+    return prior && canPredict(this.currentTick, baseline, prior) ? prior : undefined;
+  }
+
+  private recordSent(view: ClientView, baselineTick: number | undefined): void {
+    view.sentBaselines.set(this.currentTick, baselineTick);
+    dropUpTo(view.sentBaselines, this.currentTick - this.historyTicks);
   }
 
   /** A streamed client's message: what entered, left and changed in its view since the last send. */
@@ -444,9 +478,9 @@ export class ServerWorld {
     return this.allIdsOf.ids;
   }
 
-  private encode(sent: WorldSnapshot, baseline: WorldSnapshot | undefined): Encoded {
+  private encode(sent: WorldSnapshot, baseline: WorldSnapshot | undefined, prior?: WorldSnapshot): Encoded {
     this.writer.reset();
-    writeWorldSnapshot(this.writer, this.schema, sent, baseline);
+    writeWorldSnapshot(this.writer, this.schema, sent, baseline, prior);
     const entitiesSent = this.schema.codecs.reduce((sum, codec) => {
       const counts = codec.lastEncodedCounts;
       return sum + counts.despawns + counts.spawns + counts.updates;
@@ -467,5 +501,13 @@ export class ServerWorld {
     const index = this.entityTypes.get(id);
     if (index === undefined) throw new ShardlineError('VALUE_INVALID', `no entity ${id}`);
     return index;
+  }
+}
+
+/** Drops the entries of a map kept in ascending tick order up to and including `tick`. */
+function dropUpTo<V>(byTick: Map<number, V>, tick: number): void {
+  for (const key of byTick.keys()) {
+    if (key > tick) break;
+    byTick.delete(key);
   }
 }

@@ -1,11 +1,11 @@
 import type { FieldMap } from '../schema/composite.js';
-import type { EntitySnapshot } from '../schema/entity-snapshot.js';
-import { writeCommonMask, writeId, writeRecordMask, writeSectionHead } from '../schema/snapshot.js';
+import { SectionDeltas } from '../schema/section-deltas.js';
+import { writeId, writeRecordMask, writeSectionHead, writeUpdateHead } from '../schema/snapshot.js';
 import type { BitString } from '../wire/bit-sink.js';
 import { BitWriter } from '../wire/bit-writer.js';
 import { IdBitmap } from './id-bitmap.js';
 import type { WorldSchema } from './world-schema.js';
-import { NO_BASELINE, type WorldSnapshot } from './world-snapshot.js';
+import { NO_BASELINE, PRIOR_SPAN_BITS, type WorldSnapshot } from './world-snapshot.js';
 
 /** What a streamed client holds: the entities it was last sent, ascending, with their schema indexes. */
 export interface HeldView {
@@ -15,12 +15,15 @@ export interface HeldView {
 
 /** An entity's change: its change mask and its changed fields' deltas (written after the mask). */
 interface UpdateRecord {
+  schema: number;
   mask: number;
-  deltas: BitString;
+  /** Its residuals' index in its schema's SectionDeltas. */
+  measured: number;
+  row: number;
+  baseRow: number;
+  /** Written when a client first needs it. */
+  deltas: BitString | undefined;
 }
-
-/** No update record: the entity was touched but its state is the same at wire precision. */
-const UNCHANGED = null;
 
 /**
  * Interest-managed views for clients whose every snapshot is delivered (a reliable transport, no
@@ -28,15 +31,20 @@ const UNCHANGED = null;
  * so its next message is just: despawns for what left its view, full states for what entered, and
  * for what it still sees and changed since, the change — the same bits for every client, computed
  * once per round. The work per client is a merge of what it sees with what it holds plus a copy of
- * ready-made records, instead of comparing every visible entity (chooseView). The bytes are exactly
- * what the snapshot codec would write for that view against that baseline (PROTOCOL.md §6, §11).
+ * ready-made records, instead of comparing every visible entity (chooseView). The messages are what
+ * the snapshot codec would write for that view against that baseline (PROTOCOL.md §6, §11), except
+ * that each schema's residual orders are chosen once per round, from every entity that changed, and
+ * nothing is predicted (prior span 0).
  */
 export class StreamedViews {
   private current: WorldSnapshot | undefined;
   private baseline: WorldSnapshot | undefined;
   /** The entities set since the baseline, as bits (membership is tested per seen entity per client). */
   private readonly changed = new IdBitmap();
-  private readonly updateRecords = new Map<number, UpdateRecord | typeof UNCHANGED>();
+  /** The entities in both worlds whose state differs at wire precision. */
+  private readonly updateRecords = new Map<number, UpdateRecord>();
+  /** Per schema: the round's residuals and orders. */
+  private readonly deltas: SectionDeltas<FieldMap>[];
   private readonly spawnRecords = new Map<number, BitString>();
   private readonly scratch = new BitWriter({ initialBytes: 256 });
   /** Per schema: this message's despawn, spawn and update ids (reused between clients). */
@@ -44,23 +52,53 @@ export class StreamedViews {
 
   constructor(world: WorldSchema) {
     this.sections = world.schemas.map(() => ({ despawns: [], spawns: [], updates: [] }));
+    this.deltas = world.codecs.map((codec) => new SectionDeltas(codec.layout));
   }
 
   /**
    * Starts a send round: `current` is the world now; `baseline` the world at the previous send tick,
    * which every client already streamed holds (restricted to its view); `changed` the entities set
-   * since then.
+   * since then, with `schemaOf` for their schemas.
    */
   beginRound(
     current: WorldSnapshot,
     baseline: WorldSnapshot | undefined,
     changed: ReadonlySet<number>,
+    schemaOf: (id: number) => number | undefined,
   ): void {
     this.current = current;
     this.baseline = baseline;
     this.changed.mark(changed);
     this.updateRecords.clear();
     this.spawnRecords.clear();
+    if (baseline) this.measureChanges(current, baseline, changed, schemaOf);
+  }
+
+  /** Finds the round's updates and measures their residuals, so each schema's orders are known. */
+  private measureChanges(
+    current: WorldSnapshot,
+    baseline: WorldSnapshot,
+    changed: ReadonlySet<number>,
+    schemaOf: (id: number) => number | undefined,
+  ): void {
+    const counts = this.deltas.map(() => 0);
+    for (const deltas of this.deltas) deltas.begin(changed.size);
+    for (const id of changed) {
+      const s = schemaOf(id);
+      if (s === undefined) continue;
+      const now = current.snapshots[s]!;
+      const before = baseline.snapshots[s]!;
+      const row = now.indexOf(id);
+      const baseRow = before.indexOf(id);
+      if (row < 0 || baseRow < 0) continue;
+      const { layout } = now;
+      const mask = layout.changedMask(now.codes, now.objects, row, before.codes, before.objects, baseRow);
+      if (mask === 0) continue;
+      const measured = counts[s]!++;
+      this.deltas[s]!.measure(measured, mask, now.codes, row, before.codes, baseRow, undefined);
+      this.updateRecords.set(id, { schema: s, mask, measured, row, baseRow, deltas: undefined });
+    }
+    for (const deltas of this.deltas) deltas.chooseOrders();
   }
 
   /**
@@ -92,8 +130,7 @@ export class StreamedViews {
       if (h < heldIds.length && heldIds[h] === id) {
         const s = held!.schemas[h++]!;
         nextSchemas[v] = s;
-        if (this.changed.has(id) && this.updateRecord(s, id) !== UNCHANGED)
-          this.sections[s]!.updates.push(id);
+        if (this.changed.has(id) && this.updateRecords.has(id)) this.sections[s]!.updates.push(id);
       } else {
         const s = schemaOf(id)!;
         nextSchemas[v] = s;
@@ -105,6 +142,7 @@ export class StreamedViews {
     writer.reset();
     writer.writeUint(current.tick, 32);
     writer.writeUint(held ? this.baseline!.tick : NO_BASELINE, 32);
+    if (held) writer.writeUint(0, PRIOR_SPAN_BITS); // no prediction
     let records = 0;
     for (const [s, { despawns, spawns, updates }] of this.sections.entries()) {
       records += despawns.length + spawns.length + updates.length;
@@ -119,18 +157,15 @@ export class StreamedViews {
   private writeUpdates(writer: BitWriter, s: number, ids: readonly number[]): void {
     const order = writeSectionHead(writer, ids.length, (i) => ids[i]!);
     if (ids.length === 0) return;
-    const fieldCount = this.current!.snapshots[s]!.layout.schema.fieldCount;
-    const records = ids.map((id) => this.updateRecord(s, id)!);
-    const common = writeCommonMask(
-      writer,
-      records.map((record) => record.mask),
-      fieldCount,
-    );
+    const fieldCount = this.current!.snapshots[s]!.layout.fieldCount;
+    const records = ids.map((id) => this.updateRecords.get(id)!);
+    const masks = records.map((record) => record.mask);
+    const common = writeUpdateHead(writer, fieldCount, masks, this.deltas[s]!);
     let previous = -1;
     for (const [i, id] of ids.entries()) {
       previous = writeId(writer, id, previous, order);
-      writeRecordMask(writer, records[i]!.mask, common, fieldCount);
-      writer.writeBits(records[i]!.deltas);
+      writeRecordMask(writer, masks[i]!, common, fieldCount);
+      writer.writeBits(this.deltasOf(records[i]!));
     }
   }
 
@@ -147,31 +182,27 @@ export class StreamedViews {
     return record;
   }
 
-  /** Entity `id`'s change since the baseline (mask and deltas), or UNCHANGED. */
-  private updateRecord(s: number, id: number): UpdateRecord | typeof UNCHANGED {
-    let record = this.updateRecords.get(id);
-    if (record === undefined) {
-      record = deltaRecord(this.scratch, this.current!.snapshots[s]!, this.baseline!.snapshots[s]!, id);
-      this.updateRecords.set(id, record);
+  /** An update's field deltas, written at the round's orders. */
+  private deltasOf(record: UpdateRecord): BitString {
+    if (!record.deltas) {
+      const now = this.current!.snapshots[record.schema]!;
+      const before = this.baseline!.snapshots[record.schema]!;
+      this.scratch.reset();
+      this.deltas[record.schema]!.write(
+        this.scratch,
+        record.measured,
+        record.mask,
+        now.codes,
+        now.objects,
+        record.row,
+        before.codes,
+        before.objects,
+        record.baseRow,
+      );
+      record.deltas = this.scratch.takeBits();
     }
-    return record;
+    return record.deltas;
   }
-}
-
-function deltaRecord(
-  scratch: BitWriter,
-  now: EntitySnapshot<FieldMap>,
-  before: EntitySnapshot<FieldMap>,
-  id: number,
-): UpdateRecord | typeof UNCHANGED {
-  const row = now.indexOf(id);
-  const baseRow = before.indexOf(id);
-  const { layout } = now;
-  const mask = layout.changedMask(now.codes, now.objects, row, before.codes, before.objects, baseRow);
-  if (mask === 0) return UNCHANGED;
-  scratch.reset();
-  layout.writeDeltaFields(scratch, mask, now.codes, now.objects, row, before.codes, before.objects, baseRow);
-  return { mask, deltas: scratch.takeBits() };
 }
 
 /** A section (PROTOCOL.md §6): count and gap-code order, then each id followed by its record, if any. */

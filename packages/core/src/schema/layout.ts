@@ -1,54 +1,71 @@
 import { ShardlineError } from '../errors.js';
 import type { BitReader } from '../wire/bit-reader.js';
 import type { BitSink } from '../wire/bit-sink.js';
-import { zigzagDecode } from '../wire/integers.js';
+import { bitsForCount } from '../wire/integers.js';
 import type { FieldMap, StructType, StructValue } from './composite.js';
 import type { AnyFieldType } from './field.js';
 import { IntegerCodedField } from './integer-coded.js';
-import { VectorField } from './quantized.js';
+import { AngleField, QuantizedField, QuaternionField, VectorField } from './quantized.js';
 import { BoolField } from './scalars.js';
 
-/** How a code slot is delta-coded (see PROTOCOL.md §5). */
-enum SlotMode {
+/** How a code slot is delta-coded inside a snapshot's update section (see PROTOCOL.md §6.2). */
+export enum SlotMode {
   /** Delta is the full code. */
   Absolute = 0,
-  /** Delta is the wrapped code difference as a non-zero length-prefixed integer. */
-  Relative = 1,
+  /** Delta is the residual against the (predicted) baseline code, exp-Golomb at the section's order. */
+  Coded = 1,
   /** A bool: a changed one is its negation, zero bits. */
   Bool = 2,
-  /** A relative vector component: a changed bit, then Relative if set. */
-  ComponentRelative = 3,
+  /** A relative quaternion's largest-component index: a "same index" bit leads its field's delta. */
+  QuatLargest = 3,
+}
+
+/** How a field is stored: in code slots, as a quaternion's four code slots, or as an object. */
+export enum FieldStorage {
+  Codes = 0,
+  Quaternion = 1,
+  Object = 2,
 }
 
 /**
  * The packed form of an entity schema's state: every top-level field whose values map onto integer
- * codes (integers, enums, quantized floats, angles, bools, vector components) occupies code slots
- * in a Uint32Array row; every other field (strings, arrays, structs, …) an object slot holding its
- * value. Values are quantized once, when they are stored, so comparing and delta-coding snapshots is
- * integer work. Encodings are bit-for-bit those of the field kinds themselves (tests hold this).
+ * codes (integers, enums, quantized floats, angles, bools, vector components, quaternions as their
+ * largest index and smallest three) occupies code slots in a Uint32Array row; every other field
+ * (strings, arrays, structs, …) an object slot holding its value. Values are quantized once, when
+ * they are stored, so comparing and delta-coding snapshots is integer work. Full values are encoded
+ * bit for bit as the field kinds encode them (tests hold this); deltas are coded per update section
+ * (LayoutDeltas).
  */
 export class PackedLayout<F extends FieldMap> {
   readonly codeSlots: number;
   readonly objectSlots: number;
+  readonly fieldCount: number;
+  /** Per field: how it is stored. */
+  readonly storage: FieldStorage[] = [];
   /** Per field: its first code slot, or -1 when it lives in an object slot. */
-  private readonly codeStart: number[] = [];
+  readonly codeStart: number[] = [];
   /** Per field: how many code slots it has (0 for object fields). */
-  private readonly codeCount: number[] = [];
+  readonly codeCount: number[] = [];
   /** Per field: its object slot, or -1. */
-  private readonly objectSlot: number[] = [];
-  private readonly slotBits: number[] = [];
-  private readonly slotMode: SlotMode[] = [];
-  private readonly slotMaxCode: number[] = [];
+  readonly objectSlot: number[] = [];
+  readonly slotBits: number[] = [];
+  readonly slotMode: SlotMode[] = [];
+  readonly slotMaxCode: number[] = [];
+  /** Per slot: whether its code follows a continuous quantity, so linear prediction may apply. */
+  readonly slotPredicted: boolean[] = [];
+  /** Per slot: bits of its exp-Golomb order in a section header (Coded slots only, else 0). */
+  readonly slotOrderBits: number[] = [];
   /** Change-mask bit of the field each slot belongs to. */
-  private readonly slotFieldBit: number[] = [];
-  private readonly objectFieldBit: number[] = [];
-  private readonly objectFields: AnyFieldType[] = [];
+  readonly slotFieldBit: number[] = [];
+  readonly objectFieldBit: number[] = [];
+  readonly objectFields: AnyFieldType[] = [];
 
   constructor(readonly schema: StructType<F>) {
     schema.fields.forEach((field, index) => {
       const bit = 2 ** index;
       const codes = slotsOf(field);
       if (codes.length === 0) {
+        this.storage.push(FieldStorage.Object);
         this.codeStart.push(-1);
         this.codeCount.push(0);
         this.objectSlot.push(this.objectFields.length);
@@ -56,6 +73,7 @@ export class PackedLayout<F extends FieldMap> {
         this.objectFieldBit.push(bit);
         return;
       }
+      this.storage.push(field instanceof QuaternionField ? FieldStorage.Quaternion : FieldStorage.Codes);
       this.codeStart.push(this.slotBits.length);
       this.codeCount.push(codes.length);
       this.objectSlot.push(-1);
@@ -63,9 +81,12 @@ export class PackedLayout<F extends FieldMap> {
         this.slotBits.push(slot.bits);
         this.slotMode.push(slot.mode);
         this.slotMaxCode.push(slot.maxCode);
+        this.slotPredicted.push(slot.predicted);
+        this.slotOrderBits.push(slot.mode === SlotMode.Coded ? bitsForCount(slot.bits) : 0);
         this.slotFieldBit.push(bit);
       }
     });
+    this.fieldCount = schema.fields.length;
     this.codeSlots = this.slotBits.length;
     this.objectSlots = this.objectFields.length;
   }
@@ -94,6 +115,11 @@ export class PackedLayout<F extends FieldMap> {
       if (typeof value !== 'boolean')
         throw new ShardlineError('VALUE_INVALID', `${String(value)} is not a boolean`);
       codes[at] = value ? 1 : 0;
+    } else if (type instanceof QuaternionField) {
+      if (typeof value !== 'object' || value === null) {
+        throw new ShardlineError('VALUE_INVALID', 'quaternion value must be an object');
+      }
+      codes.set(type.quantizer.encode(value as never), at);
     } else {
       const vector = type as VectorField<never>;
       const components = value as Record<string, number>;
@@ -121,6 +147,9 @@ export class PackedLayout<F extends FieldMap> {
     const at = index * this.codeSlots + start;
     if (type instanceof IntegerCodedField) return type.fromCode(codes[at]!);
     if (type instanceof BoolField) return codes[at] === 1;
+    if (type instanceof QuaternionField) {
+      return type.quantizer.decode(codes[at]!, codes[at + 1]!, codes[at + 2]!, codes[at + 3]!);
+    }
     const vector = type as VectorField<never>;
     const out: Record<string, number> = {};
     vector.axes.forEach((axis, i) => {
@@ -159,7 +188,7 @@ export class PackedLayout<F extends FieldMap> {
 
   /** Every field of row `index` in full, in declaration order. */
   writeFull(sink: BitSink, codes: Uint32Array, objects: readonly unknown[], index: number): void {
-    const fieldCount = this.codeStart.length;
+    const fieldCount = this.fieldCount;
     for (let f = 0; f < fieldCount; f++) {
       const start = this.codeStart[f]!;
       if (start < 0) {
@@ -174,7 +203,7 @@ export class PackedLayout<F extends FieldMap> {
 
   /** Reads a full row into row `index`. */
   readFull(reader: BitReader, codes: Uint32Array, objects: unknown[], index: number): void {
-    const fieldCount = this.codeStart.length;
+    const fieldCount = this.fieldCount;
     for (let f = 0; f < fieldCount; f++) {
       const start = this.codeStart[f]!;
       if (start < 0) {
@@ -182,121 +211,19 @@ export class PackedLayout<F extends FieldMap> {
         continue;
       }
       const at = index * this.codeSlots;
-      for (let s = start; s < start + this.codeCount[f]!; s++) codes[at + s] = this.readCode(reader, s);
-    }
-  }
-
-  /** The change mask, then each changed field's delta of row `index` against the baseline row. */
-  writeDelta(
-    sink: BitSink,
-    mask: number,
-    codes: Uint32Array,
-    objects: readonly unknown[],
-    index: number,
-    baseCodes: Uint32Array,
-    baseObjects: readonly unknown[],
-    baseIndex: number,
-  ): void {
-    sink.writeUint(mask, this.codeStart.length);
-    this.writeDeltaFields(sink, mask, codes, objects, index, baseCodes, baseObjects, baseIndex);
-  }
-
-  /** Each changed field's delta (the mask written elsewhere, e.g. as a section's common mask). */
-  writeDeltaFields(
-    sink: BitSink,
-    mask: number,
-    codes: Uint32Array,
-    objects: readonly unknown[],
-    index: number,
-    baseCodes: Uint32Array,
-    baseObjects: readonly unknown[],
-    baseIndex: number,
-  ): void {
-    const { codeStart, codeCount, slotBits, slotMode } = this;
-    const fieldCount = codeStart.length;
-    const at = index * this.codeSlots;
-    const baseAt = baseIndex * this.codeSlots;
-    for (let f = 0; f < fieldCount; f++) {
-      if (((mask >>> f) & 1) === 0) continue;
-      const start = codeStart[f]!;
-      if (start < 0) {
-        const o = this.objectSlot[f]!;
-        const value = objects[index * this.objectSlots + o];
-        this.objectFields[o]!.writeDelta(sink, value, baseObjects[baseIndex * this.objectSlots + o]);
-        continue;
-      }
-      const end = start + codeCount[f]!;
-      for (let s = start; s < end; s++) {
-        const code = codes[at + s]!;
-        const base = baseCodes[baseAt + s]!;
-        const bits = slotBits[s]!;
-        switch (slotMode[s]) {
-          case SlotMode.Absolute:
-            sink.writeUint(code, bits);
-            break;
-          case SlotMode.Relative:
-            writeRelative(sink, base, code, bits);
-            break;
-          case SlotMode.ComponentRelative:
-            sink.writeUint(code === base ? 0 : 1, 1);
-            if (code !== base) writeRelative(sink, base, code, bits);
-            break;
-          default: // SlotMode.Bool: the mask bit says it flipped
-        }
-      }
-    }
-  }
-
-  /** Reads a change mask (non-zero, else WIRE_INVALID). */
-  readMask(reader: BitReader): number {
-    const mask = reader.readUint(this.codeStart.length);
-    if (mask === 0) throw new ShardlineError('WIRE_INVALID', 'entity delta changes no field');
-    return mask;
-  }
-
-  /** Applies the field deltas named by `mask` to row `index`, which holds the baseline state. */
-  readDelta(reader: BitReader, mask: number, codes: Uint32Array, objects: unknown[], index: number): void {
-    const { codeStart, codeCount, slotMode, slotBits, slotMaxCode } = this;
-    const fieldCount = codeStart.length;
-    const at = index * this.codeSlots;
-    for (let f = 0; f < fieldCount; f++) {
-      if (((mask >>> f) & 1) === 0) continue;
-      const start = codeStart[f]!;
-      if (start < 0) {
-        const slot = index * this.objectSlots + this.objectSlot[f]!;
-        objects[slot] = this.schema.fields[f]!.readDelta(reader, objects[slot]);
-        continue;
-      }
-      const end = start + codeCount[f]!;
-      let componentChanged = false;
-      for (let s = start; s < end; s++) {
-        const mode = slotMode[s]!;
-        let code: number;
-        if (mode === SlotMode.Relative) {
-          code = relativeCode(reader, codes[at + s]!, slotBits[s]!);
-        } else if (mode === SlotMode.Absolute) {
-          code = reader.readUint(slotBits[s]!);
-        } else if (mode === SlotMode.Bool) {
-          code = codes[at + s]! ^ 1;
-        } else if (reader.readUint(1) === 1) {
-          code = relativeCode(reader, codes[at + s]!, slotBits[s]!);
-          componentChanged = true;
-        } else {
-          continue;
-        }
-        if (code > slotMaxCode[s]!) invalidCode(code, s); // only integer ranges and enums can exceed
+      for (let s = start; s < start + this.codeCount[f]!; s++) {
+        const code = reader.readUint(this.slotBits[s]!);
+        if (code > this.slotMaxCode[s]!) invalidCode(code, s);
         codes[at + s] = code;
       }
-      if (slotMode[start] === SlotMode.ComponentRelative && !componentChanged) {
-        throw new ShardlineError('WIRE_INVALID', 'vector delta changes no component');
-      }
+      if (this.storage[f] === FieldStorage.Quaternion) this.checkQuaternion(f, codes, at + start);
     }
   }
 
-  private readCode(reader: BitReader, slot: number): number {
-    const code = reader.readUint(this.slotBits[slot]!);
-    if (code > this.slotMaxCode[slot]!) invalidCode(code, slot);
-    return code;
+  /** WIRE_INVALID unless the quaternion field's codes at `at` rebuild a unit quaternion. */
+  checkQuaternion(field: number, codes: Uint32Array, at: number): void {
+    const { quantizer } = this.schema.fields[field] as QuaternionField;
+    quantizer.decode(codes[at]!, codes[at + 1]!, codes[at + 2]!, codes[at + 3]!);
   }
 }
 
@@ -310,40 +237,43 @@ function frozenCopy(value: unknown): unknown {
   return Object.freeze(copy);
 }
 
-function invalidCode(code: number, slot: number): never {
+export function invalidCode(code: number, slot: number): never {
   throw new ShardlineError('WIRE_INVALID', `code ${code} is out of range for slot ${slot}`);
-}
-
-/** Reads a relative delta (PROTOCOL.md §5.2) and applies it to `base`; the caller validates the code. */
-function relativeCode(reader: BitReader, base: number, bits: number): number {
-  const diff = zigzagDecode(reader.readNonZeroUint(bits));
-  const shift = 32 - bits;
-  return ((base + diff) << shift) >>> shift;
-}
-
-function writeRelative(sink: BitSink, base: number, code: number, bits: number): void {
-  const shift = 32 - bits;
-  const diff = ((code - base) << shift) >> shift;
-  sink.writeNonZeroUint(((diff << 1) ^ (diff >> 31)) >>> 0, bits);
 }
 
 interface CodeSlot {
   bits: number;
   mode: SlotMode;
   maxCode: number;
+  predicted: boolean;
 }
 
 /** The code slots a field kind packs into; none for kinds that stay objects. */
 function slotsOf(field: AnyFieldType): CodeSlot[] {
   if (field instanceof IntegerCodedField) {
-    const mode = field.deltaMode === 'relative' ? SlotMode.Relative : SlotMode.Absolute;
-    return [{ bits: field.bits, mode, maxCode: field.maxCode }];
+    const relative = field.deltaMode === 'relative';
+    const continuous = field instanceof QuantizedField || field instanceof AngleField;
+    const mode = relative ? SlotMode.Coded : SlotMode.Absolute;
+    return [{ bits: field.bits, mode, maxCode: field.maxCode, predicted: relative && continuous }];
   }
-  if (field instanceof BoolField) return [{ bits: 1, mode: SlotMode.Bool, maxCode: 1 }];
+  if (field instanceof BoolField) return [{ bits: 1, mode: SlotMode.Bool, maxCode: 1, predicted: false }];
   if (field instanceof VectorField) {
-    const mode = field.deltaMode === 'relative' ? SlotMode.ComponentRelative : SlotMode.Absolute;
+    const relative = field.deltaMode === 'relative';
+    const mode = relative ? SlotMode.Coded : SlotMode.Absolute;
     const { bits, maxCode } = field.quantizer;
-    return field.axes.map(() => ({ bits, mode, maxCode }));
+    return field.axes.map(() => ({ bits, mode, maxCode, predicted: relative }));
+  }
+  if (field instanceof QuaternionField) {
+    const relative = field.deltaMode === 'relative';
+    const bits = field.quantizer.componentBits;
+    const component: CodeSlot = {
+      bits,
+      mode: relative ? SlotMode.Coded : SlotMode.Absolute,
+      maxCode: field.quantizer.component.maxCode,
+      predicted: relative,
+    };
+    const largest = { bits: 2, mode: relative ? SlotMode.QuatLargest : SlotMode.Absolute, maxCode: 3 };
+    return [{ ...largest, predicted: false }, component, component, component];
   }
   return [];
 }

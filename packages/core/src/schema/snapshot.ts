@@ -4,6 +4,7 @@ import type { BitSink } from '../wire/bit-sink.js';
 import type { FieldMap, StructType } from './composite.js';
 import { EntitySnapshot, indexOfId, lineageAfter } from './entity-snapshot.js';
 import { layoutOf, type PackedLayout } from './layout.js';
+import { MAX_PREDICTION_TICKS, type PriorRow, SectionDeltas } from './section-deltas.js';
 
 /** What a decoded snapshot message did, besides the resulting snapshot. Every list ascends by id. */
 export interface DecodedSnapshot<F extends FieldMap> {
@@ -21,6 +22,17 @@ export interface SnapshotCodecOptions {
 }
 
 export const DEFAULT_MAX_ENTITIES = 1 << 16;
+
+/**
+ * Linear prediction for a delta (PROTOCOL.md §6.3): `prior` is a snapshot both sides hold from `span`
+ * ticks before the baseline (Shardline uses the baseline's own baseline); the snapshot encoded is
+ * `steps` ticks after the baseline. Both are 1 … MAX_PREDICTION_TICKS.
+ */
+export interface Prediction<F extends FieldMap> {
+  prior: EntitySnapshot<F>;
+  span: number;
+  steps: number;
+}
 
 /**
  * Ids are gap-coded with an exp-Golomb code whose order (0 … 3, `uint(2)` after the section's count)
@@ -54,6 +66,7 @@ export class SnapshotCodec<F extends FieldMap> {
   private readonly updateIndexes: number[] = [];
   private readonly updateBaseIndexes: number[] = [];
   private readonly updateMasks: number[] = [];
+  private readonly deltas: SectionDeltas<F>;
   /** Scratch flags, one per row, for merging lineage generations. */
   private rowMarks = new Uint8Array(0);
 
@@ -64,9 +77,16 @@ export class SnapshotCodec<F extends FieldMap> {
     this.maxEntities = options.maxEntities ?? DEFAULT_MAX_ENTITIES;
     this.layout = layoutOf(schema);
     this.empty = EntitySnapshot.empty(schema);
+    this.deltas = new SectionDeltas(this.layout);
   }
 
-  encode(sink: BitSink, current: EntitySnapshot<F>, baseline: EntitySnapshot<F> = this.empty): void {
+  /** Writes `current` as a delta against `baseline` (the empty snapshot: in full), optionally predicted. */
+  encode(
+    sink: BitSink,
+    current: EntitySnapshot<F>,
+    baseline: EntitySnapshot<F> = this.empty,
+    prediction?: Prediction<F>,
+  ): void {
     if (current.layout !== this.layout || baseline.layout !== this.layout) {
       throw new ShardlineError('VALUE_INVALID', 'snapshot belongs to another schema than this codec');
     }
@@ -76,8 +96,9 @@ export class SnapshotCodec<F extends FieldMap> {
         `${current.size} entities exceed maxEntities ${this.maxEntities}`,
       );
     }
+    if (prediction) this.checkPrediction(prediction);
     this.diff(current, baseline);
-    const { despawnIds, spawnIndexes, updateIndexes, updateBaseIndexes, updateMasks, layout } = this;
+    const { despawnIds, spawnIndexes, updateIndexes, updateBaseIndexes, updateMasks, layout, deltas } = this;
 
     let order = writeSectionHead(sink, despawnIds.length, (i) => despawnIds[i]!);
     let previous = -1;
@@ -91,15 +112,28 @@ export class SnapshotCodec<F extends FieldMap> {
     }
 
     order = writeSectionHead(sink, updateIndexes.length, (i) => current.ids[updateIndexes[i]!]!);
-    const fieldCount = layout.schema.fieldCount;
-    const common = updateIndexes.length === 0 ? 0 : writeCommonMask(sink, updateMasks, fieldCount);
+    if (updateIndexes.length === 0) return;
+    deltas.begin(updateIndexes.length);
+    const prior = prediction && priorRow(prediction);
+    let priorFrom = 0;
+    for (let i = 0; i < updateIndexes.length; i++) {
+      const index = updateIndexes[i]!;
+      if (prior) {
+        prior.row = indexOfId(prediction.prior.ids, current.ids[index]!, priorFrom);
+        if (prior.row >= 0) priorFrom = prior.row + 1;
+      }
+      deltas.measure(i, updateMasks[i]!, current.codes, index, baseline.codes, updateBaseIndexes[i]!, prior);
+    }
+    deltas.chooseOrders();
+    const common = writeUpdateHead(sink, layout.fieldCount, updateMasks, deltas);
     previous = -1;
     for (let i = 0; i < updateIndexes.length; i++) {
       const index = updateIndexes[i]!;
       previous = writeId(sink, current.ids[index]!, previous, order);
-      writeRecordMask(sink, updateMasks[i]!, common, fieldCount);
-      layout.writeDeltaFields(
+      writeRecordMask(sink, updateMasks[i]!, common, layout.fieldCount);
+      deltas.write(
         sink,
+        i,
         updateMasks[i]!,
         current.codes,
         current.objects,
@@ -212,10 +246,15 @@ export class SnapshotCodec<F extends FieldMap> {
    * Decodes what `encode` wrote against the same baseline. Hostile input gets ShardlineError: counts
    * over maxEntities (WIRE_LIMIT), ids that do not fit the baseline (WIRE_INVALID), truncation.
    */
-  decode(reader: BitReader, baseline: EntitySnapshot<F> = this.empty): DecodedSnapshot<F> {
+  decode(
+    reader: BitReader,
+    baseline: EntitySnapshot<F> = this.empty,
+    prediction?: Prediction<F>,
+  ): DecodedSnapshot<F> {
     if (baseline.layout !== this.layout) {
       throw new ShardlineError('VALUE_INVALID', 'baseline belongs to another schema than this codec');
     }
+    if (prediction) this.checkPrediction(prediction);
     const layout = this.layout;
     const { codeSlots, objectSlots } = layout;
 
@@ -247,7 +286,14 @@ export class SnapshotCodec<F extends FieldMap> {
     // A record is at least an id and a common-mask bit (a bool field's delta takes no bits).
     const updateCount = this.readCount(reader, MIN_ID_BITS + 1);
     order = readGapOrder(reader, updateCount);
-    const common = updateCount === 0 ? 0 : reader.readUint(layout.schema.fieldCount);
+    const { fieldCount } = layout;
+    const fields = updateCount === 0 ? 0 : reader.readUint(fieldCount);
+    if (updateCount > 0 && fields === 0) invalid('update section changes no field');
+    this.deltas.readOrders(reader, fields);
+    const common = updateCount === 0 ? 0 : reader.readUint(fieldCount);
+    if ((common & ~fields) !== 0) invalid('common mask names a field the section does not change');
+    const prior = prediction && priorRow(prediction);
+    let priorFrom = 0;
     const updated = new Array<number>(updateCount);
     const changedMasks = new Array<number>(updateCount);
     const updatedRows = new Array<number>(updateCount);
@@ -267,8 +313,14 @@ export class SnapshotCodec<F extends FieldMap> {
       }
       searchFrom = index + 1;
       updatedRows[i] = index;
-      const mask = common !== 0 && reader.readBool() ? common : layout.readMask(reader);
-      layout.readDelta(reader, mask, codes, objects as unknown[], index);
+      const mask = common !== 0 && reader.readBool() ? common : reader.readUint(fieldCount);
+      if (mask === 0) invalid('entity delta changes no field');
+      if ((mask & ~fields) !== 0) invalid('change mask names a field the section does not change');
+      if (prior) {
+        prior.row = indexOfId(prediction.prior.ids, id, priorFrom);
+        if (prior.row >= 0) priorFrom = prior.row + 1;
+      }
+      this.deltas.read(reader, mask, codes, objects as unknown[], index, prior);
       updated[i] = id;
       changedMasks[i] = mask;
     }
@@ -281,6 +333,16 @@ export class SnapshotCodec<F extends FieldMap> {
         ? new EntitySnapshot(layout, baseline.ids, codes, objects, lineageAfter(baseline, updatedRows))
         : merge(layout, baseline.ids, codes, objects, despawned, spawned, spawnCodes, spawnObjects);
     return { snapshot, despawned, spawned, updated, changedMasks };
+  }
+
+  private checkPrediction({ prior, span, steps }: Prediction<F>): void {
+    if (prior.layout !== this.layout) {
+      throw new ShardlineError('VALUE_INVALID', 'prior belongs to another schema than this codec');
+    }
+    const fits = (ticks: number) => Number.isInteger(ticks) && ticks >= 1 && ticks <= MAX_PREDICTION_TICKS;
+    if (!fits(span) || !fits(steps)) {
+      throw new ShardlineError('VALUE_INVALID', `prediction span ${span} and steps ${steps} must be 1..255`);
+    }
   }
 
   /** Reads a section count, bounded by maxEntities and by what the remaining input could hold. */
@@ -327,6 +389,28 @@ export function writeSectionHead(sink: BitSink, count: number, idAt: (i: number)
   ];
   const order = bits.indexOf(Math.min(...bits));
   return writeGapOrder(sink, order);
+}
+
+/**
+ * The head of an update section after its ids' gap order (PROTOCOL.md §6.2): the fields any record
+ * changes, the section's order for each Coded slot of those fields, then the common mask. Returns the
+ * common mask.
+ */
+export function writeUpdateHead<F extends FieldMap>(
+  sink: BitSink,
+  fieldCount: number,
+  masks: readonly number[],
+  deltas: SectionDeltas<F>,
+): number {
+  let fields = 0;
+  for (const mask of masks) fields |= mask;
+  sink.writeUint(fields >>> 0, fieldCount);
+  deltas.writeOrders(sink, fields);
+  return writeCommonMask(sink, masks, fieldCount);
+}
+
+function priorRow<F extends FieldMap>(prediction: Prediction<F>): PriorRow {
+  return { codes: prediction.prior.codes, row: -1, span: prediction.span, steps: prediction.steps };
 }
 
 function writeGapOrder(sink: BitSink, order: number): number {
