@@ -198,6 +198,83 @@ describe('snapshot codec', () => {
     );
   });
 
+  it('round-trips a chain predicted from the baseline before, whatever the span and steps', () => {
+    const values = arbitraryFor(Everything) as fc.Arbitrary<EverythingState>;
+    const ticks = fc.integer({ min: 1, max: 255 });
+    const chain = entriesArbitrary(values, 8).chain((first) =>
+      evolve(values, first).chain((second) => evolve(values, second).map((third) => [first, second, third])),
+    );
+    fc.assert(
+      fc.property(chain, ticks, ticks, ([first, second, third], span, steps) => {
+        const [sent1, sent2, sent3] = [first!, second!, third!].map((entries) =>
+          EntitySnapshot.from(Everything, entries),
+        );
+        const received1 = everythingCodec.decode(
+          new BitReader(encodeSnapshot(everythingCodec, sent1!)),
+        ).snapshot;
+        const received2 = everythingCodec.decode(
+          new BitReader(encodeSnapshot(everythingCodec, sent2!, sent1)),
+          received1,
+        ).snapshot;
+        const writer = new BitWriter();
+        everythingCodec.encode(writer, sent3!, sent2, { prior: sent1!, span, steps });
+        const reader = new BitReader(writer.toBytes());
+        const decoded = everythingCodec.decode(reader, received2, { prior: received1, span, steps });
+        reader.expectEnd();
+        expectHolds(Everything, decoded.snapshot, third!);
+        expect([...decoded.snapshot.codes]).toEqual([...sent3!.codes]);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('predicts steady motion: ten units moving on a line cost a bit per moving coordinate', () => {
+    const at = (tick: number) =>
+      EntitySnapshot.from(
+        Unit,
+        Array.from({ length: 10 }, (_, i): [number, UnitState] => [
+          i,
+          Unit.create({ x: i + tick / 2, y: -tick / 4, angle: 1, hp: 50 }),
+        ]),
+      );
+    const [prior, baseline, current] = [at(0), at(1), at(2)];
+    const writer = new BitWriter();
+    unitCodec.encode(writer, current, baseline, { prior, span: 1, steps: 1 });
+    // Counts 3×8 bits; gap order 0 (2 bits); ids 0…9 (1 bit each); fields changed 0b0011 (4 bits); orders
+    // of x and y (19-bit slots: 5 bits each); common mask 0b0011 (4 bits); per unit a common-mask bit and
+    // residuals of 0 for x and y at order 0 (1 bit each).
+    expect(writer.bitLength).toBe(24 + 2 + 10 + 4 + 2 * 5 + 4 + 10 * (1 + 1 + 1));
+    const decoded = unitCodec.decode(new BitReader(writer.toBytes()), baseline, { prior, span: 1, steps: 1 });
+    expect([...decoded.snapshot.codes]).toEqual([...current.codes]);
+    // Unpredicted, each coordinate's residual is the whole step of motion.
+    expect(encodeSnapshot(unitCodec, current, baseline).length * 8).toBeGreaterThan(writer.bitLength + 40);
+  });
+
+  it('rejects update heads and residuals a writer could not have made (WIRE_INVALID)', () => {
+    const baseline = EntitySnapshot.from(Unit, [[3, Unit.create({ x: 1 })]]);
+    /** One update: fields changed 0b0001 (x), x's order, no common mask; entity 3, `mask`, a residual. */
+    const update = (order: number, mask: number, residual: number) => {
+      const writer = new BitWriter();
+      writer.writeVarUint(0);
+      writer.writeVarUint(0);
+      writer.writeVarUint(1);
+      writer.writeUint(0, 2); // gap-code order 0
+      writer.writeUint(0b0001, 4);
+      writer.writeUint(order, 5);
+      writer.writeUint(0, 4);
+      writer.writeExpGolomb(3, 0);
+      writer.writeUint(mask, 4);
+      writer.writeExpGolomb(residual, order);
+      return new BitReader(writer.toBytes());
+    };
+    // zigzag 2 is +1: x one code up (x is the first code slot).
+    expect(unitCodec.decode(update(0, 0b0001, 2), baseline).snapshot.codes[0]).toBe(baseline.codes[0]! + 1);
+    expectCode('WIRE_INVALID', () => unitCodec.decode(update(19, 0b0001, 2), baseline)); // order ≥ 19 bits
+    expectCode('WIRE_INVALID', () => unitCodec.decode(update(0, 0b0011, 2), baseline)); // y not in the head
+    expectCode('WIRE_INVALID', () => unitCodec.decode(update(0, 0b0001, 0), baseline)); // x unchanged
+    expectCode('WIRE_INVALID', () => unitCodec.decode(update(0, 0b0001, 2 ** 19), baseline)); // past 19 bits
+  });
+
   it('sends three empty counts when nothing changed', () => {
     const world = EntitySnapshot.from(Unit, [
       [1, Unit.create({ x: 1 })],
@@ -275,6 +352,10 @@ describe('snapshot codec', () => {
       Everything.create({ hp: i }),
     ]);
     const baseline = EntitySnapshot.from(Everything, entries);
+    const prior = EntitySnapshot.from(
+      Everything,
+      entries.map(([id, state]): [number, EverythingState] => [id, { ...state, heading: 2, hp: 1 }]),
+    );
     const codesBefore = baseline.codes.slice();
     const values = arbitraryFor(Everything) as fc.Arbitrary<EverythingState>;
     const valid = evolve(values, entries).map((next) =>
@@ -290,10 +371,12 @@ describe('snapshot codec', () => {
     );
     fc.assert(
       fc.property(hostile, (bytes) => {
-        try {
-          everythingCodec.decode(new BitReader(bytes), baseline);
-        } catch (error) {
-          if (!(error instanceof ShardlineError)) throw error;
+        for (const prediction of [undefined, { prior, span: 3, steps: 2 }]) {
+          try {
+            everythingCodec.decode(new BitReader(bytes), baseline, prediction);
+          } catch (error) {
+            if (!(error instanceof ShardlineError)) throw error;
+          }
         }
       }),
       { numRuns: 1000 },

@@ -20,6 +20,20 @@ export interface PriorRow {
   steps: number;
 }
 
+/** How a field's delta is written in an update record (PROTOCOL.md §6.2). */
+enum FieldDelta {
+  /** Its kind's own delta (§5). */
+  Object = 0,
+  /** A residual per code slot. */
+  Residuals = 1,
+  /** Every code in full. */
+  Full = 2,
+  /** A bool: nothing (it flipped). */
+  Flip = 3,
+  /** A relative quaternion: "same largest index", then residuals or the codes in full. */
+  Quaternion = 4,
+}
+
 /** Bucket per bit length 0 … 32 of a residual, per slot. */
 const LENGTH_BUCKETS = 33;
 
@@ -47,10 +61,27 @@ export class SectionDeltas<F extends FieldMap> {
   /** Per measured record and slot: the zigzagged residual (meaningful for measured slots only). */
   private residuals = new Uint32Array(0);
   private readonly lengths: Uint32Array;
+  /** Per field: how its delta is coded, its code slots [start, end), and whether they are predicted. */
+  private readonly kind: FieldDelta[] = [];
+  private readonly start: number[] = [];
+  private readonly end: number[] = [];
+  private readonly predicted: boolean[] = [];
 
   constructor(readonly layout: PackedLayout<F>) {
     this.orders = new Uint8Array(layout.codeSlots);
     this.lengths = new Uint32Array(layout.codeSlots * LENGTH_BUCKETS);
+    for (let f = 0; f < layout.fieldCount; f++) {
+      const start = layout.codeStart[f]!;
+      const last = start + layout.codeCount[f]! - 1;
+      this.start.push(start);
+      this.end.push(last + 1);
+      this.predicted.push(start >= 0 && layout.slotPredicted[last]!);
+      if (start < 0) this.kind.push(FieldDelta.Object);
+      else if (layout.slotMode[start] === SlotMode.QuatLargest) this.kind.push(FieldDelta.Quaternion);
+      else if (layout.slotMode[start] === SlotMode.Coded) this.kind.push(FieldDelta.Residuals);
+      else if (layout.slotMode[start] === SlotMode.Bool) this.kind.push(FieldDelta.Flip);
+      else this.kind.push(FieldDelta.Full);
+    }
   }
 
   /** Starts measuring a section of `count` records (residuals of earlier sections are dropped). */
@@ -70,30 +101,33 @@ export class SectionDeltas<F extends FieldMap> {
     baseRow: number,
     prior: PriorRow | undefined,
   ): void {
-    const { layout, residuals, lengths } = this;
-    const { codeStart, codeCount, slotMode, slotBits, slotPredicted, storage } = layout;
+    const { residuals, lengths, kind, layout } = this;
+    const slotBits = layout.slotBits;
     const slots = layout.codeSlots;
     const at = row * slots;
     const baseAt = baseRow * slots;
     const out = record * slots;
     const priorAt = prior && prior.row >= 0 ? prior.row * slots : -1;
-    for (let f = 0; f < layout.fieldCount; f++) {
-      if (((mask >>> f) & 1) === 0) continue;
-      const start = codeStart[f]!;
-      if (start < 0 || slotMode[start + codeCount[f]! - 1] !== SlotMode.Coded) continue;
-      let predict = priorAt >= 0;
-      if (storage[f] === FieldStorage.Quaternion) {
-        if (codes[at + start] !== baseCodes[baseAt + start]) continue; // written in full
-        predict &&= prior!.codes[priorAt + start] === baseCodes[baseAt + start];
+    for (let f = 0; f < kind.length; f++) {
+      const fieldKind = kind[f];
+      if (
+        ((mask >>> f) & 1) === 0 ||
+        (fieldKind !== FieldDelta.Residuals && fieldKind !== FieldDelta.Quaternion)
+      )
+        continue;
+      let s = this.start[f]!;
+      let predict = priorAt >= 0 && this.predicted[f]!;
+      if (fieldKind === FieldDelta.Quaternion) {
+        if (codes[at + s] !== baseCodes[baseAt + s]) continue; // written in full
+        predict &&= prior!.codes[priorAt + s] === baseCodes[baseAt + s];
+        s++;
       }
-      for (let s = start; s < start + codeCount[f]!; s++) {
-        if (slotMode[s] !== SlotMode.Coded) continue;
+      for (const end = this.end[f]!; s < end; s++) {
         const bits = slotBits[s]!;
         const base = baseCodes[baseAt + s]!;
-        const predicted =
-          predict && slotPredicted[s]
-            ? predictCode(base, prior!.codes[priorAt + s]!, prior!.steps, prior!.span, bits)
-            : base;
+        const predicted = predict
+          ? predictCode(base, prior!.codes[priorAt + s]!, prior!.steps, prior!.span, bits)
+          : base;
         const residual = zigzagEncode(wrappedDifference(predicted, codes[at + s]!, bits));
         residuals[out + s] = residual;
         lengths[s * LENGTH_BUCKETS + (32 - Math.clz32(residual))]!++;
@@ -164,36 +198,37 @@ export class SectionDeltas<F extends FieldMap> {
     baseObjects: readonly unknown[],
     baseRow: number,
   ): void {
-    const { layout, residuals, orders } = this;
-    const { codeStart, codeCount, slotBits, slotMode, storage } = layout;
-    const slots = layout.codeSlots;
-    const at = row * slots;
-    const out = record * slots;
-    for (let f = 0; f < layout.fieldCount; f++) {
+    const { layout, residuals, orders, kind } = this;
+    const slotBits = layout.slotBits;
+    const at = row * layout.codeSlots;
+    const out = record * layout.codeSlots;
+    for (let f = 0; f < kind.length; f++) {
       if (((mask >>> f) & 1) === 0) continue;
-      const start = codeStart[f]!;
-      if (start < 0) {
-        const o = layout.objectSlot[f]!;
-        const value = objects[row * layout.objectSlots + o];
-        layout.objectFields[o]!.writeDelta(sink, value, baseObjects[baseRow * layout.objectSlots + o]);
-        continue;
-      }
-      let s = start;
-      const end = start + codeCount[f]!;
-      if (storage[f] === FieldStorage.Quaternion && slotMode[start] === SlotMode.QuatLargest) {
-        const same = codes[at + start] === baseCodes[baseRow * slots + start];
-        sink.writeBool(same);
-        if (!same) {
+      let s = this.start[f]!;
+      const end = this.end[f]!;
+      switch (kind[f]) {
+        case FieldDelta.Residuals:
+          for (; s < end; s++) sink.writeExpGolomb(residuals[out + s]!, orders[s]!);
+          break;
+        case FieldDelta.Quaternion:
+          if (codes[at + s] === baseCodes[baseRow * layout.codeSlots + s]) {
+            sink.writeBool(true);
+            for (s++; s < end; s++) sink.writeExpGolomb(residuals[out + s]!, orders[s]!);
+          } else {
+            sink.writeBool(false);
+            for (; s < end; s++) sink.writeUint(codes[at + s]!, slotBits[s]!);
+          }
+          break;
+        case FieldDelta.Full:
           for (; s < end; s++) sink.writeUint(codes[at + s]!, slotBits[s]!);
-          continue;
+          break;
+        case FieldDelta.Object: {
+          const o = layout.objectSlot[f]!;
+          const value = objects[row * layout.objectSlots + o];
+          layout.objectFields[o]!.writeDelta(sink, value, baseObjects[baseRow * layout.objectSlots + o]);
+          break;
         }
-        s++;
-      }
-      for (; s < end; s++) {
-        const mode = slotMode[s];
-        if (mode === SlotMode.Coded) sink.writeExpGolomb(residuals[out + s]!, orders[s]!);
-        else if (mode === SlotMode.Absolute) sink.writeUint(codes[at + s]!, slotBits[s]!);
-        // SlotMode.Bool: the mask bit says it flipped
+        default: // FieldDelta.Flip: the mask bit says it flipped
       }
     }
   }

@@ -75,9 +75,15 @@ export class BitReader {
 
   /** The next 32 bits of input as a little-endian word; bytes past the end read as zero. */
   private loadWord(): number {
+    const word = this.peekWord();
+    this.nextWordByte += 4;
+    return word;
+  }
+
+  /** The word loadWord would return next, without consuming it. */
+  private peekWord(): number {
     const bytes = this.bytes;
     const at = this.nextWordByte;
-    this.nextWordByte = at + 4;
     if (at + 4 <= bytes.length) {
       return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
     }
@@ -138,23 +144,30 @@ export class BitReader {
 
   /** See BitSink.writeExpGolomb. A code for a value past 2^32 − 1 is WIRE_INVALID. */
   readExpGolomb(order: number): number {
-    let zeros = 0;
-    const pending = this.scratch;
-    if (pending !== 0) {
-      // The loaded bits hold the code's 1: its position counts the zeros before it.
-      zeros = 31 - Math.clz32(pending & -pending);
+    // Look for the code's 1 in the loaded bits, widened by the next word (not consumed) if need be:
+    // a code of up to 31 bits then takes one read (the zeros, the 1, then the low bits of x).
+    let window = this.scratch;
+    let windowBits = this.scratchBits;
+    if (window === 0 || 2 * (31 - Math.clz32(window & -window)) + order + 1 > windowBits) {
+      window = (window | (this.peekWord() << windowBits)) >>> 0;
+      windowBits = 32;
+    }
+    if (window !== 0) {
+      const zeros = 31 - Math.clz32(window & -window);
       const total = 2 * zeros + order + 1;
-      if (total <= 31 && total <= this.scratchBits && this.position + total <= this.bitLength) {
-        // The whole code is loaded: one read (the zeros, the 1, then the low bits of x).
+      if (total <= 31 && total <= windowBits && this.position + total <= this.bitLength) {
         const code = this.readUint(total);
         return (code >>> (zeros + 1)) + (1 << (zeros + order)) - (1 << order);
       }
-      if (zeros > 32 - order) throw new ShardlineError('WIRE_INVALID', 'exp-Golomb code exceeds 32 bits');
-      this.readUint(zeros + 1);
-    } else {
-      while (this.readUint(1) === 0) {
-        if (++zeros > 32 - order) throw new ShardlineError('WIRE_INVALID', 'exp-Golomb code exceeds 32 bits');
-      }
+    }
+    return this.readLongExpGolomb(order);
+  }
+
+  /** A code of 32 bits or more, or one running past the input (which then reads as truncated). */
+  private readLongExpGolomb(order: number): number {
+    let zeros = 0;
+    while (this.readUint(1) === 0) {
+      if (++zeros > 32 - order) throw new ShardlineError('WIRE_INVALID', 'exp-Golomb code exceeds 32 bits');
     }
     const lowBits = zeros + order;
     const x = 2 ** lowBits + (lowBits === 0 ? 0 : this.readUint(lowBits));
