@@ -176,7 +176,7 @@ describe('reliable endpoint behaviour', () => {
   it('coalesces buffered sends into one packet and flushes no-delay sends at once', () => {
     const endpoint = new ReliableEndpoint({ channels, nagleMs: 5 }, 0);
     for (let i = 0; i < 20; i++) endpoint.send(ORDERED, message(i, 30), 0, 'reliable-buffered');
-    const withData = (packets: Uint8Array[]) =>
+    const withData = (packets: readonly Uint8Array[]) =>
       packets.filter((p) => readPacket(p).entries.some((entry) => entry.kind !== EntryKind.Ping));
     expect(withData(endpoint.update(1))).toEqual([]);
     const packets = endpoint.update(6);
@@ -200,7 +200,7 @@ describe('reliable endpoint behaviour', () => {
   it('drops random and mutated datagrams without throwing and keeps working', () => {
     const link = new SimulatedLink({ channels }, {});
     link.a.send(ORDERED, message(1, 3000), 0);
-    const real: Uint8Array[] = link.a.update(1);
+    const real: readonly Uint8Array[] = link.a.update(1);
     fc.assert(
       fc.property(
         fc.oneof(

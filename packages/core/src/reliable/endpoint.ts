@@ -105,6 +105,8 @@ interface SentPacket {
   measured: boolean;
 }
 
+const NO_PACKETS: readonly Uint8Array[] = Object.freeze([]);
+
 interface Candidate {
   channel: number;
   unit: OutgoingUnit;
@@ -315,15 +317,15 @@ export class ReliableEndpoint {
   }
 
   /** Packets to transmit now: new messages, due resends, acks and keepalives. */
-  update(nowMs: number): Uint8Array[] {
-    if (this.currentState !== 'connected') return [];
+  update(nowMs: number): readonly Uint8Array[] {
+    if (this.currentState !== 'connected') return NO_PACKETS;
     if (nowMs - this.lastReceivedMs > this.options.timeoutMs) {
       this.currentState = 'timed-out';
-      return [];
+      return NO_PACKETS;
     }
     if (this.idle(nowMs)) {
       if (this.oldestUnresolved !== this.sequence) this.settleLostPackets(nowMs);
-      return [];
+      return NO_PACKETS; // most updates: no allocation
     }
     this.refillBudget(nowMs);
     const packets: Uint8Array[] = [];
@@ -560,8 +562,13 @@ export class ReliableEndpoint {
 
   private finishPacket(packet: SentPacket, nowMs: number): Uint8Array {
     const bytes = this.writer.toBytes();
+    // Kept for its ack, which measures RTT. A reliable transport delivers it: settled at once.
     this.sent.set(this.sequence, packet);
     this.sequence = nextSequence(this.sequence);
+    if (this.options.transportReliable) {
+      if (packet.measured) this.loss.record(false);
+      this.oldestUnresolved = this.sequence;
+    }
     this.lastSentMs = nowMs;
     if (bytes.length > PACKET_HEADER_BYTES) this.budgetBytes -= bytes.length;
     this.totals.packetsSent++;
@@ -617,8 +624,7 @@ export class ReliableEndpoint {
       const packet = this.sent.get(this.oldestUnresolved);
       if (packet) {
         if (!packet.acked && nowMs - packet.sentAtMs < lostAfterMs) return;
-        // A reliable transport delivered it, acked or not.
-        if (packet.measured) this.loss.record(!packet.acked && !this.options.transportReliable);
+        if (packet.measured) this.loss.record(!packet.acked);
       }
       this.oldestUnresolved = nextSequence(this.oldestUnresolved);
     }

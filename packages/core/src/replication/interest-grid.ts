@@ -38,7 +38,9 @@ export class InterestGrid {
   private readonly cells = new Map<number, Cell>();
   private readonly placements = new Map<number, Placement>();
   private readonly global = new Set<number>();
+  /** Scratch results of a visible() query: `count` ids in `found`. */
   private found: Uint32Array = new Uint32Array(256);
+  private count = 0;
   private readonly ids = new IdBitmap();
 
   constructor(readonly cellSize: number) {
@@ -103,61 +105,55 @@ export class InterestGrid {
     if (cell.ids.length === 0) this.cells.delete(placed.key);
   }
 
-  /** The cells the square around a viewpoint's circle overlaps, clamped to where cells can be. */
-  private span(view: Viewpoint): { minX: number; maxX: number; minY: number; maxY: number } {
-    const cell = (value: number) =>
-      Math.min(CELL_LIMIT - 1, Math.max(-(CELL_LIMIT - 1), Math.floor(value / this.cellSize)));
-    return {
-      minX: cell(view.x - view.radius),
-      maxX: cell(view.x + view.radius),
-      minY: cell(view.y - view.radius),
-      maxY: cell(view.y + view.radius),
-    };
-  }
-
   /** Ids of the global entities and of those at distance ≤ radius from the viewpoint, ascending. */
   visible(view: Viewpoint): Uint32Array {
-    let found = this.found;
-    let count = 0;
-    for (const id of this.global) {
-      if (count === found.length) found = this.grow();
-      found[count++] = id;
-    }
+    this.count = 0;
+    for (const id of this.global) this.add(id);
     const { x, y } = view;
     const radius = Math.max(0, view.radius); // a negative radius sees no further than zero
-    const radiusSquared = radius * radius;
-    const { minX, maxX, minY, maxY } = this.span({ x, y, radius });
+    // The cells the square around the circle overlaps, clamped to where cells can be.
+    const minX = this.cellOf(x - radius);
+    const maxX = this.cellOf(x + radius);
+    const minY = this.cellOf(y - radius);
+    const maxY = this.cellOf(y + radius);
     // A view wider than the occupied cells reads those instead of every empty cell in its square.
-    const wide = (maxX - minX + 1) * (maxY - minY + 1) > this.cells.size;
-    const cells = wide ? [...this.cells.values()] : this.cellsIn(minX, maxX, minY, maxY);
-    for (const { ids, xs, ys } of cells) {
-      for (let i = 0; i < ids.length; i++) {
-        const dx = xs[i]! - x;
-        const dy = ys[i]! - y;
-        if (dx * dx + dy * dy > radiusSquared) continue;
-        if (count === found.length) found = this.grow();
-        found[count++] = ids[i]!;
+    if ((maxX - minX + 1) * (maxY - minY + 1) > this.cells.size) {
+      for (const cell of this.cells.values()) this.addWithin(cell, x, y, radius * radius);
+    } else {
+      for (let cx = minX; cx <= maxX; cx++) {
+        for (let cy = minY; cy <= maxY; cy++) {
+          const cell = this.cells.get(cellKey(cx, cy));
+          if (cell) this.addWithin(cell, x, y, radius * radius);
+        }
       }
     }
-    return this.ids.sorted(found, count);
+    return this.ids.sorted(this.found, this.count);
   }
 
-  private cellsIn(minX: number, maxX: number, minY: number, maxY: number): Cell[] {
-    const cells: Cell[] = [];
-    for (let cx = minX; cx <= maxX; cx++) {
-      for (let cy = minY; cy <= maxY; cy++) {
-        const cell = this.cells.get(cellKey(cx, cy));
-        if (cell) cells.push(cell);
-      }
+  /** The cell coordinate of a world coordinate, clamped to ±(CELL_LIMIT − 1). */
+  private cellOf(value: number): number {
+    return Math.min(CELL_LIMIT - 1, Math.max(-(CELL_LIMIT - 1), Math.floor(value / this.cellSize)));
+  }
+
+  /** Adds the cell's entities within √radiusSquared of (x, y) to the query's scratch results. */
+  private addWithin(cell: Cell, x: number, y: number, radiusSquared: number): void {
+    const { ids, xs, ys } = cell;
+    for (let i = 0; i < ids.length; i++) {
+      const dx = xs[i]! - x;
+      const dy = ys[i]! - y;
+      if (dx * dx + dy * dy <= radiusSquared) this.add(ids[i]!);
     }
-    return cells;
+  }
+
+  private add(id: number): void {
+    if (this.count === this.found.length) this.grow();
+    this.found[this.count++] = id;
   }
 
   /** Doubles the scratch array of visible() results. */
-  private grow(): Uint32Array {
+  private grow(): void {
     const grown = new Uint32Array(this.found.length * 2);
     grown.set(this.found);
     this.found = grown;
-    return grown;
   }
 }

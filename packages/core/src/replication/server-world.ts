@@ -145,6 +145,8 @@ export class ServerWorld {
   /** Views of clients with acknowledgedOnSend, when there is interest and no byte budget. */
   private readonly streamed: StreamedViews | undefined;
   private readonly authority: InputAuthority;
+  /** The schema index of an entity (made once: hot paths take it per client). */
+  private readonly schemaOfEntity = (id: number): number | undefined => this.entityTypes.get(id);
 
   constructor(options: ServerWorldOptions, nowMs: number) {
     this.schema = new WorldSchema(options.schemas);
@@ -382,9 +384,7 @@ export class ServerWorld {
     // Without per-client views, clients acknowledged at the same tick get the very same message:
     // encode it once per distinct baseline and prior (NO_BASELINE for full states), share the bytes.
     const shared = new Map<number, Encoded>();
-    this.streamed?.beginRound(this.latest, this.lastSent, this.changedSinceSend, (id) =>
-      this.entityTypes.get(id),
-    );
+    this.streamed?.beginRound(this.latest, this.lastSent, this.changedSinceSend, this.schemaOfEntity);
     for (const [client, view] of this.clients) {
       view.metrics.lastBudgetOverflow = 0;
       let encoded: Encoded;
@@ -461,9 +461,7 @@ export class ServerWorld {
     const visible = view.viewpoint ? this.grid!.visible(view.viewpoint) : this.allIds();
     const baselineTick = view.held ? this.lastSent!.tick : undefined;
     this.writer.reset();
-    const { held, records } = streamed.write(this.writer, view.held, visible, (id) =>
-      this.entityTypes.get(id),
-    );
+    const { held, records } = streamed.write(this.writer, view.held, visible, this.schemaOfEntity);
     view.held = held;
     return { bytes: this.writer.toBytes(), entitiesSent: records, baselineTick };
   }

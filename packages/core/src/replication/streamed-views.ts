@@ -43,6 +43,9 @@ export class StreamedViews {
   private readonly changed = new IdBitmap();
   /** The entities in both worlds whose state differs at wire precision. */
   private readonly updateRecords = new Map<number, UpdateRecord>();
+  /** Scratch lists of one update section's records and masks (reused between clients). */
+  private readonly records: UpdateRecord[] = [];
+  private readonly masks: number[] = [];
   /** Per schema: the round's residuals and orders. */
   private readonly deltas: SectionDeltas<FieldMap>[];
   private readonly spawnRecords = new Map<number, BitString>();
@@ -144,26 +147,43 @@ export class StreamedViews {
     writer.writeUint(held ? this.baseline!.tick : NO_BASELINE, 32);
     if (held) writer.writeUint(0, PRIOR_SPAN_BITS); // no prediction
     let records = 0;
-    for (const [s, { despawns, spawns, updates }] of this.sections.entries()) {
+    for (let s = 0; s < this.sections.length; s++) {
+      const { despawns, spawns, updates } = this.sections[s]!;
       records += despawns.length + spawns.length + updates.length;
-      writeIds(writer, despawns, () => undefined);
-      writeIds(writer, spawns, (id) => this.spawnRecord(s, id));
+      writeIds(writer, despawns);
+      this.writeSpawns(writer, s, spawns);
       this.writeUpdates(writer, s, updates);
     }
     return { held: { ids: visible, schemas: nextSchemas }, records };
   }
 
-  /** An update section (PROTOCOL.md §6): ids, the common change mask, then each mask and the deltas. */
+  /** A spawn section (PROTOCOL.md §6.1): ids, each followed by the entity's full state. */
+  private writeSpawns(writer: BitWriter, s: number, ids: readonly number[]): void {
+    const order = writeSectionHead(writer, ids);
+    let previous = -1;
+    for (const id of ids) {
+      previous = writeId(writer, id, previous, order);
+      writer.writeBits(this.spawnRecord(s, id));
+    }
+  }
+
+  /** An update section (PROTOCOL.md §6.2): ids, the head, then each id, mask and deltas. */
   private writeUpdates(writer: BitWriter, s: number, ids: readonly number[]): void {
-    const order = writeSectionHead(writer, ids.length, (i) => ids[i]!);
+    const order = writeSectionHead(writer, ids);
     if (ids.length === 0) return;
     const fieldCount = this.current!.snapshots[s]!.layout.fieldCount;
-    const records = ids.map((id) => this.updateRecords.get(id)!);
-    const masks = records.map((record) => record.mask);
+    const { records, masks } = this;
+    records.length = 0;
+    masks.length = 0;
+    for (const id of ids) {
+      const record = this.updateRecords.get(id)!;
+      records.push(record);
+      masks.push(record.mask);
+    }
     const common = writeUpdateHead(writer, fieldCount, masks, this.deltas[s]!);
     let previous = -1;
-    for (const [i, id] of ids.entries()) {
-      previous = writeId(writer, id, previous, order);
+    for (let i = 0; i < ids.length; i++) {
+      previous = writeId(writer, ids[i]!, previous, order);
       writeRecordMask(writer, masks[i]!, common, fieldCount);
       writer.writeBits(this.deltasOf(records[i]!));
     }
@@ -205,17 +225,9 @@ export class StreamedViews {
   }
 }
 
-/** A section (PROTOCOL.md §6): count and gap-code order, then each id followed by its record, if any. */
-function writeIds(
-  writer: BitWriter,
-  ids: readonly number[],
-  recordOf: (id: number) => BitString | undefined,
-): void {
-  const order = writeSectionHead(writer, ids.length, (i) => ids[i]!);
+/** A despawn section (PROTOCOL.md §6.1): count and gap-code order, then the ids. */
+function writeIds(writer: BitWriter, ids: readonly number[]): void {
+  const order = writeSectionHead(writer, ids);
   let previous = -1;
-  for (const id of ids) {
-    previous = writeId(writer, id, previous, order);
-    const record = recordOf(id);
-    if (record) writer.writeBits(record);
-  }
+  for (const id of ids) previous = writeId(writer, id, previous, order);
 }

@@ -100,18 +100,18 @@ export class SnapshotCodec<F extends FieldMap> {
     this.diff(current, baseline);
     const { despawnIds, spawnIndexes, updateIndexes, updateBaseIndexes, updateMasks, layout, deltas } = this;
 
-    let order = writeSectionHead(sink, despawnIds.length, (i) => despawnIds[i]!);
+    let order = writeSectionHead(sink, despawnIds);
     let previous = -1;
     for (const id of despawnIds) previous = writeId(sink, id, previous, order);
 
-    order = writeSectionHead(sink, spawnIndexes.length, (i) => current.ids[spawnIndexes[i]!]!);
+    order = writeSectionHead(sink, current.ids, spawnIndexes);
     previous = -1;
     for (const index of spawnIndexes) {
       previous = writeId(sink, current.ids[index]!, previous, order);
       layout.writeFull(sink, current.codes, current.objects, index);
     }
 
-    order = writeSectionHead(sink, updateIndexes.length, (i) => current.ids[updateIndexes[i]!]!);
+    order = writeSectionHead(sink, current.ids, updateIndexes);
     if (updateIndexes.length === 0) return;
     deltas.begin(updateIndexes.length);
     const prior = prediction && priorRow(prediction);
@@ -360,9 +360,10 @@ export class SnapshotCodec<F extends FieldMap> {
 
 /**
  * Writes a section's count and, if it has records, the gap-code order that takes the fewest bits
- * for its ascending ids; returns the order.
+ * for its ascending ids — `ids`, or `ids[indexes[i]]` with `indexes` — and returns the order.
  */
-export function writeSectionHead(sink: BitSink, count: number, idAt: (i: number) => number): number {
+export function writeSectionHead(sink: BitSink, ids: ArrayLike<number>, indexes?: readonly number[]): number {
+  const count = indexes ? indexes.length : ids.length;
   sink.writeVarUint(count);
   if (count === 0) return 0;
   // Bits at order k: Σ 2·bitLength(gap + 2^k) − (1 + k)·count; the constant part is added last.
@@ -372,7 +373,7 @@ export function writeSectionHead(sink: BitSink, count: number, idAt: (i: number)
   let lengths3 = 0;
   let previous = -1;
   for (let i = 0; i < count; i++) {
-    const id = idAt(i);
+    const id = ids[indexes ? indexes[i]! : i]!;
     const gap = id - previous - 1;
     previous = id;
     if (gap >= 0x4000_0000) return writeGapOrder(sink, MAX_GAP_ORDER); // huge gaps: the widest order
