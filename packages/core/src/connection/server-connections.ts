@@ -86,6 +86,8 @@ interface Session {
   clientId: string;
   endpoint: ReliableEndpoint;
   protection: PacketProtection | undefined;
+  /** Updates before this time would find the endpoint idle (see ReliableEndpoint.nextUpdateMs). */
+  idleUntilMs: number;
 }
 
 /**
@@ -152,6 +154,7 @@ export class ServerConnections {
   send(session: string, channel: number, bytes: Uint8Array, nowMs: number, type?: SendType): boolean {
     const target = this.sessions.get(session);
     if (!target) throw new ShardlineError('VALUE_INVALID', `no session ${session}`);
+    target.idleUntilMs = 0;
     return target.endpoint.send(channel, bytes, nowMs, type);
   }
 
@@ -168,12 +171,14 @@ export class ServerConnections {
   }
 
   private updateSession(peer: string, session: Session, nowMs: number): void {
+    if (nowMs < session.idleUntilMs) return;
     const packets = session.endpoint.update(nowMs);
     if (session.endpoint.state === 'timed-out') {
       this.close(peer, 'timeout');
       return;
     }
     for (const packet of packets) this.emit(peer, session, PacketType.Data, packet);
+    session.idleUntilMs = session.endpoint.nextUpdateMs(nowMs);
   }
 
   private admit(client: PrivateToken): DisconnectReason | undefined {
@@ -201,7 +206,7 @@ export class ServerConnections {
       },
       nowMs,
     );
-    const session: Session = { clientId: client.clientId, endpoint, protection };
+    const session: Session = { clientId: client.clientId, endpoint, protection, idleUntilMs: 0 };
     this.sessions.set(peer, session);
     this.clients.set(client.clientId, peer);
     this.emit(peer, session, PacketType.Accepted, new Uint8Array(0));
@@ -224,6 +229,7 @@ export class ServerConnections {
     const { type, payload } = opened;
     this.options.packetLog?.record(describePacket('in', peer, nowMs, datagram.length, type, payload));
     if (type === PacketType.Data) {
+      session.idleUntilMs = 0;
       for (const message of session.endpoint.receive(payload, nowMs)) {
         this.events.push({ type: 'message', session: peer, channel: message.channel, bytes: message.bytes });
       }

@@ -373,6 +373,20 @@ export class ReliableEndpoint {
     return packets;
   }
 
+  /**
+   * When `update` may next have something to do, if nothing is sent or received before then: now
+   * (returns `nowMs`) unless the endpoint is idle, else the next keepalive or the timeout. Lets a
+   * server skip the updates of its idle connections.
+   */
+  nextUpdateMs(nowMs: number): number {
+    if (this.currentState !== 'connected') return Number.POSITIVE_INFINITY;
+    if (!this.idle(nowMs) || this.oldestUnresolved !== this.sequence) return nowMs;
+    return Math.min(
+      this.lastSentMs + this.options.keepaliveMs,
+      this.lastReceivedMs + this.options.timeoutMs + 1,
+    );
+  }
+
   stats(nowMs: number): EndpointStats {
     let queued = 0;
     let unacked = 0;
