@@ -211,11 +211,7 @@ export class PackedLayout<F extends FieldMap> {
         continue;
       }
       const at = index * this.codeSlots;
-      for (let s = start; s < start + this.codeCount[f]!; s++) {
-        const code = reader.readUint(this.slotBits[s]!);
-        if (code > this.slotMaxCode[s]!) invalidCode(code, s);
-        codes[at + s] = code;
-      }
+      for (let s = start; s < start + this.codeCount[f]!; s++) codes[at + s] = readCode(reader, this, s);
       if (this.storage[f] === FieldStorage.Quaternion) this.checkQuaternion(f, codes, at + start);
     }
   }
@@ -235,6 +231,13 @@ function frozenCopy(value: unknown): unknown {
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) copy[key] = frozenCopy(item);
   return Object.freeze(copy);
+}
+
+/** Slot `slot`'s code in full off the wire (WIRE_INVALID past the slot's largest code). */
+export function readCode(reader: BitReader, layout: PackedLayout<FieldMap>, slot: number): number {
+  const code = reader.readUint(layout.slotBits[slot]!);
+  if (code > layout.slotMaxCode[slot]!) invalidCode(code, slot);
+  return code;
 }
 
 export function invalidCode(code: number, slot: number): never {

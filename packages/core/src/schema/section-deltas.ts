@@ -3,7 +3,7 @@ import type { BitReader } from '../wire/bit-reader.js';
 import { BitCounter, type BitSink } from '../wire/bit-sink.js';
 import { wrapAdd, wrappedDifference, zigzagDecode, zigzagEncode } from '../wire/integers.js';
 import type { FieldMap } from './composite.js';
-import { FieldStorage, invalidCode, type PackedLayout, SlotMode } from './layout.js';
+import { FieldStorage, invalidCode, type PackedLayout, readCode, SlotMode } from './layout.js';
 
 /** Longest prediction span and step a snapshot message may name (PROTOCOL.md §11). */
 export const MAX_PREDICTION_TICKS = 255;
@@ -66,6 +66,8 @@ export class SectionDeltas<F extends FieldMap> {
   private readonly start: number[] = [];
   private readonly end: number[] = [];
   private readonly predicted: boolean[] = [];
+  /** Scratch: a field's baseline codes while its delta is read in place (a field has at most 4). */
+  private readonly before = new Uint32Array(4);
 
   constructor(readonly layout: PackedLayout<F>) {
     this.orders = new Uint8Array(layout.codeSlots);
@@ -245,60 +247,72 @@ export class SectionDeltas<F extends FieldMap> {
     row: number,
     prior: PriorRow | undefined,
   ): void {
-    const { layout, orders } = this;
-    const { codeStart, codeCount, slotBits, slotMode, slotMaxCode, slotPredicted, storage } = layout;
-    const slots = layout.codeSlots;
-    const at = row * slots;
-    const priorAt = prior && prior.row >= 0 ? prior.row * slots : -1;
-    for (let f = 0; f < layout.fieldCount; f++) {
+    const { layout, kind } = this;
+    const at = row * layout.codeSlots;
+    const priorAt = prior && prior.row >= 0 ? prior.row * layout.codeSlots : -1;
+    for (let f = 0; f < kind.length; f++) {
       if (((mask >>> f) & 1) === 0) continue;
-      const start = codeStart[f]!;
-      if (start < 0) {
-        const slot = row * layout.objectSlots + layout.objectSlot[f]!;
-        objects[slot] = layout.schema.fields[f]!.readDelta(reader, objects[slot]);
-        continue;
-      }
-      const end = start + codeCount[f]!;
+      const start = this.start[f]!;
+      const end = this.end[f]!;
       let s = start;
-      let changed = false;
-      let predict = priorAt >= 0;
-      if (storage[f] === FieldStorage.Quaternion && slotMode[start] === SlotMode.QuatLargest) {
-        if (!reader.readBool()) {
-          const largest = reader.readUint(2);
-          if (largest === codes[at + start]) invalid('full quaternion delta keeps the largest component');
-          codes[at + start] = largest;
-          for (s = start + 1; s < end; s++)
-            codes[at + s] = readCode(reader, s, slotBits[s]!, slotMaxCode[s]!);
-          layout.checkQuaternion(f, codes, at + start);
+      let predict = priorAt >= 0 && this.predicted[f]!;
+      const before = this.before;
+      for (let i = start; i < end; i++) before[i - start] = codes[at + i]!;
+      switch (kind[f]) {
+        case FieldDelta.Object: {
+          const slot = row * layout.objectSlots + layout.objectSlot[f]!;
+          objects[slot] = layout.schema.fields[f]!.readDelta(reader, objects[slot]);
           continue;
         }
-        predict &&= prior!.codes[priorAt + start] === codes[at + start];
-        s++;
+        case FieldDelta.Flip:
+          codes[at + s] = codes[at + s]! ^ 1;
+          continue;
+        case FieldDelta.Full:
+          for (; s < end; s++) codes[at + s] = readCode(reader, layout, s);
+          break;
+        case FieldDelta.Quaternion:
+          if (!reader.readBool()) {
+            const largest = reader.readUint(2);
+            if (largest === codes[at + s]) invalid('full quaternion delta keeps the largest component');
+            codes[at + s] = largest;
+            for (s++; s < end; s++) codes[at + s] = readCode(reader, layout, s);
+            break;
+          }
+          predict &&= prior!.codes[priorAt + s] === codes[at + s];
+          this.readResiduals(reader, codes, at, s + 1, end, predict ? prior : undefined, priorAt);
+          break;
+        default: // FieldDelta.Residuals
+          this.readResiduals(reader, codes, at, s, end, predict ? prior : undefined, priorAt);
       }
-      for (; s < end; s++) {
-        const mode = slotMode[s];
-        const base = codes[at + s]!;
-        let code: number;
-        if (mode === SlotMode.Coded) {
-          const bits = slotBits[s]!;
-          const residual = reader.readExpGolomb(orders[s]!);
-          if (bits < 32 && residual >>> bits !== 0) invalid(`residual ${residual} exceeds ${bits} bits`);
-          const predicted =
-            predict && slotPredicted[s]
-              ? predictCode(base, prior!.codes[priorAt + s]!, prior!.steps, prior!.span, bits)
-              : base;
-          code = wrapAdd(predicted, zigzagDecode(residual), bits);
-          if (code > slotMaxCode[s]!) invalidCode(code, s);
-        } else if (mode === SlotMode.Absolute) {
-          code = readCode(reader, s, slotBits[s]!, slotMaxCode[s]!);
-        } else {
-          code = base ^ 1; // SlotMode.Bool
-        }
-        if (code !== base) changed = true;
-        codes[at + s] = code;
-      }
+      let changed = false;
+      for (let i = start; i < end; i++) if (codes[at + i] !== before[i - start]) changed = true;
       if (!changed) invalid(`delta of field ${f} changes nothing`);
-      if (storage[f] === FieldStorage.Quaternion) layout.checkQuaternion(f, codes, at + start);
+      if (layout.storage[f] === FieldStorage.Quaternion) layout.checkQuaternion(f, codes, at + start);
+    }
+  }
+
+  /** Slots [from, end) of row `at` as residuals against their codes, predicted from `prior` if given. */
+  private readResiduals(
+    reader: BitReader,
+    codes: Uint32Array,
+    at: number,
+    from: number,
+    end: number,
+    prior: PriorRow | undefined,
+    priorAt: number,
+  ): void {
+    const { slotBits, slotMaxCode } = this.layout;
+    for (let s = from; s < end; s++) {
+      const bits = slotBits[s]!;
+      const base = codes[at + s]!;
+      const residual = reader.readExpGolomb(this.orders[s]!);
+      if (bits < 32 && residual >>> bits !== 0) invalid(`residual ${residual} exceeds ${bits} bits`);
+      const predicted = prior
+        ? predictCode(base, prior.codes[priorAt + s]!, prior.steps, prior.span, bits)
+        : base;
+      const code = wrapAdd(predicted, zigzagDecode(residual), bits);
+      if (code > slotMaxCode[s]!) invalidCode(code, s);
+      codes[at + s] = code;
     }
   }
 }
@@ -339,12 +353,6 @@ export function estimateDeltaBits<F extends FieldMap>(
     bits += counter.bitLength;
   }
   return bits;
-}
-
-function readCode(reader: BitReader, slot: number, bits: number, maxCode: number): number {
-  const code = reader.readUint(bits);
-  if (code > maxCode) invalidCode(code, slot);
-  return code;
 }
 
 function invalid(message: string): never {
