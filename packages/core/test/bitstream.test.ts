@@ -3,6 +3,7 @@ import {
   BitReader,
   type BitSink,
   BitWriter,
+  ByteWriter,
   Quantizer,
   QuaternionQuantizer,
   ShardlineError,
@@ -293,6 +294,34 @@ describe('bit stream', () => {
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('copies out of the writers (pooled)', () => {
+  it('are independent, aligned and unchanged by later writes, at any size', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 60 }), (sizes) => {
+        const byteWriter = new ByteWriter(5000);
+        const bitWriter = new BitWriter();
+        const copies: { bytes: Uint8Array; fill: number }[] = [];
+        sizes.forEach((size, i) => {
+          const fill = (i * 37 + 1) & 0xff;
+          byteWriter.reset();
+          bitWriter.reset();
+          for (let b = 0; b < size; b++) {
+            byteWriter.u8(fill);
+            bitWriter.writeUint(fill, 8);
+          }
+          copies.push({ bytes: byteWriter.toBytes(), fill }, { bytes: bitWriter.toBytes(), fill });
+        });
+        copies.forEach(({ bytes, fill }, i) => {
+          expect(bytes.length).toBe(sizes[i >> 1]);
+          expect(bytes.byteOffset % 8).toBe(0);
+          expect(bytes.every((byte) => byte === fill)).toBe(true);
+        });
+      }),
+      { numRuns: 200 },
     );
   });
 });

@@ -186,6 +186,29 @@ describe('reliable endpoint behaviour', () => {
     expect(endpoint.send(PLAIN, message(2), 6, 'unreliable')).toBe(false);
   });
 
+  it('leaves headroomBytes free before each packet, and keeps a copy of what it was sent', () => {
+    const plain = new ReliableEndpoint({ channels, mtuBytes: 1100 }, 0);
+    const framed = new ReliableEndpoint({ channels, mtuBytes: 1100, headroomBytes: 3 }, 0);
+    for (const endpoint of [plain, framed]) {
+      for (let i = 0; i < 5; i++) {
+        const bytes = message(i, 400);
+        endpoint.send(ORDERED, bytes, 0);
+        endpoint.send(PLAIN, bytes, 0);
+        bytes.fill(0); // the endpoint must not see changes made after send
+      }
+    }
+    const expected = plain.update(1);
+    const packets = framed.update(1);
+    expect(expected.length).toBe(5); // 10 entries of ~405 bytes, two per 1100-byte packet
+    expect(packets.length).toBe(expected.length);
+    packets.forEach((packet, i) => {
+      expect([...packet.subarray(0, 3)]).toEqual([0, 0, 0]);
+      expect(packet.subarray(3)).toEqual(expected[i]);
+    });
+    const delivered = expected.flatMap((packet) => readPacket(packet).entries.map((e) => indexOf(e.payload)));
+    expect(delivered.sort()).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+  });
+
   it('rejects bad sends with stable codes', () => {
     const endpoint = new ReliableEndpoint({ channels, maxQueuedBytes: 10_000 }, 0);
     expectCode('VALUE_INVALID', () => endpoint.send(9, message(1), 0));

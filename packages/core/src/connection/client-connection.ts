@@ -7,7 +7,12 @@ import type { Aead } from './crypto.js';
 import { HandshakeClient } from './handshake-client.js';
 import { describePacket, type PacketLog } from './packet-log.js';
 import { PacketType } from './packets.js';
-import { openSessionDatagram, sealSessionDatagram } from './protection.js';
+import {
+  openSessionDatagram,
+  SESSION_HEADROOM_BYTES,
+  sealFramedDatagram,
+  sealSessionDatagram,
+} from './protection.js';
 import { type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
 import {
   DISCONNECT_REDUNDANCY,
@@ -107,7 +112,7 @@ export class ClientConnection {
       this.finish('timeout');
       return;
     }
-    for (const packet of packets) this.emit(PacketType.Data, packet);
+    for (const packet of packets) this.emitFramed(packet);
   }
 
   /** Queues a message; returns true when the send type asks for an immediate update. */
@@ -143,6 +148,7 @@ export class ClientConnection {
           timeoutMs: this.handshake.token.timeoutMs,
           transportReliable: !this.secure,
           mtuBytes: packetBudget(this.options.capabilities, this.secure),
+          headroomBytes: SESSION_HEADROOM_BYTES,
         },
         nowMs,
       );
@@ -161,6 +167,22 @@ export class ClientConnection {
     const datagram = sealSessionDatagram(this.handshake.protection, type, payload);
     this.options.packetLog?.record(
       describePacket('out', 'server', this.nowMs, datagram.length, type, payload),
+    );
+    this.outgoing.push(datagram);
+  }
+
+  /** Queues a data packet from the endpoint (after its headroom), and logs it. */
+  private emitFramed(framed: Uint8Array): void {
+    const datagram = sealFramedDatagram(this.handshake.protection, PacketType.Data, framed);
+    this.options.packetLog?.record(
+      describePacket(
+        'out',
+        'server',
+        this.nowMs,
+        datagram.length,
+        PacketType.Data,
+        framed.subarray(SESSION_HEADROOM_BYTES),
+      ),
     );
     this.outgoing.push(datagram);
   }

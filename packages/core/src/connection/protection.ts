@@ -149,6 +149,23 @@ export function sealSessionDatagram(
   return datagram;
 }
 
+/** Free bytes a session's endpoint leaves before each packet, for sealFramedDatagram (the type byte). */
+export const SESSION_HEADROOM_BYTES = 1;
+
+/**
+ * sealSessionDatagram for a payload that follows SESSION_HEADROOM_BYTES free bytes of `framed`: on
+ * stream transports the type byte goes there and `framed` itself becomes the datagram (no copy).
+ */
+export function sealFramedDatagram(
+  protection: PacketProtection | undefined,
+  type: PacketType,
+  framed: Uint8Array,
+): Uint8Array {
+  if (protection) return protection.protect(type, framed.subarray(SESSION_HEADROOM_BYTES));
+  framed[0] = type;
+  return framed;
+}
+
 /** Inverse of sealSessionDatagram; undefined for an empty or unauthenticated datagram (counted). */
 export function openSessionDatagram(
   protection: PacketProtection | undefined,

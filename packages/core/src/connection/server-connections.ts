@@ -12,6 +12,8 @@ import {
   openSessionDatagram,
   PacketProtection,
   PROTECTION_OVERHEAD_BYTES,
+  SESSION_HEADROOM_BYTES,
+  sealFramedDatagram,
   sealSessionDatagram,
 } from './protection.js';
 import { type DisconnectReason, reasonCode } from './reasons.js';
@@ -83,6 +85,8 @@ export interface Outgoing {
 }
 
 interface Session {
+  /** The peer address the session runs over (its key in `sessions`). */
+  peer: string;
   clientId: string;
   endpoint: ReliableEndpoint;
   protection: PacketProtection | undefined;
@@ -147,7 +151,9 @@ export class ServerConnections {
       return;
     }
     // Closing a session deletes it from the map mid-iteration, which Map iteration allows.
-    for (const [peer, session] of this.sessions) this.updateSession(peer, session, nowMs);
+    for (const session of this.sessions.values()) {
+      if (nowMs >= session.idleUntilMs) this.updateSession(session.peer, session, nowMs);
+    }
   }
 
   /** Queues a message for a session; returns true when the send type asks for an immediate update. */
@@ -177,7 +183,7 @@ export class ServerConnections {
       this.close(peer, 'timeout');
       return;
     }
-    for (const packet of packets) this.emit(peer, session, PacketType.Data, packet);
+    for (const packet of packets) this.emitFramed(peer, session, packet);
     session.idleUntilMs = session.endpoint.nextUpdateMs(nowMs);
   }
 
@@ -203,10 +209,11 @@ export class ServerConnections {
         timeoutMs: client.timeoutMs,
         transportReliable: !this.secure,
         mtuBytes: packetBudget(this.options.capabilities, this.secure),
+        headroomBytes: SESSION_HEADROOM_BYTES,
       },
       nowMs,
     );
-    const session: Session = { clientId: client.clientId, endpoint, protection, idleUntilMs: 0 };
+    const session: Session = { peer, clientId: client.clientId, endpoint, protection, idleUntilMs: 0 };
     this.sessions.set(peer, session);
     this.clients.set(client.clientId, peer);
     this.emit(peer, session, PacketType.Accepted, new Uint8Array(0));
@@ -256,6 +263,22 @@ export class ServerConnections {
   private emit(peer: string, session: Session, type: PacketType, payload: Uint8Array): void {
     const datagram = sealSessionDatagram(session.protection, type, payload);
     this.options.packetLog?.record(describePacket('out', peer, this.nowMs, datagram.length, type, payload));
+    this.outgoing.push({ peer, datagram });
+  }
+
+  /** Queues a data packet from the endpoint (after its headroom) to a peer, and logs it. */
+  private emitFramed(peer: string, session: Session, framed: Uint8Array): void {
+    const datagram = sealFramedDatagram(session.protection, PacketType.Data, framed);
+    this.options.packetLog?.record(
+      describePacket(
+        'out',
+        peer,
+        this.nowMs,
+        datagram.length,
+        PacketType.Data,
+        framed.subarray(SESSION_HEADROOM_BYTES),
+      ),
+    );
     this.outgoing.push({ peer, datagram });
   }
 

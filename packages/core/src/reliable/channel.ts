@@ -53,7 +53,8 @@ export function splitMessage(
   const count = Math.max(1, Math.ceil(bytes.length / FRAGMENT_BYTES));
   const units: OutgoingUnit[] = [];
   for (let index = 0; index < count; index++) {
-    const payload = bytes.subarray(index * FRAGMENT_BYTES, (index + 1) * FRAGMENT_BYTES);
+    const payload =
+      count === 1 ? bytes : bytes.subarray(index * FRAGMENT_BYTES, (index + 1) * FRAGMENT_BYTES);
     const id = sameIdForAll ? firstId : (firstId + index) & 0xffff;
     units.push({
       entry: { kind, channel, id, fragmentIndex: index, fragmentCount: count, payload },

@@ -1,4 +1,5 @@
 import { ShardlineError } from '../errors.js';
+import { pooledCopy } from '../wire/byte-pool.js';
 import { ByteWriter } from '../wire/bytes.js';
 import {
   type ChannelConfig,
@@ -66,6 +67,12 @@ export interface EndpointOptions {
   transportReliable?: boolean;
   /** Compresses channels configured with `compress: true`. */
   compressor?: Compressor;
+  /**
+   * Free bytes at the start of every packet `update` returns, before the packet proper, for the
+   * caller's wrapping (a session's type byte), so wrapping needs no copy. Not counted in mtuBytes.
+   * Default 0.
+   */
+  headroomBytes?: number;
   /**
    * Fill spare room in outgoing packets with reliable units not yet acknowledged (see
    * fillWithEarlyResends). Costs bytes, never packets. Default true.
@@ -200,8 +207,9 @@ export class ReliableEndpoint {
       maxQueuedBytes: options.maxQueuedBytes ?? 16 * 1024 * 1024,
       transportReliable: options.transportReliable ?? false,
       earlyResends: options.earlyResends ?? true,
+      headroomBytes: options.headroomBytes ?? 0,
     };
-    this.writer = new ByteWriter(this.mtu);
+    this.writer = new ByteWriter(this.options.headroomBytes + this.mtu);
     this.lastSentMs = Number.NEGATIVE_INFINITY;
     this.lastReceivedMs = nowMs;
     this.budgetBytes = this.budgetCapacity;
@@ -242,7 +250,7 @@ export class ReliableEndpoint {
     if (this.currentState !== 'connected') return false;
     const notBeforeMs = sendType === 'reliable-buffered' ? nowMs + this.options.nagleMs : nowMs;
     // Reliable fragments take consecutive unit ids; an unreliable message keeps one id for all its fragments.
-    const payload = sender.compress ? packCompressed(this.compressor!, bytes) : bytes.slice();
+    const payload = sender.compress ? packCompressed(this.compressor!, bytes) : pooledCopy(bytes);
     const units = splitMessage(sender.entryKind, channel, payload, sender.nextId, !reliable, notBeforeMs);
     sender.nextId = (sender.nextId + (reliable ? units.length : 1)) & 0xffff;
     for (const unit of units) sender.queue.push(unit);
@@ -316,7 +324,10 @@ export class ReliableEndpoint {
     return messages;
   }
 
-  /** Packets to transmit now: new messages, due resends, acks and keepalives. */
+  /**
+   * Packets to transmit now: new messages, due resends, acks and keepalives (each after
+   * `headroomBytes` free bytes).
+   */
   update(nowMs: number): readonly Uint8Array[] {
     if (this.currentState !== 'connected') return NO_PACKETS;
     if (nowMs - this.lastReceivedMs > this.options.timeoutMs) {
@@ -551,7 +562,7 @@ export class ReliableEndpoint {
 
   /** Starts a packet acknowledging the 32 packets up to `ackBase` (default: the newest received). */
   private startPacket(nowMs: number, ackBase?: number, measured = true): SentPacket {
-    this.writer.reset();
+    this.writer.reset(this.options.headroomBytes);
     const { ack, ackBits } = this.received.ackFields(ackBase);
     writeHeader(this.writer, { sequence: this.sequence, ack, ackBits });
     return { sentAtMs: nowMs, reliable: [], acked: false, measured };
@@ -584,10 +595,11 @@ export class ReliableEndpoint {
       this.oldestUnresolved = this.sequence;
     }
     this.lastSentMs = nowMs;
-    if (bytes.length > PACKET_HEADER_BYTES) this.budgetBytes -= bytes.length;
+    const size = bytes.length - this.options.headroomBytes;
+    if (size > PACKET_HEADER_BYTES) this.budgetBytes -= size;
     this.totals.packetsSent++;
     this.packetsOut.add(nowMs, 1);
-    this.bytesOut.add(nowMs, bytes.length);
+    this.bytesOut.add(nowMs, size);
     return bytes;
   }
 

@@ -91,7 +91,8 @@ export class ReceivedPackets {
 
   /** Closes an update. `forgetOwed`: the transport is reliable, so acks carried anyway suffice. */
   endUpdate(forgetOwed: boolean): void {
-    this.carriedThisUpdate.clear();
-    if (forgetOwed) this.owed.clear();
+    // Clearing allocates a fresh table even when empty, and most updates carry nothing.
+    if (this.carriedThisUpdate.size > 0) this.carriedThisUpdate.clear();
+    if (forgetOwed && this.owed.size > 0) this.owed.clear();
   }
 }

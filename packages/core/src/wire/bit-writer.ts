@@ -1,5 +1,6 @@
 import { ShardlineError } from '../errors.js';
 import { BitSink, type BitString } from './bit-sink.js';
+import { pooledBytes } from './byte-pool.js';
 import { MAX_DECLARED_BYTES, MAX_UINT_BITS } from './limits.js';
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -66,10 +67,13 @@ export class BitWriter extends BitSink {
     for (let i = 0; i < bytes.length; i++) this.writeUint(bytes[i]!, 8);
   }
 
-  /** A copy of the bytes written so far; a partial last byte is padded with zero bits. */
+  /**
+   * A copy of the bytes written so far (pooled: see byte-pool.ts); a partial last byte is padded
+   * with zero bits.
+   */
   toBytes(): Uint8Array {
     const fullBytes = this.wordIndex * 4;
-    const out = new Uint8Array(this.byteLength);
+    const out = pooledBytes(this.byteLength);
     out.set(new Uint8Array(this.words.buffer, 0, fullBytes));
     for (let i = fullBytes, rest = this.scratch; i < out.length; i++, rest >>>= 8) out[i] = rest & 0xff;
     return out;

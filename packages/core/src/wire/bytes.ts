@@ -1,4 +1,5 @@
 import { ShardlineError } from '../errors.js';
+import { pooledCopy } from './byte-pool.js';
 
 /**
  * Byte-aligned little-endian writer for packet framing, where payloads are copied whole. Writes into
@@ -67,13 +68,14 @@ export class ByteWriter {
     this.offset += bytes.length;
   }
 
-  /** A copy of what was written. */
+  /** A copy of what was written (pooled: see byte-pool.ts). */
   toBytes(): Uint8Array {
-    return this.bytes.slice(0, this.offset);
+    return pooledCopy(this.bytes, 0, this.offset);
   }
 
-  reset(): void {
-    this.offset = 0;
+  /** Starts over; the first `headroom` bytes are skipped (left for a caller to fill in later). */
+  reset(headroom = 0): void {
+    this.offset = headroom;
   }
 
   private reserve(count: number): void {
