@@ -13,10 +13,13 @@ export class IdBitmap {
   private wordCount = 0;
   private fallback: ReadonlySet<number> | undefined;
 
-  /** Ascending copy of `ids[0 … count)`, which are distinct. */
-  sorted(ids: Uint32Array, count: number): Uint32Array {
-    if (!this.fill(ids, count)) return ids.slice(0, count).sort();
-    const out = new Uint32Array(count);
+  /** Writes `ids[0 … count)`, which are distinct, into `out[0 … count)` in ascending order. */
+  sortInto(ids: Uint32Array, count: number, out: Uint32Array): void {
+    if (!this.fill(ids, count)) {
+      out.set(ids.subarray(0, count));
+      out.subarray(0, count).sort();
+      return;
+    }
     let n = 0;
     for (let w = 0; w < this.wordCount; w++) {
       let bits = this.words[w]!;
@@ -29,7 +32,6 @@ export class IdBitmap {
       }
     }
     this.wordCount = 0;
-    return out;
   }
 
   /** Makes `has` answer for these ids (until the next call). */

@@ -16,17 +16,14 @@ interface Cell {
 }
 
 interface Placement {
-  key: number;
+  cx: number;
+  cy: number;
   cell: Cell;
   index: number;
 }
 
-/** Cell coordinates stay within ±2^25, so a cell's key is an exact integer below 2^52. */
+/** Cell coordinates stay within ±2^25: small integers, which make cheap map keys. */
 const CELL_LIMIT = 2 ** 25;
-
-function cellKey(cx: number, cy: number): number {
-  return (cx + CELL_LIMIT) * 2 ** 26 + (cy + CELL_LIMIT);
-}
 
 /**
  * A uniform spatial grid of entity positions, answering "which entities are within this radius".
@@ -34,12 +31,14 @@ function cellKey(cx: number, cy: number): number {
  * flat arrays, so a query reads no per-entity objects.
  */
 export class InterestGrid {
-  /** Cells by key (cellKey). */
-  private readonly cells = new Map<number, Cell>();
+  /** Occupied cells by column (x) and row (y) coordinate. */
+  private readonly columns = new Map<number, Map<number, Cell>>();
+  private cellCount = 0;
   private readonly placements = new Map<number, Placement>();
   private readonly global = new Set<number>();
-  /** Scratch results of a visible() query: `count` ids in `found`. */
+  /** Scratch results of a visible() query: `count` ids in `found`, then in ascending order in `sorted`. */
   private found: Uint32Array = new Uint32Array(256);
+  private sorted: Uint32Array = new Uint32Array(256);
   private count = 0;
   private readonly ids = new IdBitmap();
 
@@ -66,20 +65,27 @@ export class InterestGrid {
         `position (${position.x}, ${position.y}) is not finite or too far out for cells of ${this.cellSize}`,
       );
     }
-    const key = cellKey(Math.floor(position.x / this.cellSize), Math.floor(position.y / this.cellSize));
+    const cx = Math.floor(position.x / this.cellSize);
+    const cy = Math.floor(position.y / this.cellSize);
     const placed = this.placements.get(id);
-    if (placed && placed.key === key) {
+    if (placed && placed.cx === cx && placed.cy === cy) {
       placed.cell.xs[placed.index] = position.x; // moved within its cell: the common case
       placed.cell.ys[placed.index] = position.y;
       return;
     }
     this.remove(id);
-    let cell = this.cells.get(key);
+    let column = this.columns.get(cx);
+    if (!column) {
+      column = new Map();
+      this.columns.set(cx, column);
+    }
+    let cell = column.get(cy);
     if (!cell) {
       cell = { ids: [], xs: [], ys: [] };
-      this.cells.set(key, cell);
+      column.set(cy, cell);
+      this.cellCount++;
     }
-    this.placements.set(id, { key, cell, index: cell.ids.length });
+    this.placements.set(id, { cx, cy, cell, index: cell.ids.length });
     cell.ids.push(id);
     cell.xs.push(position.x);
     cell.ys.push(position.y);
@@ -102,10 +108,17 @@ export class InterestGrid {
     cell.ids.pop();
     cell.xs.pop();
     cell.ys.pop();
-    if (cell.ids.length === 0) this.cells.delete(placed.key);
+    if (cell.ids.length > 0) return;
+    const column = this.columns.get(placed.cx)!;
+    column.delete(placed.cy);
+    this.cellCount--;
+    if (column.size === 0) this.columns.delete(placed.cx);
   }
 
-  /** Ids of the global entities and of those at distance ≤ radius from the viewpoint, ascending. */
+  /**
+   * Ids of the global entities and of those at distance ≤ radius from the viewpoint, ascending: a
+   * view of scratch storage, valid until the next query (copy it to keep it).
+   */
   visible(view: Viewpoint): Uint32Array {
     this.count = 0;
     for (const id of this.global) this.add(id);
@@ -117,22 +130,50 @@ export class InterestGrid {
     const minY = this.cellOf(y - radius);
     const maxY = this.cellOf(y + radius);
     // A view wider than the occupied cells reads those instead of every empty cell in its square.
-    if ((maxX - minX + 1) * (maxY - minY + 1) > this.cells.size) {
-      for (const cell of this.cells.values()) this.addWithin(cell, x, y, radius * radius);
+    if ((maxX - minX + 1) * (maxY - minY + 1) > this.cellCount) {
+      for (const column of this.columns.values()) {
+        for (const cell of column.values()) this.addWithin(cell, x, y, radius * radius);
+      }
     } else {
       for (let cx = minX; cx <= maxX; cx++) {
+        const column = this.columns.get(cx);
+        if (!column) continue;
         for (let cy = minY; cy <= maxY; cy++) {
-          const cell = this.cells.get(cellKey(cx, cy));
-          if (cell) this.addWithin(cell, x, y, radius * radius);
+          const cell = column.get(cy);
+          if (cell) this.addFromCell(cell, cx, cy, x, y, radius * radius);
         }
       }
     }
-    return this.ids.sorted(this.found, this.count);
+    this.ids.sortInto(this.found, this.count, this.sorted);
+    return this.sorted.subarray(0, this.count);
   }
 
   /** The cell coordinate of a world coordinate, clamped to ±(CELL_LIMIT − 1). */
   private cellOf(value: number): number {
     return Math.min(CELL_LIMIT - 1, Math.max(-(CELL_LIMIT - 1), Math.floor(value / this.cellSize)));
+  }
+
+  /**
+   * addWithin for the cell at (cx, cy), skipping the distance tests when the whole cell is out of
+   * reach or within it. Its bounds are widened by a hair, so rounding in the cell coordinate of an
+   * entity on an edge can never make the shortcut wrong.
+   */
+  private addFromCell(cell: Cell, cx: number, cy: number, x: number, y: number, radiusSquared: number): void {
+    const margin = this.cellSize * 1e-6;
+    const left = cx * this.cellSize - margin;
+    const right = (cx + 1) * this.cellSize + margin;
+    const bottom = cy * this.cellSize - margin;
+    const top = (cy + 1) * this.cellSize + margin;
+    const nearX = x < left ? left - x : x > right ? x - right : 0;
+    const nearY = y < bottom ? bottom - y : y > top ? y - top : 0;
+    if (nearX * nearX + nearY * nearY > radiusSquared) return;
+    const farX = Math.max(x - left, right - x);
+    const farY = Math.max(y - bottom, top - y);
+    if (farX * farX + farY * farY > radiusSquared) {
+      this.addWithin(cell, x, y, radiusSquared);
+      return;
+    }
+    for (const id of cell.ids) this.add(id);
   }
 
   /** Adds the cell's entities within √radiusSquared of (x, y) to the query's scratch results. */
@@ -155,5 +196,6 @@ export class InterestGrid {
     const grown = new Uint32Array(this.found.length * 2);
     grown.set(this.found);
     this.found = grown;
+    this.sorted = new Uint32Array(grown.length);
   }
 }

@@ -7,6 +7,8 @@ import { IdBitmap } from './id-bitmap.js';
 import type { WorldSchema } from './world-schema.js';
 import { NO_BASELINE, PRIOR_SPAN_BITS, type WorldSnapshot } from './world-snapshot.js';
 
+const NO_IDS = new Uint32Array(0);
+
 /** What a streamed client holds: the entities it was last sent, ascending, with their schema indexes. */
 export interface HeldView {
   readonly ids: Uint32Array;
@@ -50,6 +52,8 @@ export class StreamedViews {
   private readonly deltas: SectionDeltas<FieldMap>[];
   private readonly spawnRecords = new Map<number, BitString>();
   private readonly scratch = new BitWriter({ initialBytes: 256 });
+  /** Scratch schema indexes of one message's visible entities (reused between clients). */
+  private nextSchemas = new Uint32Array(256);
   /** Per schema: this message's despawn, spawn and update ids (reused between clients). */
   private readonly sections: { despawns: number[]; spawns: number[]; updates: number[] }[];
 
@@ -106,7 +110,8 @@ export class StreamedViews {
 
   /**
    * Writes one client's message into `writer` (reset first): `held` is what it holds (undefined: nothing
-   * yet, so a full state), `visible` what it sees now (ascending ids) with `schemaOf` for their schemas.
+   * yet, so a full state), `visible` what it sees now (ascending ids; read only during the call) with
+   * `schemaOf` for their schemas.
    * Returns what the client holds once it has the message, and how many entity records it carries.
    */
   write(
@@ -121,14 +126,18 @@ export class StreamedViews {
       section.spawns.length = 0;
       section.updates.length = 0;
     }
-    const nextSchemas = new Uint32Array(visible.length);
-    const heldIds = held?.ids ?? new Uint32Array(0);
+    if (this.nextSchemas.length < visible.length) this.nextSchemas = new Uint32Array(visible.length * 2);
+    const nextSchemas = this.nextSchemas;
+    const heldIds = held?.ids ?? NO_IDS;
+    let entered = 0;
+    let left = 0;
     let h = 0;
     for (let v = 0; v < visible.length; v++) {
       const id = visible[v]!;
       while (h < heldIds.length && heldIds[h]! < id) {
         this.sections[held!.schemas[h]!]!.despawns.push(heldIds[h]!);
         h++;
+        left++;
       }
       if (h < heldIds.length && heldIds[h] === id) {
         const s = held!.schemas[h++]!;
@@ -138,9 +147,15 @@ export class StreamedViews {
         const s = schemaOf(id)!;
         nextSchemas[v] = s;
         this.sections[s]!.spawns.push(id);
+        entered++;
       }
     }
-    for (; h < heldIds.length; h++) this.sections[held!.schemas[h]!]!.despawns.push(heldIds[h]!);
+    for (; h < heldIds.length; h++, left++) this.sections[held!.schemas[h]!]!.despawns.push(heldIds[h]!);
+    // Most messages change nothing of what the client holds: it keeps the same view (no copies).
+    const nextHeld =
+      held && entered === 0 && left === 0
+        ? held
+        : { ids: visible.slice(), schemas: nextSchemas.slice(0, visible.length) };
 
     writer.reset();
     writer.writeUint(current.tick, 32);
@@ -154,7 +169,7 @@ export class StreamedViews {
       this.writeSpawns(writer, s, spawns);
       this.writeUpdates(writer, s, updates);
     }
-    return { held: { ids: visible, schemas: nextSchemas }, records };
+    return { held: nextHeld, records };
   }
 
   /** A spawn section (PROTOCOL.md §6.1): ids, each followed by the entity's full state. */
