@@ -299,6 +299,45 @@ describe('interest management and bandwidth budget', () => {
     );
   });
 
+  it('names every entity that came into a still view, left it or moved in it since changes were forgotten', () => {
+    const coordinate = fc.integer({ min: -300, max: 300 });
+    // null: no position (a global entity); 'remove': taken off the grid.
+    const position = fc.option(fc.record({ x: coordinate, y: coordinate }), { freq: 8 });
+    const change = fc.oneof({ weight: 6, arbitrary: position }, fc.constant('remove' as const));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: 40 }), position), { maxLength: 60 }),
+        fc.array(fc.tuple(fc.nat({ max: 40 }), change), { maxLength: 40 }),
+        fc.record({ x: coordinate, y: coordinate, radius: fc.integer({ min: 0, max: 400 }) }),
+        (before, changes, view) => {
+          const grid = new InterestGrid(37, { trackChanges: true });
+          const placed = new Map<number, unknown>();
+          const apply = (id: number, to: { x: number; y: number } | null | 'remove') => {
+            if (to === 'remove') grid.remove(id);
+            else grid.place(id, to ?? undefined);
+            if (to === 'remove') placed.delete(id);
+            else placed.set(id, to);
+          };
+          for (const [id, to] of before) apply(id, to);
+          const placedBefore = new Map(placed);
+          const seenBefore = new Set(grid.visible(view));
+          grid.forgetChanges();
+          for (const [id, to] of changes) apply(id, to);
+          const seenAfter = new Set(grid.visible(view));
+          const near: number[] = [];
+          grid.changesNear(view, near);
+          for (let id = 0; id <= 40; id++) {
+            expect(grid.sees(view, id)).toBe(seenAfter.has(id));
+            const moved = JSON.stringify(placedBefore.get(id)) !== JSON.stringify(placed.get(id));
+            if (seenBefore.has(id) !== seenAfter.has(id) || (seenAfter.has(id) && moved))
+              expect(near).toContain(id);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('keeps serving when a position cannot be placed, a send interval outlasts the default history, or schemas are many', () => {
     // 300 schemas (schema indexes past 8 bits), a 64 Hz world sending once a second, one entity
     // whose position turns NaN: the world keeps ticking and the streamed client keeps decoding.

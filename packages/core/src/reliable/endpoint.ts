@@ -106,7 +106,8 @@ const EARLY_RESEND_COPIES = 2;
 
 interface SentPacket {
   sentAtMs: number;
-  reliable: { channel: number; unit: OutgoingUnit }[];
+  /** Reliable units it carried, to settle once it is acked (none over a reliable transport). */
+  reliable: Candidate[] | undefined;
   acked: boolean;
   /** Extra ack-only packets are not measured: nothing asks the peer to acknowledge them. */
   measured: boolean;
@@ -565,7 +566,7 @@ export class ReliableEndpoint {
     this.writer.reset(this.options.headroomBytes);
     const { ack, ackBits } = this.received.ackFields(ackBase);
     writeHeader(this.writer, { sequence: this.sequence, ack, ackBits });
-    return { sentAtMs: nowMs, reliable: [], acked: false, measured };
+    return { sentAtMs: nowMs, reliable: undefined, acked: false, measured };
   }
 
   private markSent(packet: SentPacket, channel: number, unit: OutgoingUnit, nowMs: number): void {
@@ -582,7 +583,10 @@ export class ReliableEndpoint {
     }
     unit.sends++;
     unit.lastSentMs = nowMs;
-    if (sender.entryKind === EntryKind.Reliable) packet.reliable.push({ channel, unit });
+    if (sender.entryKind === EntryKind.Reliable && !this.options.transportReliable) {
+      packet.reliable ??= [];
+      packet.reliable.push({ channel, unit });
+    }
   }
 
   private finishPacket(packet: SentPacket, nowMs: number): Uint8Array {
@@ -608,7 +612,10 @@ export class ReliableEndpoint {
     for (const sender of this.channels) {
       while (sender.queueHead < sender.queue.length && sender.queue[sender.queueHead]!.sends > 0)
         sender.queueHead++;
-      if (sender.queueHead > 1024 || sender.queueHead === sender.queue.length) {
+      if (sender.queueHead === sender.queue.length) {
+        sender.queue.length = 0;
+        sender.queueHead = 0;
+      } else if (sender.queueHead > 1024) {
         sender.queue.splice(0, sender.queueHead);
         sender.queueHead = 0;
       }
@@ -626,14 +633,14 @@ export class ReliableEndpoint {
         packet.acked = true;
         if (packet.measured) this.rtt.add(nowMs - packet.sentAtMs);
       }
-      for (const { channel, unit } of packet.reliable) {
+      for (const { channel, unit } of packet.reliable ?? []) {
         const sender = this.channels[channel]!;
         if (sender.inFlight.get(unit.entry.id) === unit) {
           sender.inFlight.delete(unit.entry.id);
           this.queuedBytes -= unit.entry.payload.length;
         }
       }
-      packet.reliable.length = 0;
+      packet.reliable = undefined;
     }
   }
 

@@ -44,19 +44,26 @@ export class RttEstimator {
 
 /** Fraction of recent sent packets never acknowledged, over the last `window` resolved packets. */
 export class LossTracker {
-  private readonly outcomes: boolean[] = [];
+  /** Outcomes in a ring: 1 lost, 0 delivered; `count` of them recorded, the next at `next`. */
+  private readonly outcomes: Uint8Array;
+  private next = 0;
+  private count = 0;
   private lost = 0;
 
-  constructor(private readonly window = 256) {}
+  constructor(window = 256) {
+    this.outcomes = new Uint8Array(window);
+  }
 
   record(wasLost: boolean): void {
-    this.outcomes.push(wasLost);
+    if (this.count === this.outcomes.length) this.lost -= this.outcomes[this.next]!;
+    else this.count++;
+    this.outcomes[this.next] = wasLost ? 1 : 0;
     if (wasLost) this.lost++;
-    if (this.outcomes.length > this.window && this.outcomes.shift()) this.lost--;
+    this.next = (this.next + 1) % this.outcomes.length;
   }
 
   get percent(): number {
-    return this.outcomes.length === 0 ? 0 : (100 * this.lost) / this.outcomes.length;
+    return this.count === 0 ? 0 : (100 * this.lost) / this.count;
   }
 }
 

@@ -10,9 +10,13 @@ export interface Viewpoint {
 
 /** The entities in one cell, as parallel arrays (unordered; removal swaps the last one in). */
 interface Cell {
+  cx: number;
+  cy: number;
   ids: number[];
   xs: number[];
   ys: number[];
+  /** With change tracking: entities placed, moved or removed in this cell since forgetChanges (may repeat). */
+  changed: number[];
 }
 
 interface Placement {
@@ -25,25 +29,41 @@ interface Placement {
 /** Cell coordinates stay within ±2^25: small integers, which make cheap map keys. */
 const CELL_LIMIT = 2 ** 25;
 
+export interface InterestGridOptions {
+  /**
+   * Remember which entities were placed, moved or removed near where since the last forgetChanges,
+   * for changesNear: a viewpoint that stays put only needs to look at those. Default false.
+   */
+  trackChanges?: boolean;
+}
+
 /**
  * A uniform spatial grid of entity positions, answering "which entities are within this radius".
  * Entities placed without a position are global: every viewpoint sees them. Cells keep positions in
  * flat arrays, so a query reads no per-entity objects.
  */
 export class InterestGrid {
-  /** Occupied cells by column (x) and row (y) coordinate. */
+  /** Occupied cells by column (x) and row (y) coordinate (with change tracking, also cells emptied since forgetChanges). */
   private readonly columns = new Map<number, Map<number, Cell>>();
   private cellCount = 0;
   private readonly placements = new Map<number, Placement>();
   private readonly global = new Set<number>();
+  private readonly trackChanges: boolean;
+  /** Cells with changes since forgetChanges, and the global entities (or ones that stopped being) with changes. */
+  private readonly changedCells: Cell[] = [];
+  private readonly changedGlobal: number[] = [];
   /** Scratch results of a visible() query: `count` ids in `found`, then in ascending order in `sorted`. */
   private found: Uint32Array = new Uint32Array(256);
   private sorted: Uint32Array = new Uint32Array(256);
   private count = 0;
   private readonly ids = new IdBitmap();
 
-  constructor(readonly cellSize: number) {
+  constructor(
+    readonly cellSize: number,
+    options: InterestGridOptions = {},
+  ) {
     if (!(cellSize > 0)) throw new ShardlineError('VALUE_INVALID', `cell size ${cellSize} must be positive`);
+    this.trackChanges = options.trackChanges ?? false;
   }
 
   /** Whether `position` can be placed: finite, within ±2^25 cells. */
@@ -57,6 +77,7 @@ export class InterestGrid {
     if (!position) {
       this.remove(id);
       this.global.add(id);
+      if (this.trackChanges) this.changedGlobal.push(id);
       return;
     }
     if (!this.holds(position)) {
@@ -71,6 +92,7 @@ export class InterestGrid {
     if (placed && placed.cx === cx && placed.cy === cy) {
       placed.cell.xs[placed.index] = position.x; // moved within its cell: the common case
       placed.cell.ys[placed.index] = position.y;
+      this.noteChange(placed.cell, id);
       return;
     }
     this.remove(id);
@@ -81,7 +103,7 @@ export class InterestGrid {
     }
     let cell = column.get(cy);
     if (!cell) {
-      cell = { ids: [], xs: [], ys: [] };
+      cell = { cx, cy, ids: [], xs: [], ys: [], changed: [] };
       column.set(cy, cell);
       this.cellCount++;
     }
@@ -89,14 +111,16 @@ export class InterestGrid {
     cell.ids.push(id);
     cell.xs.push(position.x);
     cell.ys.push(position.y);
+    this.noteChange(cell, id);
   }
 
   remove(id: number): void {
-    this.global.delete(id);
+    if (this.global.delete(id) && this.trackChanges) this.changedGlobal.push(id);
     const placed = this.placements.get(id);
     if (!placed) return;
     this.placements.delete(id);
     const { cell, index } = placed;
+    this.noteChange(cell, id);
     const last = cell.ids.length - 1;
     if (index !== last) {
       const movedId = cell.ids[last]!;
@@ -108,11 +132,73 @@ export class InterestGrid {
     cell.ids.pop();
     cell.xs.pop();
     cell.ys.pop();
-    if (cell.ids.length > 0) return;
-    const column = this.columns.get(placed.cx)!;
-    column.delete(placed.cy);
+    // With change tracking an emptied cell stays until forgetChanges: changesNear still finds it.
+    if (cell.ids.length === 0 && !this.trackChanges) this.dropCell(cell);
+  }
+
+  /**
+   * Entities placed, moved or removed (and global ones placed or removed) since forgetChanges, in the
+   * cells the view's radius reaches: pushed onto `out`, possibly more than once, possibly some out of
+   * reach. While a viewpoint stays put, no other entity can have come into or gone out of its view,
+   * or changed in it. Needs trackChanges.
+   */
+  changesNear(view: Viewpoint, out: number[]): void {
+    if (!this.trackChanges) throw new ShardlineError('VALUE_INVALID', 'changesNear needs trackChanges');
+    for (const id of this.changedGlobal) out.push(id);
+    const radius = Math.max(0, view.radius);
+    const minX = this.cellOf(view.x - radius);
+    const maxX = this.cellOf(view.x + radius);
+    const minY = this.cellOf(view.y - radius);
+    const maxY = this.cellOf(view.y + radius);
+    if ((maxX - minX + 1) * (maxY - minY + 1) > this.changedCells.length) {
+      for (const cell of this.changedCells) {
+        if (cell.cx >= minX && cell.cx <= maxX && cell.cy >= minY && cell.cy <= maxY)
+          for (const id of cell.changed) out.push(id);
+      }
+      return;
+    }
+    for (let cx = minX; cx <= maxX; cx++) {
+      const column = this.columns.get(cx);
+      if (!column) continue;
+      for (let cy = minY; cy <= maxY; cy++) {
+        const cell = column.get(cy);
+        if (cell) for (const id of cell.changed) out.push(id);
+      }
+    }
+  }
+
+  /** Whether the view sees entity `id` (as visible() would list it). */
+  sees(view: Viewpoint, id: number): boolean {
+    if (this.global.has(id)) return true;
+    const placed = this.placements.get(id);
+    if (!placed) return false;
+    const dx = placed.cell.xs[placed.index]! - view.x;
+    const dy = placed.cell.ys[placed.index]! - view.y;
+    const radius = Math.max(0, view.radius);
+    return dx * dx + dy * dy <= radius * radius;
+  }
+
+  /** Starts tracking changes afresh (see changesNear), and lets go of the cells emptied meanwhile. */
+  forgetChanges(): void {
+    for (const cell of this.changedCells) {
+      cell.changed.length = 0;
+      if (cell.ids.length === 0) this.dropCell(cell);
+    }
+    this.changedCells.length = 0;
+    this.changedGlobal.length = 0;
+  }
+
+  private noteChange(cell: Cell, id: number): void {
+    if (!this.trackChanges) return;
+    if (cell.changed.length === 0) this.changedCells.push(cell);
+    cell.changed.push(id);
+  }
+
+  private dropCell(cell: Cell): void {
+    const column = this.columns.get(cell.cx)!;
+    column.delete(cell.cy);
     this.cellCount--;
-    if (column.size === 0) this.columns.delete(placed.cx);
+    if (column.size === 0) this.columns.delete(cell.cx);
   }
 
   /**

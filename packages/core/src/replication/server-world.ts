@@ -68,6 +68,8 @@ interface ClientView {
   acknowledgedOnSend: boolean;
   /** What a streamed client holds (see StreamedViews); undefined before its first snapshot. */
   held: HeldView | undefined;
+  /** The viewpoint `held` was chosen from (a copy; undefined: none, everything). */
+  heldFrom: Viewpoint | undefined;
   metrics: ClientMetrics;
   viewpoint: Viewpoint | undefined;
   /** What this client was sent, by tick (with interest or a budget, clients hold different worlds). */
@@ -144,6 +146,8 @@ export class ServerWorld {
   private allIdsOf: { world: WorldSnapshot; ids: Uint32Array } | undefined;
   /** Views of clients with acknowledgedOnSend, when there is interest and no byte budget. */
   private readonly streamed: StreamedViews | undefined;
+  /** Scratch list of the entities changed near one still viewpoint. */
+  private readonly nearby: number[] = [];
   private readonly authority: InputAuthority;
   /** The schema index of an entity (made once: hot paths take it per client). */
   private readonly schemaOfEntity = (id: number): number | undefined => this.entityTypes.get(id);
@@ -169,7 +173,12 @@ export class ServerWorld {
     this.latest = emptyWorldSnapshot(this.schema, 0);
     this.history.set(0, this.latest);
     this.builders = this.schema.schemas.map(() => undefined);
-    this.grid = options.interest ? new InterestGrid(options.interest.cellSize) : undefined;
+    // Streamed views (interest without a byte budget) look only at changes near still viewpoints.
+    this.grid = options.interest
+      ? new InterestGrid(options.interest.cellSize, {
+          trackChanges: options.snapshotBudgetBytes === undefined,
+        })
+      : undefined;
     this.positionOf = options.interest?.positionOf;
     this.budgetBits = (options.snapshotBudgetBytes ?? Number.POSITIVE_INFINITY) * 8;
     this.perClientViews = this.grid !== undefined || options.snapshotBudgetBytes !== undefined;
@@ -270,6 +279,7 @@ export class ServerWorld {
       ackedTick: undefined,
       acknowledgedOnSend: options.acknowledgedOnSend ?? false,
       held: undefined,
+      heldFrom: undefined,
       metrics: {
         snapshots: 0,
         fullStates: 0,
@@ -414,6 +424,7 @@ export class ServerWorld {
       out.push({ client, bytes, baselineTick });
     }
     this.changedSinceSend.clear();
+    if (this.streamed) this.grid!.forgetChanges();
     this.lastSent = this.latest;
     return out;
   }
@@ -458,12 +469,25 @@ export class ServerWorld {
 
   /** A streamed client's message: what entered, left and changed in its view since the last send. */
   private streamedSnapshot(view: ClientView, streamed: StreamedViews): Encoded {
-    const visible = view.viewpoint ? this.grid!.visible(view.viewpoint) : this.allIds();
-    const baselineTick = view.held ? this.lastSent!.tick : undefined;
-    this.writer.reset();
-    const { held, records } = streamed.write(this.writer, view.held, visible, this.schemaOfEntity);
-    view.held = held;
-    return { bytes: this.writer.toBytes(), entitiesSent: records, baselineTick };
+    const grid = this.grid!;
+    const { viewpoint, held } = view;
+    const baselineTick = held ? this.lastSent!.tick : undefined;
+    let next: ReturnType<StreamedViews['write']>;
+    if (held && viewpoint && sameViewpoint(viewpoint, view.heldFrom)) {
+      // Still since the last round: only what changed near it matters.
+      this.nearby.length = 0;
+      grid.changesNear(viewpoint, this.nearby);
+      const sees = (id: number) => grid.sees(viewpoint, id);
+      next = streamed.writeNear(this.writer, held, this.nearby, sees, this.schemaOfEntity);
+    } else {
+      const visible = viewpoint ? grid.visible(viewpoint) : this.allIds();
+      next = streamed.write(this.writer, held, visible, this.schemaOfEntity);
+    }
+    view.held = next.held;
+    if (!viewpoint) view.heldFrom = undefined;
+    else if (!sameViewpoint(viewpoint, view.heldFrom))
+      view.heldFrom = { x: viewpoint.x, y: viewpoint.y, radius: viewpoint.radius };
+    return { bytes: this.writer.toBytes(), entitiesSent: next.records, baselineTick };
   }
 
   /** Every entity id of the current world, ascending (what a client without a viewpoint sees). */
@@ -500,6 +524,10 @@ export class ServerWorld {
     if (index === undefined) throw new ShardlineError('VALUE_INVALID', `no entity ${id}`);
     return index;
   }
+}
+
+function sameViewpoint(a: Viewpoint, b: Viewpoint | undefined): boolean {
+  return b !== undefined && a.x === b.x && a.y === b.y && a.radius === b.radius;
 }
 
 /** Drops the entries of a map kept in ascending tick order up to and including `tick`. */

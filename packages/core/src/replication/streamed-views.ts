@@ -1,4 +1,5 @@
 import type { FieldMap } from '../schema/composite.js';
+import { indexOfId } from '../schema/entity-snapshot.js';
 import { SectionDeltas } from '../schema/section-deltas.js';
 import { writeId, writeRecordMask, writeSectionHead, writeUpdateHead } from '../schema/snapshot.js';
 import type { BitString } from '../wire/bit-sink.js';
@@ -52,6 +53,10 @@ export class StreamedViews {
   private readonly deltas: SectionDeltas<FieldMap>[];
   private readonly spawnRecords = new Map<number, BitString>();
   private readonly scratch = new BitWriter({ initialBytes: 256 });
+  /** Scratch for writeNear: the candidates in ascending order, and the ids that entered and left the view. */
+  private candidates = new Uint32Array(256);
+  private readonly entered: number[] = [];
+  private readonly left: number[] = [];
   /** Scratch schema indexes of one message's visible entities (reused between clients). */
   private nextSchemas = new Uint32Array(256);
   /** Per schema: this message's despawn, spawn and update ids (reused between clients). */
@@ -120,12 +125,7 @@ export class StreamedViews {
     visible: Uint32Array,
     schemaOf: (id: number) => number | undefined,
   ): { held: HeldView; records: number } {
-    const current = this.current!;
-    for (const section of this.sections) {
-      section.despawns.length = 0;
-      section.spawns.length = 0;
-      section.updates.length = 0;
-    }
+    this.clearSections();
     if (this.nextSchemas.length < visible.length) this.nextSchemas = new Uint32Array(visible.length * 2);
     const nextSchemas = this.nextSchemas;
     const heldIds = held?.ids ?? NO_IDS;
@@ -156,11 +156,62 @@ export class StreamedViews {
       held && entered === 0 && left === 0
         ? held
         : { ids: visible.slice(), schemas: nextSchemas.slice(0, visible.length) };
+    return { held: nextHeld, records: this.writeMessage(writer, held !== undefined) };
+  }
 
+  /**
+   * write() for a client whose view has not moved since it was sent `held` (last round): only the
+   * `candidates` (every entity placed, moved or removed near it since then, possibly repeated, see
+   * InterestGrid.changesNear) can have come into its view, left it or changed in it; `sees` tells
+   * whether it sees one now. The work is in proportion to those, not to what it sees.
+   */
+  writeNear(
+    writer: BitWriter,
+    held: HeldView,
+    candidates: readonly number[],
+    sees: (id: number) => boolean,
+    schemaOf: (id: number) => number | undefined,
+  ): { held: HeldView; records: number } {
+    this.clearSections();
+    if (this.candidates.length < candidates.length) this.candidates = new Uint32Array(candidates.length * 2);
+    const sorted = this.candidates.subarray(0, candidates.length);
+    for (let i = 0; i < candidates.length; i++) sorted[i] = candidates[i]!;
+    sorted.sort();
+    const { entered, left } = this;
+    entered.length = 0;
+    left.length = 0;
+    for (let i = 0; i < sorted.length; i++) {
+      const id = sorted[i]!;
+      if (i > 0 && sorted[i - 1] === id) continue;
+      const h = indexOfId(held.ids, id);
+      if (h >= 0 && !sees(id)) {
+        this.sections[held.schemas[h]!]!.despawns.push(id);
+        left.push(id);
+      } else if (h >= 0) {
+        if (this.updateRecords.has(id)) this.sections[held.schemas[h]!]!.updates.push(id);
+      } else if (sees(id)) {
+        this.sections[schemaOf(id)!]!.spawns.push(id);
+        entered.push(id);
+      }
+    }
+    const nextHeld = entered.length === 0 && left.length === 0 ? held : amend(held, entered, left, schemaOf);
+    return { held: nextHeld, records: this.writeMessage(writer, true) };
+  }
+
+  private clearSections(): void {
+    for (const section of this.sections) {
+      section.despawns.length = 0;
+      section.spawns.length = 0;
+      section.updates.length = 0;
+    }
+  }
+
+  /** Writes the message of the sections collected; returns how many entity records it carries. */
+  private writeMessage(writer: BitWriter, delta: boolean): number {
     writer.reset();
-    writer.writeUint(current.tick, 32);
-    writer.writeUint(held ? this.baseline!.tick : NO_BASELINE, 32);
-    if (held) writer.writeUint(0, PRIOR_SPAN_BITS); // no prediction
+    writer.writeUint(this.current!.tick, 32);
+    writer.writeUint(delta ? this.baseline!.tick : NO_BASELINE, 32);
+    if (delta) writer.writeUint(0, PRIOR_SPAN_BITS); // no prediction
     let records = 0;
     for (let s = 0; s < this.sections.length; s++) {
       const { despawns, spawns, updates } = this.sections[s]!;
@@ -169,7 +220,7 @@ export class StreamedViews {
       this.writeSpawns(writer, s, spawns);
       this.writeUpdates(writer, s, updates);
     }
-    return { held: nextHeld, records };
+    return records;
   }
 
   /** A spawn section (PROTOCOL.md §6.1): ids, each followed by the entity's full state. */
@@ -238,6 +289,39 @@ export class StreamedViews {
     }
     return record.deltas;
   }
+}
+
+/** `held` without the `left` ids and with the `entered` ones (both ascending; none of `entered` held). */
+function amend(
+  held: HeldView,
+  entered: readonly number[],
+  left: readonly number[],
+  schemaOf: (id: number) => number | undefined,
+): HeldView {
+  const size = held.ids.length + entered.length - left.length;
+  const ids = new Uint32Array(size);
+  const schemas = new Uint32Array(size);
+  let n = 0;
+  let e = 0;
+  let l = 0;
+  for (let h = 0; h < held.ids.length; h++) {
+    const id = held.ids[h]!;
+    for (; e < entered.length && entered[e]! < id; e++, n++) {
+      ids[n] = entered[e]!;
+      schemas[n] = schemaOf(entered[e]!)!;
+    }
+    if (l < left.length && left[l] === id) {
+      l++;
+      continue;
+    }
+    ids[n] = id;
+    schemas[n++] = held.schemas[h]!;
+  }
+  for (; e < entered.length; e++, n++) {
+    ids[n] = entered[e]!;
+    schemas[n] = schemaOf(entered[e]!)!;
+  }
+  return { ids, schemas };
 }
 
 /** A despawn section (PROTOCOL.md §6.1): count and gap-code order, then the ids. */
