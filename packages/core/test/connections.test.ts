@@ -6,9 +6,13 @@ import {
   issueConnectToken,
   LinkConditioner,
   type LinkSettings,
+  SCHEDULE_GRANULARITY_MS,
+  type Scheduled,
   ServerConnections,
   type TransportCapabilities,
+  UpdateSchedule,
 } from '@shardline/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 const aead = aeadFromNodeCrypto(nodeCrypto);
@@ -182,5 +186,65 @@ describe.each([
     leaver.disconnect();
     world.run(() => world.server.sessionCount === 0, 5_000);
     expect(world.server.events.at(-1)).toMatchObject({ type: 'disconnected', reason: 'closed-by-client' });
+  });
+});
+
+describe('update schedule', () => {
+  type Step =
+    | { op: 'due'; item: number }
+    | { op: 'at'; item: number; inMs: number }
+    | { op: 'drop'; item: number }
+    | { op: 'run'; advanceMs: number };
+  const item = fc.nat({ max: 7 });
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    fc.record({ op: fc.constant('due' as const), item }),
+    fc.record({ op: fc.constant('at' as const), item, inMs: fc.integer({ min: 1, max: 60 }) }),
+    fc.record({ op: fc.constant('drop' as const), item }),
+    fc.record({ op: fc.constant('run' as const), advanceMs: fc.integer({ min: 0, max: 25 }) }),
+  );
+
+  it('runs marked items at the next run, scheduled ones once, never early and at most a bucket late', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 80 }), (steps) => {
+        const schedule = new UpdateSchedule<Scheduled & { id: number }>();
+        const items = Array.from({ length: 8 }, (_, id) => ({
+          id,
+          dueNow: false,
+          nextRunMs: Number.POSITIVE_INFINITY,
+          dropped: false,
+        }));
+        // The model: what each item waits for (a run, a time, nothing).
+        const waits: ({ kind: 'run' } | { kind: 'time'; atMs: number } | undefined)[] = items.map(
+          () => undefined,
+        );
+        let nowMs = 1000;
+        for (const s of steps) {
+          if (s.op === 'due') {
+            schedule.markDue(items[s.item]!);
+            if (!items[s.item]!.dropped) waits[s.item] = { kind: 'run' };
+          } else if (s.op === 'at') {
+            schedule.schedule(items[s.item]!, nowMs + s.inMs);
+            if (!items[s.item]!.dropped && waits[s.item]?.kind !== 'run')
+              waits[s.item] = { kind: 'time', atMs: nowMs + s.inMs };
+          } else if (s.op === 'drop') {
+            items[s.item]!.dropped = true;
+            waits[s.item] = undefined;
+          } else {
+            nowMs += s.advanceMs;
+            const visited: number[] = [];
+            schedule.run(nowMs, (visit) => visited.push(visit.id));
+            const expected = waits.flatMap((wait, id) => {
+              if (wait?.kind === 'run') return [id];
+              const dueAtMs =
+                wait && Math.ceil(wait.atMs / SCHEDULE_GRANULARITY_MS) * SCHEDULE_GRANULARITY_MS;
+              return dueAtMs !== undefined && dueAtMs <= nowMs ? [id] : [];
+            });
+            expect(visited.sort((a, b) => a - b)).toEqual(expected);
+            for (const id of expected) waits[id] = undefined;
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

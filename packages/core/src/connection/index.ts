@@ -56,3 +56,4 @@ export {
   type TokenGrant,
   type TokenKeys,
 } from './token.js';
+export { SCHEDULE_GRANULARITY_MS, type Scheduled, UpdateSchedule } from './update-schedule.js';

@@ -18,6 +18,7 @@ import {
 } from './protection.js';
 import { type DisconnectReason, reasonCode } from './reasons.js';
 import type { PrivateToken } from './token.js';
+import { type Scheduled, UpdateSchedule } from './update-schedule.js';
 
 /**
  * The largest reliable packet that fits the transport once wrapped: the protection overhead on secure
@@ -84,14 +85,13 @@ export interface Outgoing {
   datagram: Uint8Array;
 }
 
-interface Session {
+/** A session; its schedule fields say when its endpoint next needs an update (nextUpdateMs). */
+interface Session extends Scheduled {
   /** The peer address the session runs over (its key in `sessions`). */
   peer: string;
   clientId: string;
   endpoint: ReliableEndpoint;
   protection: PacketProtection | undefined;
-  /** Updates before this time would find the endpoint idle (see ReliableEndpoint.nextUpdateMs). */
-  idleUntilMs: number;
 }
 
 /**
@@ -103,6 +103,9 @@ export class ServerConnections {
   readonly outgoing: Outgoing[] = [];
   readonly events: ServerEvent[] = [];
   private readonly sessions = new Map<string, Session>();
+  /** Which sessions need an update when: busy ones at once, idle ones at their keepalive or timeout. */
+  private readonly schedule = new UpdateSchedule<Session>();
+  private readonly updateScheduled = (session: Session) => this.updateSession(session, this.nowMs);
   private readonly clients = new Map<string, string>();
   private readonly handshake: HandshakeServer;
   private readonly secure: boolean;
@@ -142,25 +145,25 @@ export class ServerConnections {
     if (result.kind === 'accepted') this.open(peer, result.client, nowMs);
   }
 
-  /** Updates every session (resends, acks, batching, timeouts); `only` limits it to one session. */
+  /**
+   * Updates the sessions that need it (resends, acks, batching, keepalives and timeouts, see
+   * UpdateSchedule); `only` limits it to one session.
+   */
   update(nowMs: number, only?: string): void {
     this.nowMs = nowMs;
     if (only !== undefined) {
       const session = this.sessions.get(only);
-      if (session) this.updateSession(only, session, nowMs);
+      if (session) this.updateSession(session, nowMs);
       return;
     }
-    // Closing a session deletes it from the map mid-iteration, which Map iteration allows.
-    for (const session of this.sessions.values()) {
-      if (nowMs >= session.idleUntilMs) this.updateSession(session.peer, session, nowMs);
-    }
+    this.schedule.run(nowMs, this.updateScheduled);
   }
 
   /** Queues a message for a session; returns true when the send type asks for an immediate update. */
   send(session: string, channel: number, bytes: Uint8Array, nowMs: number, type?: SendType): boolean {
     const target = this.sessions.get(session);
     if (!target) throw new ShardlineError('VALUE_INVALID', `no session ${session}`);
-    target.idleUntilMs = 0;
+    this.schedule.markDue(target);
     return target.endpoint.send(channel, bytes, nowMs, type);
   }
 
@@ -176,15 +179,16 @@ export class ServerConnections {
     return { ...target.endpoint.stats(nowMs), tampered: counters.tampered, replayed: counters.replayed };
   }
 
-  private updateSession(peer: string, session: Session, nowMs: number): void {
-    if (nowMs < session.idleUntilMs) return;
+  private updateSession(session: Session, nowMs: number): void {
     const packets = session.endpoint.update(nowMs);
     if (session.endpoint.state === 'timed-out') {
-      this.close(peer, 'timeout');
+      this.close(session.peer, 'timeout');
       return;
     }
-    for (const packet of packets) this.emitFramed(peer, session, packet);
-    session.idleUntilMs = session.endpoint.nextUpdateMs(nowMs);
+    for (const packet of packets) this.emitFramed(session.peer, session, packet);
+    const nextMs = session.endpoint.nextUpdateMs(nowMs);
+    if (nextMs <= nowMs) this.schedule.markDue(session);
+    else this.schedule.schedule(session, nextMs);
   }
 
   private admit(client: PrivateToken): DisconnectReason | undefined {
@@ -213,8 +217,17 @@ export class ServerConnections {
       },
       nowMs,
     );
-    const session: Session = { peer, clientId: client.clientId, endpoint, protection, idleUntilMs: 0 };
+    const session: Session = {
+      peer,
+      clientId: client.clientId,
+      endpoint,
+      protection,
+      dueNow: false,
+      nextRunMs: nowMs,
+      dropped: false,
+    };
     this.sessions.set(peer, session);
+    this.schedule.markDue(session);
     this.clients.set(client.clientId, peer);
     this.emit(peer, session, PacketType.Accepted, new Uint8Array(0));
     this.events.push({
@@ -236,7 +249,7 @@ export class ServerConnections {
     const { type, payload } = opened;
     this.options.packetLog?.record(describePacket('in', peer, nowMs, datagram.length, type, payload));
     if (type === PacketType.Data) {
-      session.idleUntilMs = 0;
+      this.schedule.markDue(session);
       for (const message of session.endpoint.receive(payload, nowMs)) {
         this.events.push({ type: 'message', session: peer, channel: message.channel, bytes: message.bytes });
       }
@@ -255,6 +268,7 @@ export class ServerConnections {
       }
     }
     this.sessions.delete(peer);
+    session.dropped = true;
     this.clients.delete(session.clientId);
     this.events.push({ type: 'disconnected', session: peer, clientId: session.clientId, reason });
   }

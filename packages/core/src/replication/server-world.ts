@@ -477,8 +477,7 @@ export class ServerWorld {
       // Still since the last round: only what changed near it matters.
       this.nearby.length = 0;
       grid.changesNear(viewpoint, this.nearby);
-      const sees = (id: number) => grid.sees(viewpoint, id);
-      next = streamed.writeNear(this.writer, held, this.nearby, sees, this.schemaOfEntity);
+      next = streamed.writeNear(this.writer, held, this.nearby, grid, viewpoint, this.schemaOfEntity);
     } else {
       const visible = viewpoint ? grid.visible(viewpoint) : this.allIds();
       next = streamed.write(this.writer, held, visible, this.schemaOfEntity);

@@ -5,6 +5,7 @@ import { writeId, writeRecordMask, writeSectionHead, writeUpdateHead } from '../
 import type { BitString } from '../wire/bit-sink.js';
 import { BitWriter } from '../wire/bit-writer.js';
 import { IdBitmap } from './id-bitmap.js';
+import type { InterestGrid, Viewpoint } from './interest-grid.js';
 import type { WorldSchema } from './world-schema.js';
 import { NO_BASELINE, PRIOR_SPAN_BITS, type WorldSnapshot } from './world-snapshot.js';
 
@@ -162,14 +163,15 @@ export class StreamedViews {
   /**
    * write() for a client whose view has not moved since it was sent `held` (last round): only the
    * `candidates` (every entity placed, moved or removed near it since then, possibly repeated, see
-   * InterestGrid.changesNear) can have come into its view, left it or changed in it; `sees` tells
-   * whether it sees one now. The work is in proportion to those, not to what it sees.
+   * InterestGrid.changesNear) can have come into its view, left it or changed in it; `grid` tells
+   * whether `viewpoint` sees one now. The work is in proportion to those, not to what it sees.
    */
   writeNear(
     writer: BitWriter,
     held: HeldView,
     candidates: readonly number[],
-    sees: (id: number) => boolean,
+    grid: InterestGrid,
+    viewpoint: Viewpoint,
     schemaOf: (id: number) => number | undefined,
   ): { held: HeldView; records: number } {
     this.clearSections();
@@ -184,12 +186,12 @@ export class StreamedViews {
       const id = sorted[i]!;
       if (i > 0 && sorted[i - 1] === id) continue;
       const h = indexOfId(held.ids, id);
-      if (h >= 0 && !sees(id)) {
+      if (h >= 0 && !grid.sees(viewpoint, id)) {
         this.sections[held.schemas[h]!]!.despawns.push(id);
         left.push(id);
       } else if (h >= 0) {
         if (this.updateRecords.has(id)) this.sections[held.schemas[h]!]!.updates.push(id);
-      } else if (sees(id)) {
+      } else if (grid.sees(viewpoint, id)) {
         this.sections[schemaOf(id)!]!.spawns.push(id);
         entered.push(id);
       }
