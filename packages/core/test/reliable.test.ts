@@ -209,6 +209,29 @@ describe('reliable endpoint behaviour', () => {
     expect(delivered.sort()).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
   });
 
+  it('sends a no-delay message at once in a packet of its own over a reliable transport, in order', () => {
+    const sender = new ReliableEndpoint({ channels, transportReliable: true }, 0);
+    const receiver = new ReliableEndpoint({ channels, transportReliable: true }, 0);
+    const delivered: number[] = [];
+    const deliver = (packet: Uint8Array) => {
+      for (const m of receiver.receive(packet, 1)) delivered.push(indexOf(m.bytes));
+    };
+    const direct = sender.sendNow(SEQUENCED, message(1), 1);
+    expect(direct).toBeDefined();
+    expect(readPacket(direct!).entries.length).toBe(1);
+    expect(sender.update(1).filter((p) => readPacket(p).entries.length > 0)).toEqual([]); // nothing left
+    // Something queued first: the message waits its turn, and both leave in one packet at update.
+    sender.send(ORDERED, message(2), 1);
+    expect(sender.sendNow(SEQUENCED, message(3), 1)).toBeUndefined();
+    const later = sender.update(2);
+    expect(later.length).toBe(1);
+    for (const packet of [direct!, ...later]) deliver(packet);
+    expect(delivered).toEqual([1, 2, 3]);
+    // Not over a datagram transport, and not on a reliable channel.
+    expect(new ReliableEndpoint({ channels }, 0).sendNow(SEQUENCED, message(4), 0)).toBeUndefined();
+    expectCode('VALUE_INVALID', () => sender.sendNow(ORDERED, message(5), 3));
+  });
+
   it('rejects bad sends with stable codes', () => {
     const endpoint = new ReliableEndpoint({ channels, maxQueuedBytes: 10_000 }, 0);
     expectCode('VALUE_INVALID', () => endpoint.send(9, message(1), 0));

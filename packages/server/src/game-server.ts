@@ -106,8 +106,9 @@ export class GameServer {
   /** Queues a message; it leaves at the next tick, or at once for a send type that asks (no-delay). */
   send(session: string, channel: number, bytes: Uint8Array, type?: SendType): void {
     const link = this.linkOf(session);
-    if (link.connections.send(session, channel, bytes, Date.now(), type)) {
-      link.connections.update(Date.now(), session);
+    const nowMs = Date.now();
+    if (link.connections.send(session, channel, bytes, nowMs, type)) {
+      link.connections.update(nowMs, session);
       this.pump(link);
     }
   }
@@ -150,8 +151,16 @@ export class GameServer {
 
   /** Sends what the connections produced and reports what happened. */
   private pump(link: { transport: ServerTransport; connections: ServerConnections }): void {
-    for (const { peer, datagram } of link.connections.outgoing.splice(0)) link.transport.send(peer, datagram);
-    for (const event of link.connections.events.splice(0)) {
+    // Transports never call back into the server while sending, so the list is not added to meanwhile.
+    const { outgoing, events } = link.connections;
+    try {
+      for (let i = 0; i < outgoing.length; i++) link.transport.send(outgoing[i]!.peer, outgoing[i]!.datagram);
+    } finally {
+      outgoing.length = 0; // sent, or (a transport threw) dropped: never sent twice
+    }
+    if (events.length === 0) return;
+    // Handlers may send (and so pump) again: take the events out first.
+    for (const event of events.splice(0)) {
       if (event.type === 'connected') {
         this.sessionLinks.set(event.session, link);
         this.onConnect?.({

@@ -197,11 +197,11 @@ export class WorldHost {
     const { world, snapshotChannel } = this.options;
     const now = Date.now();
     const snapshots = world.update(now);
+    // Snapshots leave now, not at the next connection update: each is complete for its tick.
     for (const { client, bytes } of snapshots) {
       const session = this.seats.sessionOf(client);
-      if (session !== undefined) this.sendTo(session, snapshotChannel, bytes, 'unreliable');
+      if (session !== undefined) this.sendTo(session, snapshotChannel, bytes, 'unreliable-no-delay');
     }
-    if (snapshots.length > 0) this.options.server.flush(); // snapshots leave now, not at the next tick
     for (const seat of this.seats.expire(now)) this.giveUp(seat, 'timeout');
   }
 }

@@ -115,11 +115,20 @@ export class ClientConnection {
     for (const packet of packets) this.emitFramed(packet);
   }
 
-  /** Queues a message; returns true when the send type asks for an immediate update. */
+  /**
+   * Queues a message; returns true when the send type asks for an immediate update
+   * (`unreliable-no-delay`; its packet may already be in `outgoing`, see ReliableEndpoint.sendNow).
+   */
   send(channel: number, bytes: Uint8Array, nowMs: number, type?: SendType): boolean {
     if (this.currentState !== 'connected')
       throw new ShardlineError('VALUE_INVALID', `cannot send while ${this.currentState}`);
-    return this.endpoint!.send(channel, bytes, nowMs, type);
+    if (type !== 'unreliable-no-delay') return this.endpoint!.send(channel, bytes, nowMs, type);
+    const packet = this.endpoint!.sendNow(channel, bytes, nowMs);
+    if (packet) {
+      this.nowMs = nowMs;
+      this.emitFramed(packet);
+    }
+    return true;
   }
 
   /** Leaves, telling the server (closed-by-client). */

@@ -159,12 +159,25 @@ export class ServerConnections {
     this.schedule.run(nowMs, this.updateScheduled);
   }
 
-  /** Queues a message for a session; returns true when the send type asks for an immediate update. */
+  /**
+   * Queues a message for a session; returns true when the send type asks for an immediate update
+   * (`unreliable-no-delay`; its packet may already be in `outgoing`, see ReliableEndpoint.sendNow).
+   */
   send(session: string, channel: number, bytes: Uint8Array, nowMs: number, type?: SendType): boolean {
     const target = this.sessions.get(session);
     if (!target) throw new ShardlineError('VALUE_INVALID', `no session ${session}`);
-    this.schedule.markDue(target);
-    return target.endpoint.send(channel, bytes, nowMs, type);
+    if (type !== 'unreliable-no-delay') {
+      this.schedule.markDue(target);
+      return target.endpoint.send(channel, bytes, nowMs, type);
+    }
+    const packet = target.endpoint.sendNow(channel, bytes, nowMs);
+    if (packet) {
+      this.nowMs = nowMs;
+      this.emitFramed(session, target, packet); // in outgoing already: an update finds nothing to do
+    } else {
+      this.schedule.markDue(target); // queued instead
+    }
+    return true;
   }
 
   /** Ends a session, telling the peer why. */

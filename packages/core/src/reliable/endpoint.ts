@@ -13,6 +13,7 @@ import {
 import { type Compressor, packCompressed, unpackCompressed } from './compression.js';
 import {
   DEFAULT_MTU_BYTES,
+  FRAGMENT_BYTES,
   MAX_CHANNELS,
   MAX_MESSAGE_BYTES,
   MAX_RESEND_BACKOFF_DOUBLINGS,
@@ -23,6 +24,7 @@ import {
   EntryKind,
   entrySize,
   PACKET_HEADER_BYTES,
+  type PacketEntry,
   PING_ENTRY,
   readPacket,
   writeEntry,
@@ -261,6 +263,43 @@ export class ReliableEndpoint {
     return sendType === 'unreliable-no-delay';
   }
 
+  /**
+   * An `unreliable-no-delay` send that can leave in a packet of its own at once: over a reliable
+   * transport, on an uncompressed unreliable channel, with nothing queued, unfragmented and within
+   * the send budget. Returns that packet (after the headroom) for the caller to transmit now, in
+   * order after whatever `update` returned before. Otherwise queues the message as `send` does and
+   * returns undefined: the caller should then call `update` at once.
+   */
+  sendNow(channel: number, bytes: Uint8Array, nowMs: number): Uint8Array | undefined {
+    const sender = this.channels[channel];
+    const direct =
+      sender !== undefined &&
+      this.options.transportReliable &&
+      this.currentState === 'connected' &&
+      sender.entryKind !== EntryKind.Reliable &&
+      !sender.compress &&
+      bytes.length <= FRAGMENT_BYTES &&
+      !this.hasQueuedUnits();
+    if (direct) this.refillBudget(nowMs);
+    if (!direct || this.budgetBytes <= 0) {
+      this.send(channel, bytes, nowMs, 'unreliable-no-delay');
+      return undefined;
+    }
+    const entry: PacketEntry = {
+      kind: sender.entryKind,
+      channel,
+      id: sender.nextId,
+      fragmentIndex: 0,
+      fragmentCount: 1,
+      payload: bytes,
+    };
+    sender.nextId = (sender.nextId + 1) & 0xffff;
+    this.totals.degradedSends++; // an unreliable send over a reliable transport, as in send()
+    const packet = this.startPacket(nowMs);
+    writeEntry(this.writer, entry);
+    return this.finishPacket(packet, nowMs);
+  }
+
   /** Processes one datagram from the peer; returns the messages it completes. Never throws for bad input. */
   receive(packet: Uint8Array, nowMs: number): ReceivedMessage[] {
     if (this.currentState !== 'connected') return [];
@@ -433,6 +472,11 @@ export class ReliableEndpoint {
       if (sender.queueHead !== sender.queue.length || sender.inFlight.size !== 0) return false;
     }
     return true;
+  }
+
+  private hasQueuedUnits(): boolean {
+    for (const sender of this.channels) if (sender.queueHead !== sender.queue.length) return true;
+    return false;
   }
 
   /** True when one more data packet would overwrite the record of a packet not yet acked or lost. */

@@ -28,7 +28,10 @@ export interface ServerTransport {
   onDatagram: ((peer: string, datagram: Uint8Array) => void) | undefined;
   /** Stream transports: a peer's link ended. Datagram transports (UDP) have no links to end. */
   onPeerClosed: ((peer: string, reason: LinkCloseReason) => void) | undefined;
-  /** Sends to a peer; false if the peer is gone (a race with its link closing, not an error). */
+  /**
+   * Sends to a peer; false if the peer is gone (a race with its link closing, not an error). Never
+   * calls onDatagram or onPeerClosed before returning (what happens meanwhile is reported later).
+   */
   send(peer: string, datagram: Uint8Array): boolean;
   /** Ends a peer's link (streams); a no-op for datagram transports. */
   disconnect(peer: string): void;
