@@ -118,9 +118,12 @@ export class GameClient {
 
   send(channel: number, bytes: Uint8Array, type?: SendType): void {
     const connection = this.connected();
-    if (connection.send(channel, bytes, Date.now(), type)) {
-      connection.update(Date.now());
+    const nowMs = Date.now();
+    if (connection.send(channel, bytes, nowMs, type)) {
+      connection.update(nowMs);
       this.pump();
+    } else if (connection.outgoing.length > 0) {
+      this.pump(); // a no-delay packet that left at once
     }
   }
 

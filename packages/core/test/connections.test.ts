@@ -134,6 +134,22 @@ describe.each([
     expect(world.server.sessionCount).toBe(0);
   });
 
+  it('sends a no-delay message at once: over a stream without an update, over UDP with one', () => {
+    const world = new World(capabilities, settings);
+    const alice = world.connect('alice');
+    world.run(() => alice.state === 'connected');
+    world.server.outgoing.length = 0;
+    const needsUpdate = world.server.send('alice', 1, Uint8Array.of(42), world.nowMs, 'unreliable-no-delay');
+    expect(needsUpdate).toBe(!capabilities.reliable);
+    expect(world.server.outgoing.length).toBe(capabilities.reliable ? 1 : 0);
+    if (needsUpdate) world.server.update(world.nowMs, 'alice');
+    expect(world.server.outgoing.length).toBe(1);
+    if (!capabilities.reliable) return; // an unreliable message over lossy UDP may not arrive
+    const got = () => alice.events.filter((e) => e.type === 'message' && e.bytes[0] === 42);
+    world.run(() => got().length === 1);
+    expect(got().length).toBe(1);
+  });
+
   it('refuses a second connection of the same client and a client over capacity', () => {
     const world = new World(capabilities, settings, 1);
     const first = world.connect('first');

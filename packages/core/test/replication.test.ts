@@ -324,8 +324,14 @@ describe('interest management and bandwidth budget', () => {
           grid.forgetChanges();
           for (const [id, to] of changes) apply(id, to);
           const seenAfter = new Set(grid.visible(view));
-          const near: number[] = [];
-          grid.changesNear(view, near);
+          const ranks: number[] = [];
+          grid.changesNear(view, ranks);
+          const near = ranks.map((rank) => grid.changedId(rank));
+          // Ranks follow ids, and each tells where its entity is now.
+          const sorted = [...ranks].sort((a, b) => a - b);
+          expect(sorted.map((rank) => grid.changedId(rank))).toEqual([...near].sort((a, b) => a - b));
+          for (const rank of ranks)
+            expect(grid.changeSeenBy(view, rank)).toBe(seenAfter.has(grid.changedId(rank)));
           for (let id = 0; id <= 40; id++) {
             expect(grid.sees(view, id)).toBe(seenAfter.has(id));
             const moved = JSON.stringify(placedBefore.get(id)) !== JSON.stringify(placed.get(id));

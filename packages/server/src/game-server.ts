@@ -110,6 +110,8 @@ export class GameServer {
     if (link.connections.send(session, channel, bytes, nowMs, type)) {
       link.connections.update(nowMs, session);
       this.pump(link);
+    } else if (link.connections.outgoing.length > 0) {
+      this.pump(link); // a no-delay packet that left at once
     }
   }
 

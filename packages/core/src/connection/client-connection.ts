@@ -116,19 +116,19 @@ export class ClientConnection {
   }
 
   /**
-   * Queues a message; returns true when the send type asks for an immediate update
-   * (`unreliable-no-delay`; its packet may already be in `outgoing`, see ReliableEndpoint.sendNow).
+   * Queues a message; returns true when the connection should be updated at once (the send type asks
+   * for it). An `unreliable-no-delay` message that could leave in a packet of its own
+   * (ReliableEndpoint.sendNow) is in `outgoing` already, and needs no update (returns false).
    */
   send(channel: number, bytes: Uint8Array, nowMs: number, type?: SendType): boolean {
     if (this.currentState !== 'connected')
       throw new ShardlineError('VALUE_INVALID', `cannot send while ${this.currentState}`);
     if (type !== 'unreliable-no-delay') return this.endpoint!.send(channel, bytes, nowMs, type);
     const packet = this.endpoint!.sendNow(channel, bytes, nowMs);
-    if (packet) {
-      this.nowMs = nowMs;
-      this.emitFramed(packet);
-    }
-    return true;
+    if (!packet) return true;
+    this.nowMs = nowMs;
+    this.emitFramed(packet);
+    return false;
   }
 
   /** Leaves, telling the server (closed-by-client). */

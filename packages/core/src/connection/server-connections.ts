@@ -160,8 +160,9 @@ export class ServerConnections {
   }
 
   /**
-   * Queues a message for a session; returns true when the send type asks for an immediate update
-   * (`unreliable-no-delay`; its packet may already be in `outgoing`, see ReliableEndpoint.sendNow).
+   * Queues a message for a session; returns true when it should be updated at once (the send type
+   * asks for it). An `unreliable-no-delay` message that could leave in a packet of its own
+   * (ReliableEndpoint.sendNow) is in `outgoing` already, and needs no update (returns false).
    */
   send(session: string, channel: number, bytes: Uint8Array, nowMs: number, type?: SendType): boolean {
     const target = this.sessions.get(session);
@@ -171,13 +172,13 @@ export class ServerConnections {
       return target.endpoint.send(channel, bytes, nowMs, type);
     }
     const packet = target.endpoint.sendNow(channel, bytes, nowMs);
-    if (packet) {
-      this.nowMs = nowMs;
-      this.emitFramed(session, target, packet); // in outgoing already: an update finds nothing to do
-    } else {
+    if (!packet) {
       this.schedule.markDue(target); // queued instead
+      return true;
     }
-    return true;
+    this.nowMs = nowMs;
+    this.emitFramed(session, target, packet);
+    return false;
   }
 
   /** Ends a session, telling the peer why. */

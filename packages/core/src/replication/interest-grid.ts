@@ -1,4 +1,5 @@
 import { ShardlineError } from '../errors.js';
+import { GLOBAL, GONE, GridChanges, PLACED } from './grid-changes.js';
 import { IdBitmap } from './id-bitmap.js';
 
 /** What a client sees around: everything within `radius` of (x, y), world units. */
@@ -15,7 +16,7 @@ interface Cell {
   ids: number[];
   xs: number[];
   ys: number[];
-  /** With change tracking: entities placed, moved or removed in this cell since forgetChanges (may repeat). */
+  /** With change tracking: the changes (GridChanges indexes) in this cell since forgetChanges (may repeat). */
   changed: number[];
 }
 
@@ -48,8 +49,8 @@ export class InterestGrid {
   private cellCount = 0;
   private readonly placements = new Map<number, Placement>();
   private readonly global = new Set<number>();
-  private readonly trackChanges: boolean;
-  /** Cells with changes since forgetChanges, and the global entities (or ones that stopped being) with changes. */
+  /** With trackChanges: what changed since forgetChanges, the cells it changed in, and the changes of global entities. */
+  private readonly changes: GridChanges | undefined;
   private readonly changedCells: Cell[] = [];
   private readonly changedGlobal: number[] = [];
   /** Scratch results of a visible() query: `count` ids in `found`, then in ascending order in `sorted`. */
@@ -63,7 +64,7 @@ export class InterestGrid {
     options: InterestGridOptions = {},
   ) {
     if (!(cellSize > 0)) throw new ShardlineError('VALUE_INVALID', `cell size ${cellSize} must be positive`);
-    this.trackChanges = options.trackChanges ?? false;
+    this.changes = options.trackChanges ? new GridChanges() : undefined;
   }
 
   /** Whether `position` can be placed: finite, within ±2^25 cells. */
@@ -77,7 +78,7 @@ export class InterestGrid {
     if (!position) {
       this.remove(id);
       this.global.add(id);
-      if (this.trackChanges) this.changedGlobal.push(id);
+      if (this.changes) this.changedGlobal.push(this.changes.note(id, GLOBAL, 0, 0));
       return;
     }
     if (!this.holds(position)) {
@@ -92,7 +93,7 @@ export class InterestGrid {
     if (placed && placed.cx === cx && placed.cy === cy) {
       placed.cell.xs[placed.index] = position.x; // moved within its cell: the common case
       placed.cell.ys[placed.index] = position.y;
-      this.noteChange(placed.cell, id);
+      this.noteChange(placed.cell, id, PLACED, position.x, position.y);
       return;
     }
     this.remove(id);
@@ -111,16 +112,16 @@ export class InterestGrid {
     cell.ids.push(id);
     cell.xs.push(position.x);
     cell.ys.push(position.y);
-    this.noteChange(cell, id);
+    this.noteChange(cell, id, PLACED, position.x, position.y);
   }
 
   remove(id: number): void {
-    if (this.global.delete(id) && this.trackChanges) this.changedGlobal.push(id);
+    if (this.global.delete(id) && this.changes) this.changedGlobal.push(this.changes.note(id, GONE, 0, 0));
     const placed = this.placements.get(id);
     if (!placed) return;
     this.placements.delete(id);
     const { cell, index } = placed;
-    this.noteChange(cell, id);
+    this.noteChange(cell, id, GONE, 0, 0);
     const last = cell.ids.length - 1;
     if (index !== last) {
       const movedId = cell.ids[last]!;
@@ -133,18 +134,19 @@ export class InterestGrid {
     cell.xs.pop();
     cell.ys.pop();
     // With change tracking an emptied cell stays until forgetChanges: changesNear still finds it.
-    if (cell.ids.length === 0 && !this.trackChanges) this.dropCell(cell);
+    if (cell.ids.length === 0 && !this.changes) this.dropCell(cell);
   }
 
   /**
-   * Entities placed, moved or removed (and global ones placed or removed) since forgetChanges, in the
-   * cells the view's radius reaches: pushed onto `out`, possibly more than once, possibly some out of
-   * reach. While a viewpoint stays put, no other entity can have come into or gone out of its view,
-   * or changed in it. Needs trackChanges.
+   * The changes since forgetChanges (entities placed, moved or removed, global ones included) in the
+   * cells the view's radius reaches, pushed onto `out` as ranks: ascending ranks are ascending ids
+   * (changedId), possibly repeated, possibly out of reach. While a viewpoint stays put, no other
+   * entity can have come into or gone out of its view, or changed in it. Needs trackChanges.
    */
   changesNear(view: Viewpoint, out: number[]): void {
-    if (!this.trackChanges) throw new ShardlineError('VALUE_INVALID', 'changesNear needs trackChanges');
-    for (const id of this.changedGlobal) out.push(id);
+    const changes = this.changes;
+    if (!changes) throw new ShardlineError('VALUE_INVALID', 'changesNear needs trackChanges');
+    for (const index of this.changedGlobal) out.push(changes.rank(index));
     const radius = Math.max(0, view.radius);
     const minX = this.cellOf(view.x - radius);
     const maxX = this.cellOf(view.x + radius);
@@ -153,7 +155,7 @@ export class InterestGrid {
     if ((maxX - minX + 1) * (maxY - minY + 1) > this.changedCells.length) {
       for (const cell of this.changedCells) {
         if (cell.cx >= minX && cell.cx <= maxX && cell.cy >= minY && cell.cy <= maxY)
-          for (const id of cell.changed) out.push(id);
+          for (const index of cell.changed) out.push(changes.rank(index));
       }
       return;
     }
@@ -162,9 +164,24 @@ export class InterestGrid {
       if (!column) continue;
       for (let cy = minY; cy <= maxY; cy++) {
         const cell = column.get(cy);
-        if (cell) for (const id of cell.changed) out.push(id);
+        if (cell) for (const index of cell.changed) out.push(changes.rank(index));
       }
     }
+  }
+
+  /** How many entities changed since forgetChanges: changesNear's ranks are below this. */
+  get changeCount(): number {
+    return this.changes?.count ?? 0;
+  }
+
+  /** The entity id of a change named by changesNear. */
+  changedId(rank: number): number {
+    return this.changes!.idAt(rank);
+  }
+
+  /** Whether the view sees the entity of a change named by changesNear, where it is now. */
+  changeSeenBy(view: Viewpoint, rank: number): boolean {
+    return this.changes!.seenBy(view, rank);
   }
 
   /** Whether the view sees entity `id` (as visible() would list it). */
@@ -186,12 +203,13 @@ export class InterestGrid {
     }
     this.changedCells.length = 0;
     this.changedGlobal.length = 0;
+    this.changes?.clear();
   }
 
-  private noteChange(cell: Cell, id: number): void {
-    if (!this.trackChanges) return;
+  private noteChange(cell: Cell, id: number, where: number, x: number, y: number): void {
+    if (!this.changes) return;
     if (cell.changed.length === 0) this.changedCells.push(cell);
-    cell.changed.push(id);
+    cell.changed.push(this.changes.note(id, where, x, y));
   }
 
   private dropCell(cell: Cell): void {

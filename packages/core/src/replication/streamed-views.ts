@@ -54,9 +54,11 @@ export class StreamedViews {
   private readonly deltas: SectionDeltas<FieldMap>[];
   private readonly spawnRecords = new Map<number, BitString>();
   private readonly scratch = new BitWriter({ initialBytes: 256 });
-  /** Scratch for writeNear: the candidates in ascending order, and the ids that entered and left the view. */
-  private candidates = new Uint32Array(256);
+  /** Scratch for writeNear: the changes' ranks in ascending order, and the ids that entered and left the view. */
+  private ranks = new Uint32Array(256);
   private readonly entered: number[] = [];
+  /** Per rank of the grid's changes, whether its entity has an update this round (built on first use). */
+  private updatesByRank: Uint8Array | undefined;
   private readonly left: number[] = [];
   /** Scratch schema indexes of one message's visible entities (reused between clients). */
   private nextSchemas = new Uint32Array(256);
@@ -82,6 +84,7 @@ export class StreamedViews {
     this.current = current;
     this.baseline = baseline;
     this.changed.mark(changed);
+    this.updatesByRank = undefined;
     this.updateRecords.clear();
     this.spawnRecords.clear();
     if (baseline) this.measureChanges(current, baseline, changed, schemaOf);
@@ -162,42 +165,54 @@ export class StreamedViews {
 
   /**
    * write() for a client whose view has not moved since it was sent `held` (last round): only the
-   * `candidates` (every entity placed, moved or removed near it since then, possibly repeated, see
-   * InterestGrid.changesNear) can have come into its view, left it or changed in it; `grid` tells
-   * whether `viewpoint` sees one now. The work is in proportion to those, not to what it sees.
+   * entities that changed near it since (`changes`: ranks from `grid.changesNear`, possibly repeated)
+   * can have come into its view, left it or changed in it. The work is in proportion to those, not to
+   * what it sees.
    */
   writeNear(
     writer: BitWriter,
     held: HeldView,
-    candidates: readonly number[],
+    changes: readonly number[],
     grid: InterestGrid,
     viewpoint: Viewpoint,
     schemaOf: (id: number) => number | undefined,
   ): { held: HeldView; records: number } {
     this.clearSections();
-    if (this.candidates.length < candidates.length) this.candidates = new Uint32Array(candidates.length * 2);
-    const sorted = this.candidates.subarray(0, candidates.length);
-    for (let i = 0; i < candidates.length; i++) sorted[i] = candidates[i]!;
-    sorted.sort();
+    if (this.ranks.length < changes.length) this.ranks = new Uint32Array(changes.length * 2);
+    const ranks = this.ranks.subarray(0, changes.length);
+    for (let i = 0; i < changes.length; i++) ranks[i] = changes[i]!;
+    ranks.sort(); // ascending ranks: ascending ids
     const { entered, left } = this;
     entered.length = 0;
     left.length = 0;
-    for (let i = 0; i < sorted.length; i++) {
-      const id = sorted[i]!;
-      if (i > 0 && sorted[i - 1] === id) continue;
+    for (let i = 0; i < ranks.length; i++) {
+      const rank = ranks[i]!;
+      if (i > 0 && ranks[i - 1] === rank) continue;
+      const id = grid.changedId(rank);
       const h = indexOfId(held.ids, id);
-      if (h >= 0 && !grid.sees(viewpoint, id)) {
+      const seen = grid.changeSeenBy(viewpoint, rank);
+      if (h >= 0 && !seen) {
         this.sections[held.schemas[h]!]!.despawns.push(id);
         left.push(id);
       } else if (h >= 0) {
-        if (this.updateRecords.has(id)) this.sections[held.schemas[h]!]!.updates.push(id);
-      } else if (grid.sees(viewpoint, id)) {
+        if (this.hasUpdate(grid, rank)) this.sections[held.schemas[h]!]!.updates.push(id);
+      } else if (seen) {
         this.sections[schemaOf(id)!]!.spawns.push(id);
         entered.push(id);
       }
     }
     const nextHeld = entered.length === 0 && left.length === 0 ? held : amend(held, entered, left, schemaOf);
     return { held: nextHeld, records: this.writeMessage(writer, true) };
+  }
+
+  /** Whether the entity of a grid change has an update this round (a table per round: no lookups per client). */
+  private hasUpdate(grid: InterestGrid, rank: number): boolean {
+    if (this.updatesByRank === undefined) {
+      const flags = new Uint8Array(grid.changeCount);
+      for (let r = 0; r < flags.length; r++) flags[r] = this.updateRecords.has(grid.changedId(r)) ? 1 : 0;
+      this.updatesByRank = flags;
+    }
+    return this.updatesByRank[rank] === 1;
   }
 
   private clearSections(): void {
