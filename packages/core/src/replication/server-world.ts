@@ -63,6 +63,8 @@ export interface OutgoingSnapshot {
 }
 
 interface ClientView {
+  /** The client's id (its key in `clients`). */
+  client: string;
   ackedTick: number | undefined;
   /** Every snapshot sent arrives (a reliable transport): it counts as acknowledged once sent. */
   acknowledgedOnSend: boolean;
@@ -276,6 +278,7 @@ export class ServerWorld {
   addClient(client: string, options: { acknowledgedOnSend?: boolean } = {}): void {
     this.authority.restartSequences(client); // a returning client numbers its inputs afresh
     this.clients.set(client, {
+      client,
       ackedTick: undefined,
       acknowledgedOnSend: options.acknowledgedOnSend ?? false,
       held: undefined,
@@ -395,7 +398,8 @@ export class ServerWorld {
     // encode it once per distinct baseline and prior (NO_BASELINE for full states), share the bytes.
     const shared = new Map<number, Encoded>();
     this.streamed?.beginRound(this.latest, this.lastSent, this.changedSinceSend, this.schemaOfEntity);
-    for (const [client, view] of this.clients) {
+    for (const view of this.clients.values()) {
+      const { client } = view;
       view.metrics.lastBudgetOverflow = 0;
       let encoded: Encoded;
       const streamed = this.streamed !== undefined && view.acknowledgedOnSend;
