@@ -264,11 +264,14 @@ ${crossCheck.join('\n')}
 
 Reading the numbers: with everyone seeing everything, both servers encode one patch per tick and write
 it to every socket; Shardline also runs its connection layer per client (packet header and sequence,
-keepalive pings, RTT and rate statistics, a 10 ms update of every connection), which is most of its extra
-CPU. In the interest variant each server builds every client's view each tick (Shardline: the visible
-ids merged with what the client holds, sending what entered, left and changed from update records
-encoded once per tick for all clients; Colyseus: \`StateView\` filtering and an encode per view).
-The bots' CPU is shown because they share the two cores with the server.
+keepalive pings, RTT and rate statistics), which is most of its extra CPU. In the interest variant
+each server builds every client's view each tick (Shardline: what entered, left and changed, from
+update records encoded once per tick for all clients; for a viewpoint that has not moved, as here,
+only the entities that changed near it are checked, otherwise everything it sees is merged with what
+it holds, about 1.6x the view work in-process; Colyseus: \`StateView\` filtering and an encode per
+view). About half of Shardline's CPU here is the WebSocket write of each message (ws, Node streams
+and the kernel), which both servers pay alike. The bots' CPU is shown because they share the two
+cores with the server.
 
 Machine: 2 shared cores; compare ratios, not absolute times.
 `;
