@@ -125,4 +125,26 @@ describe('replica set (a snapshot stream on the receiving side)', () => {
     expect(set.get(1)).toBeUndefined();
     expect([...set.ids()]).toEqual([2]);
   });
+
+  it('shows the newest state after updates nobody read, and dirty events compare against it', () => {
+    const set = new ReplicaSet(Creature);
+    let baseline = EntitySnapshot.empty(Creature);
+    for (let step = 0; step <= 5; step++) {
+      const decoded = transmit([[7, Creature.create({ health: 50 + step, x: step })]], baseline);
+      set.apply(decoded);
+      baseline = decoded.snapshot;
+    }
+    const replica = set.get(7)!;
+    expect(replica.get('health')).toBe(55);
+    expect(replica.state.x).toBeCloseTo(5, 2);
+    // Unread again, then a listener: it sees the change from the newest unread state, not an older one.
+    let decoded = transmit([[7, Creature.create({ health: 70, x: 5 })]], baseline);
+    set.apply(decoded);
+    const changes: [number, number][] = [];
+    replica.onDirty('health', (value, previous) => changes.push([value, previous]));
+    decoded = transmit([[7, Creature.create({ health: 71, x: 5 })]], decoded.snapshot);
+    set.apply(decoded);
+    expect(changes).toEqual([[71, 70]]);
+    expect(replica.authoritativeState.health).toBe(71);
+  });
 });

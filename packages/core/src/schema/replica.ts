@@ -1,5 +1,6 @@
 import { ShardlineError } from '../errors.js';
 import type { FieldMap, StructType, StructValue } from './composite.js';
+import type { EntitySnapshot } from './entity-snapshot.js';
 import type { DecodedSnapshot } from './snapshot.js';
 
 /** Called after a whole update is applied, once per field whose visible value changed. */
@@ -22,15 +23,29 @@ export interface PendingDirty {
  * - `onDirty(key, listener)` fires once per applied change of that field, after the whole update.
  */
 export class Replica<F extends FieldMap> {
-  private authoritative: StructValue<F>;
+  /** The last state the server sent, once unpacked (see `packed`). */
+  private unpacked: StructValue<F> | undefined;
+  /**
+   * Until first read, the snapshot holding that state: most updates of most entities are never read
+   * before the next one, so their values are only unpacked on demand.
+   */
+  private packed: EntitySnapshot<F> | undefined;
+  private packedId = 0;
   private readonly overrides = new Map<keyof F, unknown>();
   private readonly listeners = new Map<keyof F, Set<DirtyListener<unknown>>>();
 
+  constructor(schema: StructType<F>, initial: StructValue<F>);
+  /** A replica whose state is entity `id` of `snapshot`, unpacked on first read. */
+  constructor(schema: StructType<F>, initial: undefined, snapshot: EntitySnapshot<F>, id: number);
   constructor(
     readonly schema: StructType<F>,
-    initial: StructValue<F>,
+    initial: StructValue<F> | undefined,
+    snapshot?: EntitySnapshot<F>,
+    id = 0,
   ) {
-    this.authoritative = initial;
+    this.unpacked = initial;
+    this.packed = snapshot;
+    this.packedId = id;
   }
 
   get<K extends keyof F & string>(key: K): StructValue<F>[K] {
@@ -40,6 +55,20 @@ export class Replica<F extends FieldMap> {
   /** The last state the server sent, ignoring local overrides. */
   get authoritativeState(): StructValue<F> {
     return this.authoritative;
+  }
+
+  private get authoritative(): StructValue<F> {
+    if (this.packed) {
+      this.unpacked = this.packed.get(this.packedId)!;
+      this.packed = undefined;
+    }
+    return this.unpacked!;
+  }
+
+  private hold(snapshot: EntitySnapshot<F>, id: number): void {
+    this.packed = snapshot;
+    this.packedId = id;
+    this.unpacked = undefined;
   }
 
   /** The visible state: authoritative values with local overrides on top. */
@@ -90,12 +119,22 @@ export class Replica<F extends FieldMap> {
   }
 
   /**
+   * stage() with entity `id` of `snapshot` as the new state; with nothing overridden and nobody
+   * listening (the common case) it is unpacked only when read.
+   */
+  stageFrom(snapshot: EntitySnapshot<F>, id: number, changedMask: number, pending: PendingDirty[]): void {
+    if (this.overrides.size === 0 && this.listeners.size === 0) this.hold(snapshot, id);
+    else this.stage(snapshot.get(id)!, changedMask, pending);
+  }
+
+  /**
    * Applies `next` (whose fields in `changedMask` changed) and queues the dirty events instead of
    * firing them: the caller fires them once its whole update is applied.
    */
   stage(next: StructValue<F>, changedMask: number, pending: PendingDirty[]): void {
     if (this.overrides.size === 0 && this.listeners.size === 0) {
-      this.authoritative = next; // nothing overridden, nobody listening: the common case
+      this.unpacked = next; // nothing overridden, nobody listening: the common case
+      this.packed = undefined;
       return;
     }
     const keys = this.schema.keys;
@@ -106,7 +145,8 @@ export class Replica<F extends FieldMap> {
       this.overrides.delete(key);
       this.stageIfChanged(key, next[key], previous, pending);
     }
-    this.authoritative = next;
+    this.unpacked = next;
+    this.packed = undefined;
   }
 
   private stageIfChanged(
@@ -190,14 +230,15 @@ export class ReplicaSet<F extends FieldMap> {
     }
     const spawned: [number, Replica<F>][] = [];
     for (const id of decoded.spawned) {
-      const replica = new Replica(this.schema, snapshot.get(id)!);
+      const replica = new Replica(this.schema, undefined, snapshot, id);
       this.replicas.set(id, replica);
       spawned.push([id, replica]);
     }
     const pending: PendingDirty[] = [];
-    decoded.updated.forEach((id, i) => {
-      this.replicas.get(id)?.stage(snapshot.get(id)!, decoded.changedMasks[i]!, pending);
-    });
+    for (let i = 0; i < decoded.updated.length; i++) {
+      const id = decoded.updated[i]!;
+      this.replicas.get(id)?.stageFrom(snapshot, id, decoded.changedMasks[i]!, pending);
+    }
     return () => {
       for (const [id, replica] of spawned)
         for (const listener of [...this.spawnListeners]) listener(id, replica);
