@@ -146,5 +146,29 @@ describe('replica set (a snapshot stream on the receiving side)', () => {
     set.apply(decoded);
     expect(changes).toEqual([[71, 70]]);
     expect(replica.authoritativeState.health).toBe(71);
+    // Updated unread (8 has no listener), then despawned: listeners and holders read the last state.
+    decoded = transmit(
+      [
+        [7, Creature.create({ health: 72, x: 6 })],
+        [8, Creature.create({ health: 10 })],
+      ],
+      decoded.snapshot,
+    );
+    set.apply(decoded);
+    const other = set.get(8)!;
+    decoded = transmit(
+      [
+        [7, Creature.create({ health: 73, x: 6 })],
+        [8, Creature.create({ health: 11, x: -4 })],
+      ],
+      decoded.snapshot,
+    );
+    set.apply(decoded);
+    const lastSeen: number[] = [];
+    set.onDespawn((_id, gone) => lastSeen.push(gone.get('health')));
+    set.apply(transmit([], decoded.snapshot));
+    expect(lastSeen.sort()).toEqual([11, 73]);
+    expect(other.state.x).toBeCloseTo(-4, 2);
+    expect(replica.state.x).toBeCloseTo(6, 2);
   });
 });

@@ -1,6 +1,6 @@
 import { ShardlineError } from '../errors.js';
 import type { FieldMap, StructType, StructValue } from './composite.js';
-import type { EntitySnapshot } from './entity-snapshot.js';
+import { EntitySnapshot } from './entity-snapshot.js';
 import type { DecodedSnapshot } from './snapshot.js';
 
 /** Called after a whole update is applied, once per field whose visible value changed. */
@@ -23,29 +23,31 @@ export interface PendingDirty {
  * - `onDirty(key, listener)` fires once per applied change of that field, after the whole update.
  */
 export class Replica<F extends FieldMap> {
-  /** The last state the server sent, once unpacked (see `packed`). */
+  /** The last state the server sent, as of `readAt`. */
   private unpacked: StructValue<F> | undefined;
   /**
-   * Until first read, the snapshot holding that state: most updates of most entities are never read
-   * before the next one, so their values are only unpacked on demand.
+   * A replica of a ReplicaSet reads its state from the set's newest snapshot when first asked after
+   * an update (most updates of most entities are never read before the next one); `readAt` is the
+   * set's version it last read or staged at. Without a source, `unpacked` is the state.
    */
-  private packed: EntitySnapshot<F> | undefined;
-  private packedId = 0;
+  private source: ReplicaSource<F> | undefined;
+  private readonly id: number;
+  private readAt = -1;
   private readonly overrides = new Map<keyof F, unknown>();
   private readonly listeners = new Map<keyof F, Set<DirtyListener<unknown>>>();
 
   constructor(schema: StructType<F>, initial: StructValue<F>);
-  /** A replica whose state is entity `id` of `snapshot`, unpacked on first read. */
-  constructor(schema: StructType<F>, initial: undefined, snapshot: EntitySnapshot<F>, id: number);
+  /** A replica of entity `id` in `source`'s newest snapshot. */
+  constructor(schema: StructType<F>, initial: undefined, source: ReplicaSource<F>, id: number);
   constructor(
     readonly schema: StructType<F>,
     initial: StructValue<F> | undefined,
-    snapshot?: EntitySnapshot<F>,
+    source?: ReplicaSource<F>,
     id = 0,
   ) {
     this.unpacked = initial;
-    this.packed = snapshot;
-    this.packedId = id;
+    this.source = source;
+    this.id = id;
   }
 
   get<K extends keyof F & string>(key: K): StructValue<F>[K] {
@@ -58,17 +60,23 @@ export class Replica<F extends FieldMap> {
   }
 
   private get authoritative(): StructValue<F> {
-    if (this.packed) {
-      this.unpacked = this.packed.get(this.packedId)!;
-      this.packed = undefined;
+    const source = this.source;
+    if (source && this.readAt !== source.version) {
+      this.unpacked = source.stateOf(this.id);
+      this.readAt = source.version;
     }
     return this.unpacked!;
   }
 
-  private hold(snapshot: EntitySnapshot<F>, id: number): void {
-    this.packed = snapshot;
-    this.packedId = id;
-    this.unpacked = undefined;
+  /** Whether updates must be staged eagerly: something to compare (dirty events) or to replace (overrides). */
+  get active(): boolean {
+    return this.overrides.size > 0 || this.listeners.size > 0;
+  }
+
+  /** Stops following the source (the entity left it): keeps the state it has now. */
+  detach(): void {
+    this.unpacked = this.authoritative;
+    this.source = undefined;
   }
 
   /** The visible state: authoritative values with local overrides on top. */
@@ -82,6 +90,7 @@ export class Replica<F extends FieldMap> {
   setLocal<K extends keyof F & string>(key: K, value: StructValue<F>[K]): void {
     this.fieldIndex(key);
     this.overrides.set(key, value);
+    this.source?.activate(this);
   }
 
   hasLocal(key: keyof F & string): boolean {
@@ -108,6 +117,7 @@ export class Replica<F extends FieldMap> {
     }
     const stored = listener as DirtyListener<unknown>;
     set.add(stored);
+    this.source?.activate(this);
     return () => set.delete(stored);
   }
 
@@ -119,34 +129,21 @@ export class Replica<F extends FieldMap> {
   }
 
   /**
-   * stage() with entity `id` of `snapshot` as the new state; with nothing overridden and nobody
-   * listening (the common case) it is unpacked only when read.
-   */
-  stageFrom(snapshot: EntitySnapshot<F>, id: number, changedMask: number, pending: PendingDirty[]): void {
-    if (this.overrides.size === 0 && this.listeners.size === 0) this.hold(snapshot, id);
-    else this.stage(snapshot.get(id)!, changedMask, pending);
-  }
-
-  /**
    * Applies `next` (whose fields in `changedMask` changed) and queues the dirty events instead of
-   * firing them: the caller fires them once its whole update is applied.
+   * firing them: the caller fires them once its whole update is applied. `version` is the source's
+   * version once the update is applied (a replica of a ReplicaSet).
    */
-  stage(next: StructValue<F>, changedMask: number, pending: PendingDirty[]): void {
-    if (this.overrides.size === 0 && this.listeners.size === 0) {
-      this.unpacked = next; // nothing overridden, nobody listening: the common case
-      this.packed = undefined;
-      return;
-    }
+  stage(next: StructValue<F>, changedMask: number, pending: PendingDirty[], version = -1): void {
     const keys = this.schema.keys;
     for (let i = 0; i < keys.length; i++) {
-      if (((changedMask >>> i) & 1) === 0) continue;
+      if (((changedMask >>> i) & 1) === 0 || !this.active) continue;
       const key = keys[i]!;
       const previous = this.overrides.has(key) ? this.overrides.get(key) : this.authoritative[key];
       this.overrides.delete(key);
       this.stageIfChanged(key, next[key], previous, pending);
     }
     this.unpacked = next;
-    this.packed = undefined;
+    this.readAt = version;
   }
 
   private stageIfChanged(
@@ -176,17 +173,46 @@ function fireDirty(pending: readonly PendingDirty[]): void {
 
 export type ReplicaListener<F extends FieldMap> = (id: number, replica: Replica<F>) => void;
 
+/** Where replicas of a set read their state (see Replica). */
+export interface ReplicaSource<F extends FieldMap> {
+  /** Changes with every update applied. */
+  readonly version: number;
+  /** Entity `id`'s state in the newest snapshot (it is there: replicas leave before their entity does). */
+  stateOf(id: number): StructValue<F>;
+  /** The replica now has listeners or overrides: its updates must be staged eagerly. */
+  activate(replica: Replica<F>): void;
+}
+
 /**
  * The receiving side of a snapshot stream: one Replica per live entity. `apply` takes a decoded
  * snapshot, updates every replica, and only then fires spawn, dirty and despawn events, so listeners
  * see the whole update (an entity reference to an entity spawned in the same update resolves).
  */
-export class ReplicaSet<F extends FieldMap> {
+export class ReplicaSet<F extends FieldMap> implements ReplicaSource<F> {
   private readonly replicas = new Map<number, Replica<F>>();
   private readonly spawnListeners = new Set<ReplicaListener<F>>();
   private readonly despawnListeners = new Set<ReplicaListener<F>>();
+  /** The newest snapshot applied, which replicas read from, and its version. */
+  private current: EntitySnapshot<F>;
+  private currentVersion = 0;
+  /** Replicas that got listeners or overrides (some may have lost them since: checked when used). */
+  private readonly active = new Set<Replica<F>>();
 
-  constructor(readonly schema: StructType<F>) {}
+  constructor(readonly schema: StructType<F>) {
+    this.current = EntitySnapshot.empty(schema);
+  }
+
+  get version(): number {
+    return this.currentVersion;
+  }
+
+  stateOf(id: number): StructValue<F> {
+    return this.current.get(id)!;
+  }
+
+  activate(replica: Replica<F>): void {
+    this.active.add(replica);
+  }
 
   get(id: number): Replica<F> | undefined {
     return this.replicas.get(id);
@@ -216,28 +242,31 @@ export class ReplicaSet<F extends FieldMap> {
 
   /**
    * Applies a decoded snapshot and returns the function that fires its events, so a caller applying
-   * several sets (a world of several schemas) can fire after all of them are applied.
+   * several sets (a world of several schemas) can fire after all of them are applied. Only replicas
+   * with listeners or overrides do work per update; the others read the new state when asked.
    */
   stage(decoded: DecodedSnapshot<F>): () => void {
     const { snapshot } = decoded;
+    const version = this.currentVersion + 1;
     const despawned: [number, Replica<F>][] = [];
     for (const id of decoded.despawned) {
       const replica = this.replicas.get(id);
       if (replica) {
+        replica.detach(); // keeps its last state for despawn listeners and whoever still holds it
         this.replicas.delete(id);
+        this.active.delete(replica);
         despawned.push([id, replica]);
       }
     }
+    const pending: PendingDirty[] = [];
+    if (this.active.size > 0) this.stageActive(decoded, pending, version);
+    this.current = snapshot;
+    this.currentVersion = version;
     const spawned: [number, Replica<F>][] = [];
     for (const id of decoded.spawned) {
-      const replica = new Replica(this.schema, undefined, snapshot, id);
+      const replica = new Replica(this.schema, undefined, this, id);
       this.replicas.set(id, replica);
       spawned.push([id, replica]);
-    }
-    const pending: PendingDirty[] = [];
-    for (let i = 0; i < decoded.updated.length; i++) {
-      const id = decoded.updated[i]!;
-      this.replicas.get(id)?.stageFrom(snapshot, id, decoded.changedMasks[i]!, pending);
     }
     return () => {
       for (const [id, replica] of spawned)
@@ -246,5 +275,16 @@ export class ReplicaSet<F extends FieldMap> {
       for (const [id, replica] of despawned)
         for (const listener of [...this.despawnListeners]) listener(id, replica);
     };
+  }
+
+  /** Stages the updates of replicas with listeners or overrides (dirty events, overrides replaced). */
+  private stageActive(decoded: DecodedSnapshot<F>, pending: PendingDirty[], version: number): void {
+    for (const replica of this.active) if (!replica.active) this.active.delete(replica);
+    for (let i = 0; i < decoded.updated.length; i++) {
+      const id = decoded.updated[i]!;
+      const replica = this.replicas.get(id);
+      if (replica && this.active.has(replica))
+        replica.stage(decoded.snapshot.get(id)!, decoded.changedMasks[i]!, pending, version);
+    }
   }
 }
