@@ -27,6 +27,18 @@ export const ERROR_CODES = {
   NOT_OWNER: 'Client does not own that entity',
   /** A client sent more messages of a kind than its rate allows; the excess is dropped. */
   RATE_LIMITED: 'Rate limit exceeded',
+  /** An RPC's parameters do not decode, are out of their declared range, or fail its validator. */
+  RPC_BAD_PARAMS: 'RPC parameters are invalid',
+  /** An RPC or event id (or name) the catalog does not declare, or with no handler on this side. */
+  RPC_UNKNOWN: 'Unknown RPC',
+  /** A client called an RPC (or sent an event) more often than its rate allows; the excess is dropped. */
+  RPC_RATE_LIMITED: 'RPC rate limit exceeded',
+  /** A peer called an RPC it may not call: wrong direction, or refused by the host's checks. */
+  RPC_NOT_ALLOWED: 'RPC not allowed',
+  /** No reply came within the caller's timeout (or the connection ended first). */
+  RPC_TIMEOUT: 'RPC reply timed out',
+  /** The remote handler failed (threw something other than a ShardlineError). */
+  RPC_FAILED: 'RPC handler failed',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -18,6 +18,8 @@ export const DISCONNECT_REASONS = [
   'already-connected',
   /** A stream transport (WebSocket, TCP) closed without a Disconnect packet: the link dropped. */
   'link-lost',
+  /** The server dropped a client that kept sending what it rejects (RPC floods, bad calls). */
+  'misbehaving',
 ] as const;
 
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
