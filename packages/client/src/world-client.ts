@@ -1,17 +1,34 @@
 import {
+  type AnyDeclaration,
   type AnyEntitySchema,
   type ClientWorld,
   type DisconnectReason,
   decodeSeatMessage,
   encodeSeatMessage,
+  isRpcChannel,
   isShardlineError,
+  type RpcCatalog,
+  type RpcChannels,
+  RpcClient,
+  rpcRoute,
   ShardlineError,
   StateProxies,
   StatePublisher,
 } from '@shardline/core';
 import type { GameClient } from './game-client.js';
 
-export interface WorldClientOptions {
+/** Timers exist in browsers and Node alike; core's ES-only typings do not declare them. */
+const timers = globalThis as unknown as {
+  setInterval(run: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+};
+
+/** How often calls awaiting a reply are checked against their deadline, ms. */
+const RPC_DEADLINE_CHECK_MS = 50;
+
+export interface WorldClientOptions<
+  D extends Record<string, AnyDeclaration> = Record<string, AnyDeclaration>,
+> {
   client: GameClient;
   world: ClientWorld;
   /** The reliable channel for seat messages (see WorldHost). */
@@ -22,6 +39,8 @@ export interface WorldClientOptions {
   states?: { channel: number; template: AnyEntitySchema };
   /** The token of a seat this client held before its link dropped: connect takes it back. */
   reconnectToken?: Uint8Array;
+  /** RPC and events (see WorldHost): the shared catalog and the channels they travel on. */
+  rpc?: { catalog: RpcCatalog<D>; channels: RpcChannels; replyTimeoutMs?: number };
 }
 
 /**
@@ -30,7 +49,7 @@ export interface WorldClientOptions {
  * pass this one's `reconnectToken` (and the same ClientWorld) to take the seat back within the
  * server's grace period. Other channels reach `onMessage`.
  */
-export class WorldClient {
+export class WorldClient<D extends Record<string, AnyDeclaration> = Record<string, AnyDeclaration>> {
   onMessage: ((channel: number, bytes: Uint8Array) => void) | undefined;
   /** The server seated this client: a new seat, or (`resumed`) the one it held before. */
   onWelcome: ((seat: string, resumed: boolean) => void) | undefined;
@@ -42,12 +61,26 @@ export class WorldClient {
   reconnectToken: Uint8Array | undefined;
   /** The other seats' latest published states, with states enabled. */
   readonly proxies: StateProxies | undefined;
+  /** With `rpc` configured: typed calls (`rpc.call.name(params)`), handlers and events. */
+  readonly rpc: RpcClient<D> | undefined;
   private readonly publisher: StatePublisher<AnyEntitySchema> | undefined;
+  private rpcTimer: unknown;
 
-  constructor(private readonly options: WorldClientOptions) {
+  constructor(private readonly options: WorldClientOptions<D>) {
     this.reconnectToken = options.reconnectToken;
     this.proxies = options.states && new StateProxies(options.states.template);
     this.publisher = options.states && new StatePublisher(options.states.template);
+    const rpc = options.rpc;
+    this.rpc =
+      rpc &&
+      new RpcClient({
+        catalog: rpc.catalog,
+        ...(rpc.replyTimeoutMs !== undefined ? { replyTimeoutMs: rpc.replyTimeoutMs } : {}),
+        send: (bytes, delivery) => {
+          const { channel, type } = rpcRoute(rpc.channels, delivery);
+          options.client.send(channel, bytes, type);
+        },
+      });
     options.client.onMessage = (channel, bytes) => this.received(channel, bytes);
   }
 
@@ -60,6 +93,19 @@ export class WorldClient {
     const { client, controlChannel } = this.options;
     await client.connect(address);
     client.send(controlChannel, encodeSeatMessage({ type: 'hello', token: this.reconnectToken }), 'reliable');
+    if (this.rpc && this.rpcTimer === undefined)
+      this.rpcTimer = timers.setInterval(() => this.checkRpc(), RPC_DEADLINE_CHECK_MS);
+  }
+
+  /** Fails overdue calls; once the connection is gone, fails them all and stops checking. */
+  private checkRpc(): void {
+    if (this.options.client.state === 'connected') {
+      this.rpc!.update();
+      return;
+    }
+    this.rpc!.close();
+    timers.clearInterval(this.rpcTimer);
+    this.rpcTimer = undefined;
   }
 
   /** Publishes this client's state taken at `timeMs` (e.g. TimeSync's server time) to the other seats. */
@@ -78,6 +124,10 @@ export class WorldClient {
     }
     if (this.proxies && channel === this.options.states?.channel) {
       ignoringMalformed(() => this.proxies!.receive(bytes));
+      return;
+    }
+    if (this.rpc && isRpcChannel(this.options.rpc!.channels, channel)) {
+      this.rpc.receive(bytes);
       return;
     }
     if (channel !== snapshotChannel) {

@@ -124,9 +124,10 @@ export class GameServer {
     }
   }
 
-  kick(session: string): void {
+  /** Disconnects a session, telling its client why ('kicked' unless said otherwise). */
+  kick(session: string, reason: DisconnectReason = 'kicked'): void {
     const link = this.linkOf(session);
-    link.connections.disconnect(session, 'kicked');
+    link.connections.disconnect(session, reason);
     this.pump(link);
   }
 

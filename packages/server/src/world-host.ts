@@ -1,9 +1,16 @@
 import {
+  type AnyDeclaration,
   type AnyEntitySchema,
   type DisconnectReason,
   decodeSeatMessage,
   encodeSeatMessage,
+  isRpcChannel,
   isShardlineError,
+  type RpcCatalog,
+  type RpcChannels,
+  RpcRouter,
+  type RpcRouterOptions,
+  rpcRoute,
   Seats,
   type SendType,
   type ServerWorld,
@@ -32,6 +39,15 @@ export interface WorldHostOptions {
   graceMs?: number;
   /** How often the world is updated, in ms. Default 5 (ticks still run at the world's rate). */
   updateMs?: number;
+  /**
+   * RPC and events (see `rpc`): the catalog both sides import, the channels they travel on, and the
+   * router's limits. Seats are the callers; a seat reported misbehaving is kicked with that reason.
+   */
+  rpc?: {
+    catalog: RpcCatalog<Record<string, AnyDeclaration>>;
+    channels: RpcChannels;
+    limits?: Omit<RpcRouterOptions, 'catalog' | 'send'>;
+  };
 }
 
 /**
@@ -51,6 +67,8 @@ export class WorldHost {
   onMessage: ((seat: string, channel: number, bytes: Uint8Array) => void) | undefined;
   /** An input or published state rejected (NOT_OWNER, RATE_LIMITED, WIRE_*): it was dropped; count or kick. */
   onRejected: ((seat: string, error: ShardlineError) => void) | undefined;
+  /** The RPC router, with `rpc` configured: `host.rpc.handle(...)`, `host.rpc.broadcastEvent(...)`. */
+  readonly rpc: RpcRouter | undefined;
   private readonly seats: Seats;
   private readonly relay: StateRelay | undefined;
   /** Connections that have not said hello yet. */
@@ -61,6 +79,7 @@ export class WorldHost {
     const { server } = options;
     this.seats = new Seats({ graceMs: options.graceMs ?? 30_000 });
     this.relay = options.states && new StateRelay(options.states.template, options.states.maxPerSecond);
+    this.rpc = options.rpc && this.routerFor(options.rpc);
     server.onConnect = (info) => this.pending.set(info.session, info);
     server.onDisconnect = (session, reason) => this.disconnected(session, reason);
     server.onMessage = (session, channel, bytes) => this.received(session, channel, bytes);
@@ -88,7 +107,9 @@ export class WorldHost {
     }
     const seat = this.seats.seatOf(session);
     if (seat === undefined) return; // not in the world yet: nothing else counts
-    if (channel === ackChannel) {
+    if (this.rpc && isRpcChannel(this.options.rpc!.channels, channel)) {
+      this.rpc.receive(seat, bytes, Date.now());
+    } else if (channel === ackChannel) {
       if (bytes.length === 4)
         world.acknowledge(seat, new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true));
     } else if (channel === inputChannel) {
@@ -128,6 +149,8 @@ export class WorldHost {
       encodeSeatMessage({ type: 'welcome', resumed: resumed !== undefined, token, seat }),
       'reliable',
     );
+    // A seat keeps its RPC record (rates, strikes) across a dropped link.
+    if (!resumed) this.rpc?.addClient(seat, Date.now());
     if (resumed) this.onRejoin?.(seat, info);
     else this.onJoin?.(seat, info);
   }
@@ -145,6 +168,7 @@ export class WorldHost {
 
   private giveUp(seat: string, reason: DisconnectReason): void {
     this.options.world.removeClient(seat);
+    this.rpc?.removeClient(seat);
     this.relay?.remove(seat);
     this.sendToSeats(
       this.options.controlChannel,
@@ -203,5 +227,27 @@ export class WorldHost {
       if (session !== undefined) this.sendTo(session, snapshotChannel, bytes, 'unreliable-no-delay');
     }
     for (const seat of this.seats.expire(now)) this.giveUp(seat, 'timeout');
+    this.rpc?.update(now);
+  }
+
+  private routerFor(rpc: NonNullable<WorldHostOptions['rpc']>): RpcRouter {
+    const router = new RpcRouter({
+      ...rpc.limits,
+      catalog: rpc.catalog,
+      send: (seat, bytes, delivery) => {
+        const session = this.seats.sessionOf(seat);
+        const { channel, type } = rpcRoute(rpc.channels, delivery);
+        if (session !== undefined) this.sendTo(session, channel, bytes, type);
+      },
+    });
+    router.onMisbehaving = (seat) => {
+      // After the current work: the router is still inside its receive.
+      queueMicrotask(() => {
+        const session = this.seats.sessionOf(seat);
+        if (session !== undefined && this.options.server.sessions.includes(session))
+          this.options.server.kick(session, 'misbehaving');
+      });
+    };
+    return router;
   }
 }

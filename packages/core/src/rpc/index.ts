@@ -1,3 +1,4 @@
+export { isRpcChannel, type RpcChannels, rpcRoute } from './channels.js';
 export { type RpcCalls, RpcClient, type RpcClientOptions, type ServerCallContext } from './client.js';
 export {
   type AnyDeclaration,
