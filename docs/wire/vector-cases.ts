@@ -9,11 +9,18 @@ import {
   type BitSink,
   BitWriter,
   decodePublish,
+  decodeRpcMessage,
   decodeSeatMessage,
   defineEntity,
+  defineRpcs,
   EntitySnapshot,
+  encodeCall,
+  encodeEvent,
+  encodeFailure,
   encodePublish,
+  encodeReply,
   encodeSeatMessage,
+  event,
   type FieldType,
   HandshakeClient,
   HandshakeServer,
@@ -28,6 +35,7 @@ import {
   readInput,
   readPacket,
   readWorldSnapshotHeader,
+  rpc,
   ServerWorld,
   SnapshotCodec,
   t,
@@ -612,3 +620,60 @@ worldCases.push(
 );
 
 vectorFiles.world = worldCases;
+
+const vectorRpcs = defineRpcs({
+  useItem: rpc({
+    params: { slot: t.int({ min: 0, max: 9 }), x: t.quantized({ min: -100, max: 100, precision: 0.25 }) },
+    reply: { ok: t.bool(), left: t.u8() },
+  }),
+  toast: rpc({ params: { text: t.string({ maxBytes: 32 }) }, direction: 'to-client' }),
+  wave: event({ params: { at: t.i16() } }),
+});
+const { useItem, toast, wave } = vectorRpcs.definitions;
+/** A decoded RPC message as plain data: the definition by kind and name. */
+const describeRpc = (bytes: Uint8Array) => {
+  const message = decodeRpcMessage(vectorRpcs, bytes);
+  const { kind, ...rest } = message;
+  const definition = 'rpc' in rest ? rest.rpc : rest.event;
+  const { rpc: _rpc, event: _event, ...fields } = rest as Record<string, unknown>;
+  return { kind, name: definition.name, id: definition.id, ...fields };
+};
+
+vectorFiles.rpc = [
+  rawCase(
+    'rpc-call-with-reply',
+    'call of useItem (id 1: ids follow names, toast, useItem, wave): kind 0, id, call id 5, then the params (§15)',
+    encodeCall(useItem, 5, { slot: 3, x: -1.5 }),
+    describeRpc,
+  ),
+  rawCase(
+    'rpc-call',
+    'call of the to-client toast (no reply): kind 0, id 0, the params, no call id',
+    encodeCall(toast, undefined, { text: 'hi' }),
+    describeRpc,
+  ),
+  rawCase(
+    'rpc-reply',
+    'reply to call 5 of useItem: kind 1, id, call id, the reply',
+    encodeReply(useItem, 5, { ok: true, left: 4 }),
+    describeRpc,
+  ),
+  rawCase(
+    'rpc-failure',
+    'call 5 of useItem failed: kind 2, id, call id, failure code 1 (RPC_BAD_PARAMS)',
+    encodeFailure(useItem, 5, 'RPC_BAD_PARAMS'),
+    describeRpc,
+  ),
+  rawCase(
+    'rpc-event-broadcast',
+    'event wave from the server to every peer, in order: kind 3, id 1, broadcast, in order, time float64, sender "", params',
+    encodeEvent(wave, { broadcast: true, inOrder: true }, 1_700_000_000_000, '', { at: -3 }),
+    describeRpc,
+  ),
+  rawCase(
+    'rpc-event-relayed',
+    'the same event sent by seat "s7" to everyone, out of order, as the server relays it',
+    encodeEvent(wave, { broadcast: true, inOrder: false }, 1234.5, 's7', { at: 12 }),
+    describeRpc,
+  ),
+];

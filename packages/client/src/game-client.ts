@@ -127,6 +127,14 @@ export class GameClient {
     }
   }
 
+  /** Sends what is queued now instead of at the next tick (e.g. calls made in this turn). */
+  flush(): void {
+    const connection = this.connection;
+    if (connection?.state !== 'connected') return;
+    connection.update(Date.now());
+    this.pump();
+  }
+
   stats(): EndpointStats | undefined {
     return this.connection?.stats(Date.now());
   }

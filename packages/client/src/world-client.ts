@@ -21,6 +21,7 @@ import type { GameClient } from './game-client.js';
 const timers = globalThis as unknown as {
   setInterval(run: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
+  queueMicrotask(run: () => void): void;
 };
 
 /** How often calls awaiting a reply are checked against their deadline, ms. */
@@ -65,6 +66,7 @@ export class WorldClient<D extends Record<string, AnyDeclaration> = Record<strin
   readonly rpc: RpcClient<D> | undefined;
   private readonly publisher: StatePublisher<AnyEntitySchema> | undefined;
   private rpcTimer: unknown;
+  private flushQueued = false;
 
   constructor(private readonly options: WorldClientOptions<D>) {
     this.reconnectToken = options.reconnectToken;
@@ -79,6 +81,7 @@ export class WorldClient<D extends Record<string, AnyDeclaration> = Record<strin
         send: (bytes, delivery) => {
           const { channel, type } = rpcRoute(rpc.channels, delivery);
           options.client.send(channel, bytes, type);
+          this.flushSoon();
         },
       });
     options.client.onMessage = (channel, bytes) => this.received(channel, bytes);
@@ -95,6 +98,16 @@ export class WorldClient<D extends Record<string, AnyDeclaration> = Record<strin
     client.send(controlChannel, encodeSeatMessage({ type: 'hello', token: this.reconnectToken }), 'reliable');
     if (this.rpc && this.rpcTimer === undefined)
       this.rpcTimer = timers.setInterval(() => this.checkRpc(), RPC_DEADLINE_CHECK_MS);
+  }
+
+  /** Calls and events made in this turn leave together at its end, not at the next connection tick. */
+  private flushSoon(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    timers.queueMicrotask(() => {
+      this.flushQueued = false;
+      this.options.client.flush();
+    });
   }
 
   /** Fails overdue calls; once the connection is gone, fails them all and stops checking. */

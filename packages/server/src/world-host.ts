@@ -74,6 +74,7 @@ export class WorldHost {
   /** Connections that have not said hello yet. */
   private readonly pending = new Map<string, SessionInfo>();
   private timer: ReturnType<typeof setInterval> | undefined;
+  private flushQueued = false;
 
   constructor(private readonly options: WorldHostOptions) {
     const { server } = options;
@@ -230,6 +231,19 @@ export class WorldHost {
     this.rpc?.update(now);
   }
 
+  /**
+   * Replies and events sent in this turn leave together at its end (one flush for a datagram's
+   * worth of calls), not at the next connection tick.
+   */
+  private flushSoon(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.options.server.flush();
+    });
+  }
+
   private routerFor(rpc: NonNullable<WorldHostOptions['rpc']>): RpcRouter {
     const router = new RpcRouter({
       ...rpc.limits,
@@ -237,7 +251,9 @@ export class WorldHost {
       send: (seat, bytes, delivery) => {
         const session = this.seats.sessionOf(seat);
         const { channel, type } = rpcRoute(rpc.channels, delivery);
-        if (session !== undefined) this.sendTo(session, channel, bytes, type);
+        if (session === undefined) return;
+        this.sendTo(session, channel, bytes, type);
+        this.flushSoon();
       },
     });
     router.onMisbehaving = (seat) => {

@@ -33,9 +33,9 @@ type AnyListener = (params: StructValue<FieldMap>, info: EventInfo) => void;
 
 /**
  * The handlers of the RPCs one side answers and the listeners of the events it hears, and how a call
- * that passed every check is run: its reply (or the failure, RPC_FAILED for anything but a
- * ShardlineError) goes back through `respond`. A handler's error never escapes to the caller's code
- * path: it goes to `onHandlerError`.
+ * that passed every check is run: its reply, or its failure, goes back through `respond`. A handler
+ * may refuse a call by throwing a ShardlineError with an RPC_* code (the caller gets that code);
+ * anything else it throws is RPC_FAILED for the caller and goes to `onHandlerError`.
  */
 export class RpcHandlers<C> {
   onHandlerError: ((definition: AnyRpcDefinition | AnyEventDefinition, error: unknown) => void) | undefined;
@@ -76,8 +76,10 @@ export class RpcHandlers<C> {
     const handler = this.handlers.get(rpc);
     if (!handler) throw new ShardlineError('RPC_UNKNOWN', `nothing handles ${rpc.name} here`);
     const fail = (error: unknown) => {
-      this.onHandlerError?.(rpc, error);
-      if (callId !== undefined) respond(encodeFailure(rpc, callId, failureOf(error)), rpc.delivery);
+      const failure = failureOf(error);
+      // A handler refusing with an RPC_* code is an answer, not a bug: only the others are reported.
+      if (failure === 'RPC_FAILED') this.onHandlerError?.(rpc, error);
+      if (callId !== undefined) respond(encodeFailure(rpc, callId, failure), rpc.delivery);
     };
     let result: unknown;
     try {

@@ -1,0 +1,150 @@
+/**
+ * bench:rpc's client processes: `clients.ts <udp|websocket> <role> [count]`.
+ * - throughput: one client; sequential calls (one in flight) for a while, then 64 in flight.
+ * - probe: `count` clients, each calling every 10 ms and timing the round trip, until stopped.
+ * - flood: one client that, told to, calls as fast as asked until the server drops it.
+ */
+import {
+  ClientWorld,
+  GameClient,
+  WebSocketClientTransport,
+  type WebSocketConstructor,
+  WorldClient,
+} from '@shardline/client';
+import { UdpClientTransport } from '@shardline/client/node';
+import WebSocket from 'ws';
+import {
+  aead,
+  type Catalog,
+  CHANNELS,
+  catalog,
+  Nothing,
+  RPC_CHANNELS,
+  type ToChild,
+  type TransportKind,
+  tellParent,
+} from './protocol.js';
+
+const [kind, role, countArg] = process.argv.slice(2) as [
+  TransportKind,
+  'throughput' | 'probe' | 'flood',
+  string?,
+];
+const THROUGHPUT_SECONDS = Number(process.env.SL_SECONDS ?? 5);
+
+interface Joined {
+  rpc: WorldClient<Catalog>['rpc'] & {};
+  disconnected: () => string | undefined;
+}
+
+async function join(address: string, token: string): Promise<Joined> {
+  const client = new GameClient({
+    transport:
+      kind === 'udp'
+        ? new UdpClientTransport()
+        : new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
+    token: Buffer.from(token, 'base64'),
+    channels: CHANNELS,
+    aead,
+  });
+  let reason: string | undefined;
+  client.onDisconnect = (why) => {
+    reason = why;
+  };
+  const worldClient = new WorldClient<Catalog>({
+    client,
+    world: new ClientWorld({ schemas: [Nothing] }),
+    controlChannel: 0,
+    snapshotChannel: 1,
+    ackChannel: 2,
+    rpc: { catalog, channels: RPC_CHANNELS, replyTimeoutMs: 10_000 },
+  });
+  await worldClient.connect(address);
+  while (worldClient.seat === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+  return { rpc: worldClient.rpc!, disconnected: () => reason };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+let seq = 0;
+const call = (rpc: Joined['rpc']) => rpc.call.use({ slot: seq % 10, x: (seq % 2000) - 1000, seq: seq++ });
+
+async function throughput(joined: Joined): Promise<void> {
+  const sequential: number[] = [];
+  const until = Date.now() + THROUGHPUT_SECONDS * 1000;
+  while (Date.now() < until) {
+    const started = performance.now();
+    await call(joined.rpc);
+    sequential.push(performance.now() - started);
+  }
+  let done = 0;
+  const start = performance.now();
+  const end = start + THROUGHPUT_SECONDS * 1000;
+  const lane = async () => {
+    while (performance.now() < end) {
+      await call(joined.rpc);
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: 64 }, lane));
+  tellParent({
+    type: 'throughput',
+    sequential,
+    pipelinedCallsPerSecond: done / ((performance.now() - start) / 1000),
+  });
+}
+
+let stopped = false;
+const samples: { atMs: number; rttMs: number }[] = [];
+
+async function probe(joined: Joined): Promise<void> {
+  while (!stopped) {
+    const atMs = Date.now();
+    const started = performance.now();
+    await call(joined.rpc);
+    samples.push({ atMs, rttMs: performance.now() - started });
+    await sleep(Math.max(0, 10 - (performance.now() - started)));
+  }
+}
+
+async function flood(joined: Joined, perSecond: number): Promise<void> {
+  const started = Date.now();
+  let sent = 0;
+  while (!stopped && joined.disconnected() === undefined && Date.now() - started < 10_000) {
+    const due = Math.floor(((Date.now() - started) / 1000) * perSecond);
+    try {
+      for (; sent < due; sent++) joined.rpc.call.note({ seq: sent });
+    } catch {
+      break; // the connection went away mid-burst
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const reason = joined.disconnected();
+  tellParent({
+    type: 'flooded',
+    sent,
+    disconnectedAfterMs: reason ? Date.now() - started : undefined,
+    reason,
+  });
+}
+
+let joined: Joined[] = [];
+process.on('message', async (message: ToChild) => {
+  if (message.type === 'connect') {
+    joined = await Promise.all(
+      message.tokens.slice(0, Number(countArg ?? 1)).map((token) => join(message.address, token)),
+    );
+    tellParent({ type: 'connected' });
+  } else if (message.type === 'start') {
+    if (role === 'throughput') await throughput(joined[0]!);
+    if (role === 'probe') for (const one of joined) void probe(one);
+  } else if (message.type === 'flood') {
+    await flood(joined[0]!, message.perSecond);
+  } else if (message.type === 'stop') {
+    stopped = true;
+    if (role === 'probe') {
+      await sleep(50);
+      tellParent({ type: 'probed', samples });
+    }
+    setTimeout(() => process.exit(0), 100);
+  }
+});
