@@ -584,9 +584,15 @@ const describeSeatMessage = (bytes: Uint8Array) => {
 };
 worldCases.push(
   rawCase(
+    'seat-hello',
+    'hello for a new seat, naming world fingerprint 0123456789abcdef (§13)',
+    encodeSeatMessage({ type: 'hello', fingerprint: '0123456789abcdef', token: undefined }),
+    describeSeatMessage,
+  ),
+  rawCase(
     'seat-hello-rejoin',
-    'hello with a reconnect token 00..0f: take the seat back (§13)',
-    encodeSeatMessage({ type: 'hello', token: seatToken }),
+    'hello with the fingerprint and a reconnect token 00..0f: take the seat back (§13)',
+    encodeSeatMessage({ type: 'hello', fingerprint: '0123456789abcdef', token: seatToken }),
     describeSeatMessage,
   ),
   rawCase(

@@ -14,6 +14,7 @@ import {
   ShardlineError,
   StateProxies,
   StatePublisher,
+  worldFingerprint,
 } from '@shardline/core';
 import type { GameClient } from './game-client.js';
 
@@ -45,7 +46,9 @@ export interface WorldClientOptions<
 }
 
 /**
- * Joins a WorldHost's world from a GameClient and feeds a ClientWorld: snapshots are decoded and
+ * Joins a WorldHost's world from a GameClient and feeds a ClientWorld: its hello names the world's
+ * fingerprint (schemas and RPC catalog), and a host that declared another world disconnects it
+ * (`protocol-mismatch`) rather than seat it. Snapshots are decoded and
  * acknowledged at once. After its link drops (onDisconnect 'timeout'), connect a new GameClient and
  * pass this one's `reconnectToken` (and the same ClientWorld) to take the seat back within the
  * server's grace period. Other channels reach `onMessage`.
@@ -95,7 +98,12 @@ export class WorldClient<D extends Record<string, AnyDeclaration> = Record<strin
   async connect(address?: string): Promise<void> {
     const { client, controlChannel } = this.options;
     await client.connect(address);
-    client.send(controlChannel, encodeSeatMessage({ type: 'hello', token: this.reconnectToken }), 'reliable');
+    const fingerprint = worldFingerprint(this.options.world.schema, this.options.rpc?.catalog);
+    client.send(
+      controlChannel,
+      encodeSeatMessage({ type: 'hello', fingerprint, token: this.reconnectToken }),
+      'reliable',
+    );
     if (this.rpc && this.rpcTimer === undefined)
       this.rpcTimer = timers.setInterval(() => this.checkRpc(), RPC_DEADLINE_CHECK_MS);
   }

@@ -65,7 +65,9 @@ describe('seat messages', () => {
   const token = fc.uint8Array({ minLength: RECONNECT_TOKEN_BYTES, maxLength: RECONNECT_TOKEN_BYTES });
   const seat = fc.string({ minLength: 1, maxLength: 16 });
   const message: fc.Arbitrary<SeatMessage> = fc.oneof(
-    fc.option(token, { nil: undefined }).map((t) => ({ type: 'hello' as const, token: t })),
+    fc
+      .tuple(fc.option(token, { nil: undefined }), fc.stringMatching(/^[0-9a-f]{16}$/))
+      .map(([t, fingerprint]) => ({ type: 'hello' as const, fingerprint, token: t })),
     fc.record({ type: fc.constant('welcome' as const), resumed: fc.boolean(), token, seat }),
     fc.record({
       type: fc.constant('left' as const),

@@ -16,6 +16,7 @@ import {
   type ServerWorld,
   type ShardlineError,
   StateRelay,
+  worldFingerprint,
 } from '@shardline/core';
 import type { GameServer, SessionInfo } from './game-server.js';
 
@@ -69,6 +70,8 @@ export class WorldHost {
   onRejected: ((seat: string, error: ShardlineError) => void) | undefined;
   /** The RPC router, with `rpc` configured: `host.rpc.handle(...)`, `host.rpc.broadcastEvent(...)`. */
   readonly rpc: RpcRouter | undefined;
+  /** What clients' hellos must name (worldFingerprint): the world's schemas and RPC catalog. */
+  private readonly fingerprint: string;
   private readonly seats: Seats;
   private readonly relay: StateRelay | undefined;
   /** Connections that have not said hello yet. */
@@ -81,6 +84,7 @@ export class WorldHost {
     this.seats = new Seats({ graceMs: options.graceMs ?? 30_000 });
     this.relay = options.states && new StateRelay(options.states.template, options.states.maxPerSecond);
     this.rpc = options.rpc && this.routerFor(options.rpc);
+    this.fingerprint = worldFingerprint(options.world.schema, options.rpc?.catalog);
     server.onConnect = (info) => this.pending.set(info.session, info);
     server.onDisconnect = (session, reason) => this.disconnected(session, reason);
     server.onMessage = (session, channel, bytes) => this.received(session, channel, bytes);
@@ -133,6 +137,14 @@ export class WorldHost {
     }
     if (!info || message.type !== 'hello') return;
     this.pending.delete(session);
+    if (message.fingerprint !== this.fingerprint) {
+      // Another build of the game: its schemas or calls would be misread. Not seated, told why.
+      queueMicrotask(() => {
+        if (this.options.server.sessions.includes(session))
+          this.options.server.kick(session, 'protocol-mismatch');
+      });
+      return;
+    }
     const resumed = message.token ? this.seats.resume(session, message.token, Date.now()) : undefined;
     const { seat, token } = resumed ?? this.seats.join(session);
     if (resumed?.replaced !== undefined) {

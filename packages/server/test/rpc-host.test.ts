@@ -166,3 +166,35 @@ describe.each([
     await expect(honest.rpc.call.buy({ item: 'shield', count: 1 })).resolves.toMatchObject({});
   });
 });
+
+describe('a client of another build', () => {
+  it('is not seated, and is told protocol-mismatch, when its RPC catalog differs', async () => {
+    const started = await start(new WebSocketServerTransport());
+    const other = defineRpcs({ buy: rpc({ params: { item: t.u8() } }) });
+    const client = new GameClient({
+      transport: new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
+      token: started.server.issueToken({ clientId: 'old-build', expiresInMs: 10_000, timeoutMs: 3_000 }),
+      channels,
+      aead,
+    });
+    const reasons: DisconnectReason[] = [];
+    client.onDisconnect = (reason) => reasons.push(reason);
+    const stale = new WorldClient({
+      client,
+      world: new ClientWorld({ schemas: [Marker] }),
+      controlChannel: 0,
+      snapshotChannel: 1,
+      ackChannel: 2,
+      rpc: { catalog: other, channels: RPC },
+    });
+    await stale.connect(started.address);
+    await waitFor(() => reasons.length > 0);
+    expect(reasons).toEqual(['protocol-mismatch']);
+    expect(stale.seat).toBeUndefined();
+    const current = await join(
+      started,
+      new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
+    );
+    expect(current.worldClient.seat).toBeDefined();
+  });
+});

@@ -26,7 +26,7 @@ export {
   StateRelay,
 } from './state-template.js';
 export { answerPing, TimeSync } from './time-sync.js';
-export { type AnyEntitySchema, WorldSchema } from './world-schema.js';
+export { type AnyEntitySchema, WorldSchema, worldFingerprint } from './world-schema.js';
 export {
   emptyWorldSnapshot,
   NO_BASELINE,

@@ -10,18 +10,22 @@ export const MAX_SEAT_BYTES = 64;
 
 /**
  * Seat control messages (PROTOCOL.md §13), on a reliable channel:
- * - hello (client → server): type 1, then a reconnect token (16 bytes) to take a seat back, or nothing;
+ * - hello (client → server): type 1, the world fingerprint (8 bytes, see worldFingerprint), then a
+ *   reconnect token (16 bytes) to take a seat back, or nothing;
  * - welcome (server → client): type 2, resumed (u8 0/1), the client's new token, its seat id (UTF-8);
  * - left (server → clients): type 3, the reason code (§10.5), the seat id given up.
  */
 export type SeatMessage =
-  | { type: 'hello'; token: Uint8Array | undefined }
+  | { type: 'hello'; fingerprint: string; token: Uint8Array | undefined }
   | { type: 'welcome'; resumed: boolean; token: Uint8Array; seat: string }
   | { type: 'left'; reason: DisconnectReason; seat: string };
 
 const HELLO = 1;
 const WELCOME = 2;
 const LEFT = 3;
+
+/** A fingerprint on the wire: 16 hex digits as 8 bytes, most significant first. */
+const FINGERPRINT_BYTES = 8;
 
 /** Largest seat message: type, resumed flag, token, seat id. */
 const MAX_SEAT_MESSAGE_BYTES = 2 + RECONNECT_TOKEN_BYTES + MAX_SEAT_BYTES;
@@ -31,6 +35,7 @@ export function encodeSeatMessage(message: SeatMessage): Uint8Array {
   switch (message.type) {
     case 'hello':
       writer.u8(HELLO);
+      writer.raw(fingerprintBytes(message.fingerprint));
       if (message.token) writer.raw(checkedToken(message.token));
       break;
     case 'welcome':
@@ -52,9 +57,15 @@ export function encodeSeatMessage(message: SeatMessage): Uint8Array {
 export function decodeSeatMessage(bytes: Uint8Array): SeatMessage {
   const type = bytes[0];
   if (type === HELLO) {
-    if (bytes.length === 1) return { type: 'hello', token: undefined };
-    if (bytes.length !== 1 + RECONNECT_TOKEN_BYTES) throw invalid('hello token length');
-    return { type: 'hello', token: bytes.slice(1) };
+    const tokenStart = 1 + FINGERPRINT_BYTES;
+    if (bytes.length !== tokenStart && bytes.length !== tokenStart + RECONNECT_TOKEN_BYTES) {
+      throw invalid('hello length');
+    }
+    const fingerprint = [...bytes.subarray(1, tokenStart)]
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('');
+    const token = bytes.length === tokenStart ? undefined : bytes.slice(tokenStart);
+    return { type: 'hello', fingerprint, token };
   }
   if (type === WELCOME) {
     const seatStart = 2 + RECONNECT_TOKEN_BYTES;
@@ -77,6 +88,15 @@ export function decodeSeatMessage(bytes: Uint8Array): SeatMessage {
 function seatFrom(bytes: Uint8Array): string {
   if (bytes.length > MAX_SEAT_BYTES) throw new ShardlineError('WIRE_LIMIT', 'seat id too long');
   return decodeUtf8(bytes);
+}
+
+function fingerprintBytes(fingerprint: string): Uint8Array {
+  if (!/^[0-9a-f]{16}$/.test(fingerprint)) {
+    throw new ShardlineError('VALUE_INVALID', 'a fingerprint is 16 lowercase hex digits');
+  }
+  return Uint8Array.from({ length: FINGERPRINT_BYTES }, (_, i) =>
+    Number.parseInt(fingerprint.slice(2 * i, 2 * i + 2), 16),
+  );
 }
 
 function checkedToken(token: Uint8Array): Uint8Array {

@@ -1,7 +1,7 @@
 import { ShardlineError } from '../errors.js';
 import type { FieldMap } from '../schema/composite.js';
 import type { EntitySchema } from '../schema/entity.js';
-import { schemaFingerprint } from '../schema/fingerprint.js';
+import { fnv1a64, schemaFingerprint } from '../schema/fingerprint.js';
 import { SnapshotCodec } from '../schema/snapshot.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a world holds entity schemas of any field map
@@ -30,4 +30,12 @@ export class WorldSchema {
       throw new ShardlineError('VALUE_INVALID', `entity schema ${schema.name} is not part of this world`);
     return index;
   }
+}
+
+/**
+ * What a client's hello carries and its host compares before seating it (PROTOCOL.md §13): the
+ * world's entity schemas and, when the world has RPC, the catalog (its fingerprint).
+ */
+export function worldFingerprint(world: WorldSchema, rpc?: { readonly fingerprint: string }): string {
+  return rpc ? fnv1a64(`${world.fingerprint}\n${rpc.fingerprint}`) : world.fingerprint;
 }
