@@ -159,12 +159,7 @@ export class RpcClient<D extends Record<string, AnyDeclaration>> {
 
   private accept(message: RpcMessage): void {
     if (message.kind === 'reply' || message.kind === 'failure') {
-      const settled =
-        message.kind === 'reply'
-          ? this.pending.resolve(message.rpc, message.callId, message.reply)
-          : this.pending.fail(message.rpc, message.callId, message.code);
-      if (!settled)
-        throw new ShardlineError('RPC_NOT_ALLOWED', `no call of ${message.rpc.name} awaits that reply`);
+      this.pending.settle(message);
       return;
     }
     if (message.kind === 'event') {

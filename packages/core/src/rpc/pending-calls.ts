@@ -1,7 +1,7 @@
 import { ShardlineError } from '../errors.js';
 import type { FieldMap, StructValue } from '../schema/composite.js';
 import type { AnyRpcDefinition } from './define.js';
-import { encodeCall, type RpcFailure } from './wire.js';
+import { encodeCall, type RpcMessage } from './wire.js';
 
 interface Pending {
   rpc: AnyRpcDefinition;
@@ -47,18 +47,22 @@ export class PendingCalls {
     return { callId, bytes, reply };
   }
 
-  /** Settles call `callId` of `rpc` with a reply; false if no such call awaits one (late or forged). */
-  resolve(rpc: AnyRpcDefinition, callId: number, reply: StructValue<FieldMap>): boolean {
-    const pending = this.take(rpc, callId);
-    pending?.resolve(reply);
-    return pending !== undefined;
-  }
-
-  /** Settles call `callId` of `rpc` with the failure the peer reported; false if no such call awaits. */
-  fail(rpc: AnyRpcDefinition, callId: number, code: RpcFailure): boolean {
-    const pending = this.take(rpc, callId);
-    pending?.reject(new ShardlineError(code, `${rpc.name} failed on the remote side`, { rpc: rpc.name }));
-    return pending !== undefined;
+  /**
+   * Settles the call a reply or failure from the peer names. RPC_NOT_ALLOWED when no such call
+   * awaits one (a late reply after its timeout, or a forged one).
+   */
+  settle(message: Extract<RpcMessage, { kind: 'reply' | 'failure' }>): void {
+    const { rpc, callId } = message;
+    const pending = this.calls.get(callId);
+    if (!pending || pending.rpc !== rpc) {
+      throw new ShardlineError('RPC_NOT_ALLOWED', `no call of ${rpc.name} awaits that reply`);
+    }
+    this.calls.delete(callId);
+    if (message.kind === 'reply') pending.resolve(message.reply);
+    else
+      pending.reject(
+        new ShardlineError(message.code, `${rpc.name} failed on the remote side`, { rpc: rpc.name }),
+      );
   }
 
   /** Fails the calls whose deadline has passed with RPC_TIMEOUT. */
@@ -75,12 +79,5 @@ export class PendingCalls {
   /** Fails every call with RPC_TIMEOUT (the connection ended). */
   abandon(): void {
     this.expire(Number.POSITIVE_INFINITY);
-  }
-
-  private take(rpc: AnyRpcDefinition, callId: number): Pending | undefined {
-    const pending = this.calls.get(callId);
-    if (!pending || pending.rpc !== rpc) return undefined;
-    this.calls.delete(callId);
-    return pending;
   }
 }

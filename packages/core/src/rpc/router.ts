@@ -200,12 +200,7 @@ export class RpcRouter {
 
   private accept(client: string, record: ClientRecord, message: RpcMessage, nowMs: number): void {
     if (message.kind === 'reply' || message.kind === 'failure') {
-      const settled =
-        message.kind === 'reply'
-          ? record.pending.resolve(message.rpc, message.callId, message.reply)
-          : record.pending.fail(message.rpc, message.callId, message.code);
-      if (!settled)
-        throw new ShardlineError('RPC_NOT_ALLOWED', `no call of ${message.rpc.name} awaits that reply`);
+      record.pending.settle(message);
       return;
     }
     const definition = message.kind === 'call' ? message.rpc : message.event;
