@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   RPC_TIMEOUT: 'RPC reply timed out',
   /** The remote handler failed (threw something other than a ShardlineError). */
   RPC_FAILED: 'RPC handler failed',
+  /** Lag compensation was asked to rewind further back than its maximum (or its history). */
+  REWIND_TOO_FAR: 'Rewind beyond the allowed maximum',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,6 +1,7 @@
 export * from './conditioner/index.js';
 export * from './connection/index.js';
 export * from './errors.js';
+export * from './prediction/index.js';
 export * from './reliable/index.js';
 export * from './replication/index.js';
 export * from './rpc/index.js';

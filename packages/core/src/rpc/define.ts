@@ -62,7 +62,8 @@ export type DeclarationsOf<C> = C extends RpcCatalog<infer D> ? D : never;
 
 export function rpc<P extends FieldMap, R extends FieldMap | undefined = undefined>(
   options: RpcOptions<P, R>,
-): RpcDeclaration<P, R> {
+): RpcDeclaration<P, NoInfer<R>> {
+  // NoInfer: R comes from `reply` alone, never from where the declaration is used (defineRpcs).
   return { kind: 'rpc', options };
 }
 

@@ -12,7 +12,8 @@ import { encodeFailure, encodeReply, failureOf } from './wire.js';
 /** What a handler returns: its reply (or a promise of it) when the RPC declares one, else nothing. */
 export type ReplyOf<R extends FieldMap | undefined> = R extends FieldMap
   ? StructValue<R> | Promise<StructValue<R>>
-  : void;
+  : // biome-ignore lint/suspicious/noConfusingVoidType: a handler without a reply returns nothing, as `() => {}` does
+    void;
 
 export type RpcHandler<P extends FieldMap, R extends FieldMap | undefined, C> = (
   params: StructValue<P>,

@@ -157,7 +157,7 @@ export class RpcRouter {
       this.options.send(client, encodeCall(rpc, undefined, params), rpc.delivery);
       return undefined as never;
     }
-    const { callId, reply, bytes } = record.pending.add(rpc, nowMs + this.replyTimeoutMs, params);
+    const { reply, bytes } = record.pending.add(rpc, nowMs + this.replyTimeoutMs, params);
     this.options.send(client, bytes, rpc.delivery);
     return reply as never;
   }

@@ -1,0 +1,10 @@
+export {
+  type Blend,
+  InterpolationBuffer,
+  type InterpolationBufferOptions,
+  InterpolationDelay,
+  type Sample,
+  type SampleMode,
+} from './interpolation.js';
+export { type Hit, type HitSphere, LagCompensator, type Ray, rayHitsSphere } from './lag-compensation.js';
+export { Predictor, type PredictorOptions, type Step } from './predictor.js';
