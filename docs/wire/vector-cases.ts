@@ -8,6 +8,7 @@ import {
   BitReader,
   type BitSink,
   BitWriter,
+  decodeInputs,
   decodePublish,
   decodeRpcMessage,
   decodeSeatMessage,
@@ -17,6 +18,7 @@ import {
   encodeCall,
   encodeEvent,
   encodeFailure,
+  encodeInputs,
   encodePublish,
   encodeReply,
   encodeSeatMessage,
@@ -576,6 +578,20 @@ worldCases.push({
   encode: (sink) => writeInput(sink, VectorUnit, vectorInput.entity, vectorInput.sequence, vectorInput.input),
   decode: (reader) => readInput(VectorUnit, reader.readRawBytes(reader.remainingBits / 8)),
 });
+
+const Stick = defineEntity('Stick', { dx: t.int({ min: -1, max: 1 }), fire: t.bool() });
+worldCases.push(
+  rawCase(
+    'input-stream',
+    'inputs 41, 40, 39 of a Stick stream (newest first): uint(16) newest, uint(4) count − 1, structs (§12.1)',
+    encodeInputs(Stick, 41, [
+      { dx: 1, fire: true },
+      { dx: 1, fire: false },
+      { dx: 0, fire: false },
+    ]),
+    (bytes) => decodeInputs(Stick, bytes),
+  ),
+);
 
 const seatToken = Uint8Array.from({ length: 16 }, (_, i) => i);
 const describeSeatMessage = (bytes: Uint8Array) => {

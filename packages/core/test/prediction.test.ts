@@ -1,9 +1,13 @@
 import {
+  defineEntity,
+  InputQueue,
+  InputStream,
   InterpolationBuffer,
   InterpolationDelay,
   LagCompensator,
   Predictor,
   rayHitsSphere,
+  t,
 } from '@shardline/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -175,5 +179,66 @@ describe('lag compensation', () => {
     expect(
       rayHitsSphere({ origin: { x: 0, y: 3 }, direction: { x: 1, y: 0 }, maxDistance: 100 }, sphere),
     ).toBeUndefined();
+  });
+});
+
+describe('input stream', () => {
+  const Stick = defineEntity('Stick', { dx: t.int({ min: -1, max: 1 }), fire: t.bool() });
+
+  it('delivers every input once, in order, through loss, duplication and reordering', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ dx: fc.integer({ min: -1, max: 1 }), fire: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 120,
+        }),
+        fc.array(fc.nat({ max: 99 }), { minLength: 120, maxLength: 120 }),
+        (inputs, dice) => {
+          const stream = new InputStream(Stick, 4);
+          const queue = new InputQueue(Stick, 2);
+          const inFlight: Uint8Array[] = [];
+          const applied: { sequence: number; input: unknown }[] = [];
+          inputs.forEach((input, i) => {
+            stream.push(input);
+            const message = stream.message()!;
+            const roll = dice[i]!;
+            if (roll >= 20) inFlight.push(message); // 20% lost
+            if (roll >= 90) inFlight.push(message); // duplicated
+            if (roll % 7 === 0) inFlight.reverse(); // reordered
+            if (roll % 3 === 0) for (const bytes of inFlight.splice(0)) queue.receive(bytes);
+            const next = queue.next();
+            if (next) applied.push(next);
+            if (queue.lastApplied !== undefined) stream.acknowledge(queue.lastApplied);
+          });
+          for (const bytes of inFlight.splice(0)) queue.receive(bytes);
+          for (let next = queue.next(); next; next = queue.next()) applied.push(next);
+          // In order, never twice; an input is skipped only if every message carrying it was lost.
+          const sequences = applied.map((a) => a.sequence);
+          expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
+          expect(new Set(sequences).size).toBe(sequences.length);
+          for (const { sequence, input } of applied) expect(input).toEqual(inputs[sequence]);
+          // With nothing lost or reordered, everything is applied (once the jitter buffer of 2 filled).
+          const lossless = dice.slice(0, inputs.length).every((roll) => roll >= 20 && roll % 7 !== 0);
+          if (lossless && inputs.length >= 2) expect(sequences).toEqual(inputs.map((_, i) => i));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('holds a jitter buffer before the first input, and skips an input lost in every message', () => {
+    const stream = new InputStream(Stick, 1); // no redundancy: a lost message loses its input
+    const queue = new InputQueue(Stick, 2);
+    stream.push({ dx: 1, fire: false });
+    queue.receive(stream.message()!);
+    expect(queue.next()).toBeUndefined(); // one buffered, depth 2
+    stream.push({ dx: 0, fire: true });
+    stream.message(); // lost
+    stream.push({ dx: -1, fire: false });
+    queue.receive(stream.message()!);
+    expect(queue.next()).toEqual({ sequence: 0, input: { dx: 1, fire: false } });
+    expect(queue.next()).toEqual({ sequence: 2, input: { dx: -1, fire: false } }); // 1 skipped
+    expect(queue.next()).toBeUndefined();
+    expect(queue.lastApplied).toBe(2);
   });
 });

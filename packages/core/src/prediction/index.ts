@@ -1,4 +1,11 @@
 export {
+  decodeInputs,
+  encodeInputs,
+  InputQueue,
+  InputStream,
+  MAX_INPUTS_PER_MESSAGE,
+} from './input-stream.js';
+export {
   type Blend,
   InterpolationBuffer,
   type InterpolationBufferOptions,
