@@ -140,6 +140,14 @@ describe('snapshot interpolation', () => {
     for (let i = 80; i < 120; i++) delay.observe(i * 50, i * 50 + 30);
     expect(delay.update(1_000)).toBeCloseTo(jittery - 10, 6); // 10 ms per second down
     expect(delay.update(60_000)).toBeCloseTo(50, 6);
+    // A snapshot lost (no 6,050): the delay bridges one more interval.
+    for (let i = 120; i < 125; i++) if (i !== 121) delay.observe(i * 50, i * 50 + 30);
+    expect(delay.update(16)).toBeCloseTo(100, 6);
+    for (let i = 125; i < 170; i++) delay.observe(i * 50, i * 50 + 30);
+    expect(delay.update(60_000)).toBeCloseTo(50, 6);
+    // Rendering at local time 10,000 ms: behind the mean arrival (30 ms late) by the delay.
+    expect(delay.renderTimeMs(10_000)).toBeCloseTo(10_000 - 30 - 50, 6);
+    expect(new InterpolationDelay({ sendIntervalMs: 50 }).renderTimeMs(0)).toBeUndefined();
   });
 });
 

@@ -104,13 +104,19 @@ export class InterpolationBuffer<S> {
 }
 
 /**
- * How far behind the server a client should render remote entities: one send interval (so a
- * snapshot is usually there to interpolate to) plus a multiple of the arrival jitter, measured as
- * the spread of (arrival − server time) over recent snapshots. Jitter grows the delay at once and
- * shrinks it slowly, so the render clock does not jump back and forth.
+ * When a client should render remote entities, on the server's timeline: a snapshot stamped with
+ * server time T arrives at local time T + offset, where the offset is the clocks' difference plus
+ * the one-way latency plus jitter. Rendering at local time minus the mean offset would show each
+ * snapshot as it arrives (on average); rendering a further `delayMs` behind (one send interval,
+ * so there is a next snapshot to blend toward, one more for each snapshot lost in a row lately, so
+ * a loss is bridged rather than extrapolated, plus a multiple of the offsets' spread to absorb
+ * jitter) keeps the render time between two snapshots. The delay grows at once when jitter or loss
+ * does and comes down slowly, so the render clock does not jump back and forth.
  */
 export class InterpolationDelay {
   private readonly offsets: number[] = [];
+  /** Server times of the recent snapshots, ascending (for the gaps that losses leave). */
+  private readonly times: number[] = [];
   private current: number;
 
   constructor(
@@ -119,29 +125,37 @@ export class InterpolationDelay {
       sendIntervalMs: number;
       /** Standard deviations of jitter to cover. Default 2. */
       jitterMultiple?: number;
-      /** Snapshots the jitter is measured over. Default 40. */
+      /** Snapshots the offsets are measured over. Default 40. */
       window?: number;
       /** How fast a larger-than-needed delay comes down, ms per second of render time. Default 10. */
       relaxMsPerSecond?: number;
+      /** Most snapshots lost in a row the delay bridges. Default 2. */
+      maxLossesBridged?: number;
     },
   ) {
     this.current = options.sendIntervalMs;
   }
 
-  /** The delay to render at now, ms. */
+  /** The delay behind the snapshots' mean arrival, ms. */
   get delayMs(): number {
     return this.current;
   }
 
-  /** A snapshot stamped `serverTimeMs` arrived at local time `arrivalMs` (any clock, as long as it is the same). */
+  /** A snapshot stamped `serverTimeMs` arrived at local time `arrivalMs`. */
   observe(serverTimeMs: number, arrivalMs: number): void {
+    const window = this.options.window ?? 40;
     this.offsets.push(arrivalMs - serverTimeMs);
-    if (this.offsets.length > (this.options.window ?? 40)) this.offsets.shift();
+    if (this.offsets.length > window) this.offsets.shift();
+    let at = this.times.length;
+    while (at > 0 && this.times[at - 1]! > serverTimeMs) at--;
+    if (this.times[at - 1] !== serverTimeMs) this.times.splice(at, 0, serverTimeMs);
+    if (this.times.length > window) this.times.shift();
   }
 
   /** Moves the delay toward its target over `elapsedMs` of render time; returns it. */
   update(elapsedMs: number): number {
-    const target = this.targetMs();
+    const interval = this.options.sendIntervalMs;
+    const target = interval * (1 + this.lossesInARow()) + (this.options.jitterMultiple ?? 2) * this.spread();
     if (target >= this.current) this.current = target;
     else
       this.current = Math.max(
@@ -151,11 +165,28 @@ export class InterpolationDelay {
     return this.current;
   }
 
-  private targetMs(): number {
+  /** The server time to render at local time `localMs` (undefined before any snapshot arrived). */
+  renderTimeMs(localMs: number): number | undefined {
     const n = this.offsets.length;
-    if (n < 2) return this.options.sendIntervalMs;
+    if (n === 0) return undefined;
+    return localMs - this.offsets.reduce((sum, x) => sum + x, 0) / n - this.current;
+  }
+
+  /** The most snapshots missing in a row among the recent ones, up to maxLossesBridged. */
+  private lossesInARow(): number {
+    let most = 0;
+    for (let i = 1; i < this.times.length; i++) {
+      const missing = Math.round((this.times[i]! - this.times[i - 1]!) / this.options.sendIntervalMs) - 1;
+      if (missing > most) most = missing;
+    }
+    return Math.min(most, this.options.maxLossesBridged ?? 2);
+  }
+
+  /** Standard deviation of the recent offsets: the arrival jitter. */
+  private spread(): number {
+    const n = this.offsets.length;
+    if (n < 2) return 0;
     const mean = this.offsets.reduce((sum, x) => sum + x, 0) / n;
-    const variance = this.offsets.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (n - 1);
-    return this.options.sendIntervalMs + (this.options.jitterMultiple ?? 2) * Math.sqrt(variance);
+    return Math.sqrt(this.offsets.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (n - 1));
   }
 }

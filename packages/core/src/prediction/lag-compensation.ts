@@ -38,9 +38,15 @@ export class LagCompensator {
   private readonly historyMs: number;
   private readonly maxRewindMs: number;
 
+  /**
+   * `maxRewindMs` (default 1,000, as much as `historyMs`): a shot is judged at the time its client
+   * rendered, which is a round trip plus the interpolation delay ago (about 270 ms at 150 ms RTT,
+   * 560 ms at 300 ms RTT with loss). Lower it to limit how far into the past a lagging or lying
+   * client can shoot, at the cost of refusing the shots of players with worse links.
+   */
   constructor(options: { historyMs?: number; maxRewindMs?: number } = {}) {
     this.historyMs = options.historyMs ?? 1_000;
-    this.maxRewindMs = options.maxRewindMs ?? 250;
+    this.maxRewindMs = options.maxRewindMs ?? this.historyMs;
     if (!(this.maxRewindMs >= 0) || !(this.historyMs >= this.maxRewindMs)) {
       throw new ShardlineError('VALUE_INVALID', 'need 0 ≤ maxRewindMs ≤ historyMs');
     }
