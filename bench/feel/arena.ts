@@ -2,11 +2,10 @@
  * The feel harness's arena, in one process on a simulated clock: a server world of BOTS players and
  * one client per bot, joined by link conditioners (no sockets: the links are the thing measured).
  * Each client predicts its own player (InputStream, Predictor), interpolates the others
- * (InterpolationBuffer, InterpolationDelay, TimeSync), and shoots: at the target as it sees it, or
+ * (InterpolationBuffer, InterpolationDelay), and shoots: at the target as it sees it, or
  * clearly beside it; the server judges every shot with lag compensation (LagCompensator).
  */
 import {
-  answerPing,
   ClientWorld,
   defineEntity,
   type FieldsOf,
@@ -20,7 +19,6 @@ import {
   Predictor,
   rayHitsSphere,
   ServerWorld,
-  TimeSync,
   t,
   withinReach,
 } from '@shardline/core';
@@ -68,11 +66,9 @@ const lerp = (a: Body, b: Body, f: number): Body => ({ x: a.x + (b.x - a.x) * f,
 /** Client → server message tags (one byte in front). */
 const UP_INPUT = 1;
 const UP_ACK = 2;
-const UP_PING = 3;
-const UP_SHOT = 4;
-/** Server → client message tags. */
+const UP_SHOT = 3;
+/** Server → client message tag (snapshots are all the server sends). */
 const DOWN_SNAPSHOT = 1;
-const DOWN_PONG = 2;
 
 function tagged(tag: number, bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(bytes.length + 1);
@@ -110,7 +106,6 @@ interface Client {
   world: ClientWorld;
   stream: InputStream<StickFields>;
   predictor: Predictor<Body, Input>;
-  time: TimeSync;
   delay: InterpolationDelay;
   buffers: Map<number, InterpolationBuffer<Body>>;
   random: SeededRandom;
@@ -152,7 +147,6 @@ export function runArena(settings: LinkSettings, bots: number, seconds: number, 
         snapDistance: 2,
         smoothingMs: 100,
       }),
-      time: new TimeSync(),
       delay: new InterpolationDelay({ sendIntervalMs: 1000 / SEND_HZ }),
       buffers: new Map(),
       random: new SeededRandom(seed * 97 + i),
@@ -203,10 +197,7 @@ export function runArena(settings: LinkSettings, bots: number, seconds: number, 
     if (message[0] === UP_INPUT) queues[i]!.receive(body);
     else if (message[0] === UP_ACK)
       server.acknowledge(`c${i}`, new DataView(body.buffer, body.byteOffset).getUint32(0, true));
-    else if (message[0] === UP_PING) {
-      const pong = answerPing(body, serverNowMs);
-      if (pong) clients[i]!.down.send(tagged(DOWN_PONG, pong), serverNowMs);
-    } else if (message[0] === UP_SHOT) {
+    else if (message[0] === UP_SHOT) {
       const view = new DataView(body.buffer, body.byteOffset);
       shotsToJudge.push({
         shooter: i,
@@ -219,12 +210,8 @@ export function runArena(settings: LinkSettings, bots: number, seconds: number, 
   };
 
   const clientReceive = (client: Client, message: Uint8Array, localMs: number) => {
-    const body = message.subarray(1);
-    if (message[0] === DOWN_PONG) {
-      client.time.receivePong(body, localMs);
-      return;
-    }
-    const result = client.world.receive(body);
+    if (message[0] !== DOWN_SNAPSHOT) return;
+    const result = client.world.receive(message.subarray(1));
     if (!('ack' in result)) return;
     const ack = new Uint8Array(4);
     new DataView(ack.buffer).setUint32(0, result.ack, true);
@@ -265,8 +252,6 @@ export function runArena(settings: LinkSettings, bots: number, seconds: number, 
     const sequence = client.stream.push(input);
     client.predictor.apply(sequence, input, FRAME_MS);
     client.up.send(tagged(UP_INPUT, client.stream.message()!), serverNowMs);
-    const ping = client.time.update(localMs);
-    if (ping) client.up.send(tagged(UP_PING, ping), serverNowMs);
     // Input to visible: frames until the drawn position moves the new way (0: this very frame).
     const shown = client.predictor.displayed(localMs);
     const change = client.pendingChange;

@@ -59,7 +59,7 @@ nearest player it sees, alternately dead centre and ${4 * 0.5} units beside it (
 ${TICK_HZ} Hz, snapshots at ${SEND_HZ} Hz, client frames at ${FRAME_HZ} Hz; inputs repeated 4 times, a jitter buffer
 of 2; interpolation delay one send interval plus twice the measured jitter; lag compensation up to
 ${MAX_REWIND_MS} ms back. One process on a simulated clock, ${SECONDS} s per profile, seed ${SEED}; client clocks
-offset from the server's, found by TimeSync.
+offset from the server's (rendering follows the snapshots' arrival, so no clock sync is needed).
 
 ${markdownTable(
   [
