@@ -21,8 +21,6 @@ interface Cell {
 }
 
 interface Placement {
-  cx: number;
-  cy: number;
   cell: Cell;
   index: number;
 }
@@ -90,7 +88,7 @@ export class InterestGrid {
     const cx = Math.floor(position.x / this.cellSize);
     const cy = Math.floor(position.y / this.cellSize);
     const placed = this.placements.get(id);
-    if (placed && placed.cx === cx && placed.cy === cy) {
+    if (placed && placed.cell.cx === cx && placed.cell.cy === cy) {
       placed.cell.xs[placed.index] = position.x; // moved within its cell: the common case
       placed.cell.ys[placed.index] = position.y;
       this.noteChange(placed.cell, id, PLACED, position.x, position.y);
@@ -108,7 +106,7 @@ export class InterestGrid {
       column.set(cy, cell);
       this.cellCount++;
     }
-    this.placements.set(id, { cx, cy, cell, index: cell.ids.length });
+    this.placements.set(id, { cell, index: cell.ids.length });
     cell.ids.push(id);
     cell.xs.push(position.x);
     cell.ys.push(position.y);

@@ -56,9 +56,9 @@ export class StreamedViews {
   /** Scratch for writeNear: the changes' ranks in ascending order, and the ids that entered and left the view. */
   private ranks = new Uint32Array(256);
   private readonly entered: number[] = [];
+  private readonly left: number[] = [];
   /** Per rank of the grid's changes, whether its entity has an update this round (built on first use). */
   private updatesByRank: Uint8Array | undefined;
-  private readonly left: number[] = [];
   /** Scratch schema indexes of one message's visible entities (reused between clients). */
   private nextSchemas = new Uint32Array(256);
   /** Per schema: this message's despawn, spawn and update ids (reused between clients). */
