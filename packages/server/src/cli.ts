@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/** The `shardline` command: `shardline start [--config file]`. */
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from './runtime/config.js';
+import { startShardline } from './runtime/start.js';
+
+const program = new Command('shardline').description('Shardline: a multiplayer game networking stack');
+
+program
+  .command('start')
+  .description(
+    'run one server: UDP and WebSocket game transports, the world, and the HTTP service (/metrics)',
+  )
+  .option(
+    '-c, --config <file>',
+    'a JSON config file (see ShardlineConfig); SHARDLINE_* variables override it',
+  )
+  .action(async (options: { config?: string }) => {
+    let config: ReturnType<typeof loadConfig>;
+    try {
+      config = loadConfig(options.config);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    const logger = pino({ level: config.logLevel, base: { service: 'shardline' } });
+    const running = await startShardline(config, logger);
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      running.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+
+await program.parseAsync(process.argv);

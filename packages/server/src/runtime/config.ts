@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import type { LinkSettings } from '@shardline/core';
+
+/** What `shardline start` runs with: a JSON file's values over the defaults, then SHARDLINE_* variables over those. */
+export interface ShardlineConfig {
+  /** Interface every port binds to. */
+  host: string;
+  /** The HTTP service: /metrics, /healthz (0: any free port). */
+  httpPort: number;
+  /** The UDP game transport (0: any free port). */
+  udpPort: number;
+  /** The WebSocket game transport (0: any free port). */
+  wsPort: number;
+  tickHz: number;
+  maxClients: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Impair every game link (latency, jitter, loss…), to feel a bad network; none by default. */
+  link: LinkSettings | undefined;
+}
+
+export const DEFAULT_CONFIG: ShardlineConfig = {
+  host: '127.0.0.1',
+  httpPort: 8080,
+  udpPort: 40000,
+  wsPort: 8081,
+  tickHz: 30,
+  maxClients: 64,
+  logLevel: 'info',
+  link: undefined,
+};
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LINK_KEYS = [
+  'latencyMs',
+  'jitterMs',
+  'lossPercent',
+  'duplicatePercent',
+  'reorderPercent',
+  'reorderDelayMs',
+];
+
+/** A configuration problem, naming the key (`httpPort`, `link.lossPercent`) and what is wrong. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly key: string,
+    problem: string,
+  ) {
+    super(`config: ${key} ${problem}`);
+  }
+}
+
+function port(key: string, value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 65_535) {
+    throw new ConfigError(
+      key,
+      `must be a port number 0–65535 (0: any free port), not ${JSON.stringify(value)}`,
+    );
+  }
+  return value as number;
+}
+
+function positiveInteger(key: string, value: unknown, max: number): number {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
+    throw new ConfigError(key, `must be a whole number 1–${max}, not ${JSON.stringify(value)}`);
+  }
+  return value as number;
+}
+
+function link(value: unknown): LinkSettings | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError('link', 'must be an object');
+  const settings: Record<string, number> = {};
+  for (const [key, setting] of Object.entries(value)) {
+    if (!LINK_KEYS.includes(key))
+      throw new ConfigError(`link.${key}`, `is not a setting (${LINK_KEYS.join(', ')})`);
+    const limit = key.endsWith('Percent') ? 100 : 10_000;
+    if (typeof setting !== 'number' || !(setting >= 0 && setting <= limit)) {
+      throw new ConfigError(`link.${key}`, `must be a number 0–${limit}, not ${JSON.stringify(setting)}`);
+    }
+    settings[key] = setting;
+  }
+  return settings as LinkSettings;
+}
+
+/** Checks every key of `raw` (unknown keys are errors, so typos do not pass silently). */
+export function parseConfig(raw: unknown, base: ShardlineConfig = DEFAULT_CONFIG): ShardlineConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ConfigError('(file)', 'must be a JSON object');
+  const config = { ...base };
+  for (const [key, value] of Object.entries(raw)) {
+    switch (key) {
+      case 'host':
+        if (typeof value !== 'string' || value.length === 0)
+          throw new ConfigError(key, 'must be a host name or address');
+        config.host = value;
+        break;
+      case 'httpPort':
+      case 'udpPort':
+      case 'wsPort':
+        config[key] = port(key, value);
+        break;
+      case 'tickHz':
+        config.tickHz = positiveInteger(key, value, 240);
+        break;
+      case 'maxClients':
+        config.maxClients = positiveInteger(key, value, 100_000);
+        break;
+      case 'logLevel':
+        if (!LOG_LEVELS.includes(value as never))
+          throw new ConfigError(key, `must be one of ${LOG_LEVELS.join(', ')}`);
+        config.logLevel = value as ShardlineConfig['logLevel'];
+        break;
+      case 'link':
+        config.link = link(value);
+        break;
+      default:
+        throw new ConfigError(key, `is not a setting (${Object.keys(DEFAULT_CONFIG).join(', ')})`);
+    }
+  }
+  return config;
+}
+
+/** SHARDLINE_HOST, SHARDLINE_HTTP_PORT, SHARDLINE_UDP_PORT, SHARDLINE_WS_PORT, SHARDLINE_TICK_HZ, SHARDLINE_LOG_LEVEL. */
+function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const numbers: [string, string][] = [
+    ['SHARDLINE_HTTP_PORT', 'httpPort'],
+    ['SHARDLINE_UDP_PORT', 'udpPort'],
+    ['SHARDLINE_WS_PORT', 'wsPort'],
+    ['SHARDLINE_TICK_HZ', 'tickHz'],
+    ['SHARDLINE_MAX_CLIENTS', 'maxClients'],
+  ];
+  const values: Record<string, unknown> = {};
+  for (const [name, key] of numbers) if (env[name] !== undefined) values[key] = Number(env[name]);
+  if (env.SHARDLINE_HOST !== undefined) values.host = env.SHARDLINE_HOST;
+  if (env.SHARDLINE_LOG_LEVEL !== undefined) values.logLevel = env.SHARDLINE_LOG_LEVEL;
+  return values;
+}
+
+/** The defaults, then the file (if any), then the environment; ConfigError names the first bad key. */
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): ShardlineConfig {
+  let fromFile: unknown = {};
+  if (file !== undefined) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new ConfigError('(file)', `${file} is not readable JSON: ${(error as Error).message}`);
+    }
+  }
+  return parseConfig(fromEnvironment(env), parseConfig(fromFile));
+}

@@ -1,0 +1,128 @@
+import * as nodeCrypto from 'node:crypto';
+import {
+  aeadFromNodeCrypto,
+  ConditionedServerTransport,
+  defineEntity,
+  randomBytes,
+  type ServerTransport,
+  ServerWorld,
+  t,
+} from '@shardline/core';
+import Fastify from 'fastify';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { GameServer } from '../game-server.js';
+import { UdpServerTransport } from '../transport/udp.js';
+import { WebSocketServerTransport } from '../transport/websocket.js';
+import { WorldHost } from '../world-host.js';
+import type { ShardlineConfig } from './config.js';
+
+/** Channels of the runtime's world: seats, snapshots, acks (see WorldHost). */
+export const RUNTIME_CHANNELS = [
+  { kind: 'reliable-ordered' },
+  { kind: 'unreliable-sequenced' },
+  { kind: 'unreliable' },
+] as const;
+
+/** A starter world until the demo arena lands: one body per seat, placed where it joined. */
+export const Body = defineEntity('Body', {
+  x: t.quantized({ min: -1000, max: 1000, precision: 0.01 }),
+  y: t.quantized({ min: -1000, max: 1000, precision: 0.01 }),
+});
+
+export interface RunningShardline {
+  /** Where each service listens (ports resolved when configured as 0). */
+  addresses: { http: string; udp: string; ws: string };
+  server: GameServer;
+  /** Tells every client the server is shutting down, closes the transports and the HTTP service. */
+  stop(): Promise<void>;
+}
+
+/** Starts one server process: UDP and WebSocket game transports, the world, and the HTTP service. */
+export async function startShardline(config: ShardlineConfig, logger: Logger): Promise<RunningShardline> {
+  const impaired = (transport: ServerTransport) =>
+    config.link ? new ConditionedServerTransport(transport, config.link) : transport;
+  const server = new GameServer({
+    protocolId: 0x5348_0001,
+    privateKey: randomBytes(32),
+    aead: aeadFromNodeCrypto(nodeCrypto),
+    transports: [
+      impaired(new UdpServerTransport({ host: config.host, port: config.udpPort })),
+      impaired(new WebSocketServerTransport({ host: config.host, port: config.wsPort })),
+    ],
+    channels: [...RUNTIME_CHANNELS],
+    maxClients: config.maxClients,
+  });
+  const world = new ServerWorld({ schemas: [Body], tickHz: config.tickHz }, Date.now());
+  const host = new WorldHost({ server, world, controlChannel: 0, snapshotChannel: 1, ackChannel: 2 });
+  const bodies = new Map<string, number>();
+  host.onJoin = (seat) => bodies.set(seat, world.spawn(Body, { x: 0, y: 0 }, { owner: seat }));
+  host.onLeave = (seat, reason) => {
+    const body = bodies.get(seat);
+    if (body !== undefined) world.despawn(body);
+    bodies.delete(seat);
+    logger.info({ seat, reason }, 'seat given up');
+  };
+  const [udp, ws] = await server.start();
+  host.start();
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics, prefix: 'shardline_' });
+  const sum = (pick: (stats: ReturnType<GameServer['stats']>) => number) => () =>
+    server.sessions.reduce((total, session) => total + pick(server.stats(session)), 0);
+  const gauges: [string, string, () => number][] = [
+    ['shardline_sessions', 'Connected game sessions', () => server.sessions.length],
+    [
+      'shardline_packets_out_per_second',
+      'Packets sent per second, all sessions',
+      sum((s) => s.packetsOutPerSecond),
+    ],
+    [
+      'shardline_packets_in_per_second',
+      'Packets received per second, all sessions',
+      sum((s) => s.packetsInPerSecond),
+    ],
+    [
+      'shardline_bytes_out_per_second',
+      'Bytes sent per second, all sessions',
+      sum((s) => s.bytesOutPerSecond),
+    ],
+    [
+      'shardline_bytes_in_per_second',
+      'Bytes received per second, all sessions',
+      sum((s) => s.bytesInPerSecond),
+    ],
+    ['shardline_world_tick', 'The world tick', () => world.tick],
+  ];
+  for (const [name, help, read] of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers: [metrics],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
+  const http = Fastify({ logger: false });
+  http.get('/healthz', async () => ({ status: 'ok', sessions: server.sessions.length, tick: world.tick }));
+  http.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.contentType);
+    return metrics.metrics();
+  });
+  const httpAddress = await http.listen({ host: config.host, port: config.httpPort });
+  const addresses = { http: httpAddress, udp: udp!, ws: ws! };
+  logger.info(addresses, 'listening');
+
+  return {
+    addresses,
+    server,
+    async stop() {
+      host.stop();
+      await server.stop(); // every client hears 'server-shutting-down'
+      await http.close();
+      logger.info('stopped');
+    },
+  };
+}

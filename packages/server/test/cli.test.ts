@@ -1,0 +1,86 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.ts');
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of running.splice(0)) child.kill('SIGKILL');
+});
+
+function configFile(config: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'shardline-')), 'config.json');
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+function shardline(...args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=shardline-source', CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const logs = () =>
+    stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const waitForLog = async (msg: string, timeoutMs = 20_000) => {
+    const started = Date.now();
+    for (;;) {
+      const found = logs().find((entry) => entry.msg === msg);
+      if (found) return found;
+      if (Date.now() - started > timeoutMs) throw new Error(`no "${msg}" log; stderr: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  return { child, exited, waitForLog, stderr: () => stderr };
+}
+
+describe('shardline start', () => {
+  it('answers /metrics and /healthz, and shuts down cleanly on SIGTERM', async () => {
+    const cli = shardline(
+      'start',
+      '--config',
+      configFile({ httpPort: 0, udpPort: 0, wsPort: 0, tickHz: 20 }),
+    );
+    const listening = (await cli.waitForLog('listening')) as { http: string; udp: string; ws: string };
+    expect(listening.udp).toMatch(/^udp:\/\/127\.0\.0\.1:\d+$/);
+    expect(listening.ws).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
+    const metrics = await fetch(`${listening.http}/metrics`);
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
+    expect(text).toMatch(/^shardline_sessions 0$/m);
+    expect(text).toMatch(/^shardline_process_resident_memory_bytes \d+/m);
+    const health = (await (await fetch(`${listening.http}/healthz`)).json()) as {
+      status: string;
+      tick: number;
+    };
+    expect(health.status).toBe('ok');
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    await cli.waitForLog('stopped');
+  }, 30_000);
+
+  it.each([
+    [{ httpPort: 'eighty' }, 'httpPort'],
+    [{ htpPort: 8080 }, 'htpPort'],
+    [{ link: { lossPct: 5 } }, 'link.lossPct'],
+    [{ logLevel: 'loud' }, 'logLevel'],
+  ])(
+    'refuses the config %j, naming %s',
+    async (config, key) => {
+      const cli = shardline('start', '--config', configFile(config));
+      expect(await cli.exited).toBe(2);
+      expect(cli.stderr()).toContain(`config: ${key} `);
+    },
+    30_000,
+  );
+});
