@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './runtime/config.js';
+import { inspect } from './runtime/inspect.js';
 import { startShardline } from './runtime/start.js';
 
 const program = new Command('shardline').description('Shardline: a multiplayer game networking stack');
@@ -42,6 +43,26 @@ program
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+
+program
+  .command('inspect')
+  .description('decode a packet log (.jsonl, as JsonLinesPacketLog writes it) or one datagram given in hex')
+  .argument(
+    '<input>',
+    'a .jsonl packet log, or hex digits of one stream datagram (type byte, then the packet)',
+  )
+  .option('--json', 'print the decoded packets as JSON lines instead of text')
+  .action((input: string, options: { json?: boolean }) => {
+    try {
+      const { entries, summary } = inspect(input);
+      process.stdout.write(
+        options.json ? `${entries.map((entry) => JSON.stringify(entry)).join('\n')}\n` : `${summary}\n`,
+      );
+    } catch (error) {
+      process.stderr.write(`inspect: ${(error as Error).message}\n`);
+      process.exit(2);
+    }
   });
 
 await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describePacket, formatPacketLogLine, PacketType, ReliableEndpoint } from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.ts');
@@ -41,7 +42,7 @@ function shardline(...args: string[]) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
-  return { child, exited, waitForLog, stderr: () => stderr };
+  return { child, exited, waitForLog, stdout: () => stdout, stderr: () => stderr };
 }
 
 describe('shardline start', () => {
@@ -83,4 +84,46 @@ describe('shardline start', () => {
     },
     30_000,
   );
+});
+
+describe('shardline inspect', () => {
+  /** A Data datagram as a stream carries it: the type byte, then a packet with one reliable message. */
+  function datagram(): Uint8Array {
+    const endpoint = new ReliableEndpoint({ channels: [{ kind: 'reliable-ordered' }], headroomBytes: 1 }, 0);
+    endpoint.send(0, new Uint8Array(10).fill(7), 0);
+    const [packet] = endpoint.update(1);
+    packet![0] = PacketType.Data;
+    return packet!;
+  }
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+  it('decodes one datagram given in hex', async () => {
+    const cli = shardline('inspect', hex(datagram()));
+    expect(await cli.exited).toBe(0);
+    const out = cli.stdout();
+    expect(out).toMatch(/Data 24 B seq 0 ack 0/); // type, 8-byte header, 5-byte entry head, 10 bytes
+    expect(out).toMatch(/\[Reliable ch0 #0 10 B\]/);
+    expect(out).toMatch(/^in Data: 1 packets, 24 B$/m);
+  }, 30_000);
+
+  it('summarises a packet log, and refuses input that is neither', async () => {
+    const bytes = datagram();
+    const lines = [
+      describePacket('out', 'ws:1', 1_000, bytes.length, PacketType.Data, bytes.subarray(1)),
+      describePacket('in', 'ws:1', 1_010, 1, PacketType.Accepted),
+    ].map(formatPacketLogLine);
+    const file = join(mkdtempSync(join(tmpdir(), 'shardline-')), 'trace.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const cli = shardline('inspect', file, '--json');
+    expect(await cli.exited).toBe(0);
+    const entries = cli
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; sequence?: number });
+    expect(entries.map((entry) => entry.type)).toEqual(['Data', 'Accepted']);
+    const odd = shardline('inspect', 'abc');
+    expect(await odd.exited).toBe(2);
+    expect(odd.stderr()).toContain('even number of digits');
+  }, 30_000);
 });
