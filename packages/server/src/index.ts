@@ -5,5 +5,13 @@
 export * from '@shardline/core';
 export { GameServer, type GameServerOptions, type SessionInfo } from './game-server.js';
 export { JsonLinesPacketLog, readPacketLog } from './packet-log.js';
+export {
+  ConfigError,
+  DEFAULT_CONFIG,
+  loadConfig,
+  parseConfig,
+  type ShardlineConfig,
+} from './runtime/config.js';
+export { type RunningShardline, type ShardlineGame, starterGame, startShardline } from './runtime/start.js';
 export * from './transport/index.js';
 export { WorldHost, type WorldHostOptions } from './world-host.js';

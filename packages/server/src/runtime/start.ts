@@ -1,6 +1,7 @@
 import * as nodeCrypto from 'node:crypto';
 import {
   aeadFromNodeCrypto,
+  type ChannelConfig,
   ConditionedServerTransport,
   defineEntity,
   randomBytes,
@@ -17,18 +18,39 @@ import { WebSocketServerTransport } from '../transport/websocket.js';
 import { WorldHost } from '../world-host.js';
 import type { ShardlineConfig } from './config.js';
 
-/** Channels of the runtime's world: seats, snapshots, acks (see WorldHost). */
-export const RUNTIME_CHANNELS = [
-  { kind: 'reliable-ordered' },
-  { kind: 'unreliable-sequenced' },
-  { kind: 'unreliable' },
-] as const;
+/** What a server process runs: its channels, and its world and host over the game server. */
+export interface ShardlineGame {
+  channels: readonly ChannelConfig[];
+  /** Builds the world and its host on `server` (started afterwards by startShardline). */
+  create(
+    server: GameServer,
+    config: ShardlineConfig,
+    logger: Logger,
+  ): { host: WorldHost; world: ServerWorld };
+}
 
-/** A starter world until the demo arena lands: one body per seat, placed where it joined. */
+/** A starter world, for `shardline start` without a game: one body per seat, placed where it joined. */
 export const Body = defineEntity('Body', {
   x: t.quantized({ min: -1000, max: 1000, precision: 0.01 }),
   y: t.quantized({ min: -1000, max: 1000, precision: 0.01 }),
 });
+
+export const starterGame: ShardlineGame = {
+  channels: [{ kind: 'reliable-ordered' }, { kind: 'unreliable-sequenced' }, { kind: 'unreliable' }],
+  create(server, config, logger) {
+    const world = new ServerWorld({ schemas: [Body], tickHz: config.tickHz }, Date.now());
+    const host = new WorldHost({ server, world, controlChannel: 0, snapshotChannel: 1, ackChannel: 2 });
+    const bodies = new Map<string, number>();
+    host.onJoin = (seat) => bodies.set(seat, world.spawn(Body, { x: 0, y: 0 }, { owner: seat }));
+    host.onLeave = (seat, reason) => {
+      const body = bodies.get(seat);
+      if (body !== undefined) world.despawn(body);
+      bodies.delete(seat);
+      logger.info({ seat, reason }, 'seat given up');
+    };
+    return { host, world };
+  },
+};
 
 export interface RunningShardline {
   /** Where each service listens (ports resolved when configured as 0). */
@@ -38,8 +60,12 @@ export interface RunningShardline {
   stop(): Promise<void>;
 }
 
-/** Starts one server process: UDP and WebSocket game transports, the world, and the HTTP service. */
-export async function startShardline(config: ShardlineConfig, logger: Logger): Promise<RunningShardline> {
+/** Starts one server process: UDP and WebSocket game transports, the game's world, and the HTTP service. */
+export async function startShardline(
+  config: ShardlineConfig,
+  logger: Logger,
+  game: ShardlineGame = starterGame,
+): Promise<RunningShardline> {
   const impaired = (transport: ServerTransport) =>
     config.link ? new ConditionedServerTransport(transport, config.link) : transport;
   const server = new GameServer({
@@ -50,19 +76,10 @@ export async function startShardline(config: ShardlineConfig, logger: Logger): P
       impaired(new UdpServerTransport({ host: config.host, port: config.udpPort })),
       impaired(new WebSocketServerTransport({ host: config.host, port: config.wsPort })),
     ],
-    channels: [...RUNTIME_CHANNELS],
+    channels: game.channels,
     maxClients: config.maxClients,
   });
-  const world = new ServerWorld({ schemas: [Body], tickHz: config.tickHz }, Date.now());
-  const host = new WorldHost({ server, world, controlChannel: 0, snapshotChannel: 1, ackChannel: 2 });
-  const bodies = new Map<string, number>();
-  host.onJoin = (seat) => bodies.set(seat, world.spawn(Body, { x: 0, y: 0 }, { owner: seat }));
-  host.onLeave = (seat, reason) => {
-    const body = bodies.get(seat);
-    if (body !== undefined) world.despawn(body);
-    bodies.delete(seat);
-    logger.info({ seat, reason }, 'seat given up');
-  };
+  const { host, world } = game.create(server, config, logger);
   const [udp, ws] = await server.start();
   host.start();
 
