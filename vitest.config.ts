@@ -5,7 +5,12 @@ export default defineConfig({
   resolve: { conditions: ['shardline-source', 'import', 'module', 'default'] },
   ssr: { resolve: { conditions: ['shardline-source', 'import', 'module', 'node', 'default'] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'docs/**/*.test.ts', 'bench/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'docs/**/*.test.ts',
+      'bench/**/*.test.ts',
+      'examples/**/*.test.ts',
+    ],
     pool: 'threads',
   },
 });

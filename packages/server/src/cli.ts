@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-/** The `shardline` command: `shardline start [--config file]`. */
+/** The `shardline` command: `shardline start [--config file] [--game module]`, `shardline inspect <input>`. */
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './runtime/config.js';
 import { inspect } from './runtime/inspect.js';
-import { startShardline } from './runtime/start.js';
+import { type ShardlineGame, startShardline } from './runtime/start.js';
 
 const program = new Command('shardline').description('Shardline: a multiplayer game networking stack');
 
@@ -17,7 +19,11 @@ program
     '-c, --config <file>',
     'a JSON config file (see ShardlineConfig); SHARDLINE_* variables override it',
   )
-  .action(async (options: { config?: string }) => {
+  .option(
+    '-g, --game <module>',
+    'a module whose `game` export is the ShardlineGame to run (default: a starter world)',
+  )
+  .action(async (options: { config?: string; game?: string }) => {
     let config: ReturnType<typeof loadConfig>;
     try {
       config = loadConfig(options.config);
@@ -27,7 +33,8 @@ program
       process.exit(2);
     }
     const logger = pino({ level: config.logLevel, base: { service: 'shardline' } });
-    const running = await startShardline(config, logger);
+    const game = options.game ? await loadGame(options.game) : undefined;
+    const running = await startShardline(config, logger, game);
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) return;
@@ -44,6 +51,18 @@ program
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
   });
+
+/** The `game` export of a module (a path, resolved against the working directory, or a package). */
+async function loadGame(specifier: string): Promise<ShardlineGame> {
+  const url =
+    specifier.startsWith('.') || isAbsolute(specifier) ? pathToFileURL(resolve(specifier)).href : specifier;
+  const module = (await import(url)) as { game?: ShardlineGame };
+  if (!module.game?.create) {
+    process.stderr.write(`--game ${specifier}: the module exports no \`game\` (a ShardlineGame)\n`);
+    process.exit(2);
+  }
+  return module.game;
+}
 
 program
   .command('inspect')

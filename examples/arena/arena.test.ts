@@ -1,0 +1,111 @@
+import * as nodeCrypto from 'node:crypto';
+import {
+  ClientWorld,
+  GameClient,
+  InputStream,
+  WebSocketClientTransport,
+  type WebSocketConstructor,
+  WorldClient,
+} from '@shardline/client';
+import { aeadFromNodeCrypto, DEFAULT_CONFIG, type RunningShardline, startShardline } from '@shardline/server';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import {
+  ACK_CHANNEL,
+  ARENA_CHANNELS,
+  arenaRpcs,
+  CONTROL_CHANNEL,
+  Fighter,
+  INPUT_CHANNEL,
+  RPC_CHANNELS,
+  SNAPSHOT_CHANNEL,
+  Stick,
+  TICK_HZ,
+} from './game.js';
+import { game } from './server.js';
+
+let running: RunningShardline | undefined;
+const clients: GameClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.disconnect();
+  await running?.stop();
+  running = undefined;
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 8_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting for a condition');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function join(server: RunningShardline, name: string) {
+  const client = new GameClient({
+    transport: new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
+    token: server.server.issueToken({ clientId: name, expiresInMs: 10_000, timeoutMs: 5_000 }),
+    channels: ARENA_CHANNELS,
+    aead: aeadFromNodeCrypto(nodeCrypto),
+  });
+  clients.push(client);
+  const world = new ClientWorld({ schemas: [Fighter] });
+  const worldClient = new WorldClient({
+    client,
+    world,
+    controlChannel: CONTROL_CHANNEL,
+    snapshotChannel: SNAPSHOT_CHANNEL,
+    ackChannel: ACK_CHANNEL,
+    rpc: { catalog: arenaRpcs, channels: RPC_CHANNELS },
+  });
+  await worldClient.connect(server.addresses.ws);
+  await waitFor(() => worldClient.seat !== undefined && world.snapshot.snapshots[0]!.size > 0);
+  const fighterOf = (seat: string) =>
+    [...world.snapshot.snapshots[0]!.entries()].find(([, state]) => state.seat === seat)?.[1];
+  return { client, world, worldClient, fighterOf };
+}
+
+describe('the arena demo server', () => {
+  it('moves fighters by their inputs and judges shots with lag compensation', async () => {
+    running = await startShardline(
+      { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0 },
+      pino({ level: 'silent' }),
+      game,
+    );
+    const alice = await join(running, 'alice');
+    const bob = await join(running, 'bob');
+    const aliceSeat = alice.worldClient.seat!;
+    const bobSeat = bob.worldClient.seat!;
+    await waitFor(() => alice.fighterOf(bobSeat) !== undefined && bob.fighterOf(aliceSeat) !== undefined);
+
+    // Alice walks right for a while: Bob sees her move.
+    const startX = bob.fighterOf(aliceSeat)!.x as number;
+    const stream = new InputStream(Stick, 4);
+    for (let i = 0; i < 30; i++) {
+      stream.push({ dx: 1, dy: 0 });
+      alice.client.send(INPUT_CHANNEL, stream.message()!, 'unreliable');
+      await new Promise((resolve) => setTimeout(resolve, 1000 / 60));
+    }
+    await waitFor(() => (bob.fighterOf(aliceSeat)!.x as number) > startX + 2);
+
+    // Alice shoots where she sees Bob, at the time of the world she shows.
+    const me = alice.fighterOf(aliceSeat)!;
+    const target = alice.fighterOf(bobSeat)!;
+    const toward = { x: (target.x as number) - (me.x as number), y: (target.y as number) - (me.y as number) };
+    const length = Math.hypot(toward.x, toward.y);
+    const reply = await alice.worldClient.rpc!.call.fire({
+      renderTimeMs: alice.world.tick * (1000 / TICK_HZ),
+      dx: toward.x / length,
+      dy: toward.y / length,
+    });
+    expect(reply.victim).toBe(bobSeat);
+    await waitFor(() => bob.fighterOf(bobSeat)!.health === 75);
+    // A shot the other way misses (there is no one else).
+    const away = await alice.worldClient.rpc!.call.fire({
+      renderTimeMs: alice.world.tick * (1000 / TICK_HZ),
+      dx: -toward.x / length,
+      dy: -toward.y / length,
+    });
+    expect(away.victim).toBe('');
+  }, 30_000);
+});

@@ -1,0 +1,71 @@
+/**
+ * The arena demo's shared declarations, imported by the server, the browser page and the bots:
+ * fighters walk a square arena and shoot each other; a hit costs 25 health, a kill scores a point
+ * and the victim respawns.
+ */
+import { type ChannelConfig, defineEntity, defineRpcs, event, type Infer, rpc, t } from '@shardline/core';
+
+export const ARENA = 40;
+/** Units per ms at full stick. */
+export const SPEED = 0.01;
+export const HIT_RADIUS = 0.6;
+export const DAMAGE = 25;
+/** Longest shot, world units. */
+export const RANGE = 30;
+/** Shots one fighter may fire per second (the RPC's rate). */
+export const SHOTS_PER_SECOND = 4;
+
+export const Fighter = defineEntity('Fighter', {
+  x: t.quantized({ min: -64, max: 64, precision: 0.001 }),
+  y: t.quantized({ min: -64, max: 64, precision: 0.001 }),
+  health: t.int({ min: 0, max: 100 }),
+  score: t.u16(),
+  /** The last input the server applied for this fighter: the client reconciles from it. */
+  lastInput: t.u16(),
+  /** The seat playing it. */
+  seat: t.string({ maxBytes: 16 }),
+});
+export const Stick = defineEntity('Stick', {
+  dx: t.int({ min: -1, max: 1 }),
+  dy: t.int({ min: -1, max: 1 }),
+});
+export type Body = { x: number; y: number };
+export type StickInput = Infer<typeof Stick>;
+
+export const arenaRpcs = defineRpcs({
+  /** Fire toward (dx, dy) as the shooter saw the world at `renderTimeMs` (server time). */
+  fire: rpc({
+    params: {
+      renderTimeMs: t.float64(),
+      dx: t.quantized({ min: -1, max: 1, precision: 0.0001 }),
+      dy: t.quantized({ min: -1, max: 1, precision: 0.0001 }),
+    },
+    reply: { victim: t.string({ maxBytes: 16 }) }, // '' for a miss
+    validate: (p) => (Math.hypot(p.dx, p.dy) > 0.01 ? undefined : 'no direction'),
+    rate: { perSecond: SHOTS_PER_SECOND, burst: SHOTS_PER_SECOND },
+  }),
+  kill: event({ params: { killer: t.string({ maxBytes: 16 }), victim: t.string({ maxBytes: 16 }) } }),
+});
+
+/** Channels, in order: seats, snapshots, acks, inputs, RPC in order, RPC as they arrive. */
+export const ARENA_CHANNELS: ChannelConfig[] = [
+  { kind: 'reliable-ordered' },
+  { kind: 'unreliable-sequenced' },
+  { kind: 'unreliable' },
+  { kind: 'unreliable' },
+  { kind: 'reliable-ordered' },
+  { kind: 'reliable-unordered' },
+];
+export const CONTROL_CHANNEL = 0;
+export const SNAPSHOT_CHANNEL = 1;
+export const ACK_CHANNEL = 2;
+export const INPUT_CHANNEL = 3;
+export const RPC_CHANNELS = { ordered: 4, unordered: 5 };
+export const TICK_HZ = 60;
+export const SEND_HZ = 20;
+
+/** The movement step the server runs and the client predicts with. */
+export function step(body: Body, input: StickInput, dtMs: number): Body {
+  const clamp = (v: number) => Math.max(-ARENA, Math.min(ARENA, v));
+  return { x: clamp(body.x + input.dx * SPEED * dtMs), y: clamp(body.y + input.dy * SPEED * dtMs) };
+}
