@@ -7,10 +7,17 @@ import {
   type WebSocketConstructor,
   WorldClient,
 } from '@shardline/client';
-import { aeadFromNodeCrypto, DEFAULT_CONFIG, type RunningShardline, startShardline } from '@shardline/server';
+import {
+  aeadFromNodeCrypto,
+  DEFAULT_CONFIG,
+  type RunningShardline,
+  runBots,
+  startShardline,
+} from '@shardline/server';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { bot } from './bot.js';
 import {
   ACK_CHANNEL,
   ARENA_CHANNELS,
@@ -107,5 +114,31 @@ describe('the arena demo server', () => {
       dy: -toward.y / length,
     });
     expect(away.victim).toBe('');
+  }, 30_000);
+
+  it('is played by headless bots that get their tokens from /api/token', async () => {
+    running = await startShardline(
+      { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0 },
+      pino({ level: 'silent' }),
+      game,
+    );
+    const refused = await fetch(
+      `${running.addresses.http}/api/token?client=${encodeURIComponent('no spaces')}`,
+    );
+    expect(refused.status).toBe(400);
+    const lines: string[] = [];
+    const summary = await runBots({
+      bot,
+      server: running.addresses.http,
+      count: 4,
+      seconds: 2,
+      transport: 'websocket',
+      progress: (line) => lines.push(line),
+    });
+    expect(summary.connected).toBe(4);
+    expect(summary.failed).toBe(0);
+    expect(summary.bytesInPerSecond).toBeGreaterThan(100);
+    expect(summary.counters.shots).toBeGreaterThan(0);
+    expect(lines.some((line) => line.includes('4/4'))).toBe(true);
   }, 30_000);
 });

@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { pino } from 'pino';
+import { formatBotsSummary, runBots, type ShardlineBot } from './runtime/bots.js';
 import { ConfigError, loadConfig } from './runtime/config.js';
 import { inspect } from './runtime/inspect.js';
 import { type ShardlineGame, startShardline } from './runtime/start.js';
@@ -52,17 +53,53 @@ program
     process.on('SIGINT', () => shutdown('SIGINT'));
   });
 
+/** A module specifier: a path (resolved against the working directory) or a package name. */
+function moduleUrl(specifier: string): string {
+  return specifier.startsWith('.') || isAbsolute(specifier)
+    ? pathToFileURL(resolve(specifier)).href
+    : specifier;
+}
+
 /** The `game` export of a module (a path, resolved against the working directory, or a package). */
 async function loadGame(specifier: string): Promise<ShardlineGame> {
-  const url =
-    specifier.startsWith('.') || isAbsolute(specifier) ? pathToFileURL(resolve(specifier)).href : specifier;
-  const module = (await import(url)) as { game?: ShardlineGame };
+  const module = (await import(moduleUrl(specifier))) as { game?: ShardlineGame };
   if (!module.game?.create) {
     process.stderr.write(`--game ${specifier}: the module exports no \`game\` (a ShardlineGame)\n`);
     process.exit(2);
   }
   return module.game;
 }
+
+program
+  .command('bots')
+  .description(
+    'connect headless clients that play a game (its --bot module), then report RTT, loss and bytes',
+  )
+  .requiredOption('-b, --bot <module>', 'a module whose `bot` export is the ShardlineBot to run')
+  .option('-n, --count <number>', 'how many bots', '10')
+  .option(
+    '-s, --server <url>',
+    "the server's HTTP service (tokens come from /api/token)",
+    'http://127.0.0.1:8080',
+  )
+  .option('-t, --seconds <number>', 'how long they play', '30')
+  .option('--udp', 'connect over UDP instead of WebSocket')
+  .action(async (options: { bot: string; count: string; server: string; seconds: string; udp?: boolean }) => {
+    const module = (await import(moduleUrl(options.bot))) as { bot?: ShardlineBot };
+    if (!module.bot?.join) {
+      process.stderr.write(`--bot ${options.bot}: the module exports no \`bot\` (a ShardlineBot)\n`);
+      process.exit(2);
+    }
+    const summary = await runBots({
+      bot: module.bot,
+      server: options.server.replace(/\/$/, ''),
+      count: Number(options.count),
+      seconds: Number(options.seconds),
+      transport: options.udp ? 'udp' : 'websocket',
+    });
+    process.stdout.write(`${formatBotsSummary(summary)}\n`);
+    process.exit(summary.connected > 0 ? 0 : 1);
+  });
 
 program
   .command('inspect')

@@ -6,6 +6,14 @@ export * from '@shardline/core';
 export { GameServer, type GameServerOptions, type SessionInfo } from './game-server.js';
 export { JsonLinesPacketLog, readPacketLog } from './packet-log.js';
 export {
+  type BotBrain,
+  type BotsOptions,
+  type BotsSummary,
+  formatBotsSummary,
+  runBots,
+  type ShardlineBot,
+} from './runtime/bots.js';
+export {
   ConfigError,
   DEFAULT_CONFIG,
   loadConfig,

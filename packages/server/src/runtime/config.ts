@@ -16,6 +16,12 @@ export interface ShardlineConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Impair every game link (latency, jitter, loss…), to feel a bad network; none by default. */
   link: LinkSettings | undefined;
+  /**
+   * Hand out connect tokens at GET /api/token?client=<id> (for the demo page and `shardline bots`).
+   * Anyone who reaches the HTTP port can then join: a development convenience, off in production,
+   * where tokens come from the online services.
+   */
+  devTokens: boolean;
 }
 
 export const DEFAULT_CONFIG: ShardlineConfig = {
@@ -27,6 +33,7 @@ export const DEFAULT_CONFIG: ShardlineConfig = {
   maxClients: 64,
   logLevel: 'info',
   link: undefined,
+  devTokens: true,
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -113,6 +120,10 @@ export function parseConfig(raw: unknown, base: ShardlineConfig = DEFAULT_CONFIG
         break;
       case 'link':
         config.link = link(value);
+        break;
+      case 'devTokens':
+        if (typeof value !== 'boolean') throw new ConfigError(key, 'must be true or false');
+        config.devTokens = value;
         break;
       default:
         throw new ConfigError(key, `is not a setting (${Object.keys(DEFAULT_CONFIG).join(', ')})`);

@@ -124,6 +124,17 @@ export async function startShardline(
 
   const http = Fastify({ logger: false });
   http.get('/healthz', async () => ({ status: 'ok', sessions: server.sessions.length, tick: world.tick }));
+  if (config.devTokens) {
+    http.get<{ Querystring: { client?: string } }>('/api/token', async (request, reply) => {
+      const client = request.query.client ?? '';
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(client)) {
+        reply.code(400);
+        return { error: 'client must be 1–64 letters, digits, _ . or -' };
+      }
+      const token = server.issueToken({ clientId: client, expiresInMs: 60_000, timeoutMs: 10_000 });
+      return { token: Buffer.from(token).toString('base64'), udp, ws };
+    });
+  }
   http.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.contentType);
     return metrics.metrics();
