@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `shardline` command: `shardline start [--config file] [--game module]`, `shardline inspect <input>`. */
+/** The `shardline` command: `start [--config file] [--game module]`, `bots --bot module`, `inspect <input>`. */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
