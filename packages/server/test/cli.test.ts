@@ -60,6 +60,8 @@ describe('shardline start', () => {
     const text = await metrics.text();
     expect(text).toMatch(/^shardline_sessions 0$/m);
     expect(text).toMatch(/^shardline_process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^shardline_tick_seconds_count [1-9]\d*$/m); // the world ticked
+    expect(text).toMatch(/^# TYPE shardline_rtt_ms histogram$/m);
     const health = (await (await fetch(`${listening.http}/healthz`)).json()) as {
       status: string;
       tick: number;

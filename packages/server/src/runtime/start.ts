@@ -11,7 +11,7 @@ import {
 } from '@shardline/core';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { GameServer } from '../game-server.js';
 import { UdpServerTransport } from '../transport/udp.js';
 import { WebSocketServerTransport } from '../transport/websocket.js';
@@ -81,10 +81,41 @@ export async function startShardline(
   });
   const { host, world } = game.create(server, config, logger);
   const [udp, ws] = await server.start();
-  host.start();
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'shardline_' });
+  const tickSeconds = new Histogram({
+    name: 'shardline_tick_seconds',
+    help: 'Wall time of an update that ran world ticks: simulation, snapshots, their hand-off',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
+    registers: [metrics],
+  });
+  const rttMs = new Histogram({
+    name: 'shardline_rtt_ms',
+    help: 'Smoothed round-trip time of each session, sampled every second',
+    buckets: [1, 5, 10, 25, 50, 100, 200, 400, 800],
+    registers: [metrics],
+  });
+  const lossPercent = new Histogram({
+    name: 'shardline_loss_percent',
+    help: 'Packet loss of each session over its recent packets, sampled every second',
+    buckets: [0, 0.5, 1, 2, 5, 10, 25, 50],
+    registers: [metrics],
+  });
+  // The world's updates, timed (what WorldHost.start would run, every 5 ms).
+  const updates = setInterval(() => {
+    const tickBefore = world.tick;
+    const started = performance.now();
+    host.update();
+    if (world.tick !== tickBefore) tickSeconds.observe((performance.now() - started) / 1000);
+  }, 5);
+  const samples = setInterval(() => {
+    for (const session of server.sessions) {
+      const stats = server.stats(session);
+      rttMs.observe(stats.rttMs);
+      lossPercent.observe(stats.packetLossPercent);
+    }
+  }, 1_000);
   const sum = (pick: (stats: ReturnType<GameServer['stats']>) => number) => () =>
     server.sessions.reduce((total, session) => total + pick(server.stats(session)), 0);
   const gauges: [string, string, () => number][] = [
@@ -147,7 +178,8 @@ export async function startShardline(
     addresses,
     server,
     async stop() {
-      host.stop();
+      clearInterval(updates);
+      clearInterval(samples);
       await server.stop(); // every client hears 'server-shutting-down'
       await http.close();
       logger.info('stopped');
