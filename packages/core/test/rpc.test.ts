@@ -208,6 +208,8 @@ describe('rpc calls and events', () => {
     expect(misbehaving).toEqual(['alice']);
     expect(reports.length).toBeLessThanOrEqual(4); // 2 a second, over half a second plus a burst
     expect(router.stats('alice')!.rejected.RPC_RATE_LIMITED).toBe(203);
+    router.removeClient('alice');
+    expect(router.rejectedTotals.RPC_RATE_LIMITED).toBe(203); // kept after the client left
   });
 });
 

@@ -62,6 +62,7 @@ describe('shardline start', () => {
     expect(text).toMatch(/^shardline_process_resident_memory_bytes \d+/m);
     expect(text).toMatch(/^shardline_tick_seconds_count [1-9]\d*$/m); // the world ticked
     expect(text).toMatch(/^# TYPE shardline_rtt_ms histogram$/m);
+    expect(text).toMatch(/^# TYPE shardline_rpc_rejected_total gauge$/m);
     const health = (await (await fetch(`${listening.http}/healthz`)).json()) as {
       status: string;
       tick: number;

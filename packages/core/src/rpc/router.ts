@@ -72,6 +72,8 @@ export class RpcRouter {
   onReject: ((client: string, error: ShardlineError) => void) | undefined;
   /** A client's rejections passed the abuse threshold: disconnect it (reason `misbehaving`). */
   onMisbehaving: ((client: string) => void) | undefined;
+  /** Rejections by code over the router's life, every client included (e.g. for metrics). */
+  readonly rejectedTotals: Partial<Record<ErrorCode, number>> = {};
   private readonly handlers = new RpcHandlers<RpcCallContext>();
   private readonly clients = new Map<string, ClientRecord>();
   private readonly rpcRate: RateLimit;
@@ -246,6 +248,7 @@ export class RpcRouter {
   ): void {
     const code = error.code.startsWith('WIRE_') ? 'RPC_BAD_PARAMS' : error.code;
     record.rejected[code] = (record.rejected[code] ?? 0) + 1;
+    this.rejectedTotals[code] = (this.rejectedTotals[code] ?? 0) + 1;
     if (record.reports.take(nowMs)) this.onReject?.(client, error);
     // A caller awaiting a reply learns why, unless it is flooding (answers would double the traffic).
     if (message?.kind === 'call' && message.callId !== undefined && code !== 'RPC_RATE_LIMITED') {

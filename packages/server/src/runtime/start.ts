@@ -102,6 +102,16 @@ export async function startShardline(
     buckets: [0, 0.5, 1, 2, 5, 10, 25, 50],
     registers: [metrics],
   });
+  new Gauge({
+    name: 'shardline_rpc_rejected_total',
+    help: 'RPC calls and events rejected, by code (RPC_RATE_LIMITED: rate-limit hits)',
+    labelNames: ['code'],
+    registers: [metrics],
+    collect() {
+      for (const [code, count] of Object.entries(host.rpc?.rejectedTotals ?? {}))
+        this.set({ code }, count ?? 0);
+    },
+  });
   // The world's updates, timed (what WorldHost.start would run, every 5 ms).
   const updates = setInterval(() => {
     const tickBefore = world.tick;
