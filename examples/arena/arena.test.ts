@@ -1,4 +1,5 @@
 import * as nodeCrypto from 'node:crypto';
+import vm from 'node:vm';
 import {
   ClientWorld,
   GameClient,
@@ -140,5 +141,35 @@ describe('the arena demo server', () => {
     expect(summary.bytesInPerSecond).toBeGreaterThan(100);
     expect(summary.counters.shots).toBeGreaterThan(0);
     expect(lines.some((line) => line.includes('4/4'))).toBe(true);
+  }, 30_000);
+
+  it('shows the server and its clients on the dashboard, live', async () => {
+    running = await startShardline(
+      { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0 },
+      pino({ level: 'silent' }),
+      game,
+    );
+    await join(running, 'alice');
+    const page = await (await fetch(`${running.addresses.http}/`)).text();
+    expect(page).toContain('<title>Shardline dashboard</title>');
+    expect(page).toContain('full mesh');
+    // The page's script at least parses (a browser runs it in the Playwright test, to come).
+    expect(() => new vm.Script(page.split('<script>')[1]!.split('</script>')[0]!)).not.toThrow();
+    const stats = (await (await fetch(`${running.addresses.http}/api/stats`)).json()) as {
+      server: { sessions: number; tick: number };
+      clients: { session: string; packetsSent: number }[];
+    };
+    expect(stats.server.sessions).toBe(1);
+    expect(stats.clients).toHaveLength(1);
+    const live = new WebSocket(`${running.addresses.http.replace('http', 'ws')}/live`);
+    const first = await new Promise<{ server: { tick: number }; clients: { packetsSent: number }[] }>(
+      (resolve, reject) => {
+        live.once('message', (data) => resolve(JSON.parse(String(data))));
+        live.once('error', reject);
+      },
+    );
+    live.close();
+    expect(first.server.tick).toBeGreaterThanOrEqual(stats.server.tick);
+    expect(first.clients[0]!.packetsSent).toBeGreaterThan(0);
   }, 30_000);
 });

@@ -12,11 +12,14 @@ import {
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { WebSocketServer } from 'ws';
 import { GameServer } from '../game-server.js';
 import { UdpServerTransport } from '../transport/udp.js';
 import { WebSocketServerTransport } from '../transport/websocket.js';
 import { WorldHost } from '../world-host.js';
 import type { ShardlineConfig } from './config.js';
+import { DASHBOARD_HTML } from './dashboard.js';
+import { liveStats } from './live-stats.js';
 
 /** What a server process runs: its channels, and its world and host over the game server. */
 export interface ShardlineGame {
@@ -180,6 +183,23 @@ export async function startShardline(
     reply.header('content-type', metrics.contentType);
     return metrics.metrics();
   });
+  const startedAtMs = Date.now();
+  http.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML));
+  http.get('/api/stats', async () => liveStats(server, world, startedAtMs));
+  // The dashboard's live feed: LiveStats every second to every open /live socket.
+  const live = new WebSocketServer({ noServer: true });
+  http.server.on('upgrade', (request, socket, head) => {
+    if (request.url !== '/live') {
+      socket.destroy();
+      return;
+    }
+    live.handleUpgrade(request, socket, head, (client) => live.emit('connection', client, request));
+  });
+  const feed = setInterval(() => {
+    if (live.clients.size === 0) return;
+    const message = JSON.stringify(liveStats(server, world, startedAtMs));
+    for (const client of live.clients) client.send(message);
+  }, 1_000);
   const httpAddress = await http.listen({ host: config.host, port: config.httpPort });
   const addresses = { http: httpAddress, udp: udp!, ws: ws! };
   logger.info(addresses, 'listening');
@@ -190,6 +210,9 @@ export async function startShardline(
     async stop() {
       clearInterval(updates);
       clearInterval(samples);
+      clearInterval(feed);
+      for (const client of live.clients) client.terminate();
+      live.close();
       await server.stop(); // every client hears 'server-shutting-down'
       await http.close();
       logger.info('stopped');
