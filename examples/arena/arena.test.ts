@@ -1,16 +1,15 @@
 import * as nodeCrypto from 'node:crypto';
 import vm from 'node:vm';
 import {
-  ClientWorld,
   GameClient,
   InputStream,
   WebSocketClientTransport,
   type WebSocketConstructor,
-  WorldClient,
 } from '@shardline/client';
 import {
   aeadFromNodeCrypto,
   DEFAULT_CONFIG,
+  MAX_LIVE_VIEWERS,
   type RunningShardline,
   runBots,
   startShardline,
@@ -19,18 +18,8 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { bot } from './bot.js';
-import {
-  ACK_CHANNEL,
-  ARENA_CHANNELS,
-  arenaRpcs,
-  CONTROL_CHANNEL,
-  Fighter,
-  INPUT_CHANNEL,
-  RPC_CHANNELS,
-  SNAPSHOT_CHANNEL,
-  Stick,
-  TICK_HZ,
-} from './game.js';
+import { joinArena } from './client.js';
+import { ARENA_CHANNELS, INPUT_CHANNEL, Stick, TICK_HZ } from './game.js';
 import { game } from './server.js';
 
 let running: RunningShardline | undefined;
@@ -57,19 +46,9 @@ async function join(server: RunningShardline, name: string) {
     aead: aeadFromNodeCrypto(nodeCrypto),
   });
   clients.push(client);
-  const world = new ClientWorld({ schemas: [Fighter] });
-  const worldClient = new WorldClient({
-    client,
-    world,
-    controlChannel: CONTROL_CHANNEL,
-    snapshotChannel: SNAPSHOT_CHANNEL,
-    ackChannel: ACK_CHANNEL,
-    rpc: { catalog: arenaRpcs, channels: RPC_CHANNELS },
-  });
-  await worldClient.connect(server.addresses.ws);
+  const { world, worldClient, fighters } = await joinArena(client, server.addresses.ws);
   await waitFor(() => worldClient.seat !== undefined && world.snapshot.snapshots[0]!.size > 0);
-  const fighterOf = (seat: string) =>
-    [...world.snapshot.snapshots[0]!.entries()].find(([, state]) => state.seat === seat)?.[1];
+  const fighterOf = (seat: string) => fighters().find((state) => state.seat === seat);
   return { client, world, worldClient, fighterOf };
 }
 
@@ -171,5 +150,20 @@ describe('the arena demo server', () => {
     live.close();
     expect(first.server.tick).toBeGreaterThanOrEqual(stats.server.tick);
     expect(first.clients[0]!.packetsSent).toBeGreaterThan(0);
+    // Viewers are capped: one past the limit is refused with 503.
+    const liveUrl = `${running.addresses.http.replace('http', 'ws')}/live`;
+    const viewers = Array.from({ length: MAX_LIVE_VIEWERS }, () => new WebSocket(liveUrl));
+    await Promise.all(viewers.map((viewer) => new Promise((resolve) => viewer.once('open', resolve))));
+    const refusedViewer = new WebSocket(liveUrl);
+    const status = await new Promise<number>((resolve) => {
+      refusedViewer.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      refusedViewer.once('open', () => {
+        refusedViewer.close();
+        resolve(101); // accepted: the cap did not hold
+      });
+    });
+    refusedViewer.on('error', () => {}); // the refusal itself
+    for (const viewer of viewers) viewer.close();
+    expect(status).toBe(503);
   }, 30_000);
 });

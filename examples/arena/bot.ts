@@ -1,38 +1,17 @@
 /** The arena's headless player, for `shardline bots --bot ./examples/arena/bot.ts`: walks, shoots. */
-import { ClientWorld, InputStream, WorldClient } from '@shardline/client';
+import { InputStream } from '@shardline/client';
 import type { ShardlineBot } from '@shardline/server';
-import {
-  ACK_CHANNEL,
-  ARENA,
-  ARENA_CHANNELS,
-  arenaRpcs,
-  CONTROL_CHANNEL,
-  Fighter,
-  INPUT_CHANNEL,
-  RPC_CHANNELS,
-  SNAPSHOT_CHANNEL,
-  Stick,
-  TICK_HZ,
-} from './game.js';
+import { joinArena } from './client.js';
+import { ARENA, ARENA_CHANNELS, INPUT_CHANNEL, Stick, TICK_HZ } from './game.js';
 
 export const bot: ShardlineBot = {
   channels: ARENA_CHANNELS,
   async join(client, address) {
-    const world = new ClientWorld({ schemas: [Fighter] });
-    const worldClient = new WorldClient({
-      client,
-      world,
-      controlChannel: CONTROL_CHANNEL,
-      snapshotChannel: SNAPSHOT_CHANNEL,
-      ackChannel: ACK_CHANNEL,
-      rpc: { catalog: arenaRpcs, channels: RPC_CHANNELS },
-    });
-    await worldClient.connect(address);
+    const { world, worldClient, fighters } = await joinArena(client, address);
     const stream = new InputStream(Stick, 4);
     let waypoint = { x: (Math.random() - 0.5) * ARENA * 2, y: (Math.random() - 0.5) * ARENA * 2 };
     let lastShotMs = 0;
     const counters = { shots: 0, hits: 0 };
-    const fighters = () => [...world.snapshot.snapshots[0]!.entries()].map(([, state]) => state);
     return {
       frame(nowMs) {
         if (client.state !== 'connected' || worldClient.seat === undefined) return;

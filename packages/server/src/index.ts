@@ -20,6 +20,12 @@ export {
   parseConfig,
   type ShardlineConfig,
 } from './runtime/config.js';
-export { type RunningShardline, type ShardlineGame, starterGame, startShardline } from './runtime/start.js';
+export {
+  MAX_LIVE_VIEWERS,
+  type RunningShardline,
+  type ShardlineGame,
+  starterGame,
+  startShardline,
+} from './runtime/start.js';
 export * from './transport/index.js';
 export { WorldHost, type WorldHostOptions } from './world-host.js';

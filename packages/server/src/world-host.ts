@@ -68,6 +68,8 @@ export class WorldHost {
   onMessage: ((seat: string, channel: number, bytes: Uint8Array) => void) | undefined;
   /** An input or published state rejected (NOT_OWNER, RATE_LIMITED, WIRE_*): it was dropped; count or kick. */
   onRejected: ((seat: string, error: ShardlineError) => void) | undefined;
+  /** An update ran world ticks: how long, in ms (simulation, snapshots and their hand-off). */
+  onTicked: ((ms: number) => void) | undefined;
   /** The RPC router, with `rpc` configured: `host.rpc.handle(...)`, `host.rpc.broadcastEvent(...)`. */
   readonly rpc: RpcRouter | undefined;
   /** What clients' hellos must name (worldFingerprint): the world's schemas and RPC catalog. */
@@ -232,6 +234,8 @@ export class WorldHost {
   /** Runs the world's due ticks and sends their snapshots; start() calls it every `updateMs`. */
   update(): void {
     const { world, snapshotChannel } = this.options;
+    const started = performance.now();
+    const tickBefore = world.tick;
     const now = Date.now();
     const snapshots = world.update(now);
     // Snapshots leave now, not at the next connection update: each is complete for its tick.
@@ -239,6 +243,7 @@ export class WorldHost {
       const session = this.seats.sessionOf(client);
       if (session !== undefined) this.sendTo(session, snapshotChannel, bytes, 'unreliable-no-delay');
     }
+    if (world.tick !== tickBefore) this.onTicked?.(performance.now() - started);
     for (const seat of this.seats.expire(now)) this.giveUp(seat, 'timeout');
     this.rpc?.update(now);
   }

@@ -182,17 +182,6 @@ export class InterestGrid {
     return this.changes!.seenBy(view, rank);
   }
 
-  /** Whether the view sees entity `id` (as visible() would list it). */
-  sees(view: Viewpoint, id: number): boolean {
-    if (this.global.has(id)) return true;
-    const placed = this.placements.get(id);
-    if (!placed) return false;
-    const dx = placed.cell.xs[placed.index]! - view.x;
-    const dy = placed.cell.ys[placed.index]! - view.y;
-    const radius = Math.max(0, view.radius);
-    return dx * dx + dy * dy <= radius * radius;
-  }
-
   /** Starts tracking changes afresh (see changesNear), and lets go of the cells emptied meanwhile. */
   forgetChanges(): void {
     for (const cell of this.changedCells) {

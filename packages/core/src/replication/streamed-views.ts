@@ -1,4 +1,5 @@
 import type { FieldMap } from '../schema/composite.js';
+import { indexOfId } from '../schema/entity-snapshot.js';
 import { SectionDeltas } from '../schema/section-deltas.js';
 import { writeId, writeRecordMask, writeSectionHead, writeUpdateHead } from '../schema/snapshot.js';
 import type { BitString } from '../wire/bit-sink.js';
@@ -184,13 +185,13 @@ export class StreamedViews {
     const { entered, left } = this;
     entered.length = 0;
     left.length = 0;
-    let from = 0; // ids ascend, so each search starts where the last one ended
+    let from = 0; // ids ascend, so each search starts after the last id found
     for (let i = 0; i < ranks.length; i++) {
       const rank = ranks[i]!;
       if (i > 0 && ranks[i - 1] === rank) continue;
       const id = grid.changedId(rank);
-      from = lowerBound(held.ids, id, from);
-      const h = held.ids[from] === id ? from : -1;
+      const h = indexOfId(held.ids, id, from);
+      if (h >= 0) from = h + 1;
       const seen = grid.changeSeenBy(viewpoint, rank);
       if (h >= 0 && !seen) {
         this.sections[held.schemas[h]!]!.despawns.push(id);
@@ -307,18 +308,6 @@ export class StreamedViews {
     }
     return record.deltas;
   }
-}
-
-/** The first index at or after `from` whose id is not below `id` (ids ascending). */
-function lowerBound(ids: Uint32Array, id: number, from: number): number {
-  let low = from;
-  let high = ids.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (ids[middle]! < id) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 /** `held` without the `left` ids and with the `entered` ones (both ascending; none of `entered` held). */

@@ -103,9 +103,7 @@ export class RpcClient<D extends Record<string, AnyDeclaration>> {
     params: StructValue<P>,
     options: { inOrder?: boolean } = {},
   ): void {
-    const inOrder = options.inOrder ?? true;
-    const bytes = encodeEvent(event, { broadcast: true, inOrder }, this.clock(), '', params);
-    this.options.send(bytes, eventDelivery(inOrder));
+    this.sendEvent(event, params, true, options.inOrder ?? true);
   }
 
   /** An event to the primary peer (the server) only. */
@@ -114,9 +112,7 @@ export class RpcClient<D extends Record<string, AnyDeclaration>> {
     params: StructValue<P>,
     options: { inOrder?: boolean } = {},
   ): void {
-    const inOrder = options.inOrder ?? true;
-    const bytes = encodeEvent(event, { broadcast: false, inOrder }, this.clock(), '', params);
-    this.options.send(bytes, eventDelivery(inOrder));
+    this.sendEvent(event, params, false, options.inOrder ?? true);
   }
 
   /** Handles one message from the server. Never throws for anything it sent. */
@@ -142,6 +138,11 @@ export class RpcClient<D extends Record<string, AnyDeclaration>> {
   /** The connection ended: every call awaiting a reply fails with RPC_TIMEOUT. */
   close(): void {
     this.pending.abandon();
+  }
+
+  private sendEvent(event: AnyEventDefinition, params: unknown, broadcast: boolean, inOrder: boolean): void {
+    const bytes = encodeEvent(event, { broadcast, inOrder }, this.clock(), '', params);
+    this.options.send(bytes, eventDelivery(inOrder));
   }
 
   private callRpc(rpc: AnyRpcDefinition, params: unknown): Promise<StructValue<FieldMap>> | undefined {

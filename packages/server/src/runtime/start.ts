@@ -21,6 +21,9 @@ import type { ShardlineConfig } from './config.js';
 import { DASHBOARD_HTML } from './dashboard.js';
 import { liveStats } from './live-stats.js';
 
+/** Dashboards watching /live at once; more are refused (503): each costs a JSON push a second. */
+export const MAX_LIVE_VIEWERS = 32;
+
 /** What a server process runs: its channels, and its world and host over the game server. */
 export interface ShardlineGame {
   channels: readonly ChannelConfig[];
@@ -115,13 +118,8 @@ export async function startShardline(
         this.set({ code }, count ?? 0);
     },
   });
-  // The world's updates, timed (what WorldHost.start would run, every 5 ms).
-  const updates = setInterval(() => {
-    const tickBefore = world.tick;
-    const started = performance.now();
-    host.update();
-    if (world.tick !== tickBefore) tickSeconds.observe((performance.now() - started) / 1000);
-  }, 5);
+  host.onTicked = (ms) => tickSeconds.observe(ms / 1000);
+  host.start();
   const samples = setInterval(() => {
     for (const session of server.sessions) {
       const stats = server.stats(session);
@@ -193,6 +191,10 @@ export async function startShardline(
       socket.destroy();
       return;
     }
+    if (live.clients.size >= MAX_LIVE_VIEWERS) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return;
+    }
     live.handleUpgrade(request, socket, head, (client) => live.emit('connection', client, request));
   });
   const feed = setInterval(() => {
@@ -208,7 +210,7 @@ export async function startShardline(
     addresses,
     server,
     async stop() {
-      clearInterval(updates);
+      host.stop();
       clearInterval(samples);
       clearInterval(feed);
       for (const client of live.clients) client.terminate();
