@@ -6,7 +6,7 @@
  * on the shooter's screen the server confirmed, and clear misses it confirmed (should be none).
  * Writes bench/results/feel.json and feel.md. SL_SECONDS sets the simulated time (default 60).
  */
-import type { LinkSettings } from '@shardline/core';
+import { LINK_PROFILES } from '@shardline/core';
 import { environment, markdownTable, writeResults } from '../lib/results.js';
 import { type FeelResult, FRAME_HZ, MAX_REWIND_MS, runArena, SEND_HZ, TICK_HZ } from './arena.js';
 
@@ -15,19 +15,11 @@ const BOTS = 6;
 const SEED = 6;
 
 /** Round trips as the issue states them: each leg is half, jitter and loss on each leg. */
-const PROFILES: { name: 'lan' | 'broadband' | 'mobile'; label: string; link: LinkSettings }[] = [
-  { name: 'lan', label: 'LAN (5 ms RTT)', link: { latencyMs: 2.5 } },
-  {
-    name: 'broadband',
-    label: 'broadband (150 ms RTT, 20 ms jitter, 5% loss)',
-    link: { latencyMs: 75, jitterMs: 20, lossPercent: 5 },
-  },
-  {
-    name: 'mobile',
-    label: 'bad mobile (300 ms RTT, 50 ms jitter, 10% loss)',
-    link: { latencyMs: 150, jitterMs: 50, lossPercent: 10 },
-  },
-];
+const PROFILES = (['lan', 'broadband', 'mobile'] as const).map((name) => ({
+  name,
+  label: LINK_PROFILES[name].label,
+  link: LINK_PROFILES[name].settings,
+}));
 const TARGETS = {
   inputDelayFrames: 0,
   p99Correction: 0.1,

@@ -8,7 +8,7 @@ import { type ChannelConfig, defineEntity, defineRpcs, event, type Infer, rpc, t
 export const ARENA = 40;
 /** Units per ms at full stick. */
 export const SPEED = 0.01;
-export const HIT_RADIUS = 0.6;
+export const HIT_RADIUS = 1;
 export const DAMAGE = 25;
 /** Longest shot, world units. */
 export const RANGE = 30;

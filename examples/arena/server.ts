@@ -1,4 +1,5 @@
 /** The arena's server rules, as a ShardlineGame: inputs, movement, lag-compensated shots, kills. */
+import { fileURLToPath } from 'node:url';
 import {
   type FieldsOf,
   InputQueue,
@@ -43,8 +44,16 @@ function spawnPoint(n: number): Body {
   return { x: Math.cos(angle) * radius, y: Math.sin(angle) * radius };
 }
 
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
 export const game: ShardlineGame = {
   channels: ARENA_CHANNELS,
+  // The browser page; its bundle comes from `npm run build:demo` (npm start runs it).
+  assets: {
+    '/play': here('./play/index.html'),
+    '/play.js': here('./play/dist/play.js'),
+    '/play.js.map': here('./play/dist/play.js.map'),
+  },
   create(server, _config, logger) {
     const world = new ServerWorld({ schemas: [Fighter], tickHz: TICK_HZ, sendHz: SEND_HZ }, Date.now());
     const host = new WorldHost({

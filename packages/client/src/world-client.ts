@@ -57,6 +57,11 @@ export class WorldClient<D extends Record<string, AnyDeclaration> = Record<strin
   onMessage: ((channel: number, bytes: Uint8Array) => void) | undefined;
   /** The server seated this client: a new seat, or (`resumed`) the one it held before. */
   onWelcome: ((seat: string, resumed: boolean) => void) | undefined;
+  /**
+   * A newer snapshot is shown (the world's replicas are updated): its tick. Interpolation and
+   * reconciliation key off this moment, so it fires as the snapshot arrives.
+   */
+  onSnapshot: ((tick: number) => void) | undefined;
   /** Another client's seat was given up, and why ('timeout' when its grace period ran out). */
   onPeerLeft: ((seat: string, reason: DisconnectReason) => void) | undefined;
   /** This client's seat, once welcomed. */
@@ -156,6 +161,7 @@ export class WorldClient<D extends Record<string, AnyDeclaration> = Record<strin
       return;
     }
     const result = world.receive(bytes);
+    if (result.kind === 'applied') this.onSnapshot?.(result.tick);
     // Over a reliable transport the server counts every snapshot as acknowledged once sent (§11).
     if (!('ack' in result) || client.capabilities.reliable) return;
     const ack = new Uint8Array(4);

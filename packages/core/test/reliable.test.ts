@@ -287,6 +287,32 @@ describe('reliable endpoint behaviour', () => {
     expect(capped.receive(450).length).toBe(5);
     expectCode('VALUE_INVALID', () => new LinkConditioner({ lossPercent: 101 }));
   });
+
+  it('a stream link loses nothing, keeps each flow in order and pays for a loss with a retransmission delay', () => {
+    const settings = {
+      latencyMs: 50,
+      jitterMs: 20,
+      lossPercent: 25,
+      duplicatePercent: 50,
+      reorderPercent: 50,
+    };
+    const link = new LinkConditioner<Uint8Array>(settings, 7, 'stream');
+    const arrivals: { flow: number; index: number; atMs: number }[] = [];
+    for (let i = 0; i < 400; i++) link.send(new Uint8Array([i % 2, i >> 1]), i * 5, String(i % 2));
+    for (let nowMs = 0; nowMs < 400 * 5 + 60_000; nowMs += 5) {
+      for (const packet of link.receive(nowMs))
+        arrivals.push({ flow: packet[0]!, index: packet[1]!, atMs: nowMs });
+    }
+    expect(arrivals.length).toBe(400); // none dropped, none duplicated
+    for (const flow of [0, 1]) {
+      const order = arrivals.filter((a) => a.flow === flow).map((a) => a.index);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    }
+    expect(link.counters.retransmitted).toBeGreaterThan(60);
+    // The worst wait is at least one retransmission timeout (max(200, 2 × 50 + 4 × 20) = 200 ms) on top of the latency.
+    const worstMs = Math.max(...arrivals.map((a) => a.atMs - (a.index * 2 + a.flow) * 5));
+    expect(worstMs).toBeGreaterThanOrEqual(250);
+  });
 });
 
 describe('channel compression', () => {

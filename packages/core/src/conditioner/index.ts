@@ -1,1 +1,7 @@
-export { type ConditionerCounters, LinkConditioner, type LinkSettings } from './link-conditioner.js';
+export {
+  type ConditionerCounters,
+  LinkConditioner,
+  type LinkDelivery,
+  type LinkSettings,
+} from './link-conditioner.js';
+export { LINK_PROFILES, type LinkProfile, type LinkProfileName } from './profiles.js';

@@ -38,10 +38,24 @@ interface InFlight<T> {
 export interface ConditionerCounters {
   sent: number;
   dropped: number;
+  /** Stream delivery: packets 'lost' and held back by a retransmission timeout instead. */
+  retransmitted: number;
   duplicated: number;
   reordered: number;
   delivered: number;
 }
+
+/**
+ * How the link delivers. `datagrams` (UDP): loss drops, jitter reorders. `stream` (TCP under a
+ * WebSocket): nothing is lost or reordered; a lost packet is resent after a retransmission timeout
+ * (max(200 ms, round trip + 4 × jitter), doubling per repeated loss) and holds back every packet of
+ * its flow behind it, which is what a bad network does to a stream. Duplicates and reordering do not
+ * apply to streams.
+ */
+export type LinkDelivery = 'datagrams' | 'stream';
+
+/** Linux's minimum TCP retransmission timeout, ms. */
+const MIN_RETRANSMIT_MS = 200;
 
 /**
  * A sans-IO simulated link for one direction: `send(packet, nowMs)` puts a packet on it, `receive(nowMs)`
@@ -55,9 +69,22 @@ export class LinkConditioner<T extends { length: number } = Uint8Array> {
   private order = 0;
   /** When the bandwidth-limited link is next free (ms). */
   private linkFreeAtMs = 0;
-  readonly counters: ConditionerCounters = { sent: 0, dropped: 0, duplicated: 0, reordered: 0, delivered: 0 };
+  /** Stream delivery: when each flow's last packet arrives (none may overtake it). */
+  private readonly flowArrivalMs = new Map<string, number>();
+  readonly counters: ConditionerCounters = {
+    sent: 0,
+    dropped: 0,
+    retransmitted: 0,
+    duplicated: 0,
+    reordered: 0,
+    delivered: 0,
+  };
 
-  constructor(settings: LinkSettings = {}, seed = 1) {
+  constructor(
+    settings: LinkSettings = {},
+    seed = 1,
+    readonly delivery: LinkDelivery = 'datagrams',
+  ) {
     this.settings = LinkConditioner.resolve(settings);
     this.random = randomSource(seed);
   }
@@ -66,9 +93,14 @@ export class LinkConditioner<T extends { length: number } = Uint8Array> {
     this.settings = LinkConditioner.resolve(settings);
   }
 
-  send(packet: T, nowMs: number): void {
+  /** Puts `packet` on the link at `nowMs`; with stream delivery, `flow` names the stream (a peer) it is in. */
+  send(packet: T, nowMs: number, flow = ''): void {
     const s = this.settings;
     this.counters.sent++;
+    if (this.delivery === 'stream') {
+      this.sendInStream(packet, nowMs, flow);
+      return;
+    }
     if (this.random() * 100 < s.lossPercent) {
       this.counters.dropped++;
       return;
@@ -92,6 +124,31 @@ export class LinkConditioner<T extends { length: number } = Uint8Array> {
       }
       this.inFlight.push({ deliverAtMs: departMs + delayMs, order: this.order++, packet });
     }
+  }
+
+  private sendInStream(packet: T, nowMs: number, flow: string): void {
+    const s = this.settings;
+    let departMs = nowMs;
+    if (s.bandwidthBytesPerSecond > 0) {
+      departMs = Math.max(nowMs, this.linkFreeAtMs);
+      this.linkFreeAtMs = departMs + (packet.length / s.bandwidthBytesPerSecond) * 1000;
+    }
+    let delayMs = s.latencyMs + this.random() * s.jitterMs;
+    let timeoutMs = Math.max(MIN_RETRANSMIT_MS, 2 * s.latencyMs + 4 * s.jitterMs);
+    // Each loss costs a retransmission timeout, doubled per repeat; at most 6 repeats (63 timeouts in all).
+    for (let losses = 0; losses < 6 && this.random() * 100 < s.lossPercent; losses++) {
+      this.counters.retransmitted++;
+      delayMs += timeoutMs;
+      timeoutMs *= 2;
+    }
+    const arrivalMs = Math.max(departMs + delayMs, this.flowArrivalMs.get(flow) ?? 0);
+    this.flowArrivalMs.set(flow, arrivalMs);
+    this.inFlight.push({ deliverAtMs: arrivalMs, order: this.order++, packet });
+  }
+
+  /** Forgets a stream's ordering (its peer is gone). */
+  endFlow(flow: string): void {
+    this.flowArrivalMs.delete(flow);
   }
 
   /** Packets that have arrived by `nowMs`, earliest first. */

@@ -18,17 +18,19 @@ function nowMs(): number {
 
 /**
  * Impairs a real transport in both directions with link conditioners, switchable at runtime
- * (`configure`), so tests and demos run any transport at ugly settings. Capabilities are passed through:
- * impairing a stream transport breaks its promises on purpose.
+ * (`configure`), so tests and demos run any transport at ugly settings. Over a stream transport
+ * (WebSocket, TCP) the links behave as a stream does on a bad network: nothing is lost or reordered,
+ * losses cost retransmission delays that hold back each peer's later datagrams (LinkDelivery).
  */
 class ConditionedLinks {
   readonly outbound: LinkConditioner<{ length: number; to: string; datagram: Uint8Array }>;
   readonly inbound: LinkConditioner<{ length: number; from: string; datagram: Uint8Array }>;
   private timer: unknown;
 
-  constructor(settings: LinkSettings, seed: number) {
-    this.outbound = new LinkConditioner(settings, seed);
-    this.inbound = new LinkConditioner(settings, seed + 1);
+  constructor(settings: LinkSettings, seed: number, capabilities: TransportCapabilities) {
+    const delivery = capabilities.reliable ? 'stream' : 'datagrams';
+    this.outbound = new LinkConditioner(settings, seed, delivery);
+    this.inbound = new LinkConditioner(settings, seed + 1, delivery);
   }
 
   configure(settings: LinkSettings): void {
@@ -58,10 +60,14 @@ export class ConditionedServerTransport implements ServerTransport {
     settings: LinkSettings = {},
     seed = 1,
   ) {
-    this.links = new ConditionedLinks(settings, seed);
+    this.links = new ConditionedLinks(settings, seed, inner.capabilities);
     inner.onDatagram = (from, datagram) =>
-      this.links.inbound.send({ length: datagram.length, from, datagram }, nowMs());
-    inner.onPeerClosed = (peer, reason) => this.onPeerClosed?.(peer, reason);
+      this.links.inbound.send({ length: datagram.length, from, datagram }, nowMs(), from);
+    inner.onPeerClosed = (peer, reason) => {
+      this.links.inbound.endFlow(peer);
+      this.links.outbound.endFlow(peer);
+      this.onPeerClosed?.(peer, reason);
+    };
   }
 
   get capabilities(): TransportCapabilities {
@@ -82,7 +88,11 @@ export class ConditionedServerTransport implements ServerTransport {
   }
 
   send(peer: string, datagram: Uint8Array): boolean {
-    this.links.outbound.send({ length: datagram.length, to: peer, datagram: datagram.slice() }, nowMs());
+    this.links.outbound.send(
+      { length: datagram.length, to: peer, datagram: datagram.slice() },
+      nowMs(),
+      peer,
+    );
     return true;
   }
 
@@ -106,7 +116,7 @@ export class ConditionedClientTransport implements ClientTransport {
     settings: LinkSettings = {},
     seed = 101,
   ) {
-    this.links = new ConditionedLinks(settings, seed);
+    this.links = new ConditionedLinks(settings, seed, inner.capabilities);
     inner.onDatagram = (datagram) =>
       this.links.inbound.send({ length: datagram.length, from: '', datagram }, nowMs());
     inner.onClosed = (reason) => {

@@ -4,7 +4,9 @@
  * view: the session drawn as client–server (N links) beside a full mesh (N(N−1)/2 links), with
  * packets travelling along the links and a slider for N. One self-contained page, no build step.
  */
-export const DASHBOARD_HTML = `<!doctype html>
+export function dashboardHtml(options: { playPath: string | undefined }): string {
+  const play = options.playPath ? ` · <a href="${options.playPath}" target="_blank">play the demo</a>` : '';
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -12,7 +14,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <style>
   body { font: 14px system-ui, sans-serif; margin: 1.5em; background: #10141a; color: #dde3ea; }
   h1 { font-size: 1.3em; margin: 0 0 .2em; } h2 { font-size: 1.05em; margin: 1.4em 0 .4em; }
-  #status { color: #8a96a3; } #status.live { color: #6fd08c; }
+  #status { color: #8a96a3; } a { color: #5aa9e6; } #status.live { color: #6fd08c; }
   .figures { display: flex; flex-wrap: wrap; gap: .8em; }
   .figure { background: #19202a; padding: .6em .8em; border-radius: 6px; min-width: 10em; }
   .figure b { display: block; font-size: 1.3em; } .figure span { color: #8a96a3; font-size: .85em; }
@@ -24,7 +26,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 </head>
 <body>
 <h1>Shardline</h1>
-<div id="status">connecting…</div>
+<div><span id="status">connecting…</span>${play}</div>
 <h2>Server</h2>
 <div class="figures" id="server"></div>
 <h2>Clients</h2>
@@ -134,3 +136,4 @@ requestAnimationFrame(drawTopology);
 </body>
 </html>
 `;
+}

@@ -18,8 +18,9 @@ import { UdpServerTransport } from '../transport/udp.js';
 import { WebSocketServerTransport } from '../transport/websocket.js';
 import { WorldHost } from '../world-host.js';
 import type { ShardlineConfig } from './config.js';
-import { DASHBOARD_HTML } from './dashboard.js';
+import { dashboardHtml } from './dashboard.js';
 import { liveStats } from './live-stats.js';
+import { serveFile } from './serve-file.js';
 
 /** Dashboards watching /live at once; more are refused (503): each costs a JSON push a second. */
 export const MAX_LIVE_VIEWERS = 32;
@@ -27,6 +28,11 @@ export const MAX_LIVE_VIEWERS = 32;
 /** What a server process runs: its channels, and its world and host over the game server. */
 export interface ShardlineGame {
   channels: readonly ChannelConfig[];
+  /**
+   * Files the HTTP service serves for the game: URL path → absolute file path (a browser page and
+   * its bundle). A page at `/play` gets a link on the dashboard.
+   */
+  assets?: Readonly<Record<string, string>>;
   /** Builds the world and its host on `server` (started afterwards by startShardline). */
   create(
     server: GameServer,
@@ -182,7 +188,9 @@ export async function startShardline(
     return metrics.metrics();
   });
   const startedAtMs = Date.now();
-  http.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML));
+  const dashboard = dashboardHtml({ playPath: game.assets?.['/play'] ? '/play' : undefined });
+  http.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard));
+  for (const [path, file] of Object.entries(game.assets ?? {})) serveFile(http, path, file);
   http.get('/api/stats', async () => liveStats(server, world, startedAtMs));
   // The dashboard's live feed: LiveStats every second to every open /live socket.
   const live = new WebSocketServer({ noServer: true });

@@ -1,0 +1,152 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * The product end to end in a real browser (Debian's Chromium, driven by playwright-core): two tabs
+ * of the demo see each other move, the page's link and technique switches take effect, and the
+ * dashboard's figures change while bots play. Screenshots go to test-artifacts/.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { DEFAULT_CONFIG, type RunningShardline, runBots, startShardline } from '@shardline/server';
+import { pino } from 'pino';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bot } from './bot.js';
+import { buildDemo } from './play/build.js';
+import type { ArenaFrame } from './play/session.js';
+import { game } from './server.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = 'test-artifacts';
+
+let running: RunningShardline;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await buildDemo();
+  running = await startShardline(
+    { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0 },
+    pino({ level: 'silent' }),
+    game,
+  );
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // No sandbox as root; no background traffic (this machine's network is closed).
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+});
+
+type ArenaWindow = { arena?: { frame: ArenaFrame } };
+
+async function openDemo(): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1180, height: 800 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${running.addresses.http}/play`);
+  await page.waitForFunction(() => (window as ArenaWindow).arena?.frame.me !== undefined, null, {
+    timeout: 10_000,
+  });
+  expect(errors).toEqual([]);
+  return page;
+}
+
+const frameOf = (page: Page) => page.evaluate(() => (window as ArenaWindow).arena!.frame);
+
+describe('the demo and the dashboard in a browser', () => {
+  it('shows a fighter moved in one tab moving in the other', async () => {
+    const first = await openDemo();
+    const second = await openDemo();
+    const me = (await frameOf(first)).me!;
+    await second.waitForFunction(
+      (seat) => (window as ArenaWindow).arena!.frame.others.some((f) => f.seat === seat),
+      me.seat,
+    );
+    const seenBefore = (await frameOf(second)).others.find((f) => f.seat === me.seat)!;
+
+    await first.keyboard.down('KeyD');
+    await first.waitForTimeout(800);
+    await first.keyboard.up('KeyD');
+    const moved = (await frameOf(first)).me!;
+    expect(moved.x - me.x).toBeGreaterThan(4); // 10 units/s for 0.8 s, predicted at once
+    expect(moved.y).toBeCloseTo(me.y, 5);
+
+    // The other tab draws it interpolated, a little behind, and then where it stopped.
+    await second.waitForFunction(
+      ({ seat, x }) =>
+        (window as ArenaWindow).arena!.frame.others.some((f) => f.seat === seat && Math.abs(f.x - x) < 0.05),
+      { seat: me.seat, x: moved.x },
+      { timeout: 5_000 },
+    );
+    const seenAfter = (await frameOf(second)).others.find((f) => f.seat === me.seat)!;
+    expect(seenAfter.x - seenBefore.x).toBeGreaterThan(4);
+    expect(seenAfter.mode).toBe('interpolated');
+    await first.screenshot({ path: `${ARTIFACTS}/demo-first-tab.png` });
+    await second.screenshot({ path: `${ARTIFACTS}/demo-second-tab.png` });
+    await first.close();
+    await second.close();
+  }, 30_000);
+
+  it('switches its own link and its techniques from the page', async () => {
+    const page = await openDemo();
+    const ping = async () => Number((await page.textContent('[data-figure="ping"]'))!.replace(' ms', ''));
+    await page.waitForFunction(() => document.querySelector('[data-figure="ping"]')?.textContent !== '…');
+    expect(await ping()).toBeLessThan(100);
+    await page.check('#link-mobile'); // 150 ms each way
+    await expect.poll(ping, { timeout: 15_000, interval: 250 }).toBeGreaterThan(250);
+    await page.check('#link-none');
+    await page.uncheck('#prediction');
+    await page.waitForFunction(() => (window as ArenaWindow).arena!.frame.me?.mode === 'snapshot');
+    await page.check('#prediction');
+    await page.waitForFunction(() => (window as ArenaWindow).arena!.frame.me?.mode === 'predicted');
+    await page.close();
+  }, 30_000);
+
+  it('shows figures changing on the dashboard while bots play', async () => {
+    const page = await browser.newPage({ viewport: { width: 1180, height: 900 } });
+    await page.goto(running.addresses.http);
+    await page.waitForSelector('#status.live');
+    const figure = (name: string) =>
+      page.evaluate(
+        (label) =>
+          [...document.querySelectorAll('.figure')]
+            .find((box) => box.querySelector('span')?.textContent === label)
+            ?.querySelector('b')?.textContent ?? '',
+        name,
+      );
+    const before = Number(await figure('sessions'));
+    const bots = runBots({
+      bot,
+      server: running.addresses.http,
+      count: 6,
+      seconds: 6,
+      transport: 'websocket',
+      progress: () => {},
+    });
+    await expect.poll(async () => Number(await figure('sessions')), { timeout: 10_000 }).toBe(before + 6);
+    await expect.poll(async () => Number(await figure('KB/s out')), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#clients tbody tr').count(), { timeout: 5_000 }).toBe(before + 6);
+    const tickBefore = Number(await figure('tick'));
+    await expect
+      .poll(async () => Number(await figure('tick')), { timeout: 5_000 })
+      .toBeGreaterThan(tickBefore);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
+    const summary = await bots;
+    expect(summary.connected).toBe(6);
+    await expect.poll(async () => Number(await figure('sessions')), { timeout: 10_000 }).toBe(before);
+    await page.close();
+  }, 40_000);
+});

@@ -1,0 +1,262 @@
+/**
+ * The arena's browser page (served at /play, bundled by `npm run build:demo`): takes a development
+ * token from /api/token, joins over WebSocket through a link conditioner the settings panel
+ * switches, and draws the ArenaSession on a canvas. `window.arena` exposes the session and the last
+ * frame, for tests and for poking at in the console.
+ */
+import {
+  ConditionedClientTransport,
+  GameClient,
+  LINK_PROFILES,
+  type LinkProfileName,
+  WebSocketClientTransport,
+} from '@shardline/client';
+import { ARENA, ARENA_CHANNELS, HIT_RADIUS, RANGE } from '../game.js';
+import { type ArenaFrame, ArenaSession, type DrawnFighter, type Techniques } from './session.js';
+
+/** The link profiles the panel offers. */
+const PANEL_PROFILES: LinkProfileName[] = ['none', 'broadband', 'mobile'];
+/** How long a shot's tracer stays on screen, ms. */
+const TRACER_MS = 250;
+
+const element = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const canvas = element<HTMLCanvasElement>('field');
+const status = element<HTMLElement>('status');
+
+interface Tracer {
+  from: { x: number; y: number };
+  to: { x: number; y: number };
+  firedAtMs: number;
+  result: 'pending' | 'hit' | 'miss' | 'refused';
+}
+
+async function join(): Promise<{ session: ArenaSession; transport: ConditionedClientTransport }> {
+  const name = `player-${Math.random().toString(36).slice(2, 8)}`;
+  const response = await fetch(`/api/token?client=${name}`);
+  if (!response.ok) throw new Error(`no token (HTTP ${response.status}): is devTokens on?`);
+  const { token, ws } = (await response.json()) as { token: string; ws: string };
+  // A server listening on every interface is reached the way this page was.
+  const address = new URL(ws);
+  if (address.hostname === '0.0.0.0' || address.hostname === '[::]') address.hostname = location.hostname;
+  const transport = new ConditionedClientTransport(new WebSocketClientTransport());
+  const client = new GameClient({
+    transport,
+    token: Uint8Array.from(atob(token), (c) => c.charCodeAt(0)),
+    channels: ARENA_CHANNELS,
+  });
+  client.onDisconnect = (reason) => {
+    status.textContent = `disconnected: ${reason} (reload to rejoin)`;
+    status.className = 'error';
+  };
+  const session = await ArenaSession.join(client, address.href, () => performance.now());
+  return { session, transport };
+}
+
+function linkPanel(transport: ConditionedClientTransport): void {
+  const panel = element<HTMLElement>('links');
+  for (const name of PANEL_PROFILES) {
+    const label = document.createElement('label');
+    const input = document.createElement('input');
+    input.type = 'radio';
+    input.name = 'link';
+    input.id = `link-${name}`;
+    input.checked = name === 'none';
+    input.onchange = () => transport.configure(LINK_PROFILES[name].settings);
+    label.append(input, ` ${LINK_PROFILES[name].label}`);
+    panel.append(label);
+  }
+}
+
+function techniquePanel(techniques: Techniques): void {
+  for (const key of Object.keys(techniques) as (keyof Techniques)[]) {
+    const box = element<HTMLInputElement>(key);
+    box.onchange = () => {
+      techniques[key] = box.checked;
+    };
+  }
+}
+
+/** Held keys to a stick: each axis -1, 0 or 1. */
+function keyboard(): () => { dx: number; dy: number } {
+  const held = new Set<string>();
+  const keys: Record<string, [number, number]> = {
+    KeyW: [0, 1],
+    ArrowUp: [0, 1],
+    KeyS: [0, -1],
+    ArrowDown: [0, -1],
+    KeyA: [-1, 0],
+    ArrowLeft: [-1, 0],
+    KeyD: [1, 0],
+    ArrowRight: [1, 0],
+  };
+  addEventListener('keydown', (event) => {
+    if (keys[event.code]) {
+      held.add(event.code);
+      event.preventDefault();
+    }
+  });
+  addEventListener('keyup', (event) => held.delete(event.code));
+  addEventListener('blur', () => held.clear());
+  return () => {
+    let dx = 0;
+    let dy = 0;
+    for (const code of held) {
+      dx += keys[code]![0];
+      dy += keys[code]![1];
+    }
+    return { dx: Math.sign(dx), dy: Math.sign(dy) };
+  };
+}
+
+/** World units (y up, ±ARENA) to canvas pixels and back. */
+const MARGIN = 2;
+const scale = () => canvas.width / (2 * (ARENA + MARGIN));
+const toScreen = (p: { x: number; y: number }) => ({
+  x: (p.x + ARENA + MARGIN) * scale(),
+  y: (ARENA + MARGIN - p.y) * scale(),
+});
+const toWorld = (px: number, py: number) => ({
+  x: px / scale() - ARENA - MARGIN,
+  y: ARENA + MARGIN - py / scale(),
+});
+
+function draw(frame: ArenaFrame, tracers: Tracer[], showSnapshot: boolean, nowMs: number): void {
+  const g = canvas.getContext('2d')!;
+  g.clearRect(0, 0, canvas.width, canvas.height);
+  const corner = toScreen({ x: -ARENA, y: ARENA });
+  g.strokeStyle = '#2c3745';
+  g.strokeRect(corner.x, corner.y, 2 * ARENA * scale(), 2 * ARENA * scale());
+  const radius = Math.max(5, HIT_RADIUS * scale());
+  if (showSnapshot) {
+    g.strokeStyle = '#8a96a3';
+    for (const fighter of frame.snapshot) {
+      const at = toScreen(fighter);
+      g.beginPath();
+      g.arc(at.x, at.y, radius + 3, 0, 2 * Math.PI);
+      g.stroke();
+    }
+  }
+  for (const tracer of tracers) {
+    const age = (nowMs - tracer.firedAtMs) / TRACER_MS;
+    const colours = { pending: '242,193,78', hit: '230,107,90', miss: '138,150,163', refused: '138,150,163' };
+    g.strokeStyle = `rgba(${colours[tracer.result]},${1 - age})`;
+    const a = toScreen(tracer.from);
+    const b = toScreen(tracer.to);
+    g.beginPath();
+    g.moveTo(a.x, a.y);
+    g.lineTo(b.x, b.y);
+    g.stroke();
+  }
+  const fighter = (f: DrawnFighter, colour: string) => {
+    const at = toScreen(f);
+    g.fillStyle = colour;
+    g.beginPath();
+    g.arc(at.x, at.y, radius, 0, 2 * Math.PI);
+    g.fill();
+    g.fillStyle = '#2c3745';
+    g.fillRect(at.x - 12, at.y - radius - 8, 24, 3);
+    g.fillStyle = f.health > 50 ? '#6fd08c' : '#e66b5a';
+    g.fillRect(at.x - 12, at.y - radius - 8, (24 * f.health) / 100, 3);
+    g.fillStyle = '#8a96a3';
+    g.font = '11px system-ui';
+    g.fillText(f.seat, at.x + radius + 3, at.y + 4);
+  };
+  for (const other of frame.others) fighter(other, '#5aa9e6');
+  if (frame.me) fighter(frame.me, '#f2c14e');
+}
+
+function showFigures(session: ArenaSession, frame: ArenaFrame): void {
+  const stats = session.client.stats();
+  const rows: [string, string][] = [
+    ['seat', session.seat ?? '…'],
+    ['health', String(frame.me?.health ?? '…')],
+    ['score', String(frame.me?.score ?? '…')],
+    ['ping', stats ? `${stats.rttMs.toFixed(0)} ms` : '…'],
+    ['loss', stats ? `${stats.packetLossPercent.toFixed(1)} %` : '…'],
+    ['interpolation delay', `${frame.interpolationDelayMs.toFixed(0)} ms`],
+    [
+      'KB/s in / out',
+      stats
+        ? `${(stats.bytesInPerSecond / 1024).toFixed(1)} / ${(stats.bytesOutPerSecond / 1024).toFixed(1)}`
+        : '…',
+    ],
+  ];
+  element<HTMLElement>('figures').replaceChildren(
+    ...rows.flatMap(([name, value]) => {
+      const key = document.createElement('span');
+      key.textContent = name;
+      const figure = document.createElement('b');
+      figure.textContent = value;
+      figure.dataset.figure = name;
+      return [key, figure];
+    }),
+  );
+  const everyone = [...(frame.me ? [frame.me] : []), ...frame.others].sort((a, b) => b.score - a.score);
+  const item = (text: string) => {
+    const li = document.createElement('li');
+    li.textContent = text;
+    return li;
+  };
+  element<HTMLElement>('scores').replaceChildren(
+    ...everyone.slice(0, 8).map((f) => item(`${f.seat}: ${f.score}`)),
+  );
+  element<HTMLElement>('kills').replaceChildren(
+    ...session.kills.map((k) => item(`${k.killer} → ${k.victim}`)),
+  );
+}
+
+async function main(): Promise<void> {
+  const { session, transport } = await join();
+  status.textContent = `playing as ${session.seat}`;
+  linkPanel(transport);
+  techniquePanel(session.techniques);
+  const stick = keyboard();
+  const tracers: Tracer[] = [];
+  let frame = session.frame();
+  canvas.addEventListener('mousedown', (event) => {
+    if (!frame.me) return;
+    const bounds = canvas.getBoundingClientRect();
+    const target = toWorld(
+      ((event.clientX - bounds.left) * canvas.width) / bounds.width,
+      ((event.clientY - bounds.top) * canvas.height) / bounds.height,
+    );
+    const length = Math.hypot(target.x - frame.me.x, target.y - frame.me.y) || 1;
+    const tracer: Tracer = {
+      from: { x: frame.me.x, y: frame.me.y },
+      to: {
+        x: frame.me.x + ((target.x - frame.me.x) / length) * RANGE,
+        y: frame.me.y + ((target.y - frame.me.y) / length) * RANGE,
+      },
+      firedAtMs: performance.now(),
+      result: 'pending',
+    };
+    tracers.push(tracer);
+    session.fire(target).then(
+      (victim) => {
+        tracer.result = victim ? 'hit' : 'miss';
+      },
+      () => {
+        tracer.result = 'refused'; // over the fire rate
+      },
+    );
+  });
+  let lastFiguresMs = 0;
+  const loop = (nowMs: number) => {
+    session.steer(stick());
+    frame = session.frame();
+    while (tracers.length > 0 && nowMs - tracers[0]!.firedAtMs > TRACER_MS) tracers.shift();
+    draw(frame, tracers, element<HTMLInputElement>('ghosts').checked, nowMs);
+    if (nowMs - lastFiguresMs > 250) {
+      lastFiguresMs = nowMs;
+      showFigures(session, frame);
+    }
+    (window as unknown as { arena: unknown }).arena = { session, frame };
+    requestAnimationFrame(loop);
+  };
+  requestAnimationFrame(loop);
+}
+
+main().catch((error: unknown) => {
+  status.textContent = `could not join: ${error instanceof Error ? error.message : String(error)}`;
+  status.className = 'error';
+});

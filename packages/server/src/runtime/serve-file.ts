@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+/**
+ * Serves one file at `path`, read on each request (a rebuilt bundle shows on reload). A file that
+ * is missing answers 404 naming it, so a page whose bundle was never built says so.
+ */
+export function serveFile(http: FastifyInstance, path: string, file: string): void {
+  const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+  http.get(path, async (_request, reply) => {
+    try {
+      const body = await readFile(file);
+      return reply.type(type).header('cache-control', 'no-cache').send(body);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return reply.code(404).type('text/plain').send(`${file} does not exist (is the page built?)`);
+    }
+  });
+}
