@@ -5,6 +5,7 @@
 import * as nodeCrypto from 'node:crypto';
 import {
   aeadFromNodeCrypto,
+  answerPing,
   BitReader,
   type BitSink,
   BitWriter,
@@ -36,10 +37,12 @@ import {
   readDenied,
   readInput,
   readPacket,
+  readPing,
   readWorldSnapshotHeader,
   rpc,
   ServerWorld,
   SnapshotCodec,
+  TimeSync,
   t,
   writeDenied,
   writeFingerprint,
@@ -421,6 +424,7 @@ const vectorAead = aeadFromNodeCrypto(nodeCrypto);
 const vectorKeys = { protocolId: 0x5348_0001, privateKey: new Uint8Array(32).fill(0x42), aead: vectorAead };
 const VECTOR_SERVER = 'udp://127.0.0.1:40000';
 const VECTOR_NOW_MS = 1_700_000_000_000;
+const VECTOR_CLOCK_MS = 1_700_000_000_000;
 const vectorToken = issueConnectToken(
   {
     clientId: 'player-1',
@@ -590,6 +594,29 @@ worldCases.push(
       { dx: 0, fire: false },
     ]),
     (bytes) => decodeInputs(Stick, bytes),
+  ),
+);
+
+// A synchronized client's clock ping (§11.1): one pong taken (sent at 1,000, answered at server
+// time 1.7e12, back at 1,020), then a ping at 1,250 reporting a 75 ms view delay.
+const clock = new TimeSync();
+clock.receivePong(answerPing(clock.update(1_000)!, VECTOR_CLOCK_MS)!, 1_020);
+const clockPing = clock.update(1_250, 75)!;
+worldCases.push(
+  rawCase(
+    'clock-ping',
+    'client clock 1250, estimate of the server clock 1.7e12 + 240 (its pong + half the 20 ms trip + 230 ms since), view delay 75 (§11.1)',
+    clockPing,
+    (bytes) => readPing(bytes),
+  ),
+  rawCase(
+    'clock-pong',
+    'the answer at server time 1.7e12 + 300: 02, the echoed client clock, the server clock (§11.1)',
+    answerPing(clockPing, VECTOR_CLOCK_MS + 300)!,
+    (bytes) => {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return { type: bytes[0], clientSentMs: view.getFloat64(1, true), serverMs: view.getFloat64(9, true) };
+    },
   ),
 );
 

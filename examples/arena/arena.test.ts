@@ -128,18 +128,45 @@ describe('the arena demo server', () => {
       pino({ level: 'silent' }),
       game,
     );
-    await join(running, 'alice');
+    const alice = await join(running, 'alice');
+    alice.worldClient.viewDelayMs = 80;
     const page = await (await fetch(`${running.addresses.http}/`)).text();
     expect(page).toContain('<title>Shardline dashboard</title>');
     expect(page).toContain('full mesh');
-    // The page's script at least parses (a browser runs it in the Playwright test, to come).
+    expect(page).toContain('href="/play"');
+    // The page's script parses here; browser.test.ts runs it.
     expect(() => new vm.Script(page.split('<script>')[1]!.split('</script>')[0]!)).not.toThrow();
-    const stats = (await (await fetch(`${running.addresses.http}/api/stats`)).json()) as {
+    // The client synchronizes its clock with the server's through pings on the ack channel.
+    await waitFor(() => alice.worldClient.time.synchronized, 5_000);
+    expect(Math.abs(alice.worldClient.time.serverTimeMs(performance.now()) - Date.now())).toBeLessThan(10);
+    type Stats = {
       server: { sessions: number; tick: number };
-      clients: { session: string; packetsSent: number }[];
+      clients: {
+        clientId: string;
+        seat: string;
+        status: string;
+        connectedForMs: number;
+        rttMs: number;
+        lagMs: number;
+        driftMs: number | null;
+        clientTimeMs: number | null;
+      }[];
     };
+    let stats: Stats | undefined;
+    // Its next ping (once a second when synchronized) carries the synchronized estimate.
+    const started = Date.now();
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      stats = (await (await fetch(`${running.addresses.http}/api/stats`)).json()) as Stats;
+    } while (Math.abs(stats.clients[0]?.driftMs ?? 1e9) > 10 && Date.now() - started < 5_000);
     expect(stats.server.sessions).toBe(1);
     expect(stats.clients).toHaveLength(1);
+    const [client] = stats.clients;
+    expect(client).toMatchObject({ clientId: 'alice', seat: alice.worldClient.seat, status: 'playing' });
+    expect(client!.connectedForMs).toBeGreaterThan(0);
+    expect(Math.abs(client!.driftMs!)).toBeLessThan(10); // one machine, one clock: only estimation error
+    expect(Math.abs(client!.clientTimeMs! - Date.now())).toBeLessThan(1_000);
+    expect(client!.lagMs).toBeCloseTo(client!.rttMs / 2 + 80, 5);
     const live = new WebSocket(`${running.addresses.http.replace('http', 'ws')}/live`);
     const first = await new Promise<{ server: { tick: number }; clients: { packetsSent: number }[] }>(
       (resolve, reject) => {

@@ -139,6 +139,12 @@ describe('the demo and the dashboard in a browser', () => {
     await expect.poll(async () => Number(await figure('sessions')), { timeout: 10_000 }).toBe(before + 6);
     await expect.poll(async () => Number(await figure('KB/s out')), { timeout: 10_000 }).toBeGreaterThan(0);
     await expect.poll(() => page.locator('#clients tbody tr').count(), { timeout: 5_000 }).toBe(before + 6);
+    // Each bot's clock pings give its drift (its estimate of the server clock, minus the clock).
+    const drifts = () =>
+      page.$$eval('#clients tbody tr', (rows) => rows.map((row) => row.lastElementChild?.textContent ?? ''));
+    await expect
+      .poll(async () => (await drifts()).every((drift) => Math.abs(Number(drift)) < 50), { timeout: 10_000 })
+      .toBe(true);
     const tickBefore = Number(await figure('tick'));
     await expect
       .poll(async () => Number(await figure('tick')), { timeout: 5_000 })

@@ -135,6 +135,7 @@ export class ArenaSession {
     if (sent) this.client.send(INPUT_CHANNEL, this.stream.message()!, 'unreliable');
     this.delay.update(elapsedMs);
     this.renderTimeMs = this.delay.renderTimeMs(nowMs);
+    this.joined.worldClient.viewDelayMs = this.delay.delayMs; // the server's figure of this client's lag
     return {
       me: this.drawMe(nowMs),
       others: this.drawOthers(),

@@ -14,6 +14,7 @@ import {
   ShardlineError,
   StateProxies,
   StatePublisher,
+  TimeSync,
   worldFingerprint,
 } from '@shardline/core';
 import type { GameClient } from './game-client.js';
@@ -25,8 +26,14 @@ const timers = globalThis as unknown as {
   queueMicrotask(run: () => void): void;
 };
 
-/** How often calls awaiting a reply are checked against their deadline, ms. */
-const RPC_DEADLINE_CHECK_MS = 50;
+/** How often calls awaiting a reply are checked against their deadline, and a clock ping considered, ms. */
+const HOUSEKEEPING_MS = 50;
+
+/** This client's monotonic clock, ms: performance.now where present. */
+function localNowMs(): number {
+  const perf = (globalThis as { performance?: { now(): number } }).performance;
+  return perf ? perf.now() : Date.now();
+}
 
 export interface WorldClientOptions<
   D extends Record<string, AnyDeclaration> = Record<string, AnyDeclaration>,
@@ -72,8 +79,18 @@ export class WorldClient<D extends Record<string, AnyDeclaration> = Record<strin
   readonly proxies: StateProxies | undefined;
   /** With `rpc` configured: typed calls (`rpc.call.name(params)`), handlers and events. */
   readonly rpc: RpcClient<D> | undefined;
+  /**
+   * The server's clock as this client estimates it (pings on the ack channel, PROTOCOL.md §11.1):
+   * `time.serverTimeMs(performance.now())`, `time.synchronized`, `time.latency`.
+   */
+  readonly time = new TimeSync();
+  /**
+   * How far behind the newest snapshots this client draws the world, ms (e.g. its interpolation
+   * delay). Reported with each clock ping: the server's dashboard shows lag from it.
+   */
+  viewDelayMs: number | undefined;
   private readonly publisher: StatePublisher<AnyEntitySchema> | undefined;
-  private rpcTimer: unknown;
+  private timer: unknown;
   private flushQueued = false;
 
   constructor(private readonly options: WorldClientOptions<D>) {
@@ -109,8 +126,7 @@ export class WorldClient<D extends Record<string, AnyDeclaration> = Record<strin
       encodeSeatMessage({ type: 'hello', fingerprint, token: this.reconnectToken }),
       'reliable',
     );
-    if (this.rpc && this.rpcTimer === undefined)
-      this.rpcTimer = timers.setInterval(() => this.checkRpc(), RPC_DEADLINE_CHECK_MS);
+    if (this.timer === undefined) this.timer = timers.setInterval(() => this.housekeeping(), HOUSEKEEPING_MS);
   }
 
   /** Calls and events made in this turn leave together at its end, not at the next connection tick. */
@@ -123,15 +139,24 @@ export class WorldClient<D extends Record<string, AnyDeclaration> = Record<strin
     });
   }
 
-  /** Fails overdue calls; once the connection is gone, fails them all and stops checking. */
-  private checkRpc(): void {
-    if (this.options.client.state === 'connected') {
-      this.rpc!.update();
+  /**
+   * Sends a clock ping when one is due and fails overdue calls; once the connection is gone, fails
+   * every call still waiting and stops.
+   */
+  private housekeeping(): void {
+    const { client, ackChannel } = this.options;
+    if (client.state === 'connected') {
+      const ping = this.time.update(localNowMs(), this.viewDelayMs);
+      if (ping) {
+        client.send(ackChannel, ping, 'unreliable-no-delay');
+        this.flushSoon();
+      }
+      this.rpc?.update();
       return;
     }
-    this.rpc!.close();
-    timers.clearInterval(this.rpcTimer);
-    this.rpcTimer = undefined;
+    this.rpc?.close();
+    timers.clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /** Publishes this client's state taken at `timeMs` (e.g. TimeSync's server time) to the other seats. */
@@ -154,6 +179,10 @@ export class WorldClient<D extends Record<string, AnyDeclaration> = Record<strin
     }
     if (this.rpc && isRpcChannel(this.options.rpc!.channels, channel)) {
       this.rpc.receive(bytes);
+      return;
+    }
+    if (channel === ackChannel) {
+      ignoringMalformed(() => this.time.receivePong(bytes, localNowMs()));
       return;
     }
     if (channel !== snapshotChannel) {

@@ -5,6 +5,8 @@ import {
   InterestGrid,
   LinkConditioner,
   type LinkSettings,
+  MAX_VIEW_DELAY_MS,
+  readPing,
   ServerWorld,
   TimeSync,
   t,
@@ -236,6 +238,44 @@ describe('time synchronization', () => {
     expect(bestMs).toBeGreaterThanOrEqual(200);
     expect(averageMs).toBeGreaterThan(bestMs);
     expect(worstMs).toBeLessThanOrEqual(245);
+  });
+
+  it('reports its estimate of the server clock and its view delay in each ping', () => {
+    const sync = new TimeSync();
+    const first = readPing(sync.update(1_000, 75)!)!;
+    expect(first.clientSentMs).toBe(1_000);
+    expect(first.serverEstimateMs).toBeNaN(); // no pong yet
+    expect(first.viewDelayMs).toBe(75);
+    sync.receivePong(answerPing(sync.update(1_100)!, 50_000)!, 1_120);
+    const second = readPing(sync.update(1_300)!)!;
+    expect(second.serverEstimateMs).toBe(50_000 + 10 + 180); // the pong's time, half the trip, since then
+    expect(second.viewDelayMs).toBeNaN(); // not given
+    expect(readPing(sync.update(1_500, 1e9)!)!.viewDelayMs).toBe(MAX_VIEW_DELAY_MS);
+  });
+
+  it('reads only well-formed pings', () => {
+    const ping = (sent: number, estimate: number, delay: number) => {
+      const bytes = new Uint8Array(25);
+      bytes[0] = 1;
+      const view = new DataView(bytes.buffer);
+      view.setFloat64(1, sent, true);
+      view.setFloat64(9, estimate, true);
+      view.setFloat64(17, delay, true);
+      return bytes;
+    };
+    expect(readPing(ping(1, 2, 3))).toEqual({ clientSentMs: 1, serverEstimateMs: 2, viewDelayMs: 3 });
+    expect(readPing(ping(Number.NaN, 2, 3))).toBeUndefined();
+    expect(readPing(ping(1, Number.POSITIVE_INFINITY, 3))).toBeUndefined();
+    expect(readPing(ping(1, 2, -1))).toBeUndefined();
+    expect(readPing(ping(1, 2, MAX_VIEW_DELAY_MS + 1))).toBeUndefined();
+    expect(readPing(ping(1, 2, 3).subarray(0, 24))).toBeUndefined();
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => {
+        const report = readPing(bytes);
+        if (report) expect(answerPing(bytes, 0)).toHaveLength(17);
+        else expect(answerPing(bytes, 0)).toBeUndefined();
+      }),
+    );
   });
 
   it('refuses malformed pongs and ignores what is not a ping', () => {

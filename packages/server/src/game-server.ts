@@ -39,6 +39,8 @@ export interface SessionInfo {
   userData: Uint8Array;
   /** What the session's transport guarantees (a reliable one delivers every message while the link is up). */
   capabilities: TransportCapabilities;
+  /** When the session connected (Date.now, ms). */
+  connectedAtMs: number;
 }
 
 /**
@@ -55,6 +57,7 @@ export class GameServer {
     string,
     { transport: ServerTransport; connections: ServerConnections }
   >();
+  private readonly sessionInfos = new Map<string, SessionInfo>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private addresses: string[] = [];
 
@@ -131,6 +134,11 @@ export class GameServer {
     this.pump(link);
   }
 
+  /** Who a connected session is and since when; undefined once it is gone. */
+  info(session: string): SessionInfo | undefined {
+    return this.sessionInfos.get(session);
+  }
+
   stats(session: string): EndpointStats {
     return this.linkOf(session).connections.stats(session, Date.now());
   }
@@ -166,16 +174,20 @@ export class GameServer {
     for (const event of events.splice(0)) {
       if (event.type === 'connected') {
         this.sessionLinks.set(event.session, link);
-        this.onConnect?.({
+        const info: SessionInfo = {
           session: event.session,
           clientId: event.clientId,
           userData: event.userData,
           capabilities: link.transport.capabilities,
-        });
+          connectedAtMs: Date.now(),
+        };
+        this.sessionInfos.set(event.session, info);
+        this.onConnect?.(info);
       } else if (event.type === 'message') {
         this.onMessage?.(event.session, event.channel, event.bytes);
       } else {
         this.sessionLinks.delete(event.session);
+        this.sessionInfos.delete(event.session);
         if (link.transport.capabilities.reliable) link.transport.disconnect(event.session);
         this.onDisconnect?.(event.session, event.reason);
       }

@@ -28,4 +28,4 @@ export {
   startShardline,
 } from './runtime/start.js';
 export * from './transport/index.js';
-export { WorldHost, type WorldHostOptions } from './world-host.js';
+export { type SeatClock, WorldHost, type WorldHostOptions } from './world-host.js';

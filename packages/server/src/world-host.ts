@@ -1,6 +1,7 @@
 import {
   type AnyDeclaration,
   type AnyEntitySchema,
+  answerPing,
   type DisconnectReason,
   decodeSeatMessage,
   encodeSeatMessage,
@@ -10,6 +11,7 @@ import {
   type RpcChannels,
   RpcRouter,
   type RpcRouterOptions,
+  readPing,
   rpcRoute,
   Seats,
   type SendType,
@@ -27,7 +29,10 @@ export interface WorldHostOptions {
   controlChannel: number;
   /** An `unreliable-sequenced` channel: each snapshot supersedes the last, loss costs nothing. */
   snapshotChannel: number;
-  /** An `unreliable` channel for the clients' acknowledgements (a tick, u32 little-endian). */
+  /**
+   * An `unreliable` channel for the clients' acknowledgements (a tick, u32 little-endian) and their
+   * clock pings, which the host answers on it (PROTOCOL.md §11.1).
+   */
   ackChannel: number;
   /** An `unreliable` channel for input messages (InputSender) to world.receiveInput, if the world takes input. */
   inputChannel?: number;
@@ -50,6 +55,22 @@ export interface WorldHostOptions {
     limits?: Omit<RpcRouterOptions, 'catalog' | 'send'>;
   };
 }
+
+/** A seat's clock as its latest ping reported it (PROTOCOL.md §11.1). */
+export interface SeatClock {
+  /**
+   * Its estimate of the server clock minus the server clock, ms, allowing half the round trip for
+   * the ping's way here; NaN until it has an estimate. Near 0 when its synchronization works.
+   */
+  driftMs: number;
+  /** How far behind the newest snapshots it draws the world, ms, as it says (NaN if it does not). */
+  viewDelayMs: number;
+  /** When the report arrived (Date.now, ms). */
+  reportedAtMs: number;
+}
+
+/** Clock pings a seat may send per second; more are ignored (unanswered). */
+const MAX_PINGS_PER_SECOND = 20;
 
 /**
  * Runs a ServerWorld over a GameServer. A connection joins the world when its client says hello on
@@ -78,6 +99,7 @@ export class WorldHost {
   private readonly relay: StateRelay | undefined;
   /** Connections that have not said hello yet. */
   private readonly pending = new Map<string, SessionInfo>();
+  private readonly clocks = new Map<string, SeatClock>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private flushQueued = false;
 
@@ -101,6 +123,11 @@ export class WorldHost {
     this.timer = undefined;
   }
 
+  /** A seat's clock, once it has sent a clock ping. */
+  clockOf(seat: string): SeatClock | undefined {
+    return this.clocks.get(seat);
+  }
+
   /** The seat a connection sits in. */
   seatOf(session: string): string | undefined {
     return this.seats.seatOf(session);
@@ -119,6 +146,7 @@ export class WorldHost {
     } else if (channel === ackChannel) {
       if (bytes.length === 4)
         world.acknowledge(seat, new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true));
+      else this.clockPing(session, seat, bytes);
     } else if (channel === inputChannel) {
       this.rejecting(seat, () => world.receiveInput(seat, bytes));
     } else if (this.relay && channel === this.options.states?.channel) {
@@ -183,6 +211,7 @@ export class WorldHost {
 
   private giveUp(seat: string, reason: DisconnectReason): void {
     this.options.world.removeClient(seat);
+    this.clocks.delete(seat);
     this.rpc?.removeClient(seat);
     this.relay?.remove(seat);
     this.sendToSeats(
@@ -191,6 +220,21 @@ export class WorldHost {
       'reliable',
     );
     this.onLeave?.(seat, reason);
+  }
+
+  /** Answers a clock ping at once (a pong that waits skews the client's estimate) and keeps its report. */
+  private clockPing(session: string, seat: string, bytes: Uint8Array): void {
+    const report = readPing(bytes);
+    const nowMs = Date.now();
+    const last = this.clocks.get(seat);
+    if (!report || (last && nowMs - last.reportedAtMs < 1000 / MAX_PINGS_PER_SECOND)) return;
+    const halfTripMs = this.options.server.stats(session).rttMs / 2;
+    this.clocks.set(seat, {
+      driftMs: report.serverEstimateMs + halfTripMs - nowMs,
+      viewDelayMs: report.viewDelayMs,
+      reportedAtMs: nowMs,
+    });
+    this.sendTo(session, this.options.ackChannel, answerPing(bytes, nowMs)!, 'unreliable-no-delay');
   }
 
   private relayState(seat: string, bytes: Uint8Array): void {

@@ -113,7 +113,15 @@ interface SentPacket {
   acked: boolean;
   /** Extra ack-only packets are not measured: nothing asks the peer to acknowledge them. */
   measured: boolean;
+  /** It carried a ping, which the peer acknowledges at once on any transport. */
+  pinged: boolean;
 }
+
+/**
+ * How often a connection over a reliable transport pings, ms: there the peer acknowledges other
+ * packets only with its own next packet, so pings alone time the round trip.
+ */
+const STREAM_RTT_PROBE_MS = 500;
 
 const NO_PACKETS: readonly Uint8Array[] = Object.freeze([]);
 
@@ -145,6 +153,7 @@ export class ReliableEndpoint {
   private readonly received = new ReceivedPackets();
 
   private lastSentMs: number;
+  private lastPingMs = Number.NEGATIVE_INFINITY;
   private lastReceivedMs: number;
   private budgetBytes: number;
   private budgetUpdatedMs: number;
@@ -327,6 +336,7 @@ export class ReliableEndpoint {
     const verdict = this.received.accept(
       header.sequence,
       entries.length === 0 ? 0 : pingOnly ? 1 : ACK_REPEATS,
+      entries.some((entry) => entry.kind === EntryKind.Ping),
     );
     if (verdict === 'stale') {
       this.totals.stalePackets++;
@@ -400,10 +410,12 @@ export class ReliableEndpoint {
     if (this.packing) packets.push(this.finishPacket(this.packing, nowMs));
     this.packing = undefined;
     this.compactQueues();
-    const keepaliveDue = nowMs - this.lastSentMs >= this.options.keepaliveMs;
-    if (packets.length === 0 && (keepaliveDue || this.flushRequested)) {
+    const pingDue = nowMs >= this.pingDueAtMs();
+    if (pingDue || (packets.length === 0 && this.flushRequested)) {
       // A keepalive pings: the peer acknowledges it at once, so it also measures RTT and loss.
       const keepalive = this.startPacket(nowMs);
+      keepalive.pinged = true;
+      this.lastPingMs = nowMs;
       writeEntry(this.writer, PING_ENTRY);
       packets.push(this.finishPacket(keepalive, nowMs));
     }
@@ -432,10 +444,7 @@ export class ReliableEndpoint {
   nextUpdateMs(nowMs: number): number {
     if (this.currentState !== 'connected') return Number.POSITIVE_INFINITY;
     if (!this.idle(nowMs) || this.oldestUnresolved !== this.sequence) return nowMs;
-    return Math.min(
-      this.lastSentMs + this.options.keepaliveMs,
-      this.lastReceivedMs + this.options.timeoutMs + 1,
-    );
+    return Math.min(this.pingDueAtMs(), this.lastReceivedMs + this.options.timeoutMs + 1);
   }
 
   stats(nowMs: number): EndpointStats {
@@ -451,6 +460,7 @@ export class ReliableEndpoint {
       bestRttMs: this.rtt.bestMs,
       worstRttMs: this.rtt.worstMs,
       packetLossPercent: this.loss.percent,
+      packetsLost: this.loss.totalLost,
       bytesOutPerSecond: this.bytesOut.perSecond(nowMs),
       bytesInPerSecond: this.bytesIn.perSecond(nowMs),
       packetsOutPerSecond: this.packetsOut.perSecond(nowMs),
@@ -466,8 +476,7 @@ export class ReliableEndpoint {
    * and no keepalive due. (Servers update every connection every few ms; most have nothing to do.)
    */
   private idle(nowMs: number): boolean {
-    if (this.flushRequested || this.received.owesAcks || nowMs - this.lastSentMs >= this.options.keepaliveMs)
-      return false;
+    if (this.flushRequested || this.received.owesAcks || nowMs >= this.pingDueAtMs()) return false;
     for (const sender of this.channels) {
       if (sender.queueHead !== sender.queue.length || sender.inFlight.size !== 0) return false;
     }
@@ -605,12 +614,24 @@ export class ReliableEndpoint {
     return false;
   }
 
+  /**
+   * When the next ping is due: after `keepaliveMs` without sending anything over datagrams (any
+   * packet with entries is acknowledged promptly there); every STREAM_RTT_PROBE_MS (at most the
+   * keepalive) over a reliable transport, busy or not.
+   */
+  private pingDueAtMs(): number {
+    const { keepaliveMs, transportReliable } = this.options;
+    return transportReliable
+      ? this.lastPingMs + Math.min(keepaliveMs, STREAM_RTT_PROBE_MS)
+      : this.lastSentMs + keepaliveMs;
+  }
+
   /** Starts a packet acknowledging the 32 packets up to `ackBase` (default: the newest received). */
   private startPacket(nowMs: number, ackBase?: number, measured = true): SentPacket {
     this.writer.reset(this.options.headroomBytes);
     const { ack, ackBits } = this.received.ackFields(ackBase);
     writeHeader(this.writer, { sequence: this.sequence, ack, ackBits });
-    return { sentAtMs: nowMs, reliable: undefined, acked: false, measured };
+    return { sentAtMs: nowMs, reliable: undefined, acked: false, measured, pinged: false };
   }
 
   private markSent(packet: SentPacket, channel: number, unit: OutgoingUnit, nowMs: number): void {
@@ -675,7 +696,9 @@ export class ReliableEndpoint {
       if (!packet) continue;
       if (!packet.acked) {
         packet.acked = true;
-        if (packet.measured) this.rtt.add(nowMs - packet.sentAtMs);
+        // Over a reliable transport only pings are acknowledged at once: others would time the peer's send rate.
+        if (packet.measured && (packet.pinged || !this.options.transportReliable))
+          this.rtt.add(nowMs - packet.sentAtMs);
       }
       for (const { channel, unit } of packet.reliable ?? []) {
         const sender = this.channels[channel]!;

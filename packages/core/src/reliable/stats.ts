@@ -49,6 +49,8 @@ export class LossTracker {
   private next = 0;
   private count = 0;
   private lost = 0;
+  /** Packets recorded lost since the tracker was made. */
+  totalLost = 0;
 
   constructor(window = 256) {
     this.outcomes = new Uint8Array(window);
@@ -58,7 +60,10 @@ export class LossTracker {
     if (this.count === this.outcomes.length) this.lost -= this.outcomes[this.next]!;
     else this.count++;
     this.outcomes[this.next] = wasLost ? 1 : 0;
-    if (wasLost) this.lost++;
+    if (wasLost) {
+      this.lost++;
+      this.totalLost++;
+    }
     this.next = (this.next + 1) % this.outcomes.length;
   }
 
@@ -116,6 +121,8 @@ export interface EndpointStats {
   resends: number;
   packetsSent: number;
   packetsReceived: number;
+  /** Packets sent that were never acknowledged (0 over reliable transports, which lose nothing). */
+  packetsLost: number;
   /** Packets dropped as duplicates, stale, or malformed (malformed ones also counted apart). */
   duplicatePackets: number;
   stalePackets: number;

@@ -1,5 +1,4 @@
 import { ShardlineError } from '../errors.js';
-import { ByteReader, ByteWriter } from '../wire/bytes.js';
 
 const PING = 1;
 const PONG = 2;
@@ -17,16 +16,45 @@ interface Sample {
   offsetMs: number;
 }
 
-/** Answers a client's ping with the server's clock (ms). Undefined for anything that is not a ping. */
+/** The longest view delay a clock ping may report, ms. */
+export const MAX_VIEW_DELAY_MS = 60_000;
+const PING_BYTES = 25;
+const PONG_BYTES = 17;
+
+/** What a client's clock ping tells the server (PROTOCOL.md §11.1). */
+export interface ClockReport {
+  /** The client's own clock when it sent the ping, ms (echoed in the pong). */
+  clientSentMs: number;
+  /** Its estimate of the server's clock at that moment, ms; NaN before its first pong. */
+  serverEstimateMs: number;
+  /** How far behind the newest snapshots it draws the world, ms; NaN if it does not say. */
+  viewDelayMs: number;
+}
+
+/** A clock ping's report; undefined for bytes that are not a well-formed ping. */
+export function readPing(ping: Uint8Array): ClockReport | undefined {
+  if (ping.length !== PING_BYTES || ping[0] !== PING) return undefined;
+  const view = new DataView(ping.buffer, ping.byteOffset, ping.byteLength);
+  const report = {
+    clientSentMs: view.getFloat64(1, true),
+    serverEstimateMs: view.getFloat64(9, true),
+    viewDelayMs: view.getFloat64(17, true),
+  };
+  const { clientSentMs, serverEstimateMs, viewDelayMs } = report;
+  if (!Number.isFinite(clientSentMs)) return undefined;
+  if (!Number.isNaN(serverEstimateMs) && !Number.isFinite(serverEstimateMs)) return undefined;
+  if (!Number.isNaN(viewDelayMs) && !(viewDelayMs >= 0 && viewDelayMs <= MAX_VIEW_DELAY_MS)) return undefined;
+  return report;
+}
+
+/** Answers a client's clock ping with the server's clock (ms). Undefined for anything that is not a ping. */
 export function answerPing(ping: Uint8Array, serverNowMs: number): Uint8Array | undefined {
-  if (ping.length !== 9 || ping[0] !== PING) return undefined;
-  const writer = new ByteWriter(17);
-  writer.u8(PONG);
-  writer.raw(ping.subarray(1, 9)); // the client's send time, echoed
-  const time = new Uint8Array(8);
-  new DataView(time.buffer).setFloat64(0, serverNowMs, true);
-  writer.raw(time);
-  return writer.toBytes();
+  if (!readPing(ping)) return undefined;
+  const pong = new Uint8Array(PONG_BYTES);
+  pong[0] = PONG;
+  pong.set(ping.subarray(1, 9), 1); // the client's send time, echoed
+  new DataView(pong.buffer).setFloat64(9, serverNowMs, true);
+  return pong;
 }
 
 /**
@@ -38,22 +66,28 @@ export class TimeSync {
   private readonly samples: Sample[] = [];
   private lastPingMs = Number.NEGATIVE_INFINITY;
 
-  /** A ping to send now, if one is due. */
-  update(nowMs: number): Uint8Array | undefined {
+  /**
+   * A ping to send now, if one is due. It carries this client's estimate of the server clock and,
+   * if given, its view delay (ms behind the newest snapshots it draws), for the server's figures.
+   */
+  update(nowMs: number, viewDelayMs = Number.NaN): Uint8Array | undefined {
     const interval = this.synchronized ? SLOW_PING_MS : FAST_PING_MS;
     if (nowMs - this.lastPingMs < interval) return undefined;
     this.lastPingMs = nowMs;
-    const ping = new Uint8Array(9);
+    const ping = new Uint8Array(PING_BYTES);
     ping[0] = PING;
-    new DataView(ping.buffer).setFloat64(1, nowMs, true);
+    const view = new DataView(ping.buffer);
+    view.setFloat64(1, nowMs, true);
+    view.setFloat64(9, this.samples.length > 0 ? this.serverTimeMs(nowMs) : Number.NaN, true);
+    const delay = Math.min(MAX_VIEW_DELAY_MS, Math.max(0, viewDelayMs));
+    view.setFloat64(17, Number.isNaN(viewDelayMs) ? Number.NaN : delay, true);
     return ping;
   }
 
   /** Takes a pong; WIRE_INVALID for one that is malformed or answers a ping from the future. */
   receivePong(pong: Uint8Array, nowMs: number): void {
-    if (pong.length !== 17 || pong[0] !== PONG) throw new ShardlineError('WIRE_INVALID', 'not a pong');
-    const reader = new ByteReader(pong);
-    reader.u8();
+    if (pong.length !== PONG_BYTES || pong[0] !== PONG)
+      throw new ShardlineError('WIRE_INVALID', 'not a pong');
     const view = new DataView(pong.buffer, pong.byteOffset, pong.byteLength);
     const sentAtMs = view.getFloat64(1, true);
     const serverTimeMs = view.getFloat64(9, true);

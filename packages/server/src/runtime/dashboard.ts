@@ -1,8 +1,9 @@
 /**
  * The dashboard page served at `/`: live server and client figures from the `/live` WebSocket
- * (LiveStats every second), each figure with a small chart of its last minute, and the topology
- * view: the session drawn as client–server (N links) beside a full mesh (N(N−1)/2 links), with
- * packets travelling along the links and a slider for N. One self-contained page, no build step.
+ * (LiveStats every second), the server's figures and each client's ping with a chart of their last
+ * minute, and the topology view: the session drawn as client–server (N links) beside a full mesh
+ * (N(N−1)/2 links), with packets travelling along the links and a slider for N. One self-contained
+ * page, no build step; `playPath` adds a link to the game's browser page.
  */
 export function dashboardHtml(options: { playPath: string | undefined }): string {
   const play = options.playPath ? ` · <a href="${options.playPath}" target="_blank">play the demo</a>` : '';
@@ -31,7 +32,8 @@ export function dashboardHtml(options: { playPath: string | undefined }): string
 <div class="figures" id="server"></div>
 <h2>Clients</h2>
 <table id="clients"><thead><tr>
-  <th>session</th><th>ping ms</th><th>loss %</th><th>sent</th><th>received</th><th>KB/s in</th><th>KB/s out</th><th>send queue</th><th>unacked</th>
+  <th>client</th><th>seat</th><th>status</th><th>up s</th><th>ping ms</th><th>ping, last minute</th><th>sent</th><th>received</th><th>lost</th><th>loss %</th>
+  <th>KB/s in</th><th>KB/s out</th><th>send queue</th><th>lag ms</th><th>client time</th><th>drift ms</th>
 </tr></thead><tbody></tbody></table>
 <h2>Topology</h2>
 <label>N = <input id="n" type="range" min="2" max="64" value="8"> <span id="nValue">8</span>
@@ -79,15 +81,24 @@ function show(stats) {
     return box;
   }));
   const body = document.querySelector('#clients tbody');
+  const clock = (ms) => (ms === null ? '…' : new Date(ms).toISOString().slice(11, 23));
   body.replaceChildren(...stats.clients.map((c) => {
     const row = document.createElement('tr');
-    const lost = c.packetsSent ? c.lossPercent.toFixed(2) : '0.00';
-    for (const cell of [c.session, c.rttMs.toFixed(1), lost, c.packetsSent, c.packetsReceived,
-      (c.bytesInPerSecond / 1024).toFixed(2), (c.bytesOutPerSecond / 1024).toFixed(2), c.sendQueueLength, c.unackedReliable]) {
-      const td = document.createElement('td'); td.textContent = String(cell); row.append(td);
+    row.dataset.session = c.session;
+    const cells = [c.clientId, c.seat ?? '…', c.status, (c.connectedForMs / 1000).toFixed(0), c.rttMs.toFixed(1),
+      spark(remember('ping ' + c.session, c.rttMs)), c.packetsSent, c.packetsReceived, c.packetsLost,
+      c.lossPercent.toFixed(2), (c.bytesInPerSecond / 1024).toFixed(2), (c.bytesOutPerSecond / 1024).toFixed(2),
+      c.sendQueueLength, c.lagMs.toFixed(0), clock(c.clientTimeMs), c.driftMs === null ? '…' : c.driftMs.toFixed(1)];
+    for (const cell of cells) {
+      const td = document.createElement('td');
+      if (cell instanceof HTMLElement) td.append(cell); else td.textContent = String(cell);
+      row.append(td);
     }
     return row;
   }));
+  for (const key of Object.keys(history)) { // forget the charts of clients that left
+    if (key.startsWith('ping ') && !stats.clients.some((c) => 'ping ' + c.session === key)) delete history[key];
+  }
   if (document.getElementById('follow').checked && stats.clients.length >= 2) setN(Math.min(64, stats.clients.length));
 }
 function connect() {

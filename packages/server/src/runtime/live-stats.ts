@@ -1,13 +1,30 @@
 import type { ServerWorld } from '@shardline/core';
 import type { GameServer } from '../game-server.js';
+import type { WorldHost } from '../world-host.js';
 
-/** One client's figures, as its server-side connection sees them. */
+/** One client's figures, as its server-side connection and its clock pings see them. */
 export interface ClientFigures {
   session: string;
+  /** The id its connect token names. */
+  clientId: string;
+  /** Its seat in the world; undefined while it has not said hello. */
+  seat: string | undefined;
+  status: 'joining' | 'playing';
+  connectedForMs: number;
   rttMs: number;
   lossPercent: number;
   packetsSent: number;
   packetsReceived: number;
+  packetsLost: number;
+  /**
+   * How far in the past it sees the world, ms: half the round trip plus the delay it draws behind
+   * the newest snapshots (as it reports; 0 if it does not).
+   */
+  lagMs: number;
+  /** The server clock as the client estimates it, now (ms since the epoch); null until it has one. */
+  clientTimeMs: number | null;
+  /** Client time minus server time, ms; null until the client has an estimate. */
+  driftMs: number | null;
   bytesInPerSecond: number;
   bytesOutPerSecond: number;
   sendQueueLength: number;
@@ -29,15 +46,33 @@ export interface LiveStats {
   clients: ClientFigures[];
 }
 
-export function liveStats(server: GameServer, world: ServerWorld, startedAtMs: number): LiveStats {
+export function liveStats(
+  server: GameServer,
+  host: WorldHost,
+  world: ServerWorld,
+  startedAtMs: number,
+): LiveStats {
+  const nowMs = Date.now();
   const clients = server.sessions.map((session): ClientFigures => {
     const stats = server.stats(session);
+    const seat = host.seatOf(session);
+    const clock = seat === undefined ? undefined : host.clockOf(seat);
+    const drift = clock && !Number.isNaN(clock.driftMs) ? clock.driftMs : null;
+    const viewDelayMs = clock && !Number.isNaN(clock.viewDelayMs) ? clock.viewDelayMs : 0;
     return {
       session,
+      clientId: server.info(session)?.clientId ?? '',
+      seat,
+      status: seat === undefined ? 'joining' : 'playing',
+      connectedForMs: nowMs - (server.info(session)?.connectedAtMs ?? nowMs),
       rttMs: stats.rttMs,
       lossPercent: stats.packetLossPercent,
       packetsSent: stats.packetsSent,
       packetsReceived: stats.packetsReceived,
+      packetsLost: stats.packetsLost,
+      lagMs: stats.rttMs / 2 + viewDelayMs,
+      clientTimeMs: drift === null ? null : nowMs + drift,
+      driftMs: drift,
       bytesInPerSecond: stats.bytesInPerSecond,
       bytesOutPerSecond: stats.bytesOutPerSecond,
       sendQueueLength: stats.sendQueueLength,
@@ -46,7 +81,6 @@ export function liveStats(server: GameServer, world: ServerWorld, startedAtMs: n
   });
   const total = (pick: (stats: ReturnType<GameServer['stats']>) => number) =>
     server.sessions.reduce((sum, session) => sum + pick(server.stats(session)), 0);
-  const nowMs = Date.now();
   return {
     server: {
       uptimeMs: nowMs - startedAtMs,

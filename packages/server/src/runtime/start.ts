@@ -191,7 +191,7 @@ export async function startShardline(
   const dashboard = dashboardHtml({ playPath: game.assets?.['/play'] ? '/play' : undefined });
   http.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard));
   for (const [path, file] of Object.entries(game.assets ?? {})) serveFile(http, path, file);
-  http.get('/api/stats', async () => liveStats(server, world, startedAtMs));
+  http.get('/api/stats', async () => liveStats(server, host, world, startedAtMs));
   // The dashboard's live feed: LiveStats every second to every open /live socket.
   const live = new WebSocketServer({ noServer: true });
   http.server.on('upgrade', (request, socket, head) => {
@@ -207,7 +207,7 @@ export async function startShardline(
   });
   const feed = setInterval(() => {
     if (live.clients.size === 0) return;
-    const message = JSON.stringify(liveStats(server, world, startedAtMs));
+    const message = JSON.stringify(liveStats(server, host, world, startedAtMs));
     for (const client of live.clients) client.send(message);
   }, 1_000);
   const httpAddress = await http.listen({ host: config.host, port: config.httpPort });
