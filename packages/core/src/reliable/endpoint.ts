@@ -473,7 +473,7 @@ export class ReliableEndpoint {
 
   /**
    * Nothing to send this update: no queued or unacknowledged units, no acks owed, no flush asked for
-   * and no keepalive due. (Servers update every connection every few ms; most have nothing to do.)
+   * and no ping due. (Servers update every connection every few ms; most have nothing to do.)
    */
   private idle(nowMs: number): boolean {
     if (this.flushRequested || this.received.owesAcks || nowMs >= this.pingDueAtMs()) return false;
