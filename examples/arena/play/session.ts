@@ -136,10 +136,11 @@ export class ArenaSession {
     this.delay.update(elapsedMs);
     this.renderTimeMs = this.delay.renderTimeMs(nowMs);
     this.joined.worldClient.viewDelayMs = this.delay.delayMs; // the server's figure of this client's lag
+    const snapshot = this.fighters();
     return {
-      me: this.drawMe(nowMs),
-      others: this.drawOthers(),
-      snapshot: this.fighters(),
+      me: this.drawMe(nowMs, snapshot),
+      others: this.drawOthers(snapshot),
+      snapshot,
       renderTimeMs: this.renderTimeMs,
       interpolationDelayMs: this.delay.delayMs,
     };
@@ -150,7 +151,7 @@ export class ArenaSession {
    * for a miss. The server rejects shots beyond the fire rate (RPC_RATE_LIMITED).
    */
   async fire(target: { x: number; y: number }): Promise<string> {
-    const me = this.drawMe(this.now());
+    const me = this.drawMe(this.now(), this.fighters());
     if (!me) return '';
     const dx = target.x - me.x;
     const dy = target.y - me.y;
@@ -169,7 +170,8 @@ export class ArenaSession {
     return reply.victim;
   }
 
-  private fighters() {
+  /** The fighters as the newest snapshot has them. */
+  private fighters(): Omit<DrawnFighter, 'mode'>[] {
     return this.joined.fighters().map((state) => ({
       seat: state.seat as string,
       x: state.x as number,
@@ -179,15 +181,15 @@ export class ArenaSession {
     }));
   }
 
-  private drawMe(nowMs: number): DrawnFighter | undefined {
-    const mine = this.fighters().find((fighter) => fighter.seat === this.seat);
+  private drawMe(nowMs: number, snapshot: Omit<DrawnFighter, 'mode'>[]): DrawnFighter | undefined {
+    const mine = snapshot.find((fighter) => fighter.seat === this.seat);
     if (!mine) return undefined;
     if (!this.techniques.prediction || !this.predictor) return { ...mine, mode: 'snapshot' };
     return { ...mine, ...this.predictor.displayed(nowMs), mode: 'predicted' };
   }
 
-  private drawOthers(): DrawnFighter[] {
-    const others = this.fighters().filter((fighter) => fighter.seat !== this.seat);
+  private drawOthers(snapshot: Omit<DrawnFighter, 'mode'>[]): DrawnFighter[] {
+    const others = snapshot.filter((fighter) => fighter.seat !== this.seat);
     if (!this.techniques.interpolation || this.renderTimeMs === undefined)
       return others.map((fighter) => ({ ...fighter, mode: 'snapshot' }));
     return others.map((fighter) => {

@@ -7,6 +7,7 @@ import {
   encodeSeatMessage,
   isRpcChannel,
   isShardlineError,
+  monotonicNowMs,
   type RpcCatalog,
   type RpcChannels,
   RpcClient,
@@ -28,12 +29,6 @@ const timers = globalThis as unknown as {
 
 /** How often calls awaiting a reply are checked against their deadline, and a clock ping considered, ms. */
 const HOUSEKEEPING_MS = 50;
-
-/** This client's monotonic clock, ms: performance.now where present. */
-function localNowMs(): number {
-  const perf = (globalThis as { performance?: { now(): number } }).performance;
-  return perf ? perf.now() : Date.now();
-}
 
 export interface WorldClientOptions<
   D extends Record<string, AnyDeclaration> = Record<string, AnyDeclaration>,
@@ -146,7 +141,7 @@ export class WorldClient<D extends Record<string, AnyDeclaration> = Record<strin
   private housekeeping(): void {
     const { client, ackChannel } = this.options;
     if (client.state === 'connected') {
-      const ping = this.time.update(localNowMs(), this.viewDelayMs);
+      const ping = this.time.update(monotonicNowMs(), this.viewDelayMs);
       if (ping) {
         client.send(ackChannel, ping, 'unreliable-no-delay');
         this.flushSoon();
@@ -182,7 +177,7 @@ export class WorldClient<D extends Record<string, AnyDeclaration> = Record<strin
       return;
     }
     if (channel === ackChannel) {
-      ignoringMalformed(() => this.time.receivePong(bytes, localNowMs()));
+      ignoringMalformed(() => this.time.receivePong(bytes, monotonicNowMs()));
       return;
     }
     if (channel !== snapshotChannel) {

@@ -25,7 +25,14 @@ export {
   StatePublisher,
   StateRelay,
 } from './state-template.js';
-export { answerPing, type ClockReport, MAX_VIEW_DELAY_MS, readPing, TimeSync } from './time-sync.js';
+export {
+  answerPing,
+  type ClockReport,
+  MAX_VIEW_DELAY_MS,
+  monotonicNowMs,
+  readPing,
+  TimeSync,
+} from './time-sync.js';
 export { type AnyEntitySchema, WorldSchema, worldFingerprint } from './world-schema.js';
 export {
   emptyWorldSnapshot,

@@ -16,6 +16,12 @@ interface Sample {
   offsetMs: number;
 }
 
+/** This process's monotonic clock, ms: performance.now where present (browsers, Node), else Date.now. */
+export function monotonicNowMs(): number {
+  const perf = (globalThis as { performance?: { now(): number } }).performance;
+  return perf ? perf.now() : Date.now();
+}
+
 /** The longest view delay a clock ping may report, ms. */
 export const MAX_VIEW_DELAY_MS = 60_000;
 const PING_BYTES = 25;

@@ -1,4 +1,5 @@
 import { LinkConditioner, type LinkSettings } from '../conditioner/link-conditioner.js';
+import { monotonicNowMs } from '../replication/time-sync.js';
 import type { ClientTransport, LinkCloseReason, ServerTransport, TransportCapabilities } from './types.js';
 
 /** Timers exist in browsers and Node alike; core's ES-only typings do not declare them. */
@@ -9,12 +10,6 @@ const timers = globalThis as unknown as {
 
 /** How often conditioned links deliver what has arrived (ms): the resolution of added latency. */
 const POLL_MS = 1;
-
-/** Monotonic ms for the conditioner: performance.now where present, else Date.now. */
-function nowMs(): number {
-  const perf = (globalThis as { performance?: { now(): number } }).performance;
-  return perf ? perf.now() : Date.now();
-}
 
 /**
  * Impairs a real transport in both directions with link conditioners, switchable at runtime
@@ -39,7 +34,7 @@ class ConditionedLinks {
   }
 
   start(deliver: (now: number) => void): void {
-    const handle = timers.setInterval(() => deliver(nowMs()), POLL_MS);
+    const handle = timers.setInterval(() => deliver(monotonicNowMs()), POLL_MS);
     handle.unref?.();
     this.timer = handle;
   }
@@ -62,7 +57,7 @@ export class ConditionedServerTransport implements ServerTransport {
   ) {
     this.links = new ConditionedLinks(settings, seed, inner.capabilities);
     inner.onDatagram = (from, datagram) =>
-      this.links.inbound.send({ length: datagram.length, from, datagram }, nowMs(), from);
+      this.links.inbound.send({ length: datagram.length, from, datagram }, monotonicNowMs(), from);
     inner.onPeerClosed = (peer, reason) => {
       this.links.inbound.endFlow(peer);
       this.links.outbound.endFlow(peer);
@@ -90,7 +85,7 @@ export class ConditionedServerTransport implements ServerTransport {
   send(peer: string, datagram: Uint8Array): boolean {
     this.links.outbound.send(
       { length: datagram.length, to: peer, datagram: datagram.slice() },
-      nowMs(),
+      monotonicNowMs(),
       peer,
     );
     return true;
@@ -118,7 +113,7 @@ export class ConditionedClientTransport implements ClientTransport {
   ) {
     this.links = new ConditionedLinks(settings, seed, inner.capabilities);
     inner.onDatagram = (datagram) =>
-      this.links.inbound.send({ length: datagram.length, from: '', datagram }, nowMs());
+      this.links.inbound.send({ length: datagram.length, from: '', datagram }, monotonicNowMs());
     inner.onClosed = (reason) => {
       this.links.stop();
       this.onClosed?.(reason);
@@ -150,7 +145,10 @@ export class ConditionedClientTransport implements ClientTransport {
   }
 
   send(datagram: Uint8Array): boolean {
-    this.links.outbound.send({ length: datagram.length, to: '', datagram: datagram.slice() }, nowMs());
+    this.links.outbound.send(
+      { length: datagram.length, to: '', datagram: datagram.slice() },
+      monotonicNowMs(),
+    );
     return true;
   }
 

@@ -55,16 +55,17 @@ export function liveStats(
   const nowMs = Date.now();
   const clients = server.sessions.map((session): ClientFigures => {
     const stats = server.stats(session);
+    const info = server.info(session);
     const seat = host.seatOf(session);
     const clock = seat === undefined ? undefined : host.clockOf(seat);
     const drift = clock && !Number.isNaN(clock.driftMs) ? clock.driftMs : null;
     const viewDelayMs = clock && !Number.isNaN(clock.viewDelayMs) ? clock.viewDelayMs : 0;
     return {
       session,
-      clientId: server.info(session)?.clientId ?? '',
+      clientId: info?.clientId ?? '',
       seat,
       status: seat === undefined ? 'joining' : 'playing',
-      connectedForMs: nowMs - (server.info(session)?.connectedAtMs ?? nowMs),
+      connectedForMs: nowMs - (info?.connectedAtMs ?? nowMs),
       rttMs: stats.rttMs,
       lossPercent: stats.packetLossPercent,
       packetsSent: stats.packetsSent,
