@@ -3,6 +3,9 @@
  * free ports, lets bots play, and photographs the demo page and the dashboard in Chromium.
  * `npm run screenshots` (needs /usr/bin/chromium, or CHROMIUM_PATH).
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_CONFIG, runBots, startShardline } from '@shardline/server';
 import { pino } from 'pino';
 import { chromium } from 'playwright-core';
@@ -10,12 +13,15 @@ import { bot } from '../examples/arena/bot.js';
 import { buildDemo } from '../examples/arena/play/build.js';
 import { game } from '../examples/arena/server.js';
 
+/** A fresh data directory for one server (its database), under the system's temporary directory. */
+const temporaryDataDir = () => mkdtempSync(join(tmpdir(), 'shardline-data-'));
+
 const BOTS = 10;
 const PLAY_SECONDS = 14;
 
 await buildDemo();
 const running = await startShardline(
-  { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0 },
+  { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0, dataDir: temporaryDataDir() },
   pino({ level: 'silent' }),
   game,
 );

@@ -1,4 +1,7 @@
 import * as nodeCrypto from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import vm from 'node:vm';
 import {
   GameClient,
@@ -21,6 +24,9 @@ import { bot } from './bot.js';
 import { joinArena } from './client.js';
 import { ARENA_CHANNELS, INPUT_CHANNEL, Stick, TICK_HZ } from './game.js';
 import { game } from './server.js';
+
+/** A fresh data directory for one server (its database), under the system's temporary directory. */
+const temporaryDataDir = () => mkdtempSync(joinPath(tmpdir(), 'shardline-data-'));
 
 let running: RunningShardline | undefined;
 const clients: GameClient[] = [];
@@ -55,7 +61,7 @@ async function join(server: RunningShardline, name: string) {
 describe('the arena demo server', () => {
   it('moves fighters by their inputs and judges shots with lag compensation', async () => {
     running = await startShardline(
-      { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0 },
+      { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0, dataDir: temporaryDataDir() },
       pino({ level: 'silent' }),
       game,
     );
@@ -98,7 +104,7 @@ describe('the arena demo server', () => {
 
   it('is played by headless bots that get their tokens from /api/token', async () => {
     running = await startShardline(
-      { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0 },
+      { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0, dataDir: temporaryDataDir() },
       pino({ level: 'silent' }),
       game,
     );
@@ -124,7 +130,7 @@ describe('the arena demo server', () => {
 
   it('shows the server and its clients on the dashboard, live', async () => {
     running = await startShardline(
-      { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0 },
+      { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0, dataDir: temporaryDataDir() },
       pino({ level: 'silent' }),
       game,
     );

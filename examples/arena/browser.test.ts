@@ -5,7 +5,10 @@
  * of the demo see each other move, the page's link and technique switches take effect, and the
  * dashboard's figures change while bots play. Screenshots go to test-artifacts/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_CONFIG, type RunningShardline, runBots, startShardline } from '@shardline/server';
 import { pino } from 'pino';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -14,6 +17,9 @@ import { bot } from './bot.js';
 import { buildDemo } from './play/build.js';
 import type { ArenaFrame } from './play/session.js';
 import { game } from './server.js';
+
+/** A fresh data directory for one server (its database), under the system's temporary directory. */
+const temporaryDataDir = () => mkdtempSync(join(tmpdir(), 'shardline-data-'));
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
@@ -27,7 +33,7 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   await buildDemo();
   running = await startShardline(
-    { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0 },
+    { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0, dataDir: temporaryDataDir() },
     pino({ level: 'silent' }),
     game,
   );
@@ -93,7 +99,13 @@ describe('the demo and the dashboard in a browser', () => {
     );
     const seenAfter = (await frameOf(second)).others.find((f) => f.seat === me.seat)!;
     expect(seenAfter.x - seenBefore.x).toBeGreaterThan(4);
-    expect(seenAfter.mode).toBe('interpolated');
+    // Drawn between two snapshots; a frame may briefly run past the newest one when the machine
+    // stalls (it then extrapolates), so this waits for the steady state.
+    await expect
+      .poll(async () => (await frameOf(second)).others.find((f) => f.seat === me.seat)!.mode, {
+        timeout: 5_000,
+      })
+      .toBe('interpolated');
     await first.screenshot({ path: `${ARTIFACTS}/demo-first-tab.png` });
     await second.screenshot({ path: `${ARTIFACTS}/demo-second-tab.png` });
     await first.close();
@@ -153,6 +165,14 @@ describe('the demo and the dashboard in a browser', () => {
     const summary = await bots;
     expect(summary.connected).toBe(6);
     await expect.poll(async () => Number(await figure('sessions')), { timeout: 10_000 }).toBe(before);
+    // The bus announced each bot coming and going; the dashboard lists them.
+    const announced = (kind: string) =>
+      page.$$eval(
+        `#events li[data-kind="${kind}"]`,
+        (items) => items.filter((item) => /bot-\d+-\d+ /.test(item.textContent ?? '')).length,
+      );
+    await expect.poll(() => announced('disconnected'), { timeout: 5_000 }).toBe(6);
+    expect(await announced('connected')).toBe(6);
     await page.close();
   }, 40_000);
 });

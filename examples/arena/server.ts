@@ -54,7 +54,7 @@ export const game: ShardlineGame = {
     '/play.js': here('./play/dist/play.js'),
     '/play.js.map': here('./play/dist/play.js.map'),
   },
-  create(server, _config, logger) {
+  create({ server, logger }) {
     const world = new ServerWorld({ schemas: [Fighter], tickHz: TICK_HZ, sendHz: SEND_HZ }, Date.now());
     const host = new WorldHost({
       server,

@@ -41,6 +41,14 @@ export const ERROR_CODES = {
   RPC_FAILED: 'RPC handler failed',
   /** Lag compensation was asked to rewind further back than its maximum (or its history). */
   REWIND_TOO_FAR: 'Rewind beyond the allowed maximum',
+  /** A cluster bus member was used after `close`. */
+  BUS_CLOSED: 'Bus member is closed',
+  /** A bus channel name is empty, too long, or has characters other than printable ASCII. */
+  BUS_CHANNEL_INVALID: 'Bus channel name is invalid',
+  /** A bus payload is larger than MAX_BUS_PAYLOAD_BYTES. */
+  BUS_PAYLOAD_TOO_LARGE: 'Bus payload is too large',
+  /** A database's applied schema migrations differ from the ones this code knows (or are newer). */
+  STORE_SCHEMA_MISMATCH: 'Database schema does not match this version',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

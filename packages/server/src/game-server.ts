@@ -43,6 +43,13 @@ export interface SessionInfo {
   connectedAtMs: number;
 }
 
+/** Hears every session come and go, beside the game's own callbacks (dashboards, logs, the bus). */
+export interface SessionObserver {
+  connected?(info: SessionInfo): void;
+  /** After the game's onDisconnect; `info` is what the session was. */
+  disconnected?(info: SessionInfo, reason: DisconnectReason): void;
+}
+
 /**
  * A game server on one or more transports: runs the handshake, sessions and reliability for every
  * client, and hands the game connect/message/disconnect callbacks. The edges own the timers: one
@@ -58,6 +65,7 @@ export class GameServer {
     { transport: ServerTransport; connections: ServerConnections }
   >();
   private readonly sessionInfos = new Map<string, SessionInfo>();
+  private readonly observers = new Set<SessionObserver>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private addresses: string[] = [];
 
@@ -134,6 +142,12 @@ export class GameServer {
     this.pump(link);
   }
 
+  /** Adds an observer of sessions; the result removes it. */
+  observeSessions(observer: SessionObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
   /** Who a connected session is and since when; undefined once it is gone. */
   info(session: string): SessionInfo | undefined {
     return this.sessionInfos.get(session);
@@ -183,13 +197,16 @@ export class GameServer {
         };
         this.sessionInfos.set(event.session, info);
         this.onConnect?.(info);
+        for (const observer of this.observers) observer.connected?.(info);
       } else if (event.type === 'message') {
         this.onMessage?.(event.session, event.channel, event.bytes);
       } else {
+        const info = this.sessionInfos.get(event.session);
         this.sessionLinks.delete(event.session);
         this.sessionInfos.delete(event.session);
         if (link.transport.capabilities.reliable) link.transport.disconnect(event.session);
         this.onDisconnect?.(event.session, event.reason);
+        if (info) for (const observer of this.observers) observer.disconnected?.(info, event.reason);
       }
     }
   }

@@ -3,7 +3,13 @@
  * one package per side, and adds the Node transports (UDP, TCP, WebSocket).
  */
 export * from '@shardline/core';
-export { GameServer, type GameServerOptions, type SessionInfo } from './game-server.js';
+export * from './bus/index.js';
+export {
+  GameServer,
+  type GameServerOptions,
+  type SessionInfo,
+  type SessionObserver,
+} from './game-server.js';
 export { JsonLinesPacketLog, readPacketLog } from './packet-log.js';
 export {
   type BotBrain,
@@ -20,12 +26,16 @@ export {
   parseConfig,
   type ShardlineConfig,
 } from './runtime/config.js';
+export { SESSION_EVENTS_CHANNEL, type SessionEvent } from './runtime/session-events.js';
 export {
+  DATABASE_FILE,
+  type GameContext,
   MAX_LIVE_VIEWERS,
   type RunningShardline,
   type ShardlineGame,
   starterGame,
   startShardline,
 } from './runtime/start.js';
+export * from './store/index.js';
 export * from './transport/index.js';
 export { type SeatClock, WorldHost, type WorldHostOptions } from './world-host.js';

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,12 +47,20 @@ function shardline(...args: string[]) {
 
 describe('shardline start', () => {
   it('answers /metrics and /healthz, and shuts down cleanly on SIGTERM', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'shardline-')), 'data');
     const cli = shardline(
       'start',
       '--config',
-      configFile({ httpPort: 0, udpPort: 0, wsPort: 0, tickHz: 20 }),
+      configFile({ httpPort: 0, udpPort: 0, wsPort: 0, tickHz: 20, dataDir }),
     );
-    const listening = (await cli.waitForLog('listening')) as { http: string; udp: string; ws: string };
+    const listening = (await cli.waitForLog('listening')) as {
+      http: string;
+      udp: string;
+      ws: string;
+      database: string;
+    };
+    expect(listening.database).toBe(join(dataDir, 'shardline.db'));
+    expect(existsSync(listening.database)).toBe(true);
     expect(listening.udp).toMatch(/^udp:\/\/127\.0\.0\.1:\d+$/);
     expect(listening.ws).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
     const metrics = await fetch(`${listening.http}/metrics`);
@@ -71,6 +79,7 @@ describe('shardline start', () => {
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
     await cli.waitForLog('stopped');
+    expect(existsSync(`${listening.database}-wal`)).toBe(false); // the log was folded in on close
   }, 30_000);
 
   it.each([
@@ -78,6 +87,7 @@ describe('shardline start', () => {
     [{ htpPort: 8080 }, 'htpPort'],
     [{ link: { lossPct: 5 } }, 'link.lossPct'],
     [{ logLevel: 'loud' }, 'logLevel'],
+    [{ dataDir: 7 }, 'dataDir'],
   ])(
     'refuses the config %j, naming %s',
     async (config, key) => {

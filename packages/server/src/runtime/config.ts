@@ -22,6 +22,11 @@ export interface ShardlineConfig {
    * where tokens come from the online services.
    */
   devTokens: boolean;
+  /**
+   * Where the embedded SQLite database lives (`shardline.db`, created with the directory), relative
+   * to the working directory. It keeps the connect-token key, so tokens outlive a restart.
+   */
+  dataDir: string;
 }
 
 export const DEFAULT_CONFIG: ShardlineConfig = {
@@ -34,6 +39,7 @@ export const DEFAULT_CONFIG: ShardlineConfig = {
   logLevel: 'info',
   link: undefined,
   devTokens: true,
+  dataDir: 'data',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -121,6 +127,11 @@ export function parseConfig(raw: unknown, base: ShardlineConfig = DEFAULT_CONFIG
       case 'link':
         config.link = link(value);
         break;
+      case 'dataDir':
+        if (typeof value !== 'string' || value.length === 0)
+          throw new ConfigError(key, 'must be a directory path');
+        config.dataDir = value;
+        break;
       case 'devTokens':
         if (typeof value !== 'boolean') throw new ConfigError(key, 'must be true or false');
         config.devTokens = value;
@@ -132,7 +143,10 @@ export function parseConfig(raw: unknown, base: ShardlineConfig = DEFAULT_CONFIG
   return config;
 }
 
-/** SHARDLINE_HOST, SHARDLINE_HTTP_PORT, SHARDLINE_UDP_PORT, SHARDLINE_WS_PORT, SHARDLINE_TICK_HZ, SHARDLINE_LOG_LEVEL. */
+/**
+ * SHARDLINE_HOST, SHARDLINE_HTTP_PORT, SHARDLINE_UDP_PORT, SHARDLINE_WS_PORT, SHARDLINE_TICK_HZ,
+ * SHARDLINE_MAX_CLIENTS, SHARDLINE_LOG_LEVEL, SHARDLINE_DATA_DIR.
+ */
 function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const numbers: [string, string][] = [
     ['SHARDLINE_HTTP_PORT', 'httpPort'],
@@ -145,6 +159,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   for (const [name, key] of numbers) if (env[name] !== undefined) values[key] = Number(env[name]);
   if (env.SHARDLINE_HOST !== undefined) values.host = env.SHARDLINE_HOST;
   if (env.SHARDLINE_LOG_LEVEL !== undefined) values.logLevel = env.SHARDLINE_LOG_LEVEL;
+  if (env.SHARDLINE_DATA_DIR !== undefined) values.dataDir = env.SHARDLINE_DATA_DIR;
   return values;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The dashboard page served at `/`: live server and client figures from the `/live` WebSocket
  * (LiveStats every second), the server's figures and each client's ping with a chart of their last
- * minute, and the topology view: the session drawn as client–server (N links) beside a full mesh
+ * minute, the newest sessions coming and going (from the bus), and the topology view: the session drawn as client–server (N links) beside a full mesh
  * (N(N−1)/2 links), with packets travelling along the links and a slider for N. One self-contained
  * page, no build step; `playPath` adds a link to the game's browser page.
  */
@@ -23,6 +23,8 @@ export function dashboardHtml(options: { playPath: string | undefined }): string
   table { border-collapse: collapse; width: 100%; } th, td { text-align: right; padding: .25em .6em; }
   th:first-child, td:first-child { text-align: left; } tr:nth-child(even) { background: #161c25; }
   #topology { background: #19202a; border-radius: 6px; }
+  #events { list-style: none; padding: 0; margin: 0; max-height: 12em; overflow-y: auto; color: #aab4bf; }
+  #events time { color: #8a96a3; margin-right: .6em; }
 </style>
 </head>
 <body>
@@ -35,6 +37,8 @@ export function dashboardHtml(options: { playPath: string | undefined }): string
   <th>client</th><th>seat</th><th>status</th><th>up s</th><th>ping ms</th><th>ping, last minute</th><th>sent</th><th>received</th><th>lost</th><th>loss %</th>
   <th>KB/s in</th><th>KB/s out</th><th>send queue</th><th>lag ms</th><th>client time</th><th>drift ms</th>
 </tr></thead><tbody></tbody></table>
+<h2>Sessions coming and going</h2>
+<ol id="events"></ol>
 <h2>Topology</h2>
 <label>N = <input id="n" type="range" min="2" max="64" value="8"> <span id="nValue">8</span>
   <label><input id="follow" type="checkbox" checked> follow the connected clients</label></label>
@@ -95,6 +99,14 @@ function show(stats) {
       row.append(td);
     }
     return row;
+  }));
+  document.getElementById('events').replaceChildren(...stats.events.map((e) => {
+    const item = document.createElement('li');
+    item.dataset.kind = e.kind;
+    const at = document.createElement('time');
+    at.textContent = clock(e.atMs);
+    item.append(at, e.clientId + ' ' + e.kind + (e.reason ? ' (' + e.reason + ')' : ''));
+    return item;
   }));
   for (const key of Object.keys(history)) { // forget the charts of clients that left
     if (key.startsWith('ping ') && !stats.clients.some((c) => 'ping ' + c.session === key)) delete history[key];

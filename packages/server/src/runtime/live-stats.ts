@@ -1,6 +1,7 @@
 import type { ServerWorld } from '@shardline/core';
 import type { GameServer } from '../game-server.js';
 import type { WorldHost } from '../world-host.js';
+import type { SessionEvent } from './session-events.js';
 
 /** One client's figures, as its server-side connection and its clock pings see them. */
 export interface ClientFigures {
@@ -44,6 +45,8 @@ export interface LiveStats {
     packetsOutPerSecond: number;
   };
   clients: ClientFigures[];
+  /** The newest sessions connecting and disconnecting, newest first (as heard on the bus). */
+  events: readonly SessionEvent[];
 }
 
 export function liveStats(
@@ -51,6 +54,7 @@ export function liveStats(
   host: WorldHost,
   world: ServerWorld,
   startedAtMs: number,
+  events: readonly SessionEvent[],
 ): LiveStats {
   const nowMs = Date.now();
   const clients = server.sessions.map((session): ClientFigures => {
@@ -94,5 +98,6 @@ export function liveStats(
       packetsOutPerSecond: total((s) => s.packetsOutPerSecond),
     },
     clients,
+    events,
   };
 }

@@ -1,26 +1,29 @@
 import * as nodeCrypto from 'node:crypto';
+import { join } from 'node:path';
 import {
   aeadFromNodeCrypto,
   type ChannelConfig,
   ConditionedServerTransport,
   defineEntity,
-  randomBytes,
   type ServerTransport,
   ServerWorld,
   t,
 } from '@shardline/core';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
+import { type ClusterBus, InProcessBus } from '../bus/index.js';
 import { GameServer } from '../game-server.js';
+import { migrateSqlite, openSqlite, SERVER_MIGRATIONS, serverSecret } from '../store/index.js';
 import { UdpServerTransport } from '../transport/udp.js';
 import { WebSocketServerTransport } from '../transport/websocket.js';
 import { WorldHost } from '../world-host.js';
 import type { ShardlineConfig } from './config.js';
 import { dashboardHtml } from './dashboard.js';
 import { liveStats } from './live-stats.js';
+import { serverMetrics } from './metrics.js';
 import { serveFile } from './serve-file.js';
+import { publishSessionEvents, RecentSessionEvents } from './session-events.js';
 
 /** Dashboards watching /live at once; more are refused (503): each costs a JSON push a second. */
 export const MAX_LIVE_VIEWERS = 32;
@@ -33,12 +36,17 @@ export interface ShardlineGame {
    * its bundle). A page at `/play` gets a link on the dashboard.
    */
   assets?: Readonly<Record<string, string>>;
-  /** Builds the world and its host on `server` (started afterwards by startShardline). */
-  create(
-    server: GameServer,
-    config: ShardlineConfig,
-    logger: Logger,
-  ): { host: WorldHost; world: ServerWorld };
+  /** Builds the world and its host on `context.server` (started afterwards by startShardline). */
+  create(context: GameContext): { host: WorldHost; world: ServerWorld };
+}
+
+/** What a game is built with. */
+export interface GameContext {
+  server: GameServer;
+  config: ShardlineConfig;
+  logger: Logger;
+  /** The process's cluster bus (in-process by default): global events, announcements. */
+  bus: ClusterBus;
 }
 
 /** A starter world, for `shardline start` without a game: one body per seat, placed where it joined. */
@@ -49,7 +57,7 @@ export const Body = defineEntity('Body', {
 
 export const starterGame: ShardlineGame = {
   channels: [{ kind: 'reliable-ordered' }, { kind: 'unreliable-sequenced' }, { kind: 'unreliable' }],
-  create(server, config, logger) {
+  create({ server, config, logger }) {
     const world = new ServerWorld({ schemas: [Body], tickHz: config.tickHz }, Date.now());
     const host = new WorldHost({ server, world, controlChannel: 0, snapshotChannel: 1, ackChannel: 2 });
     const bodies = new Map<string, number>();
@@ -72,17 +80,29 @@ export interface RunningShardline {
   stop(): Promise<void>;
 }
 
-/** Starts one server process: UDP and WebSocket game transports, the game's world, and the HTTP service. */
+/** The file under `dataDir` that holds the embedded database. */
+export const DATABASE_FILE = 'shardline.db';
+
+/**
+ * Starts one server process: the embedded database under `config.dataDir`, the in-process bus, UDP
+ * and WebSocket game transports, the game's world, and the HTTP service.
+ */
 export async function startShardline(
   config: ShardlineConfig,
   logger: Logger,
   game: ShardlineGame = starterGame,
 ): Promise<RunningShardline> {
+  const databaseFile = join(config.dataDir, DATABASE_FILE);
+  const database = openSqlite(databaseFile);
+  migrateSqlite(database, 'server', SERVER_MIGRATIONS);
+  const bus = new InProcessBus();
+  bus.onHandlerError = (error, channel) => logger.error({ err: error, channel }, 'bus handler failed');
   const impaired = (transport: ServerTransport) =>
     config.link ? new ConditionedServerTransport(transport, config.link) : transport;
   const server = new GameServer({
     protocolId: 0x5348_0001,
-    privateKey: randomBytes(32),
+    // Kept in the database, so tokens issued before a restart still connect after it.
+    privateKey: serverSecret(database, 'connect-token-key', 32),
     aead: aeadFromNodeCrypto(nodeCrypto),
     transports: [
       impaired(new UdpServerTransport({ host: config.host, port: config.udpPort })),
@@ -91,84 +111,13 @@ export async function startShardline(
     channels: game.channels,
     maxClients: config.maxClients,
   });
-  const { host, world } = game.create(server, config, logger);
+  const { host, world } = game.create({ server, config, logger, bus });
+  publishSessionEvents(server, bus, logger);
+  const sessionEvents = await RecentSessionEvents.listen(bus, logger);
   const [udp, ws] = await server.start();
 
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics, prefix: 'shardline_' });
-  const tickSeconds = new Histogram({
-    name: 'shardline_tick_seconds',
-    help: 'Wall time of an update that ran world ticks: simulation, snapshots, their hand-off',
-    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
-    registers: [metrics],
-  });
-  const rttMs = new Histogram({
-    name: 'shardline_rtt_ms',
-    help: 'Smoothed round-trip time of each session, sampled every second',
-    buckets: [1, 5, 10, 25, 50, 100, 200, 400, 800],
-    registers: [metrics],
-  });
-  const lossPercent = new Histogram({
-    name: 'shardline_loss_percent',
-    help: 'Packet loss of each session over its recent packets, sampled every second',
-    buckets: [0, 0.5, 1, 2, 5, 10, 25, 50],
-    registers: [metrics],
-  });
-  new Gauge({
-    name: 'shardline_rpc_rejected_total',
-    help: 'RPC calls and events rejected, by code (RPC_RATE_LIMITED: rate-limit hits)',
-    labelNames: ['code'],
-    registers: [metrics],
-    collect() {
-      for (const [code, count] of Object.entries(host.rpc?.rejectedTotals ?? {}))
-        this.set({ code }, count ?? 0);
-    },
-  });
-  host.onTicked = (ms) => tickSeconds.observe(ms / 1000);
+  const metrics = serverMetrics(server, host, world);
   host.start();
-  const samples = setInterval(() => {
-    for (const session of server.sessions) {
-      const stats = server.stats(session);
-      rttMs.observe(stats.rttMs);
-      lossPercent.observe(stats.packetLossPercent);
-    }
-  }, 1_000);
-  const sum = (pick: (stats: ReturnType<GameServer['stats']>) => number) => () =>
-    server.sessions.reduce((total, session) => total + pick(server.stats(session)), 0);
-  const gauges: [string, string, () => number][] = [
-    ['shardline_sessions', 'Connected game sessions', () => server.sessions.length],
-    [
-      'shardline_packets_out_per_second',
-      'Packets sent per second, all sessions',
-      sum((s) => s.packetsOutPerSecond),
-    ],
-    [
-      'shardline_packets_in_per_second',
-      'Packets received per second, all sessions',
-      sum((s) => s.packetsInPerSecond),
-    ],
-    [
-      'shardline_bytes_out_per_second',
-      'Bytes sent per second, all sessions',
-      sum((s) => s.bytesOutPerSecond),
-    ],
-    [
-      'shardline_bytes_in_per_second',
-      'Bytes received per second, all sessions',
-      sum((s) => s.bytesInPerSecond),
-    ],
-    ['shardline_world_tick', 'The world tick', () => world.tick],
-  ];
-  for (const [name, help, read] of gauges) {
-    new Gauge({
-      name,
-      help,
-      registers: [metrics],
-      collect() {
-        this.set(read());
-      },
-    });
-  }
 
   const http = Fastify({ logger: false });
   http.get('/healthz', async () => ({ status: 'ok', sessions: server.sessions.length, tick: world.tick }));
@@ -184,14 +133,14 @@ export async function startShardline(
     });
   }
   http.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', metrics.contentType);
-    return metrics.metrics();
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
   });
   const startedAtMs = Date.now();
   const dashboard = dashboardHtml({ playPath: game.assets?.['/play'] ? '/play' : undefined });
   http.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard));
   for (const [path, file] of Object.entries(game.assets ?? {})) serveFile(http, path, file);
-  http.get('/api/stats', async () => liveStats(server, host, world, startedAtMs));
+  http.get('/api/stats', async () => liveStats(server, host, world, startedAtMs, sessionEvents.list()));
   // The dashboard's live feed: LiveStats every second to every open /live socket.
   const live = new WebSocketServer({ noServer: true });
   http.server.on('upgrade', (request, socket, head) => {
@@ -207,24 +156,26 @@ export async function startShardline(
   });
   const feed = setInterval(() => {
     if (live.clients.size === 0) return;
-    const message = JSON.stringify(liveStats(server, host, world, startedAtMs));
+    const message = JSON.stringify(liveStats(server, host, world, startedAtMs, sessionEvents.list()));
     for (const client of live.clients) client.send(message);
   }, 1_000);
   const httpAddress = await http.listen({ host: config.host, port: config.httpPort });
   const addresses = { http: httpAddress, udp: udp!, ws: ws! };
-  logger.info(addresses, 'listening');
+  logger.info({ ...addresses, database: databaseFile }, 'listening');
 
   return {
     addresses,
     server,
     async stop() {
       host.stop();
-      clearInterval(samples);
+      metrics.stop();
       clearInterval(feed);
       for (const client of live.clients) client.terminate();
       live.close();
       await server.stop(); // every client hears 'server-shutting-down'
       await http.close();
+      await bus.close();
+      database.close(); // the last connection out folds the write-ahead log into the file
       logger.info('stopped');
     },
   };

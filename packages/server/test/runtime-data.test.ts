@@ -1,0 +1,124 @@
+import * as nodeCrypto from 'node:crypto';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GameClient, WebSocketClientTransport, type WebSocketConstructor } from '@shardline/client';
+import {
+  aeadFromNodeCrypto,
+  DATABASE_FILE,
+  DEFAULT_CONFIG,
+  loadConfig,
+  type RunningShardline,
+  type SessionEvent,
+  type ShardlineConfig,
+  starterGame,
+  startShardline,
+} from '@shardline/server';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+
+const running: RunningShardline[] = [];
+const clients: GameClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.disconnect();
+  await Promise.all(running.splice(0).map((server) => server.stop()));
+});
+
+async function start(config: Partial<ShardlineConfig>): Promise<RunningShardline> {
+  const server = await startShardline(
+    { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0, ...config },
+    pino({ level: 'silent' }),
+    starterGame,
+  );
+  running.push(server);
+  return server;
+}
+
+async function tokenFrom(
+  server: RunningShardline,
+  client: string,
+): Promise<{ token: Uint8Array; ws: string }> {
+  const reply = (await (await fetch(`${server.addresses.http}/api/token?client=${client}`)).json()) as {
+    token: string;
+    ws: string;
+  };
+  return { token: new Uint8Array(Buffer.from(reply.token, 'base64')), ws: reply.ws };
+}
+
+async function connect(token: Uint8Array, ws: string): Promise<GameClient> {
+  const client = new GameClient({
+    transport: new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
+    token,
+    channels: starterGame.channels,
+    aead: aeadFromNodeCrypto(nodeCrypto),
+  });
+  clients.push(client);
+  await client.connect(ws);
+  return client;
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const portOf = (address: string) => Number(new URL(address).port);
+
+describe('the server data directory', () => {
+  it('keeps the connect-token key: a token issued before a restart connects after it', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'shardline-')), 'data');
+    const first = await start({ dataDir });
+    const { token, ws } = await tokenFrom(first, 'returning-player');
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    expect(existsSync(join(dataDir, DATABASE_FILE))).toBe(true);
+    expect(existsSync(join(dataDir, `${DATABASE_FILE}-wal`))).toBe(false); // folded in on stop
+
+    // The same ports (the token names the addresses), the same data directory, a new process state.
+    const second = await start({ dataDir, wsPort: portOf(ws), udpPort: portOf(first.addresses.udp) });
+    await connect(token, ws);
+    await waitFor(() => second.server.sessions.length === 1);
+    expect(second.server.info(second.server.sessions[0]!)?.clientId).toBe('returning-player');
+    await second.stop();
+    running.splice(running.indexOf(second), 1);
+
+    // A server on another data directory has another key, and refuses the token.
+    const stranger = await start({
+      dataDir: mkdtempSync(join(tmpdir(), 'shardline-')),
+      wsPort: portOf(ws),
+      udpPort: portOf(first.addresses.udp),
+    });
+    await expect(connect(token, ws)).rejects.toThrowError(/CONNECT_FAILED.*token-invalid/);
+    expect(stranger.server.sessions).toEqual([]);
+  }, 20_000);
+
+  it('is set by SHARDLINE_DATA_DIR over the config file', () => {
+    expect(loadConfig(undefined, {}).dataDir).toBe('data');
+    expect(loadConfig(undefined, { SHARDLINE_DATA_DIR: '/var/lib/shardline' }).dataDir).toBe(
+      '/var/lib/shardline',
+    );
+  });
+});
+
+describe('session events on the bus', () => {
+  it('reach the dashboard feed: who connected, who left and why', async () => {
+    const server = await start({ dataDir: mkdtempSync(join(tmpdir(), 'shardline-')) });
+    const events = async () =>
+      ((await (await fetch(`${server.addresses.http}/api/stats`)).json()) as { events: SessionEvent[] })
+        .events;
+    const { token, ws } = await tokenFrom(server, 'visitor');
+    const client = await connect(token, ws);
+    await waitFor(async () => (await events()).length === 1);
+    client.disconnect();
+    await waitFor(async () => (await events()).length === 2);
+    const [left, joined] = await events();
+    expect(joined).toMatchObject({ kind: 'connected', clientId: 'visitor' });
+    expect(left).toMatchObject({ kind: 'disconnected', clientId: 'visitor', session: joined!.session });
+    expect(left!.reason).toBeTypeOf('string');
+    expect(left!.atMs).toBeGreaterThanOrEqual(joined!.atMs);
+  }, 20_000);
+});
