@@ -17,6 +17,7 @@ import {
   InputSender,
   type ServerTransport,
   ServerWorld,
+  TimeSync,
   t,
   UdpServerTransport,
   WebSocketServerTransport,
@@ -311,5 +312,40 @@ describe('a world hosted over WebSocket', () => {
     expect([...channelsHeard].sort()).toEqual([CONTROL, ACKS].sort());
     started.stopMoving();
     await waitFor(() => converged(started.world, clientWorld));
+  }, 15_000);
+
+  it('answers at most 20 clock pings a second per seat: a flood is ignored, not answered', async () => {
+    const started = await startWorld(30_000, new WebSocketServerTransport());
+    const client = new GameClient({
+      transport: new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
+      token: started.game.issueToken({ clientId: 'flooder', expiresInMs: 10_000, timeoutMs: 5_000 }),
+      channels,
+    });
+    const worldClient = new WorldClient({
+      client,
+      world: new ClientWorld({ schemas: [Ship] }),
+      controlChannel: CONTROL,
+      snapshotChannel: SNAPSHOTS,
+      ackChannel: ACKS,
+    });
+    await worldClient.connect(started.address);
+    cleanups.push(() => client.disconnect());
+    await waitFor(() => worldClient.seat !== undefined);
+    const seat = worldClient.seat!;
+    await waitFor(() => started.host.clockOf(seat) !== undefined);
+    const worldReceives = client.onMessage!;
+    let pongs = 0;
+    client.onMessage = (channel, bytes) => {
+      if (channel === ACKS && bytes.length === 17) pongs++;
+      worldReceives(channel, bytes);
+    };
+    const floodStartedMs = Date.now();
+    for (let i = 0; i < 500; i++)
+      client.send(ACKS, new TimeSync().update(Date.now())!, 'unreliable-no-delay');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const seconds = (Date.now() - floodStartedMs) / 1000;
+    expect(pongs).toBeGreaterThan(0); // still answered
+    expect(pongs).toBeLessThanOrEqual(Math.ceil(seconds * 20) + 1);
+    expect(started.game.sessions).toHaveLength(1); // and still connected
   }, 15_000);
 });
