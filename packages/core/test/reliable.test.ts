@@ -317,6 +317,27 @@ describe('reliable endpoint behaviour', () => {
     const worstMs = Math.max(...arrivals.map((a) => a.atMs - (a.index * 2 + a.flow) * 5));
     expect(worstMs).toBeGreaterThanOrEqual(250);
   });
+
+  it('over a stream, pings ride the data packets a busy endpoint sends anyway, and still time the round trip', () => {
+    const options = { channels, transportReliable: true, keepaliveMs: 1_000 };
+    const link = new SimulatedLink(options, { latencyMs: 30 });
+    // A sends a snapshot-like message every 50 ms for 10 s; B sends nothing of its own.
+    for (let i = 0; i < 200; i++) {
+      link.a.send(PLAIN, message(i, 100), link.nowMs);
+      link.runUntil(() => false, 50);
+    }
+    const a = link.a.stats(link.nowMs);
+    // One per message, plus an ack for each of B's 10 pings: none of its own 10 pings took a packet.
+    expect(a.packetsSent).toBeGreaterThanOrEqual(200);
+    expect(a.packetsSent).toBeLessThanOrEqual(210);
+    expect(a.rttMs).toBeGreaterThanOrEqual(60); // 2 × 30 ms, plus up to an update's wait
+    expect(a.rttMs).toBeLessThan(85);
+    // B answers each ping at once (ack-only) and pings once a second itself: about 2 packets a second.
+    const b = link.b.stats(link.nowMs);
+    expect(b.packetsSent).toBeGreaterThanOrEqual(10);
+    expect(b.packetsSent).toBeLessThanOrEqual(22);
+    expect(b.rttMs).toBeGreaterThanOrEqual(60);
+  });
 });
 
 describe('channel compression', () => {

@@ -9,6 +9,7 @@ import {
   DEFAULT_CONFIG,
   loadConfig,
   type RunningShardline,
+  SESSION_EVENTS_CHANNEL,
   type SessionEvent,
   type ShardlineConfig,
   starterGame,
@@ -120,5 +121,11 @@ describe('session events on the bus', () => {
     expect(left).toMatchObject({ kind: 'disconnected', clientId: 'visitor', session: joined!.session });
     expect(left!.reason).toBeTypeOf('string');
     expect(left!.atMs).toBeGreaterThanOrEqual(joined!.atMs);
+
+    // Whatever else lands on the channel is ignored: it neither shows nor stops the feed.
+    for (const junk of ['not json', '{"kind":"connected"}', '[1,2]', 'null'])
+      await server.bus.publish(SESSION_EVENTS_CHANNEL, new TextEncoder().encode(junk));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await events()).toEqual([left, joined]);
   }, 20_000);
 });

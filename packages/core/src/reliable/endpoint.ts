@@ -118,10 +118,16 @@ interface SentPacket {
 }
 
 /**
- * How often a connection over a reliable transport pings, ms: there the peer acknowledges other
- * packets only with its own next packet, so pings alone time the round trip.
+ * How often, at most, a connection over a reliable transport pings, ms (more often if its keepalive
+ * is shorter): there the peer acknowledges other packets only with its own next packet, so pings
+ * alone time the round trip, and they are its keepalives too.
  */
-const STREAM_RTT_PROBE_MS = 500;
+const STREAM_PING_MS = 1_000;
+/**
+ * How early a stream ping may leave riding a data packet, ms (at most a quarter of the interval):
+ * a server sending snapshots at 10 Hz or more then spends no packets of its own on pinging.
+ */
+const STREAM_PING_SLACK_MS = 100;
 
 const NO_PACKETS: readonly Uint8Array[] = Object.freeze([]);
 
@@ -407,7 +413,16 @@ export class ReliableEndpoint {
         this.fillWithEarlyResends(this.packing, nowMs);
       }
     }
-    if (this.packing) packets.push(this.finishPacket(this.packing, nowMs));
+    if (this.packing) {
+      const pingWelcome = this.options.transportReliable && nowMs >= this.pingWelcomeAtMs();
+      if (pingWelcome && this.writer.remaining >= entrySize(PING_ENTRY)) {
+        // The ping rides this data packet, which the peer then acknowledges at once.
+        writeEntry(this.writer, PING_ENTRY);
+        this.packing.pinged = true;
+        this.lastPingMs = nowMs;
+      }
+      packets.push(this.finishPacket(this.packing, nowMs));
+    }
     this.packing = undefined;
     this.compactQueues();
     const pingDue = nowMs >= this.pingDueAtMs();
@@ -615,15 +630,21 @@ export class ReliableEndpoint {
   }
 
   /**
-   * When the next ping is due: after `keepaliveMs` without sending anything over datagrams (any
-   * packet with entries is acknowledged promptly there); every STREAM_RTT_PROBE_MS (at most the
-   * keepalive) over a reliable transport, busy or not.
+   * When a ping must leave in a packet of its own: after `keepaliveMs` without sending anything over
+   * datagrams (any packet with entries is acknowledged promptly there); over a reliable transport,
+   * busy or not, the stream ping interval after the last ping.
    */
   private pingDueAtMs(): number {
     const { keepaliveMs, transportReliable } = this.options;
     return transportReliable
-      ? this.lastPingMs + Math.min(keepaliveMs, STREAM_RTT_PROBE_MS)
+      ? this.lastPingMs + Math.min(keepaliveMs, STREAM_PING_MS)
       : this.lastSentMs + keepaliveMs;
+  }
+
+  /** Over a reliable transport: from when the next ping may ride a data packet leaving anyway. */
+  private pingWelcomeAtMs(): number {
+    const intervalMs = Math.min(this.options.keepaliveMs, STREAM_PING_MS);
+    return this.lastPingMs + intervalMs - Math.min(STREAM_PING_SLACK_MS, intervalMs / 4);
   }
 
   /** Starts a packet acknowledging the 32 packets up to `ackBase` (default: the newest received). */

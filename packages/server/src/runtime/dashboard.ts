@@ -1,9 +1,10 @@
 /**
  * The dashboard page served at `/`: live server and client figures from the `/live` WebSocket
  * (LiveStats every second), the server's figures and each client's ping with a chart of their last
- * minute, the newest sessions coming and going (from the bus), and the topology view: the session drawn as client–server (N links) beside a full mesh
- * (N(N−1)/2 links), with packets travelling along the links and a slider for N. One self-contained
- * page, no build step; `playPath` adds a link to the game's browser page.
+ * minute, the newest sessions coming and going (from the bus), and the topology view: the session
+ * drawn as client–server (N links) beside a full mesh (N(N−1)/2 links), with packets travelling
+ * along the links and a slider for N. One self-contained page, no build step; `playPath` adds a
+ * link to the game's browser page.
  */
 export function dashboardHtml(options: { playPath: string | undefined }): string {
   const play = options.playPath ? ` · <a href="${options.playPath}" target="_blank">play the demo</a>` : '';

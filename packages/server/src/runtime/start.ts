@@ -76,7 +76,12 @@ export interface RunningShardline {
   /** Where each service listens (ports resolved when configured as 0). */
   addresses: { http: string; udp: string; ws: string };
   server: GameServer;
-  /** Tells every client the server is shutting down, closes the transports and the HTTP service. */
+  /** The process's bus: what the game was given, for whatever else runs in the process. */
+  bus: ClusterBus;
+  /**
+   * Tells every client the server is shutting down, closes the transports and the HTTP service,
+   * then the bus and the database.
+   */
   stop(): Promise<void>;
 }
 
@@ -166,6 +171,7 @@ export async function startShardline(
   return {
     addresses,
     server,
+    bus,
     async stop() {
       host.stop();
       metrics.stop();
