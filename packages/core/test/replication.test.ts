@@ -240,6 +240,25 @@ describe('time synchronization', () => {
     expect(worstMs).toBeLessThanOrEqual(245);
   });
 
+  it('pings fast only until synchronized or its window of samples is full, even on a jittery link', () => {
+    const up = new LinkConditioner({ latencyMs: 60, jitterMs: 80 }, 3);
+    const down = new LinkConditioner({ latencyMs: 60, jitterMs: 80 }, 4);
+    const sync = new TimeSync();
+    let pings = 0;
+    for (let now = 0; now < 10_000; now += 5) {
+      const ping = sync.update(now);
+      if (ping) {
+        pings++;
+        up.send(ping, now);
+      }
+      for (const request of up.receive(now)) down.send(answerPing(request, now)!, now);
+      for (const pong of down.receive(now)) sync.receivePong(pong, now);
+    }
+    // 16 samples at 100 ms while synchronizing (plus those in flight), then one a second.
+    expect(pings).toBeGreaterThanOrEqual(16 + 7);
+    expect(pings).toBeLessThanOrEqual(16 + 4 + 10);
+  });
+
   it('reports its estimate of the server clock and its view delay in each ping', () => {
     const sync = new TimeSync();
     const first = readPing(sync.update(1_000, 75)!)!;

@@ -7,7 +7,10 @@ const SAMPLES = 16;
 /** Samples needed, and the spread they must stay within, before time counts as synchronized. */
 const MIN_SAMPLES = 5;
 const SYNCHRONIZED_VARIANCE_MS = 10;
-/** Ping cadence while synchronizing, and after. */
+/**
+ * Ping cadence while synchronizing (until synchronized, or the window of samples is full: past that,
+ * a jittery link gains nothing from pinging faster), and after.
+ */
 const FAST_PING_MS = 100;
 const SLOW_PING_MS = 1_000;
 
@@ -77,7 +80,8 @@ export class TimeSync {
    * if given, its view delay (ms behind the newest snapshots it draws), for the server's figures.
    */
   update(nowMs: number, viewDelayMs = Number.NaN): Uint8Array | undefined {
-    const interval = this.synchronized ? SLOW_PING_MS : FAST_PING_MS;
+    const settled = this.samples.length >= SAMPLES || this.synchronized;
+    const interval = settled ? SLOW_PING_MS : FAST_PING_MS;
     if (nowMs - this.lastPingMs < interval) return undefined;
     this.lastPingMs = nowMs;
     const ping = new Uint8Array(PING_BYTES);
