@@ -354,20 +354,33 @@ export const snapshotCases: VectorCase[] = [
   },
 ];
 
-/** Packets as a fresh endpoint writes them: its first packet, sequence 0, nothing acknowledged yet. */
-function packetCase(name: string, note: string, send: (endpoint: ReliableEndpoint) => void): VectorCase {
-  const channels = [
-    { kind: 'reliable-ordered' as const },
-    { kind: 'unreliable-sequenced' as const },
-    { kind: 'unreliable' as const },
-  ];
-  const endpoint = new ReliableEndpoint({ channels }, 0);
+const vectorChannels = [
+  { kind: 'reliable-ordered' as const },
+  { kind: 'unreliable-sequenced' as const },
+  { kind: 'unreliable' as const },
+];
+
+/**
+ * Packets as a fresh endpoint writes them: its first packet, sequence 0, at `atMs` (default 0),
+ * over datagrams unless `transportReliable`.
+ */
+function packetCase(
+  name: string,
+  note: string,
+  send: (endpoint: ReliableEndpoint) => void,
+  options: { transportReliable?: boolean; atMs?: number } = {},
+): VectorCase {
+  const endpoint = new ReliableEndpoint(
+    { channels: vectorChannels, transportReliable: options.transportReliable ?? false },
+    0,
+  );
   send(endpoint);
-  const packet = endpoint.update(0)[0]!;
+  const packet = endpoint.update(options.atMs ?? 0)[0]!;
   const parsed = readPacket(packet);
   const value = {
     header: parsed.header,
     entries: parsed.entries.map((entry) => ({ ...entry, payload: [...entry.payload] })),
+    heldMs: parsed.heldMs,
   };
   return {
     name,
@@ -380,6 +393,7 @@ function packetCase(name: string, note: string, send: (endpoint: ReliableEndpoin
       return {
         header: again.header,
         entries: again.entries.map((entry) => ({ ...entry, payload: [...entry.payload] })),
+        heldMs: again.heldMs,
       };
     },
   };
@@ -404,6 +418,16 @@ export const packetCases: VectorCase[] = [
     (endpoint) => {
       endpoint.send(0, new Uint8Array(1500).fill(7), 0);
     },
+  ),
+  packetCase(
+    'packet-held',
+    "over a stream, 7 ms after the peer's packet 0 (a ping) arrived: acks it, held 7 ms, then a sequenced message",
+    (endpoint) => {
+      const peer = new ReliableEndpoint({ channels: vectorChannels, transportReliable: true }, 0);
+      endpoint.receive(peer.update(1_000)[0]!, 0);
+      endpoint.send(1, new Uint8Array([5]), 7);
+    },
+    { transportReliable: true, atMs: 7 },
   ),
 ];
 

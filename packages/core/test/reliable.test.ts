@@ -318,25 +318,70 @@ describe('reliable endpoint behaviour', () => {
     expect(worstMs).toBeGreaterThanOrEqual(250);
   });
 
-  it('over a stream, pings ride the data packets a busy endpoint sends anyway, and still time the round trip', () => {
+  it('over a stream, acks ride packets sent anyway with their held time, and both sides still time the round trip', () => {
     const options = { channels, transportReliable: true, keepaliveMs: 1_000 };
     const link = new SimulatedLink(options, { latencyMs: 30 });
-    // A sends a snapshot-like message every 50 ms for 10 s; B sends nothing of its own.
+    // A sends a snapshot-like message every 50 ms for 10 s; B sends nothing but its keepalives.
     for (let i = 0; i < 200; i++) {
       link.a.send(PLAIN, message(i, 100), link.nowMs);
       link.runUntil(() => false, 50);
     }
     const a = link.a.stats(link.nowMs);
-    // One per message, plus an ack for each of B's 10 pings: none of its own 10 pings took a packet.
-    expect(a.packetsSent).toBeGreaterThanOrEqual(200);
-    expect(a.packetsSent).toBeLessThanOrEqual(210);
-    expect(a.rttMs).toBeGreaterThanOrEqual(60); // 2 × 30 ms, plus up to an update's wait
-    expect(a.rttMs).toBeLessThan(85);
-    // B answers each ping at once (ack-only) and pings once a second itself: about 2 packets a second.
     const b = link.b.stats(link.nowMs);
-    expect(b.packetsSent).toBeGreaterThanOrEqual(10);
-    expect(b.packetsSent).toBeLessThanOrEqual(22);
-    expect(b.rttMs).toBeGreaterThanOrEqual(60);
+    expect(a.packetsSent).toBe(200); // one per message: no pings, no ack-only packets
+    expect(b.packetsSent).toBeGreaterThanOrEqual(9); // a keepalive a second
+    expect(b.packetsSent).toBeLessThanOrEqual(11);
+    // B's acks wait up to a second for its next keepalive; their held times take that out again.
+    for (const side of [a, b]) {
+      expect(side.rttMs).toBeGreaterThanOrEqual(60); // 2 × 30 ms, plus up to an update's wait
+      expect(side.rttMs).toBeLessThan(75);
+      expect(side.worstRttMs).toBeLessThan(85);
+    }
+  });
+});
+
+describe('packet held times', () => {
+  const header = [1, 0, 0, 0, 1, 0, 0, 0]; // sequence 1, ack 0, ackBits 1
+  const packet = (...entries: number[]) => new Uint8Array([...header, ...entries]);
+
+  it('reads a held time beside the entries, and refuses a repeated, oversized or flagged one', () => {
+    const parsed = readPacket(packet(0x0b, 0xd2, 0x09, 0x03)); // held 1234 ms, then a ping
+    expect(parsed.heldMs).toBe(1234);
+    expect(parsed.entries.map((entry) => entry.kind)).toEqual([EntryKind.Ping]);
+    expect(readPacket(packet(0x03)).heldMs).toBeUndefined();
+    expectCode('WIRE_INVALID', () => readPacket(packet(0x0b, 1, 0x0b, 2)));
+    expectCode('WIRE_INVALID', () => readPacket(packet(0x0b, 0xe1, 0xd4, 0x03))); // 60_001 ms
+    expectCode('WIRE_INVALID', () => readPacket(packet(0x1b, 1)));
+    expectCode('WIRE_TRUNCATED', () => readPacket(packet(0x0b)));
+  });
+
+  it('are written over streams only, once per newest packet acknowledged', () => {
+    const heldTimes = (transportReliable: boolean) => {
+      const link = new SimulatedLink({ channels, transportReliable, keepaliveMs: 1_000 }, { latencyMs: 10 });
+      const held: (number | undefined)[] = [];
+      for (let i = 0; i < 6; i++) {
+        link.b.send(PLAIN, message(i), link.nowMs); // one packet from B every 100 ms
+        for (let step = 0; step < 10; step++) {
+          link.nowMs += 10;
+          for (const bytes of link.a.update(link.nowMs)) {
+            held.push(readPacket(bytes).heldMs);
+            link.aToB.send(bytes, link.nowMs);
+          }
+          if (step % 2 === 0) link.a.send(PLAIN, message(step), link.nowMs); // A sends every 20 ms
+          for (const bytes of link.b.update(link.nowMs)) link.bToA.send(bytes, link.nowMs);
+          for (const bytes of link.aToB.receive(link.nowMs)) link.b.receive(bytes, link.nowMs);
+          for (const bytes of link.bToA.receive(link.nowMs)) link.a.receive(bytes, link.nowMs);
+        }
+      }
+      return held;
+    };
+    expect(heldTimes(false).every((held) => held === undefined)).toBe(true);
+    const overStream = heldTimes(true);
+    const reported = overStream.filter((held) => held !== undefined);
+    expect(reported.length).toBeGreaterThanOrEqual(5); // one per packet of B's it acknowledges first
+    expect(reported.length).toBeLessThanOrEqual(6);
+    expect(overStream.length).toBeGreaterThan(20); // the rest carry none
+    for (const held of reported) expect(held).toBeLessThanOrEqual(20); // A sends every 20 ms
   });
 });
 

@@ -16,6 +16,8 @@ export interface PacketLogEntry {
   sequence?: number;
   ack?: number;
   ackBits?: number;
+  /** Over streams: how long the sender held the ack of packet `ack`, ms (PROTOCOL.md §9.3). */
+  heldMs?: number;
   entries?: { kind: string; channel: number; id: number; fragment?: [number, number]; bytes: number }[];
 }
 
@@ -45,10 +47,11 @@ export function describePacket(
   };
   if (type === PacketType.Data && inner) {
     try {
-      const { header, entries } = readPacket(inner);
+      const { header, entries, heldMs } = readPacket(inner);
       entry.sequence = header.sequence;
       entry.ack = header.ack;
       entry.ackBits = header.ackBits;
+      if (heldMs !== undefined) entry.heldMs = heldMs;
       entry.entries = entries.map((item) => ({
         kind: EntryKind[item.kind] ?? String(item.kind),
         channel: item.channel,

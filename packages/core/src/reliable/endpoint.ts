@@ -23,12 +23,14 @@ import {
 import {
   EntryKind,
   entrySize,
+  MAX_HELD_MS,
   PACKET_HEADER_BYTES,
   type PacketEntry,
   PING_ENTRY,
   readPacket,
   writeEntry,
   writeHeader,
+  writeHeld,
 } from './packet.js';
 import { ACK_REPEATS, ReceivedPackets } from './received-packets.js';
 import { nextSequence, SequenceBuffer, sequenceDelta } from './sequence.js';
@@ -113,21 +115,7 @@ interface SentPacket {
   acked: boolean;
   /** Extra ack-only packets are not measured: nothing asks the peer to acknowledge them. */
   measured: boolean;
-  /** It carried a ping, which the peer acknowledges at once on any transport. */
-  pinged: boolean;
 }
-
-/**
- * How often, at most, a connection over a reliable transport pings, ms (more often if its keepalive
- * is shorter): there the peer acknowledges other packets only with its own next packet, so pings
- * alone time the round trip, and they are its keepalives too.
- */
-const STREAM_PING_MS = 1_000;
-/**
- * How early a stream ping may leave riding a data packet, ms (at most a quarter of the interval):
- * a server sending snapshots at 10 Hz or more then spends no packets of its own on pinging.
- */
-const STREAM_PING_SLACK_MS = 100;
 
 const NO_PACKETS: readonly Uint8Array[] = Object.freeze([]);
 
@@ -159,8 +147,10 @@ export class ReliableEndpoint {
   private readonly received = new ReceivedPackets();
 
   private lastSentMs: number;
-  private lastPingMs = Number.NEGATIVE_INFINITY;
   private lastReceivedMs: number;
+  /** When the newest packet from the peer arrived (ms), and the newest whose held time we reported. */
+  private newestArrivedAtMs = 0;
+  private heldReportedFor = -1;
   private budgetBytes: number;
   private budgetUpdatedMs: number;
   private queuedBytes = 0;
@@ -342,7 +332,6 @@ export class ReliableEndpoint {
     const verdict = this.received.accept(
       header.sequence,
       entries.length === 0 ? 0 : pingOnly ? 1 : ACK_REPEATS,
-      entries.some((entry) => entry.kind === EntryKind.Ping),
     );
     if (verdict === 'stale') {
       this.totals.stalePackets++;
@@ -353,11 +342,12 @@ export class ReliableEndpoint {
       return [];
     }
     this.lastReceivedMs = nowMs;
+    if (header.sequence === this.received.newestSequence) this.newestArrivedAtMs = nowMs;
     this.totals.packetsReceived++;
     this.packetsIn.add(nowMs, 1);
     this.bytesIn.add(nowMs, packet.length);
 
-    this.processAcks(header.ack, header.ackBits, nowMs);
+    this.processAcks(header.ack, header.ackBits, parsed.heldMs, nowMs);
     const messages: ReceivedMessage[] = [];
     for (const entry of entries) {
       if (entry.kind === EntryKind.Ping) continue;
@@ -413,24 +403,14 @@ export class ReliableEndpoint {
         this.fillWithEarlyResends(this.packing, nowMs);
       }
     }
-    if (this.packing) {
-      const pingWelcome = this.options.transportReliable && nowMs >= this.pingWelcomeAtMs();
-      if (pingWelcome && this.writer.remaining >= entrySize(PING_ENTRY)) {
-        // The ping rides this data packet, which the peer then acknowledges at once.
-        writeEntry(this.writer, PING_ENTRY);
-        this.packing.pinged = true;
-        this.lastPingMs = nowMs;
-      }
-      packets.push(this.finishPacket(this.packing, nowMs));
-    }
+    if (this.packing) packets.push(this.finishPacket(this.packing, nowMs));
     this.packing = undefined;
     this.compactQueues();
     const pingDue = nowMs >= this.pingDueAtMs();
     if (pingDue || (packets.length === 0 && this.flushRequested)) {
-      // A keepalive pings: the peer acknowledges it at once, so it also measures RTT and loss.
+      // A keepalive pings: the peer acknowledges it (over datagrams at once), so it also measures
+      // RTT and loss while nothing else is sent.
       const keepalive = this.startPacket(nowMs);
-      keepalive.pinged = true;
-      this.lastPingMs = nowMs;
       writeEntry(this.writer, PING_ENTRY);
       packets.push(this.finishPacket(keepalive, nowMs));
     }
@@ -629,30 +609,27 @@ export class ReliableEndpoint {
     return false;
   }
 
-  /**
-   * When a ping must leave in a packet of its own: after `keepaliveMs` without sending anything over
-   * datagrams (any packet with entries is acknowledged promptly there); over a reliable transport,
-   * busy or not, the stream ping interval after the last ping.
-   */
+  /** When a keepalive ping is due: after `keepaliveMs` without sending anything. */
   private pingDueAtMs(): number {
-    const { keepaliveMs, transportReliable } = this.options;
-    return transportReliable
-      ? this.lastPingMs + Math.min(keepaliveMs, STREAM_PING_MS)
-      : this.lastSentMs + keepaliveMs;
+    return this.lastSentMs + this.options.keepaliveMs;
   }
 
-  /** Over a reliable transport: from when the next ping may ride a data packet leaving anyway. */
-  private pingWelcomeAtMs(): number {
-    const intervalMs = Math.min(this.options.keepaliveMs, STREAM_PING_MS);
-    return this.lastPingMs + intervalMs - Math.min(STREAM_PING_SLACK_MS, intervalMs / 4);
-  }
-
-  /** Starts a packet acknowledging the 32 packets up to `ackBase` (default: the newest received). */
+  /**
+   * Starts a packet acknowledging the 32 packets up to `ackBase` (default: the newest received).
+   * Over a reliable transport, the first packet to acknowledge the peer's newest also says how long
+   * after its arrival it leaves (a held time), so the peer times the round trip from any packet
+   * without asking for prompt acks (PROTOCOL.md §9.3).
+   */
   private startPacket(nowMs: number, ackBase?: number, measured = true): SentPacket {
     this.writer.reset(this.options.headroomBytes);
     const { ack, ackBits } = this.received.ackFields(ackBase);
     writeHeader(this.writer, { sequence: this.sequence, ack, ackBits });
-    return { sentAtMs: nowMs, reliable: undefined, acked: false, measured, pinged: false };
+    const newest = this.received.newestSequence;
+    if (this.options.transportReliable && newest >= 0 && ack === newest && this.heldReportedFor !== newest) {
+      writeHeld(this.writer, Math.min(MAX_HELD_MS, Math.floor(nowMs - this.newestArrivedAtMs)));
+      this.heldReportedFor = newest;
+    }
+    return { sentAtMs: nowMs, reliable: undefined, acked: false, measured };
   }
 
   private markSent(packet: SentPacket, channel: number, unit: OutgoingUnit, nowMs: number): void {
@@ -708,8 +685,13 @@ export class ReliableEndpoint {
     }
   }
 
-  /** Acknowledges the packets the header names: their reliable units are delivered. */
-  private processAcks(ack: number, ackBits: number, nowMs: number): void {
+  /**
+   * Acknowledges the packets the header names: their reliable units are delivered. Each newly acked
+   * packet times the round trip over datagrams (acks leave promptly there); over a reliable transport
+   * only `ack` itself does, less the time the peer held it (`heldMs`), since acks wait for the peer's
+   * next packet there.
+   */
+  private processAcks(ack: number, ackBits: number, heldMs: number | undefined, nowMs: number): void {
     for (let i = 0; i < 32; i++) {
       if (((ackBits >>> i) & 1) === 0) continue;
       const sequence = (ack - i) & 0xffff;
@@ -717,9 +699,11 @@ export class ReliableEndpoint {
       if (!packet) continue;
       if (!packet.acked) {
         packet.acked = true;
-        // Over a reliable transport only pings are acknowledged at once: others would time the peer's send rate.
-        if (packet.measured && (packet.pinged || !this.options.transportReliable))
-          this.rtt.add(nowMs - packet.sentAtMs);
+        // An unmeasured (ack-only) packet asked for no ack: its ack says nothing about the link.
+        const roundTripMs = nowMs - packet.sentAtMs;
+        if (packet.measured && !this.options.transportReliable) this.rtt.add(roundTripMs);
+        else if (packet.measured && i === 0 && heldMs !== undefined && heldMs <= roundTripMs)
+          this.rtt.add(roundTripMs - heldMs);
       }
       for (const { channel, unit } of packet.reliable ?? []) {
         const sender = this.channels[channel]!;

@@ -5,8 +5,9 @@ import { FRAGMENT_BYTES, MAX_FRAGMENTS } from './limits.js';
 /**
  * Packet layout (little-endian, byte-aligned; PROTOCOL.md §9):
  *   u16 sequence, u16 ack, u32 ackBits, then entries to the end of the packet. Each entry:
- *   u8 flags (bits 0-1 kind, bit 2 fragmented, bits 3-7 zero); a ping (kind 3) is that byte alone;
- *   otherwise u8 channel,
+ *   u8 flags (bits 0-1 kind, bit 2 fragmented, bit 3 held, bits 4-7 zero); a ping (kind 3) is that
+ *   byte alone; a held time (kind 3 with bit 3: 0x0B) is that byte and a varuint, the ms between the
+ *   `ack` packet arriving and this packet leaving (at most one per packet); otherwise u8 channel,
  *   u16 id (reliable unit id, or sequenced/unreliable message id; absent for whole unreliable messages),
  *   [u16 fragment index, u16 fragment count] when fragmented, varuint length, payload.
  */
@@ -51,6 +52,20 @@ export interface PacketEntry {
 
 const FRAGMENTED = 0b100;
 const KIND_MASK = 0b11;
+const HELD_FLAGS = EntryKind.Ping | 0b1000;
+/** The longest held time a packet may report, ms (a peer holds an ack at most its keepalive). */
+export const MAX_HELD_MS = 60_000;
+
+/** Bytes a held-time entry of `heldMs` takes. */
+export function heldSize(heldMs: number): number {
+  return 1 + varuintSize(heldMs);
+}
+
+/** Writes a held-time entry: `heldMs` (whole ms, at most MAX_HELD_MS) since the header's `ack` arrived. */
+export function writeHeld(writer: ByteWriter, heldMs: number): void {
+  writer.u8(HELD_FLAGS);
+  writer.varuint(heldMs);
+}
 
 export function entrySize(entry: PacketEntry): number {
   if (entry.kind === EntryKind.Ping) return 1;
@@ -86,16 +101,29 @@ export function writeEntry(writer: ByteWriter, entry: PacketEntry): void {
 
 /**
  * Parses a packet. Hostile input gets ShardlineError: WIRE_TRUNCATED, or WIRE_INVALID for a bad kind,
- * non-zero reserved bits, a fragment index or count out of range, or an oversized fragment.
+ * non-zero reserved bits, a fragment index or count out of range, an oversized fragment, or a held
+ * time that is repeated or over MAX_HELD_MS.
  * Payloads are views into `bytes`.
  */
-export function readPacket(bytes: Uint8Array): { header: PacketHeader; entries: PacketEntry[] } {
+export function readPacket(bytes: Uint8Array): {
+  header: PacketHeader;
+  entries: PacketEntry[];
+  /** The held time, if the packet reports one: ms between its `ack` packet arriving and it leaving. */
+  heldMs: number | undefined;
+} {
   const reader = new ByteReader(bytes);
   const header = { sequence: reader.u16(), ack: reader.u16(), ackBits: reader.u32() };
   const entries: PacketEntry[] = [];
+  let heldMs: number | undefined;
   while (reader.remaining > 0) {
     const flags = reader.u8();
     const kind = flags & KIND_MASK;
+    if (flags === HELD_FLAGS) {
+      if (heldMs !== undefined) invalid('two held times');
+      heldMs = reader.varuint();
+      if (heldMs > MAX_HELD_MS) invalid(`held time ${heldMs} ms`);
+      continue;
+    }
     if (flags >>> 3 !== 0) invalid(`entry flags ${flags}`);
     if (kind === EntryKind.Ping) {
       if (flags !== EntryKind.Ping) invalid(`ping flags ${flags}`);
@@ -118,7 +146,7 @@ export function readPacket(bytes: Uint8Array): { header: PacketHeader; entries: 
     if (fragmented && length > FRAGMENT_BYTES) invalid(`fragment of ${length} bytes`);
     entries.push({ kind, channel, id, fragmentIndex, fragmentCount, payload: reader.slice(length) });
   }
-  return { header, entries };
+  return { header, entries, heldMs };
 }
 
 function invalid(what: string): never {

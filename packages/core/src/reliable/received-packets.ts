@@ -14,8 +14,6 @@ export class ReceivedPackets {
   private newest = -1;
   /** Sequence → how many more headers should acknowledge it. */
   private readonly owed = new Map<number, number>();
-  /** Owed acks of packets that carried a ping: owed even over a reliable transport (they time the link). */
-  private readonly pinged = new Set<number>();
   /** Owed acks some header of the current update already carried. */
   private readonly carriedThisUpdate = new Set<number>();
   /** ackBits last computed, for base `cachedBase` (-1: none); receiving a packet invalidates it. */
@@ -29,10 +27,9 @@ export class ReceivedPackets {
 
   /**
    * Records a packet: 'duplicate' if already received, 'stale' if too old to tell, else 'accepted'.
-   * `ackRepeats` is how many headers should acknowledge it (0 for packets that elicit no ack);
-   * `pinged`: it carried a ping, whose ack is due at once whatever the transport.
+   * `ackRepeats` is how many headers should acknowledge it (0 for packets that elicit no ack).
    */
-  accept(sequence: number, ackRepeats: number, pinged = false): 'accepted' | 'duplicate' | 'stale' {
+  accept(sequence: number, ackRepeats: number): 'accepted' | 'duplicate' | 'stale' {
     if (this.newest >= 0) {
       const ahead = sequenceDelta(this.newest, sequence);
       if (ahead <= -PACKET_HISTORY) return 'stale';
@@ -43,10 +40,7 @@ export class ReceivedPackets {
     }
     this.received.set(sequence, true);
     this.cachedBase = -1;
-    if (ackRepeats > 0 && this.owed.size < PACKET_HISTORY) {
-      this.owed.set(sequence, ackRepeats);
-      if (pinged) this.pinged.add(sequence);
-    }
+    if (ackRepeats > 0 && this.owed.size < PACKET_HISTORY) this.owed.set(sequence, ackRepeats);
     return 'accepted';
   }
 
@@ -75,8 +69,6 @@ export class ReceivedPackets {
       const behind = sequenceDelta(sequence, base);
       if (behind < 0 || behind >= 32 || this.carriedThisUpdate.has(sequence)) continue;
       this.carriedThisUpdate.add(sequence);
-      // One header answers a ping: its round trip is measured from the first ack.
-      this.pinged.delete(sequence);
       if (repeats <= 1) this.owed.delete(sequence);
       else this.owed.set(sequence, repeats - 1);
     }
@@ -98,17 +90,12 @@ export class ReceivedPackets {
   }
 
   /**
-   * Closes an update. `forgetOwed`: the transport is reliable, so acks carried anyway suffice,
-   * except a ping's, which still gets its header at once.
+   * Closes an update. `forgetOwed`: the transport is reliable, so acks carried anyway suffice (they
+   * come with held times to time the round trip, PROTOCOL.md §9.3).
    */
   endUpdate(forgetOwed: boolean): void {
     // Clearing allocates a fresh table even when empty, and most updates carry nothing.
     if (this.carriedThisUpdate.size > 0) this.carriedThisUpdate.clear();
-    if (!forgetOwed || this.owed.size === 0) return;
-    if (this.pinged.size === 0) {
-      this.owed.clear();
-      return;
-    }
-    for (const sequence of this.owed.keys()) if (!this.pinged.has(sequence)) this.owed.delete(sequence);
+    if (forgetOwed && this.owed.size > 0) this.owed.clear();
   }
 }

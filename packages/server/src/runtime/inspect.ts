@@ -33,7 +33,7 @@ function summarize(entries: readonly PacketLogEntry[]): string {
     const header =
       entry.sequence === undefined
         ? ''
-        : ` seq ${entry.sequence} ack ${entry.ack} bits ${(entry.ackBits ?? 0).toString(2).padStart(32, '0')}`;
+        : ` seq ${entry.sequence} ack ${entry.ack} bits ${(entry.ackBits ?? 0).toString(2).padStart(32, '0')}${entry.heldMs === undefined ? '' : ` held ${entry.heldMs} ms`}`;
     const items = (entry.entries ?? [])
       .map(
         (item) =>
