@@ -86,7 +86,15 @@ describe('the demo and the dashboard in a browser', () => {
     await first.keyboard.down('KeyD');
     await first.waitForTimeout(800);
     await first.keyboard.up('KeyD');
-    const moved = (await frameOf(first)).me!;
+    // Where it stopped: the page may still apply the key for a frame or two after the key-up
+    // event when the machine is busy, so wait until its own position holds still.
+    let moved = (await frameOf(first)).me!;
+    for (let check = 0; check < 20; check++) {
+      await first.waitForTimeout(150);
+      const now = (await frameOf(first)).me!;
+      if (now.x === moved.x) break;
+      moved = now;
+    }
     expect(moved.x - me.x).toBeGreaterThan(4); // 10 units/s for 0.8 s, predicted at once
     expect(moved.y).toBeCloseTo(me.y, 5);
 

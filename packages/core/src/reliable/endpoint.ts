@@ -626,7 +626,9 @@ export class ReliableEndpoint {
     writeHeader(this.writer, { sequence: this.sequence, ack, ackBits });
     const newest = this.received.newestSequence;
     if (this.options.transportReliable && newest >= 0 && ack === newest && this.heldReportedFor !== newest) {
-      writeHeld(this.writer, Math.min(MAX_HELD_MS, Math.floor(nowMs - this.newestArrivedAtMs)));
+      // Clamped: a wall clock may step back, and an out-of-range held time would void the packet.
+      const heldMs = Math.min(MAX_HELD_MS, Math.max(0, Math.floor(nowMs - this.newestArrivedAtMs)));
+      writeHeld(this.writer, heldMs);
       this.heldReportedFor = newest;
     }
     return { sentAtMs: nowMs, reliable: undefined, acked: false, measured };
