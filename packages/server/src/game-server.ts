@@ -71,9 +71,16 @@ export class GameServer {
 
   constructor(private readonly options: GameServerOptions) {}
 
-  /** Listens on every transport; resolves with their addresses. */
+  /** Listens on every transport; resolves with their addresses. If one cannot, closes them all and rejects. */
   async start(): Promise<string[]> {
-    this.addresses = await Promise.all(this.options.transports.map((transport) => transport.listen()));
+    const { transports } = this.options;
+    const listening = await Promise.allSettled(transports.map((transport) => transport.listen()));
+    const failed = listening.find((result) => result.status === 'rejected');
+    if (failed) {
+      await Promise.allSettled(transports.map((transport) => transport.close()));
+      throw failed.reason;
+    }
+    this.addresses = listening.map((result) => (result as PromiseFulfilledResult<string>).value);
     for (const transport of this.options.transports) {
       const connections = new ServerConnections({
         protocolId: this.options.protocolId,

@@ -1,5 +1,6 @@
 import * as nodeCrypto from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GameClient, WebSocketClientTransport, type WebSocketConstructor } from '@shardline/client';
@@ -103,6 +104,41 @@ describe('the server data directory', () => {
       '/var/lib/shardline',
     );
   });
+});
+
+/** A port free right now on 127.0.0.1 (TCP), found by binding port 0 and letting it go. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Holds a TCP port until the returned function is called. */
+async function occupy(port: number): Promise<() => Promise<unknown>> {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+  return () => new Promise((resolve) => holder.close(resolve));
+}
+
+describe('a start that fails', () => {
+  it.each(['httpPort', 'wsPort'] as const)(
+    'on a taken %s rejects and lets go of everything it opened',
+    async (taken) => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'shardline-'));
+      const ports = { httpPort: await freePort(), wsPort: await freePort(), udpPort: await freePort() };
+      const release = await occupy(ports[taken]);
+      await expect(start({ dataDir, ...ports })).rejects.toThrow(/EADDRINUSE/);
+      await release();
+      expect(existsSync(join(dataDir, `${DATABASE_FILE}-wal`))).toBe(false); // the database was closed
+      // Every port it bound is free again: a server starts on exactly the same ones.
+      const again = await start({ dataDir, ...ports });
+      expect(portOf(again.addresses.http)).toBe(ports.httpPort);
+      expect(portOf(again.addresses.udp)).toBe(ports.udpPort);
+    },
+    20_000,
+  );
 });
 
 describe('session events on the bus', () => {

@@ -119,7 +119,18 @@ export async function startShardline(
   const { host, world } = game.create({ server, config, logger, bus });
   publishSessionEvents(server, bus, logger);
   const sessionEvents = await RecentSessionEvents.listen(bus, logger);
-  const [udp, ws] = await server.start();
+  const releaseStorage = async () => {
+    await bus.close();
+    database.close();
+  };
+  let udp: string | undefined;
+  let ws: string | undefined;
+  try {
+    [udp, ws] = await server.start(); // closes what it opened if a port is taken
+  } catch (error) {
+    await releaseStorage();
+    throw error;
+  }
 
   const metrics = serverMetrics(server, host, world);
   host.start();
@@ -164,7 +175,23 @@ export async function startShardline(
     const message = JSON.stringify(liveStats(server, host, world, startedAtMs, sessionEvents.list()));
     for (const client of live.clients) client.send(message);
   }, 1_000);
-  const httpAddress = await http.listen({ host: config.host, port: config.httpPort });
+  const stopServing = async () => {
+    host.stop();
+    metrics.stop();
+    clearInterval(feed);
+    for (const client of live.clients) client.terminate();
+    live.close();
+    await server.stop(); // every client hears 'server-shutting-down'
+    await http.close();
+    await releaseStorage(); // the last connection out folds the write-ahead log into the file
+  };
+  let httpAddress: string;
+  try {
+    httpAddress = await http.listen({ host: config.host, port: config.httpPort });
+  } catch (error) {
+    await stopServing();
+    throw error;
+  }
   const addresses = { http: httpAddress, udp: udp!, ws: ws! };
   logger.info({ ...addresses, database: databaseFile }, 'listening');
 
@@ -173,15 +200,7 @@ export async function startShardline(
     server,
     bus,
     async stop() {
-      host.stop();
-      metrics.stop();
-      clearInterval(feed);
-      for (const client of live.clients) client.terminate();
-      live.close();
-      await server.stop(); // every client hears 'server-shutting-down'
-      await http.close();
-      await bus.close();
-      database.close(); // the last connection out folds the write-ahead log into the file
+      await stopServing();
       logger.info('stopped');
     },
   };
