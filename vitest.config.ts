@@ -2,8 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // Workspace packages resolve to their TypeScript sources (the "shardline-source" export condition).
-  resolve: { conditions: ['shardline-source', 'import', 'module', 'default'] },
-  ssr: { resolve: { conditions: ['shardline-source', 'import', 'module', 'node', 'default'] } },
+  // No 'import' here: the list also reaches Node's own resolver, where it would make CommonJS
+  // packages (pg) require the ESM builds of their dependencies.
+  resolve: { conditions: ['shardline-source', 'module', 'default'] },
+  ssr: { resolve: { conditions: ['shardline-source', 'module', 'node', 'default'] } },
   test: {
     include: [
       'packages/*/test/**/*.test.ts',

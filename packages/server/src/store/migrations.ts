@@ -22,10 +22,40 @@ function checkSequence(area: string, migrations: readonly Migration[]): void {
 }
 
 /**
+ * What is left to apply, given the history a database records for `area` (oldest first). Refuses
+ * (STORE_SCHEMA_MISMATCH) a history that differs from `migrations` or is newer than them.
+ */
+export function pendingMigrations(
+  area: string,
+  applied: readonly { version: number; name: string }[],
+  migrations: readonly Migration[],
+): readonly Migration[] {
+  checkSequence(area, migrations);
+  for (const { version, name } of applied) {
+    const known = migrations[version - 1];
+    if (!known) {
+      throw new ShardlineError(
+        'STORE_SCHEMA_MISMATCH',
+        `the database's ${area} schema is at version ${applied.length}, newer than this code's ${migrations.length}: run the newer version or restore a matching backup`,
+        { area, databaseVersion: applied.length, codeVersion: migrations.length },
+      );
+    }
+    if (known.name !== name) {
+      throw new ShardlineError(
+        'STORE_SCHEMA_MISMATCH',
+        `${area} migration ${version} in the database is "${name}", but this code's is "${known.name}"`,
+        { area, version },
+      );
+    }
+  }
+  return migrations.slice(applied.length);
+}
+
+/**
  * Brings `area`'s tables (one area per store: 'server', 'accounts', …) up to the newest migration,
  * recording each step in `shardline_migrations`; all pending steps run in one transaction, so a
- * failing one leaves the database as it was. Several processes may
- * start on one file at once: the write lock makes one apply and the others see it applied.
+ * failing one leaves the database as it was. Several processes may start on one file at once: the
+ * write lock makes one apply and the others see it applied.
  * Refuses (STORE_SCHEMA_MISMATCH) a database whose history differs from `migrations` or is newer.
  * Returns the versions applied now.
  */
@@ -49,25 +79,7 @@ export function migrateSqlite(
     'INSERT INTO shardline_migrations (area, version, name, applied_at_ms) VALUES (?, ?, ?, ?)',
   );
   const applyPending = database.transaction((): number[] => {
-    const applied = history.all(area);
-    for (const { version, name } of applied) {
-      const known = migrations[version - 1];
-      if (!known) {
-        throw new ShardlineError(
-          'STORE_SCHEMA_MISMATCH',
-          `the database's ${area} schema is at version ${applied.length}, newer than this code's ${migrations.length}: run the newer version or restore a matching backup`,
-          { area, databaseVersion: applied.length, codeVersion: migrations.length },
-        );
-      }
-      if (known.name !== name) {
-        throw new ShardlineError(
-          'STORE_SCHEMA_MISMATCH',
-          `${area} migration ${version} in the database is "${name}", but this code's is "${known.name}"`,
-          { area, version },
-        );
-      }
-    }
-    const pending = migrations.slice(applied.length);
+    const pending = pendingMigrations(area, history.all(area), migrations);
     for (const migration of pending) {
       database.exec(migration.sql);
       record.run(area, migration.version, migration.name, Date.now());
