@@ -49,6 +49,8 @@ export const ERROR_CODES = {
   BUS_PAYLOAD_TOO_LARGE: 'Bus payload is too large',
   /** A database's applied schema migrations differ from the ones this code knows (or are newer). */
   STORE_SCHEMA_MISMATCH: 'Database schema does not match this version',
+  /** Another account has that name (compared up to case and Unicode form). */
+  ACCOUNT_NAME_TAKEN: 'Account name is taken',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
