@@ -51,6 +51,20 @@ export const ERROR_CODES = {
   STORE_SCHEMA_MISMATCH: 'Database schema does not match this version',
   /** Another account has that name (compared up to case and Unicode form). */
   ACCOUNT_NAME_TAKEN: 'Account name is taken',
+  /** An access token is forged, malformed, for another issuer, or otherwise not ours. */
+  AUTH_TOKEN_INVALID: 'Access token is not valid',
+  /** An access token was ours but has expired: refresh the session. */
+  AUTH_TOKEN_EXPIRED: 'Access token has expired',
+  /** A name is not 3–32 letters, digits, `_`, `-` or `.`. */
+  ACCOUNT_NAME_INVALID: 'Account name is not allowed',
+  /** A password is shorter or longer than allowed. */
+  ACCOUNT_PASSWORD_INVALID: 'Password is not allowed',
+  /** A device id is not 8–128 printable ASCII characters. */
+  ACCOUNT_DEVICE_INVALID: 'Device id is not allowed',
+  /** The name or the password is wrong (the same answer for both, so names cannot be probed). */
+  AUTH_LOGIN_FAILED: 'Login failed',
+  /** The session was revoked, expired, is unknown, or its refresh token was used twice. */
+  AUTH_SESSION_ENDED: 'Session has ended',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

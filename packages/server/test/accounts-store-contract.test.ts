@@ -1,33 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type AccountsStore,
-  isShardlineError,
-  openSqlite,
-  PostgresAccountsStore,
-  SqliteAccountsStore,
-} from '@shardline/server';
+import { isShardlineError } from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { throwawayPostgres } from './support/postgres.js';
-
-/** A fresh, empty store, and how to throw it away. */
-type Backend = () => Promise<{ store: AccountsStore; dispose(): Promise<void> }>;
-
-const backends: [string, Backend][] = [
-  [
-    'SQLite',
-    async () => {
-      const database = openSqlite(':memory:');
-      return { store: SqliteAccountsStore.open(database), dispose: async () => void database.close() };
-    },
-  ],
-  [
-    'Postgres',
-    async () => {
-      const throwaway = await throwawayPostgres();
-      return { store: await PostgresAccountsStore.open(throwaway.pool), dispose: () => throwaway.drop() };
-    },
-  ],
-];
+import { accountsBackends } from './support/accounts-backends.js';
 
 const NOW = 1_800_000_000_000;
 const newUser = (username: string, passwordHash: string | null = null) => ({
@@ -37,7 +11,7 @@ const newUser = (username: string, passwordHash: string | null = null) => ({
   createdAtMs: NOW,
 });
 
-describe.each(backends)('accounts store contract: %s', (_name, open) => {
+describe.each(accountsBackends)('accounts store contract: %s', (_name, open) => {
   let disposeStore: (() => Promise<void>) | undefined;
   afterEach(async () => {
     await disposeStore?.();

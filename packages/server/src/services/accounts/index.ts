@@ -1,3 +1,5 @@
+export { ACCESS_TOKEN_TTL_MS, type AccessClaims, AccessTokens } from './access-tokens.js';
+export { AccountsService, REFRESH_TOKEN_TTL_MS, type SignedIn } from './accounts-service.js';
 export {
   type AccountsStore,
   type NewSession,
@@ -7,5 +9,6 @@ export {
   type UserRecord,
 } from './accounts-store.js';
 export { ACCOUNTS_AREA, POSTGRES_ACCOUNTS_MIGRATIONS, SQLITE_ACCOUNTS_MIGRATIONS } from './migrations.js';
+export { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
 export { PostgresAccountsStore } from './postgres-accounts.js';
 export { SqliteAccountsStore } from './sqlite-accounts.js';
