@@ -78,6 +78,8 @@ describe.each(accountsBackends)('accounts service on %s', (_name, open) => {
   it('rotates refresh tokens; a token used twice ends the session', async () => {
     const { service } = await fresh();
     const signedIn = await service.register('ann', 'correct horse battery');
+    // A token with something appended is not the token (and does not end the session).
+    expect(await code(service.refresh(`${signedIn.refreshToken}.extra`))).toBe('AUTH_SESSION_ENDED');
     const refreshed = await service.refresh(signedIn.refreshToken);
     expect(refreshed.sessionId).toBe(signedIn.sessionId);
     expect(refreshed.refreshToken).not.toBe(signedIn.refreshToken);

@@ -14,7 +14,10 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export async function openPostgres(options: {
   url: string;
   schema?: string;
+  /** Connections at most. Default 10. */
   max?: number;
+  /** Where errors of idle connections go (default: console.error). */
+  onIdleError?: (error: Error) => void;
 }): Promise<PostgresPool> {
   const { schema } = options;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
@@ -31,11 +34,15 @@ export async function openPostgres(options: {
       await setup.end();
     }
   }
-  return new Pool({
+  const pool = new Pool({
     connectionString: options.url,
     max: options.max ?? 10,
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
   });
+  // An idle connection that breaks (the server restarted) is dropped and replaced on next use; left
+  // unhandled, its 'error' event would end the process.
+  pool.on('error', options.onIdleError ?? ((error) => console.error('shardline postgres:', error.message)));
+  return pool;
 }
 
 /**

@@ -91,9 +91,11 @@ export class AccountsService {
    * expired, revoked, or already used (then the whole session ends: someone else may hold it).
    */
   async refresh(refreshToken: string): Promise<SignedIn> {
-    const [sessionId, secret] = typeof refreshToken === 'string' ? refreshToken.split('.') : [];
+    const parts = typeof refreshToken === 'string' ? refreshToken.split('.') : [];
+    const [sessionId, secret] = parts;
     const nowMs = this.nowMs();
-    const session = sessionId && secret ? await this.store.session(sessionId) : undefined;
+    const session =
+      parts.length === 2 && sessionId && secret ? await this.store.session(sessionId) : undefined;
     if (!session || session.revokedAtMs !== null || session.expiresAtMs <= nowMs) throw sessionEnded();
     const next = randomBytes(32).toString('base64url');
     const refreshExpiresAtMs = nowMs + REFRESH_TOKEN_TTL_MS;
