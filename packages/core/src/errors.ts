@@ -65,6 +65,8 @@ export const ERROR_CODES = {
   AUTH_LOGIN_FAILED: 'Login failed',
   /** The session was revoked, expired, is unknown, or its refresh token was used twice. */
   AUTH_SESSION_ENDED: 'Session has ended',
+  /** An HTTP request's body or parameters do not match the API's schema (unknown fields included). */
+  REQUEST_INVALID: 'Request does not match the API',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -14,6 +14,12 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { type ClusterBus, InProcessBus } from '../bus/index.js';
 import { GameServer } from '../game-server.js';
+import {
+  AccessTokens,
+  AccountsService,
+  accountRoutes,
+  SqliteAccountsStore,
+} from '../services/accounts/index.js';
 import { migrateSqlite, openSqlite, SERVER_MIGRATIONS, serverSecret } from '../store/index.js';
 import { UdpServerTransport } from '../transport/udp.js';
 import { WebSocketServerTransport } from '../transport/websocket.js';
@@ -135,7 +141,12 @@ export async function startShardline(
   const metrics = serverMetrics(server, host, world);
   host.start();
 
-  const http = Fastify({ logger: false });
+  const http = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  const accounts = new AccountsService(
+    SqliteAccountsStore.open(database),
+    new AccessTokens(serverSecret(database, 'access-token-key', 32)),
+  );
+  await accountRoutes(http, accounts);
   http.get('/healthz', async () => ({ status: 'ok', sessions: server.sessions.length, tick: world.tick }));
   if (config.devTokens) {
     http.get<{ Querystring: { client?: string } }>('/api/token', async (request, reply) => {
