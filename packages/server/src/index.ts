@@ -30,6 +30,7 @@ export { SESSION_EVENTS_CHANNEL, type SessionEvent } from './runtime/session-eve
 export {
   DATABASE_FILE,
   type GameContext,
+  MAX_HTTP_BODY_BYTES,
   MAX_LIVE_VIEWERS,
   type RunningShardline,
   type ShardlineGame,

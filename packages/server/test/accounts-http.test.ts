@@ -1,7 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CONFIG, type RunningShardline, startShardline } from '@shardline/server';
+import {
+  ACCOUNT_FIELD_LIMITS,
+  DEFAULT_CONFIG,
+  MAX_HTTP_BODY_BYTES,
+  type RunningShardline,
+  startShardline,
+} from '@shardline/server';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -78,8 +84,10 @@ describe('the accounts API over HTTP', () => {
         'ACCOUNT_NAME_INVALID',
       ],
       [{ username: 'bob', password: 'short' }, 400, 'ACCOUNT_PASSWORD_INVALID'],
+      [{ username: 'bob', password: 'x'.repeat(129) }, 400, 'ACCOUNT_PASSWORD_INVALID'], // the service's rule
+      [{ username: 'bob', password: 'x'.repeat(ACCOUNT_FIELD_LIMITS.password + 1) }, 400, 'REQUEST_INVALID'],
       ['{"username": "bob",', 400, 'REQUEST_INVALID'], // not JSON
-      [{ username: 'bob', password: 'x'.repeat(70_000) }, 413, 'REQUEST_INVALID'], // over the body limit
+      [{ username: 'bob', password: 'x'.repeat(MAX_HTTP_BODY_BYTES) }, 413, 'REQUEST_INVALID'], // over the body limit
     ];
     for (const [body, status, code] of cases) {
       expect(await call('POST', '/register', body), JSON.stringify(body).slice(0, 80)).toMatchObject({

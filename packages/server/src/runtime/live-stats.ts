@@ -1,4 +1,4 @@
-import type { ServerWorld } from '@shardline/core';
+import type { EndpointStats, ServerWorld } from '@shardline/core';
 import type { GameServer } from '../game-server.js';
 import type { WorldHost } from '../world-host.js';
 import type { SessionEvent } from './session-events.js';
@@ -57,8 +57,9 @@ export function liveStats(
   events: readonly SessionEvent[],
 ): LiveStats {
   const nowMs = Date.now();
-  const clients = server.sessions.map((session): ClientFigures => {
-    const stats = server.stats(session);
+  // Each session's stats, read once: the client rows and the server totals both come from them.
+  const sessionStats = server.sessions.map((session) => ({ session, stats: server.stats(session) }));
+  const clients = sessionStats.map(({ session, stats }): ClientFigures => {
     const info = server.info(session);
     const seat = host.seatOf(session);
     const clock = seat === undefined ? undefined : host.clockOf(seat);
@@ -84,8 +85,8 @@ export function liveStats(
       unackedReliable: stats.unackedReliable,
     };
   });
-  const total = (pick: (stats: ReturnType<GameServer['stats']>) => number) =>
-    server.sessions.reduce((sum, session) => sum + pick(server.stats(session)), 0);
+  const total = (pick: (stats: EndpointStats) => number) =>
+    sessionStats.reduce((sum, { stats }) => sum + pick(stats), 0);
   return {
     server: {
       uptimeMs: nowMs - startedAtMs,

@@ -17,6 +17,7 @@ export interface SessionEvent {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Publishes each of `server`'s sessions connecting and disconnecting on the bus (JSON SessionEvents). */
 export function publishSessionEvents(server: GameServer, bus: ClusterBus, logger: Logger): () => void {
@@ -63,7 +64,7 @@ export class RecentSessionEvents {
     await bus.subscribe(SESSION_EVENTS_CHANNEL, (payload) => {
       let event: unknown;
       try {
-        event = JSON.parse(new TextDecoder().decode(payload));
+        event = JSON.parse(decoder.decode(payload));
       } catch {
         event = undefined;
       }

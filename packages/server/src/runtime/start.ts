@@ -31,6 +31,9 @@ import { serverMetrics } from './metrics.js';
 import { serveFile } from './serve-file.js';
 import { publishSessionEvents, RecentSessionEvents } from './session-events.js';
 
+/** Largest HTTP request body, bytes: the services' bodies are small JSON; larger ones get 413. */
+export const MAX_HTTP_BODY_BYTES = 64 * 1024;
+
 /** Dashboards watching /live at once; more are refused (503): each costs a JSON push a second. */
 export const MAX_LIVE_VIEWERS = 32;
 
@@ -141,7 +144,7 @@ export async function startShardline(
   const metrics = serverMetrics(server, host, world);
   host.start();
 
-  const http = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  const http = Fastify({ logger: false, bodyLimit: MAX_HTTP_BODY_BYTES });
   const accounts = new AccountsService(
     SqliteAccountsStore.open(database),
     new AccessTokens(serverSecret(database, 'access-token-key', 32)),

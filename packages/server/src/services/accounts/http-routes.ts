@@ -18,14 +18,32 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   AUTH_TOKEN_EXPIRED: 401,
 };
 
+/**
+ * Longest string each body field may hold, in characters: generous outer bounds that keep hostile
+ * bodies small, so a value just past a finer rule (a 129-character password) still reaches the
+ * service and gets that rule's own code.
+ */
+export const ACCOUNT_FIELD_LIMITS = {
+  username: 64,
+  password: 4 * MAX_PASSWORD_LENGTH,
+  deviceId: 256,
+  refreshToken: 512,
+} as const;
+
 /** Request bodies: exactly these fields, bounded (the service checks the finer rules). */
 const Credentials = Type.Object(
-  { username: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: MAX_PASSWORD_LENGTH * 4 }) },
+  {
+    username: Type.String({ maxLength: ACCOUNT_FIELD_LIMITS.username }),
+    password: Type.String({ maxLength: ACCOUNT_FIELD_LIMITS.password }),
+  },
   { additionalProperties: false },
 );
-const Device = Type.Object({ deviceId: Type.String({ maxLength: 256 }) }, { additionalProperties: false });
+const Device = Type.Object(
+  { deviceId: Type.String({ maxLength: ACCOUNT_FIELD_LIMITS.deviceId }) },
+  { additionalProperties: false },
+);
 const Refresh = Type.Object(
-  { refreshToken: Type.String({ maxLength: 512 }) },
+  { refreshToken: Type.String({ maxLength: ACCOUNT_FIELD_LIMITS.refreshToken }) },
   { additionalProperties: false },
 );
 

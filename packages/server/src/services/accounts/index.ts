@@ -8,7 +8,7 @@ export {
   type SessionRecord,
   type UserRecord,
 } from './accounts-store.js';
-export { accountRoutes } from './http-routes.js';
+export { ACCOUNT_FIELD_LIMITS, accountRoutes } from './http-routes.js';
 export { ACCOUNTS_AREA, POSTGRES_ACCOUNTS_MIGRATIONS, SQLITE_ACCOUNTS_MIGRATIONS } from './migrations.js';
 export { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
 export { PostgresAccountsStore } from './postgres-accounts.js';
