@@ -67,6 +67,62 @@ export const ERROR_CODES = {
   AUTH_SESSION_ENDED: 'Session has ended',
   /** An HTTP request's body or parameters do not match the API's schema (unknown fields included). */
   REQUEST_INVALID: 'Request does not match the API',
+  /** A client wrote to a leaderboard or achievement the game marks authoritative (only the game server may). */
+  SERVICE_WRITE_FORBIDDEN: 'A client may not write to an authoritative service entry',
+  /** A friend request names a user that does not exist. */
+  FRIEND_USER_NOT_FOUND: 'No such user',
+  /** A user asked to befriend themselves. */
+  FRIEND_SELF: 'Cannot befriend oneself',
+  /** Accepting or declining a request that was never made (or was withdrawn). */
+  FRIEND_REQUEST_NOT_FOUND: 'No such friend request',
+  /** A leaderboard id the game does not define. */
+  LEADERBOARD_NOT_FOUND: 'No such leaderboard',
+  /** A leaderboard definition is malformed (bad id, order or operator). */
+  LEADERBOARD_INVALID: 'Leaderboard definition is invalid',
+  /** A score or subscore is not a safe integer, or the metadata is too large. */
+  LEADERBOARD_SCORE_INVALID: 'Score is not allowed',
+  /** An achievement id the game does not define. */
+  ACHIEVEMENT_NOT_FOUND: 'No such achievement',
+  /** An achievement definition is malformed. */
+  ACHIEVEMENT_INVALID: 'Achievement definition is invalid',
+  /** Progress for an achievement without a target, or not a non-negative whole number. */
+  ACHIEVEMENT_PROGRESS_INVALID: 'Achievement progress is not allowed',
+  /** A save slot name, title or description is malformed. */
+  SAVE_INVALID: 'Save is not allowed',
+  /** A save blob is larger than the configured cap. */
+  SAVE_TOO_LARGE: 'Save is too large',
+  /** The checksum sent with a save does not match its bytes. */
+  SAVE_CHECKSUM_MISMATCH: 'Save checksum does not match',
+  /** A write with replace=false found the slot taken. */
+  SAVE_SLOT_EXISTS: 'Save slot already exists',
+  /** A write named a version that is no longer the slot's current one. */
+  SAVE_VERSION_CONFLICT: 'Save version conflict',
+  /** Reading or deleting a slot that holds nothing. */
+  SAVE_NOT_FOUND: 'No such save',
+  /** A user already has the most slots allowed. */
+  SAVE_SLOTS_FULL: 'Too many save slots',
+  /** A lobby that does not exist (or has closed). */
+  LOBBY_NOT_FOUND: 'No such lobby',
+  /** Lobby settings or a filter are malformed. */
+  LOBBY_INVALID: 'Lobby request is invalid',
+  /** Joining a lobby with no open slot. */
+  LOBBY_FULL: 'Lobby is full',
+  /** A private lobby without its join code, a friends-only lobby of a stranger, or a kicked member. */
+  LOBBY_FORBIDDEN: 'Not allowed into that lobby',
+  /** A member who is not the owner tried an owner's action. */
+  LOBBY_NOT_OWNER: 'Only the lobby owner may do that',
+  /** Acting in a lobby one is not in. */
+  LOBBY_NOT_MEMBER: 'Not a member of that lobby',
+  /** Creating or joining a lobby while in another. */
+  LOBBY_ALREADY_MEMBER: 'Already in a lobby',
+  /** Joining or changing a lobby whose game has started. */
+  LOBBY_STARTED: 'Lobby has started',
+  /** A queue ticket's skill, region or size is malformed. */
+  MATCHMAKING_INVALID: 'Matchmaking request is invalid',
+  /** Queueing while a ticket is already waiting. */
+  MATCHMAKING_ALREADY_QUEUED: 'Already queued',
+  /** Cancelling without a waiting ticket. */
+  MATCHMAKING_NOT_QUEUED: 'Not queued',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -37,7 +37,7 @@ export {
   starterGame,
   startShardline,
 } from './runtime/start.js';
-export * from './services/accounts/index.js';
+export * from './services/index.js';
 export * from './store/index.js';
 export * from './transport/index.js';
 export { type SeatClock, WorldHost, type WorldHostOptions } from './world-host.js';

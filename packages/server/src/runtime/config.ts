@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { LinkSettings } from '@shardline/core';
+import { DEFAULT_SERVICE_RATE_LIMITS, type ServiceRateLimits } from '../services/http/service-api.js';
 
 /** What `shardline start` runs with: a JSON file's values over the defaults, then SHARDLINE_* variables over those. */
 export interface ShardlineConfig {
@@ -27,6 +28,8 @@ export interface ShardlineConfig {
    * to the working directory. It keeps the connect-token key, so tokens outlive a restart.
    */
   dataDir: string;
+  /** Requests a minute the online services' HTTP API takes per client IP and per signed-in user (429 RATE_LIMITED past them). */
+  rateLimits: ServiceRateLimits;
 }
 
 export const DEFAULT_CONFIG: ShardlineConfig = {
@@ -40,6 +43,7 @@ export const DEFAULT_CONFIG: ShardlineConfig = {
   link: undefined,
   devTokens: true,
   dataDir: 'data',
+  rateLimits: DEFAULT_SERVICE_RATE_LIMITS,
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -78,6 +82,19 @@ function positiveInteger(key: string, value: unknown, max: number): number {
     throw new ConfigError(key, `must be a whole number 1–${max}, not ${JSON.stringify(value)}`);
   }
   return value as number;
+}
+
+function rateLimits(value: unknown): ServiceRateLimits {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError('rateLimits', 'must be an object');
+  const limits = { ...DEFAULT_SERVICE_RATE_LIMITS };
+  for (const [key, limit] of Object.entries(value)) {
+    if (!(key in limits)) {
+      throw new ConfigError(`rateLimits.${key}`, `is not a setting (${Object.keys(limits).join(', ')})`);
+    }
+    limits[key as keyof ServiceRateLimits] = positiveInteger(`rateLimits.${key}`, limit, 10_000_000);
+  }
+  return limits;
 }
 
 function link(value: unknown): LinkSettings | undefined {
@@ -135,6 +152,9 @@ export function parseConfig(raw: unknown, base: ShardlineConfig = DEFAULT_CONFIG
       case 'devTokens':
         if (typeof value !== 'boolean') throw new ConfigError(key, 'must be true or false');
         config.devTokens = value;
+        break;
+      case 'rateLimits':
+        config.rateLimits = rateLimits(value);
         break;
       default:
         throw new ConfigError(key, `is not a setting (${Object.keys(DEFAULT_CONFIG).join(', ')})`);

@@ -18,8 +18,15 @@ import {
   AccessTokens,
   AccountsService,
   accountRoutes,
-  SqliteAccountsStore,
+  openAccountsStore,
 } from '../services/accounts/index.js';
+import {
+  CONNECT_TICKET_TTL_MS,
+  type IssueConnectTicket,
+  playerTicketData,
+} from '../services/connect-tickets.js';
+import { serveServiceApi } from '../services/http/index.js';
+import type { ServiceDatabase } from '../services/service-database.js';
 import { migrateSqlite, openSqlite, SERVER_MIGRATIONS, serverSecret } from '../store/index.js';
 import { UdpServerTransport } from '../transport/udp.js';
 import { WebSocketServerTransport } from '../transport/websocket.js';
@@ -145,11 +152,27 @@ export async function startShardline(
   host.start();
 
   const http = Fastify({ logger: false, bodyLimit: MAX_HTTP_BODY_BYTES });
+  const services: ServiceDatabase = { kind: 'sqlite', database };
   const accounts = new AccountsService(
-    SqliteAccountsStore.open(database),
+    await openAccountsStore(services),
     new AccessTokens(serverSecret(database, 'access-token-key', 32)),
   );
-  await accountRoutes(http, accounts);
+  const issueTicket: IssueConnectTicket = (player) => {
+    const expiresAtMs = Date.now() + CONNECT_TICKET_TTL_MS;
+    const token = server.issueToken({
+      clientId: player.userId,
+      userData: playerTicketData(player),
+      expiresInMs: CONNECT_TICKET_TTL_MS,
+    });
+    return { token: Buffer.from(token).toString('base64'), expiresAtMs, serverAddresses: [udp!, ws!] };
+  };
+  await serveServiceApi(http, {
+    accounts,
+    rateLimits: config.rateLimits,
+    addRoutes: async (api) => {
+      await accountRoutes(api, accounts, issueTicket);
+    },
+  });
   http.get('/healthz', async () => ({ status: 'ok', sessions: server.sessions.length, tick: world.tick }));
   if (config.devTokens) {
     http.get<{ Querystring: { client?: string } }>('/api/token', async (request, reply) => {

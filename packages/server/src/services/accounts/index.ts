@@ -10,6 +10,7 @@ export {
 } from './accounts-store.js';
 export { ACCOUNT_FIELD_LIMITS, accountRoutes } from './http-routes.js';
 export { ACCOUNTS_AREA, POSTGRES_ACCOUNTS_MIGRATIONS, SQLITE_ACCOUNTS_MIGRATIONS } from './migrations.js';
+export { openAccountsStore } from './open-accounts-store.js';
 export { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
 export { PostgresAccountsStore } from './postgres-accounts.js';
 export { SqliteAccountsStore } from './sqlite-accounts.js';
