@@ -18,11 +18,11 @@ export interface ServicesHttp {
   /** Registers a user (password `correct horse battery`) and returns its id and access token. */
   signUp(username: string): Promise<{ userId: string; accessToken: string }>;
   /** `fetch` on the API: status and parsed JSON body (undefined when empty). */
-  // biome-ignore lint/suspicious/noExplicitAny: tests read answers of every shape; they assert them
   call(
     method: string,
     path: string,
     options?: { body?: unknown; token?: string },
+    // biome-ignore lint/suspicious/noExplicitAny: tests read answers of every shape; they assert them
   ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
