@@ -109,13 +109,18 @@ export class GameServer {
     return this.addresses;
   }
 
+  /** Where clients reach this server, as its tokens name them (empty until started). */
+  get publicAddresses(): string[] {
+    return [...(this.options.publicAddresses ?? this.addresses)];
+  }
+
   /** Issues a token for this server (development, tests; production tokens come from the services). */
   issueToken(
     grant: Omit<TokenGrant, 'serverAddresses'> & { serverAddresses?: readonly string[] },
   ): Uint8Array {
     const { protocolId, privateKey, aead } = this.options;
     return issueConnectToken(
-      { ...grant, serverAddresses: grant.serverAddresses ?? this.options.publicAddresses ?? this.addresses },
+      { ...grant, serverAddresses: grant.serverAddresses ?? this.publicAddresses },
       { protocolId, privateKey, aead },
       Date.now(),
     );

@@ -28,6 +28,14 @@ export interface ShardlineConfig {
    * to the working directory. It keeps the connect-token key, so tokens outlive a restart.
    */
   dataDir: string;
+  /**
+   * Keep the online services' data (accounts, leaderboards, saves, …) in this Postgres database
+   * (`postgres://user@host:port/db`) instead of the embedded SQLite one. Processes sharing it share
+   * accounts and sessions.
+   */
+  postgresUrl: string | undefined;
+  /** The Postgres schema the services' tables live in (created if missing); default `public`. */
+  postgresSchema: string | undefined;
   /** Requests a minute the online services' HTTP API takes per client IP and per signed-in user (429 RATE_LIMITED past them). */
   rateLimits: ServiceRateLimits;
 }
@@ -43,6 +51,8 @@ export const DEFAULT_CONFIG: ShardlineConfig = {
   link: undefined,
   devTokens: true,
   dataDir: 'data',
+  postgresUrl: undefined,
+  postgresSchema: undefined,
   rateLimits: DEFAULT_SERVICE_RATE_LIMITS,
 };
 
@@ -153,6 +163,16 @@ export function parseConfig(raw: unknown, base: ShardlineConfig = DEFAULT_CONFIG
         if (typeof value !== 'boolean') throw new ConfigError(key, 'must be true or false');
         config.devTokens = value;
         break;
+      case 'postgresUrl':
+        if (typeof value !== 'string' || !/^postgres(ql)?:\/\//.test(value))
+          throw new ConfigError(key, 'must be a postgres:// URL');
+        config.postgresUrl = value;
+        break;
+      case 'postgresSchema':
+        if (typeof value !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(value))
+          throw new ConfigError(key, 'must be a schema name: lower-case letters, digits and _');
+        config.postgresSchema = value;
+        break;
       case 'rateLimits':
         config.rateLimits = rateLimits(value);
         break;
@@ -165,7 +185,8 @@ export function parseConfig(raw: unknown, base: ShardlineConfig = DEFAULT_CONFIG
 
 /**
  * SHARDLINE_HOST, SHARDLINE_HTTP_PORT, SHARDLINE_UDP_PORT, SHARDLINE_WS_PORT, SHARDLINE_TICK_HZ,
- * SHARDLINE_MAX_CLIENTS, SHARDLINE_LOG_LEVEL, SHARDLINE_DATA_DIR.
+ * SHARDLINE_MAX_CLIENTS, SHARDLINE_LOG_LEVEL, SHARDLINE_DATA_DIR, SHARDLINE_POSTGRES_URL,
+ * SHARDLINE_POSTGRES_SCHEMA.
  */
 function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const numbers: [string, string][] = [
@@ -180,6 +201,8 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.SHARDLINE_HOST !== undefined) values.host = env.SHARDLINE_HOST;
   if (env.SHARDLINE_LOG_LEVEL !== undefined) values.logLevel = env.SHARDLINE_LOG_LEVEL;
   if (env.SHARDLINE_DATA_DIR !== undefined) values.dataDir = env.SHARDLINE_DATA_DIR;
+  if (env.SHARDLINE_POSTGRES_URL !== undefined) values.postgresUrl = env.SHARDLINE_POSTGRES_URL;
+  if (env.SHARDLINE_POSTGRES_SCHEMA !== undefined) values.postgresSchema = env.SHARDLINE_POSTGRES_SCHEMA;
   return values;
 }
 

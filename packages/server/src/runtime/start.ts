@@ -35,6 +35,12 @@ import type { ShardlineConfig } from './config.js';
 import { dashboardHtml } from './dashboard.js';
 import { liveStats } from './live-stats.js';
 import { serverMetrics } from './metrics.js';
+import {
+  connectTicketsOf,
+  type OnlineServices,
+  openOnlineServices,
+  serveOnlineServices,
+} from './online-services.js';
 import { serveFile } from './serve-file.js';
 import { publishSessionEvents, RecentSessionEvents } from './session-events.js';
 
@@ -116,6 +122,13 @@ export async function startShardline(
   const databaseFile = join(config.dataDir, DATABASE_FILE);
   const database = openSqlite(databaseFile);
   migrateSqlite(database, 'server', SERVER_MIGRATIONS);
+  let services: OnlineServices;
+  try {
+    services = await openOnlineServices(config, database, logger);
+  } catch (error) {
+    database.close();
+    throw error;
+  }
   const bus = new InProcessBus();
   bus.onHandlerError = (error, channel) => logger.error({ err: error, channel }, 'bus handler failed');
   const impaired = (transport: ServerTransport) =>
@@ -137,6 +150,7 @@ export async function startShardline(
   const sessionEvents = await RecentSessionEvents.listen(bus, logger);
   const releaseStorage = async () => {
     await bus.close();
+    await services.close();
     database.close();
   };
   let udp: string | undefined;
@@ -152,27 +166,7 @@ export async function startShardline(
   host.start();
 
   const http = Fastify({ logger: false, bodyLimit: MAX_HTTP_BODY_BYTES });
-  const services: ServiceDatabase = { kind: 'sqlite', database };
-  const accounts = new AccountsService(
-    await openAccountsStore(services),
-    new AccessTokens(serverSecret(database, 'access-token-key', 32)),
-  );
-  const issueTicket: IssueConnectTicket = (player) => {
-    const expiresAtMs = Date.now() + CONNECT_TICKET_TTL_MS;
-    const token = server.issueToken({
-      clientId: player.userId,
-      userData: playerTicketData(player),
-      expiresInMs: CONNECT_TICKET_TTL_MS,
-    });
-    return { token: Buffer.from(token).toString('base64'), expiresAtMs, serverAddresses: [udp!, ws!] };
-  };
-  await serveServiceApi(http, {
-    accounts,
-    rateLimits: config.rateLimits,
-    addRoutes: async (api) => {
-      await accountRoutes(api, accounts, issueTicket);
-    },
-  });
+  await serveOnlineServices(http, services, config, connectTicketsOf(server));
   http.get('/healthz', async () => ({ status: 'ok', sessions: server.sessions.length, tick: world.tick }));
   if (config.devTokens) {
     http.get<{ Querystring: { client?: string } }>('/api/token', async (request, reply) => {

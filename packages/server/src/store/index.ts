@@ -1,4 +1,4 @@
 export { type Migration, migrateSqlite, pendingMigrations } from './migrations.js';
 export { migratePostgres, openPostgres, type PostgresPool } from './postgres.js';
-export { SERVER_MIGRATIONS, serverSecret } from './server-secrets.js';
+export { postgresServerSecret, SERVER_MIGRATIONS, serverSecret } from './server-secrets.js';
 export { openSqlite, type SqliteDatabase } from './sqlite.js';

@@ -1,0 +1,182 @@
+import * as nodeCrypto from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GameClient, WebSocketClientTransport, type WebSocketConstructor } from '@shardline/client';
+import {
+  aeadFromNodeCrypto,
+  DEFAULT_CONFIG,
+  loadConfig,
+  parseConfig,
+  type RunningShardline,
+  readPlayerTicket,
+  type ShardlineConfig,
+  starterGame,
+  startShardline,
+} from '@shardline/server';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { TEST_POSTGRES_URL, throwawayPostgres } from './support/postgres.js';
+
+const running: RunningShardline[] = [];
+const clients: GameClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.disconnect();
+  await Promise.all(running.splice(0).map((server) => server.stop()));
+});
+
+async function start(config: Partial<ShardlineConfig> = {}): Promise<RunningShardline> {
+  const server = await startShardline(
+    {
+      ...DEFAULT_CONFIG,
+      httpPort: 0,
+      udpPort: 0,
+      wsPort: 0,
+      dataDir: mkdtempSync(join(tmpdir(), 'shardline-')),
+      ...config,
+    },
+    pino({ level: 'silent' }),
+    starterGame,
+  );
+  running.push(server);
+  return server;
+}
+
+/** A JSON request to a running server's HTTP port: status, body, headers. */
+async function call(
+  server: RunningShardline,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string } = {},
+) {
+  const response = await fetch(`${server.addresses.http}${path}`, {
+    method,
+    headers: {
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  // biome-ignore lint/suspicious/noExplicitAny: the tests assert the answers' shapes
+  return {
+    status: response.status,
+    body: (text ? JSON.parse(text) : undefined) as any,
+    headers: response.headers,
+  };
+}
+
+const credentials = (username: string) => ({ username, password: 'correct horse battery' });
+
+describe('the online services in shardline start', () => {
+  it('hands out a connect token at login that opens a game session as that user', async () => {
+    const server = await start();
+    const signedIn = await call(server, 'POST', '/v1/accounts/register', { body: credentials('ann') });
+    expect(signedIn.status).toBe(201);
+    const { token, serverAddresses } = signedIn.body.connect as { token: string; serverAddresses: string[] };
+    expect(serverAddresses).toEqual([server.addresses.udp, server.addresses.ws]);
+    const client = new GameClient({
+      transport: new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
+      token: new Uint8Array(Buffer.from(token, 'base64')),
+      channels: starterGame.channels,
+      aead: aeadFromNodeCrypto(nodeCrypto),
+    });
+    clients.push(client);
+    await client.connect(server.addresses.ws);
+    const session = server.server.info(server.server.sessions[0]!)!;
+    expect(readPlayerTicket(session.clientId, session.userData)).toEqual({
+      userId: signedIn.body.user.id,
+      username: 'ann',
+    });
+    // A fresh one later, for a reconnect: signed-in only.
+    const fresh = await call(server, 'POST', '/v1/accounts/connect-token', {
+      token: signedIn.body.accessToken,
+    });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.token).not.toBe(token);
+    expect((await call(server, 'POST', '/v1/accounts/connect-token')).body.code).toBe('AUTH_TOKEN_INVALID');
+  });
+
+  it('serves the OpenAPI document at /docs', async () => {
+    const server = await start();
+    const document = await call(server, 'GET', '/docs/json');
+    expect(document.status).toBe(200);
+    expect(document.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/accounts/login', '/v1/accounts/me', '/v1/accounts/connect-token']),
+    );
+    expect(document.body.paths['/v1/accounts/login'].post.requestBody).toBeDefined();
+    const page = await fetch(`${server.addresses.http}/docs`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/swagger/i);
+  });
+
+  it('limits requests per signed-in user, and other users are not held up', async () => {
+    const server = await start({ rateLimits: { perIpPerMinute: 1000, perUserPerMinute: 3 } });
+    const ann = (await call(server, 'POST', '/v1/accounts/register', { body: credentials('ann') })).body;
+    const bob = (await call(server, 'POST', '/v1/accounts/register', { body: credentials('bob') })).body;
+    for (let i = 0; i < 3; i++) {
+      expect((await call(server, 'GET', '/v1/accounts/me', { token: ann.accessToken })).status).toBe(200);
+    }
+    const limited = await call(server, 'GET', '/v1/accounts/me', { token: ann.accessToken });
+    expect(limited.status).toBe(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await call(server, 'GET', '/v1/accounts/me', { token: bob.accessToken })).status).toBe(200);
+  });
+
+  it('limits requests per client address, signed in or not', async () => {
+    const server = await start({ rateLimits: { perIpPerMinute: 4, perUserPerMinute: 1000 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      statuses.push(
+        (await call(server, 'POST', '/v1/accounts/login', { body: credentials('nobody') })).status,
+      );
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
+    // The game's own pages are not the services API: not limited.
+    expect((await call(server, 'GET', '/healthz')).status).toBe(200);
+  });
+
+  it('keeps accounts in Postgres when configured: two processes share users and sessions', async () => {
+    const throwaway = await throwawayPostgres();
+    try {
+      const postgres = { postgresUrl: TEST_POSTGRES_URL, postgresSchema: throwaway.schema };
+      const first = await start(postgres);
+      const second = await start(postgres);
+      const registered = await call(first, 'POST', '/v1/accounts/register', { body: credentials('ann') });
+      const me = await call(second, 'GET', '/v1/accounts/me', { token: registered.body.accessToken });
+      expect(me.body).toEqual({ id: registered.body.user.id, username: 'ann', guest: false });
+      expect((await call(second, 'POST', '/v1/accounts/login', { body: credentials('ANN') })).status).toBe(
+        200,
+      );
+      const { rows } = await throwaway.pool.query('SELECT count(*) AS n FROM users');
+      expect(Number(rows[0].n)).toBe(1);
+    } finally {
+      await Promise.all(running.splice(0).map((server) => server.stop()));
+      await throwaway.drop();
+    }
+  });
+});
+
+describe('the services settings', () => {
+  it('reads the Postgres URL, schema and rate limits from the file and the environment', () => {
+    const config = parseConfig({ postgresSchema: 'game_one', rateLimits: { perUserPerMinute: 30 } });
+    expect(config.postgresSchema).toBe('game_one');
+    expect(config.rateLimits).toEqual({ perIpPerMinute: 3000, perUserPerMinute: 30 });
+    expect(loadConfig(undefined, { SHARDLINE_POSTGRES_URL: TEST_POSTGRES_URL }).postgresUrl).toBe(
+      TEST_POSTGRES_URL,
+    );
+  });
+
+  it.each([
+    [{ postgresUrl: 'mysql://root@localhost/db' }, 'postgresUrl'],
+    [{ postgresSchema: 'Drop Table' }, 'postgresSchema'],
+    [{ rateLimits: { perUser: 5 } }, 'rateLimits.perUser'],
+    [{ rateLimits: { perIpPerMinute: 0 } }, 'rateLimits.perIpPerMinute'],
+    [{ rateLimits: 5 }, 'rateLimits'],
+  ])('refuses %j, naming %s', (raw, key) => {
+    expect(() => parseConfig(raw)).toThrowError(`config: ${key} `);
+  });
+});
