@@ -123,6 +123,10 @@ export const ERROR_CODES = {
   MATCHMAKING_ALREADY_QUEUED: 'Already queued',
   /** Cancelling without a waiting ticket. */
   MATCHMAKING_NOT_QUEUED: 'Not queued',
+  /** The services could not be reached, or failed on their side (HTTP 5xx); retry later. */
+  SERVICE_UNAVAILABLE: 'Online services unavailable',
+  /** A user has as many friends or pending requests as allowed. */
+  FRIEND_LIMIT_REACHED: 'Friend limit reached',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,6 +3,7 @@ import {
   AccountsService,
   accountRoutes,
   openAccountsStore,
+  MAX_URL_PARAM_LENGTH,
   type ServiceApi,
   type ServiceDatabase,
   type ServiceRateLimits,
@@ -40,7 +41,7 @@ export async function startServicesHttp(
     await openAccountsStore(database),
     new AccessTokens(new Uint8Array(32).fill(7)),
   );
-  const http = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const http = Fastify({ logger: false, bodyLimit: 1024 * 1024, maxParamLength: MAX_URL_PARAM_LENGTH });
   await serveServiceApi(http, {
     accounts,
     rateLimits,

@@ -67,16 +67,16 @@ export async function accountRoutes(
     api.post('/refresh', { schema: { tags, body: Refresh } }, async (request) =>
       withTicket(await accounts.refresh(request.body.refreshToken)),
     );
-    api.post('/logout', { schema: { tags, security }, preHandler: signedIn }, async (request, reply) => {
+    api.post('/logout', { schema: { tags, security }, onRequest: signedIn }, async (request, reply) => {
       await accounts.logout(callerOf(request).sessionId);
       return reply.code(204).send();
     });
-    api.get('/me', { schema: { tags, security }, preHandler: signedIn }, async (request) => {
+    api.get('/me', { schema: { tags, security }, onRequest: signedIn }, async (request) => {
       const { user } = callerOf(request);
       return { id: user.id, username: user.username, guest: user.passwordHash === null };
     });
     if (issueTicket) {
-      api.post('/connect-token', { schema: { tags, security }, preHandler: signedIn }, async (request) => {
+      api.post('/connect-token', { schema: { tags, security }, onRequest: signedIn }, async (request) => {
         const { user } = callerOf(request);
         return issueTicket({ userId: user.id, username: user.username });
       });

@@ -4,6 +4,7 @@ export {
   type Caller,
   callerOf,
   DEFAULT_SERVICE_RATE_LIMITS,
+  MAX_URL_PARAM_LENGTH,
   type ServiceApi,
   type ServiceRateLimits,
   type ServiceScope,

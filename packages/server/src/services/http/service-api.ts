@@ -8,7 +8,7 @@ import type {
   FastifyError,
   FastifyInstance,
   FastifyRequest,
-  preHandlerAsyncHookHandler,
+  onRequestAsyncHookHandler,
   RawReplyDefaultExpression,
   RawRequestDefaultExpression,
   RawServerDefault,
@@ -16,6 +16,13 @@ import type {
 import type { AccountsService } from '../accounts/accounts-service.js';
 import type { UserRecord } from '../accounts/accounts-store.js';
 import { SERVICE_ERROR_STATUS } from './error-status.js';
+
+/**
+ * Longest path parameter the router takes, characters (fastify's default is 100). Each route's
+ * schema sets its own, smaller bound and answers REQUEST_INVALID past it; past this one the router
+ * answers 414 on its own.
+ */
+export const MAX_URL_PARAM_LENGTH = 512;
 
 /** Requests a minute the services API takes, per client IP and per signed-in user. */
 export interface ServiceRateLimits {
@@ -52,11 +59,11 @@ export interface ServiceApi {
    */
   area(prefix: string, routes: (api: ServiceScope) => void | Promise<void>): Promise<void>;
   /**
-   * The `preHandler` of every route that needs a signed-in user: checks `Authorization: Bearer
-   * <access token>` (401 AUTH_*), then the user's rate limit (429 RATE_LIMITED). `callerOf(request)`
-   * then gives the user.
+   * The `onRequest` hook of every route that needs a signed-in user: checks `Authorization: Bearer
+   * <access token>` (401 AUTH_*), then the user's rate limit (429 RATE_LIMITED), before the body is
+   * read. `callerOf(request)` then gives the user.
    */
-  signedIn: preHandlerAsyncHookHandler;
+  signedIn: onRequestAsyncHookHandler;
 }
 
 const callers = new WeakMap<FastifyRequest, Caller>();
@@ -64,7 +71,7 @@ const callers = new WeakMap<FastifyRequest, Caller>();
 /** The signed-in user of a request that passed `signedIn` (a bug to ask otherwise). */
 export function callerOf(request: FastifyRequest): Caller {
   const caller = callers.get(request);
-  if (!caller) throw new Error('callerOf: the route has no signedIn preHandler');
+  if (!caller) throw new Error('callerOf: the route has no signedIn onRequest hook');
   return caller;
 }
 
@@ -145,7 +152,7 @@ export async function serveServiceApi(
         timeWindow: 60_000,
         keyGenerator: (request) => `user:${callerOf(request).user.id}`,
       });
-      const signedIn: preHandlerAsyncHookHandler = async (request, reply) => {
+      const signedIn: onRequestAsyncHookHandler = async (request, reply) => {
         callers.set(request, await options.accounts.authenticate(bearerToken(request.headers.authorization)));
         const limit = await perUser(request);
         if (!limit.isAllowed && limit.isExceeded) {
