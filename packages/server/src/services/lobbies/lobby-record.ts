@@ -1,0 +1,45 @@
+import { randomInt } from 'node:crypto';
+import { ShardlineError } from '@shardline/core';
+import type { AttributeValue, LobbyAccess, LobbyMember, LobbyView } from './lobby.js';
+
+/** A lobby as the lobby service holds it. Times are ms since the epoch. */
+export interface Lobby {
+  id: string;
+  ownerId: string;
+  access: LobbyAccess;
+  maxPlayers: number;
+  attributes: Record<string, AttributeValue>;
+  members: LobbyMember[];
+  state: 'open' | 'started';
+  createdAtMs: number;
+  startedAtMs: number | undefined;
+  joinCode: string;
+  /** Users kicked out: they may not come back. */
+  kicked: Set<string>;
+}
+
+const JOIN_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** A private lobby's join code: 8 characters without look-alikes (no 0/O, 1/I), about 40 bits. */
+export function newJoinCode(): string {
+  return Array.from({ length: 8 }, () => JOIN_CODE_ALPHABET[randomInt(JOIN_CODE_ALPHABET.length)]).join('');
+}
+
+/** What a lobby looks like from outside: members see the join code, others do not. */
+export function view(lobby: Lobby, member: boolean): LobbyView {
+  return {
+    id: lobby.id,
+    ownerId: lobby.ownerId,
+    access: lobby.access,
+    maxPlayers: lobby.maxPlayers,
+    attributes: { ...lobby.attributes },
+    members: lobby.members.map((m) => ({ ...m })),
+    openSlots: lobby.maxPlayers - lobby.members.length,
+    state: lobby.state,
+    createdAtMs: lobby.createdAtMs,
+    ...(member ? { joinCode: lobby.joinCode } : {}),
+  };
+}
+
+export const notFound = () => new ShardlineError('LOBBY_NOT_FOUND', 'no such lobby');
+export const forbidden = (message: string) => new ShardlineError('LOBBY_FORBIDDEN', message);

@@ -1,0 +1,180 @@
+import { ShardlineError } from '@shardline/core';
+import type { LobbyView } from './lobby.js';
+import type { LobbyService, LobbyUser } from './lobby-service.js';
+
+/** What a player queues with. */
+export interface QueueRequest {
+  /** A rating (e.g. Elo or MMR), 0–100000. */
+  skill: number;
+  /** Where they play from (`eu`, `us-east`, …): 1–32 characters. */
+  region: string;
+  /** The game mode; players only meet others of the same mode. Default `default`. */
+  mode?: string;
+}
+
+export interface MatchmakerOptions {
+  /** Players per match, 1–64. Default 2. */
+  matchSize?: number;
+  /** Skill difference two fresh tickets accept. Default 100. */
+  initialSkillWindow?: number;
+  /** How fast that window widens while a ticket waits, skill points per second. Default 50. */
+  widenPerSecond?: number;
+  /** After waiting this long a ticket accepts any region (as long as the other does too), ms. Default 10 s. */
+  anyRegionAfterMs?: number;
+  /** Start the match's lobby at once (every member gets a connect token). Default true. */
+  autoStart?: boolean;
+  nowMs?: () => number;
+}
+
+/** A waiting player, as they can read it back. */
+export interface QueueTicket {
+  userId: string;
+  skill: number;
+  region: string;
+  mode: string;
+  queuedAtMs: number;
+  /** The skill difference this ticket accepts right now. */
+  skillWindow: number;
+}
+
+interface Waiting extends QueueTicket {
+  username: string;
+}
+
+const REGION = /^[A-Za-z0-9_.-]{1,32}$/;
+
+/**
+ * A queue-based matchmaker: players queue with a skill and a region; every `tick` it groups
+ * `matchSize` players of one mode whose skills lie within what each of them accepts, and whose
+ * regions agree (or who have all waited past `anyRegionAfterMs`). Windows widen with waiting time, so
+ * nobody waits for ever in a thin queue. A group becomes a private lobby (oldest ticket owns it),
+ * started at once unless `autoStart` is false. Oldest tickets are served first.
+ */
+export class Matchmaker {
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly settings: Required<Omit<MatchmakerOptions, 'nowMs'>>;
+  private readonly nowMs: () => number;
+
+  constructor(
+    private readonly lobbies: LobbyService,
+    options: MatchmakerOptions = {},
+  ) {
+    this.settings = {
+      matchSize: options.matchSize ?? 2,
+      initialSkillWindow: options.initialSkillWindow ?? 100,
+      widenPerSecond: options.widenPerSecond ?? 50,
+      anyRegionAfterMs: options.anyRegionAfterMs ?? 10_000,
+      autoStart: options.autoStart ?? true,
+    };
+    this.nowMs = options.nowMs ?? Date.now;
+    lobbies.isQueued = (userId) => this.waiting.has(userId);
+  }
+
+  /** Queues a player: MATCHMAKING_INVALID, MATCHMAKING_ALREADY_QUEUED (queued, or in a lobby). */
+  enqueue(user: LobbyUser, request: QueueRequest): QueueTicket {
+    const { skill, region } = request;
+    const mode = request.mode ?? 'default';
+    if (!Number.isFinite(skill) || skill < 0 || skill > 100_000) {
+      throw new ShardlineError('MATCHMAKING_INVALID', 'skill must be a number 0–100000');
+    }
+    if (typeof region !== 'string' || !REGION.test(region) || !REGION.test(mode)) {
+      throw new ShardlineError('MATCHMAKING_INVALID', 'region and mode are 1–32 letters, digits, _ . or -');
+    }
+    if (this.waiting.has(user.id) || this.lobbies.lobbyOf(user.id)) {
+      throw new ShardlineError('MATCHMAKING_ALREADY_QUEUED', 'already queued or in a lobby');
+    }
+    const ticket: Waiting = {
+      userId: user.id,
+      username: user.username,
+      skill,
+      region,
+      mode,
+      queuedAtMs: this.nowMs(),
+      skillWindow: 0,
+    };
+    this.waiting.set(user.id, ticket);
+    return this.describe(ticket, ticket.queuedAtMs);
+  }
+
+  /** Leaves the queue: MATCHMAKING_NOT_QUEUED if not waiting (perhaps just matched). */
+  cancel(userId: string): void {
+    if (!this.waiting.delete(userId)) throw new ShardlineError('MATCHMAKING_NOT_QUEUED', 'not queued');
+  }
+
+  /** A waiting player's ticket, or undefined. */
+  ticketOf(userId: string): QueueTicket | undefined {
+    const ticket = this.waiting.get(userId);
+    return ticket && this.describe(ticket, this.nowMs());
+  }
+
+  get queued(): number {
+    return this.waiting.size;
+  }
+
+  /** Forms every match it can now, oldest tickets first; returns the lobbies made. */
+  tick(): LobbyView[] {
+    const nowMs = this.nowMs();
+    const made: LobbyView[] = [];
+    const { matchSize } = this.settings;
+    for (const anchor of [...this.waiting.values()]) {
+      if (!this.waiting.has(anchor.userId)) continue; // matched earlier in this tick
+      const group = [anchor];
+      const candidates = [...this.waiting.values()]
+        .filter((other) => other !== anchor && this.accepts(anchor, other, nowMs))
+        .sort(
+          (a, b) =>
+            Math.abs(a.skill - anchor.skill) - Math.abs(b.skill - anchor.skill) ||
+            a.queuedAtMs - b.queuedAtMs,
+        );
+      for (const candidate of candidates) {
+        if (group.length === matchSize) break;
+        if (group.every((member) => this.accepts(member, candidate, nowMs))) group.push(candidate);
+      }
+      if (group.length === matchSize) made.push(this.formMatch(group));
+    }
+    return made;
+  }
+
+  private formMatch(group: Waiting[]): LobbyView {
+    for (const member of group) this.waiting.delete(member.userId);
+    const [owner, ...others] = group;
+    const skills = group.map((member) => member.skill);
+    const lobby = this.lobbies.create(
+      { id: owner!.userId, username: owner!.username },
+      {
+        access: 'private',
+        maxPlayers: group.length,
+        attributes: {
+          mode: owner!.mode,
+          region: owner!.region,
+          skillMin: Math.min(...skills),
+          skillMax: Math.max(...skills),
+        },
+      },
+    );
+    for (const member of others) {
+      this.lobbies.adopt(lobby.id, { id: member.userId, username: member.username });
+    }
+    if (this.settings.autoStart) this.lobbies.start(owner!.userId, lobby.id);
+    return this.lobbies.viewOf(lobby.id);
+  }
+
+  /** Whether both tickets accept each other now: same mode, skills within both windows, regions agree. */
+  private accepts(a: Waiting, b: Waiting, nowMs: number): boolean {
+    if (a.mode !== b.mode) return false;
+    const gap = Math.abs(a.skill - b.skill);
+    if (gap > this.window(a, nowMs) || gap > this.window(b, nowMs)) return false;
+    const anyRegion = (ticket: Waiting) => nowMs - ticket.queuedAtMs >= this.settings.anyRegionAfterMs;
+    return a.region === b.region || (anyRegion(a) && anyRegion(b));
+  }
+
+  private window(ticket: Waiting, nowMs: number): number {
+    const waitedSeconds = (nowMs - ticket.queuedAtMs) / 1000;
+    return this.settings.initialSkillWindow + this.settings.widenPerSecond * waitedSeconds;
+  }
+
+  private describe(ticket: Waiting, nowMs: number): QueueTicket {
+    const { username: _username, ...rest } = ticket;
+    return { ...rest, skillWindow: this.window(ticket, nowMs) };
+  }
+}

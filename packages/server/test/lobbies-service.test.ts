@@ -1,0 +1,158 @@
+import { type IssueConnectTicket, isShardlineError, type LobbyEvent, LobbyService } from '@shardline/server';
+import { describe, expect, it } from 'vitest';
+
+const ann = { id: 'u-ann', username: 'ann' };
+const bob = { id: 'u-bob', username: 'bob' };
+const cat = { id: 'u-cat', username: 'cat' };
+const dan = { id: 'u-dan', username: 'dan' };
+
+/** A lobby service with a fake clock, a friends list, and every pushed event recorded per user. */
+function lobbies(friendships: [string, string][] = []) {
+  const heard = new Map<string, LobbyEvent[]>();
+  let nowMs = 1_000;
+  const issueTicket: IssueConnectTicket = (player) => ({
+    token: `token-for-${player.userId}-in-${player.lobbyId}`,
+    expiresAtMs: nowMs + 60_000,
+    serverAddresses: ['ws://127.0.0.1:1'],
+  });
+  const friends = (a: string, b: string) =>
+    friendships.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+  const service = new LobbyService({
+    issueTicket,
+    friends: {
+      areFriends: async (a, b) => friends(a, b),
+      friendIdsOf: async (a) => friendships.flatMap(([x, y]) => (x === a ? [y] : y === a ? [x] : [])),
+    },
+    notify: (userIds, event) => {
+      for (const id of userIds) heard.set(id, [...(heard.get(id) ?? []), event]);
+    },
+    nowMs: () => nowMs,
+  });
+  return {
+    service,
+    heard: (userId: string) => heard.get(userId) ?? [],
+    advance: (ms: number) => {
+      nowMs += ms;
+    },
+  };
+}
+
+async function codeOf(promise: unknown): Promise<string | undefined> {
+  try {
+    await (typeof promise === 'function' ? promise() : promise);
+  } catch (error) {
+    if (isShardlineError(error)) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+describe('lobbies', () => {
+  it('creates, joins and pushes every change to the members', async () => {
+    const { service, heard } = lobbies();
+    const lobby = service.create(ann, { maxPlayers: 3, attributes: { map: 'docks', skill: 1200 } });
+    expect(lobby).toMatchObject({ ownerId: ann.id, openSlots: 2, state: 'open', access: 'public' });
+    expect(lobby.joinCode).toMatch(/^[A-Z2-9]{8}$/);
+    const joined = await service.join(bob, lobby.id);
+    expect(joined.members.map((m) => m.username)).toEqual(['ann', 'bob']);
+    service.update(ann.id, lobby.id, { attributes: { map: 'mill' } });
+    const annHeard = heard(ann.id).map(
+      (event) => event.type === 'lobby.updated' && event.lobby.attributes.map,
+    );
+    expect(annHeard).toEqual(['docks', 'mill']);
+    expect(heard(bob.id)).toHaveLength(2);
+  });
+
+  it('finds open lobbies by free places, equal attributes and ranges, nearest skill first', async () => {
+    const { service } = lobbies();
+    const near = service.create(ann, { maxPlayers: 4, attributes: { mode: 'duel', skill: 1500 } });
+    const far = service.create(bob, { maxPlayers: 4, attributes: { mode: 'duel', skill: 1900 } });
+    service.create(cat, { maxPlayers: 4, attributes: { mode: 'ctf', skill: 1500 } });
+    const full = service.create(dan, { maxPlayers: 1, attributes: { mode: 'duel', skill: 1500 } });
+    const found = await service.find('u-eve', {
+      equals: { mode: 'duel' },
+      near: { key: 'skill', value: 1450 },
+    });
+    expect(found.map((lobby) => lobby.id)).toEqual([near.id, far.id]); // `full` has no free place
+    expect(found[0]!.joinCode).toBeUndefined(); // strangers do not see join codes
+    const ranged = await service.find('u-eve', { ranges: { skill: { min: 1600 } } });
+    expect(ranged.map((lobby) => lobby.id)).toEqual([far.id]);
+    expect(await service.find('u-eve', { openSlots: 0, equals: { mode: 'duel' }, limit: 10 })).toHaveLength(
+      3,
+    );
+    expect(full.openSlots).toBe(0);
+    expect(await codeOf(service.find('u-eve', { limit: 500 }))).toBe('LOBBY_INVALID');
+  });
+
+  it('keeps private lobbies behind their code and friends-only lobbies among friends', async () => {
+    const { service } = lobbies([[ann.id, bob.id]]);
+    const secret = service.create(ann, { access: 'private' });
+    expect(await service.find(cat.id)).toEqual([]);
+    expect(await codeOf(service.join(cat, secret.id))).toBe('LOBBY_FORBIDDEN');
+    expect(await codeOf(service.join(cat, secret.id, 'WRONGCOD'))).toBe('LOBBY_FORBIDDEN');
+    expect(await codeOf(service.get(cat.id, secret.id))).toBe('LOBBY_NOT_FOUND');
+    expect((await service.join(cat, secret.id, secret.joinCode)).members).toHaveLength(2);
+
+    const circle = service.create(dan, { access: 'friends' });
+    expect(await codeOf(service.join(bob, circle.id))).toBe('LOBBY_FORBIDDEN'); // bob is ann's friend, not dan's
+    const friendly = lobbies([[ann.id, bob.id]]).service;
+    const annsCircle = friendly.create(ann, { access: 'friends' });
+    expect((await friendly.find(bob.id)).map((lobby) => lobby.id)).toEqual([annsCircle.id]);
+    expect(await friendly.find(cat.id)).toEqual([]);
+    expect((await friendly.join(bob, annsCircle.id)).members).toHaveLength(2);
+  });
+
+  it('refuses a full lobby, a second lobby, and a kicked member coming back', async () => {
+    const { service, heard } = lobbies();
+    const lobby = service.create(ann, { maxPlayers: 2 });
+    await service.join(bob, lobby.id);
+    expect(await codeOf(service.join(cat, lobby.id))).toBe('LOBBY_FULL');
+    expect(await codeOf(() => service.create(bob, {}))).toBe('LOBBY_ALREADY_MEMBER');
+    expect(await codeOf(() => service.kick(bob.id, lobby.id, ann.id))).toBe('LOBBY_NOT_OWNER');
+    service.kick(ann.id, lobby.id, bob.id);
+    expect(heard(bob.id).at(-1)).toEqual({ type: 'lobby.kicked', lobbyId: lobby.id });
+    expect(await codeOf(service.join(bob, lobby.id))).toBe('LOBBY_FORBIDDEN');
+    expect(await codeOf(() => service.update(ann.id, lobby.id, { maxPlayers: 0 }))).toBe('LOBBY_INVALID');
+    expect(await codeOf(() => service.update(ann.id, lobby.id, { attributes: { 'bad key': 1 } }))).toBe(
+      'LOBBY_INVALID',
+    );
+    expect(service.viewOf(lobby.id).attributes).toEqual({}); // refused changes changed nothing
+  });
+
+  it('hands the lobby to the longest-standing member when the owner leaves, and closes it when empty', async () => {
+    const { service, advance } = lobbies();
+    const lobby = service.create(ann, { maxPlayers: 4 });
+    advance(10);
+    await service.join(bob, lobby.id);
+    advance(10);
+    await service.join(cat, lobby.id);
+    service.leave(ann.id, lobby.id);
+    expect(service.viewOf(lobby.id).ownerId).toBe(bob.id);
+    service.update(bob.id, lobby.id, { ownerId: cat.id });
+    expect(service.viewOf(lobby.id).ownerId).toBe(cat.id);
+    service.leave(bob.id, lobby.id);
+    service.userGone(cat.id);
+    expect(await codeOf(() => service.viewOf(lobby.id))).toBe('LOBBY_NOT_FOUND');
+    expect(service.lobbyOf(cat.id)).toBeUndefined();
+  });
+
+  it('starts: every member gets their own connect token, and is free to play again', async () => {
+    const { service, heard, advance } = lobbies();
+    const lobby = service.create(ann, { maxPlayers: 4 });
+    await service.join(bob, lobby.id);
+    expect(await codeOf(() => service.start(bob.id, lobby.id))).toBe('LOBBY_NOT_OWNER');
+    const annTicket = service.start(ann.id, lobby.id);
+    expect(annTicket.token).toBe(`token-for-${ann.id}-in-${lobby.id}`);
+    expect(heard(bob.id).at(-1)).toMatchObject({
+      type: 'lobby.started',
+      connect: { token: `token-for-${bob.id}-in-${lobby.id}` },
+    });
+    expect(service.ticket(bob.id, lobby.id).token).toBe(`token-for-${bob.id}-in-${lobby.id}`);
+    expect(await codeOf(() => service.ticket(cat.id, lobby.id))).toBe('LOBBY_NOT_MEMBER');
+    expect(await codeOf(service.join(cat, lobby.id))).toBe('LOBBY_STARTED');
+    expect(service.create(bob, {}).ownerId).toBe(bob.id); // members are free again
+    advance(5 * 60_000);
+    service.sweep();
+    expect(await codeOf(() => service.ticket(ann.id, lobby.id))).toBe('LOBBY_NOT_FOUND');
+  });
+});

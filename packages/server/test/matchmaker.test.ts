@@ -1,0 +1,142 @@
+import {
+  isShardlineError,
+  type LobbyEvent,
+  LobbyService,
+  Matchmaker,
+  type MatchmakerOptions,
+} from '@shardline/server';
+import { describe, expect, it } from 'vitest';
+
+/** A matchmaker over a lobby service, both on a fake clock; pushed events recorded per user. */
+function queue(options: MatchmakerOptions = {}) {
+  let nowMs = 0;
+  const heard = new Map<string, LobbyEvent[]>();
+  const lobbies = new LobbyService({
+    issueTicket: (player) => ({
+      token: `t-${player.userId}`,
+      expiresAtMs: nowMs + 60_000,
+      serverAddresses: [],
+    }),
+    friends: { areFriends: async () => false, friendIdsOf: async () => [] },
+    notify: (ids, event) => {
+      for (const id of ids) heard.set(id, [...(heard.get(id) ?? []), event]);
+    },
+    nowMs: () => nowMs,
+  });
+  const matchmaker = new Matchmaker(lobbies, { nowMs: () => nowMs, ...options });
+  const player = (name: string, skill: number, region = 'eu', mode?: string) =>
+    matchmaker.enqueue({ id: `u-${name}`, username: name }, { skill, region, ...(mode ? { mode } : {}) });
+  return {
+    lobbies,
+    matchmaker,
+    player,
+    heard: (id: string) => heard.get(id) ?? [],
+    advance: (ms: number) => {
+      nowMs += ms;
+    },
+  };
+}
+
+const names = (lobby: { members: { username: string }[] }) => lobby.members.map((m) => m.username).sort();
+
+describe('the matchmaker', () => {
+  it('pairs the closest skills first, and leaves a far one waiting', () => {
+    const { matchmaker, player } = queue({ matchSize: 2, initialSkillWindow: 100 });
+    player('ann', 1000);
+    player('bob', 1500);
+    player('cat', 1040);
+    const [match, ...rest] = matchmaker.tick();
+    expect(rest).toEqual([]);
+    expect(names(match!)).toEqual(['ann', 'cat']);
+    expect(matchmaker.queued).toBe(1);
+    expect(matchmaker.ticketOf('u-bob')).toMatchObject({ skill: 1500, region: 'eu' });
+  });
+
+  it('widens the skill window with waiting time until a match is possible', () => {
+    const { matchmaker, player, advance } = queue({
+      matchSize: 2,
+      initialSkillWindow: 100,
+      widenPerSecond: 50,
+    });
+    player('ann', 1000);
+    player('bob', 1300); // 300 apart: both must accept it, so 4 s of widening (100 + 50 × 4)
+    expect(matchmaker.tick()).toEqual([]);
+    advance(3_900);
+    expect(matchmaker.tick()).toEqual([]);
+    advance(100);
+    expect(matchmaker.tick()).toHaveLength(1);
+  });
+
+  it('keeps regions apart until both have waited past anyRegionAfterMs', () => {
+    const { matchmaker, player, advance } = queue({ matchSize: 2, anyRegionAfterMs: 10_000 });
+    player('ann', 1000, 'eu');
+    advance(5_000);
+    player('bob', 1000, 'us');
+    advance(5_000);
+    expect(matchmaker.tick()).toEqual([]); // ann has waited 10 s, bob only 5 s
+    advance(5_000);
+    expect(names(matchmaker.tick()[0]!)).toEqual(['ann', 'bob']);
+  });
+
+  it('never mixes modes, and fills matches of the configured size', () => {
+    const { matchmaker, player, advance } = queue({ matchSize: 3 });
+    player('ann', 1000, 'eu', 'duel');
+    player('bob', 1000, 'eu', 'ctf');
+    player('cat', 1000, 'eu', 'duel');
+    advance(60_000);
+    expect(matchmaker.tick()).toEqual([]);
+    player('dan', 1010, 'eu', 'duel');
+    const [match] = matchmaker.tick();
+    expect(names(match!)).toEqual(['ann', 'cat', 'dan']);
+    expect(match!.attributes).toMatchObject({ mode: 'duel', region: 'eu', skillMin: 1000, skillMax: 1010 });
+  });
+
+  it('makes a private lobby, owned by the longest waiter, started with a token for everyone', () => {
+    const { matchmaker, player, heard, lobbies } = queue({ matchSize: 2 });
+    player('ann', 1000);
+    player('bob', 1000);
+    const [match] = matchmaker.tick();
+    expect(match).toMatchObject({ access: 'private', ownerId: 'u-ann', state: 'started' });
+    for (const id of ['u-ann', 'u-bob']) {
+      expect(heard(id).at(-1)).toMatchObject({
+        type: 'lobby.started',
+        lobbyId: match!.id,
+        connect: { token: `t-${id}` },
+      });
+    }
+    expect(lobbies.lobbyOf('u-ann')).toBeUndefined(); // free to queue again
+    expect(player('ann', 1000).skill).toBe(1000);
+  });
+
+  it('holds a lobby open instead when autoStart is off', () => {
+    const { matchmaker, player, lobbies } = queue({ matchSize: 2, autoStart: false });
+    player('ann', 1000);
+    player('bob', 1000);
+    const [match] = matchmaker.tick();
+    expect(match!.state).toBe('open');
+    expect(lobbies.lobbyOf('u-bob')).toBe(match!.id);
+  });
+
+  it('refuses bad tickets, a second ticket, and a lobby member; cancels', () => {
+    const { matchmaker, player, lobbies } = queue();
+    const code = (act: () => unknown) => {
+      try {
+        act();
+      } catch (error) {
+        return isShardlineError(error) ? error.code : 'other';
+      }
+      return undefined;
+    };
+    expect(code(() => player('ann', Number.NaN))).toBe('MATCHMAKING_INVALID');
+    expect(code(() => player('ann', -1))).toBe('MATCHMAKING_INVALID');
+    expect(code(() => player('ann', 1000, 'eu west'))).toBe('MATCHMAKING_INVALID');
+    player('ann', 1000);
+    expect(code(() => player('ann', 1000))).toBe('MATCHMAKING_ALREADY_QUEUED');
+    expect(code(() => lobbies.create({ id: 'u-ann', username: 'ann' }, {}))).toBe('LOBBY_ALREADY_MEMBER');
+    lobbies.create({ id: 'u-bob', username: 'bob' }, {});
+    expect(code(() => player('bob', 1000))).toBe('MATCHMAKING_ALREADY_QUEUED');
+    matchmaker.cancel('u-ann');
+    expect(code(() => matchmaker.cancel('u-ann'))).toBe('MATCHMAKING_NOT_QUEUED');
+    expect(matchmaker.queued).toBe(0);
+  });
+});
