@@ -77,6 +77,8 @@ describe.each(accountsBackends)('accounts store contract: %s', (_name, open) => 
       expiresAtMs: NOW + 1000,
       revokedAtMs: null,
     });
+    expect(await store.sessionWithUser(id)).toEqual({ session: await store.session(id), user: ann });
+    expect(await store.sessionWithUser(randomUUID())).toBeUndefined();
     // Two refreshes racing with the same token: exactly one wins.
     const raced = await Promise.all([
       store.rotateSession(id, 'h1', { refreshHash: 'h2', expiresAtMs: NOW + 2000 }, NOW + 10),
@@ -110,6 +112,7 @@ describe.each(accountsBackends)('accounts store contract: %s', (_name, open) => 
     expect(await store.revokeSession(a1, NOW + 1)).toBe(true);
     expect(await store.revokeSession(a1, NOW + 5)).toBe(true); // idempotent: keeps the first time
     expect((await store.session(a1))!.revokedAtMs).toBe(NOW + 1);
+    expect((await store.sessionWithUser(a1))!.session.revokedAtMs).toBe(NOW + 1);
     expect(await store.revokeSession(randomUUID(), NOW)).toBe(false);
     expect(
       await store.rotateSession(a1, 'a1', { refreshHash: 'x', expiresAtMs: NOW + 99_000 }, NOW + 2),

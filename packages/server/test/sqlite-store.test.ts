@@ -37,3 +37,15 @@ describe('serverSecret', () => {
     expect(serverSecret(other, 'connect-token-key', 32)).not.toEqual(key);
   });
 });
+
+describe("openSqlite's statement cache", () => {
+  it('reuses a prepared statement for the same SQL, keeping the most recently used', () => {
+    const database = openSqlite(':memory:');
+    const first = database.prepare('SELECT 1 AS one');
+    expect(database.prepare('SELECT 1 AS one')).toBe(first);
+    expect(database.prepare('SELECT 1 AS one').get()).toEqual({ one: 1 });
+    for (let i = 0; i < 256; i++) database.prepare(`SELECT ${i} AS n`);
+    expect(database.prepare('SELECT 1 AS one')).not.toBe(first); // pushed out by 256 newer ones
+    database.close();
+  });
+});

@@ -4,16 +4,33 @@ import Database from 'better-sqlite3';
 
 export type SqliteDatabase = Database.Database;
 
+/** Prepared statements each database keeps for reuse, most recently used last. */
+const STATEMENT_CACHE_SIZE = 256;
+
 /**
  * Opens (creating it and its directory) the SQLite file at `file`, or an in-memory database for
  * ':memory:'. Write-ahead log, `synchronous = NORMAL`: a committed transaction survives the process
  * being killed at any moment (it is in the OS's hands once `run` returns); a power cut may lose the
  * last few commits, never the file. Foreign keys are enforced; a writer waits up to 5 s for another
  * process's lock before failing with SQLITE_BUSY.
+ *
+ * Its `prepare` reuses statements: the same SQL text gives the same prepared statement (the
+ * STATEMENT_CACHE_SIZE most recently used are kept), so stores may call `prepare` per query without
+ * paying to compile it each time. Do not change a statement's modes (`pluck`, `raw`, …): it is shared.
  */
 export function openSqlite(file: string): SqliteDatabase {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new Database(file);
+  const compile = database.prepare.bind(database);
+  const statements = new Map<string, Database.Statement>();
+  database.prepare = ((sql: string) => {
+    let statement = statements.get(sql);
+    if (statement) statements.delete(sql);
+    else statement = compile(sql);
+    statements.set(sql, statement); // now the most recently used
+    if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+    return statement;
+  }) as SqliteDatabase['prepare'];
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');

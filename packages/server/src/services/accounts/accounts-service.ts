@@ -124,11 +124,11 @@ export class AccountsService {
    */
   async authenticate(accessToken: string): Promise<{ user: UserRecord; sessionId: string }> {
     const claims = await this.tokens.verify(accessToken, this.nowMs());
-    const session = await this.store.session(claims.sessionId);
-    if (!session || session.revokedAtMs !== null || session.userId !== claims.userId) throw sessionEnded();
-    const user = await this.store.userById(claims.userId);
-    if (!user) throw sessionEnded();
-    return { user, sessionId: session.id };
+    const found = await this.store.sessionWithUser(claims.sessionId);
+    if (!found || found.session.revokedAtMs !== null || found.session.userId !== claims.userId) {
+      throw sessionEnded();
+    }
+    return { user: found.user, sessionId: found.session.id };
   }
 
   private async startSession(user: UserRecord): Promise<SignedIn> {

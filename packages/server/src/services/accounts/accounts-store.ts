@@ -17,6 +17,8 @@ export interface AccountsStore {
   userByDevice(deviceId: string): Promise<UserRecord | undefined>;
   createSession(session: NewSession): Promise<void>;
   session(id: string): Promise<SessionRecord | undefined>;
+  /** A session with its user, in one query (what every signed-in request checks). */
+  sessionWithUser(id: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined>;
   /**
    * Swaps a live session's refresh token, only if `oldHash` is its current one (compare-and-set, so
    * two refreshes racing with one token cannot both win). True if it swapped.

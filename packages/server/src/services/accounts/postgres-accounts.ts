@@ -10,7 +10,16 @@ import {
   type UserRecord,
 } from './accounts-store.js';
 import { ACCOUNTS_AREA, POSTGRES_ACCOUNTS_MIGRATIONS } from './migrations.js';
-import { type SessionRow, sessionFromRow, USER_COLUMNS, type UserRow, userFromRow } from './rows.js';
+import {
+  SESSION_WITH_USER,
+  type SessionRow,
+  type SessionWithUserRow,
+  sessionFromRow,
+  sessionWithUserFromRow,
+  USER_COLUMNS,
+  type UserRow,
+  userFromRow,
+} from './rows.js';
 
 /** Postgres's unique_violation. */
 const UNIQUE_VIOLATION = '23505';
@@ -83,6 +92,11 @@ export class PostgresAccountsStore implements AccountsStore {
   async session(id: string): Promise<SessionRecord | undefined> {
     const { rows } = await this.pool.query<SessionRow>('SELECT * FROM sessions WHERE id = $1', [id]);
     return sessionFromRow(rows[0]);
+  }
+
+  async sessionWithUser(id: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
+    const { rows } = await this.pool.query<SessionWithUserRow>(`${SESSION_WITH_USER}$1`, [id]);
+    return sessionWithUserFromRow(rows[0]);
   }
 
   async rotateSession(

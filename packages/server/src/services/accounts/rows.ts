@@ -45,3 +45,29 @@ export function sessionFromRow(row: SessionRow | undefined): SessionRecord | und
     }
   );
 }
+
+/** A session joined with its user: the session's columns, then the user's as `user_*`. */
+export const SESSION_WITH_USER = `SELECT s.*, u.username AS user_username, u.password_hash AS user_password_hash,
+  u.created_at_ms AS user_created_at_ms FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = `;
+
+export interface SessionWithUserRow extends SessionRow {
+  user_username: string;
+  user_password_hash: string | null;
+  user_created_at_ms: Time;
+}
+
+export function sessionWithUserFromRow(
+  row: SessionWithUserRow | undefined,
+): { session: SessionRecord; user: UserRecord } | undefined {
+  return (
+    row && {
+      session: sessionFromRow(row)!,
+      user: userFromRow({
+        id: row.user_id,
+        username: row.user_username,
+        password_hash: row.user_password_hash,
+        created_at_ms: row.user_created_at_ms,
+      })!,
+    }
+  );
+}

@@ -10,7 +10,16 @@ import {
   type UserRecord,
 } from './accounts-store.js';
 import { ACCOUNTS_AREA, SQLITE_ACCOUNTS_MIGRATIONS } from './migrations.js';
-import { type SessionRow, sessionFromRow, USER_COLUMNS, type UserRow, userFromRow } from './rows.js';
+import {
+  SESSION_WITH_USER,
+  type SessionRow,
+  type SessionWithUserRow,
+  sessionFromRow,
+  sessionWithUserFromRow,
+  USER_COLUMNS,
+  type UserRow,
+  userFromRow,
+} from './rows.js';
 
 /** The accounts store on the embedded SQLite database (its tables migrated on creation). */
 export class SqliteAccountsStore implements AccountsStore {
@@ -83,6 +92,12 @@ export class SqliteAccountsStore implements AccountsStore {
   async session(id: string): Promise<SessionRecord | undefined> {
     return sessionFromRow(
       this.database.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?').get(id),
+    );
+  }
+
+  async sessionWithUser(id: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
+    return sessionWithUserFromRow(
+      this.database.prepare<[string], SessionWithUserRow>(`${SESSION_WITH_USER}?`).get(id),
     );
   }
 
