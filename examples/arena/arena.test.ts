@@ -6,6 +6,8 @@ import vm from 'node:vm';
 import {
   GameClient,
   InputStream,
+  ServicesClient,
+  ticketToken,
   WebSocketClientTransport,
   type WebSocketConstructor,
 } from '@shardline/client';
@@ -22,8 +24,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { bot } from './bot.js';
 import { joinArena } from './client.js';
-import { ARENA_CHANNELS, INPUT_CHANNEL, Stick, TICK_HZ } from './game.js';
-import { game } from './server.js';
+import { ARENA_CHANNELS, INPUT_CHANNEL, SHOTS_PER_SECOND, Stick, TICK_HZ } from './game.js';
+import { game, KILLS_BOARD } from './server.js';
 
 /** A fresh data directory for one server (its database), under the system's temporary directory. */
 const temporaryDataDir = () => mkdtempSync(joinPath(tmpdir(), 'shardline-data-'));
@@ -44,10 +46,11 @@ async function waitFor(condition: () => boolean, timeoutMs = 8_000): Promise<voi
   }
 }
 
-async function join(server: RunningShardline, name: string) {
+/** Joins as `name` with a development token, or with `token` (a services connect token). */
+async function join(server: RunningShardline, name: string, token?: Uint8Array) {
   const client = new GameClient({
     transport: new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
-    token: server.server.issueToken({ clientId: name, expiresInMs: 10_000, timeoutMs: 5_000 }),
+    token: token ?? server.server.issueToken({ clientId: name, expiresInMs: 10_000, timeoutMs: 5_000 }),
     channels: ARENA_CHANNELS,
     aead: aeadFromNodeCrypto(nodeCrypto),
   });
@@ -100,6 +103,51 @@ describe('the arena demo server', () => {
       dy: -toward.y / length,
     });
     expect(away.victim).toBe('');
+  }, 30_000);
+
+  it("puts a signed-in player's kills on the board and unlocks their achievements", async () => {
+    running = await startShardline(
+      { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0, dataDir: temporaryDataDir() },
+      pino({ level: 'silent' }),
+      game,
+    );
+    const services = new ServicesClient({ baseUrl: running.addresses.http });
+    await services.session.register('alice', 'correct horse battery');
+    const alice = await join(running, 'alice', ticketToken(await services.session.connectTicket()));
+    const bob = await join(running, 'bob'); // a development token: plays, scores for no account
+    const bobSeat = bob.worldClient.seat!;
+    await waitFor(() => alice.fighterOf(bobSeat) !== undefined);
+    const aliceSeat = alice.worldClient.seat!;
+    for (let shot = 0; shot < 4; shot++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000 / SHOTS_PER_SECOND + 20));
+      const me = alice.fighterOf(aliceSeat)!;
+      const target = alice.fighterOf(bobSeat)!;
+      const toward = {
+        x: (target.x as number) - (me.x as number),
+        y: (target.y as number) - (me.y as number),
+      };
+      const length = Math.hypot(toward.x, toward.y);
+      const reply = await alice.worldClient.rpc!.call.fire({
+        renderTimeMs: alice.world.tick * (1000 / TICK_HZ),
+        dx: toward.x / length,
+        dy: toward.y / length,
+      });
+      expect(reply.victim).toBe(bobSeat);
+    }
+    await expect
+      .poll(() => services.leaderboards.mine(KILLS_BOARD), { timeout: 5_000 })
+      .toMatchObject({
+        rank: 1,
+        username: 'alice',
+        score: 1,
+      });
+    const earned = await services.achievements.list();
+    expect(earned.find((a) => a.id === 'first-blood')?.unlocked).toBe(true);
+    expect(earned.find((a) => a.id === 'hunter')).toMatchObject({ unlocked: false, progress: 1, target: 10 });
+    // Only the server writes them: a client's own claim is refused.
+    await expect(services.leaderboards.submit(KILLS_BOARD, 99)).rejects.toMatchObject({
+      code: 'SERVICE_WRITE_FORBIDDEN',
+    });
   }, 30_000);
 
   it('is played by headless bots that get their tokens from /api/token', async () => {

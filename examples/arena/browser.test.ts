@@ -135,6 +135,22 @@ describe('the demo and the dashboard in a browser', () => {
     await page.close();
   }, 30_000);
 
+  it('signs each tab in as a guest and keeps its settings in a cloud save across a reload', async () => {
+    const page = await openDemo();
+    await expect.poll(() => page.textContent('#status')).toMatch(/^playing as guest-[0-9a-f]+ \(seat /);
+    const guest = (await page.textContent('#status'))!.split(' ')[2];
+    await page.check('#link-broadband');
+    await page.uncheck('#interpolation');
+    await page.waitForTimeout(1_000); // the save is written in the background
+    await page.reload();
+    await page.waitForFunction(() => (window as ArenaWindow).arena?.frame.me !== undefined);
+    expect((await page.textContent('#status'))!.split(' ')[2]).toBe(guest); // the same account
+    expect(await page.isChecked('#link-broadband')).toBe(true);
+    expect(await page.isChecked('#interpolation')).toBe(false);
+    expect(await page.isChecked('#prediction')).toBe(true);
+    await page.close();
+  }, 30_000);
+
   it('shows figures changing on the dashboard while bots play', async () => {
     const page = await browser.newPage({ viewport: { width: 1180, height: 900 } });
     await page.goto(running.addresses.http);

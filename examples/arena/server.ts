@@ -8,7 +8,14 @@ import {
   ServerWorld,
   ShardlineError,
 } from '@shardline/core';
-import { type ShardlineGame, WorldHost } from '@shardline/server';
+import {
+  type OnlineServices,
+  type PlayerTicket,
+  readPlayerTicket,
+  type ShardlineGame,
+  WorldHost,
+} from '@shardline/server';
+import type { Logger } from 'pino';
 import {
   ACK_CHANNEL,
   ARENA,
@@ -46,6 +53,33 @@ function spawnPoint(n: number): Body {
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
+/** The kills board and the achievements a kill can earn: only the server writes them. */
+export const KILLS_BOARD = 'kills';
+const HUNTER_KILLS = 10;
+
+/** Records a signed-in player's kill: +1 on the board, first blood, progress toward Hunter. */
+async function recordKill(services: OnlineServices, killer: PlayerTicket, logger: Logger): Promise<void> {
+  const server = { fromClient: false };
+  try {
+    const entry = await services.leaderboards.submit(
+      KILLS_BOARD,
+      { id: killer.userId, username: killer.username },
+      1,
+      {},
+      server,
+    );
+    await services.achievements.unlock(killer.userId, 'first-blood', server);
+    await services.achievements.progress(
+      killer.userId,
+      'hunter',
+      Math.min(entry.score, HUNTER_KILLS),
+      server,
+    );
+  } catch (error) {
+    logger.warn({ err: error, userId: killer.userId }, 'could not record a kill');
+  }
+}
+
 export const game: ShardlineGame = {
   channels: ARENA_CHANNELS,
   // The browser page; its bundle comes from `npm run build:demo` (npm start runs it).
@@ -54,7 +88,20 @@ export const game: ShardlineGame = {
     '/play.js': here('./play/dist/play.js'),
     '/play.js.map': here('./play/dist/play.js.map'),
   },
-  create({ server, logger }) {
+  services: {
+    leaderboards: [{ id: KILLS_BOARD, order: 'desc', operator: 'increment', authoritative: true }],
+    achievements: [
+      { id: 'first-blood', title: 'First blood', description: 'Win a duel', authoritative: true },
+      {
+        id: 'hunter',
+        title: 'Hunter',
+        description: `${HUNTER_KILLS} kills`,
+        target: HUNTER_KILLS,
+        authoritative: true,
+      },
+    ],
+  },
+  create({ server, logger, services }) {
     const world = new ServerWorld({ schemas: [Fighter], tickHz: TICK_HZ, sendHz: SEND_HZ }, Date.now());
     const host = new WorldHost({
       server,
@@ -66,6 +113,8 @@ export const game: ShardlineGame = {
     });
     const history = new LagCompensator({ historyMs: 1_000 });
     const seated = new Map<string, Seated>();
+    /** Seats of signed-in players (joined with a services connect token), for their scores. */
+    const players = new Map<string, PlayerTicket>();
     let spawns = 0;
     const save = (seat: string, fighter: Seated) =>
       world.set(fighter.id, {
@@ -77,7 +126,12 @@ export const game: ShardlineGame = {
         seat,
       });
 
-    host.onJoin = (seat) => {
+    host.onJoin = (seat, info) => {
+      try {
+        players.set(seat, readPlayerTicket(info.clientId, info.userData));
+      } catch {
+        // A development token (bots, tests): plays, but has no account to score for.
+      }
       const body = spawnPoint(spawns++);
       const id = world.spawn(
         Fighter,
@@ -90,6 +144,7 @@ export const game: ShardlineGame = {
       const fighter = seated.get(seat);
       if (fighter) world.despawn(fighter.id);
       seated.delete(seat);
+      players.delete(seat);
       logger.info({ seat, reason }, 'fighter left');
     };
     host.onMessage = (seat, channel, bytes) => {
@@ -135,6 +190,8 @@ export const game: ShardlineGame = {
         shooter.score++;
         victim.health = 100;
         victim.body = spawnPoint(spawns++);
+        const killer = players.get(call.client);
+        if (killer) void recordKill(services, killer, logger);
         host.rpc!.broadcastEvent(
           arenaRpcs.definitions.kill,
           { killer: call.client, victim: victimSeat },

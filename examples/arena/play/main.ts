@@ -1,8 +1,9 @@
 /**
- * The arena's browser page (served at /play, bundled by `npm run build:demo`): takes a development
- * token from /api/token, joins over WebSocket through a link conditioner the settings panel
- * switches, and draws the ArenaSession on a canvas. `window.arena` exposes the session and the last
- * frame, for tests and for poking at in the console.
+ * The arena's browser page (served at /play, bundled by `npm run build:demo`): signs in to the
+ * online services as this tab's guest, joins with the connect token that gives, over WebSocket
+ * through a link conditioner the settings panel switches, and draws the ArenaSession on a canvas.
+ * The kills board, achievement toasts and saved settings come from the services (online.ts).
+ * `window.arena` exposes the session and the last frame, for tests and for poking at in the console.
  */
 import {
   ConditionedClientTransport,
@@ -12,6 +13,7 @@ import {
   WebSocketClientTransport,
 } from '@shardline/client';
 import { ARENA, ARENA_CHANNELS, HIT_RADIUS, RANGE } from '../game.js';
+import { type ArenaSettings, goOnline, killsBoard, type Online } from './online.js';
 import { type ArenaFrame, ArenaSession, type DrawnFighter, type Techniques } from './session.js';
 
 /** The link profiles the panel offers. */
@@ -30,18 +32,17 @@ interface Tracer {
   result: 'pending' | 'hit' | 'miss' | 'refused';
 }
 
-async function join(): Promise<{ session: ArenaSession; transport: ConditionedClientTransport }> {
-  const name = `player-${Math.random().toString(36).slice(2, 8)}`;
-  const response = await fetch(`/api/token?client=${name}`);
-  if (!response.ok) throw new Error(`no token (HTTP ${response.status}): is devTokens on?`);
-  const { token, ws } = (await response.json()) as { token: string; ws: string };
+async function join(
+  online: Online,
+): Promise<{ session: ArenaSession; transport: ConditionedClientTransport }> {
+  const { token, ws } = online.ticket;
   // A server listening on every interface is reached the way this page was.
   const address = new URL(ws);
   if (address.hostname === '0.0.0.0' || address.hostname === '[::]') address.hostname = location.hostname;
   const transport = new ConditionedClientTransport(new WebSocketClientTransport());
   const client = new GameClient({
     transport,
-    token: Uint8Array.from(atob(token), (c) => c.charCodeAt(0)),
+    token,
     channels: ARENA_CHANNELS,
   });
   client.onDisconnect = (reason) => {
@@ -52,28 +53,62 @@ async function join(): Promise<{ session: ArenaSession; transport: ConditionedCl
   return { session, transport };
 }
 
-function linkPanel(transport: ConditionedClientTransport): void {
+/** The link chosen in the panel, kept with the techniques in the settings save. */
+let chosenLink: LinkProfileName = 'none';
+
+function linkPanel(transport: ConditionedClientTransport, changed: () => void): void {
   const panel = element<HTMLElement>('links');
+  transport.configure(LINK_PROFILES[chosenLink].settings);
   for (const name of PANEL_PROFILES) {
     const label = document.createElement('label');
     const input = document.createElement('input');
     input.type = 'radio';
     input.name = 'link';
     input.id = `link-${name}`;
-    input.checked = name === 'none';
-    input.onchange = () => transport.configure(LINK_PROFILES[name].settings);
+    input.checked = name === chosenLink;
+    input.onchange = () => {
+      chosenLink = name;
+      transport.configure(LINK_PROFILES[name].settings);
+      changed();
+    };
     label.append(input, ` ${LINK_PROFILES[name].label}`);
     panel.append(label);
   }
 }
 
-function techniquePanel(techniques: Techniques): void {
+function techniquePanel(techniques: Techniques, changed: () => void): void {
   for (const key of Object.keys(techniques) as (keyof Techniques)[]) {
     const box = element<HTMLInputElement>(key);
+    box.checked = techniques[key];
     box.onchange = () => {
       techniques[key] = box.checked;
+      changed();
     };
   }
+}
+
+/** Shows a message for a few seconds (achievement unlocks). */
+function toast(text: string): void {
+  const box = element<HTMLElement>('toast');
+  box.textContent = text;
+  box.hidden = false;
+  setTimeout(() => {
+    if (box.textContent === text) box.hidden = true;
+  }, 4_000);
+}
+
+/** Refreshes the kills board every few seconds (errors leave the last one shown). */
+function boardPanel(online: Online): void {
+  const refresh = () =>
+    killsBoard(online.services).then(
+      (lines) =>
+        element<HTMLElement>('board').replaceChildren(
+          ...lines.map((line) => Object.assign(document.createElement('li'), { textContent: line })),
+        ),
+      () => undefined,
+    );
+  void refresh();
+  setInterval(refresh, 3_000);
 }
 
 /** Held keys to a stick: each axis -1, 0 or 1. */
@@ -206,10 +241,17 @@ function showFigures(session: ArenaSession, frame: ArenaFrame): void {
 }
 
 async function main(): Promise<void> {
-  const { session, transport } = await join();
-  status.textContent = `playing as ${session.seat}`;
-  linkPanel(transport);
-  techniquePanel(session.techniques);
+  const online = await goOnline(toast);
+  const { session, transport } = await join(online);
+  const saved = online.settings;
+  if (saved && PANEL_PROFILES.includes(saved.link)) chosenLink = saved.link;
+  if (saved) Object.assign(session.techniques, saved.techniques);
+  status.textContent = `playing as ${online.services.session.user?.username} (seat ${session.seat})`;
+  const save = () =>
+    online.saveSettings({ link: chosenLink, techniques: { ...session.techniques } } satisfies ArenaSettings);
+  linkPanel(transport, save);
+  techniquePanel(session.techniques, save);
+  boardPanel(online);
   const stick = keyboard();
   const tracers: Tracer[] = [];
   let frame = session.frame();

@@ -5,6 +5,7 @@
  */
 export * from '@shardline/core';
 export { GameClient, type GameClientOptions } from './game-client.js';
+export * from './services/index.js';
 export {
   WEBSOCKET_CLIENT_CAPABILITIES,
   type WebSocketClientOptions,

@@ -26,6 +26,7 @@ export {
   parseConfig,
   type ShardlineConfig,
 } from './runtime/config.js';
+export type { GameServicesConfig, OnlineServices } from './runtime/online-services.js';
 export { SESSION_EVENTS_CHANNEL, type SessionEvent } from './runtime/session-events.js';
 export {
   DATABASE_FILE,

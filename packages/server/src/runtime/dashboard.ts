@@ -33,6 +33,8 @@ export function dashboardHtml(options: { playPath: string | undefined }): string
 <div><span id="status">connecting…</span>${play}</div>
 <h2>Server</h2>
 <div class="figures" id="server"></div>
+<h2>Online services</h2>
+<div class="figures" id="services"></div>
 <h2>Clients</h2>
 <table id="clients"><thead><tr>
   <th>client</th><th>seat</th><th>status</th><th>up s</th><th>ping ms</th><th>ping, last minute</th><th>sent</th><th>received</th><th>lost</th><th>loss %</th>
@@ -57,6 +59,13 @@ const SERVER_FIGURES = [
   ['packets/s in', (s) => s.packetsInPerSecond.toFixed(0), (s) => s.packetsInPerSecond],
   ['packets/s out', (s) => s.packetsOutPerSecond.toFixed(0), (s) => s.packetsOutPerSecond],
 ];
+// The online services' presence (stats.services): lobbies, the matchmaking queue, push streams.
+const SERVICE_FIGURES = [
+  ['lobbies open', (s) => String(s.lobbiesOpen), (s) => s.lobbiesOpen],
+  ['lobbies started', (s) => String(s.lobbiesStarted), (s) => s.lobbiesStarted],
+  ['queued', (s) => String(s.queued), (s) => s.queued],
+  ['push streams', (s) => String(s.pushStreams), (s) => s.pushStreams],
+];
 function remember(key, value) {
   const values = (history[key] ??= []);
   values.push(value);
@@ -76,15 +85,18 @@ function spark(values) {
   g.stroke();
   return canvas;
 }
-function show(stats) {
-  const server = document.getElementById('server');
-  server.replaceChildren(...SERVER_FIGURES.map(([name, text, value]) => {
+function figures(id, list, values) {
+  document.getElementById(id).replaceChildren(...list.map(([name, text, value]) => {
     const box = document.createElement('div'); box.className = 'figure';
     box.innerHTML = '<span></span><b></b>';
-    box.children[0].textContent = name; box.children[1].textContent = text(stats.server);
-    if (value) box.append(spark(remember(name, value(stats.server))));
+    box.children[0].textContent = name; box.children[1].textContent = text(values);
+    if (value) box.append(spark(remember(name, value(values))));
     return box;
   }));
+}
+function show(stats) {
+  figures('server', SERVER_FIGURES, stats.server);
+  figures('services', SERVICE_FIGURES, stats.services);
   const body = document.querySelector('#clients tbody');
   const clock = (ms) => (ms === null ? '…' : new Date(ms).toISOString().slice(11, 23));
   body.replaceChildren(...stats.clients.map((c) => {

@@ -45,8 +45,17 @@ export interface LiveStats {
     packetsOutPerSecond: number;
   };
   clients: ClientFigures[];
+  /** The online services' presence: lobbies open and started, players queued, push streams open. */
+  services: ServiceFigures;
   /** The newest sessions connecting and disconnecting, newest first (as heard on the bus). */
   events: readonly SessionEvent[];
+}
+
+export interface ServiceFigures {
+  lobbiesOpen: number;
+  lobbiesStarted: number;
+  queued: number;
+  pushStreams: number;
 }
 
 export function liveStats(
@@ -55,6 +64,7 @@ export function liveStats(
   world: ServerWorld,
   startedAtMs: number,
   events: readonly SessionEvent[],
+  services: ServiceFigures,
 ): LiveStats {
   const nowMs = Date.now();
   // Each session's stats, read once: the client rows and the server totals both come from them.
@@ -99,6 +109,7 @@ export function liveStats(
       packetsOutPerSecond: total((s) => s.packetsOutPerSecond),
     },
     clients,
+    services,
     events,
   };
 }

@@ -2,17 +2,19 @@ import type { ServerWorld } from '@shardline/core';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { GameServer } from '../game-server.js';
 import type { WorldHost } from '../world-host.js';
+import type { ServiceFigures } from './live-stats.js';
 
 /**
  * The process's Prometheus metrics (served at /metrics): sessions, packets and bytes each way, RTT
- * and loss histograms (every session sampled each second), tick time, RPC rejects by code, and
- * Node's own process metrics, all prefixed `shardline_`. It takes `host.onTicked` (to time ticks);
+ * and loss histograms (every session sampled each second), tick time, RPC rejects by code, the
+ * online services' lobbies, queue and push streams, and Node's own process metrics, all prefixed `shardline_`. It takes `host.onTicked` (to time ticks);
  * `stop` ends the sampling.
  */
 export function serverMetrics(
   server: GameServer,
   host: WorldHost,
   world: ServerWorld,
+  services: () => ServiceFigures,
 ): { registry: Registry; stop(): void } {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'shardline_' });
@@ -77,6 +79,9 @@ export function serverMetrics(
       sum((s) => s.bytesInPerSecond),
     ],
     ['shardline_world_tick', 'The world tick', () => world.tick],
+    ['shardline_lobbies_open', 'Lobbies open (not started)', () => services().lobbiesOpen],
+    ['shardline_matchmaking_queued', 'Players waiting in the matchmaking queue', () => services().queued],
+    ['shardline_push_streams', "Signed-in users' push streams open", () => services().pushStreams],
   ];
   for (const [name, help, read] of gauges) {
     new Gauge({

@@ -8,59 +8,158 @@ import {
   openAccountsStore,
 } from '../services/accounts/index.js';
 import {
+  type AchievementDefinition,
+  AchievementsService,
+  achievementRoutes,
+  openAchievementsStore,
+} from '../services/achievements/index.js';
+import {
   CONNECT_TICKET_TTL_MS,
   type IssueConnectTicket,
   playerTicketData,
 } from '../services/connect-tickets.js';
+import { FriendsService, friendRoutes, openFriendsStore } from '../services/friends/index.js';
 import { serveServiceApi } from '../services/http/index.js';
+import {
+  type LeaderboardDefinition,
+  LeaderboardsService,
+  leaderboardRoutes,
+  openLeaderboardsStore,
+} from '../services/leaderboards/index.js';
+import { LobbyService, lobbyRoutes, Matchmaker, type MatchmakerOptions } from '../services/lobbies/index.js';
+import { UserStreams } from '../services/push/index.js';
+import { openSavesStore, type SavesLimits, SavesService, saveRoutes } from '../services/saves/index.js';
 import type { ServiceDatabase } from '../services/service-database.js';
 import { openPostgres } from '../store/postgres.js';
 import { postgresServerSecret, serverSecret } from '../store/server-secrets.js';
 import type { SqliteDatabase } from '../store/sqlite.js';
 import type { ShardlineConfig } from './config.js';
+import type { ServiceFigures } from './live-stats.js';
+
+/** What a game configures of the online services. */
+export interface GameServicesConfig {
+  /** The game's leaderboards (id, order, operator: best, latest or increment). */
+  leaderboards?: readonly LeaderboardDefinition[];
+  /** The game's achievements (ids, titles, hidden ones, progress targets). */
+  achievements?: readonly AchievementDefinition[];
+  /** Cloud save limits: blob size cap and slots per user (256 KiB and 16 by default). */
+  saves?: Partial<SavesLimits>;
+  matchmaking?: MatchmakerOptions;
+}
+
+/** How often the matchmaker forms matches, ms. */
+const MATCHMAKER_TICK_MS = 500;
+/** How often started lobbies past their time are forgotten, ms. */
+const LOBBY_SWEEP_MS = 60_000;
 
 /** The online services one process runs, on one database. */
 export interface OnlineServices {
   database: ServiceDatabase;
   accounts: AccountsService;
-  /** Ends the Postgres pool, if the services opened one (the SQLite database is the runtime's). */
+  friends: FriendsService;
+  leaderboards: LeaderboardsService;
+  achievements: AchievementsService;
+  saves: SavesService;
+  lobbies: LobbyService;
+  matchmaker: Matchmaker;
+  /** Signed-in users' push streams (lobby updates, matches, unlocks). */
+  streams: UserStreams;
+  /** Stops the timers and streams, and ends the Postgres pool if the services opened one. */
   close(): Promise<void>;
 }
 
+/** The services' database: Postgres when `config.postgresUrl` is set, else the embedded SQLite one. */
+async function openServiceDatabase(
+  config: ShardlineConfig,
+  sqlite: SqliteDatabase,
+  logger: Logger,
+): Promise<{ database: ServiceDatabase; accessKey: Uint8Array }> {
+  if (!config.postgresUrl) {
+    return {
+      database: { kind: 'sqlite', database: sqlite },
+      accessKey: serverSecret(sqlite, 'access-token-key', 32),
+    };
+  }
+  const pool = await openPostgres({
+    url: config.postgresUrl,
+    ...(config.postgresSchema ? { schema: config.postgresSchema } : {}),
+    onIdleError: (error) => logger.warn({ err: error }, 'postgres connection lost (it will reconnect)'),
+  });
+  try {
+    // Beside the data, so processes sharing the database accept each other's access tokens.
+    return {
+      database: { kind: 'postgres', pool },
+      accessKey: await postgresServerSecret(pool, 'access-token-key', 32),
+    };
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+}
+
 /**
- * Opens the online services on Postgres when `config.postgresUrl` is set, else on the process's
- * embedded SQLite database. The access-token key lives beside the data, so processes sharing a
- * Postgres database accept each other's tokens.
+ * Opens every online service on the process's service database. `server` signs the connect tokens
+ * that signing in and starting a lobby hand out.
  */
 export async function openOnlineServices(
   config: ShardlineConfig,
   sqlite: SqliteDatabase,
+  server: GameServer,
   logger: Logger,
+  game: GameServicesConfig = {},
 ): Promise<OnlineServices> {
-  let database: ServiceDatabase;
-  let accessKey: Uint8Array;
-  if (config.postgresUrl) {
-    const pool = await openPostgres({
-      url: config.postgresUrl,
-      ...(config.postgresSchema ? { schema: config.postgresSchema } : {}),
-      onIdleError: (error) => logger.warn({ err: error }, 'postgres connection lost (it will reconnect)'),
-    });
-    database = { kind: 'postgres', pool };
+  const { database, accessKey } = await openServiceDatabase(config, sqlite, logger);
+  const accountsStore = await openAccountsStore(database);
+  const accounts = new AccountsService(accountsStore, new AccessTokens(accessKey));
+  const friends = new FriendsService(await openFriendsStore(database), accountsStore);
+  const leaderboards = new LeaderboardsService(
+    await openLeaderboardsStore(database),
+    game.leaderboards ?? [],
+  );
+  const achievements = new AchievementsService(
+    await openAchievementsStore(database),
+    game.achievements ?? [],
+  );
+  const saves = new SavesService(await openSavesStore(database), game.saves);
+  // A user whose streams all closed, and who has not come back, gives up their lobby and queue place.
+  const streams = new UserStreams({
+    accounts,
+    onUserGone: (userId) => {
+      lobbies.userGone(userId);
+      if (matchmaker.ticketOf(userId)) matchmaker.cancel(userId);
+    },
+  });
+  const lobbies = new LobbyService({
+    issueTicket: connectTicketsOf(server),
+    friends,
+    notify: (userIds, event) => streams.push(userIds, event),
+  });
+  const matchmaker = new Matchmaker(lobbies, game.matchmaking);
+  achievements.onUnlock(({ userId, achievementId, title, unlockedAtMs }) =>
+    streams.push([userId], { type: 'achievement.unlocked', achievementId, title, unlockedAtMs }),
+  );
+  const matching = setInterval(() => {
     try {
-      accessKey = await postgresServerSecret(pool, 'access-token-key', 32);
+      matchmaker.tick();
     } catch (error) {
-      await pool.end();
-      throw error;
+      logger.error({ err: error }, 'matchmaker tick failed');
     }
-  } else {
-    database = { kind: 'sqlite', database: sqlite };
-    accessKey = serverSecret(sqlite, 'access-token-key', 32);
-  }
-  const accounts = new AccountsService(await openAccountsStore(database), new AccessTokens(accessKey));
+  }, MATCHMAKER_TICK_MS);
+  const sweeping = setInterval(() => lobbies.sweep(), LOBBY_SWEEP_MS);
   return {
     database,
     accounts,
+    friends,
+    leaderboards,
+    achievements,
+    saves,
+    lobbies,
+    matchmaker,
+    streams,
     close: async () => {
+      clearInterval(matching);
+      clearInterval(sweeping);
+      streams.close();
       if (database.kind === 'postgres') await database.pool.end();
     },
   };
@@ -78,8 +177,26 @@ export async function serveOnlineServices(
     rateLimits: config.rateLimits,
     addRoutes: async (api) => {
       await accountRoutes(api, services.accounts, issueTicket);
+      await friendRoutes(api, services.friends);
+      await leaderboardRoutes(api, services.leaderboards, {
+        friendIdsOf: (userId) => services.friends.friendIdsOf(userId),
+      });
+      await achievementRoutes(api, services.achievements);
+      await saveRoutes(api, services.saves);
+      await lobbyRoutes(api, services.lobbies, services.matchmaker);
     },
   });
+}
+
+/** The services' presence figures, for the dashboard and /metrics. */
+export function serviceFigures(services: OnlineServices): ServiceFigures {
+  const lobbies = services.lobbies.counts();
+  return {
+    lobbiesOpen: lobbies.open,
+    lobbiesStarted: lobbies.started,
+    queued: services.matchmaker.queued,
+    pushStreams: services.streams.count(),
+  };
 }
 
 /** Connect tokens for players, signed by the process's game server, valid CONNECT_TICKET_TTL_MS. */

@@ -14,19 +14,8 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { type ClusterBus, InProcessBus } from '../bus/index.js';
 import { GameServer } from '../game-server.js';
-import {
-  AccessTokens,
-  AccountsService,
-  accountRoutes,
-  openAccountsStore,
-} from '../services/accounts/index.js';
-import {
-  CONNECT_TICKET_TTL_MS,
-  type IssueConnectTicket,
-  playerTicketData,
-} from '../services/connect-tickets.js';
-import { serveServiceApi } from '../services/http/index.js';
-import type { ServiceDatabase } from '../services/service-database.js';
+import { MAX_URL_PARAM_LENGTH } from '../services/http/index.js';
+import { USER_STREAM_PATH } from '../services/push/index.js';
 import { migrateSqlite, openSqlite, SERVER_MIGRATIONS, serverSecret } from '../store/index.js';
 import { UdpServerTransport } from '../transport/udp.js';
 import { WebSocketServerTransport } from '../transport/websocket.js';
@@ -37,9 +26,11 @@ import { liveStats } from './live-stats.js';
 import { serverMetrics } from './metrics.js';
 import {
   connectTicketsOf,
+  type GameServicesConfig,
   type OnlineServices,
   openOnlineServices,
   serveOnlineServices,
+  serviceFigures,
 } from './online-services.js';
 import { serveFile } from './serve-file.js';
 import { publishSessionEvents, RecentSessionEvents } from './session-events.js';
@@ -60,6 +51,8 @@ export interface ShardlineGame {
   assets?: Readonly<Record<string, string>>;
   /** Builds the world and its host on `context.server` (started afterwards by startShardline). */
   create(context: GameContext): { host: WorldHost; world: ServerWorld };
+  /** The game's leaderboards, achievements and matchmaking settings. */
+  services?: GameServicesConfig;
 }
 
 /** What a game is built with. */
@@ -69,6 +62,11 @@ export interface GameContext {
   logger: Logger;
   /** The process's cluster bus (in-process by default): global events, announcements. */
   bus: ClusterBus;
+  /**
+   * The online services, for the game's own server code: submit authoritative scores, unlock
+   * achievements, read who a session is (`readPlayerTicket`).
+   */
+  services: OnlineServices;
 }
 
 /** A starter world, for `shardline start` without a game: one body per seat, placed where it joined. */
@@ -122,13 +120,6 @@ export async function startShardline(
   const databaseFile = join(config.dataDir, DATABASE_FILE);
   const database = openSqlite(databaseFile);
   migrateSqlite(database, 'server', SERVER_MIGRATIONS);
-  let services: OnlineServices;
-  try {
-    services = await openOnlineServices(config, database, logger);
-  } catch (error) {
-    database.close();
-    throw error;
-  }
   const bus = new InProcessBus();
   bus.onHandlerError = (error, channel) => logger.error({ err: error, channel }, 'bus handler failed');
   const impaired = (transport: ServerTransport) =>
@@ -145,7 +136,15 @@ export async function startShardline(
     channels: game.channels,
     maxClients: config.maxClients,
   });
-  const { host, world } = game.create({ server, config, logger, bus });
+  let services: OnlineServices;
+  try {
+    services = await openOnlineServices(config, database, server, logger, game.services);
+  } catch (error) {
+    await bus.close();
+    database.close();
+    throw error;
+  }
+  const { host, world } = game.create({ server, config, logger, bus, services });
   publishSessionEvents(server, bus, logger);
   const sessionEvents = await RecentSessionEvents.listen(bus, logger);
   const releaseStorage = async () => {
@@ -162,10 +161,14 @@ export async function startShardline(
     throw error;
   }
 
-  const metrics = serverMetrics(server, host, world);
+  const metrics = serverMetrics(server, host, world, () => serviceFigures(services));
   host.start();
 
-  const http = Fastify({ logger: false, bodyLimit: MAX_HTTP_BODY_BYTES });
+  const http = Fastify({
+    logger: false,
+    bodyLimit: MAX_HTTP_BODY_BYTES,
+    maxParamLength: MAX_URL_PARAM_LENGTH,
+  });
   await serveOnlineServices(http, services, config, connectTicketsOf(server));
   http.get('/healthz', async () => ({ status: 'ok', sessions: server.sessions.length, tick: world.tick }));
   if (config.devTokens) {
@@ -187,10 +190,16 @@ export async function startShardline(
   const dashboard = dashboardHtml({ playPath: game.assets?.['/play'] ? '/play' : undefined });
   http.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard));
   for (const [path, file] of Object.entries(game.assets ?? {})) serveFile(http, path, file);
-  http.get('/api/stats', async () => liveStats(server, host, world, startedAtMs, sessionEvents.list()));
+  const stats = () =>
+    liveStats(server, host, world, startedAtMs, sessionEvents.list(), serviceFigures(services));
+  http.get('/api/stats', async () => stats());
   // The dashboard's live feed: LiveStats every second to every open /live socket.
   const live = new WebSocketServer({ noServer: true });
   http.server.on('upgrade', (request, socket, head) => {
+    if (request.url?.startsWith(`${USER_STREAM_PATH}?`)) {
+      void services.streams.handleUpgrade(request, socket, head);
+      return;
+    }
     if (request.url !== '/live') {
       socket.destroy();
       return;
@@ -203,7 +212,7 @@ export async function startShardline(
   });
   const feed = setInterval(() => {
     if (live.clients.size === 0) return;
-    const message = JSON.stringify(liveStats(server, host, world, startedAtMs, sessionEvents.list()));
+    const message = JSON.stringify(stats());
     for (const client of live.clients) client.send(message);
   }, 1_000);
   const stopServing = async () => {

@@ -1,4 +1,5 @@
 export * from './accounts/index.js';
+export * from './achievements/index.js';
 export {
   CONNECT_TICKET_TTL_MS,
   type ConnectTicket,
@@ -7,5 +8,10 @@ export {
   playerTicketData,
   readPlayerTicket,
 } from './connect-tickets.js';
+export * from './friends/index.js';
 export * from './http/index.js';
+export * from './leaderboards/index.js';
+export * from './lobbies/index.js';
+export * from './push/index.js';
+export * from './saves/index.js';
 export type { ServiceDatabase } from './service-database.js';
