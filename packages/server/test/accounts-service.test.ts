@@ -5,6 +5,7 @@ import {
   AccountsService,
   isShardlineError,
   REFRESH_TOKEN_TTL_MS,
+  SESSION_CHECK_TTL_MS,
 } from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accountsBackends } from './support/accounts-backends.js';
@@ -43,6 +44,22 @@ describe.each(accountsBackends)('accounts service on %s', (_name, open) => {
       sessionId: loggedIn.sessionId,
       user: { id: registered.user.id, username: 'Ann' },
     });
+  });
+
+  it('ends a session at once here, and within SESSION_CHECK_TTL_MS when another process ends it', async () => {
+    const { service, store, clock } = await fresh();
+    const here = await service.register('ann', 'correct horse battery');
+    await service.authenticate(here.accessToken);
+    await service.logout(here.sessionId);
+    expect(await code(service.authenticate(here.accessToken))).toBe('AUTH_SESSION_ENDED');
+
+    const elsewhere = await service.login('ann', 'correct horse battery');
+    await service.authenticate(elsewhere.accessToken);
+    await store.revokeSession(elsewhere.sessionId, clock.nowMs); // another process's logout
+    clock.nowMs += SESSION_CHECK_TTL_MS - 1;
+    expect(await code(service.authenticate(elsewhere.accessToken))).toBe('resolved');
+    clock.nowMs += 1;
+    expect(await code(service.authenticate(elsewhere.accessToken))).toBe('AUTH_SESSION_ENDED');
   });
 
   it('refuses bad names and passwords, taken names, and wrong logins, with stable codes and no account made', async () => {

@@ -363,6 +363,26 @@ describe.each(serviceDatabases)('leaderboard ranks from the rank index: %s', (_n
     expect([ranks(top), me!.rank, ranks(around), ranks(friends), count]).toEqual([[1], 4, [9, 10], [7], 10]);
   });
 
+  it("shows this process's writes' names and metadata at once, and other processes' after a reload", async () => {
+    const store = await fresh();
+    const b = board('desc', 'latest');
+    const here = serve(store, [b]);
+    const elsewhere = serve(store, [b]);
+    const write = (service: LeaderboardsService, username: string, badge: string) =>
+      service.submit(b.id, { id: 'ann', username }, 10, { metadata: { badge } }, { fromClient: false });
+    const shown = async () => (await here.top(b.id)).map((entry) => [entry.username, entry.metadata]);
+    await write(here, 'ann', 'bronze');
+    expect(await shown()).toEqual([['ann', { badge: 'bronze' }]]);
+    await write(here, 'Ann', 'silver'); // read just before: must not be served from memory
+    expect(await shown()).toEqual([['Ann', { badge: 'silver' }]]);
+    await write(elsewhere, 'ANN', 'gold');
+    expect(await shown()).toEqual([['Ann', { badge: 'silver' }]]); // as this process last knew it
+    await here.reload(b.id);
+    expect(await shown()).toEqual([['ANN', { badge: 'gold' }]]);
+    await here.deleteScore(b.id, 'ann');
+    expect(await here.top(b.id)).toEqual([]);
+  });
+
   it("sees another process's writes on reload, keeping this process's writes made during it", async () => {
     const store = await fresh();
     const { b, service: other } = await tenOn(store);

@@ -109,6 +109,22 @@ export async function openOnlineServices(
   game: GameServicesConfig = {},
 ): Promise<OnlineServices> {
   const { database, accessKey } = await openServiceDatabase(config, sqlite, logger);
+  try {
+    return await openServices(database, accessKey, server, logger, game);
+  } catch (error) {
+    // A store that cannot migrate, a game's bad definitions: give back the pool this opened.
+    if (database.kind === 'postgres') await database.pool.end();
+    throw error;
+  }
+}
+
+async function openServices(
+  database: ServiceDatabase,
+  accessKey: Uint8Array,
+  server: GameServer,
+  logger: Logger,
+  game: GameServicesConfig,
+): Promise<OnlineServices> {
   const accountsStore = await openAccountsStore(database);
   const accounts = new AccountsService(accountsStore, new AccessTokens(accessKey));
   const friends = new FriendsService(await openFriendsStore(database), accountsStore);

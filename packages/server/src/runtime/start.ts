@@ -167,7 +167,7 @@ export async function startShardline(
   const http = Fastify({
     logger: false,
     bodyLimit: MAX_HTTP_BODY_BYTES,
-    maxParamLength: MAX_URL_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_URL_PARAM_LENGTH },
   });
   await serveOnlineServices(http, services, config, connectTicketsOf(server));
   http.get('/healthz', async () => ({ status: 'ok', sessions: server.sessions.length, tick: world.tick }));

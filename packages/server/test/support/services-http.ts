@@ -41,7 +41,11 @@ export async function startServicesHttp(
     await openAccountsStore(database),
     new AccessTokens(new Uint8Array(32).fill(7)),
   );
-  const http = Fastify({ logger: false, bodyLimit: 1024 * 1024, maxParamLength: MAX_URL_PARAM_LENGTH });
+  const http = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    routerOptions: { maxParamLength: MAX_URL_PARAM_LENGTH },
+  });
   await serveServiceApi(http, {
     accounts,
     rateLimits,

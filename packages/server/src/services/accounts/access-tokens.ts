@@ -1,6 +1,7 @@
 import { webcrypto } from 'node:crypto';
 import { ShardlineError } from '@shardline/core';
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { dropOldest } from '../../recent-map.js';
 
 /** How long an access token lasts, ms: short, since only the refresh token can be revoked at once. */
 export const ACCESS_TOKEN_TTL_MS = 15 * 60_000;
@@ -72,7 +73,7 @@ export class AccessTokens {
         throw new errors.JWTInvalid('claims');
       const claims = { userId: payload.sub, sessionId: payload.sid };
       this.verified.set(token, { ...claims, expiresAtMs: payload.exp * 1000 });
-      if (this.verified.size > VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      dropOldest(this.verified, VERIFIED_CACHE_SIZE);
       return claims;
     } catch (error) {
       if (error instanceof errors.JWTExpired)

@@ -1,8 +1,18 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ShardlineError } from '@shardline/core';
+import { dropOldest } from '../../recent-map.js';
 import { ACCESS_TOKEN_TTL_MS, type AccessTokens } from './access-tokens.js';
 import type { AccountsStore, UserRecord } from './accounts-store.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.js';
+
+/**
+ * How long a session found live is taken as live without asking the store again, ms. Ending a
+ * session in this process takes effect at once; ended by another process sharing the database,
+ * within this long.
+ */
+export const SESSION_CHECK_TTL_MS = 1_000;
+/** Sessions remembered as live at most (most recently checked kept). */
+const LIVE_SESSIONS_CACHED = 10_000;
 
 /** How long a session lives without being refreshed, ms. */
 export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60_000;
@@ -33,6 +43,8 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export class AccountsService {
   /** Verified against when a name is unknown, so a miss costs as much time as a wrong password. */
   private readonly decoyHash: Promise<string>;
+  /** Session id → its user, as found live at `checkedAtMs` (see SESSION_CHECK_TTL_MS). */
+  private readonly liveSessions = new Map<string, { user: UserRecord; checkedAtMs: number }>();
 
   constructor(
     private readonly store: AccountsStore,
@@ -106,6 +118,7 @@ export class AccountsService {
       nowMs,
     );
     if (!rotated) {
+      this.liveSessions.delete(session.id);
       await this.store.revokeSession(session.id, nowMs); // a used token came back
       throw sessionEnded();
     }
@@ -115,6 +128,7 @@ export class AccountsService {
 
   /** Ends one session: its refresh token stops working, its access token within ACCESS_TOKEN_TTL_MS. */
   async logout(sessionId: string): Promise<void> {
+    this.liveSessions.delete(sessionId);
     await this.store.revokeSession(sessionId, this.nowMs());
   }
 
@@ -123,11 +137,20 @@ export class AccountsService {
    * AUTH_TOKEN_EXPIRED, or AUTH_SESSION_ENDED.
    */
   async authenticate(accessToken: string): Promise<{ user: UserRecord; sessionId: string }> {
-    const claims = await this.tokens.verify(accessToken, this.nowMs());
+    const nowMs = this.nowMs();
+    const claims = await this.tokens.verify(accessToken, nowMs);
+    const known = this.liveSessions.get(claims.sessionId);
+    if (known && nowMs - known.checkedAtMs < SESSION_CHECK_TTL_MS && known.user.id === claims.userId) {
+      return { user: known.user, sessionId: claims.sessionId };
+    }
     const found = await this.store.sessionWithUser(claims.sessionId);
     if (!found || found.session.revokedAtMs !== null || found.session.userId !== claims.userId) {
+      this.liveSessions.delete(claims.sessionId);
       throw sessionEnded();
     }
+    this.liveSessions.delete(claims.sessionId);
+    this.liveSessions.set(claims.sessionId, { user: found.user, checkedAtMs: nowMs });
+    dropOldest(this.liveSessions, LIVE_SESSIONS_CACHED);
     return { user: found.user, sessionId: found.session.id };
   }
 

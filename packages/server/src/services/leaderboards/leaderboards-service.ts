@@ -1,4 +1,5 @@
 import { ShardlineError } from '@shardline/core';
+import { DisplayRows } from './display-rows.js';
 import { definitionProblem, LEADERBOARD_LIMITS, metadataText, pageSize } from './leaderboard-rules.js';
 import type { LeaderboardDefinition, LeaderboardEntry, LeaderboardsStore } from './leaderboards-store.js';
 import type { Placed } from './rank-index.js';
@@ -34,6 +35,7 @@ export class LeaderboardsService {
   private readonly boards = new Map<string, LeaderboardDefinition>();
   private readonly ranked: RankedBoards;
   private readonly writes = new WriteOrder();
+  private readonly rows = new DisplayRows();
 
   constructor(
     private readonly store: LeaderboardsStore,
@@ -91,7 +93,9 @@ export class LeaderboardsService {
         // Only another process's delete racing this submit could leave no entry: not worth answering.
         (await this.store.scoresOf(board.id, [user.id]))[0]!;
       // Its rank before any other change can land (a stale result ranks as the entry stands).
-      const place = this.ranked.apply(board.id, stored)!.placeOf(user.id)!;
+      const index = this.ranked.apply(board.id, stored)!;
+      if (index.revisionOf(user.id) === stored.revision) this.rows.set(board.id, stored);
+      const place = index.placeOf(user.id)!;
       return entryAt(board.order, place, stored);
     });
   }
@@ -159,6 +163,7 @@ export class LeaderboardsService {
     return this.writes.delete(`${id}/${userId}`, async () => {
       const deleted = await this.store.deleteScore(id, userId);
       this.ranked.apply(id, { userId, deleted: true });
+      this.rows.delete(id, userId);
       return deleted;
     });
   }
@@ -168,7 +173,9 @@ export class LeaderboardsService {
    * the previous ranks until it completes (see RankedBoards.reload).
    */
   async reload(boardId: string): Promise<void> {
-    await this.ranked.reload(this.board(boardId).id);
+    const { id } = this.board(boardId);
+    await this.ranked.reload(id);
+    this.rows.clear(id);
   }
 
   /** The board's definition; LEADERBOARD_NOT_FOUND if the game defines none by that id. */
@@ -178,16 +185,18 @@ export class LeaderboardsService {
     return board;
   }
 
-  /** The entries at those places, their rows read in one query, in the order given. */
+  /** The entries at those places, in the order given: their rows as known, the others read in one query. */
   private async entries(
     board: LeaderboardDefinition,
     places: readonly Placed[],
   ): Promise<LeaderboardEntry[]> {
-    const rows = await this.store.scoresOf(
+    const { found, missing } = this.rows.lookup(
       board.id,
       places.map((place) => place.userId),
     );
-    const byUser = new Map(rows.map((row) => [row.userId, row]));
+    const read = missing.length > 0 ? await this.store.scoresOf(board.id, missing) : [];
+    for (const row of read) this.rows.set(board.id, row);
+    const byUser = new Map([...found, ...read].map((row) => [row.userId, row]));
     return places.flatMap((place) => {
       const row = byUser.get(place.userId);
       return row ? [entryAt(board.order, place, row)] : [];

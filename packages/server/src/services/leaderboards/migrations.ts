@@ -5,7 +5,8 @@ export const LEADERBOARDS_AREA = 'leaderboards';
 
 /**
  * The leaderboards table in either dialect: `int64` is the 64-bit integer type, `strict` SQLite's
- * table option, `bytewise` the collation that makes user ids compare byte by byte (Postgres's
+ * table options (WITHOUT ROWID: the rows live in their primary key's b-tree, so a submit or a read
+ * by user descends one tree, not two), `bytewise` the collation that makes user ids compare byte by byte (Postgres's
  * default follows the locale; SQLite's is already bytewise).
  *
  * `score_key` and `subscore_key` are the score and subscore on an 'asc' board and their negations
@@ -37,7 +38,7 @@ function leaderboardTables(int64: string, strict: string, bytewise: string): str
 
 /** SQLite's leaderboards migrations. Never edit a shipped migration: add the next one. */
 export const SQLITE_LEADERBOARDS_MIGRATIONS: readonly Migration[] = [
-  { version: 1, name: 'leaderboard scores', sql: leaderboardTables('INTEGER', ' STRICT', '') },
+  { version: 1, name: 'leaderboard scores', sql: leaderboardTables('INTEGER', ' WITHOUT ROWID, STRICT', '') },
 ];
 
 /** Postgres's leaderboards migrations: the same table, step for step. */

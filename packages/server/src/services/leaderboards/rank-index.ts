@@ -71,6 +71,12 @@ export class RankIndex {
     return slot === undefined ? undefined : this.rankAt(slot);
   }
 
+  /** The revision of the user's entry as the index holds it, or undefined if they are not on the board. */
+  revisionOf(userId: string): number | undefined {
+    const slot = this.keys.slotOf(userId);
+    return slot === undefined ? undefined : this.keys.revisionOf(slot);
+  }
+
   placeOf(userId: string): Placed | undefined {
     const slot = this.keys.slotOf(userId);
     return slot === undefined ? undefined : this.keys.placed(slot, this.rankAt(slot));
