@@ -6,5 +6,6 @@ export * from './reliable/index.js';
 export * from './replication/index.js';
 export * from './rpc/index.js';
 export * from './schema/index.js';
+export type * from './services-api.js';
 export * from './transport/index.js';
 export * from './wire/index.js';

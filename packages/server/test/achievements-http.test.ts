@@ -1,4 +1,3 @@
-import { afterEach, describe, expect, it } from 'vitest';
 import {
   ACHIEVEMENT_ID_LIMIT,
   type AchievementDefinition,
@@ -6,7 +5,8 @@ import {
   achievementRoutes,
   openAchievementsStore,
   type UnlockEvent,
-} from '../src/services/achievements/index.js';
+} from '@shardline/server';
+import { afterEach, describe, expect, it } from 'vitest';
 import { serviceDatabases } from './support/service-databases.js';
 import { startServicesHttp } from './support/services-http.js';
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { isShardlineError } from '@shardline/server';
-import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type AchievementDefinition,
   AchievementsService,
   type AchievementsStore,
+  isShardlineError,
   openAchievementsStore,
   type UnlockEvent,
-} from '../src/services/achievements/index.js';
+} from '@shardline/server';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serviceDatabases } from './support/service-databases.js';
 
 const NOW = 1_800_000_000_000;

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { openAccountsStore } from '@shardline/server';
-import { afterEach, describe, expect, it } from 'vitest';
 import {
   FRIEND_LIMITS,
   type FriendLimits,
   FriendsService,
   type FriendsStore,
   friendRoutes,
+  openAccountsStore,
   openFriendsStore,
-} from '../src/services/friends/index.js';
+} from '@shardline/server';
+import { afterEach, describe, expect, it } from 'vitest';
 import { serviceDatabases } from './support/service-databases.js';
 import { type ServicesHttp, startServicesHttp } from './support/services-http.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { type FriendLimits, type FriendsStore, openFriendsStore } from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FriendLimits, type FriendsStore, openFriendsStore } from '../src/services/friends/index.js';
 import { serviceDatabases } from './support/service-databases.js';
 
 const NOW = 1_800_000_000_000;

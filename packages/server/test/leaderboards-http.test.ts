@@ -1,12 +1,14 @@
-import { AccessTokens, isShardlineError, openSqlite } from '@shardline/server';
-import { afterEach, describe, expect, it } from 'vitest';
 import {
+  AccessTokens,
+  isShardlineError,
   LEADERBOARD_LIMITS,
   type LeaderboardDefinition,
   LeaderboardsService,
   leaderboardRoutes,
   openLeaderboardsStore,
-} from '../src/services/leaderboards/index.js';
+  openSqlite,
+} from '@shardline/server';
+import { afterEach, describe, expect, it } from 'vitest';
 import { serviceDatabases } from './support/service-databases.js';
 import { type ServicesHttp, startServicesHttp } from './support/services-http.js';
 

@@ -1,5 +1,3 @@
-import fc from 'fast-check';
-import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type LeaderboardDefinition,
   type LeaderboardEntry,
@@ -8,7 +6,9 @@ import {
   LeaderboardsService,
   type LeaderboardsStore,
   openLeaderboardsStore,
-} from '../src/services/leaderboards/index.js';
+} from '@shardline/server';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serviceDatabases } from './support/service-databases.js';
 
 const NOW = 1_800_000_000_000;

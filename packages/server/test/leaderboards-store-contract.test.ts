@@ -1,7 +1,5 @@
-import { isShardlineError } from '@shardline/server';
-import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
 import {
+  isShardlineError,
   type LeaderboardDefinition,
   type LeaderboardOperator,
   type LeaderboardOrder,
@@ -10,7 +8,9 @@ import {
   type ScoreSubmission,
   type StoredKey,
   type StoredScore,
-} from '../src/services/leaderboards/index.js';
+} from '@shardline/server';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
 import { serviceDatabases } from './support/service-databases.js';
 
 const NOW = 1_800_000_000_000;

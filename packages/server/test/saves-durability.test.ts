@@ -4,9 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { openSqlite, type ServiceDatabase } from '@shardline/server';
+import { openSavesStore, openSqlite, type ServiceDatabase } from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSavesStore } from '../src/services/saves/index.js';
 import { TEST_POSTGRES_URL, throwawayPostgres } from './support/postgres.js';
 
 const SERVER = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -3,21 +3,19 @@ import {
   AccessTokens,
   AccountsService,
   accountRoutes,
+  DEFAULT_SAVES_LIMITS,
   MAX_HTTP_BODY_BYTES,
   openAccountsStore,
-  openSqlite,
-  serveServiceApi,
-} from '@shardline/server';
-import Fastify from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_SAVES_LIMITS,
   openSavesStore,
+  openSqlite,
   SAVE_TEXT_LIMITS,
   SavesService,
   saveBodyLimit,
   saveRoutes,
-} from '../src/services/saves/index.js';
+  serveServiceApi,
+} from '@shardline/server';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceDatabases } from './support/service-databases.js';
 import { type ServicesHttp, startServicesHttp } from './support/services-http.js';
 

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { isShardlineError, openSqlite } from '@shardline/server';
-import { afterEach, describe, expect, it } from 'vitest';
 import {
+  isShardlineError,
   openSavesStore,
+  openSqlite,
   type SavesLimits,
   SavesService,
   type SavesStore,
   type WriteRule,
-} from '../src/services/saves/index.js';
+} from '@shardline/server';
+import { afterEach, describe, expect, it } from 'vitest';
 import { serviceDatabases } from './support/service-databases.js';
 
 const NOW = 1_800_000_000_000;

@@ -5,4 +5,4 @@ export { AchievementsClient, LeaderboardsClient, SavesClient } from './records-c
 export { type AccessTokenSource, ServiceHttp } from './service-http.js';
 export { ServicesClient, type ServicesClientOptions, ticketToken } from './services-client.js';
 export { SessionManager, type SessionStorage } from './session-manager.js';
-export type * from './types.js';
+export type { Save } from './types.js';

@@ -1,4 +1,3 @@
-import type { ServiceHttp } from './service-http.js';
 import type {
   ConnectTicket,
   FriendsList,
@@ -6,7 +5,8 @@ import type {
   LobbySettings,
   LobbyView,
   QueueTicket,
-} from './types.js';
+} from '@shardline/core';
+import type { ServiceHttp } from './service-http.js';
 
 const path = (id: string) => `/lobbies/${encodeURIComponent(id)}`;
 

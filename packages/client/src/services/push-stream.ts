@@ -1,7 +1,7 @@
+import type { PushEvent } from '@shardline/core';
 import type { WebSocketConstructor, WebSocketLike } from '../transport/websocket.js';
 import { platform } from './platform.js';
 import type { AccessTokenSource } from './service-http.js';
-import type { PushEvent } from './types.js';
 
 type Listener<T extends PushEvent['type']> = (event: Extract<PushEvent, { type: T }>) => void;
 

@@ -1,6 +1,7 @@
+import type { AchievementState, LeaderboardDefinition, LeaderboardEntry, SaveMeta } from '@shardline/core';
 import { base64FromBytes, bytesFromBase64, sha256Hex } from './bytes.js';
 import type { ServiceHttp } from './service-http.js';
-import type { AchievementState, LeaderboardDefinition, LeaderboardEntry, Save, SaveMeta } from './types.js';
+import type { Save } from './types.js';
 
 const board = (id: string) => `/leaderboards/${encodeURIComponent(id)}`;
 

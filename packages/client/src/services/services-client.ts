@@ -1,3 +1,4 @@
+import type { ConnectTicket } from '@shardline/core';
 import type { WebSocketConstructor } from '../transport/websocket.js';
 import { bytesFromBase64 } from './bytes.js';
 import { FriendsClient, LobbiesClient, MatchmakingClient } from './lobbies-client.js';
@@ -6,7 +7,6 @@ import { PushStream } from './push-stream.js';
 import { AchievementsClient, LeaderboardsClient, SavesClient } from './records-client.js';
 import { ServiceHttp } from './service-http.js';
 import { SessionManager, type SessionStorage } from './session-manager.js';
-import type { ConnectTicket } from './types.js';
 
 export interface ServicesClientOptions {
   /** The server's HTTP address, e.g. `http://127.0.0.1:8080` (no trailing slash). */

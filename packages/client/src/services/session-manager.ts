@@ -1,6 +1,6 @@
+import type { ConnectTicket, ServiceUser, SignedIn } from '@shardline/core';
 import { ShardlineError } from '@shardline/core';
 import type { AccessTokenSource, ServiceHttp } from './service-http.js';
-import type { ConnectTicket, ServiceUser, SignedIn } from './types.js';
 
 /** Where the refresh token is kept between runs: `localStorage` fits; omit to keep it in memory only. */
 export interface SessionStorage {

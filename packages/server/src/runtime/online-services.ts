@@ -1,3 +1,4 @@
+import type { LeaderboardDefinition } from '@shardline/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { GameServer } from '../game-server.js';
@@ -21,7 +22,6 @@ import {
 import { FriendsService, friendRoutes, openFriendsStore } from '../services/friends/index.js';
 import { serveServiceApi } from '../services/http/index.js';
 import {
-  type LeaderboardDefinition,
   LeaderboardsService,
   leaderboardRoutes,
   openLeaderboardsStore,

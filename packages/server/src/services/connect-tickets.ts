@@ -1,16 +1,7 @@
-import { ShardlineError } from '@shardline/core';
+import { type ConnectTicket, ShardlineError } from '@shardline/core';
 
 /** How long a connect token handed out by the services may be presented, ms. */
 export const CONNECT_TICKET_TTL_MS = 60_000;
-
-/** What a signed-in client connects to the game with. */
-export interface ConnectTicket {
-  /** The connect token, base64: hand it to the game client's `connect`. */
-  token: string;
-  expiresAtMs: number;
-  /** Where it may connect (`udp://…`, `ws://…`). */
-  serverAddresses: string[];
-}
 
 /** Who a connect token is for; the game server reads it back from the session with `readPlayerTicket`. */
 export interface PlayerTicket {

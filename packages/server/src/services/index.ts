@@ -2,7 +2,6 @@ export * from './accounts/index.js';
 export * from './achievements/index.js';
 export {
   CONNECT_TICKET_TTL_MS,
-  type ConnectTicket,
   type IssueConnectTicket,
   type PlayerTicket,
   playerTicketData,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { ShardlineError } from '@shardline/core';
+import { ShardlineError, type SignedIn } from '@shardline/core';
 import { dropOldest } from '../../recent-map.js';
 import { ACCESS_TOKEN_TTL_MS, type AccessTokens } from './access-tokens.js';
 import type { AccountsStore, UserRecord } from './accounts-store.js';
@@ -20,18 +20,6 @@ export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60_000;
 const USERNAME = /^[\p{L}\p{N}_.-]{3,32}$/u;
 /** Device ids as clients make them (a UUID or similar): 8–128 printable ASCII characters. */
 const DEVICE_ID = /^[\x21-\x7e]{8,128}$/;
-
-/** What signing in gives a client. Times are ms since the Unix epoch. */
-export interface SignedIn {
-  user: { id: string; username: string; guest: boolean };
-  sessionId: string;
-  /** For `Authorization: Bearer`; short-lived. */
-  accessToken: string;
-  accessExpiresAtMs: number;
-  /** Trade it for new tokens before it expires; each works once. */
-  refreshToken: string;
-  refreshExpiresAtMs: number;
-}
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 

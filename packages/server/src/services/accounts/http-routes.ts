@@ -1,7 +1,8 @@
+import type { ConnectTicket, SignedIn } from '@shardline/core';
 import { Type } from 'typebox';
-import type { ConnectTicket, IssueConnectTicket } from '../connect-tickets.js';
+import type { IssueConnectTicket } from '../connect-tickets.js';
 import { callerOf, type ServiceApi } from '../http/service-api.js';
-import type { AccountsService, SignedIn } from './accounts-service.js';
+import type { AccountsService } from './accounts-service.js';
 import { MAX_PASSWORD_LENGTH } from './passwords.js';
 
 /**

@@ -1,10 +1,5 @@
 export { ACCESS_TOKEN_TTL_MS, type AccessClaims, AccessTokens } from './access-tokens.js';
-export {
-  AccountsService,
-  REFRESH_TOKEN_TTL_MS,
-  SESSION_CHECK_TTL_MS,
-  type SignedIn,
-} from './accounts-service.js';
+export { AccountsService, REFRESH_TOKEN_TTL_MS, SESSION_CHECK_TTL_MS } from './accounts-service.js';
 export {
   type AccountsStore,
   type NewSession,

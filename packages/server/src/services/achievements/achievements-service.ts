@@ -1,4 +1,4 @@
-import { ShardlineError } from '@shardline/core';
+import { type AchievementState, ShardlineError } from '@shardline/core';
 import type { AchievementsStore } from './achievements-store.js';
 import { type AchievementDefinition, checkDefinitions } from './definitions.js';
 
@@ -14,21 +14,6 @@ export interface UnlockEvent {
 /** Who is writing: a client (through the HTTP API) may not write authoritative achievements. */
 export interface WriteSource {
   fromClient: boolean;
-}
-
-/** One achievement as a user sees it. */
-export interface AchievementState {
-  id: string;
-  /** True while the title and description are withheld: a hidden achievement not yet unlocked. */
-  hidden: boolean;
-  title?: string;
-  description?: string;
-  unlocked: boolean;
-  /** ms since the Unix epoch; null while locked. */
-  unlockedAtMs: number | null;
-  /** 0 for achievements without a target. */
-  progress: number;
-  target: number | null;
 }
 
 export interface ProgressResult {

@@ -1,15 +1,10 @@
 export {
-  type AchievementState,
   AchievementsService,
   type ProgressResult,
   type UnlockEvent,
   type WriteSource,
 } from './achievements-service.js';
-export type {
-  AchievementRecord,
-  AchievementsStore,
-  ProgressOutcome,
-} from './achievements-store.js';
+export type { AchievementRecord, AchievementsStore, ProgressOutcome } from './achievements-store.js';
 export type { AchievementDefinition } from './definitions.js';
 export { ACHIEVEMENT_ID_LIMIT, achievementRoutes } from './http-routes.js';
 export {

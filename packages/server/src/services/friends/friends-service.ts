@@ -1,4 +1,4 @@
-import { ShardlineError } from '@shardline/core';
+import { type FriendsList, ShardlineError } from '@shardline/core';
 import type { AccountsStore } from '../accounts/accounts-store.js';
 import type { FriendLimits, FriendLink, FriendsStore, LimitReached } from './friends-store.js';
 
@@ -8,22 +8,6 @@ import type { FriendLimits, FriendLink, FriendsStore, LimitReached } from './fri
  * (so nobody's inbox grows without bound).
  */
 export const FRIEND_LIMITS: FriendLimits = { friends: 500, outgoingRequests: 100, incomingRequests: 500 };
-
-/** Another user as a list shows them; `sinceMs` is when the friendship or request began (ms since epoch). */
-export interface FriendEntry {
-  userId: string;
-  username: string;
-  sinceMs: number;
-}
-
-/** Everything about one user's friends, each list oldest first. */
-export interface FriendsList {
-  friends: FriendEntry[];
-  /** Requests others sent this user. */
-  incoming: FriendEntry[];
-  /** Requests this user sent. */
-  outgoing: FriendEntry[];
-}
 
 const LIMIT_MESSAGES: Record<LimitReached, string> = {
   'friends-full': 'one of you already has the most friends allowed',

@@ -1,4 +1,4 @@
-export { FRIEND_LIMITS, type FriendEntry, type FriendsList, FriendsService } from './friends-service.js';
+export { FRIEND_LIMITS, FriendsService } from './friends-service.js';
 export type {
   AcceptOutcome,
   FriendLimits,

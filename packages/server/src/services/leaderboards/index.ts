@@ -1,16 +1,7 @@
 export { leaderboardRoutes } from './http-routes.js';
 export { LEADERBOARD_LIMITS } from './leaderboard-rules.js';
 export { LeaderboardsService, type ScoreOptions } from './leaderboards-service.js';
-export type {
-  LeaderboardDefinition,
-  LeaderboardEntry,
-  LeaderboardOperator,
-  LeaderboardOrder,
-  LeaderboardsStore,
-  ScoreSubmission,
-  StoredKey,
-  StoredScore,
-} from './leaderboards-store.js';
+export type { LeaderboardsStore, ScoreSubmission, StoredKey, StoredScore } from './leaderboards-store.js';
 export {
   LEADERBOARDS_AREA,
   POSTGRES_LEADERBOARDS_MIGRATIONS,

@@ -1,5 +1,4 @@
-import { ShardlineError } from '@shardline/core';
-import type { LeaderboardDefinition } from './leaderboards-store.js';
+import { type LeaderboardDefinition, ShardlineError } from '@shardline/core';
 
 /** Board ids: 1–64 of `[A-Za-z0-9_.-]`. */
 const BOARD_ID = /^[A-Za-z0-9_.-]{1,64}$/;

@@ -1,7 +1,7 @@
-import { ShardlineError } from '@shardline/core';
+import { type LeaderboardDefinition, type LeaderboardEntry, ShardlineError } from '@shardline/core';
 import { DisplayRows } from './display-rows.js';
 import { definitionProblem, LEADERBOARD_LIMITS, metadataText, pageSize } from './leaderboard-rules.js';
-import type { LeaderboardDefinition, LeaderboardEntry, LeaderboardsStore } from './leaderboards-store.js';
+import type { LeaderboardsStore } from './leaderboards-store.js';
 import type { Placed } from './rank-index.js';
 import { RankedBoards } from './ranked-boards.js';
 import { entryAt } from './rows.js';

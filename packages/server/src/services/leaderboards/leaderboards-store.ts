@@ -1,23 +1,5 @@
+import type { LeaderboardDefinition } from '@shardline/core';
 import type { RankKey } from './rank-key.js';
-
-/** Which way a board ranks: 'desc' puts the highest score first, 'asc' the lowest (a race time). */
-export type LeaderboardOrder = 'desc' | 'asc';
-
-/**
- * How a submitted score meets the user's current one: 'best' keeps the better (by the board's
- * order, score then subscore), 'latest' replaces it, 'increment' adds to it (score and subscore).
- */
-export type LeaderboardOperator = 'best' | 'latest' | 'increment';
-
-/** A board, defined by the game in code (never by clients). */
-export interface LeaderboardDefinition {
-  /** 1–64 characters of `[A-Za-z0-9_.-]`. */
-  id: string;
-  order: LeaderboardOrder;
-  operator: LeaderboardOperator;
-  /** Only the game server writes it: clients' submits are refused (SERVICE_WRITE_FORBIDDEN). */
-  authoritative?: boolean;
-}
 
 /** One user's score as submitted, already checked by the service. */
 export interface ScoreSubmission {
@@ -30,19 +12,6 @@ export interface ScoreSubmission {
   subscore: number;
   /** A JSON object's text (≤ 1 KiB), or null. */
   metadata: string | null;
-}
-
-/** A user's place on a board, as the service answers it. Times are ms since the Unix epoch. */
-export interface LeaderboardEntry {
-  /** 1 for the first place; no two entries of a board share a rank. */
-  rank: number;
-  userId: string;
-  username: string;
-  score: number;
-  subscore: number;
-  metadata: Record<string, unknown> | null;
-  /** When the entry last changed. */
-  updatedAtMs: number;
 }
 
 /** A user's entry as stored: its rank key, its revision, and what is shown with it. */

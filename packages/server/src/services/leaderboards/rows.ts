@@ -1,4 +1,5 @@
-import type { LeaderboardEntry, LeaderboardOrder, StoredKey, StoredScore } from './leaderboards-store.js';
+import type { LeaderboardEntry, LeaderboardOrder } from '@shardline/core';
+import type { StoredKey, StoredScore } from './leaderboards-store.js';
 import type { Placed } from './rank-index.js';
 import type { RankKey } from './rank-key.js';
 

@@ -1,11 +1,5 @@
-import { ShardlineError } from '@shardline/core';
-import type {
-  LeaderboardDefinition,
-  LeaderboardsStore,
-  ScoreSubmission,
-  StoredKey,
-  StoredScore,
-} from './leaderboards-store.js';
+import { type LeaderboardDefinition, ShardlineError } from '@shardline/core';
+import type { LeaderboardsStore, ScoreSubmission, StoredKey, StoredScore } from './leaderboards-store.js';
 import { type KeyRow, keyFromRow, keyParams, rankKey, type ScoreRow, scoreFromRow } from './rows.js';
 import { DELETE, entriesOf, FIRST_KEYS, type InList, KEYS_AFTER, UPSERT } from './statements.js';
 

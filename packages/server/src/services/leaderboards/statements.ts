@@ -1,4 +1,4 @@
-import type { LeaderboardOperator } from './leaderboards-store.js';
+import type { LeaderboardOperator } from '@shardline/core';
 
 /**
  * The leaderboards SQL, the same text for SQLite and Postgres (`$1…` parameters). The rank key

@@ -1,13 +1,6 @@
 export { lobbyRoutes } from './http-routes.js';
-export {
-  type AttributeValue,
-  LOBBY_LIMITS,
-  type LobbyAccess,
-  type LobbyMember,
-  type LobbySettings,
-  type LobbyView,
-} from './lobby.js';
-export { type LobbyFilter, MAX_FIND_RESULTS } from './lobby-filter.js';
+export { LOBBY_LIMITS } from './lobby.js';
+export { MAX_FIND_RESULTS } from './lobby-filter.js';
 export {
   type FriendsLookup,
   type LobbyEvent,
@@ -15,4 +8,4 @@ export {
   type LobbyServiceOptions,
   type LobbyUser,
 } from './lobby-service.js';
-export { Matchmaker, type MatchmakerOptions, type QueueRequest, type QueueTicket } from './matchmaker.js';
+export { Matchmaker, type MatchmakerOptions } from './matchmaker.js';

@@ -1,19 +1,5 @@
-import { ShardlineError } from '@shardline/core';
-import { type AttributeValue, checkAttributes, LOBBY_LIMITS } from './lobby.js';
-
-/** How to search for lobbies. Every condition must hold; results come nearest first. */
-export interface LobbyFilter {
-  /** At least this many free places (default 1). */
-  openSlots?: number;
-  /** At most this many results (default 10, at most 50). */
-  limit?: number;
-  /** Attributes that must be exactly these values. */
-  equals?: Record<string, AttributeValue>;
-  /** Numeric attributes that must lie within these bounds (inclusive). */
-  ranges?: Record<string, { min?: number; max?: number }>;
-  /** Sort by how close a numeric attribute is to `value` (lobbies without it come last). */
-  near?: { key: string; value: number };
-}
+import { type AttributeValue, type LobbyFilter, ShardlineError } from '@shardline/core';
+import { checkAttributes, LOBBY_LIMITS } from './lobby.js';
 
 /** A filter with its defaults filled in and its values checked. */
 export interface CheckedFilter {

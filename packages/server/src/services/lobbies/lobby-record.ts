@@ -1,6 +1,11 @@
 import { randomInt } from 'node:crypto';
-import { ShardlineError } from '@shardline/core';
-import type { AttributeValue, LobbyAccess, LobbyMember, LobbyView } from './lobby.js';
+import {
+  type AttributeValue,
+  type LobbyAccess,
+  type LobbyMember,
+  type LobbyView,
+  ShardlineError,
+} from '@shardline/core';
 
 /** A lobby as the lobby service holds it. Times are ms since the epoch. */
 export interface Lobby {

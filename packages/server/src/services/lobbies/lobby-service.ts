@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ShardlineError } from '@shardline/core';
-import type { ConnectTicket, IssueConnectTicket } from '../connect-tickets.js';
 import {
-  checkAttributes,
-  checkMaxPlayers,
+  type ConnectTicket,
+  type LobbyFilter,
   type LobbyMember,
   type LobbySettings,
   type LobbyView,
-} from './lobby.js';
-import { type LobbyFilter, matchesFilter, nearness, normaliseFilter } from './lobby-filter.js';
+  ShardlineError,
+} from '@shardline/core';
+import type { IssueConnectTicket } from '../connect-tickets.js';
+import { checkAttributes, checkMaxPlayers } from './lobby.js';
+import { matchesFilter, nearness, normaliseFilter } from './lobby-filter.js';
 import { forbidden, type Lobby, newJoinCode, notFound, view } from './lobby-record.js';
 
 /** What lobby members hear (over their push stream). */

@@ -1,9 +1,4 @@
-import { ShardlineError } from '@shardline/core';
-
-/** Who may join: anyone who finds it, only holders of its join code, or the owner's friends. */
-export type LobbyAccess = 'public' | 'private' | 'friends';
-/** Values a lobby attribute may hold (a map name, a mode, a skill, …). */
-export type AttributeValue = string | number;
+import { type AttributeValue, ShardlineError } from '@shardline/core';
 
 /** Bounds on a lobby's settings. */
 export const LOBBY_LIMITS = {
@@ -13,34 +8,6 @@ export const LOBBY_LIMITS = {
   attributeKeyLength: 32,
   attributeStringLength: 128,
 } as const;
-
-export interface LobbyMember {
-  userId: string;
-  username: string;
-  joinedAtMs: number;
-}
-
-/** A lobby as members see it (others see it without `joinCode`). Times are ms since the epoch. */
-export interface LobbyView {
-  id: string;
-  ownerId: string;
-  access: LobbyAccess;
-  maxPlayers: number;
-  attributes: Record<string, AttributeValue>;
-  members: LobbyMember[];
-  openSlots: number;
-  state: 'open' | 'started';
-  createdAtMs: number;
-  /** Members only: what a private lobby's invitees join with. */
-  joinCode?: string;
-}
-
-/** What a lobby's owner may set when creating or changing it. */
-export interface LobbySettings {
-  maxPlayers?: number;
-  access?: LobbyAccess;
-  attributes?: Record<string, AttributeValue>;
-}
 
 const ATTRIBUTE_KEY = /^[A-Za-z0-9_.-]{1,32}$/;
 

@@ -1,16 +1,5 @@
-import { ShardlineError } from '@shardline/core';
-import type { LobbyView } from './lobby.js';
+import { type LobbyView, type QueueRequest, type QueueTicket, ShardlineError } from '@shardline/core';
 import type { LobbyService, LobbyUser } from './lobby-service.js';
-
-/** What a player queues with. */
-export interface QueueRequest {
-  /** A rating (e.g. Elo or MMR), 0–100000. */
-  skill: number;
-  /** Where they play from (`eu`, `us-east`, …): 1–32 characters. */
-  region: string;
-  /** The game mode; players only meet others of the same mode. Default `default`. */
-  mode?: string;
-}
 
 export interface MatchmakerOptions {
   /** Players per match, 1–64. Default 2. */
@@ -24,17 +13,6 @@ export interface MatchmakerOptions {
   /** Start the match's lobby at once (every member gets a connect token). Default true. */
   autoStart?: boolean;
   nowMs?: () => number;
-}
-
-/** A waiting player, as they can read it back. */
-export interface QueueTicket {
-  userId: string;
-  skill: number;
-  region: string;
-  mode: string;
-  queuedAtMs: number;
-  /** The skill difference this ticket accepts right now. */
-  skillWindow: number;
 }
 
 interface Waiting extends QueueTicket {

@@ -10,5 +10,5 @@ export {
   SavesService,
   type SaveWrite,
 } from './saves-service.js';
-export type { SaveContent, SaveMeta, SaveRecord, SavesStore, WriteRule } from './saves-store.js';
+export type { SaveContent, SaveRecord, SavesStore, WriteRule } from './saves-store.js';
 export { SqliteSavesStore } from './sqlite-saves.js';

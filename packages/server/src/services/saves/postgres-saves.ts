@@ -1,3 +1,4 @@
+import type { SaveMeta } from '@shardline/core';
 import type { PoolClient } from 'pg';
 import { migratePostgres, type PostgresPool } from '../../store/postgres.js';
 import { POSTGRES_SAVES_MIGRATIONS, SAVES_AREA } from './migrations.js';
@@ -18,7 +19,6 @@ import {
 import {
   deleteRefusal,
   type SaveContent,
-  type SaveMeta,
   type SaveRecord,
   type SavesStore,
   type WriteRule,

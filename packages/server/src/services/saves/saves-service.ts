@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ShardlineError } from '@shardline/core';
-import { type SaveMeta, type SaveRecord, type SavesStore, saveNotFound } from './saves-store.js';
+import { type SaveMeta, ShardlineError } from '@shardline/core';
+import { type SaveRecord, type SavesStore, saveNotFound } from './saves-store.js';
 
 /** Slot names: 1–64 ASCII letters, digits, `_`, `.` or `-`. */
 export const SAVE_SLOT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;

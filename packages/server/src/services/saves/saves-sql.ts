@@ -1,4 +1,5 @@
-import type { SaveContent, SaveMeta, SaveRecord, WriteMode, WriteRule } from './saves-store.js';
+import type { SaveMeta } from '@shardline/core';
+import type { SaveContent, SaveRecord, WriteMode, WriteRule } from './saves-store.js';
 
 /**
  * The statements both stores run, in one text: parameters are `$1`, `$2`…, bound by position on

@@ -1,4 +1,4 @@
-import { ShardlineError } from '@shardline/core';
+import { type SaveMeta, ShardlineError } from '@shardline/core';
 
 /**
  * The cloud saves service's store seam: each user's save slots, a blob apiece with its metadata and
@@ -43,18 +43,6 @@ export interface WriteRule {
   expectedVersion?: number;
   /** Slots a user may have; a write that would make one more is refused. */
   maxSlots: number;
-}
-
-export interface SaveMeta {
-  slot: string;
-  title: string;
-  description: string;
-  /** Bytes of data. */
-  size: number;
-  checksum: string;
-  /** 1 on the slot's first write, +1 on every write after (a deleted slot starts again at 1). */
-  version: number;
-  updatedAtMs: number;
 }
 
 export interface SaveRecord extends SaveMeta {

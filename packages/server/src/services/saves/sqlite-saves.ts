@@ -1,3 +1,4 @@
+import type { SaveMeta } from '@shardline/core';
 import { migrateSqlite } from '../../store/migrations.js';
 import type { SqliteDatabase } from '../../store/sqlite.js';
 import { SAVES_AREA, SQLITE_SAVES_MIGRATIONS } from './migrations.js';
@@ -19,7 +20,6 @@ import {
 import {
   deleteRefusal,
   type SaveContent,
-  type SaveMeta,
   type SaveRecord,
   type SavesStore,
   type WriteRule,
