@@ -26,9 +26,12 @@ function prepared(text: string, params: readonly unknown[]): QueryConfig {
 export class PostgresLeaderboardsStore extends SqlLeaderboardsStore {
   static async open(pool: PostgresPool): Promise<PostgresLeaderboardsStore> {
     await migratePostgres(pool, LEADERBOARDS_AREA, POSTGRES_LEADERBOARDS_MIGRATIONS);
+    const all = async <T>(sql: string, params: readonly unknown[]) =>
+      (await pool.query(prepared(sql, params))).rows as T[];
     return new PostgresLeaderboardsStore({
-      all: async <T>(sql: string, params: readonly unknown[]) =>
-        (await pool.query(prepared(sql, params))).rows as T[],
+      all,
+      // Each its own transaction: Postgres commits concurrent ones together already.
+      write: all,
       run: async (sql, params) => (await pool.query(prepared(sql, params))).rowCount ?? 0,
       snapshot: async (read) => {
         const client = await pool.connect();

@@ -9,6 +9,8 @@ export type AllRows = <T>(sql: string, params: readonly unknown[]) => Promise<T[
 /** How the shared store reaches its database: the only difference between SQLite and Postgres. */
 export interface LeaderboardsSql {
   all: AllRows;
+  /** A write that returns rows (a submit); SQLite commits the writes of one moment together. */
+  write: AllRows;
   /** Runs a statement; how many rows it wrote. */
   run(sql: string, params: readonly unknown[]): Promise<number>;
   /** Runs `read`, whose statements all see one snapshot of the database where the dialect can. */
@@ -32,7 +34,7 @@ export class SqlLeaderboardsStore implements LeaderboardsStore {
     next: ScoreSubmission,
     nowMs: number,
   ): Promise<StoredScore | undefined> {
-    const [written] = await this.sql.all<ScoreRow>(UPSERT[board.operator], [
+    const [written] = await this.sql.write<ScoreRow>(UPSERT[board.operator], [
       board.id,
       next.userId,
       next.username,

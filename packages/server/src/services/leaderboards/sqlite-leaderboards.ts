@@ -1,6 +1,6 @@
-import type { Statement } from 'better-sqlite3';
 import { migrateSqlite } from '../../store/migrations.js';
 import type { SqliteDatabase } from '../../store/sqlite.js';
+import { writeBatcher } from '../../store/write-batch.js';
 import { LEADERBOARDS_AREA, SQLITE_LEADERBOARDS_MIGRATIONS } from './migrations.js';
 import { SqlLeaderboardsStore } from './sql-leaderboards.js';
 
@@ -22,18 +22,15 @@ function bind(params: readonly unknown[]): Record<number, unknown> {
 export class SqliteLeaderboardsStore extends SqlLeaderboardsStore {
   static open(database: SqliteDatabase): SqliteLeaderboardsStore {
     migrateSqlite(database, LEADERBOARDS_AREA, SQLITE_LEADERBOARDS_MIGRATIONS);
-    const statements = new Map<string, Statement>();
-    const prepared = (sql: string): Statement => {
-      const known = statements.get(sql);
-      if (known) return known;
-      const statement = database.prepare(sql);
-      statements.set(sql, statement);
-      return statement;
-    };
-    const all = async <T>(sql: string, params: readonly unknown[]) => prepared(sql).all(bind(params)) as T[];
+    // openSqlite's `prepare` reuses statements.
+    const all = async <T>(sql: string, params: readonly unknown[]) =>
+      database.prepare(sql).all(bind(params)) as T[];
+    const batched = writeBatcher(database);
     return new SqliteLeaderboardsStore({
       all,
-      run: async (sql, params) => prepared(sql).run(bind(params)).changes,
+      write: <T>(sql: string, params: readonly unknown[]) =>
+        batched(() => database.prepare(sql).all(bind(params)) as T[]),
+      run: async (sql, params) => database.prepare(sql).run(bind(params)).changes,
       snapshot: (read) => read(all),
       inList: (column, param) => `${column} IN (SELECT value FROM json_each(${param}))`,
       listParam: (values) => JSON.stringify(values),
