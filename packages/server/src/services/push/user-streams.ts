@@ -24,8 +24,8 @@ export interface UserStreamsOptions {
   onUserConnected?(userId: string): void;
 }
 
-/** Close codes the stream uses (4000–4999 are the application's). */
-export const STREAM_CLOSE = { unauthorised: 4401, replaced: 4409, shuttingDown: 1001 } as const;
+/** Close codes the stream uses: 4409 (4000–4999 are the application's) and 1001, going away. */
+export const STREAM_CLOSE = { replaced: 4409, shuttingDown: 1001 } as const;
 
 /**
  * Server-to-client pushes for signed-in users (lobby updates, matches, achievement unlocks) over a
