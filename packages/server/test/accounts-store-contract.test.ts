@@ -31,6 +31,10 @@ describe.each(accountsBackends)('accounts store contract: %s', (_name, open) => 
     expect(await store.userByName('ａｎｎ')).toEqual(ann); // fullwidth letters: NFKC folds them
     expect(await store.userByName('bob')).toBeUndefined();
     expect(await store.userById(randomUUID())).toBeUndefined();
+    const bob = await store.createUser(newUser('bob'));
+    const found = await store.usersByIds([bob.id, randomUUID(), ann.id, "x' OR '1'='1"]);
+    expect(found.sort((a, b) => a.username.localeCompare(b.username))).toEqual([ann, bob]);
+    expect(await store.usersByIds([])).toEqual([]);
   });
 
   it('refuses a second user with the same name, and keeps the first', async () => {

@@ -10,6 +10,8 @@ export interface AccountsStore {
   /** Adds a user; ACCOUNT_NAME_TAKEN if another has the same name up to case and Unicode form. */
   createUser(user: NewUser): Promise<UserRecord>;
   userById(id: string): Promise<UserRecord | undefined>;
+  /** The users of those ids that exist, in no particular order: one query however many. */
+  usersByIds(ids: readonly string[]): Promise<UserRecord[]>;
   /** Finds a user by name, up to case and Unicode form (`Ann` finds `ann`). */
   userByName(username: string): Promise<UserRecord | undefined>;
   /** Lets `deviceId` sign in as `userId`; false if the device already belongs to someone. */

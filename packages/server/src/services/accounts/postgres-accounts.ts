@@ -58,6 +58,15 @@ export class PostgresAccountsStore implements AccountsStore {
     return userFromRow(rows[0]);
   }
 
+  async usersByIds(ids: readonly string[]): Promise<UserRecord[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.pool.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ANY($1::text[])`,
+      [ids],
+    );
+    return rows.map((row) => userFromRow(row)!);
+  }
+
   async userByName(username: string): Promise<UserRecord | undefined> {
     const { rows } = await this.pool.query<UserRow>(
       `SELECT ${USER_COLUMNS} FROM users u WHERE u.name_key = $1`,

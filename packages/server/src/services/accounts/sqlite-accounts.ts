@@ -54,6 +54,16 @@ export class SqliteAccountsStore implements AccountsStore {
     );
   }
 
+  async usersByIds(ids: readonly string[]): Promise<UserRecord[]> {
+    if (ids.length === 0) return [];
+    return this.database
+      .prepare<[string], UserRow>(
+        `SELECT ${USER_COLUMNS} FROM users u WHERE u.id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify(ids))
+      .map((row) => userFromRow(row)!);
+  }
+
   async userByName(username: string): Promise<UserRecord | undefined> {
     return userFromRow(
       this.database

@@ -71,10 +71,12 @@ export class FriendsService {
   /** The user's friends and requests both ways, with current names; users since deleted are left out. */
   async list(userId: string): Promise<FriendsList> {
     const links = await this.store.linksOf(userId);
-    const users = await Promise.all(links.map((link) => this.accounts.userById(link.otherId)));
+    const users = new Map(
+      (await this.accounts.usersByIds(links.map((link) => link.otherId))).map((user) => [user.id, user]),
+    );
     const list: FriendsList = { friends: [], incoming: [], outgoing: [] };
-    links.forEach((link, index) => {
-      const user = users[index];
+    links.forEach((link) => {
+      const user = users.get(link.otherId);
       if (user)
         list[LIST_OF[link.kind]].push({ userId: user.id, username: user.username, sinceMs: link.sinceMs });
     });
