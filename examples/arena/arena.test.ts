@@ -61,6 +61,25 @@ async function join(server: RunningShardline, name: string, token?: Uint8Array) 
   return { client, world, worldClient, fighterOf };
 }
 
+/** The direction from `shooter`'s fighter to `targetSeat`'s, as `shooter` sees them: a unit vector. */
+function aimAt(shooter: Awaited<ReturnType<typeof join>>, targetSeat: string): { dx: number; dy: number } {
+  const me = shooter.fighterOf(shooter.worldClient.seat!)!;
+  const target = shooter.fighterOf(targetSeat)!;
+  const dx = (target.x as number) - (me.x as number);
+  const dy = (target.y as number) - (me.y as number);
+  const length = Math.hypot(dx, dy);
+  return { dx: dx / length, dy: dy / length };
+}
+
+/** `shooter` fires in `direction` at the time of the world it shows; the victim's seat, or ''. */
+async function fire(shooter: Awaited<ReturnType<typeof join>>, direction: { dx: number; dy: number }) {
+  const reply = await shooter.worldClient.rpc!.call.fire({
+    renderTimeMs: shooter.world.tick * (1000 / TICK_HZ),
+    ...direction,
+  });
+  return reply.victim;
+}
+
 describe('the arena demo server', () => {
   it('moves fighters by their inputs and judges shots with lag compensation', async () => {
     running = await startShardline(
@@ -85,24 +104,11 @@ describe('the arena demo server', () => {
     await waitFor(() => (bob.fighterOf(aliceSeat)!.x as number) > startX + 2);
 
     // Alice shoots where she sees Bob, at the time of the world she shows.
-    const me = alice.fighterOf(aliceSeat)!;
-    const target = alice.fighterOf(bobSeat)!;
-    const toward = { x: (target.x as number) - (me.x as number), y: (target.y as number) - (me.y as number) };
-    const length = Math.hypot(toward.x, toward.y);
-    const reply = await alice.worldClient.rpc!.call.fire({
-      renderTimeMs: alice.world.tick * (1000 / TICK_HZ),
-      dx: toward.x / length,
-      dy: toward.y / length,
-    });
-    expect(reply.victim).toBe(bobSeat);
+    const toward = aimAt(alice, bobSeat);
+    expect(await fire(alice, toward)).toBe(bobSeat);
     await waitFor(() => bob.fighterOf(bobSeat)!.health === 75);
     // A shot the other way misses (there is no one else).
-    const away = await alice.worldClient.rpc!.call.fire({
-      renderTimeMs: alice.world.tick * (1000 / TICK_HZ),
-      dx: -toward.x / length,
-      dy: -toward.y / length,
-    });
-    expect(away.victim).toBe('');
+    expect(await fire(alice, { dx: -toward.dx, dy: -toward.dy })).toBe('');
   }, 30_000);
 
   it("puts a signed-in player's kills on the board and unlocks their achievements", async () => {
@@ -117,22 +123,9 @@ describe('the arena demo server', () => {
     const bob = await join(running, 'bob'); // a development token: plays, scores for no account
     const bobSeat = bob.worldClient.seat!;
     await waitFor(() => alice.fighterOf(bobSeat) !== undefined);
-    const aliceSeat = alice.worldClient.seat!;
     for (let shot = 0; shot < 4; shot++) {
       await new Promise((resolve) => setTimeout(resolve, 1000 / SHOTS_PER_SECOND + 20));
-      const me = alice.fighterOf(aliceSeat)!;
-      const target = alice.fighterOf(bobSeat)!;
-      const toward = {
-        x: (target.x as number) - (me.x as number),
-        y: (target.y as number) - (me.y as number),
-      };
-      const length = Math.hypot(toward.x, toward.y);
-      const reply = await alice.worldClient.rpc!.call.fire({
-        renderTimeMs: alice.world.tick * (1000 / TICK_HZ),
-        dx: toward.x / length,
-        dy: toward.y / length,
-      });
-      expect(reply.victim).toBe(bobSeat);
+      expect(await fire(alice, aimAt(alice, bobSeat))).toBe(bobSeat);
     }
     await expect
       .poll(() => services.leaderboards.mine(KILLS_BOARD), { timeout: 5_000 })

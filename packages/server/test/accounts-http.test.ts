@@ -1,51 +1,20 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  ACCOUNT_FIELD_LIMITS,
-  DEFAULT_CONFIG,
-  MAX_HTTP_BODY_BYTES,
-  type RunningShardline,
-  startShardline,
-} from '@shardline/server';
-import { pino } from 'pino';
+import { ACCOUNT_FIELD_LIMITS, MAX_HTTP_BODY_BYTES, type RunningShardline } from '@shardline/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JsonCall, jsonCaller, startTestShardline } from './support/json-http.js';
 
 let running: RunningShardline;
+let api: JsonCall;
 beforeAll(async () => {
-  running = await startShardline(
-    {
-      ...DEFAULT_CONFIG,
-      httpPort: 0,
-      udpPort: 0,
-      wsPort: 0,
-      dataDir: mkdtempSync(join(tmpdir(), 'shardline-')),
-    },
-    pino({ level: 'silent' }),
-  );
+  running = await startTestShardline();
+  api = jsonCaller(`${running.addresses.http}/v1/accounts`);
 });
 afterAll(() => running.stop());
 
-/** The fields of the API's answers these tests read. */
-type Answer = Record<string, unknown> & {
-  accessToken?: string;
-  refreshToken?: string;
-  user?: { id: string };
-};
-
 /** A request to the accounts API over real HTTP: its status and JSON body (undefined if none). */
-async function call(method: string, path: string, body?: unknown, token?: string) {
-  const response = await fetch(`${running.addresses.http}/v1/accounts${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Answer) : undefined };
-}
+const call = async (method: string, path: string, body?: unknown, token?: string) => {
+  const { status, body: answer } = await api(method, path, { body, ...(token ? { token } : {}) });
+  return { status, body: answer };
+};
 
 describe('the accounts API over HTTP', () => {
   it('registers, logs in, answers who I am, refreshes and logs out', async () => {

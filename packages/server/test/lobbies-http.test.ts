@@ -1,55 +1,28 @@
 import * as nodeCrypto from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GameClient, WebSocketClientTransport, type WebSocketConstructor } from '@shardline/client';
 import {
   aeadFromNodeCrypto,
-  DEFAULT_CONFIG,
   type RunningShardline,
   readPlayerTicket,
   type ShardlineGame,
   starterGame,
-  startShardline,
 } from '@shardline/server';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { type JsonCall, jsonCaller, startTestShardline } from './support/json-http.js';
 
 let running: RunningShardline;
 const game: ShardlineGame = { ...starterGame, services: { matchmaking: { matchSize: 2 } } };
+let call: JsonCall;
 beforeAll(async () => {
-  running = await startShardline(
-    {
-      ...DEFAULT_CONFIG,
-      httpPort: 0,
-      udpPort: 0,
-      wsPort: 0,
-      dataDir: mkdtempSync(join(tmpdir(), 'shardline-')),
-    },
-    pino({ level: 'silent' }),
-    game,
-  );
+  running = await startTestShardline({}, game);
+  call = jsonCaller(`${running.addresses.http}/v1`);
 });
 const open: { close(): void }[] = [];
 afterAll(async () => {
   for (const thing of open) thing.close();
   await running.stop();
 });
-
-async function call(method: string, path: string, options: { body?: unknown; token?: string } = {}) {
-  const response = await fetch(`${running.addresses.http}/v1${path}`, {
-    method,
-    headers: {
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-    },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: the tests assert the answers' shapes
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as any };
-}
 
 async function signUp(username: string): Promise<{ id: string; token: string }> {
   const { body } = await call('POST', '/accounts/register', {

@@ -7,18 +7,16 @@ import { GameClient, WebSocketClientTransport, type WebSocketConstructor } from 
 import {
   aeadFromNodeCrypto,
   DATABASE_FILE,
-  DEFAULT_CONFIG,
   loadConfig,
   type RunningShardline,
   SESSION_EVENTS_CHANNEL,
   type SessionEvent,
   type ShardlineConfig,
   starterGame,
-  startShardline,
 } from '@shardline/server';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { startTestShardline } from './support/json-http.js';
 
 const running: RunningShardline[] = [];
 const clients: GameClient[] = [];
@@ -28,11 +26,7 @@ afterEach(async () => {
 });
 
 async function start(config: Partial<ShardlineConfig>): Promise<RunningShardline> {
-  const server = await startShardline(
-    { ...DEFAULT_CONFIG, httpPort: 0, udpPort: 0, wsPort: 0, ...config },
-    pino({ level: 'silent' }),
-    starterGame,
-  );
+  const server = await startTestShardline(config);
   running.push(server);
   return server;
 }

@@ -1,7 +1,4 @@
 import * as nodeCrypto from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   GameClient,
   ServiceHttp,
@@ -14,29 +11,20 @@ import {
 } from '@shardline/client';
 import {
   aeadFromNodeCrypto,
-  DEFAULT_CONFIG,
   isShardlineError,
   type RunningShardline,
   readPlayerTicket,
   starterGame,
-  startShardline,
 } from '@shardline/server';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { startTestShardline } from './support/json-http.js';
 
 let running: RunningShardline;
 const closers: (() => void)[] = [];
 beforeAll(async () => {
-  running = await startShardline(
-    {
-      ...DEFAULT_CONFIG,
-      httpPort: 0,
-      udpPort: 0,
-      wsPort: 0,
-      dataDir: mkdtempSync(join(tmpdir(), 'shardline-')),
-    },
-    pino({ level: 'silent' }),
+  running = await startTestShardline(
+    {},
     {
       ...starterGame,
       services: {
@@ -127,6 +115,8 @@ describe('the services client', () => {
     await Promise.all([owner.events.open(), guest.events.open()]);
     const updates: number[] = [];
     owner.events.on('lobby.updated', (event) => updates.push(event.lobby.members.length));
+    // The owner hears the start too, after every update before it (one stream keeps its order).
+    const ownerHeardStart = new Promise((resolve) => owner.events.on('lobby.started', resolve));
     const started = new Promise<{ lobbyId: string; token: Uint8Array }>((resolve) =>
       guest.events.on('lobby.started', (event) =>
         resolve({ lobbyId: event.lobbyId, token: ticketToken(event.connect) }),
@@ -138,7 +128,8 @@ describe('the services client', () => {
     await owner.lobbies.start(lobby.id);
     const { lobbyId, token } = await started;
     expect(lobbyId).toBe(lobby.id);
-    expect(updates[0]).toBe(2);
+    await ownerHeardStart;
+    expect(updates).toEqual([2, 2]); // the guest joined; then the start (state 'started')
 
     const game = new GameClient({
       transport: new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),

@@ -1,22 +1,17 @@
 import * as nodeCrypto from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GameClient, WebSocketClientTransport, type WebSocketConstructor } from '@shardline/client';
 import {
   aeadFromNodeCrypto,
-  DEFAULT_CONFIG,
   loadConfig,
   parseConfig,
   type RunningShardline,
   readPlayerTicket,
   type ShardlineConfig,
   starterGame,
-  startShardline,
 } from '@shardline/server';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { jsonCaller, startTestShardline } from './support/json-http.js';
 import { TEST_POSTGRES_URL, throwawayPostgres } from './support/postgres.js';
 
 const running: RunningShardline[] = [];
@@ -27,45 +22,18 @@ afterEach(async () => {
 });
 
 async function start(config: Partial<ShardlineConfig> = {}): Promise<RunningShardline> {
-  const server = await startShardline(
-    {
-      ...DEFAULT_CONFIG,
-      httpPort: 0,
-      udpPort: 0,
-      wsPort: 0,
-      dataDir: mkdtempSync(join(tmpdir(), 'shardline-')),
-      ...config,
-    },
-    pino({ level: 'silent' }),
-    starterGame,
-  );
+  const server = await startTestShardline(config);
   running.push(server);
   return server;
 }
 
 /** A JSON request to a running server's HTTP port: status, body, headers. */
-async function call(
+const call = (
   server: RunningShardline,
   method: string,
   path: string,
   options: { body?: unknown; token?: string } = {},
-) {
-  const response = await fetch(`${server.addresses.http}${path}`, {
-    method,
-    headers: {
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-    },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    // biome-ignore lint/suspicious/noExplicitAny: the tests assert the answers' shapes
-    body: (text ? JSON.parse(text) : undefined) as any,
-    headers: response.headers,
-  };
-}
+) => jsonCaller(server.addresses.http)(method, path, options);
 
 const credentials = (username: string) => ({ username, password: 'correct horse battery' });
 

@@ -10,6 +10,7 @@ import {
   serveServiceApi,
 } from '@shardline/server';
 import Fastify from 'fastify';
+import { type JsonCall, jsonCaller } from './json-http.js';
 
 /** A services HTTP API on a loopback port, for API tests over real HTTP. */
 export interface ServicesHttp {
@@ -19,12 +20,7 @@ export interface ServicesHttp {
   /** Registers a user (password `correct horse battery`) and returns its id and access token. */
   signUp(username: string): Promise<{ userId: string; accessToken: string }>;
   /** `fetch` on the API: status and parsed JSON body (undefined when empty). */
-  call(
-    method: string,
-    path: string,
-    options?: { body?: unknown; token?: string },
-    // biome-ignore lint/suspicious/noExplicitAny: tests read answers of every shape; they assert them
-  ): Promise<{ status: number; body: any; headers: Headers }>;
+  call: JsonCall;
   close(): Promise<void>;
 }
 
@@ -55,19 +51,7 @@ export async function startServicesHttp(
     },
   });
   const url = await http.listen({ host: '127.0.0.1', port: 0 });
-  const call: ServicesHttp['call'] = async (method, path, options = {}) => {
-    const { body, token } = options;
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
-  };
+  const call = jsonCaller(url);
   return {
     url,
     accounts,

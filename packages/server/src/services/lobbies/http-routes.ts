@@ -2,9 +2,11 @@ import { Type } from 'typebox';
 import { callerOf, type ServiceApi } from '../http/service-api.js';
 import { LOBBY_LIMITS } from './lobby.js';
 import { MAX_FIND_RESULTS } from './lobby-filter.js';
+import { JOIN_CODE_LENGTH } from './lobby-record.js';
 import type { LobbyService } from './lobby-service.js';
-import type { Matchmaker } from './matchmaker.js';
+import { type Matchmaker, QUEUE_LIMITS } from './matchmaker.js';
 
+/** A user or lobby id in a request: ids are UUIDs (36 characters); this bounds hostile ones. */
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 const Access = Type.Union([Type.Literal('public'), Type.Literal('private'), Type.Literal('friends')]);
 const Attributes = Type.Record(
@@ -55,15 +57,15 @@ const Filter = Type.Object(
   { additionalProperties: false },
 );
 const Join = Type.Object(
-  { joinCode: Type.Optional(Type.String({ maxLength: 16 })) },
+  { joinCode: Type.Optional(Type.String({ maxLength: JOIN_CODE_LENGTH })) },
   { additionalProperties: false },
 );
 const Kick = Type.Object({ userId: Id }, { additionalProperties: false });
 const Queue = Type.Object(
   {
-    skill: Type.Number({ minimum: 0, maximum: 100_000 }),
-    region: Type.String({ minLength: 1, maxLength: 32 }),
-    mode: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    skill: Type.Number({ minimum: 0, maximum: QUEUE_LIMITS.maxSkill }),
+    region: Type.String({ minLength: 1, maxLength: QUEUE_LIMITS.nameLength }),
+    mode: Type.Optional(Type.String({ minLength: 1, maxLength: QUEUE_LIMITS.nameLength })),
   },
   { additionalProperties: false },
 );

@@ -8,4 +8,4 @@ export {
   type LobbyServiceOptions,
   type LobbyUser,
 } from './lobby-service.js';
-export { Matchmaker, type MatchmakerOptions } from './matchmaker.js';
+export { Matchmaker, type MatchmakerOptions, QUEUE_LIMITS } from './matchmaker.js';

@@ -1,22 +1,8 @@
 import { randomInt } from 'node:crypto';
-import {
-  type AttributeValue,
-  type LobbyAccess,
-  type LobbyMember,
-  type LobbyView,
-  ShardlineError,
-} from '@shardline/core';
+import { type LobbyView, ShardlineError } from '@shardline/core';
 
 /** A lobby as the lobby service holds it. Times are ms since the epoch. */
-export interface Lobby {
-  id: string;
-  ownerId: string;
-  access: LobbyAccess;
-  maxPlayers: number;
-  attributes: Record<string, AttributeValue>;
-  members: LobbyMember[];
-  state: 'open' | 'started';
-  createdAtMs: number;
+export interface Lobby extends Omit<LobbyView, 'openSlots' | 'joinCode'> {
   startedAtMs: number | undefined;
   joinCode: string;
   /** Users kicked out: they may not come back. */
@@ -24,10 +10,15 @@ export interface Lobby {
 }
 
 const JOIN_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+/** Characters in a join code. */
+export const JOIN_CODE_LENGTH = 8;
 
 /** A private lobby's join code: 8 characters without look-alikes (no 0/O, 1/I), about 40 bits. */
 export function newJoinCode(): string {
-  return Array.from({ length: 8 }, () => JOIN_CODE_ALPHABET[randomInt(JOIN_CODE_ALPHABET.length)]).join('');
+  return Array.from(
+    { length: JOIN_CODE_LENGTH },
+    () => JOIN_CODE_ALPHABET[randomInt(JOIN_CODE_ALPHABET.length)],
+  ).join('');
 }
 
 /** What a lobby looks like from outside: members see the join code, others do not. */

@@ -19,7 +19,9 @@ interface Waiting extends QueueTicket {
   username: string;
 }
 
-const REGION = /^[A-Za-z0-9_.-]{1,32}$/;
+/** Bounds of a queue ticket: the highest skill, the longest region or mode name. */
+export const QUEUE_LIMITS = { maxSkill: 100_000, nameLength: 32 } as const;
+const NAME = new RegExp(`^[A-Za-z0-9_.-]{1,${QUEUE_LIMITS.nameLength}}$`);
 
 /**
  * A queue-based matchmaker: players queue with a skill and a region; every `tick` it groups
@@ -52,11 +54,14 @@ export class Matchmaker {
   enqueue(user: LobbyUser, request: QueueRequest): QueueTicket {
     const { skill, region } = request;
     const mode = request.mode ?? 'default';
-    if (!Number.isFinite(skill) || skill < 0 || skill > 100_000) {
-      throw new ShardlineError('MATCHMAKING_INVALID', 'skill must be a number 0–100000');
+    if (!Number.isFinite(skill) || skill < 0 || skill > QUEUE_LIMITS.maxSkill) {
+      throw new ShardlineError('MATCHMAKING_INVALID', `skill must be a number 0–${QUEUE_LIMITS.maxSkill}`);
     }
-    if (typeof region !== 'string' || !REGION.test(region) || !REGION.test(mode)) {
-      throw new ShardlineError('MATCHMAKING_INVALID', 'region and mode are 1–32 letters, digits, _ . or -');
+    if (typeof region !== 'string' || !NAME.test(region) || !NAME.test(mode)) {
+      throw new ShardlineError(
+        'MATCHMAKING_INVALID',
+        `region and mode are 1–${QUEUE_LIMITS.nameLength} letters, digits, _ . or -`,
+      );
     }
     if (this.waiting.has(user.id) || this.lobbies.lobbyOf(user.id)) {
       throw new ShardlineError('MATCHMAKING_ALREADY_QUEUED', 'already queued or in a lobby');

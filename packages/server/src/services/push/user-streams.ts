@@ -6,6 +6,8 @@ import type { AccountsService } from '../accounts/accounts-service.js';
 
 /** Where a signed-in client opens its push stream: `ws://host:httpPort/v1/stream?access_token=…`. */
 export const USER_STREAM_PATH = '/v1/stream';
+/** Largest message a client may send on its stream, bytes: clients send nothing but pings. */
+const MAX_CLIENT_MESSAGE_BYTES = 1024;
 
 export interface UserStreamsOptions {
   accounts: AccountsService;
@@ -35,7 +37,7 @@ export const STREAM_CLOSE = { replaced: 4409, shuttingDown: 1001 } as const;
  * end dead streams.
  */
 export class UserStreams {
-  private readonly server = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  private readonly server = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
   private readonly streams = new Map<string, Set<WebSocket>>();
   private readonly goneTimers = new Map<string, NodeJS.Timeout>();
   private readonly alive = new WeakSet<WebSocket>();
