@@ -453,6 +453,7 @@ const vectorToken = issueConnectToken(
   {
     clientId: 'player-1',
     userData: Uint8Array.of(1, 2, 3),
+    world: 'arena/1',
     serverAddresses: [VECTOR_SERVER],
     expiresInMs: 30_000,
   },
@@ -506,7 +507,7 @@ const tokenSummary = (bytes: Uint8Array) => {
 export const connectionCases: VectorCase[] = [
   rawCase(
     'connect-token',
-    "token for 'player-1' (user data [1, 2, 3]) to udp://127.0.0.1:40000, issued at 1.7e12 ms for 30 s; keys and nonce drawn as 0, 1, 2, …; private key 32 × 0x42",
+    "token for 'player-1' (user data [1, 2, 3], world 'arena/1') to udp://127.0.0.1:40000, issued at 1.7e12 ms for 30 s; keys and nonce drawn as 0, 1, 2, …; private key 32 × 0x42",
     vectorToken,
     tokenSummary,
   ),

@@ -23,13 +23,14 @@ const keys = { protocolId, privateKey, aead };
 const fromHex = (hex: string) => Uint8Array.from(Buffer.from(hex.replace(/\s/g, ''), 'hex'));
 
 function token(
-  overrides: { serverAddresses?: string[]; expiresInMs?: number; clientId?: string } = {},
+  overrides: { serverAddresses?: string[]; expiresInMs?: number; clientId?: string; world?: string } = {},
   nowMs = 0,
 ) {
   return issueConnectToken(
     {
       clientId: overrides.clientId ?? 'player-1',
       userData: Uint8Array.of(1, 2, 3),
+      world: overrides.world ?? 'arena/1',
       serverAddresses: overrides.serverAddresses ?? [SERVER],
       expiresInMs: overrides.expiresInMs ?? 30_000,
     },
@@ -77,6 +78,7 @@ describe('connect tokens', () => {
     const opened = openPrivateToken(parsed.sealedPrivate, parsed.nonce, parsed.expiresAtMs, keys)!;
     expect(opened.clientId).toBe('player-1');
     expect(opened.userData).toEqual(Uint8Array.of(1, 2, 3));
+    expect(opened.world).toBe('arena/1');
     expect(opened.clientToServerKey).toEqual(parsed.clientToServerKey);
     expect(
       openPrivateToken(parsed.sealedPrivate, parsed.nonce, parsed.expiresAtMs + 1, keys),
@@ -93,6 +95,14 @@ describe('connect tokens', () => {
     expect(() => token({ clientId: '' })).toThrow(/VALUE_INVALID/);
     expect(() => token({ serverAddresses: [] })).toThrow(/VALUE_INVALID/);
     expect(() => token({ expiresInMs: 0 })).toThrow(/VALUE_INVALID/);
+    expect(() => token({ world: 'w'.repeat(65) })).toThrow(/VALUE_INVALID/);
+  });
+
+  it('name no world when the grant names none', () => {
+    const parsed = readConnectToken(
+      issueConnectToken({ clientId: 'p', serverAddresses: [SERVER], expiresInMs: 1_000 }, keys, 0),
+    );
+    expect(openPrivateToken(parsed.sealedPrivate, parsed.nonce, parsed.expiresAtMs, keys)!.world).toBe('');
   });
 });
 
@@ -114,6 +124,7 @@ describe('secure handshake (datagram transports)', () => {
     if (accepted.kind !== 'accepted') return;
     expect(accepted.client.clientId).toBe('player-1');
     expect(accepted.client.userData).toEqual(Uint8Array.of(1, 2, 3));
+    expect(accepted.client.world).toBe('arena/1'); // carried through the challenge token
 
     const serverSide = new PacketProtection(
       aead,

@@ -37,6 +37,8 @@ export interface SessionInfo {
   session: string;
   clientId: string;
   userData: Uint8Array;
+  /** The world instance its connect token names ('' for none): where a WorldRuntime seats it. */
+  world: string;
   /** What the session's transport guarantees (a reliable one delivers every message while the link is up). */
   capabilities: TransportCapabilities;
   /** When the session connected (Date.now, ms). */
@@ -204,6 +206,7 @@ export class GameServer {
           session: event.session,
           clientId: event.clientId,
           userData: event.userData,
+          world: event.world,
           capabilities: link.transport.capabilities,
           connectedAtMs: Date.now(),
         };

@@ -12,11 +12,11 @@ import {
 import { PacketType, readRequest, readResponse, writeChallengeBody, writeDenied } from './packets.js';
 import { sealPacket } from './protection.js';
 import type { DisconnectReason } from './reasons.js';
-import { openPrivateToken, type PrivateToken, TOKEN_MAGIC } from './token.js';
+import { openPrivateToken, type PrivateToken, readWorld, TOKEN_MAGIC, writeWorld } from './token.js';
 import { readU64, writeU64 } from './u64.js';
 
 /** Challenge tokens are padded to this size, so every challenge and response has one length. */
-const CHALLENGE_PLAINTEXT_BYTES = 560;
+const CHALLENGE_PLAINTEXT_BYTES = 640;
 export const SEALED_CHALLENGE_BYTES = CHALLENGE_PLAINTEXT_BYTES + TAG_BYTES;
 /** A challenge must be answered within this long. */
 export const CHALLENGE_TIMEOUT_MS = 10_000;
@@ -162,6 +162,7 @@ export class HandshakeServer {
     writeShortString(plaintext, token.clientId);
     plaintext.u16(token.userData.length);
     plaintext.raw(token.userData);
+    writeWorld(plaintext, token.world);
     plaintext.raw(token.clientToServerKey);
     plaintext.raw(token.serverToClientKey);
     plaintext.u32(token.timeoutMs);
@@ -215,6 +216,7 @@ export class HandshakeServer {
       const tag = readShortString(reader);
       const clientId = readShortString(reader);
       const userData = reader.slice(reader.u16()).slice();
+      const world = readWorld(reader);
       const clientToServerKey = reader.slice(KEY_BYTES).slice();
       const serverToClientKey = reader.slice(KEY_BYTES).slice();
       const timeoutMs = reader.u32();
@@ -228,6 +230,7 @@ export class HandshakeServer {
       const token: PrivateToken = {
         clientId,
         userData,
+        world,
         timeoutMs,
         serverAddresses: [...this.options.addresses],
         clientToServerKey,

@@ -76,7 +76,7 @@ export interface ServerConnectionsOptions {
 }
 
 export type ServerEvent =
-  | { type: 'connected'; session: string; clientId: string; userData: Uint8Array }
+  | { type: 'connected'; session: string; clientId: string; userData: Uint8Array; world: string }
   | { type: 'message'; session: string; channel: number; bytes: Uint8Array }
   | { type: 'disconnected'; session: string; clientId: string; reason: DisconnectReason };
 
@@ -249,6 +249,7 @@ export class ServerConnections {
       session: peer,
       clientId: client.clientId,
       userData: client.userData,
+      world: client.world,
     });
   }
 

@@ -13,6 +13,8 @@ export const MAX_CLIENT_ID_BYTES = 64;
 export const MAX_USER_DATA_BYTES = 256;
 export const MAX_SERVER_ADDRESSES = 8;
 export const MAX_ADDRESS_BYTES = 64;
+/** Longest world instance name a token may carry, in UTF-8 bytes (`arena/7f3a9c…`). */
+export const MAX_WORLD_BYTES = 64;
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 10_000;
 
 /** What an issuer grants one client. */
@@ -21,6 +23,11 @@ export interface TokenGrant {
   clientId: string;
   /** Opaque data for the game server (≤ 256 bytes): a session ticket, a team, … */
   userData?: Uint8Array;
+  /**
+   * The world instance the session is for (1–64 UTF-8 bytes): a server hosting many worlds routes
+   * the session there. Absent: the token names no world.
+   */
+  world?: string;
   /** Addresses of the servers this token may connect to, as they name themselves (`udp://…`, `ws://…`). */
   serverAddresses: readonly string[];
   /** How long the token may be presented. */
@@ -33,6 +40,8 @@ export interface TokenGrant {
 export interface PrivateToken {
   clientId: string;
   userData: Uint8Array;
+  /** The world instance named by the issuer, or '' for none. */
+  world: string;
   timeoutMs: number;
   serverAddresses: string[];
   clientToServerKey: Uint8Array;
@@ -80,6 +89,22 @@ function writeString(writer: ByteWriter, text: string, maxBytes: number, what: s
 function readString(reader: ByteReader, maxBytes: number): string {
   const length = reader.u8();
   if (length === 0 || length > maxBytes) throw new ShardlineError('WIRE_LIMIT', `string of ${length} bytes`);
+  return decodeUtf8(reader.slice(length));
+}
+
+/** A world name: u8 length (0 for none, else 1–64) + UTF-8. */
+export function writeWorld(writer: ByteWriter, world: string): void {
+  const bytes = encodeUtf8(world);
+  if (bytes.length > MAX_WORLD_BYTES) {
+    throw new ShardlineError('VALUE_INVALID', `a world name is at most ${MAX_WORLD_BYTES} UTF-8 bytes`);
+  }
+  writer.u8(bytes.length);
+  writer.raw(bytes);
+}
+
+export function readWorld(reader: ByteReader): string {
+  const length = reader.u8();
+  if (length > MAX_WORLD_BYTES) throw new ShardlineError('WIRE_LIMIT', `world name of ${length} bytes`);
   return decodeUtf8(reader.slice(length));
 }
 
@@ -132,6 +157,7 @@ export function issueConnectToken(
   secret.raw(serverToClientKey);
   secret.u16(userData.length);
   secret.raw(userData);
+  writeWorld(secret, grant.world ?? '');
   const plaintext = new Uint8Array(PRIVATE_PLAINTEXT_BYTES); // zero padding to the fixed size
   plaintext.set(secret.toBytes());
   const sealed = keys.aead.seal(
@@ -198,7 +224,8 @@ export function openPrivateToken(
     const userDataLength = reader.u16();
     if (userDataLength > MAX_USER_DATA_BYTES) return undefined;
     const userData = reader.slice(userDataLength).slice();
-    return { clientId, userData, timeoutMs, serverAddresses, clientToServerKey, serverToClientKey };
+    const world = readWorld(reader);
+    return { clientId, userData, world, timeoutMs, serverAddresses, clientToServerKey, serverToClientKey };
   } catch (error) {
     // Authentic but malformed means our own issuer is broken; treat as invalid rather than crash.
     if (error instanceof ShardlineError) return undefined;
