@@ -33,7 +33,7 @@ export {
   readPing,
   TimeSync,
 } from './time-sync.js';
-export { type AnyEntitySchema, WorldSchema, worldFingerprint } from './world-schema.js';
+export { type AnyEntitySchema, type EntityId, WorldSchema, worldFingerprint } from './world-schema.js';
 export {
   emptyWorldSnapshot,
   NO_BASELINE,

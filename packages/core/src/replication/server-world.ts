@@ -1,4 +1,5 @@
-import { ShardlineError } from '../errors.js';
+import { isShardlineError, ShardlineError } from '../errors.js';
+import { checkStructValues } from '../schema/check.js';
 import type { FieldMap, StructValue } from '../schema/composite.js';
 import type { SnapshotBuilder } from '../schema/entity-snapshot.js';
 import type { Infer } from '../schema/field.js';
@@ -7,7 +8,7 @@ import { chooseView } from './client-view.js';
 import { InputAuthority } from './input.js';
 import { InterestGrid, type Viewpoint } from './interest-grid.js';
 import { type HeldView, StreamedViews } from './streamed-views.js';
-import { type AnyEntitySchema, WorldSchema } from './world-schema.js';
+import { type AnyEntitySchema, type EntityId, WorldSchema } from './world-schema.js';
 import {
   canPredict,
   emptyWorldSnapshot,
@@ -101,6 +102,10 @@ export interface ClientMetrics {
 export interface WorldMetrics {
   tick: number;
   entities: number;
+  /** State writes (spawn, set) refused: unknown fields, values the fields cannot carry. */
+  valuesRefused: number;
+  /** Values outside their field's range that were clamped (fields declared `outOfRange: 'clamp'`). */
+  valuesClamped: number;
   snapshots: number;
   bytes: number;
   /** Mean bytes per snapshot message over the world's life. */
@@ -151,6 +156,8 @@ export class ServerWorld {
   /** Scratch list of the entities changed near one still viewpoint. */
   private readonly nearby: number[] = [];
   private readonly authority: InputAuthority;
+  private valuesRefused = 0;
+  private valuesClamped = 0;
   /** The schema index of an entity (made once: hot paths take it per client). */
   private readonly schemaOfEntity = (id: number): number | undefined => this.entityTypes.get(id);
 
@@ -199,18 +206,25 @@ export class ServerWorld {
   }
 
   /**
-   * Adds an entity; returns its id (ids are never reused). VALUE_INVALID for a state that does not fit.
-   * The server owns every entity; `owner` gives a client authority over its input (see receiveInput).
+   * Adds an entity; returns its id, typed by its schema (ids are never reused). Fields left out take
+   * their defaults. The state is checked here (see checkStructValues): VALUE_INVALID names a field
+   * the schema lacks or a value it cannot carry, and the world is unchanged. The server owns every
+   * entity; `owner` gives a client authority over its input (see receiveInput).
    */
-  spawn<S extends AnyEntitySchema>(schema: S, state: Infer<S>, options: { owner?: string } = {}): number {
+  spawn<S extends AnyEntitySchema>(
+    schema: S,
+    state: Partial<Infer<S>>,
+    options: { owner?: string } = {},
+  ): EntityId<S> {
     const index = this.schema.indexOf(schema);
+    this.checked(schema, state, true);
     const id = this.nextEntityId++;
-    this.builderFor(index).set(id, state as StructValue<FieldMap>);
+    this.builderFor(index).set(id, schema.create(state) as StructValue<FieldMap>);
     this.entityTypes.set(id, index);
     this.moved.add(id);
     if (this.streamed) this.changedSinceSend.add(id);
     if (options.owner !== undefined) this.setOwner(id, options.owner);
-    return id;
+    return id as EntityId<S>;
   }
 
   /** Gives `client` authority over an entity's input, or (undefined) takes it back. */
@@ -235,9 +249,14 @@ export class ServerWorld {
     return true;
   }
 
-  /** Changes some fields of an entity. */
-  set(id: number, values: Record<string, unknown>): void {
-    this.builderFor(this.typeOf(id)).patch(id, values as Partial<StructValue<FieldMap>>);
+  /**
+   * Changes some fields of an entity, checked like spawn's: VALUE_INVALID for a field its schema
+   * lacks or a value it cannot carry (the entity is unchanged).
+   */
+  set<S extends AnyEntitySchema>(id: EntityId<S>, values: Partial<Infer<S>>): void {
+    const index = this.typeOf(id);
+    this.checked(this.schema.schemas[index]!, values, true);
+    this.builderFor(index).patch(id, values as Partial<StructValue<FieldMap>>);
     this.moved.add(id);
     if (this.streamed) this.changedSinceSend.add(id);
   }
@@ -265,9 +284,14 @@ export class ServerWorld {
   }
 
   /** An entity's state as of the last completed tick (undefined if absent then). */
-  get(id: number): Record<string, unknown> | undefined {
+  get<S extends AnyEntitySchema>(id: EntityId<S>): Infer<S> | undefined {
     const index = this.entityTypes.get(id);
-    return index === undefined ? undefined : this.latest.snapshots[index]!.get(id);
+    return index === undefined ? undefined : (this.latest.snapshots[index]!.get(id) as Infer<S>);
+  }
+
+  /** Whether an entity exists (spawned and not despawned; it may not be in a snapshot yet). */
+  has(id: number): boolean {
+    return this.entityTypes.has(id);
   }
 
   /**
@@ -329,6 +353,8 @@ export class ServerWorld {
     return {
       tick: this.currentTick,
       entities: this.latest.snapshots.reduce((sum, snapshot) => sum + snapshot.size, 0),
+      valuesRefused: this.valuesRefused,
+      valuesClamped: this.valuesClamped,
       snapshots,
       bytes,
       meanSnapshotBytes: snapshots === 0 ? 0 : bytes / snapshots,
@@ -511,6 +537,16 @@ export class ServerWorld {
       return sum + counts.despawns + counts.spawns + counts.updates;
     }, 0);
     return { bytes: this.writer.toBytes(), entitiesSent, baselineTick: baseline?.tick };
+  }
+
+  /** Checks a state write (checkStructValues), counting what it refuses and clamps. */
+  private checked(schema: AnyEntitySchema, values: unknown, partial: boolean): void {
+    try {
+      this.valuesClamped += checkStructValues(schema as never, values, partial);
+    } catch (error) {
+      if (isShardlineError(error)) this.valuesRefused++;
+      throw error;
+    }
   }
 
   private builderFor(index: number): SnapshotBuilder<FieldMap> {

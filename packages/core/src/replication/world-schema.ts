@@ -7,6 +7,17 @@ import { SnapshotCodec } from '../schema/snapshot.js';
 // biome-ignore lint/suspicious/noExplicitAny: a world holds entity schemas of any field map
 export type AnyEntitySchema = EntitySchema<any>;
 
+declare const entitySchema: unique symbol;
+
+/**
+ * An entity id as `spawn` returns it: a number that remembers its schema, so writes to it are typed
+ * by that schema (`world.set(id, { hp: 90 })`; a misspelled field does not compile). Plain numbers
+ * are accepted too (untyped; checked when the write is made).
+ */
+export type EntityId<S extends AnyEntitySchema = AnyEntitySchema> = number & {
+  readonly [entitySchema]?: S;
+};
+
 /** Entity schemas a world replicates; their order is their index on the wire. */
 export class WorldSchema {
   readonly codecs: SnapshotCodec<FieldMap>[];

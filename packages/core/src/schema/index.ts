@@ -1,3 +1,4 @@
+export { checkFieldValue, checkStructValues } from './check.js';
 export {
   ArrayField,
   type ArrayOptions,
@@ -26,7 +27,7 @@ export {
 } from './fingerprint.js';
 export { IntegerCodedField } from './integer-coded.js';
 export { layoutOf, PackedLayout } from './layout.js';
-export { AngleField, QuantizedField, QuaternionField, VectorField } from './quantized.js';
+export { AngleField, type OutOfRange, QuantizedField, QuaternionField, VectorField } from './quantized.js';
 export { type DirtyListener, Replica, type ReplicaListener, ReplicaSet } from './replica.js';
 export {
   BoolField,
@@ -46,4 +47,4 @@ export {
   SnapshotCodec,
   type SnapshotCodecOptions,
 } from './snapshot.js';
-export { type DeltaOption, t } from './t.js';
+export { type DeltaOption, type RangeOption, t } from './t.js';

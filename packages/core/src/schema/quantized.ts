@@ -14,14 +14,27 @@ import {
 import type { DeltaMode, FieldType } from './field.js';
 import { IntegerCodedField, invalidCode } from './integer-coded.js';
 
-/** A float in [min, max] at a declared precision (see Quantizer); out-of-range values are clamped. */
+/**
+ * What a state write (ServerWorld.spawn/set) does with a value outside a quantized field's range:
+ * `refuse` it (VALUE_INVALID at the call; the default) or `clamp` it to the range. Either way the
+ * world counts it. Values within one step of the range are a rounding hair and always clamp quietly.
+ * The codec itself always clamps (the policy is the writer's, not the wire's): it is not part of
+ * the field's descriptor.
+ */
+export type OutOfRange = 'refuse' | 'clamp';
+
+/** A float in [min, max] at a declared precision (see Quantizer); see OutOfRange for values outside it. */
 export class QuantizedField extends IntegerCodedField<number> {
   readonly descriptor: string;
   readonly defaultValue: number;
   readonly maxCode: number;
   readonly quantizer: Quantizer;
 
-  constructor(options: QuantizeOptions, deltaMode: DeltaMode) {
+  constructor(
+    options: QuantizeOptions,
+    deltaMode: DeltaMode,
+    readonly outOfRange: OutOfRange = 'refuse',
+  ) {
     const quantizer = new Quantizer(options);
     super(quantizer.bits, deltaMode);
     this.quantizer = quantizer;
@@ -80,6 +93,7 @@ export class VectorField<V extends Vec2 | Vec3> implements FieldType<V> {
     readonly axes: readonly Axis[],
     options: QuantizeOptions,
     readonly deltaMode: DeltaMode,
+    readonly outOfRange: OutOfRange = 'refuse',
   ) {
     this.quantizer = new Quantizer(options);
     this.minBits = this.quantizer.bits * axes.length;

@@ -2,7 +2,7 @@ import { ShardlineError } from '../errors.js';
 import type { QuantizeOptions } from '../wire/quantize.js';
 import { ArrayField, type ArrayOptions, type FieldMap, OptionalField, StructType } from './composite.js';
 import type { DeltaMode, FieldType } from './field.js';
-import { AngleField, QuantizedField, QuaternionField, VectorField } from './quantized.js';
+import { AngleField, type OutOfRange, QuantizedField, QuaternionField, VectorField } from './quantized.js';
 import {
   BoolField,
   BytesField,
@@ -19,6 +19,11 @@ import {
 /** Options shared by numeric kinds. Integers default to absolute deltas, continuous kinds to relative. */
 export interface DeltaOption {
   delta?: DeltaMode;
+}
+
+/** What a state write does with a value outside a quantized kind's range (see OutOfRange). */
+export interface RangeOption {
+  outOfRange?: OutOfRange;
 }
 
 function integer(min: number, max: number, name: string, options: DeltaOption = {}): IntegerField {
@@ -62,19 +67,28 @@ export const t = {
   varint: (): FieldType<number> => new VarIntField(),
   float32: (): FieldType<number> => new Float32Field(),
   float64: (): FieldType<number> => new Float64Field(),
-  /** Float in [min, max] with `precision` (largest step) or `bits`. */
-  quantized: (options: QuantizeOptions & DeltaOption) =>
-    new QuantizedField(options, options.delta ?? 'relative'),
+  /**
+   * Float in [min, max] with `precision` (largest step) or `bits`. A state write outside the range
+   * is refused unless `outOfRange: 'clamp'`.
+   */
+  quantized: (options: QuantizeOptions & DeltaOption & RangeOption) =>
+    new QuantizedField(options, options.delta ?? 'relative', options.outOfRange),
   /** Radians, wrapping, 2^bits steps per turn (default 16 bits: 0.0055°). */
   angle: (options: { bits?: number } & DeltaOption = {}) =>
     new AngleField(options.bits ?? 16, options.delta ?? 'relative'),
-  vec2: (options: QuantizeOptions & DeltaOption) =>
-    new VectorField<{ x: number; y: number }>(['x', 'y'], options, options.delta ?? 'relative'),
-  vec3: (options: QuantizeOptions & DeltaOption) =>
+  vec2: (options: QuantizeOptions & DeltaOption & RangeOption) =>
+    new VectorField<{ x: number; y: number }>(
+      ['x', 'y'],
+      options,
+      options.delta ?? 'relative',
+      options.outOfRange,
+    ),
+  vec3: (options: QuantizeOptions & DeltaOption & RangeOption) =>
     new VectorField<{ x: number; y: number; z: number }>(
       ['x', 'y', 'z'],
       options,
       options.delta ?? 'relative',
+      options.outOfRange,
     ),
   /** Unit quaternion, smallest-three with `bits` per component (default 10: 32 bits in all). */
   quat: (options: { bits?: number } & DeltaOption = {}) =>
