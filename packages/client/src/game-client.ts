@@ -38,6 +38,7 @@ export class GameClient {
   onMessage: ((channel: number, bytes: Uint8Array) => void) | undefined;
   onDisconnect: ((reason: DisconnectReason) => void) | undefined;
   private connection: ClientConnection | undefined;
+  private lastReason: DisconnectReason | undefined;
   private timer: unknown;
 
   constructor(private readonly options: GameClientOptions) {}
@@ -73,6 +74,7 @@ export class GameClient {
           } else if (event.type === 'message') {
             this.onMessage?.(event.channel, event.bytes);
           } else if (event.type === 'disconnected') {
+            this.lastReason = event.reason;
             this.stopTimer();
             transport.close();
             if (!settled) {
@@ -95,7 +97,7 @@ export class GameClient {
       };
       transport.onClosed = () => {
         if (connection.state !== 'disconnected') {
-          connection.disconnect();
+          connection.linkLost();
           settle();
         }
       };
@@ -114,6 +116,11 @@ export class GameClient {
 
   get state(): ClientConnection['state'] | 'idle' {
     return this.connection?.state ?? 'idle';
+  }
+
+  /** Why the connection ended, once it has (undefined while it has not). */
+  get disconnectReason(): DisconnectReason | undefined {
+    return this.lastReason;
   }
 
   send(channel: number, bytes: Uint8Array, type?: SendType): void {

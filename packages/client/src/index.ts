@@ -4,6 +4,7 @@
  * transports (UDP, TCP) are in `@shardline/client/node`.
  */
 export * from '@shardline/core';
+export { type ClientPlatform, clientPlatform, setClientPlatform } from './client-platform.js';
 export { GameClient, type GameClientOptions } from './game-client.js';
 export * from './services/index.js';
 export {
@@ -14,3 +15,4 @@ export {
   type WebSocketLike,
 } from './transport/websocket.js';
 export { WorldClient, type WorldClientOptions } from './world-client.js';
+export * from './worlds/index.js';

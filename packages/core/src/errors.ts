@@ -127,6 +127,20 @@ export const ERROR_CODES = {
   SERVICE_UNAVAILABLE: 'Online services unavailable',
   /** A user has as many friends or pending requests as allowed. */
   FRIEND_LIMIT_REACHED: 'Friend limit reached',
+  /** The server hosts no world kind of that name. */
+  WORLD_KIND_UNKNOWN: 'Unknown world kind',
+  /** No world instance has that id here (never did, or it was disposed). */
+  WORLD_NOT_FOUND: 'No such world',
+  /** The world has no free seat (or is reserved for others: a lobby's or match's world). */
+  WORLD_FULL: 'World is full',
+  /** The client's declaration of a world kind differs from the server's (schemas, RPCs, templates, rates or channels). */
+  PROTOCOL_MISMATCH: 'Client and server declare the world differently',
+  /** The connect token was presented after it expired (fetch a new one: the world's seat reservation lapsed too). */
+  TOKEN_EXPIRED: 'Connect token has expired',
+  /** A world could not be joined: the connection failed, the seat was refused, or the link ended before it. */
+  WORLD_JOIN_FAILED: 'Joining the world failed',
+  /** The world's creation options were refused (not a JSON object, too large). */
+  WORLD_OPTIONS_INVALID: 'World options are invalid',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

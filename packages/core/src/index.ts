@@ -9,3 +9,4 @@ export * from './schema/index.js';
 export type * from './services-api.js';
 export * from './transport/index.js';
 export * from './wire/index.js';
+export * from './worlds/index.js';

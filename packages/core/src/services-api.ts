@@ -3,6 +3,7 @@
  * stream carry, shared by the server that answers them and the client that reads them. Times are ms
  * since the Unix epoch; binary data travels as base64.
  */
+import type { WorldFingerprints } from './worlds/fingerprints.js';
 
 export interface ServiceUser {
   id: string;
@@ -18,6 +19,41 @@ export interface ConnectTicket {
   expiresAtMs: number;
   /** Where it may connect (`udp://…`, `ws://…`). */
   serverAddresses: string[];
+  /** The world instance the token names (a world join, or a lobby's start); absent for a token naming none. */
+  world?: WorldRef;
+}
+
+/** A world instance: its id and kind. */
+export interface WorldRef {
+  id: string;
+  kind: string;
+}
+
+/**
+ * Asking for a seat (`POST /v1/worlds/join`, `/v1/worlds/create`, `/v1/worlds/{id}/join`): the
+ * client's fingerprints of the kind it was built with (a difference is PROTOCOL_MISMATCH, naming
+ * the parts), and for join-or-create and create the options a new instance is made with.
+ */
+export interface WorldSeatRequest {
+  kind: string;
+  fingerprints: WorldFingerprints;
+  options?: Record<string, unknown>;
+  /** create only: unlisted (joinable by id) rather than public. */
+  private?: boolean;
+}
+
+/** A public world instance as `GET /v1/worlds?kind=` lists it. */
+export interface WorldSummary {
+  id: string;
+  kind: string;
+  /** Seats taken (including those waiting for a dropped player). */
+  players: number;
+  maxPlayers: number;
+  /** Locked: no more players through join-or-create. */
+  locked: boolean;
+  /** The game's public facts about it. */
+  metadata: Record<string, unknown>;
+  createdAtMs: number;
 }
 
 /** What signing in (register, login, device, refresh) answers. */

@@ -42,3 +42,4 @@ export * from './services/index.js';
 export * from './store/index.js';
 export * from './transport/index.js';
 export { type SeatClock, WorldHost, type WorldHostOptions } from './world-host.js';
+export * from './worlds/index.js';

@@ -6,3 +6,4 @@ export { type AccessTokenSource, ServiceHttp } from './service-http.js';
 export { ServicesClient, type ServicesClientOptions, ticketToken } from './services-client.js';
 export { SessionManager, type SessionStorage } from './session-manager.js';
 export type { Save } from './types.js';
+export { WorldsClient } from './worlds-client.js';

@@ -1,4 +1,5 @@
 import type { ConnectTicket } from '@shardline/core';
+import { clientPlatform } from '../client-platform.js';
 import type { WebSocketConstructor } from '../transport/websocket.js';
 import { bytesFromBase64 } from './bytes.js';
 import { FriendsClient, LobbiesClient, MatchmakingClient } from './lobbies-client.js';
@@ -7,6 +8,7 @@ import { PushStream } from './push-stream.js';
 import { AchievementsClient, LeaderboardsClient, SavesClient } from './records-client.js';
 import { ServiceHttp } from './service-http.js';
 import { SessionManager, type SessionStorage } from './session-manager.js';
+import { WorldsClient } from './worlds-client.js';
 
 export interface ServicesClientOptions {
   /** The server's HTTP address, e.g. `http://127.0.0.1:8080` (no trailing slash). */
@@ -15,7 +17,7 @@ export interface ServicesClientOptions {
   storage?: SessionStorage;
   /** `fetch` (the global one by default). */
   fetch?: FetchLike;
-  /** The WebSocket class for the push stream: the browser's by default; pass `ws`'s in Node. */
+  /** The WebSocket class for the push stream: the platform's by default (the browser's; `ws` in Node). */
   WebSocket?: WebSocketConstructor;
 }
 
@@ -32,6 +34,7 @@ export class ServicesClient {
   readonly leaderboards: LeaderboardsClient;
   readonly achievements: AchievementsClient;
   readonly saves: SavesClient;
+  readonly worlds: WorldsClient;
   readonly events: PushStream;
 
   constructor(options: ServicesClientOptions) {
@@ -44,8 +47,8 @@ export class ServicesClient {
     this.leaderboards = new LeaderboardsClient(http);
     this.achievements = new AchievementsClient(http);
     this.saves = new SavesClient(http);
-    const WebSocketClass =
-      options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    this.worlds = new WorldsClient(http);
+    const WebSocketClass = options.WebSocket ?? clientPlatform.WebSocket;
     this.events = new PushStream(baseUrl, this.session, WebSocketClass!);
   }
 }

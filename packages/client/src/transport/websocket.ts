@@ -5,6 +5,7 @@ import {
   ShardlineError,
   type TransportCapabilities,
 } from '@shardline/core';
+import { clientPlatform } from '../client-platform.js';
 
 /** The parts of the WHATWG WebSocket this transport uses (browsers; `ws` in Node has the same shape). */
 export interface WebSocketLike {
@@ -31,7 +32,7 @@ export const WEBSOCKET_CLIENT_CAPABILITIES: TransportCapabilities = {
 };
 
 export interface WebSocketClientOptions {
-  /** The WebSocket class: the browser's by default; pass `ws`'s in Node 20. */
+  /** The WebSocket class: the platform's by default (the browser's; `ws` in Node through `@shardline/client`). */
   WebSocket?: WebSocketConstructor;
 }
 
@@ -45,8 +46,7 @@ export class WebSocketClientTransport implements ClientTransport {
   private readonly WebSocketClass: WebSocketConstructor;
 
   constructor(options: WebSocketClientOptions = {}) {
-    const fallback = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    const WebSocketClass = options.WebSocket ?? fallback;
+    const WebSocketClass = options.WebSocket ?? clientPlatform.WebSocket;
     if (!WebSocketClass)
       throw new ShardlineError('VALUE_INVALID', 'no WebSocket class: pass one in the options');
     this.WebSocketClass = WebSocketClass;

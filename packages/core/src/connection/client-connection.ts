@@ -142,6 +142,14 @@ export class ClientConnection {
     if (this.currentState !== 'disconnected') this.finish('closed-by-client');
   }
 
+  /**
+   * The transport's link ended without a Disconnect packet (a stream closed by the peer or the
+   * network): the connection ends as `link-lost`, as the server sees it.
+   */
+  linkLost(): void {
+    if (this.currentState !== 'disconnected') this.finish('link-lost');
+  }
+
   stats(nowMs: number): EndpointStats | undefined {
     return this.endpoint?.stats(nowMs);
   }

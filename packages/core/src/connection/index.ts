@@ -48,6 +48,7 @@ export {
   MAX_CLIENT_ID_BYTES,
   MAX_SERVER_ADDRESSES,
   MAX_USER_DATA_BYTES,
+  MAX_WORLD_BYTES,
   openPrivateToken,
   type PrivateToken,
   readConnectToken,

@@ -20,6 +20,10 @@ export const DISCONNECT_REASONS = [
   'link-lost',
   /** The server dropped a client that kept sending what it rejects (RPC floods, bad calls). */
   'misbehaving',
+  /** The world its token names has no free seat (and none was reserved for it). */
+  'world-full',
+  /** The world its token names is not hosted here (never was, or was disposed). */
+  'world-not-found',
 ] as const;
 
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];

@@ -1,6 +1,9 @@
 export {
+  decodeInputAck,
   decodeInputs,
+  encodeInputAck,
   encodeInputs,
+  INPUT_ACK_BYTES,
   InputQueue,
   InputStream,
   MAX_INPUTS_PER_MESSAGE,

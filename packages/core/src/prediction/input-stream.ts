@@ -40,6 +40,29 @@ export function decodeInputs<F extends FieldMap>(
   return { newest, inputs };
 }
 
+/** Bytes of an input acknowledgement: tick u32 and sequence u16, little-endian. */
+export const INPUT_ACK_BYTES = 6;
+
+/**
+ * An input acknowledgement (PROTOCOL.md §12.1), server → client: the server tick, u32 LE, and the
+ * sequence of the newest input it had applied by the end of that tick, u16 LE. The snapshot of that
+ * tick shows the input's effect: the client reconciles from it.
+ */
+export function encodeInputAck(tick: number, sequence: number): Uint8Array {
+  const bytes = new Uint8Array(INPUT_ACK_BYTES);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, tick >>> 0, true);
+  view.setUint16(4, sequence & 0xffff, true);
+  return bytes;
+}
+
+/** WIRE_INVALID for anything but INPUT_ACK_BYTES bytes. */
+export function decodeInputAck(bytes: Uint8Array): { tick: number; sequence: number } {
+  if (bytes.length !== INPUT_ACK_BYTES) throw new ShardlineError('WIRE_INVALID', 'an input ack is 6 bytes');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { tick: view.getUint32(0, true), sequence: view.getUint16(4, true) };
+}
+
 /**
  * The client's side of an input stream: each sampled input gets the next sequence number, and every
  * message repeats the newest `redundancy` inputs the server has not acknowledged, so a lost packet

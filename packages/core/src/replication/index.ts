@@ -5,6 +5,7 @@ export { InterestGrid, type Viewpoint } from './interest-grid.js';
 export {
   decodeSeatMessage,
   encodeSeatMessage,
+  MAX_OWNS_PER_MESSAGE,
   MAX_SEAT_BYTES,
   type SeatMessage,
 } from './seat-messages.js';

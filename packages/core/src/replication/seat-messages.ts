@@ -1,34 +1,48 @@
 import type { DisconnectReason } from '../connection/reasons.js';
 import { reasonCode, reasonFromCode } from '../connection/reasons.js';
 import { ShardlineError } from '../errors.js';
-import { ByteWriter } from '../wire/bytes.js';
+import { ByteReader, ByteWriter } from '../wire/bytes.js';
 import { decodeUtf8, encodeUtf8 } from '../wire/utf8.js';
+import { FINGERPRINT_PARTS, type WorldFingerprints } from '../worlds/fingerprints.js';
 import { RECONNECT_TOKEN_BYTES } from './seats.js';
 
 /** Longest seat id on the wire, in UTF-8 bytes. */
 export const MAX_SEAT_BYTES = 64;
+/** Most entity ids one `owns` message lists; more go in several messages. */
+export const MAX_OWNS_PER_MESSAGE = 1024;
+/** Longest world kind name in a `mismatch` message, UTF-8 bytes. */
+const MAX_KIND_BYTES = 32;
 
 /**
  * Seat control messages (PROTOCOL.md §13), on a reliable channel:
  * - hello (client → server): type 1, the world fingerprint (8 bytes, see worldFingerprint), then a
  *   reconnect token (16 bytes) to take a seat back, or nothing;
  * - welcome (server → client): type 2, resumed (u8 0/1), the client's new token, its seat id (UTF-8);
- * - left (server → clients): type 3, the reason code (§10.5), the seat id given up.
+ * - left (server → clients): type 3, the reason code (§10.5), the seat id given up;
+ * - mismatch (server → client): type 4, the world kind's name (u8 length + UTF-8), then the server's
+ *   fingerprint parts (8 bytes each, FINGERPRINT_PARTS order): sent before the server disconnects a
+ *   hello whose fingerprint differs, so the client can say which part differs;
+ * - owns (server → client): type 5, gained (u8 1) or lost (u8 0), a count (varuint 1–1024), then
+ *   that many entity ids (varuint): the entities whose input this seat now has, or no longer has.
  */
 export type SeatMessage =
   | { type: 'hello'; fingerprint: string; token: Uint8Array | undefined }
   | { type: 'welcome'; resumed: boolean; token: Uint8Array; seat: string }
-  | { type: 'left'; reason: DisconnectReason; seat: string };
+  | { type: 'left'; reason: DisconnectReason; seat: string }
+  | { type: 'mismatch'; kind: string; fingerprints: WorldFingerprints }
+  | { type: 'owns'; gained: boolean; entities: number[] };
 
 const HELLO = 1;
 const WELCOME = 2;
 const LEFT = 3;
+const MISMATCH = 4;
+const OWNS = 5;
 
 /** A fingerprint on the wire: 16 hex digits as 8 bytes, most significant first. */
 const FINGERPRINT_BYTES = 8;
 
-/** Largest seat message: type, resumed flag, token, seat id. */
-const MAX_SEAT_MESSAGE_BYTES = 2 + RECONNECT_TOKEN_BYTES + MAX_SEAT_BYTES;
+/** Largest seat message: an owns message of the most ids, each at most 5 bytes. */
+const MAX_SEAT_MESSAGE_BYTES = 2 + 5 + 5 * MAX_OWNS_PER_MESSAGE;
 
 export function encodeSeatMessage(message: SeatMessage): Uint8Array {
   const writer = new ByteWriter(MAX_SEAT_MESSAGE_BYTES);
@@ -49,6 +63,29 @@ export function encodeSeatMessage(message: SeatMessage): Uint8Array {
       writer.u8(reasonCode(message.reason));
       writer.raw(checkedSeat(message.seat));
       break;
+    case 'mismatch': {
+      const kind = encodeUtf8(message.kind);
+      if (kind.length === 0 || kind.length > MAX_KIND_BYTES) {
+        throw new ShardlineError('VALUE_INVALID', `a world kind name is 1..${MAX_KIND_BYTES} bytes`);
+      }
+      writer.u8(MISMATCH);
+      writer.u8(kind.length);
+      writer.raw(kind);
+      for (const { key } of FINGERPRINT_PARTS) writer.raw(fingerprintBytes(message.fingerprints[key]));
+      break;
+    }
+    case 'owns':
+      if (message.entities.length === 0 || message.entities.length > MAX_OWNS_PER_MESSAGE) {
+        throw new ShardlineError(
+          'VALUE_INVALID',
+          `an owns message lists 1..${MAX_OWNS_PER_MESSAGE} entities`,
+        );
+      }
+      writer.u8(OWNS);
+      writer.u8(message.gained ? 1 : 0);
+      writer.varuint(message.entities.length);
+      for (const id of message.entities) writer.varuint(id);
+      break;
   }
   return writer.toBytes();
 }
@@ -61,9 +98,7 @@ export function decodeSeatMessage(bytes: Uint8Array): SeatMessage {
     if (bytes.length !== tokenStart && bytes.length !== tokenStart + RECONNECT_TOKEN_BYTES) {
       throw invalid('hello length');
     }
-    const fingerprint = [...bytes.subarray(1, tokenStart)]
-      .map((b) => b.toString(16).padStart(2, '0'))
-      .join('');
+    const fingerprint = hexOf(bytes.subarray(1, tokenStart));
     const token = bytes.length === tokenStart ? undefined : bytes.slice(tokenStart);
     return { type: 'hello', fingerprint, token };
   }
@@ -82,7 +117,35 @@ export function decodeSeatMessage(bytes: Uint8Array): SeatMessage {
     if (bytes.length < 3) throw new ShardlineError('WIRE_TRUNCATED', 'left too short');
     return { type: 'left', reason: reasonFromCode(bytes[1]!), seat: seatFrom(bytes.subarray(2)) };
   }
+  if (type === MISMATCH) return decodeMismatch(bytes);
+  if (type === OWNS) return decodeOwns(bytes);
   throw invalid(`seat message type ${String(type)}`);
+}
+
+function decodeMismatch(bytes: Uint8Array): SeatMessage {
+  const reader = new ByteReader(bytes.subarray(1));
+  const length = reader.u8();
+  if (length === 0 || length > MAX_KIND_BYTES) throw invalid('mismatch kind length');
+  const kind = decodeUtf8(reader.slice(length));
+  const fingerprints = {} as WorldFingerprints;
+  for (const { key } of FINGERPRINT_PARTS) fingerprints[key] = hexOf(reader.slice(FINGERPRINT_BYTES));
+  if (reader.remaining !== 0) throw invalid('mismatch length');
+  return { type: 'mismatch', kind, fingerprints };
+}
+
+function decodeOwns(bytes: Uint8Array): SeatMessage {
+  const reader = new ByteReader(bytes.subarray(1));
+  const gained = reader.u8();
+  if (gained > 1) throw invalid('owns flag');
+  const count = reader.varuint();
+  if (count === 0 || count > MAX_OWNS_PER_MESSAGE) throw invalid('owns count');
+  const entities = Array.from({ length: count }, () => reader.varuint());
+  if (reader.remaining !== 0) throw invalid('owns length');
+  return { type: 'owns', gained: gained === 1, entities };
+}
+
+function hexOf(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function seatFrom(bytes: Uint8Array): string {

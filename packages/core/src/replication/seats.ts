@@ -64,16 +64,41 @@ export class Seats {
     for (const [id, seat] of this.seats) {
       if (!sameBytes(seat.token, token)) continue;
       if (nowMs >= seat.expiresAtMs) return undefined; // its grace ended; expire() has not run yet
-      const replaced = seat.session;
-      if (replaced !== undefined) this.seatBySession.delete(replaced);
-      seat.session = session;
-      seat.token = this.randomBytes(RECONNECT_TOKEN_BYTES);
-      seat.expiresAtMs = Number.POSITIVE_INFINITY;
-      this.waiting.delete(id);
-      this.seatBySession.set(session, id);
-      return { seat: id, token: seat.token, replaced };
+      return this.seat(id, seat, session);
     }
     return undefined;
+  }
+
+  /**
+   * Gives `session` the waiting seat `id` without its token: for a host that knows the new
+   * connection is the same client by other means (an authenticated identity, e.g. a connect
+   * token's client id). Undefined if the seat is not waiting (taken, given up or its grace ended).
+   */
+  reclaim(
+    session: string,
+    id: string,
+    nowMs: number,
+  ): { seat: string; token: Uint8Array; replaced: undefined } | undefined {
+    const seat = this.seats.get(id);
+    if (this.seatBySession.has(session) || !seat || seat.session !== undefined || nowMs >= seat.expiresAtMs)
+      return undefined;
+    return this.seat(id, seat, session) as { seat: string; token: Uint8Array; replaced: undefined };
+  }
+
+  /** Seats `session` in `seat`, with a fresh token; returns the session it replaced, if any. */
+  private seat(
+    id: string,
+    seat: Seat,
+    session: string,
+  ): { seat: string; token: Uint8Array; replaced: string | undefined } {
+    const replaced = seat.session;
+    if (replaced !== undefined) this.seatBySession.delete(replaced);
+    seat.session = session;
+    seat.token = this.randomBytes(RECONNECT_TOKEN_BYTES);
+    seat.expiresAtMs = Number.POSITIVE_INFINITY;
+    this.waiting.delete(id);
+    this.seatBySession.set(session, id);
+    return { seat: id, token: seat.token, replaced };
   }
 
   /** The link of `session` dropped: its seat waits until nowMs + graceMs. Returns the seat. */

@@ -31,7 +31,8 @@ export class Replica<F extends FieldMap> {
    * set's version it last read or staged at. Without a source, `unpacked` is the state.
    */
   private source: ReplicaSource<F> | undefined;
-  private readonly id: number;
+  /** The entity's id (0 for a replica made on its own, outside a set). */
+  readonly id: number;
   private readAt = -1;
   private readonly overrides = new Map<keyof F, unknown>();
   private readonly listeners = new Map<keyof F, Set<DirtyListener<unknown>>>();

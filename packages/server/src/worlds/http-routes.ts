@@ -1,0 +1,126 @@
+import {
+  type AnyWorldKind,
+  type ConnectTicket,
+  describeDifferences,
+  FINGERPRINT_PARTS,
+  ShardlineError,
+  type WorldFingerprints,
+  type WorldSummary,
+} from '@shardline/core';
+import { Type } from 'typebox';
+import { playerTicketData } from '../services/connect-tickets.js';
+import { callerOf, type ServiceApi } from '../services/http/service-api.js';
+import type { WorldStats } from './world-instance.js';
+import type { TicketHolder, WorldRuntime, WorldTicket } from './world-runtime.js';
+
+const Hex16 = Type.String({ pattern: '^[0-9a-f]{16}$' });
+const Fingerprints = Type.Object(
+  Object.fromEntries(FINGERPRINT_PARTS.map(({ key }) => [key, Hex16])) as Record<
+    keyof WorldFingerprints,
+    typeof Hex16
+  >,
+  { additionalProperties: false },
+);
+const KindName = Type.String({ minLength: 1, maxLength: 32 });
+/** Creation options: checked for size by the runtime (WORLD_OPTIONS_INVALID). */
+const Options = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 64 });
+const SeatRequest = Type.Object(
+  {
+    kind: KindName,
+    fingerprints: Fingerprints,
+    options: Type.Optional(Options),
+    private: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+const ByIdRequest = Type.Object(
+  { kind: KindName, fingerprints: Fingerprints },
+  { additionalProperties: false },
+);
+const WorldParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const Listing = Type.Object({ kind: Type.Optional(KindName) }, { additionalProperties: false });
+const security = [{ bearer: [] }];
+
+/**
+ * Worlds under `/v1/worlds`: the public listing (anyone), and for signed-in users a seat by
+ * join-or-create, in a new instance, or in one by id. Each answer is a connect token naming the
+ * instance, with a seat reserved for it (see WorldRuntime.ticket). A client built from another
+ * declaration of the kind is refused with PROTOCOL_MISMATCH naming the parts that differ.
+ */
+export async function worldRoutes(
+  { area, signedIn }: ServiceApi,
+  runtime: WorldRuntime,
+  serverAddresses: () => string[],
+): Promise<void> {
+  const holderOf = (request: Parameters<typeof callerOf>[0]): TicketHolder => {
+    const { user } = callerOf(request);
+    return { clientId: user.id, userData: playerTicketData({ userId: user.id, username: user.username }) };
+  };
+  const answer = (ticket: WorldTicket): ConnectTicket => ({
+    token: Buffer.from(ticket.token).toString('base64'),
+    expiresAtMs: ticket.expiresAtMs,
+    serverAddresses: serverAddresses(),
+    world: ticket.world,
+  });
+  await area('/worlds', (api) => {
+    const tags = ['worlds'];
+    api.get('/', { schema: { tags, querystring: Listing } }, async (request) => ({
+      worlds: runtime.list(request.query.kind).map(summaryOf),
+    }));
+    api.post(
+      '/join',
+      { schema: { tags, security, body: SeatRequest }, onRequest: signedIn },
+      async (request) => {
+        const { kind, fingerprints, options } = request.body;
+        checkFingerprints(runtime.kind(kind), fingerprints);
+        return answer(runtime.joinOrCreate(kind, holderOf(request), options));
+      },
+    );
+    api.post(
+      '/create',
+      { schema: { tags, security, body: SeatRequest }, onRequest: signedIn },
+      async (request, reply) => {
+        const { kind, fingerprints, options } = request.body;
+        checkFingerprints(runtime.kind(kind), fingerprints);
+        const instance = runtime.create(kind, {
+          ...(options ? { options } : {}),
+          visibility: request.body.private ? 'private' : 'public',
+        });
+        reply.code(201);
+        return answer(runtime.ticket(instance, holderOf(request)));
+      },
+    );
+    api.post(
+      '/:id/join',
+      { schema: { tags, security, params: WorldParams, body: ByIdRequest }, onRequest: signedIn },
+      async (request) => {
+        const instance = runtime.get(request.params.id);
+        if (instance.kind.name !== request.body.kind) {
+          throw new ShardlineError(
+            'PROTOCOL_MISMATCH',
+            `world ${instance.id} is a ${instance.kind.name}, not a ${request.body.kind}`,
+          );
+        }
+        checkFingerprints(instance.kind, request.body.fingerprints);
+        return answer(runtime.ticket(instance, holderOf(request)));
+      },
+    );
+  });
+}
+
+/** PROTOCOL_MISMATCH naming what differs between the client's declaration and the server's. */
+function checkFingerprints(kind: AnyWorldKind, theirs: WorldFingerprints): void {
+  const differences = describeDifferences(kind.fingerprints, theirs);
+  if (differences) {
+    throw new ShardlineError(
+      'PROTOCOL_MISMATCH',
+      `the client's ${kind.name} differs from the server's in: ${differences} (build both from the same declaration)`,
+      { kind: kind.name, differs: differences },
+    );
+  }
+}
+
+function summaryOf(stats: WorldStats): WorldSummary {
+  const { id, kind, players, maxPlayers, locked, metadata, createdAtMs } = stats;
+  return { id, kind, players, maxPlayers, locked, metadata: { ...metadata }, createdAtMs };
+}

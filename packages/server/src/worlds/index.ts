@@ -1,0 +1,32 @@
+export { Player } from './player.js';
+export { MAX_INPUT_MESSAGES_PER_TICK } from './seat-inputs.js';
+export {
+  type HostedWorld,
+  type PlayerCall,
+  type ServeWorldOptions,
+  serveWorld,
+  type WorldContext,
+  type WorldEventListeners,
+  type WorldHandlers,
+  type WorldRpcHandlers,
+  type WorldServer,
+} from './serve-world.js';
+export {
+  HELLO_TIMEOUT_MS,
+  MAX_METADATA_BYTES,
+  type SeatClock,
+  WorldInstance,
+  type WorldStats,
+  type WorldVisibility,
+} from './world-instance.js';
+export {
+  type CreateWorldOptions,
+  DEFAULT_DISPOSE_AFTER_MS,
+  DEFAULT_RESERVATION_MS,
+  MAX_INSTANCES,
+  MAX_WORLD_OPTIONS_BYTES,
+  type TicketHolder,
+  WorldRuntime,
+  type WorldRuntimeOptions,
+  type WorldTicket,
+} from './world-runtime.js';

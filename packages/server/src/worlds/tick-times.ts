@@ -1,0 +1,25 @@
+/** Ticks the summary looks back over. */
+const WINDOW = 100;
+
+/** The recent durations of a world's ticks, ms: the last, their mean and their maximum over the window. */
+export class TickTimes {
+  private readonly times = new Float64Array(WINDOW);
+  private count = 0;
+
+  add(ms: number): void {
+    this.times[this.count % WINDOW] = ms;
+    this.count++;
+  }
+
+  summary(): { last: number; mean: number; max: number } {
+    const n = Math.min(this.count, WINDOW);
+    if (n === 0) return { last: 0, mean: 0, max: 0 };
+    let sum = 0;
+    let max = 0;
+    for (let i = 0; i < n; i++) {
+      sum += this.times[i]!;
+      if (this.times[i]! > max) max = this.times[i]!;
+    }
+    return { last: this.times[(this.count - 1) % WINDOW]!, mean: sum / n, max };
+  }
+}

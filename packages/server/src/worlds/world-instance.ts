@@ -1,0 +1,672 @@
+import {
+  type AnyEntitySchema,
+  type AnyEventDefinition,
+  type AnyRpcDefinition,
+  type AnyWorldKind,
+  answerPing,
+  type DisconnectReason,
+  decodeSeatMessage,
+  type EntitiesOf,
+  type EntityId,
+  type EventDefinition,
+  encodeSeatMessage,
+  type FieldMap,
+  type Infer,
+  isShardlineError,
+  type RpcDefinition,
+  RpcRouter,
+  readPing,
+  rpcRoute,
+  Seats,
+  type SendType,
+  ServerWorld,
+  ShardlineError,
+  StateRelay,
+  type StructValue,
+  type Viewpoint,
+  WORLD_CHANNEL,
+  WORLD_RPC_CHANNELS,
+} from '@shardline/core';
+import type { GameServer, SessionInfo } from '../game-server.js';
+import { Ownership } from './ownership.js';
+import { Player } from './player.js';
+import { SeatInputs } from './seat-inputs.js';
+import type { HostedWorld, WorldContext, WorldHandlers, WorldServer } from './serve-world.js';
+import { TickTimes } from './tick-times.js';
+
+/** A connection must say hello within this long after connecting, or it is disconnected, ms. */
+export const HELLO_TIMEOUT_MS = 5_000;
+/** Clock pings a seat may send per second; more are ignored (unanswered). */
+const MAX_PINGS_PER_SECOND = 20;
+/** Largest public metadata of an instance, as JSON, bytes. */
+export const MAX_METADATA_BYTES = 1024;
+
+/** Who may join an instance: anyone (listed), anyone with its id (unlisted), or only those it reserved a seat for. */
+export type WorldVisibility = 'public' | 'private' | 'restricted';
+
+/** A seat's clock as its latest ping reported it (PROTOCOL.md §11.1). */
+export interface SeatClock {
+  /** Its estimate of the server clock minus the server clock, ms (half the round trip allowed); NaN until it has one. */
+  driftMs: number;
+  /** How far behind the newest snapshots it draws the world, ms, as it says (NaN if it does not). */
+  viewDelayMs: number;
+  /** When the report arrived (Date.now, ms). */
+  reportedAtMs: number;
+}
+
+export interface WorldInstanceOptions<K extends AnyWorldKind> {
+  id: string;
+  server: GameServer;
+  served: WorldServer<K>;
+  options: Readonly<Record<string, unknown>>;
+  visibility: WorldVisibility;
+  /** Lives on when empty. */
+  persistent: boolean;
+  nowMs: number;
+  context: WorldContext;
+  /** A game handler threw: the instance goes on (the error is the game's to fix). */
+  onHandlerError: (error: unknown, where: string) => void;
+}
+
+/**
+ * One running world of a kind over the process's GameServer: its own tick, seats, interest, RPC
+ * router, input streams and metrics. The runtime routes it the sessions whose tokens name it; a
+ * connection joins when its client's hello names the kind's fingerprint (PROTOCOL.md §13), and gets
+ * a seat that survives a dropped link for the grace period. Game code sees it as a HostedWorld.
+ */
+export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements HostedWorld<K> {
+  readonly id: string;
+  readonly kind: K;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly visibility: WorldVisibility;
+  readonly persistent: boolean;
+  readonly createdAtMs: number;
+  readonly players = new Map<string, Player>();
+  /** Tick durations (simulation, snapshots and their hand-off), ms. */
+  readonly tickTimes = new TickTimes();
+  /** Inputs and published states rejected, by code (NOT_OWNER, RATE_LIMITED, WIRE_*). */
+  readonly rejected: Record<string, number> = {};
+  readonly router: RpcRouter | undefined;
+  private readonly world: ServerWorld;
+  private readonly seats: Seats;
+  private readonly server: GameServer;
+  private readonly handlers: WorldHandlers<K>;
+  private readonly playerByClient = new Map<string, Player>();
+  /** Connections routed here that have not said hello yet, with when they connected. */
+  private readonly pending = new Map<string, SessionInfo>();
+  /** Seats reserved for clients (by client id) that have not connected yet: when each lapses, ms. */
+  private readonly reservations = new Map<string, number>();
+  private readonly inputs: SeatInputs | undefined;
+  private readonly relay: StateRelay | undefined;
+  private readonly ownership: Ownership;
+  private readonly clocks = new Map<string, SeatClock>();
+  private metadataJson = '{}';
+  private isLocked = false;
+  private disposed = false;
+  private flushQueued = false;
+
+  constructor(private readonly setup: WorldInstanceOptions<K>) {
+    const { served } = setup;
+    this.id = setup.id;
+    this.kind = served.kind;
+    this.options = setup.options;
+    this.visibility = setup.visibility;
+    this.persistent = setup.persistent;
+    this.createdAtMs = setup.nowMs;
+    this.server = setup.server;
+    const kind = served.kind;
+    this.world = new ServerWorld(
+      {
+        schemas: kind.entities,
+        tickHz: kind.tickHz,
+        sendHz: kind.sendHz,
+        ...(served.options.interest ? { interest: served.options.interest } : {}),
+        ...(served.options.snapshotBudgetBytes !== undefined
+          ? { snapshotBudgetBytes: served.options.snapshotBudgetBytes }
+          : {}),
+      },
+      setup.nowMs,
+    );
+    this.seats = new Seats({ graceMs: served.options.graceMs ?? 30_000 });
+    this.inputs = kind.input && new SeatInputs(kind.input, served.options.inputDepth ?? 2);
+    this.relay = kind.state && new StateRelay(kind.state);
+    this.ownership = new Ownership((seat, message) =>
+      this.sendToSeat(seat, WORLD_CHANNEL.control, message, 'reliable'),
+    );
+    this.router = kind.rpc && this.routerFor();
+    this.world.onTick = (tick, dtMs) => this.step(tick, dtMs);
+    this.handlers = served.setup(this, setup.context);
+    this.installRpcHandlers();
+  }
+
+  // ── HostedWorld: what game code calls ──────────────────────────────────────────────────────────
+
+  get tick(): number {
+    return this.world.tick;
+  }
+
+  get timeMs(): number {
+    return this.world.tick * this.kind.tickMs;
+  }
+
+  spawn<S extends EntitiesOf<K>>(
+    schema: S,
+    state: Partial<Infer<S>>,
+    options: { owner?: Player } = {},
+  ): EntityId<S> {
+    const id = this.world.spawn(schema as AnyEntitySchema, state);
+    if (options.owner) this.setOwner(id, options.owner);
+    return id as EntityId<S>;
+  }
+
+  set<S extends AnyEntitySchema>(id: EntityId<S>, values: Partial<Infer<S>>): void {
+    this.world.set(id, values);
+  }
+
+  get<S extends AnyEntitySchema>(id: EntityId<S>): Infer<S> | undefined {
+    return this.world.get(id);
+  }
+
+  despawn(id: number): void {
+    this.world.despawn(id);
+    this.ownership.set(id, undefined);
+  }
+
+  setOwner(id: number, player: Player | undefined): void {
+    if (!this.world.has(id)) throw new ShardlineError('VALUE_INVALID', `no entity ${id}`);
+    if (player && this.players.get(player.seat) !== player) {
+      throw new ShardlineError('VALUE_INVALID', `${player.seat} is not seated in ${this.id}`);
+    }
+    this.ownership.set(id, player?.seat);
+  }
+
+  ownerOf(id: number): Player | undefined {
+    const seat = this.ownership.ownerOf(id);
+    return seat === undefined ? undefined : this.players.get(seat);
+  }
+
+  setViewpoint(player: Player, viewpoint: Viewpoint | undefined): void {
+    this.world.setViewpoint(player.seat, viewpoint);
+  }
+
+  broadcast<P extends FieldMap>(
+    event: EventDefinition<P>,
+    params: StructValue<P>,
+    options: { inOrder?: boolean } = {},
+  ): void {
+    this.rpcRouter().broadcastEvent(event, params, { ...options, timeMs: this.timeMs });
+  }
+
+  call<P extends FieldMap, R extends FieldMap | undefined>(
+    player: Player,
+    rpc: RpcDefinition<P, R>,
+    params: StructValue<P>,
+  ): R extends FieldMap ? Promise<StructValue<R>> : undefined {
+    return this.rpcRouter().call(player.seat, rpc, params, Date.now());
+  }
+
+  kick(player: Player, reason: DisconnectReason = 'kicked'): void {
+    const session = player.session?.session;
+    if (session !== undefined && this.server.sessions.includes(session)) this.server.kick(session, reason);
+    else if (this.players.get(player.seat) === player) this.giveUp(player.seat, reason); // its seat was waiting
+  }
+
+  get metadata(): Readonly<Record<string, unknown>> {
+    return JSON.parse(this.metadataJson) as Record<string, unknown>;
+  }
+
+  setMetadata(metadata: Readonly<Record<string, unknown>>): void {
+    const json = JSON.stringify(metadata);
+    if (new TextEncoder().encode(json).length > MAX_METADATA_BYTES) {
+      throw new ShardlineError(
+        'VALUE_INVALID',
+        `world metadata is at most ${MAX_METADATA_BYTES} bytes of JSON`,
+      );
+    }
+    this.metadataJson = json;
+  }
+
+  get locked(): boolean {
+    return this.isLocked;
+  }
+
+  lock(): void {
+    this.isLocked = true;
+  }
+
+  unlock(): void {
+    this.isLocked = false;
+  }
+
+  // ── The runtime's side ─────────────────────────────────────────────────────────────────────────
+
+  /** Seats taken or waiting, connections not yet seated, and reservations not yet used. */
+  get occupancy(): number {
+    let unseated = 0;
+    for (const info of this.pending.values()) if (!this.playerByClient.has(info.clientId)) unseated++;
+    return this.players.size + unseated + this.reservations.size;
+  }
+
+  /** Whether nothing holds the instance: no seats, connections or reservations. */
+  get empty(): boolean {
+    return this.players.size === 0 && this.pending.size === 0 && this.reservations.size === 0;
+  }
+
+  /** Whether `clientId` may come in: it holds a seat or a reservation here, or (unless restricted) there is room. */
+  admits(clientId: string): boolean {
+    if (this.playerByClient.has(clientId) || this.reservations.has(clientId)) return true;
+    return this.visibility !== 'restricted' && this.occupancy < this.kind.maxPlayers;
+  }
+
+  /** Holds a place for `clientId` until `untilMs` (a token naming this world was issued to it). */
+  reserve(clientId: string, untilMs: number): void {
+    if (!this.playerByClient.has(clientId)) this.reservations.set(clientId, untilMs);
+  }
+
+  /** The stats the dashboard and the listing show. */
+  stats(): WorldStats {
+    const metrics = this.world.metrics();
+    let connected = 0;
+    for (const player of this.players.values()) if (player.connected) connected++;
+    return {
+      id: this.id,
+      kind: this.kind.name,
+      visibility: this.visibility,
+      persistent: this.persistent,
+      locked: this.isLocked,
+      players: this.players.size,
+      connected,
+      reserved: this.reservations.size,
+      maxPlayers: this.kind.maxPlayers,
+      entities: metrics.entities,
+      tick: metrics.tick,
+      tickMs: this.tickTimes.summary(),
+      snapshotBytes: metrics.bytes,
+      valuesRefused: metrics.valuesRefused,
+      valuesClamped: metrics.valuesClamped,
+      rejected: { ...this.rejected, ...this.router?.rejectedTotals },
+      metadata: this.metadata,
+      createdAtMs: this.createdAtMs,
+    };
+  }
+
+  /** What the world has sent one seat (for the dashboard). */
+  seatMetrics(seat: string): ReturnType<ServerWorld['metrics']>['clients'][string] | undefined {
+    return this.world.metrics().clients[seat];
+  }
+
+  clockOf(seat: string): SeatClock | undefined {
+    return this.clocks.get(seat);
+  }
+
+  /** The seat a session sits in. */
+  seatOf(session: string): string | undefined {
+    return this.seats.seatOf(session);
+  }
+
+  /** A session the runtime routed here connected; it is seated when its hello comes. */
+  connected(info: SessionInfo): void {
+    this.pending.set(info.session, info);
+  }
+
+  received(session: string, channel: number, bytes: Uint8Array): void {
+    if (channel === WORLD_CHANNEL.control) {
+      this.control(session, bytes);
+      return;
+    }
+    const seat = this.seats.seatOf(session);
+    if (seat === undefined) return; // not in the world yet: nothing else counts
+    switch (channel) {
+      case WORLD_CHANNEL.clock:
+        if (bytes.length === 4)
+          this.world.acknowledge(seat, new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true));
+        else this.clockPing(session, seat, bytes);
+        return;
+      case WORLD_CHANNEL.input:
+        if (this.inputs) this.rejecting(() => this.inputs!.receive(seat, bytes));
+        return;
+      case WORLD_CHANNEL.states:
+        if (this.relay) this.rejecting(() => this.relayState(seat, bytes));
+        return;
+      case WORLD_CHANNEL.rpcOrdered:
+      case WORLD_CHANNEL.rpcUnordered:
+      case WORLD_CHANNEL.rpcUnreliable:
+        this.router?.receive(seat, bytes, Date.now());
+        return;
+      default:
+        return; // snapshots only go the other way; unknown channels are refused by the endpoint
+    }
+  }
+
+  disconnected(session: string, reason: DisconnectReason): void {
+    this.pending.delete(session);
+    const seat = this.seats.seatOf(session);
+    if (seat === undefined) return;
+    const player = this.players.get(seat)!;
+    if (reason === 'timeout' || reason === 'link-lost') {
+      this.seats.drop(session, Date.now());
+      player.session = undefined;
+      this.world.removeClient(seat, { keepOwnership: true });
+      return;
+    }
+    this.seats.leave(session);
+    this.giveUp(seat, reason);
+  }
+
+  /** Runs the ticks due, sends their snapshots, expires what has waited too long; returns whether it ticked. */
+  update(nowMs: number): boolean {
+    const started = performance.now();
+    const tickBefore = this.world.tick;
+    const snapshots = this.world.update(nowMs);
+    // Input acknowledgements first: each shares a packet with the snapshot of its tick.
+    this.inputs?.sendAcks((seat, ack) => this.sendToSeat(seat, WORLD_CHANNEL.input, ack, 'unreliable'));
+    for (const { client, bytes } of snapshots) {
+      this.sendToSeat(client, WORLD_CHANNEL.snapshot, bytes, 'unreliable-no-delay');
+    }
+    const ticked = this.world.tick !== tickBefore;
+    if (ticked) this.tickTimes.add(performance.now() - started);
+    for (const seat of this.seats.expire(nowMs)) this.giveUp(seat, 'timeout');
+    this.router?.update(nowMs);
+    this.expireWaiting(nowMs);
+    return ticked;
+  }
+
+  /** Ends the instance: the game's dispose runs, and anyone still here is disconnected with `reason`. */
+  dispose(reason: DisconnectReason = 'closed-by-server'): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.guarded('dispose', () => this.handlers.dispose?.());
+    for (const session of [...this.pending.keys(), ...this.seatedSessions()]) {
+      if (this.server.sessions.includes(session)) this.server.kick(session, reason);
+    }
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  // ── Inside ─────────────────────────────────────────────────────────────────────────────────────
+
+  private step(tick: number, dtMs: number): void {
+    const input = this.handlers.input;
+    this.inputs?.tick((seat, value) => {
+      const player = this.players.get(seat);
+      if (player && input) this.guarded('input', () => input(player, value as never));
+    });
+    if (this.handlers.tick) this.guarded('tick', () => this.handlers.tick!(dtMs, tick));
+    if (tick % (this.kind.tickHz / this.kind.sendHz) === 0) this.inputs?.acknowledge(tick);
+  }
+
+  private control(session: string, bytes: Uint8Array): void {
+    const info = this.pending.get(session);
+    let message: ReturnType<typeof decodeSeatMessage>;
+    try {
+      message = decodeSeatMessage(bytes);
+    } catch (error) {
+      if (isShardlineError(error)) return; // malformed: ignored, the connection stays out of the world
+      throw error;
+    }
+    if (!info || message.type !== 'hello') return;
+    this.pending.delete(session);
+    if (message.fingerprint !== this.kind.fingerprint) {
+      this.refuseMismatch(session);
+      return;
+    }
+    const nowMs = Date.now();
+    const held = this.playerByClient.get(info.clientId);
+    const resumed =
+      (message.token ? this.seats.resume(session, message.token, nowMs) : undefined) ??
+      (held ? this.seats.reclaim(session, held.seat, nowMs) : undefined);
+    if (!resumed && held) {
+      // The same client, seated on another live connection (a second tab with the same identity):
+      // the connection layer allows one connection per client id, so that one is already gone.
+      this.server.kick(session, 'already-connected');
+      return;
+    }
+    const { seat, token } = resumed ?? this.seats.join(session);
+    if (resumed?.replaced !== undefined) {
+      // The old link is dead but not yet timed out: close it (it no longer sits anywhere).
+      this.world.removeClient(seat, { keepOwnership: true });
+      this.server.kick(resumed.replaced);
+    }
+    this.reservations.delete(info.clientId);
+    let player = this.players.get(seat);
+    if (player) player.session = info;
+    else {
+      player = new Player(seat, info);
+      this.players.set(seat, player);
+      this.playerByClient.set(info.clientId, player);
+    }
+    // Over a reliable transport every snapshot sent arrives, in order: acknowledged once sent (§11).
+    this.world.addClient(seat, { acknowledgedOnSend: info.capabilities.reliable });
+    this.sendTo(
+      session,
+      WORLD_CHANNEL.control,
+      encodeSeatMessage({ type: 'welcome', resumed: resumed !== undefined, token, seat }),
+      'reliable',
+    );
+    if (resumed) {
+      this.relay?.restart(seat); // its new publisher numbers from scratch
+      this.inputs?.restart(seat);
+      this.ownership.resend(seat);
+      const rejoined = player;
+      if (this.handlers.rejoin) this.guarded('rejoin', () => this.handlers.rejoin!(rejoined));
+      return;
+    }
+    this.router?.addClient(seat, nowMs); // a seat keeps its RPC record across a dropped link
+    this.inputs?.add(seat);
+    const joined = player;
+    if (this.handlers.join) this.guarded('join', () => this.handlers.join!(joined));
+  }
+
+  /** Another build of the game: told the server's parts (so it can say what differs), then disconnected. */
+  private refuseMismatch(session: string): void {
+    const { name, fingerprints } = this.kind;
+    this.sendTo(
+      session,
+      WORLD_CHANNEL.control,
+      encodeSeatMessage({ type: 'mismatch', kind: name, fingerprints }),
+      'reliable',
+    );
+    this.server.flush();
+    queueMicrotask(() => {
+      if (this.server.sessions.includes(session)) this.server.kick(session, 'protocol-mismatch');
+    });
+  }
+
+  private giveUp(seat: string, reason: DisconnectReason): void {
+    const player = this.players.get(seat);
+    if (!player) return;
+    player.session = undefined;
+    this.world.removeClient(seat);
+    this.clocks.delete(seat);
+    this.router?.removeClient(seat);
+    this.relay?.remove(seat);
+    this.inputs?.remove(seat);
+    this.players.delete(seat);
+    this.playerByClient.delete(player.id);
+    this.sendToSeats(WORLD_CHANNEL.control, encodeSeatMessage({ type: 'left', reason, seat }), 'reliable');
+    if (this.handlers.leave) this.guarded('leave', () => this.handlers.leave!(player, reason));
+    this.ownership.removeSeat(seat); // after leave: what the game despawns there needs no telling
+  }
+
+  /** Connections that never said hello, and reservations never used, give their places back. */
+  private expireWaiting(nowMs: number): void {
+    for (const [clientId, untilMs] of this.reservations)
+      if (untilMs <= nowMs) this.reservations.delete(clientId);
+    for (const [session, info] of this.pending) {
+      if (nowMs - info.connectedAtMs < HELLO_TIMEOUT_MS) continue;
+      this.pending.delete(session);
+      if (this.server.sessions.includes(session)) this.server.kick(session, 'timeout');
+    }
+  }
+
+  /** Answers a clock ping at once (a pong that waits skews the client's estimate) and keeps its report. */
+  private clockPing(session: string, seat: string, bytes: Uint8Array): void {
+    const report = readPing(bytes);
+    const nowMs = Date.now();
+    const last = this.clocks.get(seat);
+    if (!report || (last && nowMs - last.reportedAtMs < 1000 / MAX_PINGS_PER_SECOND)) return;
+    const halfTripMs = this.server.stats(session).rttMs / 2;
+    this.clocks.set(seat, {
+      driftMs: report.serverEstimateMs + halfTripMs - nowMs,
+      viewDelayMs: report.viewDelayMs,
+      reportedAtMs: nowMs,
+    });
+    this.sendTo(session, WORLD_CHANNEL.clock, answerPing(bytes, nowMs)!, 'unreliable-no-delay');
+  }
+
+  private relayState(seat: string, bytes: Uint8Array): void {
+    const relayed = this.relay!.relay(seat, bytes, Date.now());
+    if (relayed) this.sendToSeats(WORLD_CHANNEL.states, relayed, 'unreliable', seat);
+  }
+
+  /** Runs `receive`; a ShardlineError it throws rejects what the seat sent, and is counted. */
+  private rejecting(receive: () => unknown): void {
+    try {
+      receive();
+    } catch (error) {
+      if (!isShardlineError(error)) throw error;
+      this.rejected[error.code] = (this.rejected[error.code] ?? 0) + 1;
+    }
+  }
+
+  /** Runs a game handler; what it throws is reported and the world goes on. */
+  private guarded(where: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      this.setup.onHandlerError(error, `${this.kind.name} ${where}`);
+    }
+  }
+
+  private *seatedSessions(): Iterable<string> {
+    for (const player of this.players.values()) if (player.session) yield player.session.session;
+  }
+
+  private sendToSeats(channel: number, bytes: Uint8Array, type: SendType, except?: string): void {
+    for (const [seat, player] of this.players) {
+      if (seat !== except && player.session) this.sendTo(player.session.session, channel, bytes, type);
+    }
+  }
+
+  private sendToSeat(seat: string, channel: number, bytes: Uint8Array, type: SendType): void {
+    const session = this.players.get(seat)?.session?.session;
+    if (session !== undefined) this.sendTo(session, channel, bytes, type);
+  }
+
+  /**
+   * Sends to one connection. One that cannot take more (SEND_QUEUE_FULL: it is not keeping up) is
+   * kicked once the current work is done, so neither the loop in progress nor the others suffer.
+   */
+  private sendTo(session: string, channel: number, bytes: Uint8Array, type: SendType): void {
+    try {
+      this.server.send(session, channel, bytes, type);
+    } catch (error) {
+      if (!isShardlineError(error)) throw error;
+      queueMicrotask(() => {
+        if (this.server.sessions.includes(session)) this.server.kick(session);
+      });
+    }
+  }
+
+  /** Replies and events sent in this turn leave together at its end (one flush for a datagram's worth). */
+  private flushSoon(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.server.flush();
+    });
+  }
+
+  private rpcRouter(): RpcRouter {
+    if (!this.router)
+      throw new ShardlineError('VALUE_INVALID', `world kind ${this.kind.name} declares no RPC`);
+    return this.router;
+  }
+
+  private routerFor(): RpcRouter {
+    const router = new RpcRouter({
+      ...this.setup.served.options.rpcLimits,
+      catalog: this.kind.rpc!,
+      send: (seat, bytes, delivery) => {
+        const { channel, type } = rpcRoute(WORLD_RPC_CHANNELS, delivery);
+        this.sendToSeat(seat, channel, bytes, type);
+        this.flushSoon();
+      },
+    });
+    router.onMisbehaving = (seat) => {
+      // After the current work: the router is still inside its receive.
+      queueMicrotask(() => {
+        const player = this.players.get(seat);
+        if (player) this.kick(player, 'misbehaving');
+      });
+    };
+    router.onHandlerError = (definition, error) =>
+      this.setup.onHandlerError(error, `${this.kind.name} rpc ${definition.name}`);
+    return router;
+  }
+
+  /** Binds the handlers' `rpc` and `events` maps to the router, with the calling Player. */
+  private installRpcHandlers(): void {
+    const { rpc, events } = this.handlers as {
+      rpc?: Record<string, (params: unknown, call: unknown) => unknown>;
+      events?: Record<string, (params: unknown, from: unknown) => void>;
+    };
+    if (!rpc && !events) return;
+    const router = this.rpcRouter();
+    const definitions = this.kind.rpc!.definitions as Record<string, AnyRpcDefinition | AnyEventDefinition>;
+    for (const [name, handler] of Object.entries(rpc ?? {})) {
+      const definition = definitions[name];
+      if (definition?.kind !== 'rpc') {
+        throw new ShardlineError(
+          'VALUE_INVALID',
+          `${this.kind.name}: rpc.${name} is not an RPC of its catalog`,
+        );
+      }
+      router.handle(
+        definition,
+        (params, context) =>
+          handler(params, { player: this.players.get(context.client)!, timeMs: this.timeMs }) as never,
+      );
+    }
+    for (const [name, listener] of Object.entries(events ?? {})) {
+      const definition = definitions[name];
+      if (definition?.kind !== 'event') {
+        throw new ShardlineError(
+          'VALUE_INVALID',
+          `${this.kind.name}: events.${name} is not an event of its catalog`,
+        );
+      }
+      router.on(definition, (params, info) => {
+        const player = this.players.get(info.sender);
+        if (player) listener(params, { player, timeMs: info.timeMs });
+      });
+    }
+  }
+}
+
+/** An instance's figures, as the dashboard and `GET /v1/worlds` show them. */
+export interface WorldStats {
+  id: string;
+  kind: string;
+  visibility: WorldVisibility;
+  persistent: boolean;
+  locked: boolean;
+  /** Seats taken or waiting for a dropped client. */
+  players: number;
+  /** Seats with a connection in them now. */
+  connected: number;
+  reserved: number;
+  maxPlayers: number;
+  entities: number;
+  tick: number;
+  tickMs: { last: number; mean: number; max: number };
+  snapshotBytes: number;
+  valuesRefused: number;
+  valuesClamped: number;
+  rejected: Record<string, number>;
+  metadata: Readonly<Record<string, unknown>>;
+  createdAtMs: number;
+}

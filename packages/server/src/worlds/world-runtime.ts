@@ -1,0 +1,297 @@
+import { randomBytes } from 'node:crypto';
+import { type AnyWorldKind, type DisconnectReason, MAX_WORLD_BYTES, ShardlineError } from '@shardline/core';
+import type { GameServer, SessionInfo } from '../game-server.js';
+import type { WorldContext, WorldServer } from './serve-world.js';
+import { WorldInstance, type WorldStats, type WorldVisibility } from './world-instance.js';
+
+/** How long a seat reserved for a client waits for its connection, ms (the issue's default). */
+export const DEFAULT_RESERVATION_MS = 15_000;
+/** How long an empty instance of a non-persistent kind lives on, ms. */
+export const DEFAULT_DISPOSE_AFTER_MS = 10_000;
+/** Largest creation options, as JSON, bytes. */
+export const MAX_WORLD_OPTIONS_BYTES = 2048;
+/** Most instances one process hosts; past it, creating one is WORLD_FULL. */
+export const MAX_INSTANCES = 10_000;
+
+export interface WorldRuntimeOptions {
+  server: GameServer;
+  /** The kinds this process serves (serveWorld). */
+  worlds: readonly WorldServer[];
+  /** How long a seat reserved for a client waits for its connection, ms. Default 15,000. */
+  reservationMs?: number;
+  /** How long an empty non-persistent instance lives on, ms (a kind's disposeAfterMs overrides it). Default 10,000. */
+  disposeAfterMs?: number;
+  /** How often instances are updated, ms (each still ticks at its kind's rate). Default 5. */
+  updateMs?: number;
+  /** A game handler threw (the world goes on). Default: console.error. */
+  onHandlerError?: (error: unknown, where: string) => void;
+  /** An instance was created or disposed (logs, metrics). */
+  onInstance?: (event: 'created' | 'disposed', instance: WorldInstance) => void;
+  /** What setups are given besides their world (services, bus, logger); none by default. */
+  context?: Partial<WorldContext>;
+}
+
+export interface CreateWorldOptions {
+  /** The instance id (a persistent world's name, e.g. `forest`); random by default. */
+  id?: string;
+  /** Handed to the kind's setup as `world.options`: a JSON object of at most 2 KiB. */
+  options?: Readonly<Record<string, unknown>>;
+  /** Default 'public' (listed, matched by join-or-create). */
+  visibility?: WorldVisibility;
+  /** Default: the kind's `persistent`. */
+  persistent?: boolean;
+}
+
+/** What a client needs to join an instance: where, and a connect token naming it. */
+export interface WorldTicket {
+  world: { id: string; kind: string };
+  /** The connect token (PROTOCOL.md §10.1), naming the instance. */
+  token: Uint8Array;
+  /** Until when the token connects and the seat stays reserved, ms since the epoch. */
+  expiresAtMs: number;
+}
+
+/** Who a ticket is for: the client id the token authenticates, and its user data (a services ticket). */
+export interface TicketHolder {
+  clientId: string;
+  userData?: Uint8Array;
+}
+
+/**
+ * The world instances of one process over its GameServer: creates them on demand (join-or-create,
+ * create, a lobby's start, persistent worlds at start-up), routes each session to the instance its
+ * connect token names, reserves seats for tokens it issues (a reservation not used in time frees its
+ * place), drives every instance from one timer, and disposes the empty ones after a delay unless
+ * they are persistent. Sessions whose token names no hosted world are disconnected
+ * (`world-not-found`), and those a full world cannot seat too (`world-full`).
+ */
+export class WorldRuntime {
+  private readonly kinds = new Map<string, WorldServer>();
+  private readonly instances = new Map<string, WorldInstance>();
+  /** The instance each connected session was routed to. */
+  private readonly routes = new Map<string, WorldInstance>();
+  private readonly emptySince = new Map<WorldInstance, number>();
+  private readonly reservationMs: number;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly options: WorldRuntimeOptions) {
+    for (const served of options.worlds) {
+      if (this.kinds.has(served.kind.name)) {
+        throw new ShardlineError('VALUE_INVALID', `world kind ${served.kind.name} is served twice`);
+      }
+      this.kinds.set(served.kind.name, served);
+    }
+    this.reservationMs = options.reservationMs ?? DEFAULT_RESERVATION_MS;
+    const { server } = options;
+    server.onConnect = (info) => this.connected(info);
+    server.onMessage = (session, channel, bytes) =>
+      this.routes.get(session)?.received(session, channel, bytes);
+    server.onDisconnect = (session, reason) => this.disconnected(session, reason);
+  }
+
+  /** The kinds served, by name. */
+  get kindNames(): string[] {
+    return [...this.kinds.keys()];
+  }
+
+  /** The kind served under `name`; WORLD_KIND_UNKNOWN if none. */
+  kind(name: string): AnyWorldKind {
+    return this.served(name).kind;
+  }
+
+  /** Every instance hosted now. */
+  all(): WorldInstance[] {
+    return [...this.instances.values()];
+  }
+
+  /** The instance with that id; WORLD_NOT_FOUND if none. */
+  get(id: string): WorldInstance {
+    const instance = this.instances.get(id);
+    if (!instance) throw new ShardlineError('WORLD_NOT_FOUND', `no world ${JSON.stringify(id)} here`);
+    return instance;
+  }
+
+  /** The instance a session sits in (or waits to), if any. */
+  instanceOf(session: string): WorldInstance | undefined {
+    return this.routes.get(session);
+  }
+
+  /** The public instances (of one kind, or all), oldest first: what `GET /v1/worlds` lists. */
+  list(kind?: string): WorldStats[] {
+    return this.all()
+      .filter(
+        (instance) => instance.visibility === 'public' && (kind === undefined || instance.kind.name === kind),
+      )
+      .map((instance) => instance.stats());
+  }
+
+  /** Starts an instance of `kind` (WORLD_KIND_UNKNOWN, WORLD_OPTIONS_INVALID, VALUE_INVALID for a taken id). */
+  create(kind: string, options: CreateWorldOptions = {}): WorldInstance {
+    const served = this.served(kind);
+    const id = options.id ?? this.newId();
+    if (new TextEncoder().encode(id).length > MAX_WORLD_BYTES || id.length === 0) {
+      throw new ShardlineError('VALUE_INVALID', `a world id is 1–${MAX_WORLD_BYTES} UTF-8 bytes`);
+    }
+    if (this.instances.has(id)) throw new ShardlineError('VALUE_INVALID', `world ${id} already exists`);
+    if (this.instances.size >= MAX_INSTANCES) {
+      throw new ShardlineError('WORLD_FULL', `this process hosts ${MAX_INSTANCES} worlds already`);
+    }
+    const instance = new WorldInstance({
+      id,
+      server: this.options.server,
+      served,
+      options: checkedOptions(options.options),
+      visibility: options.visibility ?? 'public',
+      persistent: options.persistent ?? served.kind.persistent,
+      nowMs: Date.now(),
+      context: {
+        services: this.options.context?.services,
+        bus: this.options.context?.bus,
+        logger: this.options.context?.logger,
+      },
+      onHandlerError: this.options.onHandlerError ?? ((error, where) => console.error(where, error)),
+    });
+    this.instances.set(id, instance);
+    this.options.onInstance?.('created', instance);
+    return instance;
+  }
+
+  /**
+   * The oldest public, unlocked instance of `kind` with a place for `clientId`, or a new one made
+   * with `options`; a place is reserved there for the client.
+   */
+  joinOrCreate(kind: string, holder: TicketHolder, options?: Readonly<Record<string, unknown>>): WorldTicket {
+    this.served(kind);
+    for (const instance of this.instances.values()) {
+      if (
+        instance.kind.name === kind &&
+        instance.visibility === 'public' &&
+        !instance.locked &&
+        !instance.isDisposed &&
+        instance.admits(holder.clientId)
+      ) {
+        return this.ticket(instance, holder);
+      }
+    }
+    return this.ticket(this.create(kind, options ? { options } : {}), holder);
+  }
+
+  /**
+   * Reserves a place in `instance` for the holder and issues its connect token (valid, like the
+   * reservation, for reservationMs). WORLD_FULL if it has no place for the holder.
+   */
+  ticket(instance: WorldInstance, holder: TicketHolder): WorldTicket {
+    if (instance.isDisposed) throw new ShardlineError('WORLD_NOT_FOUND', `world ${instance.id} has ended`);
+    if (!instance.admits(holder.clientId)) {
+      throw new ShardlineError('WORLD_FULL', `world ${instance.id} has no free seat`, { world: instance.id });
+    }
+    const expiresAtMs = Date.now() + this.reservationMs;
+    instance.reserve(holder.clientId, expiresAtMs);
+    this.emptySince.delete(instance);
+    const token = this.options.server.issueToken({
+      clientId: holder.clientId,
+      ...(holder.userData ? { userData: holder.userData } : {}),
+      world: instance.id,
+      expiresInMs: this.reservationMs,
+    });
+    return { world: { id: instance.id, kind: instance.kind.name }, token, expiresAtMs };
+  }
+
+  /** Starts updating every instance, every `updateMs`. */
+  start(): void {
+    this.timer ??= setInterval(() => this.update(Date.now()), this.options.updateMs ?? 5);
+  }
+
+  /** Stops the timer and disposes every instance (their players hear `reason`). */
+  stop(reason: DisconnectReason = 'server-shutting-down'): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const instance of [...this.instances.values()]) this.dispose(instance, reason);
+  }
+
+  /** Ends an instance now: its game's dispose runs and anyone in it is disconnected. */
+  dispose(instance: WorldInstance, reason: DisconnectReason = 'closed-by-server'): void {
+    if (this.instances.get(instance.id) !== instance) return;
+    this.instances.delete(instance.id);
+    this.emptySince.delete(instance);
+    instance.dispose(reason);
+    this.options.onInstance?.('disposed', instance);
+  }
+
+  /** Runs every instance's due ticks, and disposes those empty past their delay. */
+  update(nowMs: number): void {
+    for (const instance of this.instances.values()) {
+      instance.update(nowMs);
+      if (instance.persistent || !instance.empty) {
+        this.emptySince.delete(instance);
+        continue;
+      }
+      const since = this.emptySince.get(instance);
+      if (since === undefined) this.emptySince.set(instance, nowMs);
+      else if (nowMs - since >= this.disposeDelayOf(instance)) this.dispose(instance);
+    }
+  }
+
+  private connected(info: SessionInfo): void {
+    const instance = this.instances.get(info.world);
+    const refusal: DisconnectReason | undefined = !instance
+      ? 'world-not-found'
+      : instance.admits(info.clientId)
+        ? undefined
+        : 'world-full';
+    if (refusal) {
+      // After the connect event is handled: the server is still reporting it.
+      queueMicrotask(() => {
+        if (this.options.server.sessions.includes(info.session))
+          this.options.server.kick(info.session, refusal);
+      });
+      return;
+    }
+    this.routes.set(info.session, instance!);
+    instance!.connected(info);
+  }
+
+  private disconnected(session: string, reason: DisconnectReason): void {
+    const instance = this.routes.get(session);
+    this.routes.delete(session);
+    instance?.disconnected(session, reason);
+  }
+
+  private disposeDelayOf(instance: WorldInstance): number {
+    return (
+      this.kinds.get(instance.kind.name)!.options.disposeAfterMs ??
+      this.options.disposeAfterMs ??
+      DEFAULT_DISPOSE_AFTER_MS
+    );
+  }
+
+  private served(kind: string): WorldServer {
+    const served = this.kinds.get(kind);
+    if (!served) throw new ShardlineError('WORLD_KIND_UNKNOWN', `no world kind ${JSON.stringify(kind)} here`);
+    return served;
+  }
+
+  /** A fresh instance id: 10 characters of base 36 (about 51 bits: never guessed, never repeated). */
+  private newId(): string {
+    for (;;) {
+      const id = randomBytes(8).readBigUInt64BE().toString(36).slice(0, 10).padStart(10, '0');
+      if (!this.instances.has(id)) return id;
+    }
+  }
+}
+
+/** Creation options as given: a JSON object of at most MAX_WORLD_OPTIONS_BYTES, copied. */
+function checkedOptions(options: unknown): Readonly<Record<string, unknown>> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ShardlineError('WORLD_OPTIONS_INVALID', 'world options must be a JSON object');
+  }
+  const json = JSON.stringify(options);
+  if (new TextEncoder().encode(json).length > MAX_WORLD_OPTIONS_BYTES) {
+    throw new ShardlineError(
+      'WORLD_OPTIONS_INVALID',
+      `world options are at most ${MAX_WORLD_OPTIONS_BYTES} bytes of JSON`,
+    );
+  }
+  return Object.freeze(JSON.parse(json) as Record<string, unknown>);
+}
