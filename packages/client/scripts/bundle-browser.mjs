@@ -4,8 +4,10 @@
  * @shardline/core inside and no import left, plus its source map. Built from the TypeScript sources
  * (the `shardline-source` condition), so it needs no other package built first. With platform
  * 'browser' esbuild cannot resolve Node built-ins, so the build fails if anything in the graph
- * imports one; test/browser-bundle.test.ts checks the shipped file as well.
+ * imports one; test/browser-bundle.test.ts checks what it makes. An argument writes elsewhere:
+ * `node scripts/bundle-browser.mjs /tmp/out.js` (the test does, so it never reads a half-written dist/).
  */
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -14,7 +16,7 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 await build({
   absWorkingDir: packageDir,
   entryPoints: ['src/index.ts'],
-  outfile: 'dist/browser/shardline-client.js',
+  outfile: process.argv[2] ? resolve(process.argv[2]) : 'dist/browser/shardline-client.js',
   bundle: true,
   format: 'esm',
   platform: 'browser',

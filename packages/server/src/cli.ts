@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /** The `shardline` command: `start [--config file] [--game module]`, `bots --bot module`, `inspect <input>`. */
-import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { formatBotsSummary, runBots, type ShardlineBot } from './runtime/bots.js';
 import { ConfigError, loadConfig } from './runtime/config.js';
 import { inspect } from './runtime/inspect.js';
 import { type ShardlineGame, startShardline } from './runtime/start.js';
+import { describeStartFailure } from './runtime/start-failures.js';
+import { importUserModule } from './runtime/user-module.js';
 
 const program = new Command('shardline').description('Shardline: a multiplayer game networking stack');
 
@@ -35,7 +35,15 @@ program
     }
     const logger = pino({ level: config.logLevel, base: { service: 'shardline' } });
     const game = options.game ? await loadGame(options.game) : undefined;
-    const running = await startShardline(config, logger, game);
+    let running: Awaited<ReturnType<typeof startShardline>>;
+    try {
+      running = await startShardline(config, logger, game);
+    } catch (error) {
+      const failure = describeStartFailure(error, config);
+      if (failure === undefined) throw error;
+      process.stderr.write(`shardline start: ${failure}\n`);
+      process.exit(2);
+    }
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) return;
@@ -53,16 +61,9 @@ program
     process.on('SIGINT', () => shutdown('SIGINT'));
   });
 
-/** A module specifier: a path (resolved against the working directory) or a package name. */
-function moduleUrl(specifier: string): string {
-  return specifier.startsWith('.') || isAbsolute(specifier)
-    ? pathToFileURL(resolve(specifier)).href
-    : specifier;
-}
-
 /** The `game` export of a module (a path, resolved against the working directory, or a package). */
 async function loadGame(specifier: string): Promise<ShardlineGame> {
-  const module = (await import(moduleUrl(specifier))) as { game?: ShardlineGame };
+  const module = (await importUserModule(specifier, '--game')) as { game?: ShardlineGame };
   if (!module.game?.create) {
     process.stderr.write(`--game ${specifier}: the module exports no \`game\` (a ShardlineGame)\n`);
     process.exit(2);
@@ -85,7 +86,7 @@ program
   .option('-t, --seconds <number>', 'how long they play', '30')
   .option('--udp', 'connect over UDP instead of WebSocket')
   .action(async (options: { bot: string; count: string; server: string; seconds: string; udp?: boolean }) => {
-    const module = (await import(moduleUrl(options.bot))) as { bot?: ShardlineBot };
+    const module = (await importUserModule(options.bot, '--bot')) as { bot?: ShardlineBot };
     if (!module.bot?.join) {
       process.stderr.write(`--bot ${options.bot}: the module exports no \`bot\` (a ShardlineBot)\n`);
       process.exit(2);

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +21,13 @@ function configFile(config: unknown): string {
 }
 
 function shardline(...args: string[]) {
+  return shardlineWith({}, ...args);
+}
+
+/** The CLI from source, with `env` over this process's environment. */
+function shardlineWith(env: Record<string, string>, ...args: string[]) {
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=shardline-source', CLI, ...args], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.push(child);
@@ -97,6 +105,81 @@ describe('shardline start', () => {
     },
     30_000,
   );
+});
+
+describe('shardline start, given a SHARDLINE_* variable it cannot use', () => {
+  // Every variable's cases are in config.test.ts; this is the whole path, in one line on stderr.
+  it('says which variable, what value and what the setting takes, in one line, and exits with 2', async () => {
+    const cli = shardlineWith({ SHARDLINE_HTTP_PORT: 'eighty' }, 'start');
+    expect(await cli.exited).toBe(2);
+    expect(cli.stderr()).toBe(
+      'config: SHARDLINE_HTTP_PORT is "eighty": httpPort must be a port number 0–65535 (0: any free port)\n',
+    );
+  }, 30_000);
+});
+
+/** Ports of a started CLI that may bind any free port, and a data directory of its own. */
+const anyPorts = () => ({
+  SHARDLINE_HTTP_PORT: '0',
+  SHARDLINE_WS_PORT: '0',
+  SHARDLINE_UDP_PORT: '0',
+  SHARDLINE_DATA_DIR: join(mkdtempSync(join(tmpdir(), 'shardline-')), 'data'),
+});
+
+describe('shardline start on a taken port', () => {
+  /** Holds a TCP or UDP port on 127.0.0.1 until `release`. */
+  async function occupy(protocol: 'tcp' | 'udp') {
+    if (protocol === 'udp') {
+      const socket = createSocket('udp4');
+      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      return { port: socket.address().port, release: () => socket.close() };
+    }
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as AddressInfo).port, release: () => server.close() };
+  }
+
+  it.each([
+    ['httpPort', 'SHARDLINE_HTTP_PORT', 'tcp'],
+    ['wsPort', 'SHARDLINE_WS_PORT', 'tcp'],
+    ['udpPort', 'SHARDLINE_UDP_PORT', 'udp'],
+  ] as const)(
+    'says in one line that %s is in use and how to change it, and exits with 2',
+    async (key, variable, protocol) => {
+      const taken = await occupy(protocol);
+      try {
+        const cli = shardlineWith({ ...anyPorts(), [variable]: String(taken.port) }, 'start');
+        expect(await cli.exited).toBe(2);
+        expect(cli.stderr()).toBe(
+          `shardline start: ${protocol.toUpperCase()} port ${taken.port} is in use on 127.0.0.1 (${key} / ${variable} / --config); stop what holds it, or choose another port (0: any free port)\n`,
+        );
+      } finally {
+        taken.release();
+      }
+    },
+    30_000,
+  );
+});
+
+describe('shardline start on a data directory another server uses', () => {
+  it('is refused in one line naming the holder, and the directory is free again once that server dies', async () => {
+    const env = anyPorts();
+    const first = shardlineWith(env, 'start');
+    await first.waitForLog('listening');
+    const second = shardlineWith(env, 'start');
+    expect(await second.exited).toBe(2);
+    const lockFile = join(env.SHARDLINE_DATA_DIR, 'shardline.db.lock');
+    expect(second.stderr()).toBe(
+      `shardline start: the data directory ${env.SHARDLINE_DATA_DIR} is in use by process ${first.child.pid} (it holds ${lockFile}); stop that server, or give this one another directory (dataDir / SHARDLINE_DATA_DIR / --config)\n`,
+    );
+    // A crash leaves no stale lock: the operating system let go of it with the process.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const third = shardlineWith(env, 'start');
+    await third.waitForLog('listening');
+    third.child.kill('SIGTERM');
+    expect(await third.exited).toBe(0);
+  }, 60_000);
 });
 
 describe('shardline inspect', () => {

@@ -18,6 +18,26 @@ describe('openSqlite', () => {
   });
 });
 
+describe("openSqlite's lock", () => {
+  it('refuses a second open of the same file until the first is closed; another file is not affected', () => {
+    const file = freshFile();
+    const first = openSqlite(file);
+    expect(() => openSqlite(file)).toThrowError(
+      expect.objectContaining({
+        name: 'DatabaseInUseError',
+        message: `${file} is in use by this process (it holds ${file}.lock)`,
+        pid: process.pid,
+      }),
+    );
+    const other = openSqlite(freshFile());
+    other.close();
+    first.close();
+    const again = openSqlite(file); // closing let go of it
+    expect(again.pragma('journal_mode', { simple: true })).toBe('wal');
+    again.close();
+  });
+});
+
 describe('serverSecret', () => {
   it('is made once per database and the same on every later call and reopening', () => {
     const file = freshFile();

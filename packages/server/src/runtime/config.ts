@@ -71,25 +71,25 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(
     readonly key: string,
-    problem: string,
+    /** What is wrong, without the key or the value: `must be a port number 0–65535 …`. */
+    readonly problem: string,
+    /** The value refused, when the message should show it (`, not "eighty"`). */
+    given?: { value: unknown },
   ) {
-    super(`config: ${key} ${problem}`);
+    super(`config: ${key} ${problem}${given ? `, not ${JSON.stringify(given.value)}` : ''}`);
   }
 }
 
 function port(key: string, value: unknown): number {
   if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 65_535) {
-    throw new ConfigError(
-      key,
-      `must be a port number 0–65535 (0: any free port), not ${JSON.stringify(value)}`,
-    );
+    throw new ConfigError(key, 'must be a port number 0–65535 (0: any free port)', { value });
   }
   return value as number;
 }
 
 function positiveInteger(key: string, value: unknown, max: number): number {
   if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
-    throw new ConfigError(key, `must be a whole number 1–${max}, not ${JSON.stringify(value)}`);
+    throw new ConfigError(key, `must be a whole number 1–${max}`, { value });
   }
   return value as number;
 }
@@ -116,7 +116,7 @@ function link(value: unknown): LinkSettings | undefined {
       throw new ConfigError(`link.${key}`, `is not a setting (${LINK_KEYS.join(', ')})`);
     const limit = key.endsWith('Percent') ? 100 : 10_000;
     if (typeof setting !== 'number' || !(setting >= 0 && setting <= limit)) {
-      throw new ConfigError(`link.${key}`, `must be a number 0–${limit}, not ${JSON.stringify(setting)}`);
+      throw new ConfigError(`link.${key}`, `must be a number 0–${limit}`, { value: setting });
     }
     settings[key] = setting;
   }
@@ -183,27 +183,39 @@ export function parseConfig(raw: unknown, base: ShardlineConfig = DEFAULT_CONFIG
   return config;
 }
 
+/** Each SHARDLINE_* variable, the key it sets, and whether its text is read as a whole number. */
+const ENVIRONMENT: readonly { variable: string; key: keyof ShardlineConfig; integer?: true }[] = [
+  { variable: 'SHARDLINE_HOST', key: 'host' },
+  { variable: 'SHARDLINE_HTTP_PORT', key: 'httpPort', integer: true },
+  { variable: 'SHARDLINE_UDP_PORT', key: 'udpPort', integer: true },
+  { variable: 'SHARDLINE_WS_PORT', key: 'wsPort', integer: true },
+  { variable: 'SHARDLINE_TICK_HZ', key: 'tickHz', integer: true },
+  { variable: 'SHARDLINE_MAX_CLIENTS', key: 'maxClients', integer: true },
+  { variable: 'SHARDLINE_LOG_LEVEL', key: 'logLevel' },
+  { variable: 'SHARDLINE_DATA_DIR', key: 'dataDir' },
+  { variable: 'SHARDLINE_POSTGRES_URL', key: 'postgresUrl' },
+  { variable: 'SHARDLINE_POSTGRES_SCHEMA', key: 'postgresSchema' },
+];
+
 /**
- * SHARDLINE_HOST, SHARDLINE_HTTP_PORT, SHARDLINE_UDP_PORT, SHARDLINE_WS_PORT, SHARDLINE_TICK_HZ,
- * SHARDLINE_MAX_CLIENTS, SHARDLINE_LOG_LEVEL, SHARDLINE_DATA_DIR, SHARDLINE_POSTGRES_URL,
- * SHARDLINE_POSTGRES_SCHEMA.
+ * `config` with the SHARDLINE_* variables set in `env` over it. A bad value's ConfigError names the
+ * variable and the text given (`SHARDLINE_HTTP_PORT is "eighty": httpPort must be …`).
  */
-function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const numbers: [string, string][] = [
-    ['SHARDLINE_HTTP_PORT', 'httpPort'],
-    ['SHARDLINE_UDP_PORT', 'udpPort'],
-    ['SHARDLINE_WS_PORT', 'wsPort'],
-    ['SHARDLINE_TICK_HZ', 'tickHz'],
-    ['SHARDLINE_MAX_CLIENTS', 'maxClients'],
-  ];
-  const values: Record<string, unknown> = {};
-  for (const [name, key] of numbers) if (env[name] !== undefined) values[key] = Number(env[name]);
-  if (env.SHARDLINE_HOST !== undefined) values.host = env.SHARDLINE_HOST;
-  if (env.SHARDLINE_LOG_LEVEL !== undefined) values.logLevel = env.SHARDLINE_LOG_LEVEL;
-  if (env.SHARDLINE_DATA_DIR !== undefined) values.dataDir = env.SHARDLINE_DATA_DIR;
-  if (env.SHARDLINE_POSTGRES_URL !== undefined) values.postgresUrl = env.SHARDLINE_POSTGRES_URL;
-  if (env.SHARDLINE_POSTGRES_SCHEMA !== undefined) values.postgresSchema = env.SHARDLINE_POSTGRES_SCHEMA;
-  return values;
+function withEnvironment(config: ShardlineConfig, env: NodeJS.ProcessEnv): ShardlineConfig {
+  let result = config;
+  for (const { variable, key, integer } of ENVIRONMENT) {
+    const text = env[variable];
+    if (text === undefined) continue;
+    // Only digits make a number: Number('') is 0 and Number('0x50') is 80, neither what was meant.
+    const value = integer && /^\s*\d+\s*$/.test(text) ? Number(text) : text;
+    try {
+      result = parseConfig({ [key]: value }, result);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      throw new ConfigError(variable, `is ${JSON.stringify(text)}: ${key} ${error.problem}`);
+    }
+  }
+  return result;
 }
 
 /** The defaults, then the file (if any), then the environment; ConfigError names the first bad key. */
@@ -216,5 +228,5 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
       throw new ConfigError('(file)', `${file} is not readable JSON: ${(error as Error).message}`);
     }
   }
-  return parseConfig(fromEnvironment(env), parseConfig(fromFile));
+  return withEnvironment(parseConfig(fromFile), env);
 }

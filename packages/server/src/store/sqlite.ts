@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { dropOldest } from '../recent-map.js';
+import { lockDatabaseFile } from './database-lock.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -15,13 +16,37 @@ const STATEMENT_CACHE_SIZE = 256;
  * last few commits, never the file. Foreign keys are enforced; a writer waits up to 5 s for another
  * process's lock before failing with SQLITE_BUSY. Up to 64 MiB of pages are cached.
  *
+ * A file is this process's alone while open: a second open, here or in another process, throws
+ * DatabaseInUseError (see lockDatabaseFile); `close()` lets go of it.
+ *
  * Its `prepare` reuses statements: the same SQL text gives the same prepared statement (the
  * STATEMENT_CACHE_SIZE most recently used are kept), so stores may call `prepare` per query without
  * paying to compile it each time. Do not change a statement's modes (`pluck`, `raw`, …): it is shared.
  */
 export function openSqlite(file: string): SqliteDatabase {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const database = new Database(file);
+  if (file === ':memory:') return configure(new Database(file));
+  mkdirSync(dirname(file), { recursive: true });
+  const lock = lockDatabaseFile(file);
+  let database: SqliteDatabase | undefined;
+  try {
+    database = new Database(file);
+    configure(database);
+  } catch (error) {
+    database?.close();
+    lock.release();
+    throw error;
+  }
+  const close = database.close.bind(database);
+  database.close = () => {
+    close();
+    lock.release();
+    return database;
+  };
+  return database;
+}
+
+/** The statement cache and the pragmas above, on a database just opened. */
+function configure(database: SqliteDatabase): SqliteDatabase {
   const compile = database.prepare.bind(database);
   const statements = new Map<string, Database.Statement>();
   database.prepare = ((sql: string) => {

@@ -1,0 +1,42 @@
+import { DatabaseInUseError } from '../store/database-lock.js';
+import type { ShardlineConfig } from './config.js';
+
+/** A port setting: its config key and the variable that overrides it. */
+const PORT_SETTINGS = [
+  { key: 'httpPort', variable: 'SHARDLINE_HTTP_PORT', protocol: 'tcp' },
+  { key: 'wsPort', variable: 'SHARDLINE_WS_PORT', protocol: 'tcp' },
+  { key: 'udpPort', variable: 'SHARDLINE_UDP_PORT', protocol: 'udp' },
+] as const;
+
+/** What Node's net, http and dgram errors carry (fastify and ws pass them on unchanged). */
+interface SystemError {
+  code?: unknown;
+  syscall?: unknown;
+  port?: unknown;
+  address?: unknown;
+}
+
+/**
+ * One line for a start-up failure the operator can fix by a setting (a taken or forbidden port, a
+ * data directory another process holds), naming the setting; undefined for anything else (a bug:
+ * let it print its stack).
+ */
+export function describeStartFailure(error: unknown, config: ShardlineConfig): string | undefined {
+  if (error instanceof DatabaseInUseError) {
+    return `the data directory ${config.dataDir} is in use by ${error.holder} (it holds ${error.lockFile}); stop that server, or give this one another directory (dataDir / SHARDLINE_DATA_DIR / --config)`;
+  }
+  const { code, syscall, port, address } = (error ?? {}) as SystemError;
+  if ((code !== 'EADDRINUSE' && code !== 'EACCES') || typeof port !== 'number') return undefined;
+  // dgram reports a bind, net (HTTP, WebSocket) a listen.
+  const protocol = syscall === 'bind' ? 'udp' : 'tcp';
+  const settings = PORT_SETTINGS.filter(
+    (setting) => setting.protocol === protocol && config[setting.key] === port,
+  );
+  const where = settings.map((setting) => `${setting.key} / ${setting.variable}`).join(', ') || 'a port';
+  const on = typeof address === 'string' ? ` on ${address}` : '';
+  const what =
+    code === 'EADDRINUSE'
+      ? `${protocol.toUpperCase()} port ${port} is in use${on}`
+      : `${protocol.toUpperCase()} port ${port}${on} is not allowed to this user (ports below 1024 need privileges)`;
+  return `${what} (${where} / --config); stop what holds it, or choose another port (0: any free port)`;
+}

@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, DEFAULT_CONFIG, loadConfig } from '@shardline/server';
+import { describe, expect, it } from 'vitest';
+
+const PORT = 'must be a port number 0–65535 (0: any free port)';
+
+/** The ConfigError loadConfig throws for `env`, as [key, message]. */
+function refusal(env: Record<string, string>, file?: string): [string, string] {
+  try {
+    loadConfig(file, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [error.key, error.message];
+    throw error;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('SHARDLINE_* variables', () => {
+  it('set their keys over the file, whole numbers read from digits', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'shardline-config-')), 'config.json');
+    writeFileSync(file, JSON.stringify({ httpPort: 9000, tickHz: 20, host: '0.0.0.0' }));
+    const config = loadConfig(file, {
+      SHARDLINE_HTTP_PORT: '8088',
+      SHARDLINE_UDP_PORT: ' 0 ',
+      SHARDLINE_TICK_HZ: '60',
+      SHARDLINE_LOG_LEVEL: 'warn',
+    });
+    expect(config).toEqual({
+      ...DEFAULT_CONFIG,
+      host: '0.0.0.0', // from the file: no variable set it
+      httpPort: 8088,
+      udpPort: 0,
+      tickHz: 60,
+      logLevel: 'warn',
+    });
+  });
+
+  it.each([
+    ['SHARDLINE_HTTP_PORT', 'eighty', `httpPort ${PORT}`],
+    ['SHARDLINE_WS_PORT', '', `wsPort ${PORT}`], // Number('') would be 0: any port, silently
+    ['SHARDLINE_UDP_PORT', '70000', `udpPort ${PORT}`],
+    ['SHARDLINE_UDP_PORT', '-1', `udpPort ${PORT}`],
+    ['SHARDLINE_TICK_HZ', '0x20', 'tickHz must be a whole number 1–240'], // Number('0x20') would be 32
+    ['SHARDLINE_MAX_CLIENTS', '1.5', 'maxClients must be a whole number 1–100000'],
+    ['SHARDLINE_LOG_LEVEL', 'loud', 'logLevel must be one of fatal, error, warn, info, debug, trace, silent'],
+    ['SHARDLINE_HOST', '', 'host must be a host name or address'],
+    ['SHARDLINE_DATA_DIR', '', 'dataDir must be a directory path'],
+    ['SHARDLINE_POSTGRES_URL', 'mysql://x', 'postgresUrl must be a postgres:// URL'],
+    [
+      'SHARDLINE_POSTGRES_SCHEMA',
+      'Bad-Name',
+      'postgresSchema must be a schema name: lower-case letters, digits and _',
+    ],
+  ])('%s=%j is refused, naming the variable, the value and the setting', (variable, value, problem) => {
+    expect(refusal({ [variable]: value })).toEqual([
+      variable,
+      `config: ${variable} is ${JSON.stringify(value)}: ${problem}`,
+    ]);
+  });
+
+  it('leave a bad file value to be named by its key, with the value', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'shardline-config-')), 'config.json');
+    writeFileSync(file, JSON.stringify({ httpPort: 'eighty' }));
+    expect(refusal({}, file)).toEqual(['httpPort', `config: httpPort ${PORT}, not "eighty"`]);
+  });
+});
