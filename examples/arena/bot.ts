@@ -1,49 +1,39 @@
 /** The arena's headless player, for `shardline bots --bot ./examples/arena/bot.ts`: walks, shoots. */
-import { InputStream } from '@shardline/client';
 import type { ShardlineBot } from '@shardline/server';
-import { joinArena } from './client.js';
-import { ARENA, ARENA_CHANNELS, INPUT_CHANNEL, Stick, TICK_HZ } from './game.js';
+import { ARENA, arena, Fighter } from './game.js';
+
+const randomPoint = () => ({ x: (Math.random() - 0.5) * ARENA * 2, y: (Math.random() - 0.5) * ARENA * 2 });
+const sign = (v: number) => (Math.abs(v) < 0.5 ? 0 : Math.sign(v));
 
 export const bot: ShardlineBot = {
-  channels: ARENA_CHANNELS,
-  async join(client, address) {
-    const { world, worldClient, fighters } = await joinArena(client, address);
-    const stream = new InputStream(Stick, 4);
-    let waypoint = { x: (Math.random() - 0.5) * ARENA * 2, y: (Math.random() - 0.5) * ARENA * 2 };
+  async join(client) {
+    const world = await client.join(arena);
+    let waypoint = randomPoint();
     let lastShotMs = 0;
     const counters = { shots: 0, hits: 0 };
     return {
+      world,
       frame(nowMs) {
-        if (client.state !== 'connected' || worldClient.seat === undefined) return;
-        const me = fighters().find((state) => state.seat === worldClient.seat);
-        if (!me) return;
-        const x = me.x as number;
-        const y = me.y as number;
-        if (Math.hypot(waypoint.x - x, waypoint.y - y) < 1) {
-          waypoint = { x: (Math.random() - 0.5) * ARENA * 2, y: (Math.random() - 0.5) * ARENA * 2 };
-        }
-        const sign = (v: number) => (Math.abs(v) < 0.5 ? 0 : Math.sign(v));
-        stream.push({ dx: sign(waypoint.x - x), dy: sign(waypoint.y - y) });
-        client.send(INPUT_CHANNEL, stream.message()!, 'unreliable');
+        const me = world.me(Fighter)?.state;
+        if (world.state !== 'connected' || !me) return;
+        if (Math.hypot(waypoint.x - me.x, waypoint.y - me.y) < 1) waypoint = randomPoint();
+        world.sendInput({ dx: sign(waypoint.x - me.x), dy: sign(waypoint.y - me.y) });
         if (nowMs - lastShotMs < 1_000) return;
-        const target = fighters()
-          .filter((state) => state.seat !== worldClient.seat)
-          .sort(
-            (a, b) =>
-              Math.hypot((a.x as number) - x, (a.y as number) - y) -
-              Math.hypot((b.x as number) - x, (b.y as number) - y),
-          )[0];
-        if (!target) return;
-        const toward = { x: (target.x as number) - x, y: (target.y as number) - y };
-        const length = Math.hypot(toward.x, toward.y);
-        if (length < 0.1) return;
+        const distance = (f: { x: number; y: number }) => Math.hypot(f.x - me.x, f.y - me.y);
+        const target = world
+          .entities(Fighter)
+          .all()
+          .filter((fighter) => !world.ownedIds.has(fighter.id))
+          .map((fighter) => fighter.state)
+          .sort((a, b) => distance(a) - distance(b))[0];
+        if (!target || distance(target) < 0.1) return;
         lastShotMs = nowMs;
         counters.shots++;
-        worldClient
-          .rpc!.call.fire({
-            renderTimeMs: world.tick * (1000 / TICK_HZ),
-            dx: toward.x / length,
-            dy: toward.y / length,
+        world.rpc
+          .fire({
+            renderTimeMs: world.view.tick * arena.tickMs,
+            dx: (target.x - me.x) / distance(target),
+            dy: (target.y - me.y) / distance(target),
           })
           .then((reply) => {
             if (reply.victim !== '') counters.hits++;

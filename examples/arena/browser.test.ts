@@ -2,8 +2,10 @@
 /// <reference lib="dom.iterable" />
 /**
  * The product end to end in a real browser (Debian's Chromium, driven by playwright-core): two tabs
- * of the demo see each other move, the page's link and technique switches take effect, and the
- * dashboard's figures change while bots play. Screenshots go to test-artifacts/.
+ * of quick play share an arena and see each other move, a tab that asks for a new arena gets one of
+ * its own beside it, a closed tab's fighter shows as reconnecting, the page's link and technique
+ * switches take effect, and the dashboard's figures change while bots play. Screenshots go to
+ * test-artifacts/.
  */
 
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -56,13 +58,17 @@ afterAll(async () => {
   await running?.stop();
 });
 
-type ArenaWindow = { arena?: { frame: ArenaFrame } };
+type ArenaWindow = { arena?: { frame: ArenaFrame; session: { world: { id: string } } } };
 
-async function openDemo(): Promise<Page> {
+/** Opens the demo page (quick play, or `query` such as `?new`); fails on any page error or console error. */
+async function openDemo(query = ''): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1180, height: 800 } });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${running.addresses.http}/play`);
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${message.text()} ${message.location().url}`);
+  });
+  await page.goto(`${running.addresses.http}/play${query}`);
   await page.waitForFunction(() => (window as ArenaWindow).arena?.frame.me !== undefined, null, {
     timeout: 10_000,
   });
@@ -71,17 +77,19 @@ async function openDemo(): Promise<Page> {
 }
 
 const frameOf = (page: Page) => page.evaluate(() => (window as ArenaWindow).arena!.frame);
+const worldOf = (page: Page) => page.evaluate(() => (window as ArenaWindow).arena!.session.world.id);
 
 describe('the demo and the dashboard in a browser', () => {
-  it('shows a fighter moved in one tab moving in the other', async () => {
+  it('puts two quick-play tabs in one arena and shows a fighter moved in one tab moving in the other', async () => {
     const first = await openDemo();
     const second = await openDemo();
+    expect(await worldOf(second)).toBe(await worldOf(first));
     const me = (await frameOf(first)).me!;
     await second.waitForFunction(
-      (seat) => (window as ArenaWindow).arena!.frame.others.some((f) => f.seat === seat),
-      me.seat,
+      (id) => (window as ArenaWindow).arena!.frame.others.some((f) => f.id === id),
+      me.id,
     );
-    const seenBefore = (await frameOf(second)).others.find((f) => f.seat === me.seat)!;
+    const seenBefore = (await frameOf(second)).others.find((f) => f.id === me.id)!;
 
     await first.keyboard.down('KeyD');
     await first.waitForTimeout(800);
@@ -100,24 +108,50 @@ describe('the demo and the dashboard in a browser', () => {
 
     // The other tab draws it interpolated, a little behind, and then where it stopped.
     await second.waitForFunction(
-      ({ seat, x }) =>
-        (window as ArenaWindow).arena!.frame.others.some((f) => f.seat === seat && Math.abs(f.x - x) < 0.05),
-      { seat: me.seat, x: moved.x },
+      ({ id, x }) =>
+        (window as ArenaWindow).arena!.frame.others.some((f) => f.id === id && Math.abs(f.x - x) < 0.05),
+      { id: me.id, x: moved.x },
       { timeout: 5_000 },
     );
-    const seenAfter = (await frameOf(second)).others.find((f) => f.seat === me.seat)!;
+    const seenAfter = (await frameOf(second)).others.find((f) => f.id === me.id)!;
     expect(seenAfter.x - seenBefore.x).toBeGreaterThan(4);
     // Drawn between two snapshots; a frame may briefly run past the newest one when the machine
     // stalls (it then extrapolates), so this waits for the steady state.
     await expect
-      .poll(async () => (await frameOf(second)).others.find((f) => f.seat === me.seat)!.mode, {
+      .poll(async () => (await frameOf(second)).others.find((f) => f.id === me.id)!.mode, {
         timeout: 5_000,
       })
       .toBe('interpolated');
     await first.screenshot({ path: `${ARTIFACTS}/demo-first-tab.png` });
     await second.screenshot({ path: `${ARTIFACTS}/demo-second-tab.png` });
+    // The first tab goes away without a word (its socket just closes): the second draws its
+    // fighter as reconnecting while the seat waits for it.
     await first.close();
+    await second.waitForFunction(
+      (id) => (window as ArenaWindow).arena!.frame.others.some((f) => f.id === id && !f.connected),
+      me.id,
+      { timeout: 5_000 },
+    );
+    await second.screenshot({ path: `${ARTIFACTS}/demo-reconnecting.png` });
     await second.close();
+  }, 30_000);
+
+  it('runs a new arena beside the quick-play one: each tab sees only its own arena', async () => {
+    const quick = await openDemo();
+    const fresh = await openDemo('?new');
+    const [quickWorld, freshWorld] = [await worldOf(quick), await worldOf(fresh)];
+    expect(freshWorld).not.toBe(quickWorld);
+    await fresh.waitForTimeout(500);
+    expect((await frameOf(fresh)).others).toEqual([]); // nobody else in the new arena
+    expect(running.worlds.all().map((world) => world.id)).toEqual(
+      expect.arrayContaining([quickWorld, freshWorld]),
+    );
+    // A friend following the invite link joins that arena, not the quick-play one.
+    const friend = await openDemo(`?world=${freshWorld}`);
+    expect(await worldOf(friend)).toBe(freshWorld);
+    await fresh.waitForFunction(() => (window as ArenaWindow).arena!.frame.others.length === 1);
+    await fresh.screenshot({ path: `${ARTIFACTS}/demo-new-arena.png` });
+    for (const page of [quick, fresh, friend]) await page.close();
   }, 30_000);
 
   it('switches its own link and its techniques from the page', async () => {
@@ -137,7 +171,7 @@ describe('the demo and the dashboard in a browser', () => {
 
   it('signs each tab in as a guest and keeps its settings in a cloud save across a reload', async () => {
     const page = await openDemo();
-    await expect.poll(() => page.textContent('#status')).toMatch(/^playing as guest-[0-9a-f]+ \(seat /);
+    await expect.poll(() => page.textContent('#status')).toMatch(/^playing as guest-[0-9a-f]+ in \w+/);
     const guest = (await page.textContent('#status'))!.split(' ')[2];
     await page.check('#link-broadband');
     await page.uncheck('#interpolation');
@@ -164,6 +198,7 @@ describe('the demo and the dashboard in a browser', () => {
         name,
       );
     const before = Number(await figure('sessions'));
+
     const bots = runBots({
       bot,
       server: running.addresses.http,
@@ -181,22 +216,25 @@ describe('the demo and the dashboard in a browser', () => {
     await expect
       .poll(async () => (await drifts()).every((drift) => Math.abs(Number(drift)) < 50), { timeout: 10_000 })
       .toBe(true);
-    const tickBefore = Number(await figure('tick'));
-    await expect
-      .poll(async () => Number(await figure('tick')), { timeout: 5_000 })
-      .toBeGreaterThan(tickBefore);
+    // The worlds table: the bots' arena, its tick counting up.
+    const arenaTick = () =>
+      page.$$eval('#worlds tbody tr', (rows) =>
+        Math.max(0, ...rows.map((row) => Number(row.children[6]?.textContent ?? 0))),
+      );
+    const tickBefore = await arenaTick();
+    await expect.poll(arenaTick, { timeout: 5_000 }).toBeGreaterThan(tickBefore);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
     const summary = await bots;
     expect(summary.connected).toBe(6);
     await expect.poll(async () => Number(await figure('sessions')), { timeout: 10_000 }).toBe(before);
-    // The bus announced each bot coming and going; the dashboard lists them.
-    const announced = (kind: string) =>
-      page.$$eval(
-        `#events li[data-kind="${kind}"]`,
-        (items) => items.filter((item) => /bot-\d+-\d+ /.test(item.textContent ?? '')).length,
+    // The bus announced each bot (a guest) coming and going; the dashboard lists them, newest first.
+    const newest = () =>
+      page.$$eval('#events li', (items) =>
+        items.slice(0, 12).map((item) => `${item.dataset.kind} ${/guest-/.test(item.textContent ?? '')}`),
       );
-    await expect.poll(() => announced('disconnected'), { timeout: 5_000 }).toBe(6);
-    expect(await announced('connected')).toBe(6);
+    await expect
+      .poll(async () => (await newest()).sort(), { timeout: 5_000 })
+      .toEqual([...Array(6).fill('connected true'), ...Array(6).fill('disconnected true')]);
     await page.close();
   }, 40_000);
 });

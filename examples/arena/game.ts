@@ -1,9 +1,10 @@
 /**
- * The arena demo's shared declarations, imported by the server, the browser page and the bots:
+ * The arena demo's shared declarations (its world kind), imported by the server, the browser page
+ * and the bots:
  * fighters walk a square arena and shoot each other; a hit costs 25 health, a kill scores a point
  * and the victim respawns.
  */
-import { type ChannelConfig, defineEntity, defineRpcs, event, type Infer, rpc, t } from '@shardline/core';
+import { defineEntity, defineRpcs, defineWorld, event, type Infer, rpc, t } from '@shardline/core';
 
 export const ARENA = 40;
 /** Units per ms at full stick. */
@@ -20,10 +21,10 @@ export const Fighter = defineEntity('Fighter', {
   y: t.quantized({ min: -64, max: 64, precision: 0.001 }),
   health: t.int({ min: 0, max: 100 }),
   score: t.u16(),
-  /** The last input the server applied for this fighter: the client reconciles from it. */
-  lastInput: t.u16(),
-  /** The seat playing it. */
-  seat: t.string({ maxBytes: 16 }),
+  /** The player's name (their account's, or their client id). */
+  name: t.string({ maxBytes: 64 }),
+  /** False while the player's link is down and their seat waits for them ("reconnecting"). */
+  connected: t.bool(),
 });
 export const Stick = defineEntity('Stick', {
   dx: t.int({ min: -1, max: 1 }),
@@ -40,29 +41,25 @@ export const arenaRpcs = defineRpcs({
       dx: t.quantized({ min: -1, max: 1, precision: 0.0001 }),
       dy: t.quantized({ min: -1, max: 1, precision: 0.0001 }),
     },
-    reply: { victim: t.string({ maxBytes: 16 }) }, // '' for a miss
+    reply: { victim: t.string({ maxBytes: 64 }) }, // the victim's name, '' for a miss
     validate: (p) => (Math.hypot(p.dx, p.dy) > 0.01 ? undefined : 'no direction'),
     rate: { perSecond: SHOTS_PER_SECOND, burst: SHOTS_PER_SECOND },
   }),
-  kill: event({ params: { killer: t.string({ maxBytes: 16 }), victim: t.string({ maxBytes: 16 }) } }),
+  kill: event({ params: { killer: t.string({ maxBytes: 64 }), victim: t.string({ maxBytes: 64 }) } }),
 });
 
-/** Channels, in order: seats, snapshots, acks, inputs, RPC in order, RPC as they arrive. */
-export const ARENA_CHANNELS: ChannelConfig[] = [
-  { kind: 'reliable-ordered' },
-  { kind: 'unreliable-sequenced' },
-  { kind: 'unreliable' },
-  { kind: 'unreliable' },
-  { kind: 'reliable-ordered' },
-  { kind: 'reliable-unordered' },
-];
-export const CONTROL_CHANNEL = 0;
-export const SNAPSHOT_CHANNEL = 1;
-export const ACK_CHANNEL = 2;
-export const INPUT_CHANNEL = 3;
-export const RPC_CHANNELS = { ordered: 4, unordered: 5 };
 export const TICK_HZ = 60;
 export const SEND_HZ = 20;
+
+/** The arena: up to 16 fighters; quick play fills one before making the next. */
+export const arena = defineWorld('arena', {
+  entities: [Fighter],
+  rpc: arenaRpcs,
+  input: Stick,
+  tickHz: TICK_HZ,
+  sendHz: SEND_HZ,
+  maxPlayers: 16,
+});
 
 /** The movement step the server runs and the client predicts with. */
 export function step(body: Body, input: StickInput, dtMs: number): Body {

@@ -1,20 +1,28 @@
 /**
- * The arena's browser page (served at /play, bundled by `npm run build:demo`): signs in to the
- * online services as this tab's guest, joins with the connect token that gives, over WebSocket
- * through a link conditioner the settings panel switches, and draws the ArenaSession on a canvas.
- * The kills board, achievement toasts and saved settings come from the services (online.ts).
- * `window.arena` exposes the session and the last frame, for tests and for poking at in the console.
+ * The arena's browser page (served at /play, bundled by `npm run build:demo`): joins an arena
+ * through a ShardlineClient as this tab's guest — quick play (join-or-create), a new arena
+ * (`?new`), one by id (`?world=<id>`, the "invite" link), or a match from the matchmaker
+ * (`?match`) — over WebSocket through a link conditioner the settings panel switches, and draws the
+ * ArenaSession on a canvas. The kills board, achievement toasts and saved settings come from the
+ * services (online.ts). `window.arena` exposes the session and the last frame, for tests and for
+ * poking at in the console.
  */
 import {
   ConditionedClientTransport,
-  GameClient,
+  type ConnectTicket,
   LINK_PROFILES,
   type LinkProfileName,
-  WebSocketClientTransport,
+  ShardlineClient,
 } from '@shardline/client';
-import { ARENA, ARENA_CHANNELS, HIT_RADIUS, RANGE } from '../game.js';
+import { ARENA, arena, HIT_RADIUS, RANGE } from '../game.js';
 import { type ArenaSettings, goOnline, killsBoard, type Online } from './online.js';
-import { type ArenaFrame, ArenaSession, type DrawnFighter, type Techniques } from './session.js';
+import {
+  type ArenaFrame,
+  ArenaSession,
+  type ArenaWorld,
+  type DrawnFighter,
+  type Techniques,
+} from './session.js';
 
 /** The link profiles the panel offers. */
 const PANEL_PROFILES: LinkProfileName[] = ['none', 'broadband', 'mobile'];
@@ -32,33 +40,34 @@ interface Tracer {
   result: 'pending' | 'hit' | 'miss' | 'refused';
 }
 
-async function join(
-  online: Online,
-): Promise<{ session: ArenaSession; transport: ConditionedClientTransport }> {
-  const { token, ws } = online.ticket;
-  // A server listening on every interface is reached the way this page was.
-  const address = new URL(ws);
-  if (address.hostname === '0.0.0.0' || address.hostname === '[::]') address.hostname = location.hostname;
-  const transport = new ConditionedClientTransport(new WebSocketClientTransport());
-  const client = new GameClient({
-    transport,
-    token,
-    channels: ARENA_CHANNELS,
+/** The links of this tab's world connections (a rejoin makes a new one): the panel configures the newest. */
+let link: ConditionedClientTransport | undefined;
+
+/** Joins the arena the page's address asks for. */
+async function join(client: ShardlineClient): Promise<ArenaWorld> {
+  const params = new URLSearchParams(location.search);
+  const id = params.get('world');
+  if (id) return client.joinById(arena, id);
+  if (params.has('new')) return client.create(arena);
+  if (params.has('match')) return client.joinTicket(arena, await matched(client));
+  return client.join(arena);
+}
+
+/** Queues for a match and waits for its lobby to start: the ticket names the match's private arena. */
+function matched(client: ShardlineClient): Promise<ConnectTicket> {
+  status.textContent = 'waiting for an opponent…';
+  return new Promise((resolve, reject) => {
+    client.services.events.on('lobby.started', ({ connect }) => resolve(connect));
+    client.services.matchmaking.queue({ skill: 1000, region: 'local' }).catch(reject);
   });
-  client.onDisconnect = (reason) => {
-    status.textContent = `disconnected: ${reason} (reload to rejoin)`;
-    status.className = 'error';
-  };
-  const session = await ArenaSession.join(client, address.href, () => performance.now());
-  return { session, transport };
 }
 
 /** The link chosen in the panel, kept with the techniques in the settings save. */
 let chosenLink: LinkProfileName = 'none';
 
-function linkPanel(transport: ConditionedClientTransport, changed: () => void): void {
+function linkPanel(changed: () => void): void {
   const panel = element<HTMLElement>('links');
-  transport.configure(LINK_PROFILES[chosenLink].settings);
+  link?.configure(LINK_PROFILES[chosenLink].settings);
   for (const name of PANEL_PROFILES) {
     const label = document.createElement('label');
     const input = document.createElement('input');
@@ -68,12 +77,19 @@ function linkPanel(transport: ConditionedClientTransport, changed: () => void): 
     input.checked = name === chosenLink;
     input.onchange = () => {
       chosenLink = name;
-      transport.configure(LINK_PROFILES[name].settings);
+      link?.configure(LINK_PROFILES[name].settings);
       changed();
     };
     label.append(input, ` ${LINK_PROFILES[name].label}`);
     panel.append(label);
   }
+}
+
+/** Links to this arena (for a friend), to a new one, and to a match from the matchmaker. */
+function inviteLink(worldId: string): void {
+  const invite = element<HTMLAnchorElement>('invite');
+  invite.href = `/play?world=${encodeURIComponent(worldId)}`;
+  invite.textContent = `this arena (${worldId})`;
 }
 
 function techniquePanel(techniques: Techniques, changed: () => void): void {
@@ -182,9 +198,19 @@ function draw(frame: ArenaFrame, tracers: Tracer[], showSnapshot: boolean, nowMs
     g.lineTo(b.x, b.y);
     g.stroke();
   }
+  if (frame.me) {
+    // How far a shot reaches.
+    const at = toScreen(frame.me);
+    g.strokeStyle = 'rgba(242,193,78,0.25)';
+    g.setLineDash([4, 6]);
+    g.beginPath();
+    g.arc(at.x, at.y, RANGE * scale(), 0, 2 * Math.PI);
+    g.stroke();
+    g.setLineDash([]);
+  }
   const fighter = (f: DrawnFighter, colour: string) => {
     const at = toScreen(f);
-    g.fillStyle = colour;
+    g.fillStyle = f.connected ? colour : '#4a5563';
     g.beginPath();
     g.arc(at.x, at.y, radius, 0, 2 * Math.PI);
     g.fill();
@@ -194,16 +220,18 @@ function draw(frame: ArenaFrame, tracers: Tracer[], showSnapshot: boolean, nowMs
     g.fillRect(at.x - 12, at.y - radius - 8, (24 * f.health) / 100, 3);
     g.fillStyle = '#8a96a3';
     g.font = '11px system-ui';
-    g.fillText(f.seat, at.x + radius + 3, at.y + 4);
+    g.fillText(f.connected ? f.name : `${f.name} (reconnecting)`, at.x + radius + 3, at.y + 4);
   };
   for (const other of frame.others) fighter(other, '#5aa9e6');
   if (frame.me) fighter(frame.me, '#f2c14e');
 }
 
 function showFigures(session: ArenaSession, frame: ArenaFrame): void {
-  const stats = session.client.stats();
+  const stats = session.world.stats();
   const rows: [string, string][] = [
-    ['seat', session.seat ?? '…'],
+    ['world', session.world.id],
+    ['seat', session.world.seat],
+    ['link', session.world.state],
     ['health', String(frame.me?.health ?? '…')],
     ['score', String(frame.me?.score ?? '…')],
     ['ping', stats ? `${stats.rttMs.toFixed(0)} ms` : '…'],
@@ -233,7 +261,7 @@ function showFigures(session: ArenaSession, frame: ArenaFrame): void {
     return li;
   };
   element<HTMLElement>('scores').replaceChildren(
-    ...everyone.slice(0, 8).map((f) => item(`${f.seat}: ${f.score}`)),
+    ...everyone.slice(0, 8).map((f) => item(`${f.name}: ${f.score}`)),
   );
   element<HTMLElement>('kills').replaceChildren(
     ...session.kills.map((k) => item(`${k.killer} → ${k.victim}`)),
@@ -241,15 +269,35 @@ function showFigures(session: ArenaSession, frame: ArenaFrame): void {
 }
 
 async function main(): Promise<void> {
-  const online = await goOnline(toast);
-  const { session, transport } = await join(online);
+  const client = new ShardlineClient(location.origin, {
+    storage: sessionStorage, // a guest per tab: two tabs are two players
+    wrapTransport: (base) => {
+      link = new ConditionedClientTransport(base);
+      link.configure(LINK_PROFILES[chosenLink].settings);
+      return link;
+    },
+  });
+  const online = await goOnline(client, toast);
+  const world = await join(client);
+  const session = new ArenaSession(world, () => performance.now());
+  world.onReconnecting = () => {
+    status.textContent = 'reconnecting…';
+  };
+  world.onRejoined = () => {
+    status.textContent = `playing as ${online.services.session.user?.username} in ${world.id}`;
+  };
+  world.onLeave = (reason) => {
+    status.textContent = `left the arena: ${reason} (reload to rejoin)`;
+    status.className = 'error';
+  };
+  inviteLink(world.id);
   const saved = online.settings;
   if (saved && PANEL_PROFILES.includes(saved.link)) chosenLink = saved.link;
   if (saved) Object.assign(session.techniques, saved.techniques);
-  status.textContent = `playing as ${online.services.session.user?.username} (seat ${session.seat})`;
+  status.textContent = `playing as ${online.services.session.user?.username} in ${world.id}`;
   const save = () =>
     online.saveSettings({ link: chosenLink, techniques: { ...session.techniques } } satisfies ArenaSettings);
-  linkPanel(transport, save);
+  linkPanel(save);
   techniquePanel(session.techniques, save);
   boardPanel(online);
   const stick = keyboard();

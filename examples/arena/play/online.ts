@@ -1,13 +1,12 @@
 /**
- * The arena page's online services: a guest account per tab (its device id kept in
- * sessionStorage, so two tabs are two players), the connect token from signing in, the all-time
- * kills board, achievement toasts from the push stream, and the link and technique settings kept
- * in a cloud save (restored on the next visit of the same tab).
+ * The arena page's online services, through its ShardlineClient: a guest account per tab (the
+ * client keeps its device id and session in sessionStorage, so two tabs are two players), the
+ * all-time kills board, achievement toasts from the push stream, and the link and technique
+ * settings kept in a cloud save (restored on the next visit of the same tab).
  */
-import { type LinkProfileName, ServicesClient, ticketToken } from '@shardline/client';
+import type { LinkProfileName, ServicesClient, ShardlineClient } from '@shardline/client';
 import type { Techniques } from './session.js';
 
-const DEVICE_KEY = 'arena.deviceId';
 const SETTINGS_SLOT = 'settings';
 const KILLS_BOARD = 'kills';
 
@@ -19,42 +18,20 @@ export interface ArenaSettings {
 
 export interface Online {
   services: ServicesClient;
-  /** A connect token for the game and where to use it. */
-  ticket: { token: Uint8Array; ws: string };
   settings: ArenaSettings | undefined;
   saveSettings(settings: ArenaSettings): void;
 }
 
-function deviceId(): string {
-  let id = sessionStorage.getItem(DEVICE_KEY);
-  if (!id) {
-    id = `arena-${crypto.randomUUID()}`;
-    sessionStorage.setItem(DEVICE_KEY, id);
-  }
-  return id;
-}
-
 /** Signs this tab in (as its guest), opens the push stream, and reads its saved settings. */
-export async function goOnline(onToast: (text: string) => void): Promise<Online> {
-  const services = new ServicesClient({ baseUrl: location.origin, storage: sessionStorage });
-  (await services.session.resume()) ?? (await services.session.loginDevice(deviceId()));
-  const connect = await services.session.connectTicket();
-  const ws = connect.serverAddresses.find((address) => address.startsWith('ws'));
-  if (!ws) throw new Error('the server offers no WebSocket address');
+export async function goOnline(client: ShardlineClient, onToast: (text: string) => void): Promise<Online> {
+  await client.signIn();
+  const { services } = client;
   services.events.on('achievement.unlocked', ({ title }) => onToast(`Achievement unlocked: ${title}`));
   void services.events.open();
-  let settings: ArenaSettings | undefined;
-  try {
-    const save = await services.saves.read(SETTINGS_SLOT);
-    settings = JSON.parse(new TextDecoder().decode(save.data)) as ArenaSettings;
-  } catch {
-    settings = undefined; // none yet (SAVE_NOT_FOUND), or unreadable: start from the defaults
-  }
   let writing = Promise.resolve();
   return {
     services,
-    ticket: { token: ticketToken(connect), ws },
-    settings,
+    settings: await readSettings(services),
     saveSettings(next) {
       const data = new TextEncoder().encode(JSON.stringify(next));
       // One write at a time, the newest last: the slot keeps the settings last chosen.
@@ -66,6 +43,18 @@ export async function goOnline(onToast: (text: string) => void): Promise<Online>
         );
     },
   };
+}
+
+/** The saved settings, if this player saved any (looked up in the slot list: a first visit asks for nothing missing). */
+async function readSettings(services: ServicesClient): Promise<ArenaSettings | undefined> {
+  try {
+    const slots = await services.saves.list();
+    if (!slots.some((slot) => slot.slot === SETTINGS_SLOT)) return undefined;
+    const save = await services.saves.read(SETTINGS_SLOT);
+    return JSON.parse(new TextDecoder().decode(save.data)) as ArenaSettings;
+  } catch {
+    return undefined; // unreadable: start from the defaults
+  }
 }
 
 /** The kills board's top five and this player's place, as list items. */

@@ -109,6 +109,10 @@ export interface LobbyView {
   createdAtMs: number;
   /** Members only: what a private lobby's invitees join with. */
   joinCode?: string;
+  /** The world kind its start creates a private instance of, if it names one. */
+  world?: string;
+  /** Once started: the instance its members' connect tokens name. */
+  worldId?: string;
 }
 
 /** What a lobby's owner may set when creating or changing it. */
@@ -116,6 +120,8 @@ export interface LobbySettings {
   maxPlayers?: number;
   access?: LobbyAccess;
   attributes?: Record<string, AttributeValue>;
+  /** A world kind the server hosts: the start creates a private instance of it for the members. */
+  world?: string;
 }
 
 /** How to search for lobbies. Every condition must hold; results come nearest first. */

@@ -64,7 +64,7 @@ program
 /** The `game` export of a module (a path, resolved against the working directory, or a package). */
 async function loadGame(specifier: string): Promise<ShardlineGame> {
   const module = (await importUserModule(specifier, '--game')) as { game?: ShardlineGame };
-  if (!module.game?.create) {
+  if (!Array.isArray(module.game?.worlds)) {
     process.stderr.write(`--game ${specifier}: the module exports no \`game\` (a ShardlineGame)\n`);
     process.exit(2);
   }

@@ -26,18 +26,17 @@ export {
   parseConfig,
   type ShardlineConfig,
 } from './runtime/config.js';
+export { MAX_HTTP_BODY_BYTES, MAX_LIVE_VIEWERS } from './runtime/http-service.js';
 export type { GameServicesConfig, OnlineServices } from './runtime/online-services.js';
 export { SESSION_EVENTS_CHANNEL, type SessionEvent } from './runtime/session-events.js';
 export {
   DATABASE_FILE,
-  type GameContext,
-  MAX_HTTP_BODY_BYTES,
-  MAX_LIVE_VIEWERS,
+  type PersistentWorld,
   type RunningShardline,
   type ShardlineGame,
-  starterGame,
   startShardline,
 } from './runtime/start.js';
+export { starterGame } from './runtime/starter-game.js';
 export * from './services/index.js';
 export * from './store/index.js';
 export * from './transport/index.js';

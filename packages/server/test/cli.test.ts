@@ -59,7 +59,7 @@ describe('shardline start', () => {
     const cli = shardline(
       'start',
       '--config',
-      configFile({ httpPort: 0, udpPort: 0, wsPort: 0, tickHz: 20, dataDir }),
+      configFile({ httpPort: 0, udpPort: 0, wsPort: 0, dataDir, worlds: [{ kind: 'starter', id: 'hub' }] }),
     );
     const listening = (await cli.waitForLog('listening')) as {
       http: string;
@@ -76,14 +76,15 @@ describe('shardline start', () => {
     const text = await metrics.text();
     expect(text).toMatch(/^shardline_sessions 0$/m);
     expect(text).toMatch(/^shardline_process_resident_memory_bytes \d+/m);
-    expect(text).toMatch(/^shardline_tick_seconds_count [1-9]\d*$/m); // the world ticked
+    expect(text).toMatch(/^shardline_tick_seconds_count\{kind="starter"\} [1-9]\d*$/m); // the hub ticked
+    expect(text).toMatch(/^shardline_worlds\{kind="starter"\} 1$/m);
     expect(text).toMatch(/^# TYPE shardline_rtt_ms histogram$/m);
     expect(text).toMatch(/^# TYPE shardline_rpc_rejected_total gauge$/m);
     const health = (await (await fetch(`${listening.http}/healthz`)).json()) as {
       status: string;
-      tick: number;
+      worlds: number;
     };
-    expect(health.status).toBe('ok');
+    expect(health).toMatchObject({ status: 'ok', worlds: 1 });
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
     await cli.waitForLog('stopped');

@@ -6,13 +6,14 @@ import {
   readPlayerTicket,
   type ShardlineGame,
   starterGame,
+  WORLD_CHANNELS,
 } from '@shardline/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type JsonCall, jsonCaller, startTestShardline } from './support/json-http.js';
 
 let running: RunningShardline;
-const game: ShardlineGame = { ...starterGame, services: { matchmaking: { matchSize: 2 } } };
+const game: ShardlineGame = { ...starterGame, services: { matchmaking: { matchSize: 2, world: 'starter' } } };
 let call: JsonCall;
 beforeAll(async () => {
   running = await startTestShardline({}, game);
@@ -59,16 +60,17 @@ async function stream(token: string) {
 }
 
 describe('lobbies over HTTP with live updates', () => {
-  it('creates, joins with live updates, and starts: every member connects to the game with its token', async () => {
+  it('creates, joins with live updates, and starts a private world: every member connects to it with its token', async () => {
     const ann = await signUp('ann');
     const bob = await signUp('bob');
     const annHears = await stream(ann.token);
     const bobHears = await stream(bob.token);
     const created = await call('POST', '/lobbies', {
-      body: { maxPlayers: 4, access: 'public', attributes: { map: 'docks', skill: 1200 } },
+      body: { maxPlayers: 4, access: 'public', attributes: { map: 'docks', skill: 1200 }, world: 'starter' },
       token: ann.token,
     });
     expect(created.status).toBe(201);
+    expect(created.body.world).toBe('starter');
     const lobbyId = created.body.id as string;
     const found = await call('POST', '/lobbies/search', {
       body: { equals: { map: 'docks' }, near: { key: 'skill', value: 1250 } },
@@ -89,10 +91,16 @@ describe('lobbies over HTTP with live updates', () => {
     const started = await call('POST', `/lobbies/${lobbyId}/start`, { token: ann.token });
     expect(started.status).toBe(200);
     const { connect } = await bobHears.next('lobby.started');
+    // The start made a starter world only the lobby's members may join, and named it in each token.
+    expect(connect.world.kind).toBe('starter');
+    expect(started.body.world).toEqual(connect.world);
+    const instance = running.worlds.get(connect.world.id);
+    expect(instance.visibility).toBe('restricted');
+    expect(instance.admits(ann.id) && instance.admits(bob.id) && !instance.admits('stranger')).toBe(true);
     const client = new GameClient({
       transport: new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
       token: new Uint8Array(Buffer.from(connect.token, 'base64')),
-      channels: starterGame.channels,
+      channels: WORLD_CHANNELS,
       aead: aeadFromNodeCrypto(nodeCrypto),
     });
     open.push({ close: () => client.disconnect() });
@@ -127,6 +135,9 @@ describe('lobbies over HTTP with live updates', () => {
     ]);
     expect(catStart.lobbyId).toBe(danStart.lobbyId);
     expect(catStart.connect.token).not.toBe(danStart.connect.token);
+    // The match plays in a private world of the matchmaker's kind, the same for both.
+    expect(catStart.connect.world).toEqual(danStart.connect.world);
+    expect(running.worlds.get(catStart.connect.world.id).kind.name).toBe('starter');
     expect((await call('GET', '/matchmaking/ticket', { token: cat.token })).body).toEqual({ queued: false });
     expect((await call('DELETE', '/matchmaking/ticket', { token: cat.token })).body.code).toBe(
       'MATCHMAKING_NOT_QUEUED',
@@ -140,6 +151,7 @@ describe('lobbies over HTTP with live updates', () => {
       ['POST', '/lobbies', { maxPlayers: 4, owner: 'me' }, 400, 'REQUEST_INVALID'],
       ['POST', '/lobbies', { attributes: { "map'; DROP TABLE users; --": 1 } }, 400, 'LOBBY_INVALID'],
       ['POST', '/lobbies', { access: 'everyone' }, 400, 'REQUEST_INVALID'],
+      ['POST', '/lobbies', { world: 'chess' }, 404, 'WORLD_KIND_UNKNOWN'],
       ['POST', '/lobbies/search', { limit: 1000 }, 400, 'REQUEST_INVALID'],
       ['POST', '/lobbies/no-such-lobby/join', {}, 404, 'LOBBY_NOT_FOUND'],
       ['POST', '/matchmaking/ticket', { skill: 'high', region: 'eu' }, 400, 'REQUEST_INVALID'],

@@ -12,7 +12,7 @@ import {
   SESSION_EVENTS_CHANNEL,
   type SessionEvent,
   type ShardlineConfig,
-  starterGame,
+  WORLD_CHANNELS,
 } from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -31,11 +31,14 @@ async function start(config: Partial<ShardlineConfig>): Promise<RunningShardline
   return server;
 }
 
+/** A development token: for world `world`, or a seat by join-or-create in the starter kind. */
 async function tokenFrom(
   server: RunningShardline,
   client: string,
+  world?: string,
 ): Promise<{ token: Uint8Array; ws: string }> {
-  const reply = (await (await fetch(`${server.addresses.http}/api/token?client=${client}`)).json()) as {
+  const query = `client=${client}${world ? `&world=${world}` : ''}`;
+  const reply = (await (await fetch(`${server.addresses.http}/api/token?${query}`)).json()) as {
     token: string;
     ws: string;
   };
@@ -46,7 +49,7 @@ async function connect(token: Uint8Array, ws: string): Promise<GameClient> {
   const client = new GameClient({
     transport: new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
     token,
-    channels: starterGame.channels,
+    channels: WORLD_CHANNELS,
     aead: aeadFromNodeCrypto(nodeCrypto),
   });
   clients.push(client);
@@ -67,15 +70,17 @@ const portOf = (address: string) => Number(new URL(address).port);
 describe('the server data directory', () => {
   it('keeps the connect-token key: a token issued before a restart connects after it', async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'shardline-')), 'data');
-    const first = await start({ dataDir });
-    const { token, ws } = await tokenFrom(first, 'returning-player');
+    // A persistent world the token names, there again after the restart.
+    const worlds = [{ kind: 'starter', id: 'hub' }];
+    const first = await start({ dataDir, worlds });
+    const { token, ws } = await tokenFrom(first, 'returning-player', 'hub');
     await first.stop();
     running.splice(running.indexOf(first), 1);
     expect(existsSync(join(dataDir, DATABASE_FILE))).toBe(true);
     expect(existsSync(join(dataDir, `${DATABASE_FILE}-wal`))).toBe(false); // folded in on stop
 
     // The same ports (the token names the addresses), the same data directory, a new process state.
-    const second = await start({ dataDir, wsPort: portOf(ws), udpPort: portOf(first.addresses.udp) });
+    const second = await start({ dataDir, worlds, wsPort: portOf(ws), udpPort: portOf(first.addresses.udp) });
     await connect(token, ws);
     await waitFor(() => second.server.sessions.length === 1);
     expect(second.server.info(second.server.sessions[0]!)?.clientId).toBe('returning-player');
@@ -85,6 +90,7 @@ describe('the server data directory', () => {
     // A server on another data directory has another key, and refuses the token.
     const stranger = await start({
       dataDir: mkdtempSync(join(tmpdir(), 'shardline-')),
+      worlds,
       wsPort: portOf(ws),
       udpPort: portOf(first.addresses.udp),
     });

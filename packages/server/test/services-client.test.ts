@@ -15,6 +15,7 @@ import {
   type RunningShardline,
   readPlayerTicket,
   starterGame,
+  WORLD_CHANNELS,
 } from '@shardline/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -122,7 +123,11 @@ describe('the services client', () => {
         resolve({ lobbyId: event.lobbyId, token: ticketToken(event.connect) }),
       ),
     );
-    const lobby = await owner.lobbies.create({ maxPlayers: 2, attributes: { map: 'docks' } });
+    const lobby = await owner.lobbies.create({
+      maxPlayers: 2,
+      attributes: { map: 'docks' },
+      world: 'starter',
+    });
     const [found] = await guest.lobbies.find({ equals: { map: 'docks' } });
     await guest.lobbies.join(found!.id);
     await owner.lobbies.start(lobby.id);
@@ -134,7 +139,7 @@ describe('the services client', () => {
     const game = new GameClient({
       transport: new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
       token,
-      channels: starterGame.channels,
+      channels: WORLD_CHANNELS,
       aead: aeadFromNodeCrypto(nodeCrypto),
     });
     closers.push(() => game.disconnect());

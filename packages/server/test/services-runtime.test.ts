@@ -7,7 +7,8 @@ import {
   type RunningShardline,
   readPlayerTicket,
   type ShardlineConfig,
-  starterGame,
+  starterWorld,
+  WORLD_CHANNELS,
 } from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -38,31 +39,61 @@ const call = (
 const credentials = (username: string) => ({ username, password: 'correct horse battery' });
 
 describe('the online services in shardline start', () => {
-  it('hands out a connect token at login that opens a game session as that user', async () => {
+  it('gives a signed-in user a seat in a world whose token opens a session as that user', async () => {
     const server = await start();
     const signedIn = await call(server, 'POST', '/v1/accounts/register', { body: credentials('ann') });
     expect(signedIn.status).toBe(201);
-    const { token, serverAddresses } = signedIn.body.connect as { token: string; serverAddresses: string[] };
+    const seat = await call(server, 'POST', '/v1/worlds/join', {
+      body: { kind: starterWorld.name, fingerprints: starterWorld.fingerprints },
+      token: signedIn.body.accessToken,
+    });
+    expect(seat.status).toBe(200);
+    const { token, serverAddresses, world } = seat.body as {
+      token: string;
+      serverAddresses: string[];
+      world: { id: string; kind: string };
+    };
     expect(serverAddresses).toEqual([server.addresses.udp, server.addresses.ws]);
+    expect(world.kind).toBe('starter');
     const client = new GameClient({
       transport: new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
       token: new Uint8Array(Buffer.from(token, 'base64')),
-      channels: starterGame.channels,
+      channels: WORLD_CHANNELS,
       aead: aeadFromNodeCrypto(nodeCrypto),
     });
     clients.push(client);
     await client.connect(server.addresses.ws);
     const session = server.server.info(server.server.sessions[0]!)!;
+    expect(session.world).toBe(world.id);
     expect(readPlayerTicket(session.clientId, session.userData)).toEqual({
       userId: signedIn.body.user.id,
       username: 'ann',
     });
-    // A fresh one later, for a reconnect: signed-in only.
+    // Seats are for signed-in users only; a client built from another declaration is told what differs.
+    expect(
+      (
+        await call(server, 'POST', '/v1/worlds/join', {
+          body: { kind: 'starter', fingerprints: starterWorld.fingerprints },
+        })
+      ).body.code,
+    ).toBe('AUTH_TOKEN_INVALID');
+    const other = await call(server, 'POST', '/v1/worlds/join', {
+      body: { kind: 'starter', fingerprints: { ...starterWorld.fingerprints, rates: '0123456789abcdef' } },
+      token: signedIn.body.accessToken,
+    });
+    expect(other.status).toBe(409);
+    expect(other.body).toMatchObject({ code: 'PROTOCOL_MISMATCH' });
+    expect(other.body.message).toMatch(/differs from the server's in: tick and send rates/);
+    // The public listing needs no sign-in.
+    const listed = await call(server, 'GET', '/v1/worlds?kind=starter');
+    expect(listed.body.worlds).toEqual([
+      expect.objectContaining({ id: world.id, kind: 'starter', players: 0, maxPlayers: 64 }),
+    ]);
+    // A connect token naming no world (sign-in's, for servers without worlds) is still handed out.
     const fresh = await call(server, 'POST', '/v1/accounts/connect-token', {
       token: signedIn.body.accessToken,
     });
     expect(fresh.status).toBe(200);
-    expect(fresh.body.token).not.toBe(token);
     expect((await call(server, 'POST', '/v1/accounts/connect-token')).body.code).toBe('AUTH_TOKEN_INVALID');
   });
 

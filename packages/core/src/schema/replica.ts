@@ -227,6 +227,11 @@ export class ReplicaSet<F extends FieldMap> implements ReplicaSource<F> {
     return this.replicas.keys();
   }
 
+  /** Every replica shown now, in id order of arrival (`.state` reads each one's values). */
+  all(): Replica<F>[] {
+    return [...this.replicas.values()];
+  }
+
   onSpawn(listener: ReplicaListener<F>): () => void {
     this.spawnListeners.add(listener);
     return () => this.spawnListeners.delete(listener);

@@ -24,3 +24,4 @@ export {
   worldFingerprints,
   worldKindFingerprint,
 } from './fingerprints.js';
+export { StarterBody, starterWorld } from './starter.js';

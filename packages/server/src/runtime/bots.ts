@@ -1,25 +1,24 @@
-import * as nodeCrypto from 'node:crypto';
-import { GameClient, WebSocketClientTransport, type WebSocketConstructor } from '@shardline/client';
-import { UdpClientTransport } from '@shardline/client/node';
-import { aeadFromNodeCrypto, type ChannelConfig } from '@shardline/core';
-import WebSocket from 'ws';
+import { type JoinedWorld, ShardlineClient } from '@shardline/client';
+import '@shardline/client/node'; // Node's WebSocket, UDP and crypto for the clients
+import type { AnyWorldKind } from '@shardline/core';
 
-/** What a bot does once connected: called every frame; counters for the summary (e.g. shots). */
+/** What a bot does once in a world: called every frame; counters for the summary (e.g. shots). */
 export interface BotBrain {
+  /** The world it joined (its connection's figures go in the summary; it leaves at the end). */
+  world: JoinedWorld<AnyWorldKind>;
   frame(nowMs: number): void;
   counters?(): Record<string, number>;
 }
 
 /** A game's headless player, for `shardline bots --bot module` (the module's `bot` export). */
 export interface ShardlineBot {
-  channels: readonly ChannelConfig[];
-  /** Joins the game over a GameClient not yet connected, at the game transport `address`. */
-  join(client: GameClient, address: string): Promise<BotBrain>;
+  /** Joins the game with a client of its own (signed in as a guest): `client.join(arena)`. */
+  join(client: ShardlineClient): Promise<BotBrain>;
 }
 
 export interface BotsOptions {
   bot: ShardlineBot;
-  /** The server's HTTP service (tokens come from its /api/token). */
+  /** The server's HTTP address (each bot signs in there as a guest and asks for a seat). */
   server: string;
   count: number;
   seconds: number;
@@ -46,7 +45,7 @@ export interface BotsSummary {
 /** Connects `count` headless clients that play for `seconds`, then reports what their connections saw. */
 export async function runBots(options: BotsOptions): Promise<BotsSummary> {
   const progress = options.progress ?? ((line: string) => process.stderr.write(`\r${line}`));
-  const players: { client: GameClient; brain: BotBrain }[] = [];
+  const players: BotBrain[] = [];
   let failed = 0;
   const concurrency = options.concurrency ?? 20;
   const bar = () => {
@@ -58,8 +57,8 @@ export async function runBots(options: BotsOptions): Promise<BotsSummary> {
     );
   };
   for (let first = 0; first < options.count; first += concurrency) {
-    const batch = Array.from({ length: Math.min(concurrency, options.count - first) }, (_, i) =>
-      joinOne(options, first + i),
+    const batch = Array.from({ length: Math.min(concurrency, options.count - first) }, () =>
+      joinOne(options),
     );
     for (const result of await Promise.allSettled(batch)) {
       if (result.status === 'fulfilled') players.push(result.value);
@@ -70,20 +69,20 @@ export async function runBots(options: BotsOptions): Promise<BotsSummary> {
   progress('\n');
   const frames = setInterval(() => {
     const nowMs = Date.now();
-    for (const player of players) player.brain.frame(nowMs);
+    for (const player of players) player.frame(nowMs);
   }, 1000 / 30);
   const startedAt = Date.now();
   await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
   clearInterval(frames);
   const seconds = (Date.now() - startedAt) / 1000;
-  const stats = players.map((player) => player.client.stats()).filter((s) => s !== undefined);
+  const stats = players.map((player) => player.world.stats()).filter((s) => s !== undefined);
   const rtts = stats.map((s) => s.rttMs).sort((a, b) => a - b);
   const counters: Record<string, number> = {};
   for (const player of players) {
-    for (const [key, value] of Object.entries(player.brain.counters?.() ?? {}))
+    for (const [key, value] of Object.entries(player.counters?.() ?? {}))
       counters[key] = (counters[key] ?? 0) + value;
   }
-  for (const player of players) player.client.disconnect();
+  await Promise.all(players.map((player) => player.world.leave()));
   const mean = (values: number[]) =>
     values.length === 0 ? 0 : values.reduce((sum, x) => sum + x, 0) / values.length;
   return {
@@ -98,24 +97,8 @@ export async function runBots(options: BotsOptions): Promise<BotsSummary> {
   };
 }
 
-async function joinOne(
-  options: BotsOptions,
-  index: number,
-): Promise<{ client: GameClient; brain: BotBrain }> {
-  const response = await fetch(`${options.server}/api/token?client=bot-${index}-${process.pid}`);
-  if (!response.ok) throw new Error(`token: HTTP ${response.status}`);
-  const { token, ws, udp } = (await response.json()) as { token: string; ws: string; udp: string };
-  const client = new GameClient({
-    transport:
-      options.transport === 'udp'
-        ? new UdpClientTransport()
-        : new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
-    token: Buffer.from(token, 'base64'),
-    channels: options.bot.channels,
-    aead: aeadFromNodeCrypto(nodeCrypto),
-  });
-  const brain = await options.bot.join(client, options.transport === 'udp' ? udp : ws);
-  return { client, brain };
+function joinOne(options: BotsOptions): Promise<BotBrain> {
+  return options.bot.join(new ShardlineClient(options.server, { transport: options.transport }));
 }
 
 /** The summary as a few lines of text. */

@@ -38,6 +38,12 @@ export interface ShardlineConfig {
   postgresSchema: string | undefined;
   /** Requests a minute the online services' HTTP API takes per client IP and per signed-in user (429 RATE_LIMITED past them). */
   rateLimits: ServiceRateLimits;
+  /** How long a seat reserved for a joining player waits for its connection, ms (then the place is freed). */
+  seatReservationMs: number;
+  /** How long an empty world instance (not persistent) lives on before it is disposed, ms. */
+  worldDisposeDelayMs: number;
+  /** Persistent worlds started with the server, beside the game's: `[{ "kind": "overworld", "id": "forest" }]`. */
+  worlds: readonly { kind: string; id: string; options?: Record<string, unknown> }[];
 }
 
 export const DEFAULT_CONFIG: ShardlineConfig = {
@@ -54,6 +60,9 @@ export const DEFAULT_CONFIG: ShardlineConfig = {
   postgresUrl: undefined,
   postgresSchema: undefined,
   rateLimits: DEFAULT_SERVICE_RATE_LIMITS,
+  seatReservationMs: 15_000,
+  worldDisposeDelayMs: 10_000,
+  worlds: [],
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -105,6 +114,30 @@ function rateLimits(value: unknown): ServiceRateLimits {
     limits[key as keyof ServiceRateLimits] = positiveInteger(`rateLimits.${key}`, limit, 10_000_000);
   }
   return limits;
+}
+
+function persistentWorlds(value: unknown): ShardlineConfig['worlds'] {
+  if (!Array.isArray(value)) throw new ConfigError('worlds', 'must be a list of { kind, id, options? }');
+  return value.map((world: unknown, i) => {
+    const key = `worlds[${i}]`;
+    if (typeof world !== 'object' || world === null)
+      throw new ConfigError(key, 'must be { kind, id, options? }');
+    const { kind, id, options, ...rest } = world as Record<string, unknown>;
+    const extra = Object.keys(rest)[0];
+    if (extra !== undefined) throw new ConfigError(`${key}.${extra}`, 'is not a setting (kind, id, options)');
+    if (typeof kind !== 'string' || kind.length === 0)
+      throw new ConfigError(`${key}.kind`, 'must be a world kind name');
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(id)) {
+      throw new ConfigError(`${key}.id`, 'must be 1–64 letters, digits, _ . or -', { value: id });
+    }
+    if (
+      options !== undefined &&
+      (typeof options !== 'object' || options === null || Array.isArray(options))
+    ) {
+      throw new ConfigError(`${key}.options`, 'must be an object');
+    }
+    return { kind, id, ...(options ? { options: options as Record<string, unknown> } : {}) };
+  });
 }
 
 function link(value: unknown): LinkSettings | undefined {
@@ -175,6 +208,13 @@ export function parseConfig(raw: unknown, base: ShardlineConfig = DEFAULT_CONFIG
         break;
       case 'rateLimits':
         config.rateLimits = rateLimits(value);
+        break;
+      case 'seatReservationMs':
+      case 'worldDisposeDelayMs':
+        config[key] = positiveInteger(key, value, 3_600_000);
+        break;
+      case 'worlds':
+        config.worlds = persistentWorlds(value);
         break;
       default:
         throw new ConfigError(key, `is not a setting (${Object.keys(DEFAULT_CONFIG).join(', ')})`);

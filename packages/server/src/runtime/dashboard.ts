@@ -1,7 +1,8 @@
 /**
  * The dashboard page served at `/`: live server and client figures from the `/live` WebSocket
  * (LiveStats every second), the server's figures and each client's ping with a chart of their last
- * minute, the newest sessions coming and going (from the bus), and the topology view: the session
+ * minute, the world instances hosted (kind, players, tick time), the newest sessions coming and
+ * going (from the bus), and the topology view: the session
  * drawn as client–server (N links) beside a full mesh (N(N−1)/2 links), with packets travelling
  * along the links and a slider for N. One self-contained page, no build step; `playPath` adds a
  * link to the game's browser page.
@@ -13,6 +14,7 @@ export function dashboardHtml(options: { playPath: string | undefined }): string
 <head>
 <meta charset="utf-8">
 <title>Shardline dashboard</title>
+<link rel="icon" href="data:,">
 <style>
   body { font: 14px system-ui, sans-serif; margin: 1.5em; background: #10141a; color: #dde3ea; }
   h1 { font-size: 1.3em; margin: 0 0 .2em; } h2 { font-size: 1.05em; margin: 1.4em 0 .4em; }
@@ -35,9 +37,13 @@ export function dashboardHtml(options: { playPath: string | undefined }): string
 <div class="figures" id="server"></div>
 <h2>Online services</h2>
 <div class="figures" id="services"></div>
+<h2>Worlds</h2>
+<table id="worlds"><thead><tr>
+  <th>world</th><th>kind</th><th>visibility</th><th>players</th><th>connected</th><th>entities</th><th>tick</th><th>tick ms</th>
+</tr></thead><tbody></tbody></table>
 <h2>Clients</h2>
 <table id="clients"><thead><tr>
-  <th>client</th><th>seat</th><th>status</th><th>up s</th><th>ping ms</th><th>ping, last minute</th><th>sent</th><th>received</th><th>lost</th><th>loss %</th>
+  <th>client</th><th>world</th><th>seat</th><th>status</th><th>up s</th><th>ping ms</th><th>ping, last minute</th><th>sent</th><th>received</th><th>lost</th><th>loss %</th>
   <th>KB/s in</th><th>KB/s out</th><th>send queue</th><th>lag ms</th><th>client time</th><th>drift ms</th>
 </tr></thead><tbody></tbody></table>
 <h2>Sessions coming and going</h2>
@@ -52,7 +58,7 @@ const history = {}; // figure → last 60 values
 const SERVER_FIGURES = [
   ['uptime', (s) => (s.uptimeMs / 1000).toFixed(0) + ' s', (s) => s.uptimeMs / 1000],
   ['server time', (s) => new Date(s.serverTimeMs).toISOString().slice(11, 23), null],
-  ['tick', (s) => String(s.tick), (s) => s.tick],
+  ['worlds', (s) => String(s.worlds), (s) => s.worlds],
   ['sessions', (s) => String(s.sessions), (s) => s.sessions],
   ['KB/s in', (s) => (s.bytesInPerSecond / 1024).toFixed(1), (s) => s.bytesInPerSecond / 1024],
   ['KB/s out', (s) => (s.bytesOutPerSecond / 1024).toFixed(1), (s) => s.bytesOutPerSecond / 1024],
@@ -94,15 +100,29 @@ function figures(id, list, values) {
     return box;
   }));
 }
+function rows(tbody, items, cellsOf) {
+  tbody.replaceChildren(...items.map((item) => {
+    const row = document.createElement('tr');
+    for (const cell of cellsOf(item)) {
+      const td = document.createElement('td');
+      if (cell instanceof HTMLElement) td.append(cell); else td.textContent = String(cell);
+      row.append(td);
+    }
+    return row;
+  }));
+  return tbody.children;
+}
 function show(stats) {
   figures('server', SERVER_FIGURES, stats.server);
   figures('services', SERVICE_FIGURES, stats.services);
+  rows(document.querySelector('#worlds tbody'), stats.worlds, (w) =>
+    [w.id, w.kind, w.visibility, w.players + '/' + w.maxPlayers, w.connected, w.entities, w.tick, w.tickMs.toFixed(2)]);
   const body = document.querySelector('#clients tbody');
   const clock = (ms) => (ms === null ? '…' : new Date(ms).toISOString().slice(11, 23));
   body.replaceChildren(...stats.clients.map((c) => {
     const row = document.createElement('tr');
     row.dataset.session = c.session;
-    const cells = [c.clientId, c.seat ?? '…', c.status, (c.connectedForMs / 1000).toFixed(0), c.rttMs.toFixed(1),
+    const cells = [c.name, c.world || '–', c.seat ?? '…', c.status, (c.connectedForMs / 1000).toFixed(0), c.rttMs.toFixed(1),
       spark(remember('ping ' + c.session, c.rttMs)), c.packetsSent, c.packetsReceived, c.packetsLost,
       c.lossPercent.toFixed(2), (c.bytesInPerSecond / 1024).toFixed(2), (c.bytesOutPerSecond / 1024).toFixed(2),
       c.sendQueueLength, c.lagMs.toFixed(0), clock(c.clientTimeMs), c.driftMs === null ? '…' : c.driftMs.toFixed(1)];
@@ -118,7 +138,7 @@ function show(stats) {
     item.dataset.kind = e.kind;
     const at = document.createElement('time');
     at.textContent = clock(e.atMs);
-    item.append(at, e.clientId + ' ' + e.kind + (e.reason ? ' (' + e.reason + ')' : ''));
+    item.append(at, (e.name ?? e.clientId) + ' ' + e.kind + (e.reason ? ' (' + e.reason + ')' : ''));
     return item;
   }));
   for (const key of Object.keys(history)) { // forget the charts of clients that left

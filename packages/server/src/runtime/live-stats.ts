@@ -1,6 +1,6 @@
-import type { EndpointStats, ServerWorld } from '@shardline/core';
+import type { EndpointStats } from '@shardline/core';
 import type { GameServer } from '../game-server.js';
-import type { WorldHost } from '../world-host.js';
+import type { WorldRuntime } from '../worlds/world-runtime.js';
 import type { SessionEvent } from './session-events.js';
 
 /** One client's figures, as its server-side connection and its clock pings see them. */
@@ -8,6 +8,10 @@ export interface ClientFigures {
   session: string;
   /** The id its connect token names. */
   clientId: string;
+  /** The player's name where it signed in through the services; else its client id. */
+  name: string;
+  /** The world instance its token names ('' for none). */
+  world: string;
   /** Its seat in the world; undefined while it has not said hello. */
   seat: string | undefined;
   status: 'joining' | 'playing';
@@ -33,11 +37,26 @@ export interface ClientFigures {
 }
 
 /** What the dashboard shows, refreshed every second: the server and each client. */
+/** One world instance's figures. */
+export interface WorldFigures {
+  id: string;
+  kind: string;
+  visibility: string;
+  players: number;
+  connected: number;
+  maxPlayers: number;
+  entities: number;
+  tick: number;
+  /** Mean duration of its recent ticks, ms. */
+  tickMs: number;
+}
+
 export interface LiveStats {
   server: {
     uptimeMs: number;
     serverTimeMs: number;
-    tick: number;
+    /** World instances hosted. */
+    worlds: number;
     sessions: number;
     bytesInPerSecond: number;
     bytesOutPerSecond: number;
@@ -45,6 +64,8 @@ export interface LiveStats {
     packetsOutPerSecond: number;
   };
   clients: ClientFigures[];
+  /** Every world instance, oldest first. */
+  worlds: WorldFigures[];
   /** The online services' presence: lobbies open and started, players queued, push streams open. */
   services: ServiceFigures;
   /** The newest sessions connecting and disconnecting, newest first (as heard on the bus). */
@@ -60,8 +81,7 @@ export interface ServiceFigures {
 
 export function liveStats(
   server: GameServer,
-  host: WorldHost,
-  world: ServerWorld,
+  runtime: WorldRuntime,
   startedAtMs: number,
   events: readonly SessionEvent[],
   services: ServiceFigures,
@@ -71,13 +91,17 @@ export function liveStats(
   const sessionStats = server.sessions.map((session) => ({ session, stats: server.stats(session) }));
   const clients = sessionStats.map(({ session, stats }): ClientFigures => {
     const info = server.info(session);
-    const seat = host.seatOf(session);
-    const clock = seat === undefined ? undefined : host.clockOf(seat);
+    const instance = runtime.instanceOf(session);
+    const seat = instance?.seatOf(session);
+    const clock = seat === undefined ? undefined : instance!.clockOf(seat);
+    const player = seat === undefined ? undefined : instance!.players.get(seat);
     const drift = clock && !Number.isNaN(clock.driftMs) ? clock.driftMs : null;
     const viewDelayMs = clock && !Number.isNaN(clock.viewDelayMs) ? clock.viewDelayMs : 0;
     return {
       session,
       clientId: info?.clientId ?? '',
+      name: player?.name ?? info?.clientId ?? '',
+      world: info?.world ?? '',
       seat,
       status: seat === undefined ? 'joining' : 'playing',
       connectedForMs: nowMs - (info?.connectedAtMs ?? nowMs),
@@ -101,7 +125,7 @@ export function liveStats(
     server: {
       uptimeMs: nowMs - startedAtMs,
       serverTimeMs: nowMs,
-      tick: world.tick,
+      worlds: runtime.all().length,
       sessions: clients.length,
       bytesInPerSecond: total((s) => s.bytesInPerSecond),
       bytesOutPerSecond: total((s) => s.bytesOutPerSecond),
@@ -109,6 +133,20 @@ export function liveStats(
       packetsOutPerSecond: total((s) => s.packetsOutPerSecond),
     },
     clients,
+    worlds: runtime.all().map((instance): WorldFigures => {
+      const stats = instance.stats();
+      return {
+        id: stats.id,
+        kind: stats.kind,
+        visibility: stats.visibility,
+        players: stats.players,
+        connected: stats.connected,
+        maxPlayers: stats.maxPlayers,
+        entities: stats.entities,
+        tick: stats.tick,
+        tickMs: stats.tickMs.mean,
+      };
+    }),
     services,
     events,
   };

@@ -1,29 +1,57 @@
-import type { ServerWorld } from '@shardline/core';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { GameServer } from '../game-server.js';
-import type { WorldHost } from '../world-host.js';
+import type { WorldRuntime } from '../worlds/world-runtime.js';
 import type { ServiceFigures } from './live-stats.js';
 
 /**
  * The process's Prometheus metrics (served at /metrics): sessions, packets and bytes each way, RTT
- * and loss histograms (every session sampled each second), tick time, RPC rejects by code, the
- * online services' lobbies, queue and push streams, and Node's own process metrics, all prefixed `shardline_`. It takes `host.onTicked` (to time ticks);
- * `stop` ends the sampling.
+ * and loss histograms (every session sampled each second), tick time by world kind, worlds and
+ * players by kind, RPC rejects by code, the online services' lobbies, queue and push streams, and
+ * Node's own process metrics, all prefixed `shardline_`. It takes the runtime's `onTick` (to time
+ * ticks); `stop` ends the sampling.
  */
 export function serverMetrics(
   server: GameServer,
-  host: WorldHost,
-  world: ServerWorld,
+  runtime: WorldRuntime,
   services: () => ServiceFigures,
 ): { registry: Registry; stop(): void } {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'shardline_' });
   const tickSeconds = new Histogram({
     name: 'shardline_tick_seconds',
-    help: 'Wall time of an update that ran world ticks: simulation, snapshots, their hand-off',
+    help: "Wall time of a world's update that ran ticks: simulation, snapshots, their hand-off",
+    labelNames: ['kind'],
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
     registers: [metrics],
   });
+  const byKind = (pick: (stats: ReturnType<ReturnType<WorldRuntime['all']>[number]['stats']>) => number) => {
+    const totals = new Map<string, number>();
+    for (const instance of runtime.all()) {
+      const stats = instance.stats();
+      totals.set(stats.kind, (totals.get(stats.kind) ?? 0) + pick(stats));
+    }
+    return totals;
+  };
+  for (const [name, help, pick] of [
+    ['shardline_worlds', 'World instances hosted, by kind', () => 1],
+    [
+      'shardline_world_players',
+      'Seats taken in world instances, by kind',
+      (s: { players: number }) => s.players,
+    ],
+  ] as const) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['kind'],
+      registers: [metrics],
+      collect() {
+        this.reset();
+        for (const kind of runtime.kindNames) this.set({ kind }, 0);
+        for (const [kind, value] of byKind(pick)) this.set({ kind }, value);
+      },
+    });
+  }
   const rttMs = new Histogram({
     name: 'shardline_rtt_ms',
     help: 'Smoothed round-trip time of each session, sampled every second',
@@ -42,11 +70,15 @@ export function serverMetrics(
     labelNames: ['code'],
     registers: [metrics],
     collect() {
-      for (const [code, count] of Object.entries(host.rpc?.rejectedTotals ?? {}))
-        this.set({ code }, count ?? 0);
+      const totals: Record<string, number> = {};
+      for (const instance of runtime.all()) {
+        for (const [code, count] of Object.entries(instance.router?.rejectedTotals ?? {}))
+          totals[code] = (totals[code] ?? 0) + (count ?? 0);
+      }
+      for (const [code, count] of Object.entries(totals)) this.set({ code }, count);
     },
   });
-  host.onTicked = (ms) => tickSeconds.observe(ms / 1000);
+  runtime.observeTicks((instance, ms) => tickSeconds.observe({ kind: instance.kind.name }, ms / 1000));
   const samples = setInterval(() => {
     for (const session of server.sessions) {
       const stats = server.stats(session);
@@ -78,7 +110,6 @@ export function serverMetrics(
       'Bytes received per second, all sessions',
       sum((s) => s.bytesInPerSecond),
     ],
-    ['shardline_world_tick', 'The world tick', () => world.tick],
     ['shardline_lobbies_open', 'Lobbies open (not started)', () => services().lobbiesOpen],
     ['shardline_matchmaking_queued', 'Players waiting in the matchmaking queue', () => services().queued],
     ['shardline_push_streams', "Signed-in users' push streams open", () => services().pushStreams],

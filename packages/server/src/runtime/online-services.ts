@@ -26,13 +26,21 @@ import {
   leaderboardRoutes,
   openLeaderboardsStore,
 } from '../services/leaderboards/index.js';
-import { LobbyService, lobbyRoutes, Matchmaker, type MatchmakerOptions } from '../services/lobbies/index.js';
+import {
+  LobbyService,
+  type LobbyWorlds,
+  lobbyRoutes,
+  Matchmaker,
+  type MatchmakerOptions,
+} from '../services/lobbies/index.js';
 import { UserStreams } from '../services/push/index.js';
 import { openSavesStore, type SavesLimits, SavesService, saveRoutes } from '../services/saves/index.js';
 import type { ServiceDatabase } from '../services/service-database.js';
 import { openPostgres } from '../store/postgres.js';
 import { postgresServerSecret, serverSecret } from '../store/server-secrets.js';
 import type { SqliteDatabase } from '../store/sqlite.js';
+import { worldRoutes } from '../worlds/http-routes.js';
+import type { WorldRuntime } from '../worlds/world-runtime.js';
 import type { ShardlineConfig } from './config.js';
 import type { ServiceFigures } from './live-stats.js';
 
@@ -97,20 +105,26 @@ async function openServiceDatabase(
   }
 }
 
+/** How the services hand out connect tokens, and the worlds lobbies may start. */
+export interface ServiceTickets {
+  issue: IssueConnectTicket;
+  worlds?: LobbyWorlds;
+}
+
 /**
- * Opens every online service on the process's service database. `server` signs the connect tokens
- * that signing in and starting a lobby hand out.
+ * Opens every online service on the process's service database. `tickets` issues the connect
+ * tokens that signing in and starting a lobby hand out, and starts lobbies' worlds.
  */
 export async function openOnlineServices(
   config: ShardlineConfig,
   sqlite: SqliteDatabase,
-  server: GameServer,
+  tickets: ServiceTickets,
   logger: Logger,
   game: GameServicesConfig = {},
 ): Promise<OnlineServices> {
   const { database, accessKey } = await openServiceDatabase(config, sqlite, logger);
   try {
-    return await openServices(database, accessKey, server, logger, game);
+    return await openServices(database, accessKey, tickets, logger, game);
   } catch (error) {
     // A store that cannot migrate, a game's bad definitions: give back the pool this opened.
     if (database.kind === 'postgres') await database.pool.end();
@@ -121,7 +135,7 @@ export async function openOnlineServices(
 async function openServices(
   database: ServiceDatabase,
   accessKey: Uint8Array,
-  server: GameServer,
+  tickets: ServiceTickets,
   logger: Logger,
   game: GameServicesConfig,
 ): Promise<OnlineServices> {
@@ -146,7 +160,8 @@ async function openServices(
     },
   });
   const lobbies = new LobbyService({
-    issueTicket: connectTicketsOf(server),
+    issueTicket: tickets.issue,
+    ...(tickets.worlds ? { worlds: tickets.worlds } : {}),
     friends,
     notify: (userIds, event) => streams.push(userIds, event),
   });
@@ -181,12 +196,16 @@ async function openServices(
   };
 }
 
-/** Serves every online service's HTTP API (under /v1, documented at /docs) on `http`. */
+/**
+ * Serves every online service's HTTP API (under /v1, documented at /docs) on `http`, with the
+ * worlds' routes (`/v1/worlds`) when the process hosts a WorldRuntime.
+ */
 export async function serveOnlineServices(
   http: FastifyInstance,
   services: OnlineServices,
   config: ShardlineConfig,
   issueTicket: IssueConnectTicket,
+  worlds?: { runtime: WorldRuntime; serverAddresses: () => string[] },
 ): Promise<void> {
   await serveServiceApi(http, {
     accounts: services.accounts,
@@ -200,6 +219,7 @@ export async function serveOnlineServices(
       await achievementRoutes(api, services.achievements);
       await saveRoutes(api, services.saves);
       await lobbyRoutes(api, services.lobbies, services.matchmaker);
+      if (worlds) await worldRoutes(api, worlds.runtime, worlds.serverAddresses);
     },
   });
 }
@@ -215,7 +235,10 @@ export function serviceFigures(services: OnlineServices): ServiceFigures {
   };
 }
 
-/** Connect tokens for players, signed by the process's game server, valid CONNECT_TICKET_TTL_MS. */
+/**
+ * Connect tokens naming no world for players, signed by the process's game server, valid
+ * CONNECT_TICKET_TTL_MS (for a game on its own GameServer; a WorldRuntime issues world tokens).
+ */
 export function connectTicketsOf(server: GameServer): IssueConnectTicket {
   return (player) => {
     const expiresAtMs = Date.now() + CONNECT_TICKET_TTL_MS;

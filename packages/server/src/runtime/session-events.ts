@@ -1,7 +1,8 @@
 import type { DisconnectReason } from '@shardline/core';
 import type { Logger } from 'pino';
 import type { ClusterBus } from '../bus/index.js';
-import type { GameServer } from '../game-server.js';
+import type { GameServer, SessionInfo } from '../game-server.js';
+import { readPlayerTicket } from '../services/connect-tickets.js';
 
 /** The bus channel where every server process announces its sessions coming and going. */
 export const SESSION_EVENTS_CHANNEL = 'shardline.sessions';
@@ -12,6 +13,8 @@ export interface SessionEvent {
   kind: 'connected' | 'disconnected';
   session: string;
   clientId: string;
+  /** The player's name, when the session's token came from the services. */
+  name?: string;
   /** Why it ended (disconnected only). */
   reason?: DisconnectReason;
 }
@@ -25,18 +28,23 @@ export function publishSessionEvents(server: GameServer, bus: ClusterBus, logger
     bus
       .publish(SESSION_EVENTS_CHANNEL, encoder.encode(JSON.stringify(event)))
       .catch((error: unknown) => logger.warn({ err: error }, 'session event not published'));
+  const who = (info: SessionInfo) => {
+    const name = nameOf(info);
+    return { session: info.session, clientId: info.clientId, ...(name ? { name } : {}) };
+  };
   return server.observeSessions({
-    connected: (info) =>
-      publish({ atMs: Date.now(), kind: 'connected', session: info.session, clientId: info.clientId }),
-    disconnected: (info, reason) =>
-      publish({
-        atMs: Date.now(),
-        kind: 'disconnected',
-        session: info.session,
-        clientId: info.clientId,
-        reason,
-      }),
+    connected: (info) => publish({ atMs: Date.now(), kind: 'connected', ...who(info) }),
+    disconnected: (info, reason) => publish({ atMs: Date.now(), kind: 'disconnected', ...who(info), reason }),
   });
+}
+
+/** The player's name from a services ticket; undefined for other tokens. */
+function nameOf(info: SessionInfo): string | undefined {
+  try {
+    return readPlayerTicket(info.clientId, info.userData).username;
+  } catch {
+    return undefined;
+  }
 }
 
 function isSessionEvent(value: unknown): value is SessionEvent {
@@ -48,6 +56,7 @@ function isSessionEvent(value: unknown): value is SessionEvent {
     (event.kind === 'connected' || event.kind === 'disconnected') &&
     typeof event.session === 'string' &&
     typeof event.clientId === 'string' &&
+    (event.name === undefined || typeof event.name === 'string') &&
     (event.reason === undefined || typeof event.reason === 'string')
   );
 }

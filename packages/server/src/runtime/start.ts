@@ -2,100 +2,62 @@ import * as nodeCrypto from 'node:crypto';
 import { join } from 'node:path';
 import {
   aeadFromNodeCrypto,
-  type ChannelConfig,
   ConditionedServerTransport,
-  defineEntity,
   type ServerTransport,
-  ServerWorld,
-  t,
+  WORLD_CHANNELS,
 } from '@shardline/core';
-import Fastify from 'fastify';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
 import { type ClusterBus, InProcessBus } from '../bus/index.js';
 import { GameServer } from '../game-server.js';
-import { MAX_URL_PARAM_LENGTH } from '../services/http/index.js';
-import { USER_STREAM_PATH } from '../services/push/index.js';
+import { playerTicketData } from '../services/connect-tickets.js';
 import { migrateSqlite, openSqlite, SERVER_MIGRATIONS, serverSecret } from '../store/index.js';
 import { UdpServerTransport } from '../transport/udp.js';
 import { WebSocketServerTransport } from '../transport/websocket.js';
-import { WorldHost } from '../world-host.js';
+import { connectTicketOf } from '../worlds/connect-ticket.js';
+import type { WorldContext, WorldServer } from '../worlds/serve-world.js';
+import { WorldRuntime } from '../worlds/world-runtime.js';
 import type { ShardlineConfig } from './config.js';
-import { dashboardHtml } from './dashboard.js';
-import { liveStats } from './live-stats.js';
-import { serverMetrics } from './metrics.js';
+import { serveHttp } from './http-service.js';
 import {
   connectTicketsOf,
   type GameServicesConfig,
   type OnlineServices,
   openOnlineServices,
-  serveOnlineServices,
-  serviceFigures,
+  type ServiceTickets,
 } from './online-services.js';
-import { serveFile } from './serve-file.js';
 import { publishSessionEvents, RecentSessionEvents } from './session-events.js';
+import { starterGame } from './starter-game.js';
 
-/** Largest HTTP request body, bytes: the services' bodies are small JSON; larger ones get 413. */
-export const MAX_HTTP_BODY_BYTES = 64 * 1024;
+/** A named instance started with the server and never disposed (the Forest of a cluster, a hub). */
+export interface PersistentWorld {
+  /** Its kind (served in `worlds`). */
+  kind: string;
+  /** Its instance id, which clients join it by. */
+  id: string;
+  options?: Record<string, unknown>;
+}
 
-/** Dashboards watching /live at once; more are refused (503): each costs a JSON push a second. */
-export const MAX_LIVE_VIEWERS = 32;
-
-/** What a server process runs: its channels, and its world and host over the game server. */
+/** What a server process runs: the world kinds it hosts (serveWorld), its assets and services. */
 export interface ShardlineGame {
-  channels: readonly ChannelConfig[];
+  /** The world kinds this server hosts; clients join their instances through `/v1/worlds`. */
+  worlds: readonly WorldServer[];
+  /** Instances started with the server that live on when empty (config `worlds` adds more). */
+  persistentWorlds?: readonly PersistentWorld[];
   /**
    * Files the HTTP service serves for the game: URL path → absolute file path (a browser page and
    * its bundle). A page at `/play` gets a link on the dashboard.
    */
   assets?: Readonly<Record<string, string>>;
-  /** Builds the world and its host on `context.server` (started afterwards by startShardline). */
-  create(context: GameContext): { host: WorldHost; world: ServerWorld };
   /** The game's leaderboards, achievements and matchmaking settings. */
   services?: GameServicesConfig;
 }
-
-/** What a game is built with. */
-export interface GameContext {
-  server: GameServer;
-  config: ShardlineConfig;
-  logger: Logger;
-  /** The process's cluster bus (in-process by default): global events, announcements. */
-  bus: ClusterBus;
-  /**
-   * The online services, for the game's own server code: submit authoritative scores, unlock
-   * achievements, read who a session is (`readPlayerTicket`).
-   */
-  services: OnlineServices;
-}
-
-/** A starter world, for `shardline start` without a game: one body per seat, placed where it joined. */
-export const Body = defineEntity('Body', {
-  x: t.quantized({ min: -1000, max: 1000, precision: 0.01 }),
-  y: t.quantized({ min: -1000, max: 1000, precision: 0.01 }),
-});
-
-export const starterGame: ShardlineGame = {
-  channels: [{ kind: 'reliable-ordered' }, { kind: 'unreliable-sequenced' }, { kind: 'unreliable' }],
-  create({ server, config, logger }) {
-    const world = new ServerWorld({ schemas: [Body], tickHz: config.tickHz }, Date.now());
-    const host = new WorldHost({ server, world, controlChannel: 0, snapshotChannel: 1, ackChannel: 2 });
-    const bodies = new Map<string, number>();
-    host.onJoin = (seat) => bodies.set(seat, world.spawn(Body, { x: 0, y: 0 }, { owner: seat }));
-    host.onLeave = (seat, reason) => {
-      const body = bodies.get(seat);
-      if (body !== undefined) world.despawn(body);
-      bodies.delete(seat);
-      logger.info({ seat, reason }, 'seat given up');
-    };
-    return { host, world };
-  },
-};
 
 export interface RunningShardline {
   /** Where each service listens (ports resolved when configured as 0). */
   addresses: { http: string; udp: string; ws: string };
   server: GameServer;
+  /** The world instances this process hosts. */
+  worlds: WorldRuntime;
   /** The process's bus: what the game was given, for whatever else runs in the process. */
   bus: ClusterBus;
   /**
@@ -110,7 +72,8 @@ export const DATABASE_FILE = 'shardline.db';
 
 /**
  * Starts one server process: the embedded database under `config.dataDir`, the in-process bus, UDP
- * and WebSocket game transports, the game's world, and the HTTP service.
+ * and WebSocket game transports, the game's world kinds on a WorldRuntime (its persistent worlds
+ * started), the online services and the HTTP service.
  */
 export async function startShardline(
   config: ShardlineConfig,
@@ -133,18 +96,37 @@ export async function startShardline(
       impaired(new UdpServerTransport({ host: config.host, port: config.udpPort })),
       impaired(new WebSocketServerTransport({ host: config.host, port: config.wsPort })),
     ],
-    channels: game.channels,
+    channels: WORLD_CHANNELS,
     maxClients: config.maxClients,
   });
+  const context: WorldContext = { services: undefined, bus, logger };
+  const runtime = new WorldRuntime({
+    server,
+    worlds: game.worlds,
+    reservationMs: config.seatReservationMs,
+    disposeAfterMs: config.worldDisposeDelayMs,
+    context,
+    onHandlerError: (error, where) => logger.error({ err: error, where }, 'a world handler threw'),
+    onInstance: (event, instance) =>
+      logger.info({ world: instance.id, kind: instance.kind.name }, `world ${event}`),
+  });
+  const tickets = worldTickets(server, runtime);
   let services: OnlineServices;
   try {
-    services = await openOnlineServices(config, database, server, logger, game.services);
+    services = await openOnlineServices(config, database, tickets, logger, game.services);
+    context.services = services;
+    for (const world of [...(game.persistentWorlds ?? []), ...config.worlds]) {
+      runtime.create(world.kind, {
+        id: world.id,
+        persistent: true,
+        ...(world.options ? { options: world.options } : {}),
+      });
+    }
   } catch (error) {
     await bus.close();
     database.close();
     throw error;
   }
-  const { host, world } = game.create({ server, config, logger, bus, services });
   publishSessionEvents(server, bus, logger);
   const sessionEvents = await RecentSessionEvents.listen(bus, logger);
   const releaseStorage = async () => {
@@ -157,91 +139,71 @@ export async function startShardline(
   try {
     [udp, ws] = await server.start(); // closes what it opened if a port is taken
   } catch (error) {
+    runtime.stop();
     await releaseStorage();
     throw error;
   }
-
-  const metrics = serverMetrics(server, host, world, () => serviceFigures(services));
-  host.start();
-
-  const http = Fastify({
-    logger: false,
-    bodyLimit: MAX_HTTP_BODY_BYTES,
-    routerOptions: { maxParamLength: MAX_URL_PARAM_LENGTH },
+  runtime.start();
+  const http = await serveHttp({
+    config,
+    server,
+    runtime,
+    services,
+    sessionEvents,
+    game,
+    tickets,
+    udp: udp!,
+    ws: ws!,
   });
-  await serveOnlineServices(http, services, config, connectTicketsOf(server));
-  http.get('/healthz', async () => ({ status: 'ok', sessions: server.sessions.length, tick: world.tick }));
-  if (config.devTokens) {
-    http.get<{ Querystring: { client?: string } }>('/api/token', async (request, reply) => {
-      const client = request.query.client ?? '';
-      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(client)) {
-        reply.code(400);
-        return { error: 'client must be 1–64 letters, digits, _ . or -' };
-      }
-      const token = server.issueToken({ clientId: client, expiresInMs: 60_000, timeoutMs: 10_000 });
-      return { token: Buffer.from(token).toString('base64'), udp, ws };
-    });
-  }
-  http.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
-  const startedAtMs = Date.now();
-  const dashboard = dashboardHtml({ playPath: game.assets?.['/play'] ? '/play' : undefined });
-  http.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard));
-  for (const [path, file] of Object.entries(game.assets ?? {})) serveFile(http, path, file);
-  const stats = () =>
-    liveStats(server, host, world, startedAtMs, sessionEvents.list(), serviceFigures(services));
-  http.get('/api/stats', async () => stats());
-  // The dashboard's live feed: LiveStats every second to every open /live socket.
-  const live = new WebSocketServer({ noServer: true });
-  http.server.on('upgrade', (request, socket, head) => {
-    if (request.url?.startsWith(`${USER_STREAM_PATH}?`)) {
-      void services.streams.handleUpgrade(request, socket, head);
-      return;
-    }
-    if (request.url !== '/live') {
-      socket.destroy();
-      return;
-    }
-    if (live.clients.size >= MAX_LIVE_VIEWERS) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    live.handleUpgrade(request, socket, head, (client) => live.emit('connection', client, request));
-  });
-  const feed = setInterval(() => {
-    if (live.clients.size === 0) return;
-    const message = JSON.stringify(stats());
-    for (const client of live.clients) client.send(message);
-  }, 1_000);
   const stopServing = async () => {
-    host.stop();
-    metrics.stop();
-    clearInterval(feed);
-    for (const client of live.clients) client.terminate();
-    live.close();
-    await server.stop(); // every client hears 'server-shutting-down'
+    runtime.stop(); // every world's dispose runs; players hear 'server-shutting-down'
+    http.stopFeeds();
+    await server.stop();
     await http.close();
     await releaseStorage(); // the last connection out folds the write-ahead log into the file
   };
   let httpAddress: string;
   try {
-    httpAddress = await http.listen({ host: config.host, port: config.httpPort });
+    httpAddress = await http.listen();
   } catch (error) {
     await stopServing();
     throw error;
   }
   const addresses = { http: httpAddress, udp: udp!, ws: ws! };
-  logger.info({ ...addresses, database: databaseFile }, 'listening');
+  logger.info({ ...addresses, database: databaseFile, worlds: runtime.kindNames }, 'listening');
 
   return {
     addresses,
     server,
+    worlds: runtime,
     bus,
     async stop() {
       await stopServing();
       logger.info('stopped');
+    },
+  };
+}
+
+/**
+ * Connect tokens as the services hand them out: naming a world (a seat reserved there by the
+ * runtime), or none; and the worlds lobbies start (private instances for their members).
+ */
+function worldTickets(server: GameServer, runtime: WorldRuntime): ServiceTickets {
+  const plain = connectTicketsOf(server);
+  return {
+    issue: (player, world) =>
+      world === undefined
+        ? plain(player)
+        : connectTicketOf(
+            runtime.ticket(runtime.get(world), {
+              clientId: player.userId,
+              userData: playerTicketData(player),
+            }),
+            server.publicAddresses,
+          ),
+    worlds: {
+      has: (kind) => runtime.kindNames.includes(kind),
+      start: (kind, lobbyId, members) => runtime.create(kind, { members, options: { lobby: lobbyId } }).id,
     },
   };
 }

@@ -11,8 +11,11 @@ export interface PlayerTicket {
   lobbyId?: string;
 }
 
-/** Issues a connect token for a player (the process's game server signs it). */
-export type IssueConnectTicket = (player: PlayerTicket) => ConnectTicket;
+/**
+ * Issues a connect token for a player (the process's game server signs it); with `world`, the token
+ * names that instance and a seat is reserved there for the player.
+ */
+export type IssueConnectTicket = (player: PlayerTicket, world?: string) => ConnectTicket;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });

@@ -10,6 +10,7 @@ import {
 import { Type } from 'typebox';
 import { playerTicketData } from '../services/connect-tickets.js';
 import { callerOf, type ServiceApi } from '../services/http/service-api.js';
+import { connectTicketOf } from './connect-ticket.js';
 import type { WorldStats } from './world-instance.js';
 import type { TicketHolder, WorldRuntime, WorldTicket } from './world-runtime.js';
 
@@ -56,12 +57,7 @@ export async function worldRoutes(
     const { user } = callerOf(request);
     return { clientId: user.id, userData: playerTicketData({ userId: user.id, username: user.username }) };
   };
-  const answer = (ticket: WorldTicket): ConnectTicket => ({
-    token: Buffer.from(ticket.token).toString('base64'),
-    expiresAtMs: ticket.expiresAtMs,
-    serverAddresses: serverAddresses(),
-    world: ticket.world,
-  });
+  const answer = (ticket: WorldTicket): ConnectTicket => connectTicketOf(ticket, serverAddresses());
   await area('/worlds', (api) => {
     const tags = ['worlds'];
     api.get('/', { schema: { tags, querystring: Listing } }, async (request) => ({

@@ -1,3 +1,5 @@
+export { connectTicketOf } from './connect-ticket.js';
+export { worldRoutes } from './http-routes.js';
 export { Player } from './player.js';
 export { MAX_INPUT_MESSAGES_PER_TICK } from './seat-inputs.js';
 export {

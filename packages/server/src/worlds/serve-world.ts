@@ -66,6 +66,8 @@ export type WorldEventListeners<D> = {
 export interface WorldHandlers<K extends AnyWorldKind> {
   /** A new player took a seat: spawn what it plays (`world.spawn(Fighter, {...}, { owner: player })`). */
   join?(player: Player): void;
+  /** A player's link dropped: its seat waits for it (the grace period), its entities stay. */
+  drop?(player: Player): void;
   /** A player whose link dropped came back to its seat within the grace period. */
   rejoin?(player: Player): void;
   /** A seat was given up: despawn what the player owned. 'timeout' when its grace period ran out. */

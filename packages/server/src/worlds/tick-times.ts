@@ -6,6 +6,11 @@ export class TickTimes {
   private readonly times = new Float64Array(WINDOW);
   private count = 0;
 
+  /** The newest tick's duration (0 before any). */
+  get last(): number {
+    return this.count === 0 ? 0 : this.times[(this.count - 1) % WINDOW]!;
+  }
+
   add(ms: number): void {
     this.times[this.count % WINDOW] = ms;
     this.count++;
@@ -20,6 +25,6 @@ export class TickTimes {
       sum += this.times[i]!;
       if (this.times[i]! > max) max = this.times[i]!;
     }
-    return { last: this.times[(this.count - 1) % WINDOW]!, mean: sum / n, max };
+    return { last: this.last, mean: sum / n, max };
   }
 }

@@ -60,6 +60,8 @@ export interface WorldInstanceOptions<K extends AnyWorldKind> {
   served: WorldServer<K>;
   options: Readonly<Record<string, unknown>>;
   visibility: WorldVisibility;
+  /** Who may join a restricted instance (client ids); undefined for the others. */
+  members: readonly string[] | undefined;
   /** Lives on when empty. */
   persistent: boolean;
   nowMs: number;
@@ -100,6 +102,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
   private readonly relay: StateRelay | undefined;
   private readonly ownership: Ownership;
   private readonly clocks = new Map<string, SeatClock>();
+  private readonly members: ReadonlySet<string> | undefined;
   private metadataJson = '{}';
   private isLocked = false;
   private disposed = false;
@@ -111,6 +114,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     this.kind = served.kind;
     this.options = setup.options;
     this.visibility = setup.visibility;
+    this.members = setup.members && new Set(setup.members);
     this.persistent = setup.persistent;
     this.createdAtMs = setup.nowMs;
     this.server = setup.server;
@@ -252,10 +256,14 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     return this.players.size === 0 && this.pending.size === 0 && this.reservations.size === 0;
   }
 
-  /** Whether `clientId` may come in: it holds a seat or a reservation here, or (unless restricted) there is room. */
+  /**
+   * Whether `clientId` may come in: it holds a seat or a reservation here, or there is room (and,
+   * in a restricted instance, it is one of the members).
+   */
   admits(clientId: string): boolean {
     if (this.playerByClient.has(clientId) || this.reservations.has(clientId)) return true;
-    return this.visibility !== 'restricted' && this.occupancy < this.kind.maxPlayers;
+    if (this.visibility === 'restricted' && !this.members?.has(clientId)) return false;
+    return this.occupancy < this.kind.maxPlayers;
   }
 
   /** Holds a place for `clientId` until `untilMs` (a token naming this world was issued to it). */
@@ -347,6 +355,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
       this.seats.drop(session, Date.now());
       player.session = undefined;
       this.world.removeClient(seat, { keepOwnership: true });
+      if (this.handlers.drop) this.guarded('drop', () => this.handlers.drop!(player));
       return;
     }
     this.seats.leave(session);

@@ -40,6 +40,8 @@ export interface CreateWorldOptions {
   visibility?: WorldVisibility;
   /** Default: the kind's `persistent`. */
   persistent?: boolean;
+  /** Only these client ids may join (a lobby's or a match's members); makes it 'restricted'. */
+  members?: readonly string[];
 }
 
 /** What a client needs to join an instance: where, and a connect token naming it. */
@@ -71,6 +73,7 @@ export class WorldRuntime {
   /** The instance each connected session was routed to. */
   private readonly routes = new Map<string, WorldInstance>();
   private readonly emptySince = new Map<WorldInstance, number>();
+  private readonly tickObservers = new Set<(instance: WorldInstance, ms: number) => void>();
   private readonly reservationMs: number;
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -141,7 +144,8 @@ export class WorldRuntime {
       server: this.options.server,
       served,
       options: checkedOptions(options.options),
-      visibility: options.visibility ?? 'public',
+      visibility: options.members ? 'restricted' : (options.visibility ?? 'public'),
+      members: options.members,
       persistent: options.persistent ?? served.kind.persistent,
       nowMs: Date.now(),
       context: {
@@ -197,6 +201,15 @@ export class WorldRuntime {
     return { world: { id: instance.id, kind: instance.kind.name }, token, expiresAtMs };
   }
 
+  /**
+   * Hears every instance update that ran ticks, with how long it took, ms (simulation, snapshots,
+   * their hand-off); the result stops it.
+   */
+  observeTicks(observer: (instance: WorldInstance, ms: number) => void): () => void {
+    this.tickObservers.add(observer);
+    return () => this.tickObservers.delete(observer);
+  }
+
   /** Starts updating every instance, every `updateMs`. */
   start(): void {
     this.timer ??= setInterval(() => this.update(Date.now()), this.options.updateMs ?? 5);
@@ -221,7 +234,8 @@ export class WorldRuntime {
   /** Runs every instance's due ticks, and disposes those empty past their delay. */
   update(nowMs: number): void {
     for (const instance of this.instances.values()) {
-      instance.update(nowMs);
+      if (instance.update(nowMs))
+        for (const observe of this.tickObservers) observe(instance, instance.tickTimes.last);
       if (instance.persistent || !instance.empty) {
         this.emptySince.delete(instance);
         continue;

@@ -14,12 +14,15 @@ const Attributes = Type.Record(
   Type.Union([Type.Number(), Type.String({ maxLength: LOBBY_LIMITS.attributeStringLength })]),
   { maxProperties: LOBBY_LIMITS.attributes },
 );
+/** A world kind's name (see defineWorld). */
+const WorldKindName = Type.String({ minLength: 1, maxLength: 32 });
 const MaxPlayers = Type.Integer({ minimum: LOBBY_LIMITS.minPlayers, maximum: LOBBY_LIMITS.maxPlayers });
 const Settings = Type.Object(
   {
     maxPlayers: Type.Optional(MaxPlayers),
     access: Type.Optional(Access),
     attributes: Type.Optional(Attributes),
+    world: Type.Optional(WorldKindName),
   },
   { additionalProperties: false },
 );
@@ -28,6 +31,7 @@ const Changes = Type.Object(
     maxPlayers: Type.Optional(MaxPlayers),
     access: Type.Optional(Access),
     attributes: Type.Optional(Attributes),
+    world: Type.Optional(WorldKindName),
     ownerId: Type.Optional(Id),
   },
   { additionalProperties: false },

@@ -7,5 +7,6 @@ export {
   LobbyService,
   type LobbyServiceOptions,
   type LobbyUser,
+  type LobbyWorlds,
 } from './lobby-service.js';
 export { Matchmaker, type MatchmakerOptions, QUEUE_LIMITS } from './matchmaker.js';

@@ -34,6 +34,8 @@ export function view(lobby: Lobby, member: boolean): LobbyView {
     state: lobby.state,
     createdAtMs: lobby.createdAtMs,
     ...(member ? { joinCode: lobby.joinCode } : {}),
+    ...(lobby.world !== undefined ? { world: lobby.world } : {}),
+    ...(lobby.worldId !== undefined ? { worldId: lobby.worldId } : {}),
   };
 }
 

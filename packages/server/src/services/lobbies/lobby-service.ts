@@ -24,8 +24,18 @@ export interface FriendsLookup {
   friendIdsOf(userId: string): Promise<string[]>;
 }
 
+/** The world kinds a lobby may name, and starting an instance for a lobby (see WorldRuntime). */
+export interface LobbyWorlds {
+  /** Whether the server hosts a world kind of that name. */
+  has(kind: string): boolean;
+  /** Starts a private instance of `kind` that only the lobby's members may join; returns its id. */
+  start(kind: string, lobbyId: string, memberIds: readonly string[]): string;
+}
+
 export interface LobbyServiceOptions {
   issueTicket: IssueConnectTicket;
+  /** The worlds lobbies start (without it, lobbies may name no world). */
+  worlds?: LobbyWorlds;
   friends: FriendsLookup;
   /** Delivers an event to some users (their push streams). */
   notify(userIds: readonly string[], event: LobbyEvent): void;
@@ -60,6 +70,7 @@ export class LobbyService {
   /** LOBBY_ALREADY_MEMBER, LOBBY_INVALID, or the new lobby with `user` as owner and only member. */
   create(user: LobbyUser, settings: LobbySettings): LobbyView {
     this.checkFree(user.id);
+    this.checkWorld(settings.world);
     const nowMs = this.nowMs();
     const lobby: Lobby = {
       id: randomUUID(),
@@ -73,6 +84,7 @@ export class LobbyService {
       startedAtMs: undefined,
       joinCode: newJoinCode(),
       kicked: new Set(),
+      ...(settings.world !== undefined ? { world: settings.world } : {}),
     };
     this.lobbies.set(lobby.id, lobby);
     this.memberOf.set(user.id, lobby.id);
@@ -183,7 +195,9 @@ export class LobbyService {
     if (changes.ownerId !== undefined && !lobby.members.some((m) => m.userId === changes.ownerId)) {
       throw new ShardlineError('LOBBY_NOT_MEMBER', 'the new owner must be a member');
     }
+    this.checkWorld(changes.world);
     Object.assign(lobby, { maxPlayers, attributes, access: changes.access ?? lobby.access });
+    if (changes.world !== undefined) lobby.world = changes.world;
     if (changes.ownerId !== undefined) lobby.ownerId = changes.ownerId;
     this.changed(lobby);
     return view(lobby, true);
@@ -196,6 +210,13 @@ export class LobbyService {
   start(ownerId: string, lobbyId: string): ConnectTicket {
     const lobby = this.ownedLobby(ownerId, lobbyId);
     if (lobby.state === 'started') throw new ShardlineError('LOBBY_STARTED', 'that lobby has started');
+    if (lobby.world !== undefined) {
+      lobby.worldId = this.options.worlds!.start(
+        lobby.world,
+        lobby.id,
+        lobby.members.map((member) => member.userId),
+      );
+    }
     lobby.state = 'started';
     lobby.startedAtMs = this.nowMs();
     for (const member of lobby.members) this.memberOf.delete(member.userId);
@@ -245,7 +266,17 @@ export class LobbyService {
   }
 
   private ticketFor(lobby: Lobby, member: LobbyMember): ConnectTicket {
-    return this.options.issueTicket({ userId: member.userId, username: member.username, lobbyId: lobby.id });
+    return this.options.issueTicket(
+      { userId: member.userId, username: member.username, lobbyId: lobby.id },
+      lobby.worldId,
+    );
+  }
+
+  /** WORLD_KIND_UNKNOWN for a world kind the server does not host. */
+  private checkWorld(world: string | undefined): void {
+    if (world !== undefined && !this.options.worlds?.has(world)) {
+      throw new ShardlineError('WORLD_KIND_UNKNOWN', `no world kind ${JSON.stringify(world)} here`);
+    }
   }
 
   private remove(lobby: Lobby, userId: string): void {

@@ -12,6 +12,10 @@ export interface MatchmakerOptions {
   anyRegionAfterMs?: number;
   /** Start the match's lobby at once (every member gets a connect token). Default true. */
   autoStart?: boolean;
+  /** The world kind a match plays: its lobby's start creates a private instance of it. Default: none. */
+  world?: string;
+  /** A world kind per queue mode, over `world` (e.g. `{ duel: 'arena-1v1' }`). */
+  worldsByMode?: Readonly<Record<string, string>>;
   nowMs?: () => number;
 }
 
@@ -32,12 +36,12 @@ const NAME = new RegExp(`^[A-Za-z0-9_.-]{1,${QUEUE_LIMITS.nameLength}}$`);
  */
 export class Matchmaker {
   private readonly waiting = new Map<string, Waiting>();
-  private readonly settings: Required<Omit<MatchmakerOptions, 'nowMs'>>;
+  private readonly settings: Required<Omit<MatchmakerOptions, 'nowMs' | 'world' | 'worldsByMode'>>;
   private readonly nowMs: () => number;
 
   constructor(
     private readonly lobbies: LobbyService,
-    options: MatchmakerOptions = {},
+    private readonly options: MatchmakerOptions = {},
   ) {
     this.settings = {
       matchSize: options.matchSize ?? 2,
@@ -118,6 +122,12 @@ export class Matchmaker {
     return made;
   }
 
+  /** The world kind matches of `mode` play, if any. */
+  private worldOf(mode: string): { world?: string } {
+    const world = this.options.worldsByMode?.[mode] ?? this.options.world;
+    return world === undefined ? {} : { world };
+  }
+
   private formMatch(group: Waiting[]): LobbyView {
     for (const member of group) this.waiting.delete(member.userId);
     const [owner, ...others] = group;
@@ -133,6 +143,7 @@ export class Matchmaker {
           skillMin: Math.min(...skills),
           skillMax: Math.max(...skills),
         },
+        ...this.worldOf(owner!.mode),
       },
     );
     for (const member of others) {

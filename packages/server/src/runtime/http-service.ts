@@ -1,0 +1,153 @@
+import { isShardlineError } from '@shardline/core';
+import Fastify, { type FastifyReply } from 'fastify';
+import { WebSocketServer } from 'ws';
+import type { GameServer } from '../game-server.js';
+import { SERVICE_ERROR_STATUS } from '../services/http/error-status.js';
+import { MAX_URL_PARAM_LENGTH } from '../services/http/index.js';
+import { USER_STREAM_PATH } from '../services/push/index.js';
+import type { WorldRuntime, WorldTicket } from '../worlds/world-runtime.js';
+import type { ShardlineConfig } from './config.js';
+import { dashboardHtml } from './dashboard.js';
+import { liveStats } from './live-stats.js';
+import { serverMetrics } from './metrics.js';
+import {
+  type OnlineServices,
+  type ServiceTickets,
+  serveOnlineServices,
+  serviceFigures,
+} from './online-services.js';
+import { serveFile } from './serve-file.js';
+import type { RecentSessionEvents } from './session-events.js';
+import type { ShardlineGame } from './start.js';
+
+/** Largest HTTP request body, bytes: the services' bodies are small JSON; larger ones get 413. */
+export const MAX_HTTP_BODY_BYTES = 64 * 1024;
+
+/** Dashboards watching /live at once; more are refused (503): each costs a JSON push a second. */
+export const MAX_LIVE_VIEWERS = 32;
+
+/** A development token's client id: 1–64 letters, digits, `_ . -`. */
+const DEV_CLIENT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+interface HttpServiceOptions {
+  config: ShardlineConfig;
+  server: GameServer;
+  runtime: WorldRuntime;
+  services: OnlineServices;
+  sessionEvents: RecentSessionEvents;
+  game: ShardlineGame;
+  tickets: ServiceTickets;
+  /** The game transports' addresses (for development tokens). */
+  udp: string;
+  ws: string;
+}
+
+/**
+ * The HTTP service of `shardline start`: the online services and worlds under `/v1`, `/healthz`,
+ * development tokens at `/api/token` (with `devTokens`), Prometheus `/metrics`, the dashboard at
+ * `/` with its live feed (`/live`, a WebSocket) and the game's assets.
+ */
+export async function serveHttp(options: HttpServiceOptions) {
+  const { config, server, runtime, services, game } = options;
+  const metrics = serverMetrics(server, runtime, () => serviceFigures(services));
+  const http = Fastify({
+    logger: false,
+    bodyLimit: MAX_HTTP_BODY_BYTES,
+    routerOptions: { maxParamLength: MAX_URL_PARAM_LENGTH },
+  });
+  await serveOnlineServices(http, services, config, options.tickets.issue, {
+    runtime,
+    serverAddresses: () => server.publicAddresses,
+  });
+  http.get('/healthz', async () => ({
+    status: 'ok',
+    sessions: server.sessions.length,
+    worlds: runtime.all().length,
+  }));
+  if (config.devTokens) {
+    http.get<{ Querystring: { client?: string; kind?: string; world?: string } }>(
+      '/api/token',
+      async (request, reply) => devToken(reply, runtime, request.query, options),
+    );
+  }
+  http.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  const startedAtMs = Date.now();
+  const dashboard = dashboardHtml({ playPath: game.assets?.['/play'] ? '/play' : undefined });
+  http.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard));
+  for (const [path, file] of Object.entries(game.assets ?? {})) serveFile(http, path, file);
+  const stats = () =>
+    liveStats(server, runtime, startedAtMs, options.sessionEvents.list(), serviceFigures(services));
+  http.get('/api/stats', async () => stats());
+  // The dashboard's live feed: LiveStats every second to every open /live socket.
+  const live = new WebSocketServer({ noServer: true });
+  http.server.on('upgrade', (request, socket, head) => {
+    if (request.url?.startsWith(`${USER_STREAM_PATH}?`)) {
+      void services.streams.handleUpgrade(request, socket, head);
+      return;
+    }
+    if (request.url !== '/live') {
+      socket.destroy();
+      return;
+    }
+    if (live.clients.size >= MAX_LIVE_VIEWERS) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    live.handleUpgrade(request, socket, head, (client) => live.emit('connection', client, request));
+  });
+  const feed = setInterval(() => {
+    if (live.clients.size === 0) return;
+    const message = JSON.stringify(stats());
+    for (const client of live.clients) client.send(message);
+  }, 1_000);
+  return {
+    listen: () => http.listen({ host: config.host, port: config.httpPort }),
+    /** Stops the metrics sampling and the live feed, closing its sockets. */
+    stopFeeds() {
+      metrics.stop();
+      clearInterval(feed);
+      for (const client of live.clients) client.terminate();
+      live.close();
+    },
+    close: () => http.close(),
+  };
+}
+
+/**
+ * A development token (`/api/token?client=<id>[&kind=<kind>|&world=<id>]`): a seat in world `world`,
+ * or by join-or-create in one of `kind` (default: the first kind served). Refusals are
+ * `{ code, message }` like the services'.
+ */
+function devToken(
+  reply: FastifyReply,
+  runtime: WorldRuntime,
+  query: { client?: string; kind?: string; world?: string },
+  addresses: { udp: string; ws: string },
+) {
+  const client = query.client ?? '';
+  if (!DEV_CLIENT_ID.test(client)) {
+    reply.code(400);
+    return { code: 'REQUEST_INVALID', message: 'client must be 1–64 letters, digits, _ . or -' };
+  }
+  let ticket: WorldTicket;
+  try {
+    ticket =
+      query.world !== undefined
+        ? runtime.ticket(runtime.get(query.world), { clientId: client })
+        : runtime.joinOrCreate(query.kind ?? runtime.kindNames[0]!, { clientId: client });
+  } catch (error) {
+    if (!isShardlineError(error)) throw error;
+    reply.code(SERVICE_ERROR_STATUS[error.code] ?? 400);
+    return { code: error.code, message: error.message };
+  }
+  return {
+    token: Buffer.from(ticket.token).toString('base64'),
+    world: ticket.world,
+    expiresAtMs: ticket.expiresAtMs,
+    udp: addresses.udp,
+    ws: addresses.ws,
+  };
+}
