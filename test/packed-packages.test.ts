@@ -168,7 +168,7 @@ describe('the packed packages', () => {
     expect(help.stdout).toMatch(/^ {2}start /m);
   }, 60_000);
 
-  it('run a game: a Node client joins, receives state and calls an RPC that replies', async () => {
+  it('run a two-kind game: a Node client joins one world, receives state and calls an RPC that replies', async () => {
     // The bin npx runs (previous test), started directly so that signals reach the server itself.
     const bin = join(project, 'node_modules', '.bin', 'shardline');
     const server = spawn(bin, ['start', '--game', './server.mjs'], {
@@ -198,7 +198,12 @@ describe('the packed packages', () => {
       server.once('exit', (code) => reject(new Error(`the server exited (${code}): ${output}`)));
     });
     const played = await run(process.execPath, ['client.mjs', http], project, 30_000);
-    expect(JSON.parse(played.stdout)).toEqual({ seat: 's1', replies: [{ value: 3 }, { value: 7 }], seen: 7 });
+    expect(JSON.parse(played.stdout)).toEqual({
+      seat: 's1',
+      replies: [{ value: 3 }, { value: 7 }],
+      seen: 7,
+      worlds: ['counting/…', 'hall/hall'],
+    });
 
     const exited = new Promise((resolve) => server.once('exit', resolve));
     server.kill('SIGTERM');
@@ -209,14 +214,20 @@ describe('the packed packages', () => {
     writeFileSync(
       join(project, 'uses-types.ts'),
       [
-        "import { GameClient, type GameClientOptions } from '@shardline/client';",
+        "import { type JoinedWorld, ShardlineClient } from '@shardline/client';",
         "import { UdpClientTransport } from '@shardline/client/node';",
-        "import { defineEntity, t } from '@shardline/core';",
-        "import { type ShardlineGame, startShardline, WorldHost } from '@shardline/server';",
+        "import { defineEntity, defineWorld, t } from '@shardline/core';",
+        "import { type ShardlineGame, serveWorld, startShardline } from '@shardline/server';",
         "const Thing = defineEntity('Thing', { hp: t.int({ min: 0, max: 10 }) });",
-        'const hp: number = Thing.create({ hp: 3 }).hp;',
-        'export const used = [GameClient, UdpClientTransport, startShardline, WorldHost, hp];',
-        'export type Used = [GameClientOptions, ShardlineGame];',
+        "const things = defineWorld('things', { entities: [Thing] });",
+        'export const game: ShardlineGame = {',
+        '  worlds: [serveWorld(things, (world) => ({ join: (player) => { world.spawn(Thing, { hp: 3 }, { owner: player }); } }))],',
+        '};',
+        'export async function play(): Promise<number | undefined> {',
+        "  const world: JoinedWorld<typeof things> = await new ShardlineClient('http://127.0.0.1:8080').join(things);",
+        '  return world.me(Thing)?.state.hp;',
+        '}',
+        'export const used = [UdpClientTransport, startShardline];',
         '// @ts-expect-error: a field the schema does not have',
         'Thing.create({ hp: 3, mana: 1 });',
       ].join('\n'),
@@ -228,7 +239,8 @@ describe('the packed packages', () => {
   }, 90_000);
 
   it('offer the browser bundle as @shardline/client/browser', async () => {
-    const script = "const m = await import('@shardline/client/browser'); console.log(typeof m.GameClient);";
+    const script =
+      "const m = await import('@shardline/client/browser'); console.log(typeof m.ShardlineClient);";
     const imported = await run(process.execPath, ['--input-type=module', '-e', script], project, 30_000);
     expect(imported.stdout.trim()).toBe('function');
   }, 60_000);
