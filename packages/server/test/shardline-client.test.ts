@@ -1,0 +1,142 @@
+import { type JoinedWorld, ShardlineClient } from '@shardline/client';
+import { type AnyWorldKind, defineRpcs, defineWorld, isShardlineError, rpc, t } from '@shardline/core';
+import type { RunningShardline } from '@shardline/server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { duel, duelServer, Ship, Stick } from './support/duel-game.js';
+import { startTestShardline } from './support/json-http.js';
+import { waitFor } from './support/world-server.js';
+
+let running: RunningShardline | undefined;
+const joined: JoinedWorld<AnyWorldKind>[] = [];
+afterEach(async () => {
+  await Promise.all(joined.splice(0).map((world) => world.leave()));
+  await running?.stop();
+  running = undefined;
+});
+
+async function start(config = {}) {
+  running = await startTestShardline(config, { worlds: [duelServer] });
+  return running;
+}
+
+/** The error a promise rejects with. */
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
+describe('ShardlineClient: a world in two lines', () => {
+  it.each(['websocket', 'udp'] as const)(
+    'joins over %s as a guest and plays: own ship, input, RPC',
+    async (transport) => {
+      const server = await start();
+      const client = new ShardlineClient(server.addresses.http, { transport });
+      const world = await client.join(duel);
+      joined.push(world);
+      expect(client.services.session.user?.guest).toBe(true);
+      await waitFor(() => world.me(Ship) !== undefined);
+      world.sendInput({ dx: 1 });
+      world.sendInput({ dx: 1 });
+      await waitFor(() => Math.abs(world.me(Ship)!.state.x - 2) < 0.01);
+      expect(await world.rpc.echo({ n: 42 })).toEqual({ n: 42, seat: world.seat });
+      const session = server.server.info(server.server.sessions[0]!)!;
+      expect(session.world).toBe(world.id);
+      expect(session.capabilities.kind).toBe(transport === 'udp' ? 'udp' : 'websocket');
+    },
+  );
+
+  it('creates private worlds, joins them by id, lists the public ones, and fills quick play in order', async () => {
+    const server = await start();
+    const a = new ShardlineClient(server.addresses.http);
+    const b = new ShardlineClient(server.addresses.http);
+    const c = new ShardlineClient(server.addresses.http);
+    const secret = await a.create(duel, { map: 'docks' }, { private: true });
+    joined.push(secret);
+    const friend = await b.joinById(duel, secret.id);
+    joined.push(friend);
+    expect(friend.id).toBe(secret.id);
+    expect(server.worlds.get(secret.id).options).toEqual({ map: 'docks' });
+    expect(await c.list(duel)).toEqual([]); // private: not listed
+    const first = await c.join(duel);
+    joined.push(first);
+    const listed = await a.list('duel');
+    expect(listed).toEqual([expect.objectContaining({ id: first.id, players: 1, maxPlayers: 2 })]);
+    const full = await failure(c.joinById(duel, secret.id));
+    expect(isShardlineError(full, 'WORLD_FULL')).toBe(true);
+  });
+
+  it('refuses with stable codes: unknown kind, unknown id, another declaration', async () => {
+    const server = await start();
+    const client = new ShardlineClient(server.addresses.http);
+    const chess = defineWorld('chess', { entities: [Ship] });
+    expect(isShardlineError(await failure(client.join(chess)), 'WORLD_KIND_UNKNOWN')).toBe(true);
+    expect(isShardlineError(await failure(client.joinById(duel, 'no-such-world')), 'WORLD_NOT_FOUND')).toBe(
+      true,
+    );
+    const older = defineWorld('duel', {
+      entities: [Ship],
+      rpc: defineRpcs({ echo: rpc({ params: { n: t.u8() } }) }),
+      input: Stick,
+      tickHz: 30,
+    });
+    const mismatch = await failure(client.join(older));
+    expect(isShardlineError(mismatch, 'PROTOCOL_MISMATCH')).toBe(true);
+    expect(String(mismatch)).toMatch(/RPC catalog, tick and send rates/);
+    expect(server.worlds.all()).toEqual([]); // nothing was created for it
+  });
+
+  it('joins the private world a lobby start made, with the ticket the push stream brought', async () => {
+    const server = await start();
+    const owner = new ShardlineClient(server.addresses.http);
+    const guest = new ShardlineClient(server.addresses.http);
+    await Promise.all([owner.signIn(), guest.signIn()]);
+    await guest.services.events.open();
+    const started = new Promise<Parameters<ShardlineClient['joinTicket']>[1]>((resolve) =>
+      guest.services.events.on('lobby.started', ({ connect }) => resolve(connect)),
+    );
+    const lobby = await owner.services.lobbies.create({ maxPlayers: 2, world: 'duel' });
+    await guest.services.lobbies.join(lobby.id);
+    const ownerTicket = await owner.services.lobbies.start(lobby.id);
+    const [ownersWorld, guestsWorld] = await Promise.all([
+      owner.joinTicket(duel, ownerTicket),
+      guest.joinTicket(duel, await started),
+    ]);
+    joined.push(ownersWorld, guestsWorld);
+    expect(guestsWorld.id).toBe(ownersWorld.id);
+    await waitFor(() => ownersWorld.entities(Ship).size === 2);
+    const stranger = new ShardlineClient(server.addresses.http);
+    expect(isShardlineError(await failure(stranger.joinById(duel, ownersWorld.id)), 'WORLD_FULL')).toBe(true);
+    guest.services.events.close();
+  });
+
+  it('takes its seat back with a fresh ticket after its link drops, and gives up when the world is gone', async () => {
+    const server = await start();
+    const client = new ShardlineClient(server.addresses.http);
+    const world = await client.join(duel);
+    joined.push(world);
+    await waitFor(() => world.me(Ship) !== undefined);
+    const seat = world.seat;
+    const events: string[] = [];
+    world.onReconnecting = (reason) => events.push(`reconnecting ${reason}`);
+    world.onRejoined = () => events.push('rejoined');
+    world.onLeave = (reason) => events.push(`left ${reason}`);
+    // The server drops the link without a word (as a network would): the client rejoins on its own.
+    const [session] = server.server.sessions;
+    (
+      server.server as unknown as {
+        sessionLinks: Map<string, { transport: { disconnect(peer: string): void } }>;
+      }
+    ).sessionLinks
+      .get(session!)!
+      .transport.disconnect(session!);
+    await waitFor(() => events.includes('rejoined'));
+    expect(events[0]).toBe('reconnecting link-lost');
+    expect(world.seat).toBe(seat);
+    expect(await world.rpc.echo({ n: 1 })).toEqual({ n: 1, seat });
+    // The server ends the world: leaving for good, with the reason.
+    server.worlds.dispose(server.worlds.get(world.id));
+    await waitFor(() => events.includes('left closed-by-server'));
+    expect(world.state).toBe('left');
+  });
+});
