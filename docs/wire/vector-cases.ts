@@ -9,16 +9,19 @@ import {
   BitReader,
   type BitSink,
   BitWriter,
+  decodeInputAck,
   decodeInputs,
   decodePublish,
   decodeRpcMessage,
   decodeSeatMessage,
   defineEntity,
   defineRpcs,
+  defineWorld,
   EntitySnapshot,
   encodeCall,
   encodeEvent,
   encodeFailure,
+  encodeInputAck,
   encodeInputs,
   encodePublish,
   encodeReply,
@@ -35,6 +38,7 @@ import {
   ReliableEndpoint,
   readConnectToken,
   readDenied,
+  readFingerprint,
   readInput,
   readPacket,
   readPing,
@@ -646,6 +650,8 @@ worldCases.push(
 );
 
 const seatToken = Uint8Array.from({ length: 16 }, (_, i) => i);
+/** A world kind for the fingerprint vectors: the Unit entity, the Stick input stream. */
+const vectorKind = defineWorld('vector', { entities: [VectorUnit], input: Stick, tickHz: 20, sendHz: 10 });
 const describeSeatMessage = (bytes: Uint8Array) => {
   const message = decodeSeatMessage(bytes);
   return 'token' in message && message.token ? { ...message, token: [...message.token] } : message;
@@ -675,7 +681,32 @@ worldCases.push(
     encodeSeatMessage({ type: 'left', reason: 'timeout', seat: 's7' }),
     describeSeatMessage,
   ),
+  rawCase(
+    'seat-owns',
+    'owns: this seat now has the input of entities 5 and 300 (gained 1, count 2, varuints) (§13)',
+    encodeSeatMessage({ type: 'owns', gained: true, entities: [5, 300] }),
+    describeSeatMessage,
+  ),
+  rawCase(
+    'seat-mismatch',
+    "mismatch: the server's world kind `vector` (see world-kind-fingerprints) and its seven parts (§13)",
+    encodeSeatMessage({ type: 'mismatch', kind: vectorKind.name, fingerprints: vectorKind.fingerprints }),
+    describeSeatMessage,
+  ),
+  rawCase(
+    'input-ack',
+    'input acknowledgement: by the end of tick 1200 the server had applied input 41 (u32, u16 little-endian; §12.1)',
+    encodeInputAck(1_200, 41),
+    (bytes) => decodeInputAck(bytes),
+  ),
 );
+worldCases.push({
+  name: 'world-kind-fingerprints',
+  note: "world kind `vector`: entities [Unit], input Stick, no RPC or state, tickHz 20, sendHz 10; its parts and the hello's fingerprint (§13.2). The value is the parts and `hello`; the bytes are the hello's 8 bytes",
+  value: { ...vectorKind.fingerprints, hello: vectorKind.fingerprint },
+  encode: (sink) => writeFingerprint(sink, vectorKind.fingerprint),
+  decode: (reader) => ({ ...vectorKind.fingerprints, hello: readFingerprint(reader) }),
+});
 
 const published = { sequence: 5, timeMs: 123_456, state: VectorUnit.create({ hp: 9 }) };
 worldCases.push(

@@ -1,10 +1,13 @@
 import {
   decodeSeatMessage,
   encodeSeatMessage,
+  FINGERPRINT_PARTS,
   isShardlineError,
+  MAX_OWNS_PER_MESSAGE,
   RECONNECT_TOKEN_BYTES,
   type SeatMessage,
   Seats,
+  type WorldFingerprints,
 } from '@shardline/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +64,23 @@ describe('seats', () => {
   });
 });
 
+describe('seats reclaimed by identity', () => {
+  it('give a waiting seat to a new session without its token, never a taken or expired one', () => {
+    const seats = new Seats({ graceMs: 1_000 });
+    const alice = seats.join('a1');
+    expect(seats.reclaim('a2', alice.seat, 0)).toBeUndefined(); // still taken
+    seats.drop('a1', 0);
+    const back = seats.reclaim('a2', alice.seat, 500)!;
+    expect(back.seat).toBe(alice.seat);
+    expect(back.token).not.toEqual(alice.token); // a fresh token; the old one no longer opens it
+    expect(seats.resume('a3', alice.token, 600)).toBeUndefined();
+    expect(seats.sessionOf(alice.seat)).toBe('a2');
+    seats.drop('a2', 1_000);
+    expect(seats.reclaim('a4', alice.seat, 2_000)).toBeUndefined(); // its grace ended
+    expect(seats.reclaim('a4', 'nobody', 0)).toBeUndefined();
+  });
+});
+
 describe('seat messages', () => {
   const token = fc.uint8Array({ minLength: RECONNECT_TOKEN_BYTES, maxLength: RECONNECT_TOKEN_BYTES });
   const seat = fc.string({ minLength: 1, maxLength: 16 });
@@ -71,10 +91,33 @@ describe('seat messages', () => {
     fc.record({ type: fc.constant('welcome' as const), resumed: fc.boolean(), token, seat }),
     fc.record({
       type: fc.constant('left' as const),
-      reason: fc.constantFrom('timeout', 'closed-by-client', 'kicked' as const),
+      reason: fc.constantFrom('timeout', 'closed-by-client', 'kicked', 'world-full' as const),
       seat,
     }),
+    fc.record({
+      type: fc.constant('mismatch' as const),
+      kind: fc.stringMatching(/^[a-z][a-z0-9_-]{0,31}$/),
+      fingerprints: fc.record(
+        Object.fromEntries(
+          FINGERPRINT_PARTS.map(({ key }) => [key, fc.stringMatching(/^[0-9a-f]{16}$/)]),
+        ) as Record<keyof WorldFingerprints, fc.Arbitrary<string>>,
+      ),
+    }),
+    fc.record({
+      type: fc.constant('owns' as const),
+      gained: fc.boolean(),
+      entities: fc.array(fc.nat({ max: 0xffff_ffff }), { minLength: 1, maxLength: MAX_OWNS_PER_MESSAGE }),
+    }),
   );
+
+  it('refuse an owns list out of bounds and a mismatch with trailing bytes', () => {
+    expect(() => encodeSeatMessage({ type: 'owns', gained: true, entities: [] })).toThrow(/VALUE_INVALID/);
+    const many = Array.from({ length: MAX_OWNS_PER_MESSAGE + 1 }, (_, i) => i);
+    expect(() => encodeSeatMessage({ type: 'owns', gained: true, entities: many })).toThrow(/VALUE_INVALID/);
+    const owns = encodeSeatMessage({ type: 'owns', gained: false, entities: [1] });
+    expect(() => decodeSeatMessage(Uint8Array.of(...owns, 0))).toThrow(/WIRE_INVALID/);
+    expect(() => decodeSeatMessage(Uint8Array.of(5, 1, 0))).toThrow(/WIRE_INVALID/); // count 0
+  });
 
   it('round-trip', () => {
     fc.assert(
