@@ -10,11 +10,14 @@ const dan = { id: 'u-dan', username: 'dan' };
 function lobbies(friendships: [string, string][] = []) {
   const heard = new Map<string, LobbyEvent[]>();
   let nowMs = 1_000;
-  const issueTicket: IssueConnectTicket = (player) => ({
+  const issueTicket: IssueConnectTicket = (player, world) => ({
     token: `token-for-${player.userId}-in-${player.lobbyId}`,
     expiresAtMs: nowMs + 60_000,
     serverAddresses: ['ws://127.0.0.1:1'],
+    ...(world ? { world: { id: world, kind: 'arena' } } : {}),
   });
+  /** Worlds the lobbies started: kind, lobby and members. */
+  const started: { kind: string; lobbyId: string; members: readonly string[] }[] = [];
   const friends = (a: string, b: string) =>
     friendships.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
   const service = new LobbyService({
@@ -26,10 +29,18 @@ function lobbies(friendships: [string, string][] = []) {
     notify: (userIds, event) => {
       for (const id of userIds) heard.set(id, [...(heard.get(id) ?? []), event]);
     },
+    worlds: {
+      has: (kind) => kind === 'arena',
+      start: (kind, lobbyId, members) => {
+        started.push({ kind, lobbyId, members });
+        return `arena-${started.length}`;
+      },
+    },
     nowMs: () => nowMs,
   });
   return {
     service,
+    started,
     heard: (userId: string) => heard.get(userId) ?? [],
     advance: (ms: number) => {
       nowMs += ms;
@@ -46,6 +57,32 @@ async function codeOf(promise: unknown): Promise<string | undefined> {
   }
   return undefined;
 }
+
+describe('lobbies that start worlds', () => {
+  it('start a private instance of the named kind for the members; every ticket names it', async () => {
+    const { service, started, heard } = lobbies();
+    expect(await codeOf(() => service.create(ann, { world: 'chess' }))).toBe('WORLD_KIND_UNKNOWN');
+    const lobby = service.create(ann, { maxPlayers: 2, world: 'arena' });
+    expect(lobby.world).toBe('arena');
+    await service.join(bob, lobby.id);
+    const owners = service.start(ann.id, lobby.id);
+    expect(started).toEqual([{ kind: 'arena', lobbyId: lobby.id, members: [ann.id, bob.id] }]);
+    expect(owners.world).toEqual({ id: 'arena-1', kind: 'arena' });
+    const pushed = heard(bob.id).find((event) => event.type === 'lobby.started');
+    expect(pushed).toMatchObject({ connect: { world: { id: 'arena-1' } } });
+    expect(service.viewOf(lobby.id).worldId).toBe('arena-1');
+    // A ticket fetched again names the same instance; no second world is started.
+    expect(service.ticket(bob.id, lobby.id).world).toEqual({ id: 'arena-1', kind: 'arena' });
+    expect(started).toHaveLength(1);
+  });
+
+  it('name no world unless asked: a plain lobby hands out tokens naming none', () => {
+    const { service, started } = lobbies();
+    const lobby = service.create(ann, {});
+    expect(service.start(ann.id, lobby.id).world).toBeUndefined();
+    expect(started).toEqual([]);
+  });
+});
 
 describe('lobbies', () => {
   it('creates, joins and pushes every change to the members', async () => {

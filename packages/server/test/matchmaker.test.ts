@@ -12,11 +12,13 @@ function queue(options: MatchmakerOptions = {}) {
   let nowMs = 0;
   const heard = new Map<string, LobbyEvent[]>();
   const lobbies = new LobbyService({
-    issueTicket: (player) => ({
+    issueTicket: (player, world) => ({
       token: `t-${player.userId}`,
       expiresAtMs: nowMs + 60_000,
       serverAddresses: [],
+      ...(world ? { world: { id: world, kind: world.split('#')[0]! } } : {}),
     }),
+    worlds: { has: () => true, start: (kind, lobbyId) => `${kind}#${lobbyId}` },
     friends: { areFriends: async () => false, friendIdsOf: async () => [] },
     notify: (ids, event) => {
       for (const id of ids) heard.set(id, [...(heard.get(id) ?? []), event]);
@@ -138,5 +140,24 @@ describe('the matchmaker', () => {
     matchmaker.cancel('u-ann');
     expect(code(() => matchmaker.cancel('u-ann'))).toBe('MATCHMAKING_NOT_QUEUED');
     expect(matchmaker.queued).toBe(0);
+  });
+});
+
+describe('matches that play in worlds', () => {
+  it("start a private world of the mode's kind, or the default kind", () => {
+    const { matchmaker, player, heard } = queue({ world: 'arena', worldsByMode: { duel: 'duel-arena' } });
+    player('ann', 1000);
+    player('bob', 1000);
+    player('cat', 1000, 'eu', 'duel');
+    player('dan', 1000, 'eu', 'duel');
+    const made = matchmaker.tick();
+    expect(made.map((lobby) => lobby.world).sort()).toEqual(['arena', 'duel-arena']);
+    const ticketOf = (id: string) => {
+      const event = heard(id).find((e) => e.type === 'lobby.started');
+      return event?.type === 'lobby.started' ? event.connect : undefined;
+    };
+    expect(ticketOf('u-ann')?.world?.kind).toBe('arena');
+    expect(ticketOf('u-cat')?.world?.kind).toBe('duel-arena');
+    expect(ticketOf('u-cat')?.world?.id).toBe(ticketOf('u-dan')?.world?.id);
   });
 });
