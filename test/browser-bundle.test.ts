@@ -37,7 +37,7 @@ describe('the browser bundle of @shardline/client', () => {
     for (const name of [
       'GameClient',
       'WebSocketClientTransport',
-      'WorldClient',
+      'ShardlineClient',
       'ClientWorld',
       'defineEntity',
     ])

@@ -4,26 +4,9 @@
  * - probe: `count` clients, each calling every 10 ms and timing the round trip, until stopped.
  * - flood: one client that, told to, calls as fast as asked until the server drops it.
  */
-import {
-  ClientWorld,
-  GameClient,
-  WebSocketClientTransport,
-  type WebSocketConstructor,
-  WorldClient,
-} from '@shardline/client';
+import { GameClient, JoinedWorld, WebSocketClientTransport, WORLD_CHANNELS } from '@shardline/client';
 import { UdpClientTransport } from '@shardline/client/node';
-import WebSocket from 'ws';
-import {
-  aead,
-  type Catalog,
-  CHANNELS,
-  catalog,
-  Nothing,
-  RPC_CHANNELS,
-  type ToChild,
-  type TransportKind,
-  tellParent,
-} from './protocol.js';
+import { aead, bench, type ToChild, type TransportKind, tellParent } from './protocol.js';
 
 const [kind, role, countArg] = process.argv.slice(2) as [
   TransportKind,
@@ -33,40 +16,38 @@ const [kind, role, countArg] = process.argv.slice(2) as [
 const THROUGHPUT_SECONDS = Number(process.env.SL_SECONDS ?? 5);
 
 interface Joined {
-  rpc: WorldClient<Catalog>['rpc'] & {};
+  rpc: JoinedWorld<typeof bench>['rpc'];
   disconnected: () => string | undefined;
 }
 
+/** Joins the bench world with a token the server handed out (no rejoin: a dropped client stays dropped). */
 async function join(address: string, token: string): Promise<Joined> {
-  const client = new GameClient({
-    transport:
-      kind === 'udp'
-        ? new UdpClientTransport()
-        : new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
-    token: Buffer.from(token, 'base64'),
-    channels: CHANNELS,
-    aead,
-  });
   let reason: string | undefined;
-  client.onDisconnect = (why) => {
+  const world = await JoinedWorld.open({
+    kind: bench,
+    world: { id: '', kind: bench.name },
+    rejoinWithinMs: 0,
+    replyTimeoutMs: 10_000,
+    connect: async () => {
+      const client = new GameClient({
+        transport: kind === 'udp' ? new UdpClientTransport() : new WebSocketClientTransport(),
+        token: Buffer.from(token, 'base64'),
+        channels: WORLD_CHANNELS,
+        aead,
+      });
+      await client.connect(address);
+      return client;
+    },
+  });
+  world.onLeave = (why) => {
     reason = why;
   };
-  const worldClient = new WorldClient<Catalog>({
-    client,
-    world: new ClientWorld({ schemas: [Nothing] }),
-    controlChannel: 0,
-    snapshotChannel: 1,
-    ackChannel: 2,
-    rpc: { catalog, channels: RPC_CHANNELS, replyTimeoutMs: 10_000 },
-  });
-  await worldClient.connect(address);
-  while (worldClient.seat === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
-  return { rpc: worldClient.rpc!, disconnected: () => reason };
+  return { rpc: world.rpc, disconnected: () => reason };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let seq = 0;
-const call = (rpc: Joined['rpc']) => rpc.call.use({ slot: seq % 10, x: (seq % 2000) - 1000, seq: seq++ });
+const call = (rpc: Joined['rpc']) => rpc.use({ slot: seq % 10, x: (seq % 2000) - 1000, seq: seq++ });
 
 async function throughput(joined: Joined): Promise<void> {
   const sequential: number[] = [];
@@ -112,7 +93,7 @@ async function flood(joined: Joined, perSecond: number): Promise<void> {
   while (!stopped && joined.disconnected() === undefined && Date.now() - started < 10_000) {
     const due = Math.floor(((Date.now() - started) / 1000) * perSecond);
     try {
-      for (; sent < due; sent++) joined.rpc.call.note({ seq: sent });
+      for (; sent < due; sent++) joined.rpc.note({ seq: sent });
     } catch {
       break; // the connection went away mid-burst
     }

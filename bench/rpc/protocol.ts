@@ -1,26 +1,9 @@
 import * as nodeCrypto from 'node:crypto';
-import {
-  aeadFromNodeCrypto,
-  type ChannelConfig,
-  type DeclarationsOf,
-  defineEntity,
-  defineRpcs,
-  type RpcChannels,
-  rpc,
-  t,
-} from '@shardline/core';
+import { aeadFromNodeCrypto, defineEntity, defineRpcs, defineWorld, rpc, t } from '@shardline/core';
 
 /** What bench:rpc's clients and server share. */
 export const aead = aeadFromNodeCrypto(nodeCrypto);
 export const PROTOCOL_ID = 0x49c;
-export const CHANNELS: ChannelConfig[] = [
-  { kind: 'reliable-ordered' }, // seats
-  { kind: 'unreliable-sequenced' }, // snapshots
-  { kind: 'unreliable' }, // acks
-  { kind: 'reliable-ordered' }, // rpc, in order
-  { kind: 'reliable-unordered' }, // rpc, as they arrive
-];
-export const RPC_CHANNELS: RpcChannels = { ordered: 3, unordered: 4 };
 export const Nothing = defineEntity('Nothing', { n: t.u8() });
 
 /** A call as a game would make one: a few bounded numbers in, a small reply out. */
@@ -38,7 +21,8 @@ export const catalog = defineRpcs({
   /** What the flooding client sends: no reply, the router's default rate (30 a second). */
   note: rpc({ params: { seq: t.u32() } }),
 });
-export type Catalog = DeclarationsOf<typeof catalog>;
+/** The world every client joins: nothing in it but the calls. */
+export const bench = defineWorld('rpc-bench', { entities: [Nothing], rpc: catalog, maxPlayers: 64 });
 
 export type TransportKind = 'udp' | 'websocket';
 

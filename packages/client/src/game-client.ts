@@ -45,9 +45,11 @@ export class GameClient {
 
   /**
    * Connects to `address` (default: the token's first server address). Resolves once the server
-   * accepted; rejects with CONNECT_FAILED (details.reason) if it refused or never answered.
+   * accepted; rejects with CONNECT_FAILED (details.reason) if it refused or never answered: by
+   * the token's expiry, or within `timeoutMs` if given (reason `timeout`).
    */
-  async connect(address?: string): Promise<void> {
+  async connect(address?: string, options: { timeoutMs?: number } = {}): Promise<void> {
+    const startedMs = Date.now();
     const { transport } = this.options;
     const target = address ?? readConnectToken(this.options.token).serverAddresses[0]!;
     await transport.connect(target);
@@ -97,12 +99,16 @@ export class GameClient {
       };
       transport.onClosed = () => {
         if (connection.state !== 'disconnected') {
-          connection.linkLost();
+          connection.end('link-lost');
           settle();
         }
       };
       this.timer = timers.setInterval(() => {
-        connection.update(Date.now());
+        const nowMs = Date.now();
+        connection.update(nowMs);
+        if (!settled && options.timeoutMs !== undefined && nowMs - startedMs >= options.timeoutMs) {
+          connection.end('timeout');
+        }
         settle();
       }, this.options.tickMs ?? 10);
       settle();

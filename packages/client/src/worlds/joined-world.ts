@@ -52,6 +52,8 @@ const HOUSEKEEPING_MS = 50;
 const INPUT_REDUNDANCY = 4;
 /** Input acknowledgements kept by tick, to pair with the snapshot of the same tick. */
 const ACKS_KEPT = 32;
+/** The least time one rejoin attempt is given to connect, ms (even past the rejoin deadline: one try). */
+const MIN_REJOIN_ATTEMPT_MS = 1_000;
 /** Waits between rejoin attempts, ms: doubling from the first, capped at the last. */
 const REJOIN_BACKOFF_MS = [250, 500, 1_000, 2_000] as const;
 
@@ -60,10 +62,15 @@ export type WorldState = 'connected' | 'reconnecting' | 'left';
 export interface JoinedWorldOptions<K extends AnyWorldKind> {
   kind: K;
   world: WorldRef;
-  /** Opens a connected GameClient to the world with a fresh connect token: the first join and each rejoin. */
-  connect: () => Promise<GameClient>;
+  /**
+   * Opens a connected GameClient to the world with a fresh connect token: the first join and each
+   * rejoin (which gives it `timeoutMs` to connect: GameClient.connect's option).
+   */
+  connect: (timeoutMs?: number) => Promise<GameClient>;
   /** How long after a dropped link it keeps trying to take its seat back, ms. Default 30,000 (the server's grace). */
   rejoinWithinMs?: number;
+  /** How long an RPC call waits for its reply, ms. Default 5,000. */
+  replyTimeoutMs?: number;
   /** This client's monotonic clock, ms. Default performance.now. */
   now?: () => number;
 }
@@ -95,8 +102,12 @@ export class JoinedWorld<K extends AnyWorldKind> {
   onOwnedChanged: (() => void) | undefined;
   /** The link dropped; it is trying to take its seat back. */
   onReconnecting: ((reason: DisconnectReason) => void) | undefined;
-  /** It took its seat back after a dropped link. */
-  onRejoined: (() => void) | undefined;
+  /**
+   * It is back after a dropped link: in the seat it held (`resumed`), or, if the server had given
+   * that seat up meanwhile (its grace period ended), in a new one (`seat` changed; its own entities
+   * are new ones).
+   */
+  onRejoined: ((resumed: boolean) => void) | undefined;
   /** It is out of the world for good: left, kicked, the server stopped, or rejoining failed. */
   onLeave: ((reason: DisconnectReason) => void) | undefined;
   private client: GameClient;
@@ -133,6 +144,7 @@ export class JoinedWorld<K extends AnyWorldKind> {
       catalog &&
       new RpcClient<RpcsOf<K>>({
         catalog,
+        ...(options.replyTimeoutMs !== undefined ? { replyTimeoutMs: options.replyTimeoutMs } : {}),
         send: (bytes, delivery) => {
           const { channel, type } = rpcRoute(WORLD_RPC_CHANNELS, delivery);
           this.client.send(channel, bytes, type);
@@ -397,7 +409,7 @@ export class JoinedWorld<K extends AnyWorldKind> {
     const deadline = this.now() + (this.options.rejoinWithinMs ?? 30_000);
     for (let attempt = 0; this.current === 'reconnecting'; attempt++) {
       try {
-        const client = await this.options.connect();
+        const client = await this.options.connect(Math.max(deadline - this.now(), MIN_REJOIN_ATTEMPT_MS));
         if (this.current !== 'reconnecting') {
           client.disconnect(); // left meanwhile
           return;
@@ -410,7 +422,8 @@ export class JoinedWorld<K extends AnyWorldKind> {
         this.reconnectToken = seated.token;
         this.watch(client);
         this.current = 'connected';
-        this.onRejoined?.();
+        if (!seated.resumed) this.owned.clear(); // a new seat: what it owned went with the old one
+        this.onRejoined?.(seated.resumed);
         return;
       } catch (error) {
         const final =

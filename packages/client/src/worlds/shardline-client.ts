@@ -154,15 +154,15 @@ export class ShardlineClient {
       kind,
       world,
       ...(this.options.rejoinWithinMs !== undefined ? { rejoinWithinMs: this.options.rejoinWithinMs } : {}),
-      connect: async () => {
+      connect: async (timeoutMs) => {
         const ticket = next ?? (await this.seatById(kind, world.id));
         next = undefined; // a token connects once
-        return this.connect(kind, ticket);
+        return this.connect(kind, ticket, timeoutMs);
       },
     });
   }
 
-  private async connect(kind: AnyWorldKind, ticket: ConnectTicket): Promise<GameClient> {
+  private async connect(kind: AnyWorldKind, ticket: ConnectTicket, timeoutMs?: number): Promise<GameClient> {
     const udp = this.options.transport === 'udp';
     const base = udp ? this.udpTransport() : new WebSocketClientTransport(this.webSocketOptions());
     const transport = this.options.wrapTransport ? this.options.wrapTransport(base) : base;
@@ -174,7 +174,10 @@ export class ShardlineClient {
       ...(udp && aead ? { aead } : {}),
     });
     try {
-      await client.connect(this.addressFor(ticket, udp ? 'udp' : 'ws'));
+      await client.connect(
+        this.addressFor(ticket, udp ? 'udp' : 'ws'),
+        timeoutMs === undefined ? {} : { timeoutMs },
+      );
     } catch (error) {
       throw connectError(error, kind);
     }

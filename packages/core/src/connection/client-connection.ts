@@ -143,11 +143,12 @@ export class ClientConnection {
   }
 
   /**
-   * The transport's link ended without a Disconnect packet (a stream closed by the peer or the
-   * network): the connection ends as `link-lost`, as the server sees it.
+   * Ends the connection without telling the server, which cannot be reached: the transport's link
+   * ended without a Disconnect packet (`link-lost`, as the server sees it), or the client gave up
+   * waiting for the handshake (`timeout`).
    */
-  linkLost(): void {
-    if (this.currentState !== 'disconnected') this.finish('link-lost');
+  end(reason: 'link-lost' | 'timeout'): void {
+    if (this.currentState !== 'disconnected') this.finish(reason);
   }
 
   stats(nowMs: number): EndpointStats | undefined {

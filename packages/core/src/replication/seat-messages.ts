@@ -15,7 +15,7 @@ const MAX_KIND_BYTES = 32;
 
 /**
  * Seat control messages (PROTOCOL.md §13), on a reliable channel:
- * - hello (client → server): type 1, the world fingerprint (8 bytes, see worldFingerprint), then a
+ * - hello (client → server): type 1, the world kind's fingerprint (8 bytes, see WorldKind.fingerprint), then a
  *   reconnect token (16 bytes) to take a seat back, or nothing;
  * - welcome (server → client): type 2, resumed (u8 0/1), the client's new token, its seat id (UTF-8);
  * - left (server → clients): type 3, the reason code (§10.5), the seat id given up;

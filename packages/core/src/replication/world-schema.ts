@@ -44,8 +44,9 @@ export class WorldSchema {
 }
 
 /**
- * What a client's hello carries and its host compares before seating it (PROTOCOL.md §13): the
- * world's entity schemas and, when the world has RPC, the catalog (its fingerprint).
+ * The fingerprint WorldHost's hello carried (its entity schemas and RPC catalog). WorldHost and
+ * WorldClient are kept only until bench:fanout runs on the WorldRuntime; world kinds use
+ * WorldKind.fingerprint (PROTOCOL.md §13.2).
  */
 export function worldFingerprint(world: WorldSchema, rpc?: { readonly fingerprint: string }): string {
   return rpc ? fnv1a64(`${world.fingerprint}\n${rpc.fingerprint}`) : world.fingerprint;

@@ -21,6 +21,8 @@ export interface WorldRuntimeOptions {
   reservationMs?: number;
   /** How long an empty non-persistent instance lives on, ms (a kind's disposeAfterMs overrides it). Default 10,000. */
   disposeAfterMs?: number;
+  /** The inactivity timeout of the connections its tokens open, ms. Default 10,000. */
+  connectionTimeoutMs?: number;
   /** How often instances are updated, ms (each still ticks at its kind's rate). Default 5. */
   updateMs?: number;
   /** A game handler threw (the world goes on). Default: console.error. */
@@ -197,6 +199,9 @@ export class WorldRuntime {
       ...(holder.userData ? { userData: holder.userData } : {}),
       world: instance.id,
       expiresInMs: this.reservationMs,
+      ...(this.options.connectionTimeoutMs !== undefined
+        ? { timeoutMs: this.options.connectionTimeoutMs }
+        : {}),
     });
     return { world: { id: instance.id, kind: instance.kind.name }, token, expiresAtMs };
   }

@@ -7,6 +7,7 @@ import {
   aeadFromNodeCrypto,
   type ClientTransport,
   GameServer,
+  type ServerTransport,
   UdpServerTransport,
   WebSocketServerTransport,
   WORLD_CHANNELS,
@@ -24,15 +25,22 @@ export interface WorldServerHandle {
   stop(): Promise<void>;
 }
 
-/** Starts a GameServer (UDP and WebSocket on free loopback ports) with a WorldRuntime over it. */
+/**
+ * Starts a GameServer (UDP and WebSocket on free loopback ports, or `transports`: a datagram one
+ * first, then a stream one) with a WorldRuntime over it.
+ */
 export async function startWorldServer(
-  options: Omit<WorldRuntimeOptions, 'server'>,
+  options: Omit<WorldRuntimeOptions, 'server'> & { transports?: [ServerTransport, ServerTransport] },
 ): Promise<WorldServerHandle> {
+  const { transports, ...runtimeOptions } = options;
   const server = new GameServer({
     protocolId: 0x77,
     privateKey: nodeCrypto.randomBytes(32),
     aead,
-    transports: [new UdpServerTransport({ port: 0 }), new WebSocketServerTransport({ port: 0 })],
+    transports: transports ?? [
+      new UdpServerTransport({ port: 0 }),
+      new WebSocketServerTransport({ port: 0 }),
+    ],
     channels: WORLD_CHANNELS,
   });
   const runtime = new WorldRuntime({
@@ -40,7 +48,7 @@ export async function startWorldServer(
     onHandlerError: (error) => {
       throw error;
     },
-    ...options,
+    ...runtimeOptions,
   });
   const [udp, ws] = await server.start();
   runtime.start();
@@ -69,23 +77,34 @@ export function joinWith<K extends AnyWorldKind>(
   handle: WorldServerHandle,
   kind: K,
   firstTicket: WorldTicket,
-  options: { clientId: string; udp?: boolean; links?: TestLink[]; rejoinWithinMs?: number },
+  options: {
+    clientId: string;
+    udp?: boolean;
+    links?: TestLink[];
+    rejoinWithinMs?: number;
+    /** Wraps each connection's transport (a ConditionedClientTransport, to cut the link). */
+    wrap?: (transport: ClientTransport) => ClientTransport;
+  },
 ): Promise<JoinedWorld<K>> {
   let ticket: WorldTicket | undefined = firstTicket;
   return JoinedWorld.open({
     kind,
     world: firstTicket.world,
     ...(options.rejoinWithinMs !== undefined ? { rejoinWithinMs: options.rejoinWithinMs } : {}),
-    connect: async () => {
+    connect: async (timeoutMs) => {
       const next =
         ticket ??
         handle.runtime.ticket(handle.runtime.get(firstTicket.world.id), { clientId: options.clientId });
       ticket = undefined;
-      const transport = options.udp ? new UdpClientTransport() : new WebSocketClientTransport();
+      const base = options.udp ? new UdpClientTransport() : new WebSocketClientTransport();
+      const transport = options.wrap ? options.wrap(base) : base;
       const client = new GameClient({ transport, token: next.token, channels: WORLD_CHANNELS, aead });
       options.links?.push({ transport, client });
       try {
-        await client.connect(options.udp ? handle.addresses.udp : handle.addresses.ws);
+        await client.connect(
+          options.udp ? handle.addresses.udp : handle.addresses.ws,
+          timeoutMs ? { timeoutMs } : {},
+        );
       } catch (error) {
         throw connectError(error, kind);
       }
