@@ -11,8 +11,8 @@ import { Type } from 'typebox';
 import { playerTicketData } from '../services/connect-tickets.js';
 import { callerOf, type ServiceApi } from '../services/http/service-api.js';
 import { connectTicketOf } from './connect-ticket.js';
-import type { WorldStats } from './world-instance.js';
 import type { TicketHolder, WorldRuntime, WorldTicket } from './world-runtime.js';
+import type { WorldStats } from './world-stats.js';
 
 const Hex16 = Type.String({ pattern: '^[0-9a-f]{16}$' });
 const Fingerprints = Type.Object(

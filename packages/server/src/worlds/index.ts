@@ -1,6 +1,7 @@
 export { connectTicketOf } from './connect-ticket.js';
 export { worldRoutes } from './http-routes.js';
 export { Player } from './player.js';
+export { MAX_PINGS_PER_SECOND, type SeatClock } from './seat-clocks.js';
 export { MAX_INPUT_MESSAGES_PER_TICK } from './seat-inputs.js';
 export {
   type HostedWorld,
@@ -16,9 +17,7 @@ export {
 export {
   HELLO_TIMEOUT_MS,
   MAX_METADATA_BYTES,
-  type SeatClock,
   WorldInstance,
-  type WorldStats,
   type WorldVisibility,
 } from './world-instance.js';
 export {
@@ -32,3 +31,4 @@ export {
   type WorldRuntimeOptions,
   type WorldTicket,
 } from './world-runtime.js';
+export type { WorldStats } from './world-stats.js';

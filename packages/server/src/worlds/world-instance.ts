@@ -1,9 +1,6 @@
 import {
   type AnyEntitySchema,
-  type AnyEventDefinition,
-  type AnyRpcDefinition,
   type AnyWorldKind,
-  answerPing,
   type DisconnectReason,
   decodeSeatMessage,
   type EntitiesOf,
@@ -14,9 +11,7 @@ import {
   type Infer,
   isShardlineError,
   type RpcDefinition,
-  RpcRouter,
-  readPing,
-  rpcRoute,
+  type RpcRouter,
   Seats,
   type SendType,
   ServerWorld,
@@ -25,34 +20,25 @@ import {
   type StructValue,
   type Viewpoint,
   WORLD_CHANNEL,
-  WORLD_RPC_CHANNELS,
 } from '@shardline/core';
 import type { GameServer, SessionInfo } from '../game-server.js';
 import { Ownership } from './ownership.js';
 import { Player } from './player.js';
+import { type SeatClock, SeatClocks } from './seat-clocks.js';
 import { SeatInputs } from './seat-inputs.js';
 import type { HostedWorld, WorldContext, WorldHandlers, WorldServer } from './serve-world.js';
 import { TickTimes } from './tick-times.js';
+import { worldRouter } from './world-router.js';
+import { WorldSends } from './world-sends.js';
+import type { WorldStats } from './world-stats.js';
 
 /** A connection must say hello within this long after connecting, or it is disconnected, ms. */
 export const HELLO_TIMEOUT_MS = 5_000;
-/** Clock pings a seat may send per second; more are ignored (unanswered). */
-const MAX_PINGS_PER_SECOND = 20;
 /** Largest public metadata of an instance, as JSON, bytes. */
 export const MAX_METADATA_BYTES = 1024;
 
 /** Who may join an instance: anyone (listed), anyone with its id (unlisted), or only those it reserved a seat for. */
 export type WorldVisibility = 'public' | 'private' | 'restricted';
-
-/** A seat's clock as its latest ping reported it (PROTOCOL.md §11.1). */
-export interface SeatClock {
-  /** Its estimate of the server clock minus the server clock, ms (half the round trip allowed); NaN until it has one. */
-  driftMs: number;
-  /** How far behind the newest snapshots it draws the world, ms, as it says (NaN if it does not). */
-  viewDelayMs: number;
-  /** When the report arrived (Date.now, ms). */
-  reportedAtMs: number;
-}
 
 export interface WorldInstanceOptions<K extends AnyWorldKind> {
   id: string;
@@ -101,12 +87,12 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
   private readonly inputs: SeatInputs | undefined;
   private readonly relay: StateRelay | undefined;
   private readonly ownership: Ownership;
-  private readonly clocks = new Map<string, SeatClock>();
+  private readonly clocks = new SeatClocks();
   private readonly members: ReadonlySet<string> | undefined;
   private metadataJson = '{}';
   private isLocked = false;
   private disposed = false;
-  private flushQueued = false;
+  private readonly sends: WorldSends;
 
   constructor(private readonly setup: WorldInstanceOptions<K>) {
     const { served } = setup;
@@ -118,6 +104,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     this.persistent = setup.persistent;
     this.createdAtMs = setup.nowMs;
     this.server = setup.server;
+    this.sends = new WorldSends(setup.server, this.players);
     const kind = served.kind;
     this.world = new ServerWorld(
       {
@@ -135,12 +122,14 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     this.inputs = kind.input && new SeatInputs(kind.input, served.options.inputDepth ?? 2);
     this.relay = kind.state && new StateRelay(kind.state);
     this.ownership = new Ownership((seat, message) =>
-      this.sendToSeat(seat, WORLD_CHANNEL.control, message, 'reliable'),
+      this.sends.toSeat(seat, WORLD_CHANNEL.control, message, 'reliable'),
     );
-    this.router = kind.rpc && this.routerFor();
     this.world.onTick = (tick, dtMs) => this.step(tick, dtMs);
     this.handlers = served.setup(this, setup.context);
-    this.installRpcHandlers();
+    if (!kind.rpc && (this.handlers.rpc || this.handlers.events)) {
+      throw new ShardlineError('VALUE_INVALID', `world kind ${kind.name} declares no RPC to handle`);
+    }
+    this.router = kind.rpc && worldRouter(this.routerHost(), this.handlers);
   }
 
   // ── HostedWorld: what game code calls ──────────────────────────────────────────────────────────
@@ -211,7 +200,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
 
   kick(player: Player, reason: DisconnectReason = 'kicked'): void {
     const session = player.session?.session;
-    if (session !== undefined && this.server.sessions.includes(session)) this.server.kick(session, reason);
+    if (session !== undefined && this.sends.connected(session)) this.server.kick(session, reason);
     else if (this.players.get(player.seat) === player) this.giveUp(player.seat, reason); // its seat was waiting
   }
 
@@ -304,7 +293,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
   }
 
   clockOf(seat: string): SeatClock | undefined {
-    return this.clocks.get(seat);
+    return this.clocks.of(seat);
   }
 
   /** The seat a session sits in. */
@@ -368,9 +357,9 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     const tickBefore = this.world.tick;
     const snapshots = this.world.update(nowMs);
     // Input acknowledgements first: each shares a packet with the snapshot of its tick.
-    this.inputs?.sendAcks((seat, ack) => this.sendToSeat(seat, WORLD_CHANNEL.input, ack, 'unreliable'));
+    this.inputs?.sendAcks((seat, ack) => this.sends.toSeat(seat, WORLD_CHANNEL.input, ack, 'unreliable'));
     for (const { client, bytes } of snapshots) {
-      this.sendToSeat(client, WORLD_CHANNEL.snapshot, bytes, 'unreliable-no-delay');
+      this.sends.toSeat(client, WORLD_CHANNEL.snapshot, bytes, 'unreliable-no-delay');
     }
     const ticked = this.world.tick !== tickBefore;
     if (ticked) this.tickTimes.add(performance.now() - started);
@@ -386,7 +375,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     this.disposed = true;
     this.guarded('dispose', () => this.handlers.dispose?.());
     for (const session of [...this.pending.keys(), ...this.seatedSessions()]) {
-      if (this.server.sessions.includes(session)) this.server.kick(session, reason);
+      if (this.sends.connected(session)) this.server.kick(session, reason);
     }
   }
 
@@ -448,7 +437,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     }
     // Over a reliable transport every snapshot sent arrives, in order: acknowledged once sent (§11).
     this.world.addClient(seat, { acknowledgedOnSend: info.capabilities.reliable });
-    this.sendTo(
+    this.sends.toSession(
       session,
       WORLD_CHANNEL.control,
       encodeSeatMessage({ type: 'welcome', resumed: resumed !== undefined, token, seat }),
@@ -471,7 +460,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
   /** Another build of the game: told the server's parts (so it can say what differs), then disconnected. */
   private refuseMismatch(session: string): void {
     const { name, fingerprints } = this.kind;
-    this.sendTo(
+    this.sends.toSession(
       session,
       WORLD_CHANNEL.control,
       encodeSeatMessage({ type: 'mismatch', kind: name, fingerprints }),
@@ -479,7 +468,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     );
     this.server.flush();
     queueMicrotask(() => {
-      if (this.server.sessions.includes(session)) this.server.kick(session, 'protocol-mismatch');
+      if (this.sends.connected(session)) this.server.kick(session, 'protocol-mismatch');
     });
   }
 
@@ -488,13 +477,13 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     if (!player) return;
     player.session = undefined;
     this.world.removeClient(seat);
-    this.clocks.delete(seat);
+    this.clocks.remove(seat);
     this.router?.removeClient(seat);
     this.relay?.remove(seat);
     this.inputs?.remove(seat);
     this.players.delete(seat);
     this.playerByClient.delete(player.id);
-    this.sendToSeats(WORLD_CHANNEL.control, encodeSeatMessage({ type: 'left', reason, seat }), 'reliable');
+    this.sends.toSeats(WORLD_CHANNEL.control, encodeSeatMessage({ type: 'left', reason, seat }), 'reliable');
     if (this.handlers.leave) this.guarded('leave', () => this.handlers.leave!(player, reason));
     this.ownership.removeSeat(seat); // after leave: what the game despawns there needs no telling
   }
@@ -506,28 +495,19 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     for (const [session, info] of this.pending) {
       if (nowMs - info.connectedAtMs < HELLO_TIMEOUT_MS) continue;
       this.pending.delete(session);
-      if (this.server.sessions.includes(session)) this.server.kick(session, 'timeout');
+      if (this.sends.connected(session)) this.server.kick(session, 'timeout');
     }
   }
 
-  /** Answers a clock ping at once (a pong that waits skews the client's estimate) and keeps its report. */
+  /** Answers a clock ping at once, at most MAX_PINGS_PER_SECOND a seat (see SeatClocks). */
   private clockPing(session: string, seat: string, bytes: Uint8Array): void {
-    const report = readPing(bytes);
-    const nowMs = Date.now();
-    const last = this.clocks.get(seat);
-    if (!report || (last && nowMs - last.reportedAtMs < 1000 / MAX_PINGS_PER_SECOND)) return;
-    const halfTripMs = this.server.stats(session).rttMs / 2;
-    this.clocks.set(seat, {
-      driftMs: report.serverEstimateMs + halfTripMs - nowMs,
-      viewDelayMs: report.viewDelayMs,
-      reportedAtMs: nowMs,
-    });
-    this.sendTo(session, WORLD_CHANNEL.clock, answerPing(bytes, nowMs)!, 'unreliable-no-delay');
+    const pong = this.clocks.receive(seat, bytes, this.server.stats(session).rttMs, Date.now());
+    if (pong) this.sends.toSession(session, WORLD_CHANNEL.clock, pong, 'unreliable-no-delay');
   }
 
   private relayState(seat: string, bytes: Uint8Array): void {
     const relayed = this.relay!.relay(seat, bytes, Date.now());
-    if (relayed) this.sendToSeats(WORLD_CHANNEL.states, relayed, 'unreliable', seat);
+    if (relayed) this.sends.toSeats(WORLD_CHANNEL.states, relayed, 'unreliable', seat);
   }
 
   /** Runs `receive`; a ShardlineError it throws rejects what the seat sent, and is counted. */
@@ -553,129 +533,29 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     for (const player of this.players.values()) if (player.session) yield player.session.session;
   }
 
-  private sendToSeats(channel: number, bytes: Uint8Array, type: SendType, except?: string): void {
-    for (const [seat, player] of this.players) {
-      if (seat !== except && player.session) this.sendTo(player.session.session, channel, bytes, type);
-    }
-  }
-
-  private sendToSeat(seat: string, channel: number, bytes: Uint8Array, type: SendType): void {
-    const session = this.players.get(seat)?.session?.session;
-    if (session !== undefined) this.sendTo(session, channel, bytes, type);
-  }
-
-  /**
-   * Sends to one connection. One that cannot take more (SEND_QUEUE_FULL: it is not keeping up) is
-   * kicked once the current work is done, so neither the loop in progress nor the others suffer.
-   */
-  private sendTo(session: string, channel: number, bytes: Uint8Array, type: SendType): void {
-    try {
-      this.server.send(session, channel, bytes, type);
-    } catch (error) {
-      if (!isShardlineError(error)) throw error;
-      queueMicrotask(() => {
-        if (this.server.sessions.includes(session)) this.server.kick(session);
-      });
-    }
-  }
-
-  /** Replies and events sent in this turn leave together at its end (one flush for a datagram's worth). */
-  private flushSoon(): void {
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    queueMicrotask(() => {
-      this.flushQueued = false;
-      this.server.flush();
-    });
-  }
-
   private rpcRouter(): RpcRouter {
     if (!this.router)
       throw new ShardlineError('VALUE_INVALID', `world kind ${this.kind.name} declares no RPC`);
     return this.router;
   }
 
-  private routerFor(): RpcRouter {
-    const router = new RpcRouter({
-      ...this.setup.served.options.rpcLimits,
-      catalog: this.kind.rpc!,
-      send: (seat, bytes, delivery) => {
-        const { channel, type } = rpcRoute(WORLD_RPC_CHANNELS, delivery);
-        this.sendToSeat(seat, channel, bytes, type);
-        this.flushSoon();
-      },
-    });
-    router.onMisbehaving = (seat) => {
+  /** What the RPC router needs of this instance (see worldRouter). */
+  private routerHost() {
+    return {
+      kind: this.kind,
+      limits: this.setup.served.options.rpcLimits,
+      sendToSeat: (seat: string, channel: number, bytes: Uint8Array, type: SendType) =>
+        this.sends.toSeat(seat, channel, bytes, type),
+      flushSoon: () => this.sends.flushSoon(),
       // After the current work: the router is still inside its receive.
-      queueMicrotask(() => {
-        const player = this.players.get(seat);
-        if (player) this.kick(player, 'misbehaving');
-      });
+      kickMisbehaving: (seat: string) =>
+        queueMicrotask(() => {
+          const player = this.players.get(seat);
+          if (player) this.kick(player, 'misbehaving');
+        }),
+      playerOf: (seat: string) => this.players.get(seat),
+      timeMs: () => this.timeMs,
+      onHandlerError: this.setup.onHandlerError,
     };
-    router.onHandlerError = (definition, error) =>
-      this.setup.onHandlerError(error, `${this.kind.name} rpc ${definition.name}`);
-    return router;
   }
-
-  /** Binds the handlers' `rpc` and `events` maps to the router, with the calling Player. */
-  private installRpcHandlers(): void {
-    const { rpc, events } = this.handlers as {
-      rpc?: Record<string, (params: unknown, call: unknown) => unknown>;
-      events?: Record<string, (params: unknown, from: unknown) => void>;
-    };
-    if (!rpc && !events) return;
-    const router = this.rpcRouter();
-    const definitions = this.kind.rpc!.definitions as Record<string, AnyRpcDefinition | AnyEventDefinition>;
-    for (const [name, handler] of Object.entries(rpc ?? {})) {
-      const definition = definitions[name];
-      if (definition?.kind !== 'rpc') {
-        throw new ShardlineError(
-          'VALUE_INVALID',
-          `${this.kind.name}: rpc.${name} is not an RPC of its catalog`,
-        );
-      }
-      router.handle(
-        definition,
-        (params, context) =>
-          handler(params, { player: this.players.get(context.client)!, timeMs: this.timeMs }) as never,
-      );
-    }
-    for (const [name, listener] of Object.entries(events ?? {})) {
-      const definition = definitions[name];
-      if (definition?.kind !== 'event') {
-        throw new ShardlineError(
-          'VALUE_INVALID',
-          `${this.kind.name}: events.${name} is not an event of its catalog`,
-        );
-      }
-      router.on(definition, (params, info) => {
-        const player = this.players.get(info.sender);
-        if (player) listener(params, { player, timeMs: info.timeMs });
-      });
-    }
-  }
-}
-
-/** An instance's figures, as the dashboard and `GET /v1/worlds` show them. */
-export interface WorldStats {
-  id: string;
-  kind: string;
-  visibility: WorldVisibility;
-  persistent: boolean;
-  locked: boolean;
-  /** Seats taken or waiting for a dropped client. */
-  players: number;
-  /** Seats with a connection in them now. */
-  connected: number;
-  reserved: number;
-  maxPlayers: number;
-  entities: number;
-  tick: number;
-  tickMs: { last: number; mean: number; max: number };
-  snapshotBytes: number;
-  valuesRefused: number;
-  valuesClamped: number;
-  rejected: Record<string, number>;
-  metadata: Readonly<Record<string, unknown>>;
-  createdAtMs: number;
 }

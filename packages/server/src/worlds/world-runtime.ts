@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { type AnyWorldKind, type DisconnectReason, MAX_WORLD_BYTES, ShardlineError } from '@shardline/core';
 import type { GameServer, SessionInfo } from '../game-server.js';
 import type { WorldContext, WorldServer } from './serve-world.js';
-import { WorldInstance, type WorldStats, type WorldVisibility } from './world-instance.js';
+import { WorldInstance, type WorldVisibility } from './world-instance.js';
+import type { WorldStats } from './world-stats.js';
 
 /** How long a seat reserved for a client waits for its connection, ms (the default). */
 export const DEFAULT_RESERVATION_MS = 15_000;
@@ -261,8 +262,7 @@ export class WorldRuntime {
     if (refusal) {
       // After the connect event is handled: the server is still reporting it.
       queueMicrotask(() => {
-        if (this.options.server.sessions.includes(info.session))
-          this.options.server.kick(info.session, refusal);
+        if (this.options.server.info(info.session)) this.options.server.kick(info.session, refusal);
       });
       return;
     }
