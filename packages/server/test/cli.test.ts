@@ -108,6 +108,21 @@ describe('shardline start', () => {
   );
 });
 
+describe('shardline start with a persistent world of a kind the game does not serve', () => {
+  it('says so in one line and exits with 2, before opening a port', async () => {
+    const cli = shardlineWith(
+      anyPorts(),
+      'start',
+      '--config',
+      configFile({ worlds: [{ kind: 'forest', id: 'forest' }] }),
+    );
+    expect(await cli.exited).toBe(2);
+    expect(cli.stderr()).toBe(
+      'shardline start: no world kind "forest" here: a persistent world (worlds / --config) names a kind the game does not serve\n',
+    );
+  }, 30_000);
+});
+
 describe('shardline start, given a SHARDLINE_* variable it cannot use', () => {
   // Every variable's cases are in config.test.ts; this is the whole path, in one line on stderr.
   it('says which variable, what value and what the setting takes, in one line, and exits with 2', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DEFAULT_CONFIG, loadConfig } from '@shardline/server';
+import { ConfigError, DEFAULT_CONFIG, loadConfig, parseConfig } from '@shardline/server';
 import { describe, expect, it } from 'vitest';
 
 const PORT = 'must be a port number 0–65535 (0: any free port)';
@@ -20,11 +20,11 @@ function refusal(env: Record<string, string>, file?: string): [string, string] {
 describe('SHARDLINE_* variables', () => {
   it('set their keys over the file, whole numbers read from digits', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'shardline-config-')), 'config.json');
-    writeFileSync(file, JSON.stringify({ httpPort: 9000, tickHz: 20, host: '0.0.0.0' }));
+    writeFileSync(file, JSON.stringify({ httpPort: 9000, maxClients: 20, host: '0.0.0.0' }));
     const config = loadConfig(file, {
       SHARDLINE_HTTP_PORT: '8088',
       SHARDLINE_UDP_PORT: ' 0 ',
-      SHARDLINE_TICK_HZ: '60',
+      SHARDLINE_MAX_CLIENTS: '60',
       SHARDLINE_LOG_LEVEL: 'warn',
     });
     expect(config).toEqual({
@@ -32,7 +32,7 @@ describe('SHARDLINE_* variables', () => {
       host: '0.0.0.0', // from the file: no variable set it
       httpPort: 8088,
       udpPort: 0,
-      tickHz: 60,
+      maxClients: 60,
       logLevel: 'warn',
     });
   });
@@ -42,7 +42,7 @@ describe('SHARDLINE_* variables', () => {
     ['SHARDLINE_WS_PORT', '', `wsPort ${PORT}`], // Number('') would be 0: any port, silently
     ['SHARDLINE_UDP_PORT', '70000', `udpPort ${PORT}`],
     ['SHARDLINE_UDP_PORT', '-1', `udpPort ${PORT}`],
-    ['SHARDLINE_TICK_HZ', '0x20', 'tickHz must be a whole number 1–240'], // Number('0x20') would be 32
+    ['SHARDLINE_MAX_CLIENTS', '0x20', 'maxClients must be a whole number 1–100000'], // Number('0x20') would be 32
     ['SHARDLINE_MAX_CLIENTS', '1.5', 'maxClients must be a whole number 1–100000'],
     ['SHARDLINE_LOG_LEVEL', 'loud', 'logLevel must be one of fatal, error, warn, info, debug, trace, silent'],
     ['SHARDLINE_HOST', '', 'host must be a host name or address'],
@@ -64,5 +64,30 @@ describe('SHARDLINE_* variables', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'shardline-config-')), 'config.json');
     writeFileSync(file, JSON.stringify({ httpPort: 'eighty' }));
     expect(refusal({}, file)).toEqual(['httpPort', `config: httpPort ${PORT}, not "eighty"`]);
+  });
+});
+
+describe('world settings', () => {
+  it('take persistent worlds, reservation and disposal times, and refuse the old global tick rate', () => {
+    const config = parseConfig({
+      worlds: [{ kind: 'overworld', id: 'forest', options: { season: 'winter' } }],
+      seatReservationMs: 5_000,
+      worldDisposeDelayMs: 60_000,
+    });
+    expect(config).toMatchObject({
+      worlds: [{ kind: 'overworld', id: 'forest', options: { season: 'winter' } }],
+      seatReservationMs: 5_000,
+      worldDisposeDelayMs: 60_000,
+    });
+    expect(() => parseConfig({ worlds: [{ kind: 'overworld', id: 'has space' }] })).toThrow(
+      /worlds\[0\]\.id/,
+    );
+    expect(() => parseConfig({ worlds: [{ kind: 'overworld', id: 'x', name: 'y' }] })).toThrow(
+      /worlds\[0\]\.name is not a setting/,
+    );
+    expect(() => parseConfig({ seatReservationMs: 0 })).toThrow(/seatReservationMs must be a whole number/);
+    expect(() => parseConfig({ tickHz: 20 })).toThrow(
+      /tickHz is no longer a setting: each world kind declares its rates/,
+    );
   });
 });

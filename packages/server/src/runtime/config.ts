@@ -12,7 +12,6 @@ export interface ShardlineConfig {
   udpPort: number;
   /** The WebSocket game transport (0: any free port). */
   wsPort: number;
-  tickHz: number;
   maxClients: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Impair every game link (latency, jitter, loss…), to feel a bad network; none by default. */
@@ -51,7 +50,6 @@ export const DEFAULT_CONFIG: ShardlineConfig = {
   httpPort: 8080,
   udpPort: 40000,
   wsPort: 8081,
-  tickHz: 30,
   maxClients: 64,
   logLevel: 'info',
   link: undefined,
@@ -174,8 +172,10 @@ export function parseConfig(raw: unknown, base: ShardlineConfig = DEFAULT_CONFIG
         config[key] = port(key, value);
         break;
       case 'tickHz':
-        config.tickHz = positiveInteger(key, value, 240);
-        break;
+        throw new ConfigError(
+          key,
+          'is no longer a setting: each world kind declares its rates (defineWorld tickHz and sendHz)',
+        );
       case 'maxClients':
         config.maxClients = positiveInteger(key, value, 100_000);
         break;
@@ -229,7 +229,6 @@ const ENVIRONMENT: readonly { variable: string; key: keyof ShardlineConfig; inte
   { variable: 'SHARDLINE_HTTP_PORT', key: 'httpPort', integer: true },
   { variable: 'SHARDLINE_UDP_PORT', key: 'udpPort', integer: true },
   { variable: 'SHARDLINE_WS_PORT', key: 'wsPort', integer: true },
-  { variable: 'SHARDLINE_TICK_HZ', key: 'tickHz', integer: true },
   { variable: 'SHARDLINE_MAX_CLIENTS', key: 'maxClients', integer: true },
   { variable: 'SHARDLINE_LOG_LEVEL', key: 'logLevel' },
   { variable: 'SHARDLINE_DATA_DIR', key: 'dataDir' },

@@ -1,3 +1,4 @@
+import { isShardlineError } from '@shardline/core';
 import { DatabaseInUseError } from '../store/database-lock.js';
 import type { ShardlineConfig } from './config.js';
 
@@ -22,6 +23,9 @@ interface SystemError {
  * let it print its stack).
  */
 export function describeStartFailure(error: unknown, config: ShardlineConfig): string | undefined {
+  if (isShardlineError(error, 'WORLD_KIND_UNKNOWN')) {
+    return `${error.message.replace(/^WORLD_KIND_UNKNOWN: /, '')}: a persistent world (worlds / --config) names a kind the game does not serve`;
+  }
   if (error instanceof DatabaseInUseError) {
     return `the data directory ${config.dataDir} is in use by ${error.holder} (it holds ${error.lockFile}); stop that server, or give this one another directory (dataDir / SHARDLINE_DATA_DIR / --config)`;
   }

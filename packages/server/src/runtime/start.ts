@@ -111,10 +111,11 @@ export async function startShardline(
       logger.info({ world: instance.id, kind: instance.kind.name }, `world ${event}`),
   });
   const tickets = worldTickets(server, runtime);
-  let services: OnlineServices;
+  let services: OnlineServices | undefined;
   try {
     services = await openOnlineServices(config, database, tickets, logger, game.services);
     context.services = services;
+    // A kind nobody serves, a taken id, a setup that throws: refused here, before any port opens.
     for (const world of [...(game.persistentWorlds ?? []), ...config.worlds]) {
       runtime.create(world.kind, {
         id: world.id,
@@ -123,6 +124,8 @@ export async function startShardline(
       });
     }
   } catch (error) {
+    runtime.stop();
+    await services?.close();
     await bus.close();
     database.close();
     throw error;
