@@ -33,7 +33,7 @@ describe('state writes are checked at the call', () => {
     // @ts-expect-error 'landed' is not one of the enum's values
     expect(() => w.set(id, { mode: 'landed' })).toThrow(/VALUE_INVALID.*mode/);
     expect(() => w.set(id, { name: 'a name too long' })).toThrow(/VALUE_INVALID.*name/);
-    expect(() => w.set(id, { hp: 101 })).toThrow(/VALUE_INVALID.*hp/);
+    expect(() => w.set(id, { hp: 101 })).toThrow(/^VALUE_INVALID: hp: 101 is not an integer in \[0, 100\]$/);
     expect(() => w.set(id, { x: Number.NaN })).toThrow(/VALUE_INVALID.*x must be a number/);
     expect(() => w.set(id, { gun: { heat: 2 } })).toThrow(/gun\.heat = 2 is outside/);
     expect(() => w.update(100)).not.toThrow();

@@ -118,7 +118,7 @@ describe('shardline start with a persistent world of a kind the game does not se
     );
     expect(await cli.exited).toBe(2);
     expect(cli.stderr()).toBe(
-      'shardline start: no world kind "forest" here: a persistent world (worlds / --config) names a kind the game does not serve\n',
+      'shardline start: no world kind "forest" here: a persistent world (worlds / --config) or the game\'s matchmaking names a kind the game does not serve\n',
     );
   }, 30_000);
 });

@@ -7,6 +7,7 @@ import {
   type RunningShardline,
   readPlayerTicket,
   type ShardlineConfig,
+  starterGame,
   starterWorld,
   WORLD_CHANNELS,
 } from '@shardline/server';
@@ -95,6 +96,15 @@ describe('the online services in shardline start', () => {
     });
     expect(fresh.status).toBe(200);
     expect((await call(server, 'POST', '/v1/accounts/connect-token')).body.code).toBe('AUTH_TOKEN_INVALID');
+  });
+
+  it("refuses to start when the game's matchmaking names a world kind it does not serve", async () => {
+    await expect(
+      startTestShardline(
+        {},
+        { ...starterGame, services: { matchmaking: { worldsByMode: { duel: 'arena' } } } },
+      ),
+    ).rejects.toThrow(/WORLD_KIND_UNKNOWN: no world kind "arena" here/);
   });
 
   it('serves the OpenAPI document at /docs', async () => {

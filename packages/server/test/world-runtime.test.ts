@@ -1,4 +1,4 @@
-import { defineRpcs, defineWorld, isShardlineError, rpc, t } from '@shardline/core';
+import { defineRpcs, defineWorld, event, isShardlineError, rpc, t } from '@shardline/core';
 import { serveWorld } from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { duel, duelRpcs, duelServer, Ship, Stick } from './support/duel-game.js';
@@ -179,6 +179,32 @@ describe('world runtime: a client in a world', () => {
     for (let i = 0; i < 3; i++) world.sendInput({ dx: -1 });
     await waitFor(() => Math.abs(world.me(Ship)!.state.x + 3) < 0.01);
     expect(handle.runtime.get(ticket.world.id).players.size).toBe(1);
+  });
+
+  it("delivers what the game's join sends to the listeners set up right after the join resolves", async () => {
+    const greetings = defineRpcs({
+      hello: event({ params: { to: t.string({ maxBytes: 16 }) } }),
+      cheer: rpc({ params: { n: t.u8() }, direction: 'to-all' }),
+    });
+    const lobby = defineWorld('hall', { entities: [Ship], rpc: greetings });
+    const served = serveWorld(lobby, (world) => ({
+      join(player) {
+        world.broadcast(greetings.definitions.hello, { to: player.seat });
+        world.callAll(greetings.definitions.cheer, { n: 7 });
+        const id = world.spawn(Ship, {}, { owner: player });
+        world.patch(id, { hp: 3 });
+      },
+    }));
+    const handle = await start({ worlds: [served] });
+    const world = await joinWith(handle, lobby, handle.runtime.joinOrCreate('hall', { clientId: 'p' }), {
+      clientId: 'p',
+    });
+    const heard: string[] = [];
+    world.on(greetings.definitions.hello, ({ to }) => heard.push(`hello ${to}`));
+    world.handle(greetings.definitions.cheer, ({ n }) => void heard.push(`cheer ${n}`));
+    await waitFor(() => heard.length === 2 && world.me(Ship) !== undefined);
+    expect(heard).toEqual(['hello s1', 'cheer 7']);
+    expect(world.me(Ship)!.state.hp).toBe(3);
   });
 
   it('reports a handler that throws and keeps the world running for everyone', async () => {

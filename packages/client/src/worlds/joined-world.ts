@@ -1,4 +1,5 @@
 import {
+  type AnyEntitySchema,
   type AnyWorldKind,
   ClientWorld,
   type DisconnectReason,
@@ -92,8 +93,8 @@ export class JoinedWorld<K extends AnyWorldKind> {
   readonly time = new TimeSync();
   /** Typed calls of the kind's to-server RPCs: `await world.rpc.fire({ … })`. */
   readonly rpc: RpcCalls<RpcsOf<K>>;
-  /** Every other seat's latest published state (kinds with a state template). */
-  readonly proxies: StateProxies | undefined;
+  /** Every other seat's latest published state (present when the kind declares a state template). */
+  readonly proxies: K['state'] extends AnyEntitySchema ? StateProxies : undefined;
   /** A newer snapshot is shown: its tick (entities have their new values; events have fired). */
   onSnapshot: ((tick: number) => void) | undefined;
   /** Another player's seat was given up, and why. */
@@ -125,6 +126,8 @@ export class JoinedWorld<K extends AnyWorldKind> {
   private readonly now: () => number;
   private timer: unknown;
   private flushQueued = false;
+  /** RPC messages held until the joining code has set up its handlers (see open), in order. */
+  private heldRpc: Uint8Array[] | undefined;
   private viewDelayMs: number | undefined;
 
   private constructor(
@@ -153,7 +156,7 @@ export class JoinedWorld<K extends AnyWorldKind> {
       });
     this.rpc = (this.rpcClient?.call ?? {}) as RpcCalls<RpcsOf<K>>;
     this.inputs = this.kind.input && new InputStream(this.kind.input, INPUT_REDUNDANCY);
-    this.proxies = this.kind.state && new StateProxies(this.kind.state);
+    this.proxies = (this.kind.state && new StateProxies(this.kind.state)) as this['proxies'];
     this.publisher = this.kind.state && new StatePublisher(this.kind.state);
     this.watch(client);
   }
@@ -167,9 +170,14 @@ export class JoinedWorld<K extends AnyWorldKind> {
       if (world) world.received(channel, bytes);
       else early.push([channel, bytes]); // in the welcome's packet: kept for the world made next
     });
-    world = new JoinedWorld(options, client, seated);
-    for (const [channel, bytes] of early) world.received(channel, bytes);
-    return world;
+    const joined = new JoinedWorld(options, client, seated);
+    world = joined;
+    // Calls and events from the server wait until the code awaiting this join has run (a macrotask
+    // later), so the handlers and listeners it sets up hear those sent in the game's `join`.
+    joined.heldRpc = [];
+    timers.setTimeout(() => joined.releaseRpc(), 0);
+    for (const [channel, bytes] of early) joined.received(channel, bytes);
+    return joined;
   }
 
   /** This client's seat id (what other clients know it by). */
@@ -337,11 +345,18 @@ export class JoinedWorld<K extends AnyWorldKind> {
       case WORLD_CHANNEL.rpcOrdered:
       case WORLD_CHANNEL.rpcUnordered:
       case WORLD_CHANNEL.rpcUnreliable:
-        this.rpcClient?.receive(bytes);
+        if (this.heldRpc) this.heldRpc.push(bytes);
+        else this.rpcClient?.receive(bytes);
         break;
       default:
         break; // snapshots' acks and pings go the other way
     }
+  }
+
+  private releaseRpc(): void {
+    const held = this.heldRpc ?? [];
+    this.heldRpc = undefined;
+    for (const bytes of held) this.rpcClient?.receive(bytes);
   }
 
   private control(bytes: Uint8Array): void {

@@ -77,7 +77,8 @@ export function checkFieldValue(type: AnyFieldType, value: unknown, path: string
     type.write(counter, value);
   } catch (error) {
     if (!isShardlineError(error)) throw error;
-    throw new ShardlineError('VALUE_INVALID', `${path}: ${error.message}`, { field: path });
+    const reason = error.message.replace(/^[A-Z_]+: /, ''); // the code is said once, by this error
+    throw new ShardlineError('VALUE_INVALID', `${path}: ${reason}`, { field: path });
   } finally {
     counter.reset();
   }

@@ -24,7 +24,7 @@ interface SystemError {
  */
 export function describeStartFailure(error: unknown, config: ShardlineConfig): string | undefined {
   if (isShardlineError(error, 'WORLD_KIND_UNKNOWN')) {
-    return `${error.message.replace(/^WORLD_KIND_UNKNOWN: /, '')}: a persistent world (worlds / --config) names a kind the game does not serve`;
+    return `${error.message.replace(/^WORLD_KIND_UNKNOWN: /, '')}: a persistent world (worlds / --config) or the game's matchmaking names a kind the game does not serve`;
   }
   if (error instanceof DatabaseInUseError) {
     return `the data directory ${config.dataDir} is in use by ${error.holder} (it holds ${error.lockFile}); stop that server, or give this one another directory (dataDir / SHARDLINE_DATA_DIR / --config)`;

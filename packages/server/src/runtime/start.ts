@@ -116,6 +116,7 @@ export async function startShardline(
     services = await openOnlineServices(config, database, tickets, logger, game.services);
     context.services = services;
     // A kind nobody serves, a taken id, a setup that throws: refused here, before any port opens.
+    for (const kind of matchmakingKinds(game)) runtime.kind(kind);
     for (const world of [...(game.persistentWorlds ?? []), ...config.worlds]) {
       runtime.create(world.kind, {
         id: world.id,
@@ -209,4 +210,13 @@ function worldTickets(server: GameServer, runtime: WorldRuntime): ServiceTickets
       start: (kind, lobbyId, members) => runtime.create(kind, { members, options: { lobby: lobbyId } }).id,
     },
   };
+}
+
+/** The world kinds the game's matchmaking starts matches in. */
+function matchmakingKinds(game: ShardlineGame): string[] {
+  const matchmaking = game.services?.matchmaking;
+  return [
+    ...(matchmaking?.world !== undefined ? [matchmaking.world] : []),
+    ...Object.values(matchmaking?.worldsByMode ?? {}),
+  ];
 }

@@ -105,6 +105,8 @@ export interface HostedWorld<K extends AnyWorldKind> {
   ): EntityId<S>;
   /** Changes fields of an entity, typed by its schema; VALUE_INVALID names a bad field or value. */
   set<S extends AnyEntitySchema>(id: EntityId<S>, values: Partial<Infer<S>>): void;
+  /** The same as `set` (the name Colyseus users and `SnapshotBuilder` know). */
+  patch<S extends AnyEntitySchema>(id: EntityId<S>, values: Partial<Infer<S>>): void;
   /** An entity's state as of the last completed tick. */
   get<S extends AnyEntitySchema>(id: EntityId<S>): Infer<S> | undefined;
   despawn(id: number): void;
@@ -119,6 +121,8 @@ export interface HostedWorld<K extends AnyWorldKind> {
     params: StructValue<P>,
     options?: { inOrder?: boolean },
   ): void;
+  /** Calls a to-all RPC (declared `direction: 'to-all'`, no reply) on every player. */
+  callAll<P extends FieldMap>(rpc: RpcDefinition<P, undefined>, params: StructValue<P>): void;
   /** Calls a to-client RPC on one player; resolves with its reply when it declares one. */
   call<P extends FieldMap, R extends FieldMap | undefined>(
     player: Player,

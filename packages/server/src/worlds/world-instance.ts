@@ -156,6 +156,10 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     this.world.set(id, values);
   }
 
+  patch<S extends AnyEntitySchema>(id: EntityId<S>, values: Partial<Infer<S>>): void {
+    this.world.set(id, values);
+  }
+
   get<S extends AnyEntitySchema>(id: EntityId<S>): Infer<S> | undefined {
     return this.world.get(id);
   }
@@ -188,6 +192,10 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     options: { inOrder?: boolean } = {},
   ): void {
     this.rpcRouter().broadcastEvent(event, params, { ...options, timeMs: this.timeMs });
+  }
+
+  callAll<P extends FieldMap>(rpc: RpcDefinition<P, undefined>, params: StructValue<P>): void {
+    this.rpcRouter().callAll(rpc, params);
   }
 
   call<P extends FieldMap, R extends FieldMap | undefined>(
