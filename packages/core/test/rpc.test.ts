@@ -121,7 +121,11 @@ describe('rpc calls and events', () => {
     await expect(alice.call.useItem({ slot: 7, x: 0 })).rejects.toMatchObject({ code: 'RPC_BAD_PARAMS' });
     await expect(alice.call.unhandled({ n: 1 })).rejects.toMatchObject({ code: 'RPC_UNKNOWN' });
     expectCode('VALUE_INVALID', () => alice.call.useItem({ slot: 12, x: 0 })); // the caller's own bug
-    expectCode('VALUE_INVALID', () => alice.call.toast({ text: 'no' })); // not a client's to call
+    // A to-client RPC is not among a client's typed stubs; an untyped caller is refused at run time.
+    // @ts-expect-error toast is to-client
+    expect(() => alice.call.toast).toBeDefined();
+    const untyped = alice.call as unknown as Record<string, (params: unknown) => unknown>;
+    expectCode('VALUE_INVALID', () => untyped.toast!({ text: 'no' })); // not a client's to call
     expect(seen).toEqual([
       ['alice', 3],
       ['emote', 4],

@@ -22,13 +22,12 @@ import {
   type RpcMessage,
 } from './wire.js';
 
-/** The typed call stubs of a catalog's RPCs: `client.call.useItem({ slot: 3 })`. */
+/** The typed call stubs of a catalog's to-server RPCs: `client.call.useItem({ slot: 3 })`. */
 export type RpcCalls<D> = {
   // biome-ignore lint/suspicious/noExplicitAny: matches declarations of any shape
-  [K in keyof D as D[K] extends RpcDeclaration<any, any> ? K : never]: D[K] extends RpcDeclaration<
-    infer P,
-    infer R
-  >
+  [K in keyof D as D[K] extends RpcDeclaration<any, any, 'to-server'>
+    ? K
+    : never]: D[K] extends RpcDeclaration<infer P, infer R>
     ? (params: StructValue<P>) => R extends FieldMap ? Promise<StructValue<R>> : undefined
     : never;
 };

@@ -42,10 +42,16 @@ export interface EventOptions<P extends FieldMap> {
   rate?: RateLimit;
 }
 
-/** A declared RPC: `rpc({...})` inside defineRpcs. */
-export interface RpcDeclaration<P extends FieldMap, R extends FieldMap | undefined> {
+/** A declared RPC: `rpc({...})` inside defineRpcs. `Dir` is its direction, for the typed stubs and handlers. */
+export interface RpcDeclaration<
+  P extends FieldMap,
+  R extends FieldMap | undefined,
+  Dir extends RpcDirection = RpcDirection,
+> {
   kind: 'rpc';
   options: RpcOptions<P, R>;
+  /** Types only: the declared direction (a client's stubs list to-server RPCs, a server's handlers too). */
+  readonly direction?: Dir;
 }
 
 /** A declared event: `event({...})` inside defineRpcs. */
@@ -60,9 +66,13 @@ export type AnyDeclaration = RpcDeclaration<any, any> | EventDeclaration<any>;
 /** The declarations a catalog was made from: `DeclarationsOf<typeof game>`. */
 export type DeclarationsOf<C> = C extends RpcCatalog<infer D> ? D : never;
 
-export function rpc<P extends FieldMap, R extends FieldMap | undefined = undefined>(
-  options: RpcOptions<P, R>,
-): RpcDeclaration<P, NoInfer<R>> {
+export function rpc<
+  P extends FieldMap,
+  R extends FieldMap | undefined = undefined,
+  const Dir extends RpcDirection = 'to-server',
+>(
+  options: Omit<RpcOptions<P, R>, 'direction'> & { direction?: Dir },
+): RpcDeclaration<P, NoInfer<R>, NoInfer<Dir>> {
   // NoInfer: R comes from `reply` alone, never from where the declaration is used (defineRpcs).
   return { kind: 'rpc', options };
 }

@@ -39,13 +39,12 @@ export interface PlayerCall {
   timeMs: number;
 }
 
-/** Typed handlers for a kind's to-server RPCs: `rpc: { fire: (shot, call) => ({ victim: '' }) }`. */
+/** Typed handlers for a kind's to-server RPCs (only those): `rpc: { fire: (shot, call) => ({ victim: '' }) }`. */
 export type WorldRpcHandlers<D> = {
   // biome-ignore lint/suspicious/noExplicitAny: matches declarations of any shape
-  [K in keyof D as D[K] extends RpcDeclaration<any, any> ? K : never]?: D[K] extends RpcDeclaration<
-    infer P,
-    infer R
-  >
+  [K in keyof D as D[K] extends RpcDeclaration<any, any, 'to-server'>
+    ? K
+    : never]?: D[K] extends RpcDeclaration<infer P, infer R>
     ? (params: StructValue<P>, call: PlayerCall) => ReplyOf<R>
     : never;
 };
