@@ -78,6 +78,8 @@ describe('seats reclaimed by identity', () => {
     seats.drop('a2', 1_000);
     expect(seats.reclaim('a4', alice.seat, 2_000)).toBeUndefined(); // its grace ended
     expect(seats.reclaim('a4', 'nobody', 0)).toBeUndefined();
+    expect(seats.seatOfToken(back.token)).toBe(alice.seat);
+    expect(seats.seatOfToken(alice.token)).toBeUndefined();
   });
 });
 

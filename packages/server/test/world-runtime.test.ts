@@ -1,5 +1,6 @@
+import { GameClient, requestSeat, WebSocketClientTransport } from '@shardline/client';
 import { defineRpcs, defineWorld, event, isShardlineError, rpc, t } from '@shardline/core';
-import { serveWorld } from '@shardline/server';
+import { serveWorld, WORLD_CHANNELS } from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { duel, duelRpcs, duelServer, Ship, Stick } from './support/duel-game.js';
 import {
@@ -205,6 +206,31 @@ describe('world runtime: a client in a world', () => {
     await waitFor(() => heard.length === 2 && world.me(Ship) !== undefined);
     expect(heard).toEqual(['hello s1', 'cheer 7']);
     expect(world.me(Ship)!.state.hp).toBe(3);
+  });
+
+  it("opens a waiting seat only to its own client: another's stolen reconnect token gets a seat of its own", async () => {
+    const handle = await start();
+    const instance = handle.runtime.create('duel');
+    const connect = async (clientId: string) => {
+      const ticket = handle.runtime.ticket(instance, { clientId });
+      const client = new GameClient({
+        transport: new WebSocketClientTransport(),
+        token: ticket.token,
+        channels: WORLD_CHANNELS,
+      });
+      await client.connect(handle.addresses.ws);
+      return client;
+    };
+    const alice = await connect('alice');
+    const first = await requestSeat(alice, duel, undefined, () => {});
+    (alice as unknown as { options: { transport: { close(): void } } }).options.transport.close();
+    await waitFor(() => instance.stats().connected === 0);
+    const mallory = await connect('mallory');
+    const stolen = await requestSeat(mallory, duel, first.token, () => {});
+    expect(stolen).toMatchObject({ resumed: false });
+    expect(stolen.seat).not.toBe(first.seat);
+    const back = await requestSeat(await connect('alice'), duel, first.token, () => {});
+    expect(back).toMatchObject({ seat: first.seat, resumed: true });
   });
 
   it('reports a handler that throws and keeps the world running for everyone', async () => {

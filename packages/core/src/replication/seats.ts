@@ -69,6 +69,12 @@ export class Seats {
     return undefined;
   }
 
+  /** The seat a reconnect token opens now, if any (tokens compare in constant time). */
+  seatOfToken(token: Uint8Array): string | undefined {
+    for (const [id, seat] of this.seats) if (sameBytes(seat.token, token)) return id;
+    return undefined;
+  }
+
   /**
    * Gives `session` the waiting seat `id` without its token: for a host that knows the new
    * connection is the same client by other means (an authenticated identity, e.g. a connect

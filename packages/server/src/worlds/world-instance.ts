@@ -243,8 +243,10 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
 
   /** Seats taken or waiting, connections not yet seated, and reservations not yet used. */
   get occupancy(): number {
-    let unseated = 0;
-    for (const info of this.pending.values()) if (!this.playerByClient.has(info.clientId)) unseated++;
+    let unseated = 0; // connected, no hello yet, and holding no seat or reservation already counted
+    for (const { clientId } of this.pending.values()) {
+      if (!this.playerByClient.has(clientId) && !this.reservations.has(clientId)) unseated++;
+    }
     return this.players.size + unseated + this.reservations.size;
   }
 
@@ -420,8 +422,12 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     }
     const nowMs = Date.now();
     const held = this.playerByClient.get(info.clientId);
+    // A reconnect token opens only its own client's seat: the token is a secret, the client id an
+    // authenticated identity, and both must agree.
+    const tokenSeat = message.token ? this.seats.seatOfToken(message.token) : undefined;
+    const tokenFits = tokenSeat !== undefined && this.players.get(tokenSeat)?.id === info.clientId;
     const resumed =
-      (message.token ? this.seats.resume(session, message.token, nowMs) : undefined) ??
+      (tokenFits ? this.seats.resume(session, message.token!, nowMs) : undefined) ??
       (held ? this.seats.reclaim(session, held.seat, nowMs) : undefined);
     if (!resumed && held) {
       // The same client, seated on another live connection (a second tab with the same identity):
@@ -492,7 +498,8 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     this.players.delete(seat);
     this.playerByClient.delete(player.id);
     this.sends.toSeats(WORLD_CHANNEL.control, encodeSeatMessage({ type: 'left', reason, seat }), 'reliable');
-    if (this.handlers.leave) this.guarded('leave', () => this.handlers.leave!(player, reason));
+    // After dispose the game has let the world go: its players are only disconnected.
+    if (this.handlers.leave && !this.disposed) this.guarded('leave', () => this.handlers.leave!(player, reason));
     this.ownership.removeSeat(seat); // after leave: what the game despawns there needs no telling
   }
 
