@@ -429,10 +429,11 @@ export class JoinedWorld<K extends AnyWorldKind> {
           client.disconnect(); // left meanwhile
           return;
         }
+        // The new link from now on: what arrives with the welcome is answered on it (acks).
+        this.client = client;
         const seated = await requestSeat(client, this.kind, this.reconnectToken, (channel, bytes) =>
           this.received(channel, bytes),
         );
-        this.client = client;
         this.seatId = seated.seat;
         this.reconnectToken = seated.token;
         this.watch(client);
