@@ -33,7 +33,8 @@ import {
   writeHeld,
 } from './packet.js';
 import { ACK_REPEATS, ReceivedPackets } from './received-packets.js';
-import { nextSequence, SequenceBuffer, sequenceDelta } from './sequence.js';
+import { SentPackets } from './sent-packets.js';
+import { nextSequence, sequenceDelta } from './sequence.js';
 import { type EndpointStats, LossTracker, RateMeter, RttEstimator } from './stats.js';
 
 /**
@@ -108,11 +109,10 @@ const EARLY_RESEND_MIN_MS = 10;
 /** Early copies of one unit at most: enough to ride out a lost packet or two, bounded in bandwidth. */
 const EARLY_RESEND_COPIES = 2;
 
-interface SentPacket {
-  sentAtMs: number;
-  /** Reliable units it carried, to settle once it is acked (none over a reliable transport). */
+/** The packet being written (one at a time: `update` finishes each before starting the next). */
+interface PacketDraft {
+  /** Reliable units it carries, to settle once it is acked (none over a reliable transport). */
   reliable: Candidate[] | undefined;
-  acked: boolean;
   /** Extra ack-only packets are not measured: nothing asks the peer to acknowledge them. */
   measured: boolean;
 }
@@ -141,7 +141,7 @@ export class ReliableEndpoint {
   private readonly compressor: Compressor | undefined;
 
   private sequence = 0;
-  private readonly sent = new SequenceBuffer<SentPacket>(PACKET_HISTORY);
+  private readonly sent = new SentPackets<Candidate[]>();
   /** Oldest sent packet whose fate (acked or lost) is not settled yet. */
   private oldestUnresolved = 0;
   private readonly received = new ReceivedPackets();
@@ -155,8 +155,9 @@ export class ReliableEndpoint {
   private budgetUpdatedMs: number;
   private queuedBytes = 0;
   private flushRequested = false;
-  /** The packet update() is filling, if any. */
-  private packing: SentPacket | undefined;
+  /** The packet update() is filling, if any (then `draft`). */
+  private packing: PacketDraft | undefined;
+  private readonly draft: PacketDraft = { reliable: undefined, measured: true };
   private currentState: EndpointState = 'connected';
 
   private readonly rtt = new RttEstimator();
@@ -393,7 +394,7 @@ export class ReliableEndpoint {
       for (const { channel, unit } of this.candidates(nowMs))
         if (!this.pack(packets, channel, unit, nowMs)) break;
     }
-    const current = this.packing as SentPacket | undefined;
+    const current = this.packing as PacketDraft | undefined;
     if (current) {
       this.coalesceHeld(current, nowMs);
       // Copies that do not fit may take one more packet, while the send budget is over half full.
@@ -565,7 +566,7 @@ export class ReliableEndpoint {
   }
 
   /** Buffered units not yet due ride along if the last packet has room for them. */
-  private coalesceHeld(packet: SentPacket, nowMs: number): void {
+  private coalesceHeld(packet: PacketDraft, nowMs: number): void {
     for (const channel of this.order) {
       const sender = this.channels[channel]!;
       for (let i = sender.queueHead; i < sender.queue.length; i++) {
@@ -586,7 +587,7 @@ export class ReliableEndpoint {
    * ordered channel also shortens the head-of-line wait.
    */
   /** Returns true when it stopped for lack of room with copies still due. */
-  private fillWithEarlyResends(packet: SentPacket, nowMs: number): boolean {
+  private fillWithEarlyResends(packet: PacketDraft, nowMs: number): boolean {
     if (!this.options.earlyResends || this.options.transportReliable) return false;
     const waitMs = Math.max(EARLY_RESEND_MIN_MS, this.rtt.smoothedMs / 10);
     // First copies before second ones, newest first: older units are about to be acknowledged (or
@@ -620,7 +621,7 @@ export class ReliableEndpoint {
    * after its arrival it leaves (a held time), so the peer times the round trip from any packet
    * without asking for prompt acks (PROTOCOL.md §9.3).
    */
-  private startPacket(nowMs: number, ackBase?: number, measured = true): SentPacket {
+  private startPacket(nowMs: number, ackBase?: number, measured = true): PacketDraft {
     this.writer.reset(this.options.headroomBytes);
     const { ack, ackBits } = this.received.ackFields(ackBase);
     writeHeader(this.writer, { sequence: this.sequence, ack, ackBits });
@@ -631,10 +632,12 @@ export class ReliableEndpoint {
       writeHeld(this.writer, heldMs);
       this.heldReportedFor = newest;
     }
-    return { sentAtMs: nowMs, reliable: undefined, acked: false, measured };
+    this.draft.reliable = undefined;
+    this.draft.measured = measured;
+    return this.draft;
   }
 
-  private markSent(packet: SentPacket, channel: number, unit: OutgoingUnit, nowMs: number): void {
+  private markSent(packet: PacketDraft, channel: number, unit: OutgoingUnit, nowMs: number): void {
     const sender = this.channels[channel]!;
     if (unit.sends === 0) {
       // First transmission: the unit leaves the queue (it is a prefix of it, compacted later).
@@ -654,10 +657,11 @@ export class ReliableEndpoint {
     }
   }
 
-  private finishPacket(packet: SentPacket, nowMs: number): Uint8Array {
+  private finishPacket(packet: PacketDraft, nowMs: number): Uint8Array {
     const bytes = this.writer.toBytes();
     // Kept for its ack, which measures RTT. A reliable transport delivers it: settled at once.
-    this.sent.set(this.sequence, packet);
+    this.sent.record(this.sequence, nowMs, packet.measured, packet.reliable);
+    packet.reliable = undefined;
     this.sequence = nextSequence(this.sequence);
     if (this.options.transportReliable) {
       if (packet.measured) this.loss.record(false);
@@ -697,24 +701,20 @@ export class ReliableEndpoint {
     for (let i = 0; i < 32; i++) {
       if (((ackBits >>> i) & 1) === 0) continue;
       const sequence = (ack - i) & 0xffff;
-      const packet = this.sent.get(sequence);
-      if (!packet) continue;
-      if (!packet.acked) {
-        packet.acked = true;
-        // An unmeasured (ack-only) packet asked for no ack: its ack says nothing about the link.
-        const roundTripMs = nowMs - packet.sentAtMs;
-        if (packet.measured && !this.options.transportReliable) this.rtt.add(roundTripMs);
-        else if (packet.measured && i === 0 && heldMs !== undefined && heldMs <= roundTripMs)
-          this.rtt.add(roundTripMs - heldMs);
+      if (!this.sent.has(sequence)) continue;
+      // An unmeasured (ack-only) packet asked for no ack: its ack says nothing about the link.
+      if (this.sent.acknowledge(sequence) && this.sent.isMeasured(sequence)) {
+        const roundTripMs = nowMs - this.sent.sentAtMs(sequence);
+        if (!this.options.transportReliable) this.rtt.add(roundTripMs);
+        else if (i === 0 && heldMs !== undefined && heldMs <= roundTripMs) this.rtt.add(roundTripMs - heldMs);
       }
-      for (const { channel, unit } of packet.reliable ?? []) {
+      for (const { channel, unit } of this.sent.takeCarried(sequence) ?? []) {
         const sender = this.channels[channel]!;
         if (sender.inFlight.get(unit.entry.id) === unit) {
           sender.inFlight.delete(unit.entry.id);
           this.queuedBytes -= unit.entry.payload.length;
         }
       }
-      packet.reliable = undefined;
     }
   }
 
@@ -728,10 +728,11 @@ export class ReliableEndpoint {
       2 *
       this.rtt.timeoutMs(this.options.minResendMs, this.options.maxResendMs, this.options.initialResendMs);
     while (this.oldestUnresolved !== this.sequence) {
-      const packet = this.sent.get(this.oldestUnresolved);
-      if (packet) {
-        if (!packet.acked && nowMs - packet.sentAtMs < lostAfterMs) return;
-        if (packet.measured) this.loss.record(!packet.acked);
+      const oldest = this.oldestUnresolved;
+      if (this.sent.has(oldest)) {
+        const acked = this.sent.isAcked(oldest);
+        if (!acked && nowMs - this.sent.sentAtMs(oldest) < lostAfterMs) return;
+        if (this.sent.isMeasured(oldest)) this.loss.record(!acked);
       }
       this.oldestUnresolved = nextSequence(this.oldestUnresolved);
     }
