@@ -96,7 +96,8 @@ describe.each(harnesses)('transport contract: $name', (harness) => {
     const { connectClient, received } = await echoServer(harness);
     const { client, echoes } = await connectClient();
     const max = client.capabilities.maxDatagramBytes;
-    const sizes = [1, 100, 1200, ...(max > 100_000 ? [100_000] : [])];
+    // Around the WebSocket frame's length forms too (7, 16 and 64 bits: 125/126, 65,535/65,536).
+    const sizes = [1, 100, 125, 126, 1200, ...(max > 100_000 ? [65_535, 65_536, 100_000] : [])];
     sizes.forEach((size, i) => {
       expect(client.send(pattern(size, i))).toBe(true);
     });
