@@ -228,7 +228,7 @@ describe('update schedule', () => {
     fc.record({ op: fc.constant('run' as const), advanceMs: fc.integer({ min: 0, max: 25 }) }),
   );
 
-  it('runs marked items at the next run, scheduled ones once, never early and at most a bucket late', () => {
+  it('runs marked items at the next run, scheduled ones once, never early and at most a bucket late, and says when it next has work', () => {
     fc.assert(
       fc.property(fc.array(step, { maxLength: 80 }), (steps) => {
         const schedule = new UpdateSchedule<Scheduled & { id: number }>();
@@ -267,6 +267,17 @@ describe('update schedule', () => {
             expect(visited.sort((a, b) => a - b)).toEqual(expected);
             for (const id of expected) waits[id] = undefined;
           }
+          // An edge that sleeps until nextRunAtMs never runs an item late.
+          const earliest = Math.min(
+            ...waits.map((wait) =>
+              wait === undefined
+                ? Number.POSITIVE_INFINITY
+                : wait.kind === 'run'
+                  ? Number.NEGATIVE_INFINITY
+                  : Math.ceil(wait.atMs / SCHEDULE_GRANULARITY_MS) * SCHEDULE_GRANULARITY_MS,
+            ),
+          );
+          expect(schedule.nextRunAtMs()).toBeLessThanOrEqual(earliest);
         }
       }),
       { numRuns: 500 },

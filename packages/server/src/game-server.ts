@@ -24,7 +24,10 @@ export interface GameServerOptions {
   channels: readonly ChannelConfig[];
   /** Sessions per transport. Default 64. */
   maxClients?: number;
-  /** How often connections are updated (resends, acks, batching, timeouts), in ms. Default 10. */
+  /**
+   * How often connections with work to do (resends, acks, queued messages) are updated, in ms.
+   * Default 10. Idle ones are updated for their keepalive or timeout (see IDLE_WAKE_MS).
+   */
   tickMs?: number;
   endpoint?: TunableEndpointOptions;
   /** Addresses clients reach this server at, as tokens name them. Default: the addresses listened on. */
@@ -53,9 +56,17 @@ export interface SessionObserver {
 }
 
 /**
+ * Idle connections (nothing to send, only a keepalive or a timeout ahead) wake the server at most
+ * this often, ms, so their keepalives and timeouts may come this much late. Waking a process costs
+ * more than updating a connection: a server of idle streams would otherwise wake every few ms for
+ * one keepalive or another.
+ */
+export const IDLE_WAKE_MS = 100;
+
+/**
  * A game server on one or more transports: runs the handshake, sessions and reliability for every
  * client, and hands the game connect/message/disconnect callbacks. The edges own the timers: one
- * interval drives every connection's `update`.
+ * timer drives every connection's `update`, armed for when the next one needs it.
  */
 export class GameServer {
   onConnect: ((info: SessionInfo) => void) | undefined;
@@ -68,7 +79,11 @@ export class GameServer {
   >();
   private readonly sessionInfos = new Map<string, SessionInfo>();
   private readonly observers = new Set<SessionObserver>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private running = false;
+  private wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the armed wake fires (ms; +∞: none armed). */
+  private wakeAtMs = Number.POSITIVE_INFINITY;
+  private lastUpdateMs = Number.NEGATIVE_INFINITY;
   private addresses: string[] = [];
 
   constructor(private readonly options: GameServerOptions) {}
@@ -100,6 +115,7 @@ export class GameServer {
       transport.onDatagram = (peer, datagram) => {
         connections.receive(peer, datagram, Date.now());
         this.pump(link);
+        this.wake();
       };
       transport.onPeerClosed = (peer) => {
         // A clean leave sends a Disconnect packet first; a stream closing without one lost its link.
@@ -107,7 +123,7 @@ export class GameServer {
         this.pump(link);
       };
     }
-    this.timer = setInterval(() => this.flush(), this.options.tickMs ?? 10);
+    this.running = true;
     return this.addresses;
   }
 
@@ -135,18 +151,23 @@ export class GameServer {
     if (link.connections.send(session, channel, bytes, nowMs, type)) {
       link.connections.update(nowMs, session);
       this.pump(link);
+      this.wake();
     } else if (link.connections.outgoing.length > 0) {
       this.pump(link); // a no-delay packet that left at once
+    } else {
+      this.wake(); // queued for the next update
     }
   }
 
   /** Sends what every connection has queued now instead of at the next tick (e.g. after a snapshot round). */
   flush(): void {
     const nowMs = Date.now();
+    this.lastUpdateMs = nowMs;
     for (const link of this.links) {
       link.connections.update(nowMs);
       this.pump(link);
     }
+    this.wake();
   }
 
   /** Disconnects a session, telling its client why ('kicked' unless said otherwise). */
@@ -178,14 +199,41 @@ export class GameServer {
 
   /** Tells every client the server is shutting down, then closes the transports. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.running = false;
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
     // One at a time, reporting each before the next: a handler may still send to the others.
     for (const [session, link] of [...this.sessionLinks]) {
       link.connections.disconnect(session, 'server-shutting-down');
       this.pump(link);
     }
     await Promise.all(this.links.map((link) => link.transport.close()));
+  }
+
+  /**
+   * Arms the timer for the next update a connection needs: every tickMs while some have work to do,
+   * else at the earliest keepalive or timeout, but not sooner than IDLE_WAKE_MS after the last update.
+   */
+  private wake(): void {
+    if (!this.running) return;
+    let nextMs = Number.POSITIVE_INFINITY;
+    for (const link of this.links) nextMs = Math.min(nextMs, link.connections.nextUpdateAtMs());
+    if (nextMs === Number.POSITIVE_INFINITY) return; // nothing ahead: a send or a packet in will ask again
+    const atMs =
+      nextMs === Number.NEGATIVE_INFINITY
+        ? this.lastUpdateMs + (this.options.tickMs ?? 10)
+        : Math.max(nextMs, this.lastUpdateMs + IDLE_WAKE_MS);
+    if (atMs >= this.wakeAtMs) return; // a wake at or before then is armed
+    clearTimeout(this.wakeTimer);
+    this.wakeAtMs = atMs;
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = undefined;
+        this.wakeAtMs = Number.POSITIVE_INFINITY;
+        this.flush();
+      },
+      Math.max(0, atMs - Date.now()),
+    );
   }
 
   /** Sends what the connections produced and reports what happened. */

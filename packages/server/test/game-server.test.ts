@@ -17,6 +17,7 @@ import {
   type DisconnectReason,
   GameServer,
   JsonLinesPacketLog,
+  MemoryNetwork,
   parsePacketLogLine,
   readPacketLog,
   ShardlineError,
@@ -24,8 +25,9 @@ import {
   UdpServerTransport,
   WebSocketServerTransport,
 } from '@shardline/server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
+import { IDLE_WAKE_MS } from '../src/game-server.js';
 
 const aead = aeadFromNodeCrypto(nodeCrypto);
 const channels: ChannelConfig[] = [{ kind: 'reliable-ordered' }, { kind: 'unreliable-sequenced' }];
@@ -242,5 +244,51 @@ describe('packet log', () => {
     );
     expect(entries.every((e) => e.bytes > 0 && e.peer.startsWith('udp://'))).toBe(true);
     expect(() => parsePacketLogLine('{"atMs": 1}')).toThrow(/WIRE_INVALID/);
+  });
+});
+
+describe('the connection timer', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('lets idle stream connections wake the server at most every IDLE_WAKE_MS, yet keeps them alive and sends queued messages within tickMs', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const network = new MemoryNetwork();
+    const game = new GameServer({
+      protocolId: 7,
+      privateKey: new Uint8Array(32).fill(3),
+      aead,
+      transports: [network.server('game')],
+      channels,
+      tickMs: 10,
+    });
+    server = game;
+    await game.start();
+    // Thirty clients joining 31 ms apart: their keepalives fall due at thirty moments a second.
+    const clients: GameClient[] = [];
+    const received: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const client = new GameClient({
+        transport: network.client(),
+        token: game.issueToken({ clientId: `idle-${i}`, expiresInMs: 60_000, timeoutMs: 3_000 }),
+        channels,
+      });
+      client.onMessage = (_channel, bytes) => received.push(bytes[0]!);
+      const connecting = client.connect('game');
+      await vi.advanceTimersByTimeAsync(31);
+      await connecting;
+      clients.push(client);
+    }
+
+    const updates = vi.spyOn(game, 'flush');
+    await vi.advanceTimersByTimeAsync(10_000); // idle: keepalives both ways, nothing else
+    expect(updates.mock.calls.length).toBeLessThanOrEqual(10_000 / IDLE_WAKE_MS + 1);
+    expect(game.sessions.length).toBe(30); // three timeouts' worth of idling, all still connected
+
+    game.send(game.sessions[0]!, 0, Uint8Array.of(7), 'reliable');
+    await vi.advanceTimersByTimeAsync(10 + 10); // the server's tickMs, then the client's
+    expect(received).toEqual([7]);
+    for (const client of clients) client.disconnect();
   });
 });

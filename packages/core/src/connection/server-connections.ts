@@ -160,6 +160,14 @@ export class ServerConnections {
   }
 
   /**
+   * When `update` next has something to do (ms): −∞ if a session is due now, +∞ if none is scheduled.
+   * Never late; it may be early (see UpdateSchedule.nextRunAtMs).
+   */
+  nextUpdateAtMs(): number {
+    return this.schedule.nextRunAtMs();
+  }
+
+  /**
    * Queues a message for a session; returns true when it should be updated at once (the send type
    * asks for it). An `unreliable-no-delay` message that could leave in a packet of its own
    * (ReliableEndpoint.sendNow) is in `outgoing` already, and needs no update (returns false).
@@ -264,7 +272,9 @@ export class ServerConnections {
     const { type, payload } = opened;
     this.options.packetLog?.record(describePacket('in', peer, nowMs, datagram.length, type, payload));
     if (type === PacketType.Data) {
-      this.schedule.markDue(session);
+      // Over datagrams what arrived is acknowledged at the next update; over a stream acks ride on
+      // packets sent anyway (PROTOCOL.md §9.3), so receiving gives the session nothing to do.
+      if (this.secure) this.schedule.markDue(session);
       for (const message of session.endpoint.receive(payload, nowMs)) {
         this.events.push({ type: 'message', session: peer, channel: message.channel, bytes: message.bytes });
       }

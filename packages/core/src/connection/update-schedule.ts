@@ -49,6 +49,18 @@ export class UpdateSchedule<T extends Scheduled> {
     bucket.push(item);
   }
 
+  /**
+   * When `run` next has something to do: −∞ while an item is marked due, else the start of the
+   * earliest bucket holding an item (ms; it may hold only stale entries, so this may be early, never
+   * late), +∞ when nothing is scheduled. Lets the edge sleep until then instead of polling.
+   */
+  nextRunAtMs(): number {
+    if (this.due.length > 0) return Number.NEGATIVE_INFINITY;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const key of this.buckets.keys()) if (key < earliest) earliest = key;
+    return earliest * SCHEDULE_GRANULARITY_MS;
+  }
+
   /** Runs `visit` on every item due by `nowMs`, once each. Items marked due meanwhile wait for the next run. */
   run(nowMs: number, visit: (item: T) => void): void {
     const running = this.due;
