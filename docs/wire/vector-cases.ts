@@ -51,6 +51,7 @@ import {
   writeDenied,
   writeFingerprint,
   writeInput,
+  writeMessagePacket,
 } from '@shardline/core';
 
 export interface VectorCase {
@@ -540,6 +541,12 @@ export const connectionCases: VectorCase[] = [
     'a data packet [1, 2, 3] from the client, sequence 0, under its client-to-server key',
     (vectorClient.protection as PacketProtection).protect(PacketType.Data, Uint8Array.of(1, 2, 3)),
     (bytes) => ({ type: bytes[0], length: bytes.length }),
+  ),
+  rawCase(
+    'message-packet',
+    'a Message packet (streams only, server to client): the message [1, 2, 3] on channel 1',
+    writeMessagePacket(1, Uint8Array.of(1, 2, 3)),
+    (bytes) => ({ type: bytes[0], channel: bytes[1], message: [...bytes.subarray(2)] }),
   ),
 ];
 

@@ -6,6 +6,7 @@ import {
   issueConnectToken,
   LinkConditioner,
   type LinkSettings,
+  PacketType,
   SCHEDULE_GRANULARITY_MS,
   type Scheduled,
   ServerConnections,
@@ -49,6 +50,7 @@ class World {
     private readonly capabilities: TransportCapabilities,
     private readonly settings: LinkSettings,
     maxClients = 8,
+    private readonly channelConfigs: readonly ChannelConfig[] = channels,
   ) {
     this.server = new ServerConnections({
       protocolId,
@@ -56,14 +58,14 @@ class World {
       aead,
       addresses: [ADDRESS],
       capabilities,
-      channels,
+      channels: channelConfigs,
       maxClients,
     });
   }
 
   connect(peer: string, token = tokenFor(peer, this.nowMs)): ClientConnection {
     const connection = new ClientConnection(
-      { token, aead, capabilities: this.capabilities, channels },
+      { token, aead, capabilities: this.capabilities, channels: this.channelConfigs },
       this.nowMs,
     );
     const seed = this.clients.size * 2 + 1;
@@ -211,6 +213,70 @@ describe.each([
     leaver.disconnect();
     world.run(() => world.server.sessionCount === 0, 5_000);
     expect(world.server.events.at(-1)).toMatchObject({ type: 'disconnected', reason: 'closed-by-client' });
+  });
+});
+
+describe('Message packets over a stream', () => {
+  const SNAPSHOTS = 1;
+  const PINGS = 2;
+  const streamChannels: ChannelConfig[] = [
+    { kind: 'reliable-ordered' },
+    { kind: 'unreliable-sequenced' },
+    { kind: 'unreliable' },
+  ];
+  const peers = ['a', 'b', 'c'];
+  const connected = () => {
+    const world = new World(WS, { latencyMs: 20 }, 8, streamChannels);
+    const clients = peers.map((peer) => world.connect(peer));
+    world.run(() => clients.every((client) => client.state === 'connected'));
+    return { world, clients };
+  };
+  const messagesOn = (client: ClientConnection, channel: number) =>
+    client.events.flatMap((e) => (e.type === 'message' && e.channel === channel ? [[...e.bytes]] : []));
+
+  it('carry no-delay messages whole and in order, one packet for every client, with a header at least every half keepalive', () => {
+    const { world, clients } = connected();
+    let messagePackets = 0;
+    let dataPackets = 0;
+    for (let tick = 0; tick < 40; tick++) {
+      world.server.outgoing.length = 0;
+      const snapshot = Uint8Array.of(tick, 1, 2, 3);
+      for (const peer of peers)
+        world.server.send(peer, SNAPSHOTS, snapshot, world.nowMs, 'unreliable-no-delay');
+      const sent = world.server.outgoing.map((out) => out.datagram);
+      const shared = sent.filter((datagram) => datagram[0] === PacketType.Message);
+      messagePackets += shared.length;
+      dataPackets += sent.length - shared.length;
+      expect(new Set(shared).size).toBeLessThanOrEqual(1); // the same array for every client
+      for (let i = 0; i < 5; i++) world.step(10); // 50 ms ticks
+    }
+    world.run(() => false, 200);
+    for (const client of clients) {
+      expect(messagesOn(client, SNAPSHOTS)).toEqual(Array.from({ length: 40 }, (_, tick) => [tick, 1, 2, 3]));
+    }
+    // 2 s of 50 ms ticks with a 1 s keepalive: a header (acks, held time) to each client on the
+    // first tick 500 ms or more after its last one, so at least three; the rest are Message packets.
+    expect(dataPackets).toBeGreaterThanOrEqual(peers.length * 3);
+    expect(messagePackets).toBeGreaterThanOrEqual(peers.length * 30);
+    for (const [i, peer] of peers.entries()) {
+      expect(world.server.stats(peer, world.nowMs).rttMs).toBeGreaterThanOrEqual(40); // 2 × 20 ms
+      expect(clients[i]!.stats(world.nowMs)!.rttMs).toBeGreaterThanOrEqual(40);
+    }
+  });
+
+  it('carry what a reused array holds when it is sent, not what it held for the last client', () => {
+    const { world, clients } = connected();
+    const scratch = new Uint8Array(3);
+    for (const [i, peer] of peers.entries()) {
+      scratch.fill(i + 1);
+      world.server.send(peer, PINGS, scratch, world.nowMs, 'unreliable-no-delay');
+    }
+    world.run(() => clients.every((client) => messagesOn(client, PINGS).length === 1));
+    expect(clients.map((client) => messagesOn(client, PINGS)[0])).toEqual([
+      [1, 1, 1],
+      [2, 2, 2],
+      [3, 3, 3],
+    ]);
   });
 });
 

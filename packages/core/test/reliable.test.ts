@@ -236,6 +236,34 @@ describe('reliable endpoint behaviour', () => {
     expectCode('VALUE_INVALID', () => sender.sendNow(ORDERED, message(5), 3));
   });
 
+  it('lets a message leave outside the layer only over a stream, on an unreliable channel with nothing queued, and takes one only there', () => {
+    const sender = new ReliableEndpoint({ channels, transportReliable: true, keepaliveMs: 1000 }, 0);
+    sender.sendNow(PLAIN, message(0), 0); // a packet with a header just left
+    expect(sender.takeMessage(SEQUENCED, 20, 10)).toBe(true);
+    expect(sender.takeMessage(ORDERED, 20, 10)).toBe(false);
+    expect(sender.takeMessage(SEQUENCED, 20, 500)).toBe(false); // half a keepalive since the header: one is due
+    sender.sendNow(PLAIN, message(1), 500);
+    sender.send(ORDERED, message(2), 510);
+    expect(sender.takeMessage(SEQUENCED, 20, 510)).toBe(false); // it would overtake what is queued
+    expect(sender.stats(510).packetsSent).toBe(3);
+    const overDatagrams = new ReliableEndpoint({ channels, keepaliveMs: 1000 }, 0);
+    overDatagrams.sendNow(PLAIN, message(3), 0);
+    expect(overDatagrams.takeMessage(SEQUENCED, 20, 10)).toBe(false);
+
+    const receiver = new ReliableEndpoint({ channels, transportReliable: true }, 0);
+    expect(receiver.receiveMessage(SEQUENCED, message(4), 22, 1)).toEqual({
+      channel: SEQUENCED,
+      bytes: message(4),
+    });
+    expect(receiver.receiveMessage(ORDERED, message(5), 22, 1)).toBeUndefined();
+    expect(receiver.receiveMessage(99, message(6), 22, 1)).toBeUndefined();
+    expect(
+      new ReliableEndpoint({ channels }, 0).receiveMessage(SEQUENCED, message(7), 22, 1),
+    ).toBeUndefined();
+    const stats = receiver.stats(1);
+    expect([stats.packetsReceived, stats.malformedPackets]).toEqual([1, 2]);
+  });
+
   it('rejects bad sends with stable codes', () => {
     const endpoint = new ReliableEndpoint({ channels, maxQueuedBytes: 10_000 }, 0);
     expectCode('VALUE_INVALID', () => endpoint.send(9, message(1), 0));

@@ -94,6 +94,9 @@ export class ClientConnection {
       for (const message of this.endpoint!.receive(payload, nowMs)) {
         this.events.push({ type: 'message', channel: message.channel, bytes: message.bytes });
       }
+    } else if (type === PacketType.Message && payload.length > 0) {
+      const message = this.endpoint!.receiveMessage(payload[0]!, payload.subarray(1), datagram.length, nowMs);
+      if (message) this.events.push({ type: 'message', channel: message.channel, bytes: message.bytes });
     } else if (type === PacketType.Disconnect && payload.length === 1) {
       this.finish(reasonFromCode(payload[0]!));
     }

@@ -23,7 +23,14 @@ export {
   type PacketLogEntry,
   parsePacketLogLine,
 } from './packet-log.js';
-export { PacketType, REQUEST_BYTES, readDenied, writeDenied } from './packets.js';
+export {
+  MESSAGE_OVERHEAD_BYTES,
+  PacketType,
+  REQUEST_BYTES,
+  readDenied,
+  writeDenied,
+  writeMessagePacket,
+} from './packets.js';
 export {
   PacketProtection,
   PROTECTION_OVERHEAD_BYTES,

@@ -1,4 +1,5 @@
 import { ShardlineError } from '../errors.js';
+import { pooledBytes } from '../wire/byte-pool.js';
 import { ByteReader, ByteWriter } from '../wire/bytes.js';
 import { NONCE_BYTES } from './crypto.js';
 import { type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
@@ -14,6 +15,8 @@ export enum PacketType {
   Accepted = 5,
   Data = 6,
   Disconnect = 7,
+  /** One whole message outside the reliable layer (streams only, server → client; §10.7). */
+  Message = 8,
 }
 
 /** The connect request: a token's public header and its sealed private part, 1053 bytes. */
@@ -100,4 +103,24 @@ export function readChallengeBody(
     throw new ShardlineError('WIRE_INVALID', 'challenge of wrong size');
   const reader = new ByteReader(body);
   return { challengeSequence: readU64(reader), sealedChallenge: reader.slice(sealedChallengeBytes).slice() };
+}
+
+/** Bytes a Message packet adds in front of its message: the type and the channel. */
+export const MESSAGE_OVERHEAD_BYTES = 2;
+
+/** A Message packet (PROTOCOL.md §10.7): type, channel, then the message to the end. */
+export function writeMessagePacket(channel: number, message: Uint8Array): Uint8Array {
+  const packet = pooledBytes(MESSAGE_OVERHEAD_BYTES + message.length);
+  packet[0] = PacketType.Message;
+  packet[1] = channel;
+  packet.set(message, MESSAGE_OVERHEAD_BYTES);
+  return packet;
+}
+
+/** Whether `packet` is a Message packet on `channel` carrying exactly `message`. */
+export function isMessagePacket(packet: Uint8Array, channel: number, message: Uint8Array): boolean {
+  if (packet.length !== MESSAGE_OVERHEAD_BYTES + message.length || packet[1] !== channel) return false;
+  for (let i = 0; i < message.length; i++)
+    if (packet[MESSAGE_OVERHEAD_BYTES + i] !== message[i]) return false;
+  return true;
 }

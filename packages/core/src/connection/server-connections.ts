@@ -7,7 +7,7 @@ import type { TransportCapabilities } from '../transport/types.js';
 import type { Aead } from './crypto.js';
 import { HandshakeServer } from './handshake-server.js';
 import { describePacket, type PacketLog } from './packet-log.js';
-import { PacketType } from './packets.js';
+import { isMessagePacket, MESSAGE_OVERHEAD_BYTES, PacketType, writeMessagePacket } from './packets.js';
 import {
   openSessionDatagram,
   PacketProtection,
@@ -111,6 +111,11 @@ export class ServerConnections {
   private readonly secure: boolean;
   /** The latest time the caller gave (for log entries of packets queued outside receive/update). */
   private nowMs = 0;
+  /**
+   * The Message packet made last: sending the same message on the same channel again (every
+   * client's copy of one snapshot) hands the transport this very array, which it may frame once.
+   */
+  private lastMessage: Uint8Array | undefined;
 
   constructor(private readonly options: ServerConnectionsOptions) {
     this.secure = !options.capabilities.reliable;
@@ -169,8 +174,9 @@ export class ServerConnections {
 
   /**
    * Queues a message for a session; returns true when it should be updated at once (the send type
-   * asks for it). An `unreliable-no-delay` message that could leave in a packet of its own
-   * (ReliableEndpoint.sendNow) is in `outgoing` already, and needs no update (returns false).
+   * asks for it). An `unreliable-no-delay` message that could leave in a packet of its own is in
+   * `outgoing` already, and needs no update (returns false): over a stream as a Message packet
+   * (ReliableEndpoint.takeMessage) or a reliable packet of its own (ReliableEndpoint.sendNow).
    */
   send(session: string, channel: number, bytes: Uint8Array, nowMs: number, type?: SendType): boolean {
     const target = this.sessions.get(session);
@@ -178,6 +184,11 @@ export class ServerConnections {
     if (type !== 'unreliable-no-delay') {
       this.schedule.markDue(target);
       return target.endpoint.send(channel, bytes, nowMs, type);
+    }
+    if (!this.secure && target.endpoint.takeMessage(channel, MESSAGE_OVERHEAD_BYTES + bytes.length, nowMs)) {
+      this.nowMs = nowMs;
+      this.emitMessage(session, channel, bytes);
+      return false;
     }
     const packet = target.endpoint.sendNow(channel, bytes, nowMs);
     if (!packet) {
@@ -317,6 +328,19 @@ export class ServerConnections {
         PacketType.Data,
         framed.subarray(SESSION_HEADROOM_BYTES),
       ),
+    );
+    this.outgoing.push({ peer, datagram });
+  }
+
+  /** Queues a Message packet to a peer (the one made last, when it carries the same message), and logs it. */
+  private emitMessage(peer: string, channel: number, message: Uint8Array): void {
+    let datagram = this.lastMessage;
+    if (datagram === undefined || !isMessagePacket(datagram, channel, message)) {
+      datagram = writeMessagePacket(channel, message);
+      this.lastMessage = datagram;
+    }
+    this.options.packetLog?.record(
+      describePacket('out', peer, this.nowMs, datagram.length, PacketType.Message),
     );
     this.outgoing.push({ peer, datagram });
   }

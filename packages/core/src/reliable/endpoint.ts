@@ -306,6 +306,67 @@ export class ReliableEndpoint {
     return this.finishPacket(packet, nowMs);
   }
 
+  /**
+   * Whether an `unreliable-no-delay` message on `channel` may leave now as a Message packet of
+   * `packetBytes` (PROTOCOL.md §10.7), outside this layer: over a reliable transport, on an
+   * uncompressed unreliable channel, with nothing queued ahead of it, within the send budget, and
+   * while a packet with a header left less than half a keepalive interval ago (so acknowledgements,
+   * held times and the round trip keep being measured: the next such message goes with a header,
+   * by sendNow, before a keepalive is due). If so it is counted as sent, and the caller transmits it.
+   */
+  takeMessage(channel: number, packetBytes: number, nowMs: number): boolean {
+    const sender = this.channels[channel];
+    if (
+      sender === undefined ||
+      !this.options.transportReliable ||
+      this.currentState !== 'connected' ||
+      sender.entryKind === EntryKind.Reliable ||
+      sender.compress ||
+      nowMs - this.lastSentMs >= this.options.keepaliveMs / 2 ||
+      this.hasQueuedUnits()
+    ) {
+      return false;
+    }
+    this.refillBudget(nowMs);
+    if (this.budgetBytes <= 0) return false;
+    this.budgetBytes -= packetBytes;
+    this.totals.degradedSends++; // an unreliable send over a reliable transport, as in send()
+    this.totals.packetsSent++;
+    this.packetsOut.add(nowMs, 1);
+    this.bytesOut.add(nowMs, packetBytes);
+    return true;
+  }
+
+  /**
+   * A Message packet's message (PROTOCOL.md §10.7) of `packetBytes` on `channel`: delivered as it is,
+   * on a sequenced channel as newer than anything before it (the transport keeps order). Undefined,
+   * and counted malformed, unless the transport is reliable and the channel an uncompressed
+   * unreliable one.
+   */
+  receiveMessage(
+    channel: number,
+    bytes: Uint8Array,
+    packetBytes: number,
+    nowMs: number,
+  ): ReceivedMessage | undefined {
+    if (this.currentState !== 'connected') return undefined;
+    const sender = this.channels[channel];
+    if (
+      !this.options.transportReliable ||
+      sender === undefined ||
+      sender.entryKind === EntryKind.Reliable ||
+      sender.compress
+    ) {
+      this.totals.malformedPackets++;
+      return undefined;
+    }
+    this.lastReceivedMs = nowMs;
+    this.totals.packetsReceived++;
+    this.packetsIn.add(nowMs, 1);
+    this.bytesIn.add(nowMs, packetBytes);
+    return { channel, bytes };
+  }
+
   /** Processes one datagram from the peer; returns the messages it completes. Never throws for bad input. */
   receive(packet: Uint8Array, nowMs: number): ReceivedMessage[] {
     if (this.currentState !== 'connected') return [];

@@ -31,6 +31,8 @@ export interface ServerTransport {
   /**
    * Sends to a peer; false if the peer is gone (a race with its link closing, not an error). Never
    * calls onDatagram or onPeerClosed before returning (what happens meanwhile is reported later).
+   * The datagram is the transport's from then on: the caller never changes it, so the transport may
+   * write it later, and reuse what it made of it when the same array is sent to another peer.
    */
   send(peer: string, datagram: Uint8Array): boolean;
   /** Ends a peer's link (streams); a no-op for datagram transports. */

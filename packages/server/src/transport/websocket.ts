@@ -33,6 +33,9 @@ interface WebSocketLink {
  */
 export class WebSocketServerTransport extends StreamServerTransport<WebSocketLink> {
   readonly capabilities = WEBSOCKET_CAPABILITIES;
+  /** The datagram framed last, and its frame: one datagram sent to many peers is framed once. */
+  private framedDatagram: Uint8Array | undefined;
+  private frame: Buffer | undefined;
 
   constructor(private readonly options: ListenOptions & { path?: string } = {}) {
     super();
@@ -92,7 +95,11 @@ export class WebSocketServerTransport extends StreamServerTransport<WebSocketLin
   }
 
   protected write(link: WebSocketLink, datagram: Uint8Array): void {
-    link.stream.write(binaryFrame(datagram));
+    if (datagram !== this.framedDatagram) {
+      this.framedDatagram = datagram;
+      this.frame = binaryFrame(datagram);
+    }
+    link.stream.write(this.frame);
   }
 
   protected end(link: WebSocketLink): void {
