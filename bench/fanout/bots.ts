@@ -1,26 +1,21 @@
 /**
  * The bots child process: `bots.ts <shardline|colyseus> <variant>`. On `connect` it joins the given
- * number of passive clients (one per token for Shardline), each decoding the world as a game client
- * would. Between `start` and `stop` it counts what their sockets read.
+ * number of passive clients, one per token (Shardline: a connect token naming its room; Colyseus in
+ * rooms: the room id), each decoding its world as a game client would. Between `start` and `stop`
+ * it counts what their sockets read.
  */
 import {
-  ClientWorld,
   GameClient,
+  JoinedWorld,
   WebSocketClientTransport,
   type WebSocketConstructor,
-  WorldClient,
+  WORLD_CHANNELS,
 } from '@shardline/client';
 import { Client as ColyseusClient } from 'colyseus.js';
 import WebSocket from 'ws';
 import { type BotMeasurement, type RunnerMessage, tellParent } from './ipc.js';
-import { variantNamed } from './scenario.js';
-import {
-  ACK_CHANNEL,
-  CONTROL_CHANNEL,
-  fanoutUnit,
-  SHARDLINE_CHANNELS,
-  SNAPSHOT_CHANNEL,
-} from './shardline-server.js';
+import { roomOf, variantNamed } from './scenario.js';
+import { fanoutKind, roomId } from './shardline-server.js';
 
 const CONNECT_CONCURRENCY = 25;
 /** Connection updates (acks, keepalives) every 50 ms rather than 10: hundreds of bots share a core. */
@@ -47,46 +42,62 @@ function counted(socket: WebSocket): WebSocket {
   return socket;
 }
 
-async function shardlineBot(address: string, token: string): Promise<Bot> {
-  let socket: WebSocket | undefined;
+/** A WebSocket transport whose socket is counted and kept in `bot.socket`. */
+function countingTransport(bot: { socket: WebSocket | undefined }): WebSocketClientTransport {
   class CountingWebSocket extends WebSocket {
     constructor(url: string) {
       super(url);
-      socket = counted(this);
+      bot.socket = counted(this);
     }
   }
-  const client = new GameClient({
-    transport: new WebSocketClientTransport({
-      WebSocket: CountingWebSocket as unknown as WebSocketConstructor,
-    }),
-    token: Buffer.from(token, 'base64'),
-    channels: SHARDLINE_CHANNELS,
-    tickMs: BOT_TICK_MS,
-  });
-  const world = new ClientWorld({ schemas: [fanoutUnit(variant)] });
-  const worldClient = new WorldClient({
-    client,
-    world,
-    controlChannel: CONTROL_CHANNEL,
-    snapshotChannel: SNAPSHOT_CHANNEL,
-    ackChannel: ACK_CHANNEL,
-  });
-  await worldClient.connect(address);
-  return { socket: () => socket, entitiesHeld: () => world.snapshot.snapshots[0]!.size };
+  return new WebSocketClientTransport({ WebSocket: CountingWebSocket as unknown as WebSocketConstructor });
 }
 
-async function colyseusBot(address: string): Promise<Bot> {
-  const room = await new ColyseusClient(address).join('fanout');
+/** Bot `index`, a player of its room's world instance, joined as a game client joins a world. */
+async function shardlineBot(address: string, token: string, index: number): Promise<Bot> {
+  const link: { socket: WebSocket | undefined } = { socket: undefined };
+  const kind = fanoutKind(variant);
+  const world = await JoinedWorld.open({
+    kind,
+    world: { id: roomId(roomOf(variant, index)), kind: kind.name },
+    connect: async () => {
+      const client = new GameClient({
+        transport: countingTransport(link),
+        token: Buffer.from(token, 'base64'),
+        channels: WORLD_CHANNELS,
+        tickMs: BOT_TICK_MS,
+      });
+      await client.connect(address);
+      return client;
+    },
+  });
+  return { socket: () => link.socket, entitiesHeld: () => world.view.snapshot.snapshots[0]!.size };
+}
+
+/** `roomId`: the room to join, or undefined: the one room, by name. */
+async function colyseusBot(address: string, roomId: string | undefined): Promise<Bot> {
+  const client = new ColyseusClient(address);
+  const room = await (roomId === undefined ? client.join('fanout') : client.joinById(roomId));
   const socket = counted((room.connection.transport as unknown as { ws: WebSocket }).ws);
   const state = room.state as { units?: { size: number } };
   return { socket: () => socket, entitiesHeld: () => state.units?.size ?? 0 };
 }
 
-async function connectAll(address: string, count: number, tokens: string[]): Promise<number> {
+/** Joins `count` bots; `firstIndex` is the first one's index among all the run's bots. */
+async function connectAll(
+  address: string,
+  count: number,
+  tokens: string[],
+  firstIndex: number,
+): Promise<number> {
+  const join = (i: number): Promise<Bot> => {
+    if (stack === 'colyseus') return colyseusBot(address, variant.botsPerRoom ? tokens[i] : undefined);
+    return shardlineBot(address, tokens[i]!, firstIndex + i);
+  };
   let failed = 0;
   for (let first = 0; first < count; first += CONNECT_CONCURRENCY) {
     const batch = Array.from({ length: Math.min(CONNECT_CONCURRENCY, count - first) }, (_, i) =>
-      stack === 'shardline' ? shardlineBot(address, tokens[first + i]!) : colyseusBot(address),
+      join(first + i),
     );
     for (const result of await Promise.allSettled(batch)) {
       if (result.status === 'fulfilled') bots.push(result.value);
@@ -99,7 +110,7 @@ async function connectAll(address: string, count: number, tokens: string[]): Pro
 let window: { startedAt: bigint; cpu: NodeJS.CpuUsage; bytes: number; messages: number } | undefined;
 process.on('message', async (message: RunnerMessage) => {
   if (message.type === 'connect') {
-    const failed = await connectAll(message.address, message.bots, message.tokens);
+    const failed = await connectAll(message.address, message.bots, message.tokens, message.firstBot);
     tellParent({ type: 'connected', bots: bots.length, failed });
   } else if (message.type === 'start') {
     window = {

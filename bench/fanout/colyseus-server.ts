@@ -4,7 +4,7 @@ import { Encoder, type MapSchema, StateView, schema } from '@colyseus/schema';
 import { WebSocketTransport } from '@colyseus/ws-transport';
 import { InterestGrid } from '@shardline/core';
 import type { ServerProbe } from './probe.js';
-import { FanoutWorld, TICK_HZ, type Variant, viewpointOf } from './scenario.js';
+import { FanoutWorld, roomOf, TICK_HZ, type Variant, viewpointOf } from './scenario.js';
 import type { StartedServer } from './shardline-server.js';
 
 // The default 8 KiB encode buffer overflows on the full state (Colyseus warns and re-encodes).
@@ -37,10 +37,10 @@ class FanoutRoom extends Room {
   }[] = [];
   private joined = 0;
 
-  override onCreate(): void {
+  override onCreate(options: { room: number }): void {
     const { variant, probe } = setup!;
     this.autoDispose = false;
-    this.simulation = new FanoutWorld(variant);
+    this.simulation = new FanoutWorld(variant, options.room);
     const radius = variant.viewRadius;
     const state = radius ? new ViewedState() : new SharedState();
     const map = state.units as MapSchema<ColyseusUnit>;
@@ -121,13 +121,24 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A Colyseus server with one fan-out room already created; bots join it by name. */
-export async function startColyseus(variant: Variant, probe: ServerProbe): Promise<StartedServer> {
+/**
+ * A Colyseus server with the variant's fan-out rooms already created; bot i joins the room whose id
+ * is its token (bots fill rooms in order).
+ */
+export async function startColyseus(
+  variant: Variant,
+  bots: number,
+  probe: ServerProbe,
+): Promise<StartedServer> {
   const server = new Server({ transport: new WebSocketTransport(), greet: false });
   server.define('fanout', FanoutRoom);
   const port = await freePort();
   await server.listen(port, '127.0.0.1');
   setup = { variant, probe };
-  await matchMaker.createRoom('fanout', {});
-  return { address: `ws://127.0.0.1:${port}`, tokens: [], worldCounters: () => null };
+  const roomIds: string[] = [];
+  for (let room = 0; room < variant.rooms; room++) {
+    roomIds.push((await matchMaker.createRoom('fanout', { room })).roomId);
+  }
+  const tokens = Array.from({ length: bots }, (_, i) => roomIds[roomOf(variant, i)]!);
+  return { address: `ws://127.0.0.1:${port}`, tokens, worldCounters: () => null };
 }

@@ -3,7 +3,8 @@ import type { WorldCounters } from './shardline-server.js';
 
 /** Messages between the runner and its two child processes (server, bots), over Node's IPC channel. */
 export type RunnerMessage =
-  | { type: 'connect'; address: string; bots: number; tokens: string[] }
+  /** `tokens`: what each of the bots joins with (see StartedServer); `firstBot`: the first one's index. */
+  | { type: 'connect'; address: string; bots: number; tokens: string[]; firstBot: number }
   | { type: 'start' }
   | { type: 'stop' };
 

@@ -5,6 +5,8 @@
  */
 export interface ServerMeasurement {
   cpuPercent: number;
+  /** The system (kernel) part of cpuPercent: socket writes and reads, timers' waits. */
+  systemCpuPercent: number;
   tickMs: number[];
   seconds: number;
 }
@@ -41,6 +43,7 @@ export class ServerProbe {
     const cpu = process.cpuUsage(this.cpuAtStart);
     return {
       cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
+      systemCpuPercent: (cpu.system / 1e6 / seconds) * 100,
       tickMs: [...this.samples],
       seconds,
     };

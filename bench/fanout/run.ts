@@ -1,11 +1,13 @@
 /**
- * Fan-out benchmark (npm run bench:fanout): one server process, SL_BOTS (default 500) WebSocket bot
- * clients on loopback in other processes, a 20 Hz world; Shardline and Colyseus 0.16 serve the same
- * world in turn. Variants: everyone sees all 1,000 units (100 walking), and interest (2,000 units,
- * 200 walking, on 4,000², each client sees ~100 around its viewpoint). Reports server CPU, the wall
- * time of each tick's work (median, p99) and bytes per client per second as the bots' sockets read
- * them. Writes bench/results/fanout.json and fanout.md. SL_SECONDS sets the measured window (default 20);
- * SL_BOT_PROCESSES the number of bot processes (default 2); SL_ONLY=variant/stack runs part of the matrix.
+ * Fan-out benchmark (npm run bench:fanout): one server process, WebSocket bot clients on loopback in
+ * other processes, 20 Hz worlds; Shardline and Colyseus 0.16 serve the same worlds in turn.
+ * Variants: everyone (SL_BOTS, default 500, see all 1,000 units, 100 walking), interest (SL_BOTS
+ * each see ~100 of 2,000 units, 200 walking, on 4,000², around a viewpoint) and rooms (100 rooms of
+ * 8 bots in the one server, each room its own world of 50 walking units, everyone in a room seeing
+ * all of them). Reports server CPU, the wall time of each tick's work (median, p99) and bytes per
+ * client per second as the bots' sockets read them. Writes bench/results/fanout.json and fanout.md.
+ * SL_SECONDS sets the measured window (default 20); SL_BOT_PROCESSES the number of bot processes
+ * (default 2); SL_ONLY=variant/stack runs part of the matrix.
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -14,7 +16,7 @@ import { environment, markdownTable, writeResults } from '../lib/results.js';
 import { summarize } from '../lib/stats.js';
 import type { BotMeasurement, ChildMessage, RunnerMessage } from './ipc.js';
 import type { ServerMeasurement } from './probe.js';
-import { TICK_HZ, VARIANTS, type Variant } from './scenario.js';
+import { botsOf, TICK_HZ, VARIANTS, type Variant } from './scenario.js';
 import type { WorldCounters } from './shardline-server.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -33,6 +35,10 @@ interface Row {
   bots: number;
   failedToJoin: number;
   cpuPercent: number;
+  /** The kernel's part of cpuPercent. */
+  systemCpuPercent: number;
+  /** Server CPU per message a bot received, µs: CPU compared at the rate each server kept up. */
+  cpuMicrosPerMessage: number;
   tickMedianMs: number;
   tickP99Ms: number;
   ticksMeasured: number;
@@ -46,14 +52,17 @@ interface Row {
   botsCpuPercent: number;
 }
 
-/** SL_CPU_PROFILE=dir writes a V8 CPU profile of each child process there (open it in Chrome DevTools). */
+/**
+ * SL_CPU_PROFILE=dir writes V8 CPU profiles there (open them in Chrome DevTools): the server's of the
+ * measured window (server-process.ts), the bot processes' of their whole life.
+ */
 const PROFILE_DIR = process.env.SL_CPU_PROFILE;
 
 /** SL_PIN=1 pins the server to CPU 0 and the bots to CPU 1 (taskset), so neither steals the other's core. */
 const PIN = process.env.SL_PIN === '1';
 
 function child(script: string, args: string[]): ChildProcess {
-  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const profile = PROFILE_DIR && script === 'bots.ts' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   const started = fork(join(HERE, script), args, {
     execArgv: ['--import', 'tsx', '--conditions=shardline-source', ...profile],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -88,22 +97,24 @@ const tell = (process: ChildProcess, message: RunnerMessage) => process.send(mes
 const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
 async function measure(variant: Variant, stack: Stack): Promise<Row> {
-  const server = child('server-process.ts', [stack, variant.name, String(BOTS)]);
+  const bots = botsOf(variant, BOTS);
+  const server = child('server-process.ts', [stack, variant.name, String(bots)]);
   const botProcesses = Array.from({ length: BOT_PROCESSES }, () => child('bots.ts', [stack, variant.name]));
   try {
     const ready = await next(server, 'ready');
     let failed = 0;
     // One process at a time, so the server seats bots (and hands out viewpoints) in a fixed order.
-    for (const [p, bots] of botProcesses.entries()) {
-      const first = Math.floor((p * BOTS) / BOT_PROCESSES);
-      const end = Math.floor(((p + 1) * BOTS) / BOT_PROCESSES);
-      tell(bots, {
+    for (const [p, process] of botProcesses.entries()) {
+      const first = Math.floor((p * bots) / BOT_PROCESSES);
+      const end = Math.floor(((p + 1) * bots) / BOT_PROCESSES);
+      tell(process, {
         type: 'connect',
         address: ready.address,
         bots: end - first,
         tokens: ready.tokens.slice(first, end),
+        firstBot: first,
       });
-      failed += (await next(bots, 'connected')).failed;
+      failed += (await next(process, 'connected')).failed;
     }
     await sleep(WARMUP_SECONDS);
     const serverMeasured = next(server, 'server-measured');
@@ -147,6 +158,8 @@ function row(
     bots: bots.connected,
     failedToJoin,
     cpuPercent: server.measurement.cpuPercent,
+    systemCpuPercent: server.measurement.systemCpuPercent,
+    cpuMicrosPerMessage: (server.measurement.cpuPercent * 1e4) / Math.max(1, bots.messages / bots.seconds),
     tickMedianMs: ticks.median,
     tickP99Ms: ticks.p99,
     ticksMeasured: server.measurement.tickMs.length,
@@ -167,7 +180,7 @@ const rows: Row[] = [];
 for (const variant of VARIANTS) {
   for (const stack of STACKS) {
     if (only && !only.every((part) => part === variant.name || part === stack)) continue;
-    console.log(`${variant.name} / ${stack}: ${BOTS} bots, ${SECONDS} s…`);
+    console.log(`${variant.name} / ${stack}: ${botsOf(variant, BOTS)} bots, ${SECONDS} s…`);
     rows.push(await measure(variant, stack));
   }
 }
@@ -179,6 +192,8 @@ const table = markdownTable(
     'server',
     'bots',
     'CPU %',
+    'of it system %',
+    'CPU µs/msg',
     'tick median ms',
     'tick p99 ms',
     'bytes/client/s',
@@ -191,6 +206,8 @@ const table = markdownTable(
     r.stack === 'shardline' ? 'Shardline' : 'Colyseus 0.16',
     String(r.bots),
     fixed(r.cpuPercent, 1),
+    fixed(r.systemCpuPercent, 1),
+    fixed(r.cpuMicrosPerMessage, 1),
     fixed(r.tickMedianMs),
     fixed(r.tickP99Ms),
     fixed(r.bytesPerClientPerSecond, 0),
@@ -215,8 +232,17 @@ const ratios = {
   interestBytesVsColyseus: ratio('interest', 'bytesPerClientPerSecond'),
   interestCpuVsColyseus: ratio('interest', 'cpuPercent'),
   interestTickMedianVsColyseus: ratio('interest', 'tickMedianMs'),
+  roomsBytesVsColyseus: ratio('rooms', 'bytesPerClientPerSecond'),
+  roomsCpuVsColyseus: ratio('rooms', 'cpuPercent'),
+  roomsTickMedianVsColyseus: ratio('rooms', 'tickMedianMs'),
 };
-const targets = { bytesVsColyseus: 0.45, interestCpuVsColyseus: 0.5 };
+const targets = {
+  bytesVsColyseus: 0.45,
+  cpuVsColyseus: 1.0,
+  interestCpuVsColyseus: 0.5,
+  roomsBytesVsColyseus: 0.45,
+  roomsCpuVsColyseus: 0.8,
+};
 
 const ratioLines = Object.entries(ratios).map(([key, value]) => {
   const target = targets[key as keyof typeof targets];
@@ -241,19 +267,25 @@ console.log(crossCheck.join('\n'));
 
 const markdown = `# bench:fanout
 
-One server process; ${BOTS} passive WebSocket bots on loopback in ${BOT_PROCESSES} other processes; a ${TICK_HZ} Hz world;
+One server process; passive WebSocket bots on loopback in ${BOT_PROCESSES} other processes; ${TICK_HZ} Hz worlds;
 Shardline and Colyseus 0.16 (\`@colyseus/core\` + \`@colyseus/ws-transport\`, \`@colyseus/schema\` 3, bots on
-\`colyseus.js\`) serve the same seeded world in turn. ${SECONDS} s measured after a ${WARMUP_SECONDS} s warm-up.
+\`colyseus.js\`) serve the same seeded worlds in turn. ${SECONDS} s measured after a ${WARMUP_SECONDS} s warm-up.
 
-- **everyone**: 1,000 units {x, y}, 100 walking every tick; every client sees all of them.
-- **interest**: 2,000 units, 200 walking, on a 4,000 × 4,000 map; each client sees the ~100 within 505
-  units of its viewpoint. Both servers find them with the same grid (Shardline's world; Colyseus's
-  room updates each client's \`StateView\` from it every tick).
+- **everyone**: ${BOTS} bots; 1,000 units {x, y}, 100 walking every tick; every client sees all of them.
+- **interest**: ${BOTS} bots; 2,000 units, 200 walking, on a 4,000 × 4,000 map; each client sees the ~100
+  within 505 units of its viewpoint. Both servers find them with the same grid (Shardline's world;
+  Colyseus's room updates each client's \`StateView\` from it every tick).
+- **rooms**: 100 rooms of 8 bots (800) in the one server, each its own seeded world of 50 units on
+  1,000 × 1,000, all walking every tick; everyone in a room sees all of its units. Shardline: 100
+  instances of one world kind in a \`WorldRuntime\` over one \`GameServer\`; Colyseus: 100 rooms.
 
 Units: Shardline quantizes x and y to 0.01; Colyseus sends float32. CPU is the server process's user +
-system time over the window (100% = one core). Tick time is the wall time of one tick's simulation,
-encoding and hand-off of every client's bytes to its socket. Bytes are what the bots' TCP sockets read
-(WebSocket frames, packet headers and keepalives included), per client per second.
+system time over the window (100% = one core), and of it the kernel's part; CPU µs/msg is that time
+per message the bots received. Tick time is the wall
+time of one world's tick: its simulation, encoding and hand-off of every client's bytes to its
+socket (in rooms, one room's). Shardline's server updates its worlds when their ticks fall due (one
+wake-up per tick), not by polling. Bytes are what the bots' TCP sockets read (WebSocket frames, packet
+headers and keepalives included), per client per second.
 
 ${table}
 
@@ -262,16 +294,20 @@ ${ratioLines.join('\n')}
 Cross-check:
 ${crossCheck.join('\n')}
 
-Reading the numbers: with everyone seeing everything, both servers encode one patch per tick and write
-it to every socket; Shardline also runs its connection layer per client (packet header and sequence,
-keepalive pings, RTT and rate statistics), which is most of its extra CPU. In the interest variant
-each server builds every client's view each tick (Shardline: what entered, left and changed, from
-update records encoded once per tick for all clients; for a viewpoint that has not moved, as here,
-only the entities that changed near it are checked, otherwise everything it sees is merged with what
-it holds, about 1.6x the view work in-process; Colyseus: \`StateView\` filtering and an encode per
-view). About half of Shardline's CPU here is the WebSocket write of each message (ws, Node streams
-and the kernel), which both servers pay alike. The bots' CPU is shown because they share the two
-cores with the server.
+Reading the numbers: CPU % is what each server spent over the window; CPU µs/msg divides it by the
+messages its bots received, which compares the two where one of them (or its bots) did not keep up
+20 Hz. Both servers pay alike, per message, for writing it to its socket (Node's stream and the
+kernel, whose share is the system column). Shardline writes each as one WebSocket frame, and a
+snapshot every client of a world shares as one Message packet framed once (PROTOCOL.md §10.7); on
+top of that it pays, per client and message, its connection layer (session, send budget,
+statistics) and the world's bookkeeping; per world and tick, the world itself (the game's checked
+writes, the snapshot built from them, one encode), which is what the rooms variant multiplies by
+100; and once a second per client the clock ping its client sends and the pong (Colyseus's clients
+keep no clock). In the interest variant each server builds every client's view each tick
+(Shardline: what entered, left and changed, from update records encoded once per tick for all
+clients, only the changes near a still viewpoint checked; Colyseus: \`StateView\` filtering and an
+encode per view). docs/decisions/0020-fan-out-everyone-and-rooms.md splits where the time goes.
+The bots' CPU is shown because they share the two cores with the server.
 
 Machine: 2 shared cores; compare ratios, not absolute times.
 `;

@@ -3,10 +3,16 @@ import { SeededRandom } from '../lib/random.js';
 /**
  * The fan-out benchmark's world, identical for both servers: units {x, y} on a square map; the same
  * seeded movers walk every tick (turning a little, bouncing off the edges); the rest stand still.
- * Bot i watches the viewpoint `viewpoints[i]` (interest variant only).
+ * Bot i watches the viewpoint `viewpoints[i]` (interest variant only). A variant with rooms runs
+ * that many such worlds in the one server, each seeded apart, with `botsPerRoom` bots in each.
  */
 export interface Variant {
-  name: 'everyone' | 'interest';
+  name: 'everyone' | 'interest' | 'rooms';
+  /** Worlds (rooms) the server runs. */
+  rooms: number;
+  /** Bots in each room; undefined: the runner's SL_BOTS, in the one world. */
+  botsPerRoom: number | undefined;
+  /** Units per room. */
   entities: number;
   movers: number;
   /** The map is [0, mapSize) on both axes, world units. */
@@ -20,12 +26,50 @@ export const TICK_HZ = 20;
 const SPEED = 60;
 const MAX_TURN_RADIANS = 0.3;
 const SEED = 0xfa_17e;
+/** Room r's world is seeded SEED + r · this (room 0: the single-world variants' seed). */
+const ROOM_SEED_STRIDE = 0x1_0000;
 
 export const VARIANTS: readonly Variant[] = [
-  { name: 'everyone', entities: 1000, movers: 100, mapSize: 2000, viewRadius: undefined },
+  {
+    name: 'everyone',
+    rooms: 1,
+    botsPerRoom: undefined,
+    entities: 1000,
+    movers: 100,
+    mapSize: 2000,
+    viewRadius: undefined,
+  },
   // 2,000 units on 4,000²: a circle of radius 505 holds about 100 of them (2000 · π · 505² / 4000²).
-  { name: 'interest', entities: 2000, movers: 200, mapSize: 4000, viewRadius: 505 },
+  {
+    name: 'interest',
+    rooms: 1,
+    botsPerRoom: undefined,
+    entities: 2000,
+    movers: 200,
+    mapSize: 4000,
+    viewRadius: 505,
+  },
+  // Small matches: 100 rooms of 8 players, everyone in a room sees all 50 of its units, all walking.
+  {
+    name: 'rooms',
+    rooms: 100,
+    botsPerRoom: 8,
+    entities: 50,
+    movers: 50,
+    mapSize: 1000,
+    viewRadius: undefined,
+  },
 ];
+
+/** How many bots a variant takes: its rooms' seats, or `defaultBots` in its one world. */
+export function botsOf(variant: Variant, defaultBots: number): number {
+  return variant.botsPerRoom === undefined ? defaultBots : variant.rooms * variant.botsPerRoom;
+}
+
+/** The room bot `index` plays in (bots fill rooms in order). */
+export function roomOf(variant: Variant, index: number): number {
+  return variant.botsPerRoom === undefined ? 0 : Math.floor(index / variant.botsPerRoom);
+}
 
 export function variantNamed(name: string): Variant {
   const variant = VARIANTS.find((candidate) => candidate.name === name);
@@ -42,10 +86,15 @@ export interface Unit {
 export class FanoutWorld {
   readonly units: Unit[];
   private readonly headings: number[];
-  private readonly random = new SeededRandom(SEED);
+  private readonly random: SeededRandom;
   private readonly moverIndices: number[];
 
-  constructor(readonly variant: Variant) {
+  /** `room`: which of the variant's rooms (each is seeded apart). */
+  constructor(
+    readonly variant: Variant,
+    room = 0,
+  ) {
+    this.random = new SeededRandom(SEED + ROOM_SEED_STRIDE * room);
     const { entities, movers, mapSize } = variant;
     this.units = Array.from({ length: entities }, () => ({
       x: this.random.range(0, mapSize),
