@@ -78,10 +78,10 @@ interface ClientView {
   /** What this client was sent, by tick (with interest or a budget, clients hold different worlds). */
   views: Map<number, WorldSnapshot>;
   /**
-   * The baseline of each message sent in the history window, by tick (undefined: a full state): a
-   * later message against that tick predicts from this one (PROTOCOL.md §6.3).
+   * The baseline of each message sent in the history window, by tick: a later message against that
+   * tick predicts from it (PROTOCOL.md §6.3).
    */
-  sentBaselines: Map<number, number | undefined>;
+  sentBaselines: SentBaselines;
   priorities: Map<number, number>;
 }
 
@@ -318,7 +318,7 @@ export class ServerWorld {
       },
       viewpoint: undefined,
       views: new Map(),
-      sentBaselines: new Map(),
+      sentBaselines: new SentBaselines(this.historyTicks),
       priorities: new Map(),
     });
   }
@@ -436,8 +436,12 @@ export class ServerWorld {
         const prior = this.priorOf(view, this.history, baseline);
         const span = prior ? baseline!.tick - prior.tick : 0; // < 256 (canPredict)
         const key = baseline ? baseline.tick * 256 + span : NO_BASELINE;
-        encoded = shared.get(key) ?? this.encode(this.latest, baseline, prior);
-        shared.set(key, encoded);
+        let found = shared.get(key);
+        if (!found) {
+          found = this.encode(this.latest, baseline, prior);
+          shared.set(key, found);
+        }
+        encoded = found;
       }
       if (!streamed) this.recordSent(view, encoded.baselineTick);
       // Counted as held now: the caller sends it over a reliable link, or (SEND_QUEUE_FULL) drops
@@ -493,8 +497,7 @@ export class ServerWorld {
   }
 
   private recordSent(view: ClientView, baselineTick: number | undefined): void {
-    view.sentBaselines.set(this.currentTick, baselineTick);
-    dropUpTo(view.sentBaselines, this.currentTick - this.historyTicks);
+    view.sentBaselines.record(this.currentTick, baselineTick);
   }
 
   /** A streamed client's message: what entered, left and changed in its view since the last send. */
@@ -574,5 +577,35 @@ function dropUpTo<V>(byTick: Map<number, V>, tick: number): void {
   for (const key of byTick.keys()) {
     if (key > tick) break;
     byTick.delete(key);
+  }
+}
+
+/**
+ * What baseline each message sent to a client had, by the tick it was sent at, over the last
+ * `size` ticks (the history window): a ring indexed by tick, so recording one per send tick
+ * allocates nothing and drops nothing.
+ */
+class SentBaselines {
+  /** The tick each slot was written for (−1: never). */
+  private readonly ticks: Float64Array;
+  /** Its message's baseline tick, −1 for a full state. */
+  private readonly baselines: Float64Array;
+
+  constructor(private readonly size: number) {
+    this.ticks = new Float64Array(size).fill(-1);
+    this.baselines = new Float64Array(size);
+  }
+
+  record(tick: number, baselineTick: number | undefined): void {
+    const slot = tick % this.size;
+    this.ticks[slot] = tick;
+    this.baselines[slot] = baselineTick ?? -1;
+  }
+
+  /** The baseline of the message sent at `tick`; undefined for a full state, or no message then. */
+  get(tick: number): number | undefined {
+    const slot = tick % this.size;
+    if (this.ticks[slot] !== tick || this.baselines[slot]! < 0) return undefined;
+    return this.baselines[slot];
   }
 }
