@@ -14,5 +14,4 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from './transport/websocket.js';
-export { WorldClient, type WorldClientOptions } from './world-client.js';
 export * from './worlds/index.js';

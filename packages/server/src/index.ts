@@ -40,5 +40,4 @@ export { starterGame } from './runtime/starter-game.js';
 export * from './services/index.js';
 export * from './store/index.js';
 export * from './transport/index.js';
-export { type SeatClock as WorldHostSeatClock, WorldHost, type WorldHostOptions } from './world-host.js';
 export * from './worlds/index.js';

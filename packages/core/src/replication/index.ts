@@ -34,7 +34,7 @@ export {
   readPing,
   TimeSync,
 } from './time-sync.js';
-export { type AnyEntitySchema, type EntityId, WorldSchema, worldFingerprint } from './world-schema.js';
+export { type AnyEntitySchema, type EntityId, WorldSchema } from './world-schema.js';
 export {
   emptyWorldSnapshot,
   NO_BASELINE,

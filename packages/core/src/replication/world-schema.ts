@@ -1,7 +1,7 @@
 import { ShardlineError } from '../errors.js';
 import type { FieldMap } from '../schema/composite.js';
 import type { EntitySchema } from '../schema/entity.js';
-import { fnv1a64, schemaFingerprint } from '../schema/fingerprint.js';
+import { schemaFingerprint } from '../schema/fingerprint.js';
 import { SnapshotCodec } from '../schema/snapshot.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a world holds entity schemas of any field map
@@ -41,13 +41,4 @@ export class WorldSchema {
       throw new ShardlineError('VALUE_INVALID', `entity schema ${schema.name} is not part of this world`);
     return index;
   }
-}
-
-/**
- * The fingerprint WorldHost's hello carried (its entity schemas and RPC catalog). WorldHost and
- * WorldClient are kept only until bench:fanout runs on the WorldRuntime; world kinds use
- * WorldKind.fingerprint (PROTOCOL.md §13.2).
- */
-export function worldFingerprint(world: WorldSchema, rpc?: { readonly fingerprint: string }): string {
-  return rpc ? fnv1a64(`${world.fingerprint}\n${rpc.fingerprint}`) : world.fingerprint;
 }
