@@ -281,11 +281,11 @@ Shardline and Colyseus 0.16 (\`@colyseus/core\` + \`@colyseus/ws-transport\`, \`
 
 Units: Shardline quantizes x and y to 0.01; Colyseus sends float32. CPU is the server process's user +
 system time over the window (100% = one core), and of it the kernel's part; CPU µs/msg is that time
-per message the bots received. Tick time is the wall
-time of one world's tick: its simulation, encoding and hand-off of every client's bytes to its
-socket (in rooms, one room's). Shardline's server updates its worlds when their ticks fall due (one
-wake-up per tick), not by polling. Bytes are what the bots' TCP sockets read (WebSocket frames, packet
-headers and keepalives included), per client per second.
+per message the bots received. Tick time is the wall time of one world's tick: its simulation,
+encoding and hand-off of every client's bytes to its socket (in rooms, one room's). Shardline's
+server updates its worlds when their ticks fall due (one wake-up per tick), not by polling. Bytes
+are what the bots' TCP sockets read (WebSocket frames, packet headers and keepalives included), per
+client per second.
 
 ${table}
 
