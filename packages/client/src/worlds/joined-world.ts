@@ -23,6 +23,7 @@ import {
   type RpcHandler,
   type RpcsOf,
   rpcRoute,
+  type SendType,
   type ServerCallContext,
   ShardlineError,
   type StateOf,
@@ -150,7 +151,7 @@ export class JoinedWorld<K extends AnyWorldKind> {
         ...(options.replyTimeoutMs !== undefined ? { replyTimeoutMs: options.replyTimeoutMs } : {}),
         send: (bytes, delivery) => {
           const { channel, type } = rpcRoute(WORLD_RPC_CHANNELS, delivery);
-          this.client.send(channel, bytes, type);
+          this.send(channel, bytes, type);
           this.flushSoon();
         },
       });
@@ -250,7 +251,7 @@ export class JoinedWorld<K extends AnyWorldKind> {
     const sequence = this.inputs.push(input as never);
     for (const prediction of this.predictions) prediction.applied(sequence, input, this.kind.tickMs);
     if (this.current === 'connected') {
-      this.client.send(WORLD_CHANNEL.input, this.inputs.message()!, 'unreliable');
+      this.send(WORLD_CHANNEL.input, this.inputs.message()!, 'unreliable');
       this.flushSoon();
     }
     return sequence;
@@ -262,7 +263,7 @@ export class JoinedWorld<K extends AnyWorldKind> {
       throw new ShardlineError('VALUE_INVALID', `world kind ${this.kind.name} declares no state`);
     if (this.current !== 'connected') return;
     const timeMs = this.time.synchronized ? this.time.serverTimeMs(this.now()) : 0;
-    this.client.send(WORLD_CHANNEL.states, this.publisher.encode(state as never, timeMs), 'unreliable');
+    this.send(WORLD_CHANNEL.states, this.publisher.encode(state as never, timeMs), 'unreliable');
   }
 
   /**
@@ -385,7 +386,7 @@ export class JoinedWorld<K extends AnyWorldKind> {
     if (!('ack' in result) || this.client.capabilities.reliable) return;
     const ack = new Uint8Array(4);
     new DataView(ack.buffer).setUint32(0, result.ack, true);
-    this.client.send(WORLD_CHANNEL.clock, ack, 'unreliable');
+    this.send(WORLD_CHANNEL.clock, ack, 'unreliable');
   }
 
   private inputAck(bytes: Uint8Array): void {
@@ -403,7 +404,7 @@ export class JoinedWorld<K extends AnyWorldKind> {
     const delayMs = this.viewDelayMs ?? firstDelay(this.interpolations);
     const ping = this.time.update(this.now(), delayMs);
     if (ping) {
-      this.client.send(WORLD_CHANNEL.clock, ping, 'unreliable-no-delay');
+      this.send(WORLD_CHANNEL.clock, ping, 'unreliable-no-delay');
     }
     this.rpcClient?.update();
   }
@@ -464,6 +465,15 @@ export class JoinedWorld<K extends AnyWorldKind> {
     this.timer = undefined;
     this.rpcClient?.close();
     this.onLeave?.(reason);
+  }
+
+  /**
+   * Sends on the current link, if it is up. While the world reconnects (or after it left) nothing is
+   * sent: an input or state is superseded by the next, and a call awaiting a reply fails with
+   * RPC_TIMEOUT (as one lost with the link would).
+   */
+  private send(channel: number, bytes: Uint8Array, type: SendType): void {
+    if (this.client.state === 'connected') this.client.send(channel, bytes, type);
   }
 
   private rpcOf(): RpcClient<RpcsOf<K>> {

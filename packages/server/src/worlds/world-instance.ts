@@ -499,7 +499,8 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     this.playerByClient.delete(player.id);
     this.sends.toSeats(WORLD_CHANNEL.control, encodeSeatMessage({ type: 'left', reason, seat }), 'reliable');
     // After dispose the game has let the world go: its players are only disconnected.
-    if (this.handlers.leave && !this.disposed) this.guarded('leave', () => this.handlers.leave!(player, reason));
+    if (this.handlers.leave && !this.disposed)
+      this.guarded('leave', () => this.handlers.leave!(player, reason));
     this.ownership.removeSeat(seat); // after leave: what the game despawns there needs no telling
   }
 
