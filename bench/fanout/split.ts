@@ -6,7 +6,7 @@
  * sans-IO ClientConnections in this process (through the real handshake and hello; afterwards they
  * send only keepalives), the runtime updated once per tick and connections as the GameServer's own
  * timer asks. Prints time per client snapshot message, µs: the rooms' updates (CPU, user + system),
- * split into the connection layer and transport send (the wall time inside GameServer.send:
+ * split into the connection layer and transport send (the wall time inside GameServer.send, sendTo and sendToEach:
  * sessions, reliable endpoint, Message packets, the transport) and the rest (the worlds:
  * simulation, snapshots, encoding, the instance's loop); then the connection updates and the
  * clients' packets in (CPU).
@@ -154,6 +154,19 @@ server.send = (...args: Parameters<typeof server.send>) => {
   const start = process.hrtime.bigint();
   serverSend(...args);
   spent.sendsNs += process.hrtime.bigint() - start;
+};
+const serverSendTo = server.sendTo.bind(server);
+server.sendTo = (...args: Parameters<typeof server.sendTo>) => {
+  const start = process.hrtime.bigint();
+  serverSendTo(...args);
+  spent.sendsNs += process.hrtime.bigint() - start;
+};
+const serverSendToEach = server.sendToEach.bind(server);
+server.sendToEach = (...args: Parameters<typeof server.sendToEach>) => {
+  const start = process.hrtime.bigint();
+  const refused = serverSendToEach(...args);
+  spent.sendsNs += process.hrtime.bigint() - start;
+  return refused;
 };
 const serverFlush = server.flush.bind(server);
 server.flush = () => {

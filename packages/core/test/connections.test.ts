@@ -40,7 +40,7 @@ function tokenFor(clientId: string, nowMs = 0, timeoutMs = 5_000) {
 /** One server and clients over conditioned links, on a simulated clock. */
 class World {
   nowMs = 0;
-  readonly server: ServerConnections;
+  server: ServerConnections;
   private readonly clients = new Map<
     string,
     { connection: ClientConnection; up: LinkConditioner; down: LinkConditioner }
@@ -277,6 +277,91 @@ describe('Message packets over a stream', () => {
       [2, 2, 2],
       [3, 3, 3],
     ]);
+  });
+});
+
+describe('one message to many sessions (sendToEach)', () => {
+  const SNAPSHOTS = 1;
+  const streamChannels: ChannelConfig[] = [{ kind: 'reliable-ordered' }, { kind: 'unreliable-sequenced' }];
+  const peers = ['a', 'b', 'c'];
+  const connected = (capabilities: TransportCapabilities) => {
+    const world = new World(capabilities, { latencyMs: 20 }, 8, streamChannels);
+    const clients = peers.map((peer) => world.connect(peer));
+    world.run(() => clients.every((client) => client.state === 'connected'));
+    return { world, clients };
+  };
+  const snapshotsOf = (client: ClientConnection) =>
+    client.events.flatMap((e) => (e.type === 'message' && e.channel === SNAPSHOTS ? [[...e.bytes]] : []));
+  const noRefusal = (peer: string) => {
+    throw new Error(`${peer} refused`);
+  };
+
+  it('reaches every session as send to each would, over streams and datagrams, skipping those that ended', () => {
+    for (const capabilities of [WS, UDP]) {
+      const { world, clients } = connected(capabilities);
+      const handles = peers.map((peer) => world.server.handle(peer)!);
+      expect(handles.map((handle) => handle.peer)).toEqual(peers);
+      for (let tick = 0; tick < 20; tick++) {
+        const snapshot = Uint8Array.of(tick, 9);
+        world.server.sendToEach(handles, SNAPSHOTS, snapshot, world.nowMs, 'unreliable-no-delay', noRefusal);
+        if (capabilities.reliable) {
+          // Over a stream the copies that leave as Message packets are one array.
+          const shared = world.server.outgoing.filter((out) => out.datagram[0] === PacketType.Message);
+          expect(new Set(shared.map((out) => out.datagram)).size).toBeLessThanOrEqual(1);
+        }
+        for (let i = 0; i < 5; i++) world.step(10);
+      }
+      world.run(() => clients.every((client) => snapshotsOf(client).length === 20), 2_000);
+      for (const client of clients) {
+        expect(snapshotsOf(client)).toEqual(Array.from({ length: 20 }, (_, tick) => [tick, 9]));
+      }
+      // A reliable message through the handles, and a session that left: skipped, not an error.
+      world.server.disconnect('b', 'kicked');
+      expect(handles[1]!.dropped).toBe(true);
+      world.server.sendToEach(handles, 0, Uint8Array.of(7), world.nowMs, 'reliable', noRefusal);
+      world.run(() => false, 500);
+      const reliableOn = (client: ClientConnection) =>
+        client.events.filter((e) => e.type === 'message' && e.channel === 0).length;
+      expect(clients.map(reliableOn)).toEqual([1, 0, 1]);
+      expect(() => world.server.sendTo(handles[1]!, 0, Uint8Array.of(1), world.nowMs)).toThrow(
+        /VALUE_INVALID/,
+      );
+    }
+  });
+
+  it('hands a session whose queue is full to `refused`, and the others still get the message', () => {
+    const world = new World(WS, { latencyMs: 20 }, 8, streamChannels);
+    world.server = new ServerConnections({
+      protocolId,
+      privateKey,
+      aead,
+      addresses: [ADDRESS],
+      capabilities: WS,
+      channels: streamChannels,
+      maxClients: 8,
+      endpoint: { maxQueuedBytes: 4_000 },
+    });
+    const clients = peers.map((peer) => world.connect(peer));
+    world.run(() => clients.every((client) => client.state === 'connected'));
+    const handles = peers.map((peer) => world.server.handle(peer)!);
+    // b has 3,900 bytes queued (sent without an update): 200 more overflow its 4,000.
+    for (let i = 0; i < 3; i++)
+      world.server.send('b', SNAPSHOTS, new Uint8Array(1_300), world.nowMs, 'unreliable');
+    const refused: string[] = [];
+    world.server.outgoing.length = 0;
+    world.server.sendToEach(
+      handles,
+      SNAPSHOTS,
+      new Uint8Array(200).fill(5),
+      world.nowMs,
+      'unreliable-no-delay',
+      (peer, error) => {
+        expect(error.code).toBe('SEND_QUEUE_FULL');
+        refused.push(peer);
+      },
+    );
+    expect(refused).toEqual(['b']);
+    expect(world.server.outgoing.map((out) => out.peer)).toEqual(['a', 'c']);
   });
 });
 

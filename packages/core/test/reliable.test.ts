@@ -10,6 +10,7 @@ import {
 } from '@shardline/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { TrafficMeter } from '../src/reliable/stats.js';
 import { expectCode } from './support/expect-code.js';
 import { SimulatedLink } from './support/simulated-link.js';
 
@@ -365,6 +366,21 @@ describe('reliable endpoint behaviour', () => {
       expect(side.rttMs).toBeLessThan(75);
       expect(side.worstRttMs).toBeLessThan(85);
     }
+  });
+});
+
+describe('traffic meter', () => {
+  it('sums packets and bytes each way over the last second, in 100 ms buckets', () => {
+    const meter = new TrafficMeter();
+    for (let ms = 0; ms < 2_000; ms += 50) meter.sent(ms, 100); // 20 packets a second
+    meter.received(1_990, 7);
+    expect(meter.perSecond(1_999)).toEqual({ packetsOut: 20, bytesOut: 2_000, packetsIn: 1, bytesIn: 7 });
+    expect(meter.perSecond(2_450)).toEqual({ packetsOut: 10, bytesOut: 1_000, packetsIn: 1, bytesIn: 7 });
+    expect(meter.perSecond(2_999)).toEqual({ packetsOut: 0, bytesOut: 0, packetsIn: 0, bytesIn: 0 });
+    meter.sent(9_000, 5); // after a long gap every bucket starts over
+    expect(meter.perSecond(9_000)).toEqual({ packetsOut: 1, bytesOut: 5, packetsIn: 0, bytesIn: 0 });
+    meter.sent(8_500, 5); // a clock that steps back counts into the current bucket
+    expect(meter.perSecond(9_050)).toMatchObject({ packetsOut: 2, bytesOut: 10 });
   });
 });
 

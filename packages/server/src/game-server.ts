@@ -1,6 +1,7 @@
 import {
   type Aead,
   type ChannelConfig,
+  type ConnectionHandle,
   type DisconnectReason,
   type EndpointStats,
   issueConnectToken,
@@ -48,6 +49,12 @@ export interface SessionInfo {
   connectedAtMs: number;
 }
 
+/**
+ * A connected session as `GameServer.handle` gives it: sends through it (sendTo, sendToEach) skip
+ * the lookups by session id. It stays valid while the session lasts (`dropped` once it ended).
+ */
+export type SessionHandle = ConnectionHandle;
+
 /** Hears every session come and go, beside the game's own callbacks (dashboards, logs, the bus). */
 export interface SessionObserver {
   connected?(info: SessionInfo): void;
@@ -72,11 +79,8 @@ export class GameServer {
   onConnect: ((info: SessionInfo) => void) | undefined;
   onMessage: ((session: string, channel: number, bytes: Uint8Array) => void) | undefined;
   onDisconnect: ((session: string, reason: DisconnectReason) => void) | undefined;
-  private readonly links: { transport: ServerTransport; connections: ServerConnections }[] = [];
-  private readonly sessionLinks = new Map<
-    string,
-    { transport: ServerTransport; connections: ServerConnections }
-  >();
+  private readonly links: Link[] = [];
+  private readonly sessionLinks = new Map<string, Link>();
   private readonly sessionInfos = new Map<string, SessionInfo>();
   private readonly observers = new Set<SessionObserver>();
   private running = false;
@@ -110,7 +114,7 @@ export class GameServer {
         ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
         ...(this.options.packetLog ? { packetLog: this.options.packetLog } : {}),
       });
-      const link = { transport, connections };
+      const link: Link = { transport, connections, handles: [] };
       this.links.push(link);
       transport.onDatagram = (peer, datagram) => {
         connections.receive(peer, datagram, Date.now());
@@ -159,6 +163,58 @@ export class GameServer {
     }
   }
 
+  /** A connected session's handle, for sends without the lookups (sendTo, sendToEach); undefined if none. */
+  handle(session: string): SessionHandle | undefined {
+    return this.sessionLinks.get(session)?.connections.handle(session);
+  }
+
+  /** `send` through a session's handle; VALUE_INVALID once the session has ended. */
+  sendTo(handle: SessionHandle, channel: number, bytes: Uint8Array, type?: SendType): void {
+    const link = this.linkOfHandle(handle);
+    const nowMs = Date.now();
+    if (link.connections.sendTo(handle, channel, bytes, nowMs, type)) {
+      link.connections.update(nowMs, handle.peer);
+      this.pump(link);
+      this.wake();
+    } else if (link.connections.outgoing.length > 0) {
+      this.pump(link);
+    } else {
+      this.wake();
+    }
+  }
+
+  /**
+   * One message to many sessions (a snapshot every player of a world shares), as `send` to each,
+   * with one transmission pass at the end: a message that leaves as a Message packet over a stream
+   * is one array for all of them, framed once. Sessions that have ended are skipped. Returns the
+   * sessions that refused it (SEND_QUEUE_FULL: not keeping up), for the caller to deal with.
+   */
+  sendToEach(
+    handles: readonly SessionHandle[],
+    channel: number,
+    bytes: Uint8Array,
+    type?: SendType,
+  ): readonly string[] {
+    const nowMs = Date.now();
+    let refused: string[] | undefined;
+    const refuse = (peer: string) => {
+      refused ??= [];
+      refused.push(peer);
+    };
+    if (this.links.length === 1) {
+      this.links[0]!.connections.sendToEach(handles, channel, bytes, nowMs, type, refuse);
+    } else {
+      for (const link of this.links) {
+        for (const handle of handles) if (handle.owner === link.connections) link.handles.push(handle);
+        link.connections.sendToEach(link.handles, channel, bytes, nowMs, type, refuse);
+        link.handles.length = 0;
+      }
+    }
+    for (const link of this.links) this.pump(link);
+    this.wake();
+    return refused ?? NONE;
+  }
+
   /** Sends what every connection has queued now instead of at the next tick (e.g. after a snapshot round). */
   flush(): void {
     const nowMs = Date.now();
@@ -190,6 +246,11 @@ export class GameServer {
 
   stats(session: string): EndpointStats {
     return this.linkOf(session).connections.stats(session, Date.now());
+  }
+
+  /** A session's smoothed round trip, ms (0 before any sample): stats().rttMs, without the rest. */
+  rttMs(session: string): number {
+    return this.linkOf(session).connections.rttMs(session);
   }
 
   /** The sessions connected now, by id. */
@@ -237,7 +298,7 @@ export class GameServer {
   }
 
   /** Sends what the connections produced and reports what happened. */
-  private pump(link: { transport: ServerTransport; connections: ServerConnections }): void {
+  private pump(link: Link): void {
     // Transports never call back into the server while sending, so the list is not added to meanwhile.
     const { outgoing, events } = link.connections;
     try {
@@ -274,9 +335,27 @@ export class GameServer {
     }
   }
 
-  private linkOf(session: string): { transport: ServerTransport; connections: ServerConnections } {
+  private linkOf(session: string): Link {
     const link = this.sessionLinks.get(session);
     if (!link) throw new ShardlineError('VALUE_INVALID', `no session ${session}`);
     return link;
   }
+
+  /** The link a handle's session runs over (VALUE_INVALID for a handle of another server). */
+  private linkOfHandle(handle: SessionHandle): Link {
+    if (this.links.length === 1 && this.links[0]!.connections === handle.owner) return this.links[0]!;
+    const link = this.links.find((candidate) => candidate.connections === handle.owner);
+    if (!link) throw new ShardlineError('VALUE_INVALID', `no session ${handle.peer}`);
+    return link;
+  }
 }
+
+/** A transport and its connections. */
+interface Link {
+  transport: ServerTransport;
+  connections: ServerConnections;
+  /** Scratch: the handles of one sendToEach on this link. */
+  handles: SessionHandle[];
+}
+
+const NONE: readonly string[] = Object.freeze([]);

@@ -153,6 +153,46 @@ describe.each(clientTransports)('game server and client over %s', (kind, transpo
   });
 });
 
+describe('sends through session handles', () => {
+  it('send one message to sessions on every transport at once (sendToEach), and to one (sendTo)', async () => {
+    const { game, addresses } = await startServer();
+    const clients = await Promise.all(
+      clientTransports.map(async ([kind, transport, needsAead]) => {
+        const client = new GameClient({
+          transport: transport(),
+          token: game.issueToken({ clientId: `each-${kind}`, expiresInMs: 10_000 }),
+          channels,
+          ...(needsAead ? { aead } : {}),
+        });
+        await client.connect(addresses.find((a) => a.startsWith(kind === 'websocket' ? 'ws' : kind))!);
+        const received: number[][] = [];
+        client.onMessage = (channel, bytes) => received.push([channel, ...bytes]);
+        return { client, received };
+      }),
+    );
+    await waitFor(() => game.sessions.length === 3);
+    const handles = game.sessions.map((session) => game.handle(session)!);
+    expect(game.handle('nobody')).toBeUndefined();
+    for (let i = 0; i < 5; i++) {
+      expect(game.sendToEach(handles, 1, Uint8Array.of(i), 'unreliable-no-delay')).toEqual([]);
+    }
+    game.sendToEach(handles, 0, Uint8Array.of(42)); // reliable, at the next update
+    await waitFor(() => clients.every(({ received }) => received.length === 6));
+    for (const { received } of clients) {
+      expect(received.slice(0, 5)).toEqual([0, 1, 2, 3, 4].map((i) => [1, i]));
+      expect(received[5]).toEqual([0, 42]);
+    }
+    game.sendTo(handles[0]!, 0, Uint8Array.of(7));
+    await waitFor(() => clients.some(({ received }) => received.length === 7));
+    expect(clients.filter(({ received }) => received.length === 7)).toHaveLength(1);
+    // A session that ended: skipped by sendToEach, refused by sendTo.
+    game.kick(game.sessions[0]!);
+    expect(handles[0]!.dropped).toBe(true);
+    expect(game.sendToEach(handles, 1, Uint8Array.of(9), 'unreliable-no-delay')).toEqual([]);
+    expect(() => game.sendTo(handles[0]!, 0, Uint8Array.of(1))).toThrow(/VALUE_INVALID/);
+  });
+});
+
 describe('conditioned transports', () => {
   it('run a game over UDP with 30 ms and 10% loss added on each side, switchable at runtime', async () => {
     const inner = new UdpServerTransport();

@@ -40,6 +40,7 @@ export {
 } from './protection.js';
 export { DISCONNECT_REASONS, type DisconnectReason, reasonCode, reasonFromCode } from './reasons.js';
 export {
+  type ConnectionHandle,
   DISCONNECT_REDUNDANCY,
   type Outgoing,
   ServerConnections,

@@ -1,4 +1,4 @@
-import { ShardlineError } from '../errors.js';
+import { isShardlineError, ShardlineError } from '../errors.js';
 import type { ChannelConfig } from '../reliable/channel.js';
 import { type EndpointOptions, ReliableEndpoint, type SendType } from '../reliable/endpoint.js';
 import { DEFAULT_MTU_BYTES } from '../reliable/limits.js';
@@ -85,10 +85,24 @@ export interface Outgoing {
   datagram: Uint8Array;
 }
 
+/**
+ * A session as ServerConnections.handle gives it: what a caller keeps to send to it without a lookup
+ * by peer (sendTo, sendToEach). Only handles from the same ServerConnections may be passed back.
+ */
+export interface ConnectionHandle {
+  /** The peer address the session runs over. */
+  readonly peer: string;
+  /** The connections it belongs to. */
+  readonly owner: ServerConnections;
+  /** Whether the session has ended (then sends through the handle are refused or skipped). */
+  readonly dropped: boolean;
+}
+
 /** A session; its schedule fields say when its endpoint next needs an update (nextUpdateMs). */
 interface Session extends Scheduled {
   /** The peer address the session runs over (its key in `sessions`). */
   peer: string;
+  owner: ServerConnections;
   clientId: string;
   endpoint: ReliableEndpoint;
   protection: PacketProtection | undefined;
@@ -181,23 +195,69 @@ export class ServerConnections {
   send(session: string, channel: number, bytes: Uint8Array, nowMs: number, type?: SendType): boolean {
     const target = this.sessions.get(session);
     if (!target) throw new ShardlineError('VALUE_INVALID', `no session ${session}`);
-    if (type !== 'unreliable-no-delay') {
-      this.schedule.markDue(target);
-      return target.endpoint.send(channel, bytes, nowMs, type);
+    return this.sendToSession(target, channel, bytes, nowMs, type);
+  }
+
+  /** The handle of a peer's session, for sends without a lookup (sendTo, sendToEach); undefined if none. */
+  handle(peer: string): ConnectionHandle | undefined {
+    return this.sessions.get(peer);
+  }
+
+  /** `send` through a handle; VALUE_INVALID once its session has ended. */
+  sendTo(
+    handle: ConnectionHandle,
+    channel: number,
+    bytes: Uint8Array,
+    nowMs: number,
+    type?: SendType,
+  ): boolean {
+    if (handle.dropped || handle.owner !== this) {
+      throw new ShardlineError('VALUE_INVALID', `no session ${handle.peer}`);
     }
-    if (!this.secure && target.endpoint.takeMessage(channel, MESSAGE_OVERHEAD_BYTES + bytes.length, nowMs)) {
-      this.nowMs = nowMs;
-      this.emitMessage(session, channel, bytes);
-      return false;
-    }
-    const packet = target.endpoint.sendNow(channel, bytes, nowMs);
-    if (!packet) {
-      this.schedule.markDue(target); // queued instead
-      return true;
-    }
+    return this.sendToSession(handle as Session, channel, bytes, nowMs, type);
+  }
+
+  /**
+   * One message to many sessions, as `send` to each in turn, and those it asks for updated at once
+   * (an `unreliable-no-delay` message queued): nothing for the caller to do but transmit `outgoing`.
+   * Over a stream, every copy that leaves as a Message packet is the same array, made once.
+   * Sessions that have ended are skipped; one that refuses the message (SEND_QUEUE_FULL: it is not
+   * keeping up) is handed to `refused`, and the others still get it.
+   */
+  sendToEach(
+    handles: readonly ConnectionHandle[],
+    channel: number,
+    bytes: Uint8Array,
+    nowMs: number,
+    type: SendType | undefined,
+    refused: (peer: string, error: ShardlineError) => void,
+  ): void {
     this.nowMs = nowMs;
-    this.emitFramed(session, target, packet);
-    return false;
+    const noDelay = type === 'unreliable-no-delay';
+    const messageBytes = MESSAGE_OVERHEAD_BYTES + bytes.length;
+    let message: Uint8Array | undefined;
+    for (let i = 0; i < handles.length; i++) {
+      const target = handles[i] as Session;
+      if (target.dropped) continue;
+      try {
+        if (noDelay && !this.secure && target.endpoint.takeMessage(channel, messageBytes, nowMs)) {
+          message ??= this.messagePacket(channel, bytes);
+          this.queueMessage(target.peer, message);
+        } else if (this.sendToSession(target, channel, bytes, nowMs, type)) {
+          this.updateSession(target, nowMs);
+        }
+      } catch (error) {
+        if (!isShardlineError(error)) throw error;
+        refused(target.peer, error);
+      }
+    }
+  }
+
+  /** The smoothed round trip of a session, ms (stats().rttMs without building the stats). */
+  rttMs(session: string): number {
+    const target = this.sessions.get(session);
+    if (!target) throw new ShardlineError('VALUE_INVALID', `no session ${session}`);
+    return target.endpoint.rttMs;
   }
 
   /** Ends a session, telling the peer why. */
@@ -210,6 +270,32 @@ export class ServerConnections {
     if (!target) throw new ShardlineError('VALUE_INVALID', `no session ${session}`);
     const counters = target.protection?.counters ?? { tampered: 0, replayed: 0 };
     return { ...target.endpoint.stats(nowMs), tampered: counters.tampered, replayed: counters.replayed };
+  }
+
+  private sendToSession(
+    target: Session,
+    channel: number,
+    bytes: Uint8Array,
+    nowMs: number,
+    type: SendType | undefined,
+  ): boolean {
+    if (type !== 'unreliable-no-delay') {
+      this.schedule.markDue(target);
+      return target.endpoint.send(channel, bytes, nowMs, type);
+    }
+    if (!this.secure && target.endpoint.takeMessage(channel, MESSAGE_OVERHEAD_BYTES + bytes.length, nowMs)) {
+      this.nowMs = nowMs;
+      this.queueMessage(target.peer, this.messagePacket(channel, bytes));
+      return false;
+    }
+    const packet = target.endpoint.sendNow(channel, bytes, nowMs);
+    if (!packet) {
+      this.schedule.markDue(target); // queued instead
+      return true;
+    }
+    this.nowMs = nowMs;
+    this.emitFramed(target.peer, target, packet);
+    return false;
   }
 
   private updateSession(session: Session, nowMs: number): void {
@@ -252,6 +338,7 @@ export class ServerConnections {
     );
     const session: Session = {
       peer,
+      owner: this,
       clientId: client.clientId,
       endpoint,
       protection,
@@ -332,13 +419,18 @@ export class ServerConnections {
     this.outgoing.push({ peer, datagram });
   }
 
-  /** Queues a Message packet to a peer (the one made last, when it carries the same message), and logs it. */
-  private emitMessage(peer: string, channel: number, message: Uint8Array): void {
+  /** A Message packet carrying `message` on `channel`: the one made last, when it carries the same. */
+  private messagePacket(channel: number, message: Uint8Array): Uint8Array {
     let datagram = this.lastMessage;
     if (datagram === undefined || !isMessagePacket(datagram, channel, message)) {
       datagram = writeMessagePacket(channel, message);
       this.lastMessage = datagram;
     }
+    return datagram;
+  }
+
+  /** Queues a Message packet to a peer, and logs it. */
+  private queueMessage(peer: string, datagram: Uint8Array): void {
     this.options.packetLog?.record(
       describePacket('out', peer, this.nowMs, datagram.length, PacketType.Message),
     );

@@ -35,7 +35,7 @@ import {
 import { ACK_REPEATS, ReceivedPackets } from './received-packets.js';
 import { SentPackets } from './sent-packets.js';
 import { nextSequence, sequenceDelta } from './sequence.js';
-import { type EndpointStats, LossTracker, RateMeter, RttEstimator } from './stats.js';
+import { type EndpointStats, LossTracker, RttEstimator, TrafficMeter } from './stats.js';
 
 /**
  * How a message is sent. Reliability must match the channel's kind.
@@ -104,6 +104,28 @@ interface ChannelSender {
   inFlight: Map<number, OutgoingUnit>;
 }
 
+/** messageChannels' answers, by channel map: every endpoint of a server shares one array. */
+const messageChannelsOf = [
+  new WeakMap<readonly ChannelConfig[], boolean[]>(),
+  new WeakMap<readonly ChannelConfig[], boolean[]>(),
+];
+
+/**
+ * Per channel, whether its messages may leave as Message packets (see takeMessage): over a reliable
+ * transport, uncompressed unreliable channels.
+ */
+function messageChannels(channels: readonly ChannelConfig[], transportReliable: boolean): readonly boolean[] {
+  const cache = messageChannelsOf[transportReliable ? 1 : 0]!;
+  let answers = cache.get(channels);
+  if (!answers) {
+    answers = channels.map(
+      (config) => transportReliable && !isReliable(config.kind) && config.compress !== true,
+    );
+    cache.set(channels, answers);
+  }
+  return answers;
+}
+
 /** Early resends wait at least this long after a unit's last send (ms), and a tenth of the RTT. */
 const EARLY_RESEND_MIN_MS = 10;
 /** Early copies of one unit at most: enough to ride out a lost packet or two, bounded in bandwidth. */
@@ -162,20 +184,26 @@ export class ReliableEndpoint {
 
   private readonly rtt = new RttEstimator();
   private readonly loss = new LossTracker();
-  private readonly bytesOut = new RateMeter();
-  private readonly bytesIn = new RateMeter();
-  private readonly packetsOut = new RateMeter();
-  private readonly packetsIn = new RateMeter();
-  private readonly totals = {
-    resends: 0,
-    packetsSent: 0,
-    packetsReceived: 0,
-    duplicatePackets: 0,
-    stalePackets: 0,
-    malformedPackets: 0,
-    degradedSends: 0,
-    rejectedMessages: 0,
-  };
+  private readonly traffic = new TrafficMeter();
+  /** Totals since the endpoint was made (EndpointStats), kept as fields: a send counts without another object. */
+  private resends = 0;
+  private packetsSent = 0;
+  private packetsReceived = 0;
+  private duplicatePackets = 0;
+  private stalePackets = 0;
+  private malformedPackets = 0;
+  private degradedSends = 0;
+  private rejectedMessages = 0;
+  /** Units queued and never sent yet, over every channel (hot paths ask whether any wait). */
+  private unsentUnits = 0;
+  /** Per channel: whether a Message packet may carry its messages (see messageChannels). */
+  private readonly messageable: readonly boolean[];
+  /** options.transportReliable, options.keepaliveMs / 2, and the send budget's size, at hand. */
+  private readonly transportReliable: boolean;
+  private readonly halfKeepaliveMs: number;
+  /** The bucket holds 20 ms of rate (at least 4 packets): bursts leave paced, not as one flood. */
+  private readonly budgetCapacity: number;
+  private readonly sendRateBytesPerMs: number;
 
   constructor(options: EndpointOptions, nowMs: number) {
     const { channels } = options;
@@ -219,6 +247,11 @@ export class ReliableEndpoint {
       headroomBytes: options.headroomBytes ?? 0,
     };
     this.writer = new ByteWriter(this.options.headroomBytes + this.mtu);
+    this.transportReliable = this.options.transportReliable;
+    this.halfKeepaliveMs = this.options.keepaliveMs / 2;
+    this.budgetCapacity = Math.max(this.mtu * 4, this.options.sendRateBytesPerSecond / 50);
+    this.sendRateBytesPerMs = this.options.sendRateBytesPerSecond / 1000;
+    this.messageable = messageChannels(channels, this.transportReliable);
     this.lastSentMs = Number.NEGATIVE_INFINITY;
     this.lastReceivedMs = nowMs;
     this.budgetBytes = this.budgetCapacity;
@@ -227,6 +260,11 @@ export class ReliableEndpoint {
 
   get state(): EndpointState {
     return this.currentState;
+  }
+
+  /** The smoothed round-trip time, ms (0 before any sample): stats().rttMs without building the stats. */
+  get rttMs(): number {
+    return this.rtt.smoothedMs;
   }
 
   /**
@@ -263,9 +301,10 @@ export class ReliableEndpoint {
     const units = splitMessage(sender.entryKind, channel, payload, sender.nextId, !reliable, notBeforeMs);
     sender.nextId = (sender.nextId + (reliable ? units.length : 1)) & 0xffff;
     for (const unit of units) sender.queue.push(unit);
+    this.unsentUnits += units.length;
     this.queuedBytes += payload.length;
     if (sendType === 'unreliable-no-delay') this.flushRequested = true;
-    if (!reliable && this.options.transportReliable) this.totals.degradedSends++;
+    if (!reliable && this.options.transportReliable) this.degradedSends++;
     return sendType === 'unreliable-no-delay';
   }
 
@@ -300,7 +339,7 @@ export class ReliableEndpoint {
       payload: bytes,
     };
     sender.nextId = (sender.nextId + 1) & 0xffff;
-    this.totals.degradedSends++; // an unreliable send over a reliable transport, as in send()
+    this.degradedSends++; // an unreliable send over a reliable transport, as in send()
     const packet = this.startPacket(nowMs);
     writeEntry(this.writer, entry);
     return this.finishPacket(packet, nowMs);
@@ -315,25 +354,22 @@ export class ReliableEndpoint {
    * by sendNow, before a keepalive is due). If so it is counted as sent, and the caller transmits it.
    */
   takeMessage(channel: number, packetBytes: number, nowMs: number): boolean {
-    const sender = this.channels[channel];
+    // The channel's kind and the transport are checked in `messageable` (shared by the endpoints
+    // of one channel map), so the common refusal and the send itself touch little of this object.
     if (
-      sender === undefined ||
-      !this.options.transportReliable ||
+      this.messageable[channel] !== true ||
       this.currentState !== 'connected' ||
-      sender.entryKind === EntryKind.Reliable ||
-      sender.compress ||
-      nowMs - this.lastSentMs >= this.options.keepaliveMs / 2 ||
-      this.hasQueuedUnits()
+      nowMs - this.lastSentMs >= this.halfKeepaliveMs ||
+      this.unsentUnits !== 0
     ) {
       return false;
     }
     this.refillBudget(nowMs);
     if (this.budgetBytes <= 0) return false;
     this.budgetBytes -= packetBytes;
-    this.totals.degradedSends++; // an unreliable send over a reliable transport, as in send()
-    this.totals.packetsSent++;
-    this.packetsOut.add(nowMs, 1);
-    this.bytesOut.add(nowMs, packetBytes);
+    this.degradedSends++; // an unreliable send over a reliable transport, as in send()
+    this.packetsSent++;
+    this.traffic.sent(nowMs, packetBytes);
     return true;
   }
 
@@ -357,13 +393,12 @@ export class ReliableEndpoint {
       sender.entryKind === EntryKind.Reliable ||
       sender.compress
     ) {
-      this.totals.malformedPackets++;
+      this.malformedPackets++;
       return undefined;
     }
     this.lastReceivedMs = nowMs;
-    this.totals.packetsReceived++;
-    this.packetsIn.add(nowMs, 1);
-    this.bytesIn.add(nowMs, packetBytes);
+    this.packetsReceived++;
+    this.traffic.received(nowMs, packetBytes);
     return { channel, bytes };
   }
 
@@ -384,7 +419,7 @@ export class ReliableEndpoint {
       }
     } catch (error) {
       if (!(error instanceof ShardlineError)) throw error;
-      this.totals.malformedPackets++;
+      this.malformedPackets++;
       return [];
     }
     const { header, entries } = parsed;
@@ -396,18 +431,17 @@ export class ReliableEndpoint {
       entries.length === 0 ? 0 : pingOnly ? 1 : ACK_REPEATS,
     );
     if (verdict === 'stale') {
-      this.totals.stalePackets++;
+      this.stalePackets++;
       return [];
     }
     if (verdict === 'duplicate') {
-      this.totals.duplicatePackets++;
+      this.duplicatePackets++;
       return [];
     }
     this.lastReceivedMs = nowMs;
     if (header.sequence === this.received.newestSequence) this.newestArrivedAtMs = nowMs;
-    this.totals.packetsReceived++;
-    this.packetsIn.add(nowMs, 1);
-    this.bytesIn.add(nowMs, packet.length);
+    this.packetsReceived++;
+    this.traffic.received(nowMs, packet.length);
 
     this.processAcks(header.ack, header.ackBits, parsed.heldMs, nowMs);
     const messages: ReceivedMessage[] = [];
@@ -425,7 +459,7 @@ export class ReliableEndpoint {
           });
         } catch (error) {
           if (!(error instanceof ShardlineError)) throw error;
-          this.totals.rejectedMessages++;
+          this.rejectedMessages++;
         }
       }
     }
@@ -511,6 +545,7 @@ export class ReliableEndpoint {
       queued += channel.queue.length - channel.queueHead;
       unacked += channel.inFlight.size;
     }
+    const traffic = this.traffic.perSecond(nowMs);
     return {
       rttMs: this.rtt.smoothedMs,
       rttVarianceMs: this.rtt.varianceMs,
@@ -518,13 +553,20 @@ export class ReliableEndpoint {
       worstRttMs: this.rtt.worstMs,
       packetLossPercent: this.loss.percent,
       packetsLost: this.loss.totalLost,
-      bytesOutPerSecond: this.bytesOut.perSecond(nowMs),
-      bytesInPerSecond: this.bytesIn.perSecond(nowMs),
-      packetsOutPerSecond: this.packetsOut.perSecond(nowMs),
-      packetsInPerSecond: this.packetsIn.perSecond(nowMs),
+      bytesOutPerSecond: traffic.bytesOut,
+      bytesInPerSecond: traffic.bytesIn,
+      packetsOutPerSecond: traffic.packetsOut,
+      packetsInPerSecond: traffic.packetsIn,
       sendQueueLength: queued,
       unackedReliable: unacked,
-      ...this.totals,
+      resends: this.resends,
+      packetsSent: this.packetsSent,
+      packetsReceived: this.packetsReceived,
+      duplicatePackets: this.duplicatePackets,
+      stalePackets: this.stalePackets,
+      malformedPackets: this.malformedPackets,
+      degradedSends: this.degradedSends,
+      rejectedMessages: this.rejectedMessages,
     };
   }
 
@@ -541,8 +583,7 @@ export class ReliableEndpoint {
   }
 
   private hasQueuedUnits(): boolean {
-    for (const sender of this.channels) if (sender.queueHead !== sender.queue.length) return true;
-    return false;
+    return this.unsentUnits !== 0;
   }
 
   /** True when one more data packet would overwrite the record of a packet not yet acked or lost. */
@@ -550,17 +591,9 @@ export class ReliableEndpoint {
     return sequenceDelta(this.oldestUnresolved, this.sequence) >= PACKET_HISTORY - 1;
   }
 
-  /** The bucket holds 20 ms of rate (at least 4 packets): bursts leave paced, not as one flood. */
-  private get budgetCapacity(): number {
-    return Math.max(this.mtu * 4, this.options.sendRateBytesPerSecond / 50);
-  }
-
   private refillBudget(nowMs: number): void {
     const elapsedMs = Math.max(0, nowMs - this.budgetUpdatedMs);
-    this.budgetBytes = Math.min(
-      this.budgetCapacity,
-      this.budgetBytes + (elapsedMs / 1000) * this.options.sendRateBytesPerSecond,
-    );
+    this.budgetBytes = Math.min(this.budgetCapacity, this.budgetBytes + elapsedMs * this.sendRateBytesPerMs);
     this.budgetUpdatedMs = nowMs;
   }
 
@@ -702,13 +735,14 @@ export class ReliableEndpoint {
     const sender = this.channels[channel]!;
     if (unit.sends === 0) {
       // First transmission: the unit leaves the queue (it is a prefix of it, compacted later).
+      this.unsentUnits--;
       if (sender.entryKind === EntryKind.Reliable && !this.options.transportReliable) {
         sender.inFlight.set(unit.entry.id, unit);
       } else {
         this.queuedBytes -= unit.entry.payload.length;
       }
     } else {
-      this.totals.resends++;
+      this.resends++;
     }
     unit.sends++;
     unit.lastSentMs = nowMs;
@@ -731,9 +765,8 @@ export class ReliableEndpoint {
     this.lastSentMs = nowMs;
     const size = bytes.length - this.options.headroomBytes;
     if (size > PACKET_HEADER_BYTES) this.budgetBytes -= size;
-    this.totals.packetsSent++;
-    this.packetsOut.add(nowMs, 1);
-    this.bytesOut.add(nowMs, size);
+    this.packetsSent++;
+    this.traffic.sent(nowMs, size);
     return bytes;
   }
 

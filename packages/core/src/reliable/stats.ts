@@ -72,32 +72,74 @@ export class LossTracker {
   }
 }
 
-/** Sum of amounts over the last second, in ten 100 ms buckets. */
-export class RateMeter {
-  private static readonly BUCKET_MS = 100;
-  private readonly buckets = new Float64Array(10);
+/** Width of a TrafficMeter bucket, ms: ten of them make the second it sums. */
+const TRAFFIC_BUCKET_MS = 100;
+const TRAFFIC_BUCKETS = 10;
+/** The series a TrafficMeter keeps, each bucket's four side by side. */
+const PACKETS_OUT = 0;
+const BYTES_OUT = 1;
+const PACKETS_IN = 2;
+const BYTES_IN = 3;
+const SERIES = 4;
+
+/**
+ * Packets and bytes sent and received over the last second, each the sum of ten 100 ms buckets.
+ * The four series share one ring and one clock: counting a packet touches one object and one
+ * array, which matters on a server that counts a packet per client per tick.
+ */
+export class TrafficMeter {
+  private readonly buckets = new Float64Array(TRAFFIC_BUCKETS * SERIES);
+  /** The bucket (ms / 100) counted into now; −1 before any. */
   private currentBucket = -1;
+  /** Where the current bucket's series start in `buckets`. */
+  private base = 0;
 
-  add(nowMs: number, amount: number): void {
-    this.advance(nowMs);
-    this.buckets[this.currentBucket % 10]! += amount;
+  sent(nowMs: number, bytes: number): void {
+    const base = this.at(nowMs);
+    this.buckets[base + PACKETS_OUT]! += 1;
+    this.buckets[base + BYTES_OUT]! += bytes;
   }
 
-  perSecond(nowMs: number): number {
-    this.advance(nowMs);
-    let sum = 0;
-    for (const value of this.buckets) sum += value;
-    return sum;
+  received(nowMs: number, bytes: number): void {
+    const base = this.at(nowMs);
+    this.buckets[base + PACKETS_IN]! += 1;
+    this.buckets[base + BYTES_IN]! += bytes;
   }
 
-  private advance(nowMs: number): void {
-    const bucket = Math.floor(nowMs / RateMeter.BUCKET_MS);
-    if (this.currentBucket < 0 || bucket - this.currentBucket >= 10) {
-      this.buckets.fill(0);
+  /** The four sums over the last second. */
+  perSecond(nowMs: number): { packetsOut: number; bytesOut: number; packetsIn: number; bytesIn: number } {
+    this.at(nowMs);
+    const sums = [0, 0, 0, 0];
+    for (let i = 0; i < this.buckets.length; i++) sums[i % SERIES]! += this.buckets[i]!;
+    return {
+      packetsOut: sums[PACKETS_OUT]!,
+      bytesOut: sums[BYTES_OUT]!,
+      packetsIn: sums[PACKETS_IN]!,
+      bytesIn: sums[BYTES_IN]!,
+    };
+  }
+
+  /**
+   * Moves to the bucket of `nowMs` (clearing those skipped; a clock that steps back keeps counting
+   * into the current one) and returns where its series start.
+   */
+  private at(nowMs: number): number {
+    const bucket = Math.floor(nowMs / TRAFFIC_BUCKET_MS);
+    if (bucket === this.currentBucket) return this.base;
+    const buckets = this.buckets;
+    if (this.currentBucket < 0 || bucket - this.currentBucket >= TRAFFIC_BUCKETS) {
+      for (let i = 0; i < buckets.length; i++) buckets[i] = 0;
     } else {
-      for (let b = this.currentBucket + 1; b <= bucket; b++) this.buckets[b % 10] = 0;
+      for (let b = this.currentBucket + 1; b <= bucket; b++) {
+        const base = (b % TRAFFIC_BUCKETS) * SERIES;
+        for (let i = base; i < base + SERIES; i++) buckets[i] = 0;
+      }
     }
-    if (bucket > this.currentBucket) this.currentBucket = bucket;
+    if (bucket > this.currentBucket) {
+      this.currentBucket = bucket;
+      this.base = (bucket % TRAFFIC_BUCKETS) * SERIES;
+    }
+    return this.base;
   }
 }
 

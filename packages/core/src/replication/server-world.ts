@@ -61,11 +61,18 @@ export interface OutgoingSnapshot {
   bytes: Uint8Array;
   /** The tick this snapshot is a delta against, or undefined for a full state. */
   baselineTick: number | undefined;
+  /** What the caller gave addClient as the client's `tag` (e.g. its handle on the connection). */
+  tag: unknown;
 }
 
-interface ClientView {
+/**
+ * A client, with what it was sent and how it fares (its ClientMetrics, kept flat: the send round
+ * visits every client, and each object it touches per client costs).
+ */
+interface ClientView extends ClientMetrics {
   /** The client's id (its key in `clients`). */
   client: string;
+  tag: unknown;
   ackedTick: number | undefined;
   /** Every snapshot sent arrives (a reliable transport): it counts as acknowledged once sent. */
   acknowledgedOnSend: boolean;
@@ -73,15 +80,18 @@ interface ClientView {
   held: HeldView | undefined;
   /** The viewpoint `held` was chosen from (a copy; undefined: none, everything). */
   heldFrom: Viewpoint | undefined;
-  metrics: ClientMetrics;
   viewpoint: Viewpoint | undefined;
   /** What this client was sent, by tick (with interest or a budget, clients hold different worlds). */
   views: Map<number, WorldSnapshot>;
   /**
    * The baseline of each message sent in the history window, by tick: a later message against that
-   * tick predicts from it (PROTOCOL.md §6.3).
+   * tick predicts from it (PROTOCOL.md §6.3). Made at the first send to a client that acknowledges
+   * (one acknowledged on send only ever names its last message: lastSentTick says all).
    */
-  sentBaselines: SentBaselines;
+  sentBaselines: SentBaselines | undefined;
+  /** The tick of the last message sent (−1: none), and that message's baseline tick (−1: a full state). */
+  lastSentTick: number;
+  lastSentBaseline: number;
   priorities: Map<number, number>;
 }
 
@@ -143,7 +153,7 @@ export class ServerWorld {
   private readonly budgetBits: number;
   /** Whether clients get views of their own (interest or budget), rather than the shared world. */
   private readonly perClientViews: boolean;
-  /** Entities spawned or changed this tick, to re-place on the grid once the tick is built. */
+  /** Entities spawned or changed this tick, to re-place on the grid once the tick is built (with a grid only). */
   private readonly moved = new Set<number>();
   /** Entities spawned or changed since the last send tick (what streamed clients may need). */
   private readonly changedSinceSend = new Set<number>();
@@ -221,7 +231,7 @@ export class ServerWorld {
     const id = this.nextEntityId++;
     this.builderFor(index).set(id, schema.create(state) as StructValue<FieldMap>);
     this.entityTypes.set(id, index);
-    this.moved.add(id);
+    if (this.grid) this.moved.add(id);
     if (this.streamed) this.changedSinceSend.add(id);
     if (options.owner !== undefined) this.setOwner(id, options.owner);
     return id as EntityId<S>;
@@ -257,7 +267,7 @@ export class ServerWorld {
     const index = this.typeOf(id);
     this.checked(this.schema.schemas[index]!, values, true);
     this.builderFor(index).patch(id, values as Partial<StructValue<FieldMap>>);
-    this.moved.add(id);
+    if (this.grid) this.moved.add(id);
     if (this.streamed) this.changedSinceSend.add(id);
   }
 
@@ -299,26 +309,27 @@ export class ServerWorld {
    * `acknowledgedOnSend` (a client on a reliable transport: WebSocket, TCP), every snapshot counts as
    * acknowledged once produced and the client sends no acks (PROTOCOL.md §11).
    */
-  addClient(client: string, options: { acknowledgedOnSend?: boolean } = {}): void {
+  addClient(client: string, options: { acknowledgedOnSend?: boolean; tag?: unknown } = {}): void {
     this.authority.restartSequences(client); // a returning client numbers its inputs afresh
     this.clients.set(client, {
       client,
+      tag: options.tag,
       ackedTick: undefined,
       acknowledgedOnSend: options.acknowledgedOnSend ?? false,
       held: undefined,
       heldFrom: undefined,
-      metrics: {
-        snapshots: 0,
-        fullStates: 0,
-        bytes: 0,
-        lastSnapshotBytes: 0,
-        lastEntitiesSent: 0,
-        lastBaselineAgeTicks: undefined,
-        lastBudgetOverflow: 0,
-      },
+      snapshots: 0,
+      fullStates: 0,
+      bytes: 0,
+      lastSnapshotBytes: 0,
+      lastEntitiesSent: 0,
+      lastBaselineAgeTicks: undefined,
+      lastBudgetOverflow: 0,
       viewpoint: undefined,
       views: new Map(),
-      sentBaselines: new SentBaselines(this.historyTicks),
+      sentBaselines: undefined,
+      lastSentTick: -1,
+      lastSentBaseline: -1,
       priorities: new Map(),
     });
   }
@@ -346,9 +357,17 @@ export class ServerWorld {
     let snapshots = 0;
     let bytes = 0;
     for (const [client, view] of this.clients) {
-      clients[client] = { ...view.metrics };
-      snapshots += view.metrics.snapshots;
-      bytes += view.metrics.bytes;
+      clients[client] = {
+        snapshots: view.snapshots,
+        fullStates: view.fullStates,
+        bytes: view.bytes,
+        lastSnapshotBytes: view.lastSnapshotBytes,
+        lastEntitiesSent: view.lastEntitiesSent,
+        lastBaselineAgeTicks: view.lastBaselineAgeTicks,
+        lastBudgetOverflow: view.lastBudgetOverflow,
+      };
+      snapshots += view.snapshots;
+      bytes += view.bytes;
     }
     return {
       tick: this.currentTick,
@@ -409,8 +428,8 @@ export class ServerWorld {
         if (position && !this.grid.holds(position)) this.grid.remove(id);
         else this.grid.place(id, position);
       }
+      this.moved.clear();
     }
-    this.moved.clear();
   }
 
   /** The snapshots a client's acknowledgements may name. */
@@ -423,39 +442,55 @@ export class ServerWorld {
     // Without per-client views, clients acknowledged at the same tick get the very same message:
     // encode it once per distinct baseline and prior (NO_BASELINE for full states), share the bytes.
     const shared = new Map<number, Encoded>();
+    // The baseline and prior last looked up, and the message they gave: most clients share them.
+    let lastAcked: number | undefined = -1;
+    let lastPriorTick: number | undefined = -1;
+    let lastEncoded: Encoded | undefined;
     this.streamed?.beginRound(this.latest, this.lastSent, this.changedSinceSend, this.schemaOfEntity);
     for (const view of this.clients.values()) {
       const { client } = view;
-      view.metrics.lastBudgetOverflow = 0;
+      view.lastBudgetOverflow = 0;
       let encoded: Encoded;
       const streamed = this.streamed !== undefined && view.acknowledgedOnSend;
       if (streamed) encoded = this.streamedSnapshot(view, this.streamed!);
       else if (this.perClientViews) encoded = this.viewedSnapshot(view);
       else {
-        const baseline = view.ackedTick === undefined ? undefined : this.history.get(view.ackedTick);
-        const prior = this.priorOf(view, this.history, baseline);
-        const span = prior ? baseline!.tick - prior.tick : 0; // < 256 (canPredict)
-        const key = baseline ? baseline.tick * 256 + span : NO_BASELINE;
-        let found = shared.get(key);
-        if (!found) {
-          found = this.encode(this.latest, baseline, prior);
-          shared.set(key, found);
+        const acked = view.ackedTick;
+        const priorTick = acked === undefined ? undefined : this.sentBaselineOf(view, acked);
+        if (lastEncoded !== undefined && acked === lastAcked && priorTick === lastPriorTick) {
+          encoded = lastEncoded;
+        } else {
+          const baseline = acked === undefined ? undefined : this.history.get(acked);
+          const priorSnapshot = priorTick === undefined ? undefined : this.history.get(priorTick);
+          const prior =
+            baseline && priorSnapshot && canPredict(this.currentTick, baseline, priorSnapshot)
+              ? priorSnapshot
+              : undefined;
+          const span = prior ? baseline!.tick - prior.tick : 0; // < 256 (canPredict)
+          const key = baseline ? baseline.tick * 256 + span : NO_BASELINE;
+          let found = shared.get(key);
+          if (!found) {
+            found = this.encode(this.latest, baseline, prior);
+            shared.set(key, found);
+          }
+          encoded = found;
+          lastAcked = acked;
+          lastPriorTick = priorTick;
+          lastEncoded = found;
         }
-        encoded = found;
       }
       if (!streamed) this.recordSent(view, encoded.baselineTick);
       // Counted as held now: the caller sends it over a reliable link, or (SEND_QUEUE_FULL) drops
       // the client, which then starts over with a full state.
       if (view.acknowledgedOnSend) view.ackedTick = this.currentTick;
       const { bytes, baselineTick } = encoded;
-      const metrics = view.metrics;
-      metrics.snapshots++;
-      if (baselineTick === undefined) metrics.fullStates++;
-      metrics.bytes += bytes.length;
-      metrics.lastSnapshotBytes = bytes.length;
-      metrics.lastEntitiesSent = encoded.entitiesSent;
-      metrics.lastBaselineAgeTicks = baselineTick === undefined ? undefined : this.currentTick - baselineTick;
-      out.push({ client, bytes, baselineTick });
+      view.snapshots++;
+      if (baselineTick === undefined) view.fullStates++;
+      view.bytes += bytes.length;
+      view.lastSnapshotBytes = bytes.length;
+      view.lastEntitiesSent = encoded.entitiesSent;
+      view.lastBaselineAgeTicks = baselineTick === undefined ? undefined : this.currentTick - baselineTick;
+      out.push({ client, bytes, baselineTick, tag: view.tag });
     }
     this.changedSinceSend.clear();
     if (this.streamed) this.grid!.forgetChanges();
@@ -475,7 +510,7 @@ export class ServerWorld {
       budgetBits: this.budgetBits,
       priorities: view.priorities,
     });
-    view.metrics.lastBudgetOverflow = choice.deferred;
+    view.lastBudgetOverflow = choice.deferred;
     view.views.set(this.currentTick, choice.view);
     dropUpTo(view.views, this.currentTick - this.historyTicks);
     return this.encode(choice.view, baseline, this.priorOf(view, view.views, baseline));
@@ -491,12 +526,23 @@ export class ServerWorld {
     baseline: WorldSnapshot | undefined,
   ): WorldSnapshot | undefined {
     if (!baseline) return undefined;
-    const priorTick = view.sentBaselines.get(baseline.tick);
+    const priorTick = this.sentBaselineOf(view, baseline.tick);
     const prior = priorTick === undefined ? undefined : sent.get(priorTick);
     return prior && canPredict(this.currentTick, baseline, prior) ? prior : undefined;
   }
 
+  /** The baseline of the message sent to a client at `tick`: undefined for a full state, or no message then. */
+  private sentBaselineOf(view: ClientView, tick: number): number | undefined {
+    if (tick === view.lastSentTick) return view.lastSentBaseline < 0 ? undefined : view.lastSentBaseline;
+    return view.sentBaselines?.get(tick);
+  }
+
   private recordSent(view: ClientView, baselineTick: number | undefined): void {
+    view.lastSentTick = this.currentTick;
+    view.lastSentBaseline = baselineTick ?? -1;
+    // A client acknowledged on send names only its last message as a baseline (lastSentTick).
+    if (view.acknowledgedOnSend) return;
+    view.sentBaselines ??= new SentBaselines(this.historyTicks);
     view.sentBaselines.record(this.currentTick, baselineTick);
   }
 

@@ -21,7 +21,7 @@ import {
   type Viewpoint,
   WORLD_CHANNEL,
 } from '@shardline/core';
-import type { GameServer, SessionInfo } from '../game-server.js';
+import type { GameServer, SessionHandle, SessionInfo } from '../game-server.js';
 import { Ownership } from './ownership.js';
 import { Player } from './player.js';
 import { type SeatClock, SeatClocks } from './seat-clocks.js';
@@ -93,6 +93,8 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
   private isLocked = false;
   private disposed = false;
   private readonly sends: WorldSends;
+  /** Scratch: the handles of the players one snapshot goes to. */
+  private readonly recipients: SessionHandle[] = [];
 
   constructor(private readonly setup: WorldInstanceOptions<K>) {
     const { served } = setup;
@@ -368,8 +370,16 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     const snapshots = this.world.update(nowMs);
     // Input acknowledgements first: each shares a packet with the snapshot of its tick.
     this.inputs?.sendAcks((seat, ack) => this.sends.toSeat(seat, WORLD_CHANNEL.input, ack, 'unreliable'));
-    for (const { client, bytes } of snapshots) {
-      this.sends.toSeat(client, WORLD_CHANNEL.snapshot, bytes, 'unreliable-no-delay');
+    // Players given the same message (everyone's, where all see the same world) get it in one send.
+    const recipients = this.recipients;
+    for (let i = 0; i < snapshots.length; ) {
+      const { bytes } = snapshots[i]!;
+      for (; i < snapshots.length && snapshots[i]!.bytes === bytes; i++) {
+        const handle = snapshots[i]!.tag as SessionHandle | undefined;
+        if (handle) recipients.push(handle);
+      }
+      this.sends.toHandles(recipients, WORLD_CHANNEL.snapshot, bytes, 'unreliable-no-delay');
+      recipients.length = 0;
     }
     const ticked = this.world.tick !== tickBefore;
     if (ticked) this.tickTimes.add(performance.now() - started);
@@ -450,7 +460,11 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
       this.playerByClient.set(info.clientId, player);
     }
     // Over a reliable transport every snapshot sent arrives, in order: acknowledged once sent (§11).
-    this.world.addClient(seat, { acknowledgedOnSend: info.capabilities.reliable });
+    // Its snapshots come back tagged with the session's handle, for sends without lookups.
+    this.world.addClient(seat, {
+      acknowledgedOnSend: info.capabilities.reliable,
+      tag: this.server.handle(session),
+    });
     this.sends.toSession(
       session,
       WORLD_CHANNEL.control,
@@ -517,7 +531,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
 
   /** Answers a clock ping at once, at most MAX_PINGS_PER_SECOND a seat (see SeatClocks). */
   private clockPing(session: string, seat: string, bytes: Uint8Array): void {
-    const pong = this.clocks.receive(seat, bytes, this.server.stats(session).rttMs, Date.now());
+    const pong = this.clocks.receive(seat, bytes, this.server.rttMs(session), Date.now());
     if (pong) this.sends.toSession(session, WORLD_CHANNEL.clock, pong, 'unreliable-no-delay');
   }
 

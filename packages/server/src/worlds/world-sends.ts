@@ -1,5 +1,5 @@
 import { isShardlineError, type SendType } from '@shardline/core';
-import type { GameServer } from '../game-server.js';
+import type { GameServer, SessionHandle } from '../game-server.js';
 import type { Player } from './player.js';
 
 /**
@@ -25,6 +25,16 @@ export class WorldSends {
       this.server.send(session, channel, bytes, type);
     } catch (error) {
       if (!isShardlineError(error)) throw error;
+      queueMicrotask(() => {
+        if (this.connected(session)) this.server.kick(session);
+      });
+    }
+  }
+
+  /** One message to many sessions by their handles (GameServer.sendToEach): those that ended are skipped. */
+  toHandles(handles: readonly SessionHandle[], channel: number, bytes: Uint8Array, type: SendType): void {
+    const refused = this.server.sendToEach(handles, channel, bytes, type);
+    for (const session of refused) {
       queueMicrotask(() => {
         if (this.connected(session)) this.server.kick(session);
       });
