@@ -259,6 +259,30 @@ describe('time synchronization', () => {
     expect(pings).toBeLessThanOrEqual(16 + 4 + 10);
   });
 
+  it('pings every 5 s once synchronized with a full window of samples, and every second before that', () => {
+    const up = new LinkConditioner({ latencyMs: 20 }, 5);
+    const down = new LinkConditioner({ latencyMs: 20 }, 6);
+    const sync = new TimeSync();
+    const sentAt: number[] = [];
+    for (let now = 0; now < 60_000; now += 5) {
+      const ping = sync.update(now);
+      if (ping) {
+        sentAt.push(now);
+        up.send(ping, now);
+      }
+      for (const request of up.receive(now)) down.send(answerPing(request, now)!, now);
+      for (const pong of down.receive(now)) sync.receivePong(pong, now);
+    }
+    const gaps = sentAt.slice(1).map((at, i) => at - sentAt[i]!);
+    // Fast until synchronized (5 samples), each second until the 16 samples are full, then settled.
+    expect(gaps.slice(0, 4).every((gap) => gap === 100)).toBe(true);
+    expect(gaps.filter((gap) => gap === 1_000).length).toBeGreaterThanOrEqual(10);
+    expect(gaps.filter((gap) => gap === 1_000).length).toBeLessThanOrEqual(12);
+    expect(gaps.at(-1)).toBe(5_000);
+    expect(sentAt.length).toBeLessThan(5 + 12 + 60_000 / 5_000);
+    expect(sync.synchronized).toBe(true);
+  });
+
   it('reports its estimate of the server clock and its view delay in each ping', () => {
     const sync = new TimeSync();
     const first = readPing(sync.update(1_000, 75)!)!;

@@ -8,11 +8,14 @@ const SAMPLES = 16;
 const MIN_SAMPLES = 5;
 const SYNCHRONIZED_VARIANCE_MS = 10;
 /**
- * Ping cadence while synchronizing (until synchronized, or the window of samples is full: past that,
- * a jittery link gains nothing from pinging faster), and after.
+ * Ping cadence (PROTOCOL.md §11.1): fast while synchronizing (until synchronized, or the window of
+ * samples is full: past that, a jittery link gains nothing from pinging faster); then slow until the
+ * window is full; then, once synchronized with a full window, settled: clocks drift by parts per
+ * million, so a ping every few seconds keeps the estimate, and the server's figures, current.
  */
 const FAST_PING_MS = 100;
 const SLOW_PING_MS = 1_000;
+const SETTLED_PING_MS = 5_000;
 
 interface Sample {
   roundTripMs: number;
@@ -80,9 +83,7 @@ export class TimeSync {
    * if given, its view delay (ms behind the newest snapshots it draws), for the server's figures.
    */
   update(nowMs: number, viewDelayMs = Number.NaN): Uint8Array | undefined {
-    const settled = this.samples.length >= SAMPLES || this.synchronized;
-    const interval = settled ? SLOW_PING_MS : FAST_PING_MS;
-    if (nowMs - this.lastPingMs < interval) return undefined;
+    if (nowMs - this.lastPingMs < this.pingIntervalMs) return undefined;
     this.lastPingMs = nowMs;
     const ping = new Uint8Array(PING_BYTES);
     ping[0] = PING;
@@ -92,6 +93,13 @@ export class TimeSync {
     const delay = Math.min(MAX_VIEW_DELAY_MS, Math.max(0, viewDelayMs));
     view.setFloat64(17, Number.isNaN(viewDelayMs) ? Number.NaN : delay, true);
     return ping;
+  }
+
+  /** How long after a ping the next one goes, ms: see FAST_PING_MS, SLOW_PING_MS, SETTLED_PING_MS. */
+  get pingIntervalMs(): number {
+    const full = this.samples.length >= SAMPLES;
+    if (this.synchronized) return full ? SETTLED_PING_MS : SLOW_PING_MS;
+    return full ? SLOW_PING_MS : FAST_PING_MS;
   }
 
   /** Takes a pong; WIRE_INVALID for one that is malformed or answers a ping from the future. */
