@@ -15,7 +15,6 @@ import {
 } from '@shardline/server';
 import type { ServerProbe } from './probe.js';
 import { FanoutWorld, roomOf, TICK_HZ, type Variant, viewpointOf } from './scenario.js';
-import { everyTick } from './tick-timer.js';
 
 export const PROTOCOL_ID = 0xfa0;
 
@@ -59,7 +58,7 @@ const botIndex = (clientId: string) => Number(clientId.slice('bot-'.length));
  * The variant's rooms (one for everyone and interest) as instances of one world kind in a
  * WorldRuntime over `server`, ids roomId(r), room r running its own seeded world; with a view
  * radius, the player with client id `bot-<i>` watches viewpointOf(variant, i). Rooms are created
- * now: their ticks fall due at `createdAtMs` + k / TICK_HZ s (a few ms late at most).
+ * together, so their ticks fall due together.
  */
 export function fanoutRuntime(variant: Variant, server: GameServer) {
   const kind = fanoutKind(variant);
@@ -96,7 +95,7 @@ export function fanoutRuntime(variant: Variant, server: GameServer) {
   }
   const ticket = (bot: number) =>
     runtime.ticket(rooms[roomOf(variant, bot)]!, { clientId: `bot-${bot}` }).token;
-  return { kind, runtime, rooms, ticket, createdAtMs: Date.now() };
+  return { kind, runtime, rooms, ticket };
 }
 
 /** A GameServer for the fan-out worlds on `transport`. */
@@ -112,9 +111,9 @@ export function fanoutServer(transport: ServerTransport, bots: number): GameServ
 }
 
 /**
- * A Shardline WebSocket server running the variant's worlds (fanoutRuntime), all updated from one
- * timer when their ticks fall due; each room's tick (simulation, snapshots and their hand-off to
- * its players' sockets) is timed by `probe`.
+ * A Shardline WebSocket server running the variant's worlds (fanoutRuntime) as a product server
+ * does: the runtime's own timer updates them when their ticks fall due (WorldRuntime.start). Each
+ * room's tick (simulation, snapshots and their hand-off to its players' sockets) is timed by `probe`.
  */
 export async function startShardline(
   variant: Variant,
@@ -122,20 +121,10 @@ export async function startShardline(
   probe: ServerProbe,
 ): Promise<StartedServer> {
   const server = fanoutServer(new WebSocketServerTransport(), bots);
-  const { runtime, rooms, ticket, createdAtMs } = fanoutRuntime(variant, server);
+  const { runtime, rooms, ticket } = fanoutRuntime(variant, server);
   const [address] = await server.start();
-  const ticks = new Float64Array(rooms.length);
-  everyTick(createdAtMs, 1000 / TICK_HZ, () => {
-    for (const [r, room] of rooms.entries()) ticks[r] = room.tick;
-    runtime.update(Date.now());
-    let ticked = false;
-    for (const [r, room] of rooms.entries()) {
-      if (room.tick === ticks[r]) continue;
-      ticked = true;
-      probe.tick(room.tickTimes.summary().last);
-    }
-    return ticked;
-  });
+  runtime.observeTicks((_room, ms) => probe.tick(ms));
+  runtime.start();
   const tokens = Array.from({ length: bots }, (_, i) => Buffer.from(ticket(i)).toString('base64'));
   return { address: address!, tokens, worldCounters: () => worldCounters(rooms) };
 }

@@ -6,10 +6,10 @@
  * sans-IO ClientConnections in this process (through the real handshake and hello; afterwards they
  * send only keepalives), the runtime updated once per tick and connections as the GameServer's own
  * timer asks. Prints time per client snapshot message, µs: the rooms' updates (CPU, user + system),
- * split into the connection layer and transport send (the wall time inside GameServer.send, sendTo and sendToEach:
- * sessions, reliable endpoint, Message packets, the transport) and the rest (the worlds:
- * simulation, snapshots, encoding, the instance's loop); then the connection updates and the
- * clients' packets in (CPU).
+ * split into the connection layer and transport send (the wall time inside GameServer's send,
+ * sendTo and sendToEach, and the pass at the end of sendTogether: sessions, reliable endpoint,
+ * Message packets, the transport) and the rest (the worlds: simulation, snapshots, encoding, the
+ * instance's loop); then the connection updates and the clients' packets in (CPU).
  *
  * By default the transport drops what it is given and the clock is simulated (fast, no sockets).
  * SL_SOCKETS=1 uses the WebSocket transport instead, with a reader process (split-reader.ts) that
@@ -160,6 +160,18 @@ server.sendTo = (...args: Parameters<typeof server.sendTo>) => {
   const start = process.hrtime.bigint();
   serverSendTo(...args);
   spent.sendsNs += process.hrtime.bigint() - start;
+};
+// Sends inside sendTogether leave at its end: that pass counts as sends too.
+const serverSendTogether = server.sendTogether.bind(server);
+server.sendTogether = (run: () => void) => {
+  const start = process.hrtime.bigint();
+  let inRun = 0n;
+  serverSendTogether(() => {
+    const runStart = process.hrtime.bigint();
+    run();
+    inRun += process.hrtime.bigint() - runStart;
+  });
+  spent.sendsNs += process.hrtime.bigint() - start - inRun;
 };
 const serverSendToEach = server.sendToEach.bind(server);
 server.sendToEach = (...args: Parameters<typeof server.sendToEach>) => {

@@ -89,6 +89,13 @@ export class GameServer {
   private wakeAtMs = Number.POSITIVE_INFINITY;
   private lastUpdateMs = Number.NEGATIVE_INFINITY;
   private addresses: string[] = [];
+  /** How deep in sendTogether (0: not): sends inside leave at its end. */
+  private together = 0;
+  /** The sessions that refused a sendToEach's message, and how they are added. */
+  private readonly refused: string[] = [];
+  private readonly refuse = (peer: string) => {
+    this.refused.push(peer);
+  };
 
   constructor(private readonly options: GameServerOptions) {}
 
@@ -152,15 +159,9 @@ export class GameServer {
   send(session: string, channel: number, bytes: Uint8Array, type?: SendType): void {
     const link = this.linkOf(session);
     const nowMs = Date.now();
-    if (link.connections.send(session, channel, bytes, nowMs, type)) {
-      link.connections.update(nowMs, session);
-      this.pump(link);
-      this.wake();
-    } else if (link.connections.outgoing.length > 0) {
-      this.pump(link); // a no-delay packet that left at once
-    } else {
-      this.wake(); // queued for the next update
-    }
+    const updateNow = link.connections.send(session, channel, bytes, nowMs, type);
+    if (updateNow) link.connections.update(nowMs, session);
+    this.sent(link, updateNow);
   }
 
   /** A connected session's handle, for sends without the lookups (sendTo, sendToEach); undefined if none. */
@@ -172,15 +173,9 @@ export class GameServer {
   sendTo(handle: SessionHandle, channel: number, bytes: Uint8Array, type?: SendType): void {
     const link = this.linkOfHandle(handle);
     const nowMs = Date.now();
-    if (link.connections.sendTo(handle, channel, bytes, nowMs, type)) {
-      link.connections.update(nowMs, handle.peer);
-      this.pump(link);
-      this.wake();
-    } else if (link.connections.outgoing.length > 0) {
-      this.pump(link);
-    } else {
-      this.wake();
-    }
+    const updateNow = link.connections.sendTo(handle, channel, bytes, nowMs, type);
+    if (updateNow) link.connections.update(nowMs, handle.peer);
+    this.sent(link, updateNow);
   }
 
   /**
@@ -196,23 +191,38 @@ export class GameServer {
     type?: SendType,
   ): readonly string[] {
     const nowMs = Date.now();
-    let refused: string[] | undefined;
-    const refuse = (peer: string) => {
-      refused ??= [];
-      refused.push(peer);
-    };
     if (this.links.length === 1) {
-      this.links[0]!.connections.sendToEach(handles, channel, bytes, nowMs, type, refuse);
+      this.links[0]!.connections.sendToEach(handles, channel, bytes, nowMs, type, this.refuse);
     } else {
       for (const link of this.links) {
         for (const handle of handles) if (handle.owner === link.connections) link.handles.push(handle);
-        link.connections.sendToEach(link.handles, channel, bytes, nowMs, type, refuse);
+        link.connections.sendToEach(link.handles, channel, bytes, nowMs, type, this.refuse);
         link.handles.length = 0;
       }
     }
-    for (const link of this.links) this.pump(link);
-    this.wake();
-    return refused ?? NONE;
+    if (this.together === 0) {
+      for (const link of this.links) this.pump(link);
+      this.wake();
+    }
+    if (this.refused.length === 0) return NONE;
+    return this.refused.splice(0);
+  }
+
+  /**
+   * Runs `run`, whose sends (send, sendTo, sendToEach) leave together at its end: one pass over
+   * what the connections produced, and one look at the timer, for all of them, instead of one per
+   * send (a world's round of snapshots, each client's its own, as with interest management).
+   */
+  sendTogether(run: () => void): void {
+    this.together++;
+    try {
+      run();
+    } finally {
+      if (--this.together === 0) {
+        for (const link of this.links) this.pump(link);
+        this.wake();
+      }
+    }
   }
 
   /** Sends what every connection has queued now instead of at the next tick (e.g. after a snapshot round). */
@@ -295,6 +305,22 @@ export class GameServer {
       },
       Math.max(0, atMs - Date.now()),
     );
+  }
+
+  /**
+   * After a send on `link` (`updated`: its session was updated at once): transmits what it
+   * produced, and arms the timer for what it queued. Inside sendTogether, at its end instead.
+   */
+  private sent(link: Link, updated: boolean): void {
+    if (this.together > 0) return;
+    if (updated) {
+      this.pump(link);
+      this.wake();
+    } else if (link.connections.outgoing.length > 0) {
+      this.pump(link); // a no-delay packet that left at once
+    } else {
+      this.wake(); // queued for the next update
+    }
   }
 
   /** Sends what the connections produced and reports what happened. */

@@ -154,8 +154,17 @@ describe.each(clientTransports)('game server and client over %s', (kind, transpo
 });
 
 describe('sends through session handles', () => {
-  it('send one message to sessions on every transport at once (sendToEach), and to one (sendTo)', async () => {
-    const { game, addresses } = await startServer();
+  it('send one message to sessions on every transport at once (sendToEach), to one (sendTo), and sends made together (sendTogether) in one pass', async () => {
+    const transports = [new UdpServerTransport(), new WebSocketServerTransport(), new TcpServerTransport()];
+    const game = new GameServer({
+      protocolId: 7,
+      privateKey: new Uint8Array(32).fill(3),
+      aead,
+      transports,
+      channels,
+    });
+    server = game;
+    const addresses = await game.start();
     const clients = await Promise.all(
       clientTransports.map(async ([kind, transport, needsAead]) => {
         const client = new GameClient({
@@ -185,8 +194,19 @@ describe('sends through session handles', () => {
     game.sendTo(handles[0]!, 0, Uint8Array.of(7));
     await waitFor(() => clients.some(({ received }) => received.length === 7));
     expect(clients.filter(({ received }) => received.length === 7)).toHaveLength(1);
+    // Sends inside sendTogether leave together at its end.
+    const writes = transports.map((transport) => vi.spyOn(transport, 'send'));
+    const written = () => writes.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
+    game.sendTogether(() => {
+      for (const handle of handles) game.sendTo(handle, 1, Uint8Array.of(8), 'unreliable-no-delay');
+      game.sendToEach(handles, 1, Uint8Array.of(9), 'unreliable-no-delay');
+      expect(written()).toBe(0);
+    });
+    expect(written()).toBe(6);
+    for (const spy of writes) spy.mockRestore();
+    await waitFor(() => clients.every(({ received }) => received.length >= 8));
     // A session that ended: skipped by sendToEach, refused by sendTo.
-    game.kick(game.sessions[0]!);
+    game.kick(handles[0]!.peer);
     expect(handles[0]!.dropped).toBe(true);
     expect(game.sendToEach(handles, 1, Uint8Array.of(9), 'unreliable-no-delay')).toEqual([]);
     expect(() => game.sendTo(handles[0]!, 0, Uint8Array.of(1))).toThrow(/VALUE_INVALID/);

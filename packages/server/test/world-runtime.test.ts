@@ -1,9 +1,11 @@
+import * as nodeCrypto from 'node:crypto';
 import { GameClient, requestSeat, WebSocketClientTransport } from '@shardline/client';
 import { defineRpcs, defineWorld, event, isShardlineError, rpc, t } from '@shardline/core';
-import { serveWorld, WORLD_CHANNELS } from '@shardline/server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { GameServer, serveWorld, WORLD_CHANNELS, WorldRuntime } from '@shardline/server';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { duel, duelRpcs, duelServer, Ship, Stick } from './support/duel-game.js';
 import {
+  aead,
   joinWith,
   startWorldServer,
   type TestLink,
@@ -76,6 +78,66 @@ describe('world runtime: instances on demand', () => {
       /WORLD_OPTIONS_INVALID/,
     );
     expect(runtime.list()).toHaveLength(1); // the public one; restricted worlds are not listed
+  });
+});
+
+describe('world runtime: its timer', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A runtime (not listening: only its timer runs) counting its wake-ups and each instance's ticks. */
+  function counted(updateMs?: number) {
+    const server = new GameServer({
+      protocolId: 1,
+      privateKey: nodeCrypto.randomBytes(32),
+      aead,
+      transports: [],
+      channels: WORLD_CHANNELS,
+    });
+    const runtime = new WorldRuntime({ server, worlds: [duelServer], ...(updateMs ? { updateMs } : {}) });
+    const update = runtime.update.bind(runtime);
+    let wakes = 0;
+    runtime.update = (nowMs) => {
+      wakes++;
+      update(nowMs);
+    };
+    const late: number[] = [];
+    runtime.observeTicks((instance) => late.push(Date.now() - (instance.nextTickAtMs - duel.tickMs)));
+    return { runtime, wakes: () => wakes, late };
+  }
+
+  it('wakes once per tick for a world, and not at all between ticks', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const { runtime, wakes, late } = counted();
+    runtime.start();
+    const world = runtime.create('duel', { persistent: true });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(world.tick).toBe(20); // 20 Hz
+    expect(wakes()).toBeLessThanOrEqual(21);
+    expect(Math.max(...late)).toBeLessThanOrEqual(1); // at its tick, to the ms
+    runtime.stop();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(wakes()).toBeLessThanOrEqual(21);
+  });
+
+  it('updates worlds whose ticks fall due close together in one wake-up, at most updateMs late', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const { runtime, wakes, late } = counted(5);
+    runtime.start();
+    const worlds = [];
+    for (let i = 0; i < 25; i++) {
+      worlds.push(runtime.create('duel', { persistent: true }));
+      await vi.advanceTimersByTimeAsync(2); // each created 2 ms after the last: ticks 2 ms apart
+    }
+    const wakesBefore = wakes();
+    await vi.advanceTimersByTimeAsync(1_000);
+    // 25 worlds × 20 ticks a second, 2 ms apart: about a wake-up per 5 ms, not one per tick.
+    expect(wakes() - wakesBefore).toBeLessThanOrEqual(1_000 / 5 + 1);
+    expect(wakes() - wakesBefore).toBeGreaterThan(100);
+    for (const world of worlds) expect(world.tick).toBeGreaterThanOrEqual(20);
+    expect(Math.max(...late)).toBeLessThanOrEqual(5 + 1);
+    runtime.stop();
   });
 });
 

@@ -140,7 +140,7 @@ export class ServerWorld {
   private readonly historyTicks: number;
   private readonly maxCatchUpTicks: number;
   private currentTick = 0;
-  private nextTickAtMs: number;
+  private tickDueAtMs: number;
   private latest: WorldSnapshot;
   private readonly history = new Map<number, WorldSnapshot>();
   private readonly builders: (SnapshotBuilder<FieldMap> | undefined)[];
@@ -188,7 +188,7 @@ export class ServerWorld {
       );
     }
     this.maxCatchUpTicks = options.maxCatchUpTicks ?? 5;
-    this.nextTickAtMs = nowMs + this.tickMs;
+    this.tickDueAtMs = nowMs + this.tickMs;
     this.latest = emptyWorldSnapshot(this.schema, 0);
     this.history.set(0, this.latest);
     this.builders = this.schema.schemas.map(() => undefined);
@@ -208,6 +208,11 @@ export class ServerWorld {
 
   get tick(): number {
     return this.currentTick;
+  }
+
+  /** When the next tick falls due (ms, on the clock `update` is given): an edge can sleep until then. */
+  get nextTickAtMs(): number {
+    return this.tickDueAtMs;
   }
 
   /** The world as of the last completed tick. */
@@ -393,13 +398,13 @@ export class ServerWorld {
   update(nowMs: number): OutgoingSnapshot[] {
     const out: OutgoingSnapshot[] = [];
     let ticks = 0;
-    while (nowMs >= this.nextTickAtMs) {
+    while (nowMs >= this.tickDueAtMs) {
       if (ticks++ === this.maxCatchUpTicks) {
-        this.nextTickAtMs = nowMs + this.tickMs; // too far behind: skip time rather than spiral
+        this.tickDueAtMs = nowMs + this.tickMs; // too far behind: skip time rather than spiral
         break;
       }
       this.step();
-      this.nextTickAtMs += this.tickMs;
+      this.tickDueAtMs += this.tickMs;
       if (this.currentTick % this.sendEvery === 0) out.push(...this.snapshotsForClients());
     }
     return out;

@@ -10,6 +10,7 @@ import {
   type FieldMap,
   type Infer,
   isShardlineError,
+  type OutgoingSnapshot,
   type RpcDefinition,
   type RpcRouter,
   Seats,
@@ -142,6 +143,11 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
 
   get timeMs(): number {
     return this.world.tick * this.kind.tickMs;
+  }
+
+  /** When its next tick falls due (Date.now, ms): the runtime sleeps until the earliest instance's. */
+  get nextTickAtMs(): number {
+    return this.world.nextTickAtMs;
   }
 
   spawn<S extends EntitiesOf<K>>(
@@ -368,20 +374,9 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     const started = performance.now();
     const tickBefore = this.world.tick;
     const snapshots = this.world.update(nowMs);
-    // Input acknowledgements first: each shares a packet with the snapshot of its tick.
-    this.inputs?.sendAcks((seat, ack) => this.sends.toSeat(seat, WORLD_CHANNEL.input, ack, 'unreliable'));
-    // Players given the same message (everyone's, where all see the same world) get it in one send.
-    const recipients = this.recipients;
-    for (let i = 0; i < snapshots.length; ) {
-      const { bytes } = snapshots[i]!;
-      for (; i < snapshots.length && snapshots[i]!.bytes === bytes; i++) {
-        const handle = snapshots[i]!.tag as SessionHandle | undefined;
-        if (handle) recipients.push(handle);
-      }
-      this.sends.toHandles(recipients, WORLD_CHANNEL.snapshot, bytes, 'unreliable-no-delay');
-      recipients.length = 0;
-    }
     const ticked = this.world.tick !== tickBefore;
+    if (ticked) this.server.sendTogether(() => this.sendRound(snapshots));
+    else this.sendInputAcks();
     if (ticked) this.tickTimes.add(performance.now() - started);
     for (const seat of this.seats.expire(nowMs)) this.giveUp(seat, 'timeout');
     this.router?.update(nowMs);
@@ -404,6 +399,26 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
   }
 
   // ── Inside ─────────────────────────────────────────────────────────────────────────────────────
+
+  /** A tick's input acknowledgements and snapshots (sent together: one transmission pass). */
+  private sendRound(snapshots: readonly OutgoingSnapshot[]): void {
+    this.sendInputAcks(); // first: each shares a packet with the snapshot of its tick
+    // Players given the same message (everyone's, where all see the same world) get it in one send.
+    const recipients = this.recipients;
+    for (let i = 0; i < snapshots.length; ) {
+      const { bytes } = snapshots[i]!;
+      for (; i < snapshots.length && snapshots[i]!.bytes === bytes; i++) {
+        const handle = snapshots[i]!.tag as SessionHandle | undefined;
+        if (handle) recipients.push(handle);
+      }
+      this.sends.toHandles(recipients, WORLD_CHANNEL.snapshot, bytes, 'unreliable-no-delay');
+      recipients.length = 0;
+    }
+  }
+
+  private sendInputAcks(): void {
+    this.inputs?.sendAcks((seat, ack) => this.sends.toSeat(seat, WORLD_CHANNEL.input, ack, 'unreliable'));
+  }
 
   private step(tick: number, dtMs: number): void {
     const input = this.handlers.input;

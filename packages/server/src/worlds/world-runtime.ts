@@ -13,6 +13,11 @@ export const DEFAULT_DISPOSE_AFTER_MS = 10_000;
 export const MAX_WORLD_OPTIONS_BYTES = 2048;
 /** Most instances one process hosts; past it, creating one is WORLD_FULL. */
 export const MAX_INSTANCES = 10_000;
+/**
+ * The runtime wakes at most this often by default, ms (WorldRuntimeOptions.updateMs): instances
+ * whose ticks fall due within it of one another are updated in one wake-up.
+ */
+export const DEFAULT_UPDATE_MS = 5;
 
 export interface WorldRuntimeOptions {
   server: GameServer;
@@ -24,7 +29,11 @@ export interface WorldRuntimeOptions {
   disposeAfterMs?: number;
   /** The inactivity timeout of the connections its tokens open, ms. Default 10,000. */
   connectionTimeoutMs?: number;
-  /** How often instances are updated, ms (each still ticks at its kind's rate). Default 5. */
+  /**
+   * The runtime sleeps until an instance's tick falls due, and wakes at most once per `updateMs`
+   * (then every instance due is updated): ticks of instances that fall due close together run
+   * together, up to this late. Default DEFAULT_UPDATE_MS.
+   */
   updateMs?: number;
   /** A game handler threw (the world goes on). Default: console.error. */
   onHandlerError?: (error: unknown, where: string) => void;
@@ -78,7 +87,18 @@ export class WorldRuntime {
   private readonly emptySince = new Map<WorldInstance, number>();
   private readonly tickObservers = new Set<(instance: WorldInstance, ms: number) => void>();
   private readonly reservationMs: number;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly updateMs: number;
+  private running = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the armed timer fires (Date.now, ms; +∞: none armed), and when the last one did. */
+  private timerAtMs = Number.POSITIVE_INFINITY;
+  private lastWakeMs = Number.NEGATIVE_INFINITY;
+  private readonly wake = () => {
+    this.timer = undefined;
+    this.timerAtMs = Number.POSITIVE_INFINITY;
+    this.lastWakeMs = Date.now();
+    this.update(this.lastWakeMs); // arms the next wake
+  };
 
   constructor(private readonly options: WorldRuntimeOptions) {
     for (const served of options.worlds) {
@@ -88,6 +108,7 @@ export class WorldRuntime {
       this.kinds.set(served.kind.name, served);
     }
     this.reservationMs = options.reservationMs ?? DEFAULT_RESERVATION_MS;
+    this.updateMs = options.updateMs ?? DEFAULT_UPDATE_MS;
     const { server } = options;
     server.onConnect = (info) => this.connected(info);
     server.onMessage = (session, channel, bytes) =>
@@ -160,6 +181,7 @@ export class WorldRuntime {
     });
     this.instances.set(id, instance);
     this.options.onInstance?.('created', instance);
+    this.arm(); // its first tick may fall due before the wake armed
     return instance;
   }
 
@@ -216,15 +238,23 @@ export class WorldRuntime {
     return () => this.tickObservers.delete(observer);
   }
 
-  /** Starts updating every instance, every `updateMs`. */
+  /**
+   * Starts updating the instances from one timer, armed for the earliest instance's next tick (at
+   * most once per `updateMs`): a wake-up per tick, none between ticks. Housekeeping (reservations,
+   * seats past their grace, connections that never said hello, RPC replies overdue, empty
+   * instances' disposal) runs at these updates, so at each instance's tick rate.
+   */
   start(): void {
-    this.timer ??= setInterval(() => this.update(Date.now()), this.options.updateMs ?? 5);
+    this.running = true;
+    this.arm();
   }
 
   /** Stops the timer and disposes every instance (their players hear `reason`). */
   stop(reason: DisconnectReason = 'server-shutting-down'): void {
-    if (this.timer) clearInterval(this.timer);
+    this.running = false;
+    clearTimeout(this.timer);
     this.timer = undefined;
+    this.timerAtMs = Number.POSITIVE_INFINITY;
     for (const instance of [...this.instances.values()]) this.dispose(instance, reason);
   }
 
@@ -250,6 +280,25 @@ export class WorldRuntime {
       if (since === undefined) this.emptySince.set(instance, nowMs);
       else if (nowMs - since >= this.disposeDelayOf(instance)) this.dispose(instance);
     }
+    this.arm();
+  }
+
+  /**
+   * Arms the timer for the earliest instance's next tick, but not sooner than `updateMs` after the
+   * last wake-up; keeps one armed for then or sooner. Nothing hosted, nothing armed: create arms it.
+   */
+  private arm(): void {
+    if (!this.running) return;
+    let dueMs = Number.POSITIVE_INFINITY;
+    for (const instance of this.instances.values()) dueMs = Math.min(dueMs, instance.nextTickAtMs);
+    if (dueMs === Number.POSITIVE_INFINITY) return;
+    const atMs = Math.max(dueMs, this.lastWakeMs + this.updateMs);
+    if (this.timer !== undefined && this.timerAtMs <= atMs) return;
+    clearTimeout(this.timer);
+    this.timerAtMs = atMs;
+    // Whole ms, rounded up: a timer never fires before its time is reached on Date.now's clock by
+    // more than the event loop's own rounding (a wake-up with nothing due arms again).
+    this.timer = setTimeout(this.wake, Math.max(0, Math.ceil(atMs - Date.now())));
   }
 
   private connected(info: SessionInfo): void {
