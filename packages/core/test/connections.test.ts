@@ -174,7 +174,7 @@ describe.each([
     expect(world.server.events.at(-1)).toMatchObject({ type: 'disconnected', reason: 'timeout' });
   });
 
-  it('keeps an idle connection alive: pings every 250 ms on datagrams, every second on streams', () => {
+  it('keeps an idle connection alive: pings every 250 ms on datagrams, every 2.5 s on streams', () => {
     const world = new World(capabilities, { latencyMs: 20 });
     const idle = world.connect('idle');
     world.run(() => idle.state === 'connected');
@@ -183,9 +183,10 @@ describe.each([
     world.run(() => false, 10_000);
     const keepalives = world.server.stats('idle', world.nowMs).packetsReceived - packetsBefore;
     if (capabilities.reliable) {
-      // Streams: one a second, acknowledging the server's with its held time.
-      expect(keepalives).toBeGreaterThanOrEqual(9);
-      expect(keepalives).toBeLessThanOrEqual(11);
+      // Streams: every 2.5 s, but at most a quarter of the token's 5 s timeout: one per 1.25 s,
+      // acknowledging the server's with its held time.
+      expect(keepalives).toBeGreaterThanOrEqual(7);
+      expect(keepalives).toBeLessThanOrEqual(9);
       for (const stats of [world.server.stats('idle', world.nowMs), idle.stats(world.nowMs)!]) {
         expect(stats.rttMs).toBeGreaterThanOrEqual(40); // 2 × 20 ms
         expect(stats.rttMs).toBeLessThan(70);
@@ -194,6 +195,19 @@ describe.each([
       // Datagrams: about 40 in 10 s at 250 ms (each side's pings are answered by the other's).
       expect(keepalives).toBeGreaterThanOrEqual(35);
     }
+    expect(idle.state).toBe('connected');
+  });
+
+  it('sends keepalives every 2.5 s on streams, every 250 ms on datagrams, with the default 10 s timeout', () => {
+    const world = new World(capabilities, { latencyMs: 20 });
+    const idle = world.connect('default', tokenFor('default', 0, 10_000));
+    world.run(() => idle.state === 'connected');
+    world.run(() => false, 500);
+    const packetsBefore = world.server.stats('default', world.nowMs).packetsReceived;
+    world.run(() => false, 10_000);
+    const keepalives = world.server.stats('default', world.nowMs).packetsReceived - packetsBefore;
+    if (capabilities.reliable) expect([3, 4, 5]).toContain(keepalives);
+    else expect(keepalives).toBeGreaterThanOrEqual(35);
     expect(idle.state).toBe('connected');
   });
 
@@ -254,8 +268,9 @@ describe('Message packets over a stream', () => {
     for (const client of clients) {
       expect(messagesOn(client, SNAPSHOTS)).toEqual(Array.from({ length: 40 }, (_, tick) => [tick, 1, 2, 3]));
     }
-    // 2 s of 50 ms ticks with a 1 s keepalive: a header (acks, held time) to each client on the
-    // first tick 500 ms or more after its last one, so at least three; the rest are Message packets.
+    // 2 s of 50 ms ticks with a 1.25 s keepalive (a quarter of the tokens' 5 s timeout): a header
+    // (acks, held time) to each client on the first tick 625 ms or more after its last one, so at
+    // least three; the rest are Message packets.
     expect(dataPackets).toBeGreaterThanOrEqual(peers.length * 3);
     expect(messagePackets).toBeGreaterThanOrEqual(peers.length * 30);
     for (const [i, peer] of peers.entries()) {
