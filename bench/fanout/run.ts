@@ -302,7 +302,7 @@ snapshot every client of a world shares as one Message packet framed once (PROTO
 top of that it pays, per client and message, its connection layer (session, send budget,
 statistics) and the world's bookkeeping; per world and tick, the world itself (the game's checked
 writes, the snapshot built from them, one encode), which is what the rooms variant multiplies by
-100; and once a second per client the clock ping its client sends and the pong (Colyseus's clients
+100; and every 5 s per settled client the clock ping it sends and the pong (Colyseus's clients
 keep no clock). In the interest variant each server builds every client's view each tick
 (Shardline: what entered, left and changed, from update records encoded once per tick for all
 clients, only the changes near a still viewpoint checked; Colyseus: \`StateView\` filtering and an
