@@ -1,4 +1,10 @@
-import { type IssueConnectTicket, isShardlineError, type LobbyEvent, LobbyService } from '@shardline/server';
+import {
+  type IssueConnectTicket,
+  isShardlineError,
+  type LobbyEvent,
+  LobbyService,
+  ShardlineError,
+} from '@shardline/server';
 import { describe, expect, it } from 'vitest';
 
 const ann = { id: 'u-ann', username: 'ann' };
@@ -6,18 +12,29 @@ const bob = { id: 'u-bob', username: 'bob' };
 const cat = { id: 'u-cat', username: 'cat' };
 const dan = { id: 'u-dan', username: 'dan' };
 
-/** A lobby service with a fake clock, a friends list, and every pushed event recorded per user. */
-function lobbies(friendships: [string, string][] = []) {
+/** The world kinds the fake runtime serves, and how many players each seats. */
+const SEATS: Record<string, number> = { arena: 16, duel: 2 };
+
+/**
+ * A lobby service with a fake clock, a friends list, and every pushed event recorded per user;
+ * tokens for `failTicketsFor` cannot be issued.
+ */
+function lobbies(friendships: [string, string][] = [], failTicketsFor?: string) {
   const heard = new Map<string, LobbyEvent[]>();
   let nowMs = 1_000;
-  const issueTicket: IssueConnectTicket = (player, world) => ({
+  const issueTicket: IssueConnectTicket = (player, world) => {
+    if (player.userId === failTicketsFor) throw new ShardlineError('WORLD_FULL', 'no seat');
+    return ticketFor(player, world);
+  };
+  const ticketFor: IssueConnectTicket = (player, world) => ({
     token: `token-for-${player.userId}-in-${player.lobbyId}`,
     expiresAtMs: nowMs + 60_000,
     serverAddresses: ['ws://127.0.0.1:1'],
     ...(world ? { world: { id: world, kind: 'arena' } } : {}),
   });
-  /** Worlds the lobbies started: kind, lobby and members. */
-  const started: { kind: string; lobbyId: string; members: readonly string[] }[] = [];
+  /** Worlds the lobbies started: kind, lobby, members, kept until; and those ended again. */
+  const started: { kind: string; lobbyId: string; members: readonly string[]; keepUntilMs: number }[] = [];
+  const ended: string[] = [];
   const friends = (a: string, b: string) =>
     friendships.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
   const service = new LobbyService({
@@ -30,17 +47,19 @@ function lobbies(friendships: [string, string][] = []) {
       for (const id of userIds) heard.set(id, [...(heard.get(id) ?? []), event]);
     },
     worlds: {
-      has: (kind) => kind === 'arena',
-      start: (kind, lobbyId, members) => {
-        started.push({ kind, lobbyId, members });
-        return `arena-${started.length}`;
+      maxPlayersOf: (kind) => SEATS[kind],
+      start: (kind, lobbyId, members, keepUntilMs) => {
+        started.push({ kind, lobbyId, members, keepUntilMs });
+        return `${kind}-${started.length}`;
       },
+      end: (worldId) => ended.push(worldId),
     },
     nowMs: () => nowMs,
   });
   return {
     service,
     started,
+    ended,
     heard: (userId: string) => heard.get(userId) ?? [],
     advance: (ms: number) => {
       nowMs += ms;
@@ -66,7 +85,10 @@ describe('lobbies that start worlds', () => {
     expect(lobby.world).toBe('arena');
     await service.join(bob, lobby.id);
     const owners = service.start(ann.id, lobby.id);
-    expect(started).toEqual([{ kind: 'arena', lobbyId: lobby.id, members: [ann.id, bob.id] }]);
+    // Kept while the started lobby hands out tickets (5 min by default), however late members connect.
+    expect(started).toEqual([
+      { kind: 'arena', lobbyId: lobby.id, members: [ann.id, bob.id], keepUntilMs: 1_000 + 5 * 60_000 },
+    ]);
     expect(owners.world).toEqual({ id: 'arena-1', kind: 'arena' });
     const pushed = heard(bob.id).find((event) => event.type === 'lobby.started');
     expect(pushed).toMatchObject({ connect: { world: { id: 'arena-1' } } });
@@ -74,6 +96,33 @@ describe('lobbies that start worlds', () => {
     // A ticket fetched again names the same instance; no second world is started.
     expect(service.ticket(bob.id, lobby.id).world).toEqual({ id: 'arena-1', kind: 'arena' });
     expect(started).toHaveLength(1);
+  });
+
+  it("hold no more players than the kind's instances seat", async () => {
+    const { service } = lobbies();
+    // A duel seats 2: a lobby for one defaults to 2 places and may not ask for more.
+    const duel = service.create(ann, { world: 'duel' });
+    expect(duel.maxPlayers).toBe(2);
+    expect(await codeOf(() => service.update(ann.id, duel.id, { maxPlayers: 3 }))).toBe('LOBBY_INVALID');
+    expect(await codeOf(() => service.create(bob, { world: 'duel', maxPlayers: 3 }))).toBe('LOBBY_INVALID');
+    const arena = service.create(bob, { world: 'arena', maxPlayers: 8 });
+    expect(await codeOf(() => service.update(bob.id, arena.id, { world: 'duel' }))).toBe('LOBBY_INVALID');
+    expect(service.update(bob.id, arena.id, { world: 'duel', maxPlayers: 2 }).world).toBe('duel');
+  });
+
+  it('start all or nothing: a token that cannot be issued leaves the lobby open and ends its world', async () => {
+    const { service, started, ended, heard } = lobbies([], bob.id);
+    const lobby = service.create(ann, { world: 'arena' });
+    await service.join(bob, lobby.id);
+    expect(await codeOf(() => service.start(ann.id, lobby.id))).toBe('WORLD_FULL');
+    expect(started).toHaveLength(1);
+    expect(ended).toEqual(['arena-1']);
+    const view = service.viewOf(lobby.id);
+    expect(view.state).toBe('open');
+    expect(view.worldId).toBeUndefined();
+    expect(service.lobbyOf(ann.id)).toBe(lobby.id);
+    expect(service.lobbyOf(bob.id)).toBe(lobby.id);
+    expect(heard(ann.id).some((event) => event.type === 'lobby.started')).toBe(false);
   });
 
   it('name no world unless asked: a plain lobby hands out tokens naming none', () => {

@@ -4,12 +4,15 @@ import {
   LobbyService,
   Matchmaker,
   type MatchmakerOptions,
+  ShardlineError,
 } from '@shardline/server';
 import { describe, expect, it } from 'vitest';
 
 /** A matchmaker over a lobby service, both on a fake clock; pushed events recorded per user. */
 function queue(options: MatchmakerOptions = {}) {
   let nowMs = 0;
+  /** While set, starting a world fails with it. */
+  let worldFailure: Error | undefined;
   const heard = new Map<string, LobbyEvent[]>();
   const lobbies = new LobbyService({
     issueTicket: (player, world) => ({
@@ -18,7 +21,14 @@ function queue(options: MatchmakerOptions = {}) {
       serverAddresses: [],
       ...(world ? { world: { id: world, kind: world.split('#')[0]! } } : {}),
     }),
-    worlds: { has: () => true, start: (kind, lobbyId) => `${kind}#${lobbyId}` },
+    worlds: {
+      maxPlayersOf: () => 8,
+      start: (kind, lobbyId) => {
+        if (worldFailure) throw worldFailure;
+        return `${kind}#${lobbyId}`;
+      },
+      end: () => {},
+    },
     friends: { areFriends: async () => false, friendIdsOf: async () => [] },
     notify: (ids, event) => {
       for (const id of ids) heard.set(id, [...(heard.get(id) ?? []), event]);
@@ -36,7 +46,20 @@ function queue(options: MatchmakerOptions = {}) {
     advance: (ms: number) => {
       nowMs += ms;
     },
+    failWorldStarts: (failure: Error | undefined) => {
+      worldFailure = failure;
+    },
   };
+}
+
+/** The stable code `act` throws, 'other' for any other error, undefined if it returns. */
+function code(act: () => unknown): string | undefined {
+  try {
+    act();
+  } catch (error) {
+    return isShardlineError(error) ? error.code : 'other';
+  }
+  return undefined;
 }
 
 const names = (lobby: { members: { username: string }[] }) => lobby.members.map((m) => m.username).sort();
@@ -121,14 +144,6 @@ describe('the matchmaker', () => {
 
   it('refuses bad tickets, a second ticket, and a lobby member; cancels', () => {
     const { matchmaker, player, lobbies } = queue();
-    const code = (act: () => unknown) => {
-      try {
-        act();
-      } catch (error) {
-        return isShardlineError(error) ? error.code : 'other';
-      }
-      return undefined;
-    };
     expect(code(() => player('ann', Number.NaN))).toBe('MATCHMAKING_INVALID');
     expect(code(() => player('ann', -1))).toBe('MATCHMAKING_INVALID');
     expect(code(() => player('ann', 1000, 'eu west'))).toBe('MATCHMAKING_INVALID');
@@ -159,5 +174,28 @@ describe('matches that play in worlds', () => {
     expect(ticketOf('u-ann')?.world?.kind).toBe('arena');
     expect(ticketOf('u-cat')?.world?.kind).toBe('duel-arena');
     expect(ticketOf('u-cat')?.world?.id).toBe(ticketOf('u-dan')?.world?.id);
+  });
+
+  it('queue the players again, in no lobby, when their world cannot start', () => {
+    const { matchmaker, player, lobbies, failWorldStarts } = queue({ world: 'arena' });
+    player('ann', 1000);
+    player('bob', 1000);
+    failWorldStarts(new ShardlineError('WORLD_FULL', 'this process hosts 10000 worlds already'));
+    expect(code(() => matchmaker.tick())).toBe('WORLD_FULL');
+    expect(matchmaker.queued).toBe(2);
+    expect(lobbies.lobbyOf('u-ann')).toBeUndefined();
+    expect(lobbies.lobbyOf('u-bob')).toBeUndefined();
+    expect(lobbies.counts()).toEqual({ open: 0, started: 0 });
+    failWorldStarts(undefined);
+    const [match] = matchmaker.tick();
+    expect(match?.state).toBe('started');
+    expect(matchmaker.queued).toBe(0);
+  });
+
+  it('play a mode named like an object property in the default kind', () => {
+    const { matchmaker, player } = queue({ world: 'arena', worldsByMode: { duel: 'duel-arena' } });
+    player('ann', 1000, 'eu', 'constructor');
+    player('bob', 1000, 'eu', 'constructor');
+    expect(matchmaker.tick().map((lobby) => lobby.world)).toEqual(['arena']);
   });
 });

@@ -107,6 +107,18 @@ describe('the online services in shardline start', () => {
     ).rejects.toThrow(/WORLD_KIND_UNKNOWN: no world kind "arena" here/);
   });
 
+  it("refuses to start when the game's matches are larger than the kind they play in seats", async () => {
+    const seats = starterGame.worlds[0]!.kind.maxPlayers;
+    await expect(
+      startTestShardline(
+        {},
+        { ...starterGame, services: { matchmaking: { matchSize: seats + 1, world: 'starter' } } },
+      ),
+    ).rejects.toThrow(
+      `VALUE_INVALID: matchmaking forms matches of ${seats + 1} players, but world kind starter seats ${seats}`,
+    );
+  });
+
   it('serves the OpenAPI document at /docs', async () => {
     const server = await start();
     const document = await call(server, 'GET', '/docs/json');

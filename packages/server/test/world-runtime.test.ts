@@ -64,6 +64,23 @@ describe('world runtime: instances on demand', () => {
     expect(runtime.get('forest').stats()).toMatchObject({ id: 'forest', persistent: true, players: 0 });
   });
 
+  it("keeps a lobby's empty instance until the time it was created to wait for", async () => {
+    const disposed: string[] = [];
+    const { runtime } = await start({
+      worlds: [duelServer],
+      disposeAfterMs: 50,
+      onInstance: (event, instance) => event === 'disposed' && disposed.push(instance.id),
+    });
+    const createdAtMs = Date.now();
+    const lobbyWorld = runtime.create('duel', { members: ['a', 'b'], keepUntilMs: createdAtMs + 400 });
+    const plain = runtime.create('duel', { members: ['a', 'b'] });
+    await waitFor(() => disposed.includes(plain.id));
+    expect(disposed).not.toContain(lobbyWorld.id);
+    await waitFor(() => disposed.includes(lobbyWorld.id));
+    // Kept its whole time, then disposed within the usual delay.
+    expect(Date.now() - createdAtMs).toBeGreaterThanOrEqual(400 + 50);
+  });
+
   it('refuses unknown kinds, unknown ids, full and restricted worlds with stable codes', async () => {
     const { runtime } = await start();
     expect(() => runtime.joinOrCreate('chess', { clientId: 'a' })).toThrow(/WORLD_KIND_UNKNOWN/);

@@ -26,6 +26,10 @@ export function describeStartFailure(error: unknown, config: ShardlineConfig): s
   if (isShardlineError(error, 'WORLD_KIND_UNKNOWN')) {
     return `${error.message.replace(/^WORLD_KIND_UNKNOWN: /, '')}: a persistent world (worlds / --config) or the game's matchmaking names a kind the game does not serve`;
   }
+  if (isShardlineError(error, 'VALUE_INVALID') || isShardlineError(error, 'WORLD_OPTIONS_INVALID')) {
+    // Persistent worlds (a taken id, bad options) and matchmaking settings checked at start-up.
+    return error.message.replace(/^[A-Z_]+: /, '');
+  }
   if (error instanceof DatabaseInUseError) {
     return `the data directory ${config.dataDir} is in use by ${error.holder} (it holds ${error.lockFile}); stop that server, or give this one another directory (dataDir / SHARDLINE_DATA_DIR / --config)`;
   }

@@ -1,15 +1,18 @@
 import * as nodeCrypto from 'node:crypto';
 import { join } from 'node:path';
 import {
+  type AnyWorldKind,
   aeadFromNodeCrypto,
   ConditionedServerTransport,
   type ServerTransport,
+  ShardlineError,
   WORLD_CHANNELS,
 } from '@shardline/core';
 import type { Logger } from 'pino';
 import { type ClusterBus, InProcessBus } from '../bus/index.js';
 import { GameServer } from '../game-server.js';
 import { playerTicketData } from '../services/connect-tickets.js';
+import { DEFAULT_MATCH_SIZE } from '../services/lobbies/matchmaker.js';
 import { migrateSqlite, openSqlite, SERVER_MIGRATIONS, serverSecret } from '../store/index.js';
 import { UdpServerTransport } from '../transport/udp.js';
 import { WebSocketServerTransport } from '../transport/websocket.js';
@@ -116,7 +119,7 @@ export async function startShardline(
     services = await openOnlineServices(config, database, tickets, logger, game.services);
     context.services = services;
     // A kind nobody serves, a taken id, a setup that throws: refused here, before any port opens.
-    for (const kind of matchmakingKinds(game)) runtime.kind(kind);
+    for (const kind of matchmakingKinds(game)) checkMatchKind(runtime.kind(kind), game);
     for (const world of [...(game.persistentWorlds ?? []), ...config.worlds]) {
       runtime.create(world.kind, {
         id: world.id,
@@ -206,10 +209,23 @@ function worldTickets(server: GameServer, runtime: WorldRuntime): ServiceTickets
             server.publicAddresses,
           ),
     worlds: {
-      has: (kind) => runtime.kindNames.includes(kind),
-      start: (kind, lobbyId, members) => runtime.create(kind, { members, options: { lobby: lobbyId } }).id,
+      maxPlayersOf: (kind) => (runtime.kindNames.includes(kind) ? runtime.kind(kind).maxPlayers : undefined),
+      start: (kind, lobbyId, members, keepUntilMs) =>
+        runtime.create(kind, { members, keepUntilMs, options: { lobby: lobbyId } }).id,
+      end: (worldId) => runtime.dispose(runtime.get(worldId)),
     },
   };
+}
+
+/** VALUE_INVALID if the game's matches are larger than a kind they play in seats. */
+function checkMatchKind(kind: AnyWorldKind, game: ShardlineGame): void {
+  const matchSize = game.services?.matchmaking?.matchSize ?? DEFAULT_MATCH_SIZE;
+  if (matchSize > kind.maxPlayers) {
+    throw new ShardlineError(
+      'VALUE_INVALID',
+      `matchmaking forms matches of ${matchSize} players, but world kind ${kind.name} seats ${kind.maxPlayers}`,
+    );
+  }
 }
 
 /** The world kinds the game's matchmaking starts matches in. */

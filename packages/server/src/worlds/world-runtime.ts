@@ -54,6 +54,11 @@ export interface CreateWorldOptions {
   persistent?: boolean;
   /** Only these client ids may join (a lobby's or a match's members); makes it 'restricted'. */
   members?: readonly string[];
+  /**
+   * Not disposed for being empty before this time, ms since the epoch (a lobby's instance waits for
+   * members who connect late). Default: disposed once empty past the delay.
+   */
+  keepUntilMs?: number;
 }
 
 /** What a client needs to join an instance: where, and a connect token naming it. */
@@ -84,7 +89,10 @@ export class WorldRuntime {
   private readonly instances = new Map<string, WorldInstance>();
   /** The instance each connected session was routed to. */
   private readonly routes = new Map<string, WorldInstance>();
+  /** When each empty instance was first seen empty, ms since the epoch. */
   private readonly emptySince = new Map<WorldInstance, number>();
+  /** Instances kept even while empty until then, ms since the epoch (CreateWorldOptions.keepUntilMs). */
+  private readonly keptUntilMs = new Map<WorldInstance, number>();
   private readonly tickObservers = new Set<(instance: WorldInstance, ms: number) => void>();
   private readonly reservationMs: number;
   private readonly updateMs: number;
@@ -180,6 +188,7 @@ export class WorldRuntime {
       onHandlerError: this.options.onHandlerError ?? ((error, where) => console.error(where, error)),
     });
     this.instances.set(id, instance);
+    if (options.keepUntilMs !== undefined) this.keptUntilMs.set(instance, options.keepUntilMs);
     this.options.onInstance?.('created', instance);
     this.arm(); // its first tick may fall due before the wake armed
     return instance;
@@ -263,6 +272,7 @@ export class WorldRuntime {
     if (this.instances.get(instance.id) !== instance) return;
     this.instances.delete(instance.id);
     this.emptySince.delete(instance);
+    this.keptUntilMs.delete(instance);
     instance.dispose(reason);
     this.options.onInstance?.('disposed', instance);
   }
@@ -272,7 +282,7 @@ export class WorldRuntime {
     for (const instance of this.instances.values()) {
       if (instance.update(nowMs))
         for (const observe of this.tickObservers) observe(instance, instance.tickTimes.last);
-      if (instance.persistent || !instance.empty) {
+      if (instance.persistent || !instance.empty || nowMs < (this.keptUntilMs.get(instance) ?? 0)) {
         this.emptySince.delete(instance);
         continue;
       }

@@ -8,7 +8,7 @@ import {
   ShardlineError,
 } from '@shardline/core';
 import type { IssueConnectTicket } from '../connect-tickets.js';
-import { checkAttributes, checkMaxPlayers } from './lobby.js';
+import { checkAttributes, checkMaxPlayers, LOBBY_LIMITS } from './lobby.js';
 import { matchesFilter, nearness, normaliseFilter } from './lobby-filter.js';
 import { forbidden, type Lobby, newJoinCode, notFound, view } from './lobby-record.js';
 
@@ -18,6 +18,11 @@ export type LobbyEvent =
   | { type: 'lobby.kicked'; lobbyId: string }
   | { type: 'lobby.started'; lobbyId: string; connect: ConnectTicket };
 
+/** A lobby's maxPlayers when its creator names none (fewer if its world kind seats fewer). */
+const DEFAULT_MAX_PLAYERS = 8;
+/** How long a started lobby stays readable by default, ms. */
+const DEFAULT_STARTED_TTL_MS = 5 * 60_000;
+
 /** The friends the lobbies ask about (friends-only lobbies). */
 export interface FriendsLookup {
   areFriends(userId: string, otherId: string): Promise<boolean>;
@@ -26,10 +31,16 @@ export interface FriendsLookup {
 
 /** The world kinds a lobby may name, and starting an instance for a lobby (see WorldRuntime). */
 export interface LobbyWorlds {
-  /** Whether the server hosts a world kind of that name. */
-  has(kind: string): boolean;
-  /** Starts a private instance of `kind` that only the lobby's members may join; returns its id. */
-  start(kind: string, lobbyId: string, memberIds: readonly string[]): string;
+  /** How many players an instance of `kind` seats; undefined if the server hosts no such kind. */
+  maxPlayersOf(kind: string): number | undefined;
+  /**
+   * Starts a private instance of `kind` that only the lobby's members may join, kept even while
+   * empty until `keepUntilMs` (ms since the epoch: while the started lobby hands out tickets);
+   * returns its id.
+   */
+  start(kind: string, lobbyId: string, memberIds: readonly string[], keepUntilMs: number): string;
+  /** Ends an instance `start` made (a start that could not hand out its tickets). */
+  end(worldId: string): void;
 }
 
 export interface LobbyServiceOptions {
@@ -70,13 +81,17 @@ export class LobbyService {
   /** LOBBY_ALREADY_MEMBER, LOBBY_INVALID, or the new lobby with `user` as owner and only member. */
   create(user: LobbyUser, settings: LobbySettings): LobbyView {
     this.checkFree(user.id);
-    this.checkWorld(settings.world);
+    const maxPlayers = checkMaxPlayers(
+      settings.maxPlayers ?? Math.min(DEFAULT_MAX_PLAYERS, this.worldSeats(settings.world)),
+      1,
+    );
+    this.checkWorld(settings.world, maxPlayers);
     const nowMs = this.nowMs();
     const lobby: Lobby = {
       id: randomUUID(),
       ownerId: user.id,
       access: settings.access ?? 'public',
-      maxPlayers: checkMaxPlayers(settings.maxPlayers ?? 8, 1),
+      maxPlayers,
       attributes: checkAttributes(settings.attributes ?? {}),
       members: [{ userId: user.id, username: user.username, joinedAtMs: nowMs }],
       state: 'open',
@@ -195,7 +210,7 @@ export class LobbyService {
     if (changes.ownerId !== undefined && !lobby.members.some((m) => m.userId === changes.ownerId)) {
       throw new ShardlineError('LOBBY_NOT_MEMBER', 'the new owner must be a member');
     }
-    this.checkWorld(changes.world);
+    this.checkWorld(changes.world ?? lobby.world, maxPlayers);
     Object.assign(lobby, { maxPlayers, attributes, access: changes.access ?? lobby.access });
     if (changes.world !== undefined) lobby.world = changes.world;
     if (changes.ownerId !== undefined) lobby.ownerId = changes.ownerId;
@@ -205,29 +220,43 @@ export class LobbyService {
 
   /**
    * The owner starts the game: every member gets a connect token (pushed as `lobby.started`; the
-   * owner's is also returned). Members are then free to join or queue again.
+   * owner's is also returned). Members are then free to join or queue again. All or nothing: if the
+   * world cannot be started or a token issued, the lobby stays open and unchanged.
    */
   start(ownerId: string, lobbyId: string): ConnectTicket {
     const lobby = this.ownedLobby(ownerId, lobbyId);
     if (lobby.state === 'started') throw new ShardlineError('LOBBY_STARTED', 'that lobby has started');
-    if (lobby.world !== undefined) {
-      lobby.worldId = this.options.worlds!.start(
-        lobby.world,
-        lobby.id,
-        lobby.members.map((member) => member.userId),
-      );
+    const startedAtMs = this.nowMs();
+    const worlds = this.options.worlds;
+    const worldId =
+      lobby.world === undefined
+        ? undefined
+        : worlds!.start(
+            lobby.world,
+            lobby.id,
+            lobby.members.map((member) => member.userId),
+            startedAtMs + this.startedTtlMs,
+          );
+    let tickets: ConnectTicket[];
+    try {
+      tickets = lobby.members.map((member) => this.ticketFor(member, lobby.id, worldId));
+    } catch (error) {
+      if (worldId !== undefined) worlds!.end(worldId);
+      throw error;
     }
     lobby.state = 'started';
-    lobby.startedAtMs = this.nowMs();
+    lobby.startedAtMs = startedAtMs;
+    if (worldId !== undefined) lobby.worldId = worldId;
     for (const member of lobby.members) this.memberOf.delete(member.userId);
     this.changed(lobby);
-    let ownerTicket: ConnectTicket | undefined;
-    for (const member of lobby.members) {
-      const connect = this.ticketFor(lobby, member);
-      if (member.userId === ownerId) ownerTicket = connect;
-      this.options.notify([member.userId], { type: 'lobby.started', lobbyId: lobby.id, connect });
-    }
-    return ownerTicket!;
+    lobby.members.forEach((member, index) => {
+      this.options.notify([member.userId], {
+        type: 'lobby.started',
+        lobbyId: lobby.id,
+        connect: tickets[index]!,
+      });
+    });
+    return tickets[lobby.members.findIndex((member) => member.userId === ownerId)]!;
   }
 
   /** A fresh connect token for a member of a started lobby (LOBBY_NOT_MEMBER, LOBBY_INVALID if not started). */
@@ -236,7 +265,7 @@ export class LobbyService {
     const member = lobby.members.find((m) => m.userId === userId);
     if (!member) throw new ShardlineError('LOBBY_NOT_MEMBER', 'you are not in that lobby');
     if (lobby.state !== 'started') throw new ShardlineError('LOBBY_INVALID', 'that lobby has not started');
-    return this.ticketFor(lobby, member);
+    return this.ticketFor(member, lobby.id, lobby.worldId);
   }
 
   /** The open lobby a user is in, if any. */
@@ -252,7 +281,7 @@ export class LobbyService {
 
   /** Forgets started lobbies older than the TTL; the runtime calls it now and then. */
   sweep(): void {
-    const cutoff = this.nowMs() - (this.options.startedLobbyTtlMs ?? 5 * 60_000);
+    const cutoff = this.nowMs() - this.startedTtlMs;
     for (const [id, lobby] of this.lobbies) {
       if (lobby.startedAtMs !== undefined && lobby.startedAtMs <= cutoff) this.lobbies.delete(id);
     }
@@ -265,17 +294,36 @@ export class LobbyService {
     return { open: this.lobbies.size - started, started };
   }
 
-  private ticketFor(lobby: Lobby, member: LobbyMember): ConnectTicket {
-    return this.options.issueTicket(
-      { userId: member.userId, username: member.username, lobbyId: lobby.id },
-      lobby.worldId,
+  private get startedTtlMs(): number {
+    return this.options.startedLobbyTtlMs ?? DEFAULT_STARTED_TTL_MS;
+  }
+
+  private ticketFor(member: LobbyMember, lobbyId: string, worldId: string | undefined): ConnectTicket {
+    return this.options.issueTicket({ userId: member.userId, username: member.username, lobbyId }, worldId);
+  }
+
+  /** The seats of the world kind a lobby names (no kind named: no limit beyond the lobby's own). */
+  private worldSeats(world: string | undefined): number {
+    return (
+      (world === undefined ? undefined : this.options.worlds?.maxPlayersOf(world)) ?? LOBBY_LIMITS.maxPlayers
     );
   }
 
-  /** WORLD_KIND_UNKNOWN for a world kind the server does not host. */
-  private checkWorld(world: string | undefined): void {
-    if (world !== undefined && !this.options.worlds?.has(world)) {
+  /**
+   * WORLD_KIND_UNKNOWN for a world kind the server does not host; LOBBY_INVALID for a lobby larger
+   * than that kind's instances seat (its start could not seat everyone).
+   */
+  private checkWorld(world: string | undefined, maxPlayers: number): void {
+    if (world === undefined) return;
+    const seats = this.options.worlds?.maxPlayersOf(world);
+    if (seats === undefined) {
       throw new ShardlineError('WORLD_KIND_UNKNOWN', `no world kind ${JSON.stringify(world)} here`);
+    }
+    if (maxPlayers > seats) {
+      throw new ShardlineError(
+        'LOBBY_INVALID',
+        `a lobby for world kind ${world} holds at most ${seats} players (maxPlayers is ${maxPlayers})`,
+      );
     }
   }
 

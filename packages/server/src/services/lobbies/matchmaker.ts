@@ -25,6 +25,8 @@ interface Waiting extends QueueTicket {
 
 /** Bounds of a queue ticket: the highest skill, the longest region or mode name. */
 export const QUEUE_LIMITS = { maxSkill: 100_000, nameLength: 32 } as const;
+/** Players per match when the options name no matchSize. */
+export const DEFAULT_MATCH_SIZE = 2;
 const NAME = new RegExp(`^[A-Za-z0-9_.-]{1,${QUEUE_LIMITS.nameLength}}$`);
 
 /**
@@ -44,7 +46,7 @@ export class Matchmaker {
     private readonly options: MatchmakerOptions = {},
   ) {
     this.settings = {
-      matchSize: options.matchSize ?? 2,
+      matchSize: options.matchSize ?? DEFAULT_MATCH_SIZE,
       initialSkillWindow: options.initialSkillWindow ?? 100,
       widenPerSecond: options.widenPerSecond ?? 50,
       anyRegionAfterMs: options.anyRegionAfterMs ?? 10_000,
@@ -98,10 +100,16 @@ export class Matchmaker {
     return this.waiting.size;
   }
 
-  /** Forms every match it can now, oldest tickets first; returns the lobbies made. */
+  /**
+   * Forms every match it can now, oldest tickets first; returns the lobbies made. A match that cannot
+   * start (its world not created, a token not issued) puts its players back in the queue (at its
+   * end, with their queue times, so their skill windows stay as wide) and, once the rest are formed,
+   * throws that error.
+   */
   tick(): LobbyView[] {
     const nowMs = this.nowMs();
     const made: LobbyView[] = [];
+    let failure: unknown;
     const { matchSize } = this.settings;
     for (const anchor of [...this.waiting.values()]) {
       if (!this.waiting.has(anchor.userId)) continue; // matched earlier in this tick
@@ -117,19 +125,40 @@ export class Matchmaker {
         if (group.length === matchSize) break;
         if (group.every((member) => this.accepts(member, candidate, nowMs))) group.push(candidate);
       }
-      if (group.length === matchSize) made.push(this.formMatch(group));
+      if (group.length < matchSize) continue;
+      try {
+        made.push(this.formMatch(group));
+      } catch (error) {
+        failure ??= error;
+      }
     }
+    if (failure !== undefined) throw failure;
     return made;
   }
 
   /** The world kind matches of `mode` play, if any. */
   private worldOf(mode: string): { world?: string } {
-    const world = this.options.worldsByMode?.[mode] ?? this.options.world;
+    const byMode = this.options.worldsByMode;
+    const world = byMode && Object.hasOwn(byMode, mode) ? byMode[mode] : this.options.world;
     return world === undefined ? {} : { world };
   }
 
+  /** Makes the group's lobby and starts it; on failure the lobby is gone and the group queued again. */
   private formMatch(group: Waiting[]): LobbyView {
     for (const member of group) this.waiting.delete(member.userId);
+    try {
+      return this.startMatch(group);
+    } catch (error) {
+      for (const member of group) {
+        const lobbyId = this.lobbies.lobbyOf(member.userId);
+        if (lobbyId !== undefined) this.lobbies.leave(member.userId, lobbyId);
+        this.waiting.set(member.userId, member);
+      }
+      throw error;
+    }
+  }
+
+  private startMatch(group: Waiting[]): LobbyView {
     const [owner, ...others] = group;
     const skills = group.map((member) => member.skill);
     const lobby = this.lobbies.create(
