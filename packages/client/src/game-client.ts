@@ -17,6 +17,8 @@ import {
 const timers = globalThis as unknown as {
   setInterval(run: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
+  setTimeout(run: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
 };
 
 export interface GameClientOptions {
@@ -46,13 +48,14 @@ export class GameClient {
   /**
    * Connects to `address` (default: the token's first server address). Resolves once the server
    * accepted; rejects with CONNECT_FAILED (details.reason) if it refused or never answered: by
-   * the token's expiry, or within `timeoutMs` if given (reason `timeout`).
+   * the token's expiry, or within `timeoutMs` if given (reason `timeout`; the time counts from
+   * this call, the transport's own opening included).
    */
   async connect(address?: string, options: { timeoutMs?: number } = {}): Promise<void> {
     const startedMs = Date.now();
     const { transport } = this.options;
     const target = address ?? readConnectToken(this.options.token).serverAddresses[0]!;
-    await transport.connect(target);
+    await openWithin(transport, target, options.timeoutMs);
     const connection = new ClientConnection(
       {
         token: this.options.token,
@@ -171,4 +174,34 @@ export class GameClient {
     if (this.connection?.state !== 'connected') throw new ShardlineError('VALUE_INVALID', 'not connected');
     return this.connection;
   }
+}
+
+/** Opens the transport, or closes it and fails as CONNECT_FAILED (reason `timeout`) after `timeoutMs`. */
+function openWithin(
+  transport: ClientTransport,
+  address: string,
+  timeoutMs: number | undefined,
+): Promise<void> {
+  const opening = transport.connect(address);
+  if (timeoutMs === undefined) return opening;
+  return new Promise((resolve, reject) => {
+    const timer = timers.setTimeout(() => {
+      transport.close();
+      reject(
+        new ShardlineError('CONNECT_FAILED', `no link to ${address} within ${timeoutMs} ms`, {
+          reason: 'timeout',
+        }),
+      );
+    }, timeoutMs);
+    opening.then(
+      () => {
+        timers.clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        timers.clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }

@@ -1,5 +1,6 @@
 import * as nodeCrypto from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -16,6 +17,7 @@ import {
   ConditionedServerTransport,
   type DisconnectReason,
   GameServer,
+  issueConnectToken,
   JsonLinesPacketLog,
   MemoryNetwork,
   parsePacketLogLine,
@@ -150,6 +152,34 @@ describe.each(clientTransports)('game server and client over %s', (kind, transpo
     expect((error as ShardlineError).code).toBe('CONNECT_FAILED');
     expect((error as ShardlineError).details).toEqual({ reason: 'server-full' });
     first.disconnect();
+  });
+});
+
+describe('a connect with a time limit', () => {
+  it('gives up on a server that accepts the socket and never answers, opening included (CONNECT_FAILED, timeout)', async () => {
+    const silent = createServer(() => {}); // takes every TCP connection, never says a word
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const token = issueConnectToken(
+      { clientId: 'patient', serverAddresses: [`ws://127.0.0.1:${port}/`], expiresInMs: 60_000 },
+      { protocolId: 7, privateKey: new Uint8Array(32).fill(3), aead },
+      Date.now(),
+    );
+    const client = new GameClient({
+      transport: new WebSocketClientTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor }),
+      token,
+      channels,
+    });
+    const startedMs = Date.now();
+    const error = await client
+      .connect(`ws://127.0.0.1:${port}/`, { timeoutMs: 300 })
+      .catch((e: unknown) => e);
+    const tookMs = Date.now() - startedMs;
+    silent.close();
+    expect(error).toBeInstanceOf(ShardlineError);
+    expect(error).toMatchObject({ code: 'CONNECT_FAILED', details: { reason: 'timeout' } });
+    expect(tookMs).toBeGreaterThanOrEqual(290);
+    expect(tookMs).toBeLessThan(5_000);
   });
 });
 

@@ -1,4 +1,6 @@
 import * as nodeCrypto from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   GameClient,
   ServiceHttp,
@@ -92,6 +94,21 @@ describe('the services client', () => {
     expect(storage.map.size).toBe(0);
     expect(seen).toEqual(['ann']);
     expect(await client(storage).session.resume()).toBeUndefined();
+  });
+
+  it('fails a call as SERVICE_UNAVAILABLE when the server never answers, after its time limit', async () => {
+    const silent = createServer(() => {}); // takes the request, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const http = new ServiceHttp(`http://127.0.0.1:${port}`, undefined, 300);
+    const startedMs = Date.now();
+    const error = await http.request('GET', '/worlds').catch((e: unknown) => e);
+    const tookMs = Date.now() - startedMs;
+    silent.closeAllConnections();
+    silent.close();
+    expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(tookMs).toBeGreaterThanOrEqual(290);
+    expect(tookMs).toBeLessThan(5_000);
   });
 
   it('refreshes an access token about to expire once, however many calls want it', async () => {

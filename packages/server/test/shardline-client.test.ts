@@ -117,6 +117,7 @@ describe('ShardlineClient: a world in two lines', () => {
     joined.push(world);
     await waitFor(() => world.me(Ship) !== undefined);
     const seat = world.seat;
+    const ship = world.me(Ship)!.id;
     const events: string[] = [];
     world.onReconnecting = (reason) => events.push(`reconnecting ${reason}`);
     world.onRejoined = () => events.push('rejoined');
@@ -133,6 +134,9 @@ describe('ShardlineClient: a world in two lines', () => {
     await waitFor(() => events.includes('rejoined'));
     expect(events[0]).toBe('reconnecting link-lost');
     expect(world.seat).toBe(seat);
+    // The resumed seat is told what it owns again: the same ship, and only it.
+    await waitFor(() => world.ownedIds.size > 0);
+    expect([...world.ownedIds]).toEqual([ship]);
     expect(await world.rpc.echo({ n: 1 })).toEqual({ n: 1, seat });
     // The server ends the world: leaving for good, with the reason.
     server.worlds.dispose(server.worlds.get(world.id));

@@ -10,14 +10,19 @@ export interface FetchResponse {
   text(): Promise<string>;
 }
 
+/** An AbortSignal, opaque here (the client's ES-only typings do not declare it). */
+export type AbortSignalLike = object;
+
 /** `fetch` as the client calls it. */
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string },
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignalLike },
 ) => Promise<FetchResponse>;
 
 export const platform = globalThis as unknown as {
   fetch?: FetchLike;
+  /** Browsers and Node ≥ 17.3: a signal that aborts a fetch after `ms`. */
+  AbortSignal?: { timeout(ms: number): AbortSignalLike };
   setTimeout(run: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
   atob(base64: string): string;

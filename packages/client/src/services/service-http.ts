@@ -8,9 +8,13 @@ export interface AccessTokenSource {
   refreshNow(): Promise<void>;
 }
 
+/** How long a call waits for the whole answer before it fails as SERVICE_UNAVAILABLE, ms (default). */
+export const SERVICE_REQUEST_TIMEOUT_MS = 15_000;
+
 /**
  * JSON over HTTP to the services API (`<baseUrl>/v1/...`). Every refusal becomes a ShardlineError
- * with the server's stable code; an unreachable or failing server becomes SERVICE_UNAVAILABLE.
+ * with the server's stable code; an unreachable, failing or silent server (no whole answer within
+ * `requestTimeoutMs`) becomes SERVICE_UNAVAILABLE.
  */
 export class ServiceHttp {
   tokens: AccessTokenSource | undefined;
@@ -18,6 +22,7 @@ export class ServiceHttp {
   constructor(
     readonly baseUrl: string,
     private readonly fetchImpl: FetchLike = (url, init) => platform.fetch!(url, init),
+    private readonly requestTimeoutMs = SERVICE_REQUEST_TIMEOUT_MS,
   ) {}
 
   /** An anonymous call (sign-in routes). */
@@ -40,6 +45,7 @@ export class ServiceHttp {
 
   private async send<T>(method: string, path: string, body: unknown, token: string | undefined): Promise<T> {
     let response: FetchResponse;
+    let text: string;
     try {
       response = await this.fetchImpl(`${this.baseUrl}/v1${path}`, {
         method,
@@ -48,11 +54,12 @@ export class ServiceHttp {
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(platform.AbortSignal ? { signal: platform.AbortSignal.timeout(this.requestTimeoutMs) } : {}),
       });
+      text = await response.text();
     } catch (error) {
       throw new ShardlineError('SERVICE_UNAVAILABLE', `cannot reach ${this.baseUrl}: ${String(error)}`);
     }
-    const text = await response.text();
     const answer = text ? parseJson(text) : undefined;
     if (response.ok) return answer as T;
     const { code, message } = (answer ?? {}) as { code?: unknown; message?: unknown };

@@ -432,14 +432,24 @@ export class JoinedWorld<K extends AnyWorldKind> {
         }
         // The new link from now on: what arrives with the welcome is answered on it (acks).
         this.client = client;
-        const seated = await requestSeat(client, this.kind, this.reconnectToken, (channel, bytes) =>
-          this.received(channel, bytes),
-        );
+        // Once seated the server tells the seat everything it owns (a resumed seat: what it owns now;
+        // a new one: what its join gave it), possibly in the welcome's own packet: forget the old set
+        // before the first message after the welcome, not after this await.
+        let forgotten = false;
+        const forgetOwned = () => {
+          if (forgotten) return;
+          forgotten = true;
+          this.owned.clear();
+        };
+        const seated = await requestSeat(client, this.kind, this.reconnectToken, (channel, bytes) => {
+          forgetOwned();
+          this.received(channel, bytes);
+        });
+        forgetOwned();
         this.seatId = seated.seat;
         this.reconnectToken = seated.token;
         this.watch(client);
         this.current = 'connected';
-        if (!seated.resumed) this.owned.clear(); // a new seat: what it owned went with the old one
         this.onRejoined?.(seated.resumed);
         return;
       } catch (error) {

@@ -487,7 +487,8 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
       'reliable',
     );
     if (resumed) {
-      this.relay?.restart(seat); // its new publisher numbers from scratch
+      // Its last state and input numbers are forgotten: the returning client may number afresh or go on.
+      this.relay?.restart(seat);
       this.inputs?.restart(seat);
       this.ownership.resend(seat);
       const rejoined = player;
