@@ -261,6 +261,26 @@ describe('world runtime: a client in a world', () => {
     expect(handle.runtime.get(ticket.world.id).players.size).toBe(1);
   });
 
+  it('gives up every seat when disposed, one waiting for its dropped client included, and tells nobody who else left', async () => {
+    const handle = await start();
+    const ticket = (clientId: string) => handle.runtime.joinOrCreate('duel', { clientId });
+    const a = await joinWith(handle, duel, ticket('a'), { clientId: 'a' });
+    const links: TestLink[] = [];
+    const b = await joinWith(handle, duel, ticket('b'), { clientId: 'b', links });
+    b.onReconnecting = () => b.leave(); // b stays away: its seat waits for it
+    const instance = handle.runtime.get(a.id);
+    (links[0]!.transport as unknown as { socket: { close(): void } }).socket.close();
+    await waitFor(() => instance.stats().connected === 1);
+    expect(instance.players.size).toBe(2);
+    const heardByA: string[] = [];
+    a.onPlayerLeft = (seat, reason) => heardByA.push(`left ${seat} ${reason}`);
+    a.onLeave = (reason) => heardByA.push(`ended ${reason}`);
+    handle.runtime.dispose(instance);
+    expect(instance.players.size).toBe(0);
+    await waitFor(() => heardByA.length > 0);
+    expect(heardByA).toEqual(['ended closed-by-server']);
+  });
+
   it("delivers what the game's join sends to the listeners set up right after the join resolves", async () => {
     const greetings = defineRpcs({
       hello: event({ params: { to: t.string({ maxBytes: 16 }) } }),

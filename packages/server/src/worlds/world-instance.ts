@@ -357,7 +357,11 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     this.pending.delete(session);
     const seat = this.seats.seatOf(session);
     if (seat === undefined) return;
-    const player = this.players.get(seat)!;
+    const player = this.players.get(seat);
+    if (player === undefined) {
+      this.seats.leave(session); // given up already (a disposed world)
+      return;
+    }
     if (reason === 'timeout' || reason === 'link-lost') {
       this.seats.drop(session, Date.now());
       player.session = undefined;
@@ -384,7 +388,11 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     return ticked;
   }
 
-  /** Ends the instance: the game's dispose runs, and anyone still here is disconnected with `reason`. */
+  /**
+   * Ends the instance: the game's dispose runs, anyone still here is disconnected with `reason`, and
+   * every seat is given up, those waiting for a dropped client included (calls to them reject).
+   * Nobody is told who else left: they are all leaving.
+   */
   dispose(reason: DisconnectReason = 'closed-by-server'): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -392,6 +400,9 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     for (const session of [...this.pending.keys(), ...this.seatedSessions()]) {
       if (this.sends.connected(session)) this.server.kick(session, reason);
     }
+    for (const seat of [...this.players.keys()]) this.giveUp(seat, reason);
+    this.pending.clear();
+    this.reservations.clear();
   }
 
   get isDisposed(): boolean {
@@ -527,10 +538,13 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     this.inputs?.remove(seat);
     this.players.delete(seat);
     this.playerByClient.delete(player.id);
-    this.sends.toSeats(WORLD_CHANNEL.control, encodeSeatMessage({ type: 'left', reason, seat }), 'reliable');
     // After dispose the game has let the world go: its players are only disconnected.
-    if (this.handlers.leave && !this.disposed)
-      this.guarded('leave', () => this.handlers.leave!(player, reason));
+    if (this.disposed) {
+      this.ownership.removeSeat(seat);
+      return;
+    }
+    this.sends.toSeats(WORLD_CHANNEL.control, encodeSeatMessage({ type: 'left', reason, seat }), 'reliable');
+    if (this.handlers.leave) this.guarded('leave', () => this.handlers.leave!(player, reason));
     this.ownership.removeSeat(seat); // after leave: what the game despawns there needs no telling
   }
 
