@@ -1,6 +1,6 @@
 import { type JoinedWorld, ShardlineClient } from '@shardline/client';
 import { type AnyWorldKind, defineRpcs, defineWorld, isShardlineError, rpc, t } from '@shardline/core';
-import type { RunningShardline } from '@shardline/server';
+import { type RunningShardline, serveWorld } from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { duel, duelServer, Ship, Stick } from './support/duel-game.js';
 import { startTestShardline } from './support/json-http.js';
@@ -64,6 +64,24 @@ describe('ShardlineClient: a world in two lines', () => {
     expect(listed).toEqual([expect.objectContaining({ id: first.id, players: 1, maxPlayers: 2 })]);
     const full = await failure(c.joinById(duel, secret.id));
     expect(isShardlineError(full, 'WORLD_FULL')).toBe(true);
+    // The listing answers the oldest first, at most `limit` (1–100) of them.
+    const later = await new ShardlineClient(server.addresses.http).create(duel);
+    joined.push(later);
+    const listing = async (query: string) => fetch(`${server.addresses.http}/v1/worlds${query}`);
+    expect((await (await listing('?kind=duel')).json()).worlds).toHaveLength(2);
+    const oldest = (await (await listing('?kind=duel&limit=1')).json()) as { worlds: { id: string }[] };
+    expect(oldest.worlds.map((world) => world.id)).toEqual([first.id]);
+    const tooMany = await listing('?limit=101');
+    expect(tooMany.status).toBe(400);
+    expect((await tooMany.json()).code).toBe('REQUEST_INVALID');
+  });
+
+  it('creates a world of a persistent kind for a player that ends when empty', async () => {
+    const hub = defineWorld('hub', { entities: [Ship], persistent: true });
+    running = await startTestShardline({}, { worlds: [duelServer, serveWorld(hub, () => ({}))] });
+    const world = await new ShardlineClient(running.addresses.http).create(hub);
+    joined.push(world);
+    expect(running.worlds.get(world.id).persistent).toBe(false);
   });
 
   it('refuses with stable codes: unknown kind, unknown id, another declaration', async () => {

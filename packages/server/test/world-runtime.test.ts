@@ -81,6 +81,23 @@ describe('world runtime: instances on demand', () => {
     expect(Date.now() - createdAtMs).toBeGreaterThanOrEqual(400 + 50);
   });
 
+  it("makes a persistent kind's overflow instance on demand, and disposes it when empty", async () => {
+    const hub = defineWorld('hub', { entities: [Ship], maxPlayers: 1, persistent: true });
+    const disposed: string[] = [];
+    const { runtime } = await start({
+      worlds: [serveWorld(hub, () => ({}))],
+      reservationMs: 50,
+      disposeAfterMs: 50,
+      onInstance: (event, instance) => event === 'disposed' && disposed.push(instance.id),
+    });
+    expect(runtime.create('hub', { id: 'plaza' }).persistent).toBe(true); // the server's own
+    expect(runtime.joinOrCreate('hub', { clientId: 'a' }).world.id).toBe('plaza');
+    const overflow = runtime.joinOrCreate('hub', { clientId: 'b' }).world.id;
+    expect(runtime.get(overflow).persistent).toBe(false);
+    await waitFor(() => disposed.includes(overflow));
+    expect(runtime.get('plaza').persistent).toBe(true);
+  });
+
   it('refuses unknown kinds, unknown ids, full and restricted worlds with stable codes', async () => {
     const { runtime } = await start();
     expect(() => runtime.joinOrCreate('chess', { clientId: 'a' })).toThrow(/WORLD_KIND_UNKNOWN/);

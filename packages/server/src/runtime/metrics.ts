@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { GameServer } from '../game-server.js';
+import type { WorldInstance } from '../worlds/world-instance.js';
 import type { WorldRuntime } from '../worlds/world-runtime.js';
 import type { ServiceFigures } from './live-stats.js';
 
@@ -7,8 +8,8 @@ import type { ServiceFigures } from './live-stats.js';
  * The process's Prometheus metrics (served at /metrics): sessions, packets and bytes each way, RTT
  * and loss histograms (every session sampled each second), tick time by world kind, worlds and
  * players by kind, RPC rejects by code, the online services' lobbies, queue and push streams, and
- * Node's own process metrics, all prefixed `shardline_`. It takes the runtime's `onTick` (to time
- * ticks); `stop` ends the sampling.
+ * Node's own process metrics, all prefixed `shardline_`. It observes the runtime's ticks (to time
+ * them); `stop` ends the sampling and the observing.
  */
 export function serverMetrics(
   server: GameServer,
@@ -24,11 +25,10 @@ export function serverMetrics(
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
     registers: [metrics],
   });
-  const byKind = (pick: (stats: ReturnType<ReturnType<WorldRuntime['all']>[number]['stats']>) => number) => {
+  const byKind = (pick: (instance: WorldInstance) => number) => {
     const totals = new Map<string, number>();
     for (const instance of runtime.all()) {
-      const stats = instance.stats();
-      totals.set(stats.kind, (totals.get(stats.kind) ?? 0) + pick(stats));
+      totals.set(instance.kind.name, (totals.get(instance.kind.name) ?? 0) + pick(instance));
     }
     return totals;
   };
@@ -37,7 +37,7 @@ export function serverMetrics(
     [
       'shardline_world_players',
       'Seats taken in world instances, by kind',
-      (s: { players: number }) => s.players,
+      (instance: WorldInstance) => instance.players.size,
     ],
   ] as const) {
     new Gauge({
@@ -78,7 +78,9 @@ export function serverMetrics(
       for (const [code, count] of Object.entries(totals)) this.set({ code }, count);
     },
   });
-  runtime.observeTicks((instance, ms) => tickSeconds.observe({ kind: instance.kind.name }, ms / 1000));
+  const stopObserving = runtime.observeTicks((instance, ms) =>
+    tickSeconds.observe({ kind: instance.kind.name }, ms / 1000),
+  );
   const samples = setInterval(() => {
     for (const session of server.sessions) {
       const stats = server.stats(session);
@@ -124,5 +126,11 @@ export function serverMetrics(
       },
     });
   }
-  return { registry: metrics, stop: () => clearInterval(samples) };
+  return {
+    registry: metrics,
+    stop: () => {
+      clearInterval(samples);
+      stopObserving();
+    },
+  };
 }

@@ -5,14 +5,12 @@ import {
   FINGERPRINT_PARTS,
   ShardlineError,
   type WorldFingerprints,
-  type WorldSummary,
 } from '@shardline/core';
 import { Type } from 'typebox';
 import { playerTicketData } from '../services/connect-tickets.js';
 import { callerOf, type ServiceApi } from '../services/http/service-api.js';
 import { connectTicketOf } from './connect-ticket.js';
 import type { TicketHolder, WorldRuntime, WorldTicket } from './world-runtime.js';
-import type { WorldStats } from './world-stats.js';
 
 const Hex16 = Type.String({ pattern: '^[0-9a-f]{16}$' });
 const Fingerprints = Type.Object(
@@ -39,7 +37,15 @@ const ByIdRequest = Type.Object(
   { additionalProperties: false },
 );
 const WorldParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-const Listing = Type.Object({ kind: Type.Optional(KindName) }, { additionalProperties: false });
+/** The most instances one listing answers (the oldest first); `limit` asks for fewer. */
+export const MAX_LISTED_WORLDS = 100;
+const Listing = Type.Object(
+  {
+    kind: Type.Optional(KindName),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LISTED_WORLDS })),
+  },
+  { additionalProperties: false },
+);
 const security = [{ bearer: [] }];
 
 /**
@@ -61,7 +67,7 @@ export async function worldRoutes(
   await area('/worlds', (api) => {
     const tags = ['worlds'];
     api.get('/', { schema: { tags, querystring: Listing } }, async (request) => ({
-      worlds: runtime.list(request.query.kind).map(summaryOf),
+      worlds: runtime.list(request.query.kind, request.query.limit ?? MAX_LISTED_WORLDS),
     }));
     api.post(
       '/join',
@@ -78,9 +84,11 @@ export async function worldRoutes(
       async (request, reply) => {
         const { kind, fingerprints, options } = request.body;
         checkFingerprints(runtime.kind(kind), fingerprints);
+        // A player's world ends when empty, even of a persistent kind (only the server's live on).
         const instance = runtime.create(kind, {
           ...(options ? { options } : {}),
           visibility: request.body.private ? 'private' : 'public',
+          persistent: false,
         });
         reply.code(201);
         return answer(runtime.ticket(instance, holderOf(request)));
@@ -114,9 +122,4 @@ function checkFingerprints(kind: AnyWorldKind, theirs: WorldFingerprints): void 
       { kind: kind.name, differs: differences },
     );
   }
-}
-
-function summaryOf(stats: WorldStats): WorldSummary {
-  const { id, kind, players, maxPlayers, locked, metadata, createdAtMs } = stats;
-  return { id, kind, players, maxPlayers, locked, metadata: { ...metadata }, createdAtMs };
 }

@@ -21,6 +21,7 @@ import {
   type StructValue,
   type Viewpoint,
   WORLD_CHANNEL,
+  type WorldSummary,
 } from '@shardline/core';
 import type { GameServer, SessionHandle, SessionInfo } from '../game-server.js';
 import { Ownership } from './ownership.js';
@@ -278,7 +279,20 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     if (!this.playerByClient.has(clientId)) this.reservations.set(clientId, untilMs);
   }
 
-  /** The stats the dashboard and the listing show. */
+  /** What `GET /v1/worlds` lists: cheap (no metrics gathered). */
+  summary(): WorldSummary {
+    return {
+      id: this.id,
+      kind: this.kind.name,
+      players: this.players.size,
+      maxPlayers: this.kind.maxPlayers,
+      locked: this.isLocked,
+      metadata: this.metadata,
+      createdAtMs: this.createdAtMs,
+    };
+  }
+
+  /** The figures the dashboard shows. */
   stats(): WorldStats {
     const metrics = this.world.metrics();
     let connected = 0;

@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { type AnyWorldKind, type DisconnectReason, MAX_WORLD_BYTES, ShardlineError } from '@shardline/core';
+import {
+  type AnyWorldKind,
+  type DisconnectReason,
+  MAX_WORLD_BYTES,
+  ShardlineError,
+  type WorldSummary,
+} from '@shardline/core';
 import type { GameServer, SessionInfo } from '../game-server.js';
 import type { WorldContext, WorldServer } from './serve-world.js';
 import { WorldInstance, type WorldVisibility } from './world-instance.js';
-import type { WorldStats } from './world-stats.js';
 
 /** How long a seat reserved for a client waits for its connection, ms (the issue's default). */
 export const DEFAULT_RESERVATION_MS = 15_000;
@@ -151,13 +156,18 @@ export class WorldRuntime {
     return this.routes.get(session);
   }
 
-  /** The public instances (of one kind, or all), oldest first: what `GET /v1/worlds` lists. */
-  list(kind?: string): WorldStats[] {
-    return this.all()
-      .filter(
-        (instance) => instance.visibility === 'public' && (kind === undefined || instance.kind.name === kind),
-      )
-      .map((instance) => instance.stats());
+  /**
+   * The public instances (of one kind, or all), oldest first, at most `limit` of them: what
+   * `GET /v1/worlds` lists.
+   */
+  list(kind?: string, limit = Number.POSITIVE_INFINITY): WorldSummary[] {
+    const listed: WorldSummary[] = [];
+    for (const instance of this.instances.values()) {
+      if (listed.length >= limit) break;
+      if (instance.visibility === 'public' && (kind === undefined || instance.kind.name === kind))
+        listed.push(instance.summary());
+    }
+    return listed;
   }
 
   /** Starts an instance of `kind` (WORLD_KIND_UNKNOWN, WORLD_OPTIONS_INVALID, VALUE_INVALID for a taken id). */
@@ -196,7 +206,8 @@ export class WorldRuntime {
 
   /**
    * The oldest public, unlocked instance of `kind` with a place for `clientId`, or a new one made
-   * with `options`; a place is reserved there for the client.
+   * with `options` (never persistent, whatever the kind: made on demand, it ends when empty); a
+   * place is reserved there for the client.
    */
   joinOrCreate(kind: string, holder: TicketHolder, options?: Readonly<Record<string, unknown>>): WorldTicket {
     this.served(kind);
@@ -211,7 +222,7 @@ export class WorldRuntime {
         return this.ticket(instance, holder);
       }
     }
-    return this.ticket(this.create(kind, options ? { options } : {}), holder);
+    return this.ticket(this.create(kind, { persistent: false, ...(options ? { options } : {}) }), holder);
   }
 
   /**
