@@ -51,6 +51,29 @@ describe('state writes are checked at the call', () => {
     expect(w.metrics()).toMatchObject({ valuesRefused: 1, valuesClamped: 1 });
   });
 
+  it('check quantized values inside optionals, arrays and vectors as at the top', () => {
+    const Drone = defineEntity('Drone', {
+      target: t.optional(t.quantized({ min: 0, max: 10, precision: 0.1 })),
+      path: t.array(t.quantized({ min: 0, max: 10, precision: 0.1, outOfRange: 'clamp' }), { maxLength: 3 }),
+      at: t.vec2({ min: -1, max: 1, precision: 0.01 }),
+    });
+    const w = new ServerWorld({ schemas: [Drone], tickHz: 10 }, 0);
+    const id = w.spawn(Drone, {});
+    expect(() => w.set(id, { target: 50 })).toThrow(
+      /^VALUE_INVALID: target = 50 is outside its range \[0, 10\]$/,
+    );
+    w.set(id, { target: null });
+    expect(() => w.set(id, { path: [1, 2, 3, 4] })).toThrow(/path: has 4 elements, declared at most 3/);
+    expect(() => w.set(id, { path: [1, Number.NaN] })).toThrow(/path\[1\] must be a number/);
+    w.set(id, { path: [1, 50, -5] }); // the elements declare clamp: two clamped
+    // @ts-expect-error z is not an axis of a vec2
+    expect(() => w.set(id, { at: { x: 0, y: 0, z: 1 } })).toThrow(/at must be a vector \{ x, y \}/);
+    expect(() => w.set(id, { at: { x: 2, y: 0 } })).toThrow(/at\.x = 2 is outside/);
+    expect(() => w.update(100)).not.toThrow();
+    expect(w.get(id)).toMatchObject({ target: null, at: { x: 0, y: 0 } });
+    expect(w.metrics()).toMatchObject({ valuesRefused: 5, valuesClamped: 2 });
+  });
+
   it('spawn fields left out with their defaults, and refuse a bad spawn without using an id', () => {
     const w = world();
     // @ts-expect-error speed is not a field of Ship

@@ -1,7 +1,7 @@
 import { isShardlineError, ShardlineError } from '../errors.js';
 import { BitCounter } from '../wire/bit-sink.js';
 import type { Quantizer } from '../wire/quantize.js';
-import { StructType } from './composite.js';
+import { ArrayField, OptionalField, StructType } from './composite.js';
 import type { AnyFieldType } from './field.js';
 import { QuantizedField, VectorField } from './quantized.js';
 
@@ -30,7 +30,9 @@ const compiledFields = new WeakMap<AnyFieldType, FieldCheck>();
  * - a value its kind cannot carry (wrong type, an integer or enum out of range, a string over its
  *   bytes, NaN) is VALUE_INVALID;
  * - a quantized value outside its range is VALUE_INVALID, or clamped when the field declares
- *   `outOfRange: 'clamp'` (within one step of the range it clamps quietly: a rounding hair).
+ *   `outOfRange: 'clamp'` (within one step of the range it clamps quietly: a rounding hair), at any
+ *   depth: in nested structs, optionals and array elements too;
+ * - a vector with a key that is not one of its axes is VALUE_INVALID.
  * Returns how many values beyond a hair will be clamped, for the caller to count. `partial`: keys may be missing.
  * Each struct type's checks are compiled once (a key → check map), so a write costs a lookup and a
  * check per field it names.
@@ -42,11 +44,6 @@ export function checkStructValues(
   path = '',
 ): number {
   return checkStruct(compiled(struct), values, partial, path);
-}
-
-/** Checks one field's value (see checkStructValues); returns 1 if it will be clamped, else 0. */
-export function checkFieldValue(type: AnyFieldType, value: unknown, path: string): number {
-  return fieldCheck(type)(value, path, '');
 }
 
 function compiled(struct: StructType<never>): StructCheck {
@@ -109,23 +106,12 @@ function makeFieldCheck(type: AnyFieldType): FieldCheck {
     const range = rangeCheck(type.quantizer, type.outOfRange);
     return (value, prefix, key) => range(value, prefix, key);
   }
-  if (type instanceof VectorField) {
-    const range = rangeCheck(type.quantizer, type.outOfRange);
-    const axes = type.axes;
-    return (value, prefix, key) => {
-      if (typeof value !== 'object' || value === null) {
-        const path = `${prefix}${key}`;
-        throw new ShardlineError('VALUE_INVALID', `${path} must be a vector { ${axes.join(', ')} }`, {
-          field: path,
-        });
-      }
-      let clamped = 0;
-      for (const axis of axes) {
-        clamped += range((value as Record<string, unknown>)[axis], `${prefix}${key}.`, axis);
-      }
-      return clamped > 0 ? 1 : 0;
-    };
+  if (type instanceof VectorField) return vectorCheck(type as VectorField<never>);
+  if (type instanceof OptionalField) {
+    const inner = fieldCheck(type.inner as AnyFieldType);
+    return (value, prefix, key) => (value === null ? 0 : inner(value, prefix, key));
   }
+  if (type instanceof ArrayField) return arrayCheck(type as ArrayField<unknown>);
   return (value, prefix, key) => {
     try {
       type.write(counter, value);
@@ -138,6 +124,45 @@ function makeFieldCheck(type: AnyFieldType): FieldCheck {
       counter.reset();
     }
     return 0;
+  };
+}
+
+function vectorCheck(type: VectorField<never>): FieldCheck {
+  const range = rangeCheck(type.quantizer, type.outOfRange);
+  const axes: readonly string[] = type.axes;
+  const refuse = (path: string): never => {
+    throw new ShardlineError('VALUE_INVALID', `${path} must be a vector { ${axes.join(', ')} }`, {
+      field: path,
+    });
+  };
+  return (value, prefix, key) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) refuse(`${prefix}${key}`);
+    const vector = value as Record<string, unknown>;
+    for (const axis in vector)
+      if (Object.hasOwn(vector, axis) && !axes.includes(axis)) refuse(`${prefix}${key}`);
+    let clamped = 0;
+    for (const axis of axes) clamped += range(vector[axis], `${prefix}${key}.`, axis);
+    return clamped > 0 ? 1 : 0;
+  };
+}
+
+/** An array's check: its length as declared, then each element's (named `path[i]`). */
+function arrayCheck(type: ArrayField<unknown>): FieldCheck {
+  const element = fieldCheck(type.element as AnyFieldType);
+  return (value, prefix, key) => {
+    const path = `${prefix}${key}`;
+    const refuse = (problem: string): never => {
+      throw new ShardlineError('VALUE_INVALID', `${path}: ${problem}`, { field: path });
+    };
+    if (!Array.isArray(value)) refuse('must be an array');
+    const items = value as unknown[];
+    if (type.fixedLength !== undefined && items.length !== type.fixedLength)
+      refuse(`has ${items.length} elements, declared exactly ${type.fixedLength}`);
+    if (items.length > type.maxLength)
+      refuse(`has ${items.length} elements, declared at most ${type.maxLength}`);
+    let clamped = 0;
+    for (let i = 0; i < items.length; i++) clamped += element(items[i], `${path}[`, `${i}]`);
+    return clamped;
   };
 }
 

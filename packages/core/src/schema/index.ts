@@ -1,4 +1,4 @@
-export { checkFieldValue, checkStructValues } from './check.js';
+export { checkStructValues } from './check.js';
 export {
   ArrayField,
   type ArrayOptions,
