@@ -21,11 +21,6 @@ export class Ownership {
     return this.owners.get(entity);
   }
 
-  /** The entities a seat owns. */
-  of(seat: string): ReadonlySet<number> {
-    return this.bySeat.get(seat) ?? new Set();
-  }
-
   set(entity: number, seat: string | undefined): void {
     const previous = this.owners.get(entity);
     if (previous === seat) return;

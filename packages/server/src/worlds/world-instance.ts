@@ -319,7 +319,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     };
   }
 
-  /** What the world has sent one seat (for the dashboard). */
+  /** What the world has sent one seat (tests and benchmarks; it gathers every seat's figures). */
   seatMetrics(seat: string): ReturnType<ServerWorld['metrics']>['clients'][string] | undefined {
     return this.world.metrics().clients[seat];
   }
@@ -457,6 +457,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
 
   private control(session: string, bytes: Uint8Array): void {
     const info = this.pending.get(session);
+    if (!info) return; // seated already: a client sends one hello, and nothing else here
     let message: ReturnType<typeof decodeSeatMessage>;
     try {
       message = decodeSeatMessage(bytes);
@@ -464,13 +465,15 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
       if (isShardlineError(error)) return; // malformed: ignored, the connection stays out of the world
       throw error;
     }
-    if (!info || message.type !== 'hello') return;
+    if (message.type !== 'hello') return;
     this.pending.delete(session);
     if (message.fingerprint !== this.kind.fingerprint) {
       this.refuseMismatch(session);
       return;
     }
     const nowMs = Date.now();
+    // Seats past their grace go first: a client coming back just too late gets a new seat.
+    for (const seat of this.seats.expire(nowMs)) this.giveUp(seat, 'timeout');
     const held = this.playerByClient.get(info.clientId);
     // A reconnect token opens only its own client's seat: the token is a secret, the client id an
     // authenticated identity, and both must agree.
@@ -480,8 +483,9 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
       (tokenFits ? this.seats.resume(session, message.token!, nowMs) : undefined) ??
       (held ? this.seats.reclaim(session, held.seat, nowMs) : undefined);
     if (!resumed && held) {
-      // The same client, seated on another live connection (a second tab with the same identity):
-      // the connection layer allows one connection per client id, so that one is already gone.
+      // The same client, seated on another live connection (a second tab with the same identity
+      // over another transport: the connection layer allows one per client id and transport). It
+      // keeps its seat; this connection is refused.
       this.server.kick(session, 'already-connected');
       return;
     }

@@ -10,7 +10,7 @@ import type { GameServer, SessionInfo } from '../game-server.js';
 import type { WorldContext, WorldServer } from './serve-world.js';
 import { WorldInstance, type WorldVisibility } from './world-instance.js';
 
-/** How long a seat reserved for a client waits for its connection, ms (the default). */
+/** How long a seat reserved for a client waits for its connection, ms. */
 export const DEFAULT_RESERVATION_MS = 15_000;
 /** How long an empty instance of a non-persistent kind lives on, ms. */
 export const DEFAULT_DISPOSE_AFTER_MS = 10_000;
