@@ -88,7 +88,9 @@ describe('ShardlineClient: a world in two lines', () => {
     const server = await start();
     const client = new ShardlineClient(server.addresses.http);
     const chess = defineWorld('chess', { entities: [Ship] });
-    expect(isShardlineError(await failure(client.join(chess)), 'WORLD_KIND_UNKNOWN')).toBe(true);
+    const unknownKind = await failure(client.join(chess));
+    expect(isShardlineError(unknownKind, 'WORLD_KIND_UNKNOWN')).toBe(true);
+    expect((unknownKind as Error).message).toBe('WORLD_KIND_UNKNOWN: no world kind "chess" here'); // the code once
     expect(isShardlineError(await failure(client.joinById(duel, 'no-such-world')), 'WORLD_NOT_FOUND')).toBe(
       true,
     );

@@ -63,7 +63,9 @@ export class ServiceHttp {
     const answer = text ? parseJson(text) : undefined;
     if (response.ok) return answer as T;
     const { code, message } = (answer ?? {}) as { code?: unknown; message?: unknown };
-    const reason = typeof message === 'string' ? message : `HTTP ${response.status}`;
+    // The server's message starts with its code ("WORLD_FULL: …"); the error made here says it once.
+    const reason =
+      typeof message === 'string' ? message.replace(/^[A-Z_]+: /, '') : `HTTP ${response.status}`;
     if (typeof code === 'string' && code in ERROR_CODES && response.status < 500) {
       throw new ShardlineError(code as ErrorCode, reason, { status: response.status });
     }
