@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineRpcs, event, rpc, t } from '@shardline/core';
+import { type AnyFieldType, defineRpcs, event, rpc, t } from '@shardline/core';
 import { describe, expect, it } from 'vitest';
 
 /** PROTOCOL.md's worked examples, checked against what the code computes so the text cannot drift. */
@@ -29,5 +29,45 @@ describe('PROTOCOL.md §15: the RPC catalog fingerprint text', () => {
   it('has the fingerprint the spec states', () => {
     const stated = /and its fingerprint is `([0-9a-f]{16})`/.exec(spec)?.[1];
     expect(stated).toBe(catalog.fingerprint);
+  });
+});
+
+describe("PROTOCOL.md §7: the field kinds' descriptors", () => {
+  /** Each row of the table: the declaration as written there, and the field it declares. */
+  const rows: [string, AnyFieldType][] = [
+    ['`t.bool()`', t.bool()],
+    ["`t.i16({ delta: 'relative' })`", t.i16({ delta: 'relative' })],
+    ['`t.uint(5)`', t.uint(5)],
+    ['`t.int({ min: -3, max: 9 })`', t.int({ min: -3, max: 9 })],
+    ['`t.quantized({ min: 0, max: 1, bits: 8 })`', t.quantized({ min: 0, max: 1, bits: 8 })],
+    [
+      '`t.quantized({ min: -4096, max: 4096, precision: 1 / 64 })`',
+      t.quantized({ min: -4096, max: 4096, precision: 1 / 64 }),
+    ],
+    ['`t.angle()`', t.angle()],
+    ['`t.vec2({ min: -1, max: 1, precision: 0.01 })`', t.vec2({ min: -1, max: 1, precision: 0.01 })],
+    ['`t.vec3({ min: 0, max: 100, bits: 12 })`', t.vec3({ min: 0, max: 100, bits: 12 })],
+    ['`t.quat()`', t.quat()],
+    ["`t.angle({ bits: 12, delta: 'absolute' })`", t.angle({ bits: 12, delta: 'absolute' })],
+    ['`t.string({ maxBytes: 32 })`', t.string({ maxBytes: 32 })],
+    ['`t.bytes({ maxLength: 16 })`', t.bytes({ maxLength: 16 })],
+    ['`t.entity()`', t.entity()],
+    ["`t.enum(['idle', 'run'])`", t.enum(['idle', 'run'])],
+    ['`t.array(t.u16(), { maxLength: 6 })`', t.array(t.u16(), { maxLength: 6 })],
+    ['`t.array(t.bool(), { length: 3 })`', t.array(t.bool(), { length: 3 })],
+    ['`t.optional(t.u8())`', t.optional(t.u8())],
+    ['`t.struct({ a: t.bool(), b: t.u8() })`', t.struct({ a: t.bool(), b: t.u8() })],
+  ];
+
+  it.each(rows)('%s has the descriptor the table gives', (declared, field) => {
+    const row = spec.split('\n').find((line) => line.startsWith(`| ${declared} `));
+    expect(row, `no row for ${declared}`).toBeDefined();
+    const descriptor = /\|\s*`([^`]+)`/.exec(row!.slice(`| ${declared} `.length))?.[1];
+    expect(descriptor).toBe(field.descriptor);
+  });
+
+  it('names the scalar kinds as the code does', () => {
+    const scalars = [t.u8(), t.i8(), t.u16(), t.i16(), t.varuint(), t.varint(), t.float32(), t.float64()];
+    for (const field of scalars) expect(spec).toContain(`\`${field.descriptor}\``);
   });
 });
