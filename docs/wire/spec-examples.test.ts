@@ -71,3 +71,12 @@ describe("PROTOCOL.md §7: the field kinds' descriptors", () => {
     for (const field of scalars) expect(spec).toContain(`\`${field.descriptor}\``);
   });
 });
+
+describe('PROTOCOL.md §3.4: the smallest-three bound', () => {
+  it('is the double the code uses, in decimal and in bits', () => {
+    const bits = new DataView(new ArrayBuffer(8));
+    bits.setFloat64(0, Math.SQRT1_2);
+    const hex = bits.getBigUint64(0).toString(16).toUpperCase();
+    expect(spec).toContain(`\`${Math.SQRT1_2}\` (bits \`0x${hex}\``);
+  });
+});
