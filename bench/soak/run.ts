@@ -1,0 +1,165 @@
+/**
+ * bench:soak — the arena server with 200 bots (half over UDP, half over WebSocket, in two processes)
+ * for 30 minutes (`--minutes N`, `--bots N`), measuring the server in its own process: its live heap
+ * and RSS (sampled after a full collection), GC's share of its CPU, the rate it allocates per client,
+ * errors it logged, bots dropped. Heap and RSS growth compare the end with the end of the warm-up (5
+ * minutes, or a third of a shorter run). Writes bench/results/soak.json and soak.md.
+ *
+ * `--check` (the short form `npm test` runs): writes nothing, and exits 1 if any bot failed to join,
+ * was dropped or had to rejoin, or the server logged an error — on loopback none of these happen.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { environment, markdownTable, writeResults } from '../lib/results.js';
+import type { BotsReport, FromChild, MemorySample, ServerReport } from './messages.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const option = (name: string, fallback: number) => {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
+  if (!(value > 0)) throw new Error(`--${name} must be a positive number`);
+  return value;
+};
+const MINUTES = option('minutes', 30);
+const CHECK = process.argv.includes('--check');
+const BOTS = option('bots', 200);
+const WARM_UP_SECONDS = Math.min(300, (MINUTES * 60) / 3);
+/** Targets of issue 18. */
+const TARGETS = { heapGrowthPct: 5, gcCpuPct: 5 };
+
+function child(script: string, args: string[], execArgv: string[] = []): ChildProcess {
+  return fork(join(HERE, script), args, {
+    execArgv: [...execArgv, '--import', 'tsx', '--conditions=shardline-source'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+function next<T extends FromChild['type']>(
+  process: ChildProcess,
+  type: T,
+): Promise<Extract<FromChild, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: FromChild) => {
+      if (message.type !== type) return;
+      process.off('message', onMessage);
+      resolve(message as Extract<FromChild, { type: T }>);
+    };
+    process.on('message', onMessage);
+    process.once('exit', (code) => reject(new Error(`a ${type} never came: the child exited with ${code}`)));
+  });
+}
+
+const server = child('server.ts', [], ['--expose-gc']);
+const { http } = await next(server, 'ready');
+console.log(`soak: ${BOTS} bots for ${MINUTES} min against ${http} (warm-up ${WARM_UP_SECONDS} s)`);
+const botProcesses = (['udp', 'websocket'] as const).map((transport, i) =>
+  child('bots.ts', [http, transport, String(Math.floor(BOTS / 2) + (i === 0 ? BOTS % 2 : 0))]),
+);
+const joined = await Promise.all(botProcesses.map((bots) => next(bots, 'joined')));
+console.log(`joined: ${joined.map((j) => `${j.connected} (${j.failed} failed)`).join(', ')}`);
+server.send({ type: 'start', measureFromSeconds: WARM_UP_SECONDS });
+await new Promise((resolve) => setTimeout(resolve, MINUTES * 60_000));
+
+const serverReport = next(server, 'server-report');
+server.send({ type: 'stop' });
+const { report } = await serverReport;
+const botsReports = await Promise.all(
+  botProcesses.map((bots) => {
+    const answer = next(bots, 'bots-report');
+    bots.send({ type: 'stop' });
+    return answer.then((message) => message.report);
+  }),
+);
+server.send({ type: 'exit' }); // after the bots stopped counting: its shutdown drops nobody
+
+/** Growth from the end of the warm-up to the end, %: the mean of two samples at each end. */
+function growthPct(samples: MemorySample[], pick: (sample: MemorySample) => number): number {
+  const measured = samples.filter((sample) => sample.atSeconds >= WARM_UP_SECONDS);
+  if (measured.length < 2) return Number.NaN;
+  const ends = (list: MemorySample[]) => list.reduce((sum, sample) => sum + pick(sample), 0) / list.length;
+  const first = ends(measured.slice(0, 2));
+  const last = ends(measured.slice(-2));
+  return ((last - first) / first) * 100;
+}
+
+const connected = botsReports.reduce((sum, bots) => sum + bots.connected, 0);
+const results = summarise(report, botsReports);
+printAndWrite(results, report, botsReports);
+const rejoins = botsReports.reduce((sum, bots) => sum + bots.rejoined, 0);
+const healthy =
+  results.botsDropped === 0 && results.botsFailedToJoin === 0 && rejoins === 0 && results.errorsLogged === 0;
+process.exit(CHECK && !healthy ? 1 : 0);
+
+function summarise(server: ServerReport, bots: BotsReport[]) {
+  return {
+    minutes: MINUTES,
+    bots: BOTS,
+    connected,
+    heapGrowthPct: growthPct(server.samples, (sample) => sample.heapUsedMiB),
+    rssGrowthPct: growthPct(server.samples, (sample) => sample.rssMiB),
+    botsDropped: bots.reduce((sum, report) => sum + report.dropped, 0),
+    botsFailedToJoin: bots.reduce((sum, report) => sum + report.failed, 0),
+    errorsLogged: server.errorsLogged,
+    gcCpuPct: (server.gcMs / server.cpuMs) * 100,
+    serverCpuPct: (server.cpuMs / (server.windowSeconds * 1000)) * 100,
+    allocatedKiBPerClientPerSecond:
+      server.allocatedBytes / 1024 / server.windowSeconds / Math.max(1, connected),
+  };
+}
+
+function printAndWrite(
+  results: ReturnType<typeof summarise>,
+  server: ServerReport,
+  bots: BotsReport[],
+): void {
+  const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+  const verdict = (value: number, target: number) => (value < target ? 'met' : 'MISSED');
+  const lines = [
+    `- heapGrowthPct: ${fixed(results.heapGrowthPct)} (target < ${TARGETS.heapGrowthPct}: ${verdict(results.heapGrowthPct, TARGETS.heapGrowthPct)})`,
+    `- rssGrowthPct: ${fixed(results.rssGrowthPct)}`,
+    `- gcCpuPct: ${fixed(results.gcCpuPct)} of the server's CPU (target < ${TARGETS.gcCpuPct}: ${verdict(results.gcCpuPct, TARGETS.gcCpuPct)})`,
+    `- botsDropped: ${results.botsDropped} (target 0; ${results.botsFailedToJoin} failed to join), errorsLogged: ${results.errorsLogged} (target 0)`,
+    `- allocation: ${fixed(results.allocatedKiBPerClientPerSecond)} KiB per client per second; server CPU ${fixed(results.serverCpuPct, 1)}% of a core`,
+  ];
+  const botTable = markdownTable(
+    ['transport', 'bots', 'failed', 'dropped', 'rejoined', 'RTT mean ms', 'loss mean %'],
+    bots.map((b) => [
+      b.transport,
+      String(b.connected),
+      String(b.failed),
+      String(b.dropped),
+      String(b.rejoined),
+      fixed(b.rttMeanMs),
+      fixed(b.lossMeanPercent),
+    ]),
+  );
+  const memoryTable = markdownTable(
+    ['at s', 'RSS MiB', 'live heap MiB'],
+    server.samples.map((s) => [fixed(s.atSeconds, 0), fixed(s.rssMiB, 1), fixed(s.heapUsedMiB, 1)]),
+  );
+  console.log([...lines, '', botTable].join('\n'));
+  if (CHECK) return;
+  const markdown = `# bench:soak
+
+The arena server (examples/arena) in its own process with ${BOTS} arena bots, half over UDP and half
+over WebSocket (two bot processes), for ${MINUTES} minutes on loopback. Memory is sampled every 15 s
+right after a full collection (the live heap, not garbage); growth compares the mean of the last two
+samples with the first two after the warm-up (${WARM_UP_SECONDS} s). GC's share is the main thread's
+collection pauses over the server's CPU after the warm-up (collections forced for sampling left out);
+allocation is what the heap grew by between collections (V8's heap statistics before and after
+each one, from \`v8.GCProfiler\`). A bot is dropped when its world ends without its asking; a rejoin
+is a lost link it took back.
+
+${lines.join('\n')}
+
+${botTable}
+
+${server.errorSamples.length ? `Errors logged (first ${server.errorSamples.length}):\n\n${server.errorSamples.map((e) => `- \`${e}\``).join('\n')}\n\n` : ''}Memory samples:
+
+${memoryTable}
+
+Machine: 2 shared cores; the bots share them with the server.
+`;
+  writeResults('soak', { ...results, environment: environment(), bots, samples: server.samples }, markdown);
+}

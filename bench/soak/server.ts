@@ -1,0 +1,121 @@
+/**
+ * The soak's server child (run with --expose-gc): the arena game on free ports, measuring itself.
+ * Every SAMPLE_SECONDS it collects all garbage and samples RSS and the live heap; from the runner's
+ * `start` (after its warm-up) it also sums GC pauses, allocation and CPU; `stop` sends the report
+ * (the bots are still connected), `exit` shuts it down.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { constants, type PerformanceEntry, PerformanceObserver, performance } from 'node:perf_hooks';
+import { GCProfiler } from 'node:v8';
+import { DEFAULT_CONFIG, startShardline } from '@shardline/server';
+import { pino } from 'pino';
+import { game } from '../../examples/arena/server.js';
+import { type MemorySample, type ServerReport, type ToChild, tellParent } from './messages.js';
+
+const SAMPLE_SECONDS = 15;
+const MIB = 1024 * 1024;
+/** Error lines kept verbatim for the report. */
+const ERROR_SAMPLES = 5;
+
+const collectGarbage = (globalThis as { gc?: () => void }).gc;
+if (!collectGarbage) throw new Error('bench/soak/server.ts needs node --expose-gc');
+
+let errorsLogged = 0;
+const errorSamples: string[] = [];
+const logger = pino(
+  {
+    level: 'warn',
+    hooks: {
+      logMethod(args, method, level) {
+        if (level >= 50) {
+          errorsLogged++;
+          if (errorSamples.length < ERROR_SAMPLES) errorSamples.push(JSON.stringify(args).slice(0, 300));
+        }
+        method.apply(this, args);
+      },
+    },
+  },
+  { write: () => {} }, // counted above, printed nowhere: the report carries them
+);
+
+const running = await startShardline(
+  {
+    ...DEFAULT_CONFIG,
+    httpPort: 0,
+    udpPort: 0,
+    wsPort: 0,
+    maxClients: 1024,
+    dataDir: mkdtempSync(join(tmpdir(), 'shardline-soak-')),
+    rateLimits: { perIpPerMinute: 1_000_000, perUserPerMinute: 1_000_000 },
+  },
+  logger,
+  game,
+);
+
+const startedMs = Date.now();
+const samples: MemorySample[] = [];
+const sample = () => {
+  collectGarbage();
+  const memory = process.memoryUsage();
+  samples.push({
+    atSeconds: (Date.now() - startedMs) / 1000,
+    rssMiB: memory.rss / MIB,
+    heapUsedMiB: memory.heapUsed / MIB,
+  });
+};
+const sampling = setInterval(sample, SAMPLE_SECONDS * 1000);
+
+/** The measured window: GC pauses (not the forced ones of sampling), allocation, CPU. */
+let gcMs = 0;
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries() as (PerformanceEntry & { detail?: { flags: number } })[]) {
+    if ((entry.detail?.flags ?? 0) & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) continue;
+    gcMs += entry.duration;
+  }
+});
+const profiler = new GCProfiler();
+let windowStart: { atMs: number; cpu: NodeJS.CpuUsage } | undefined;
+
+function startWindow(): void {
+  gcObserver.observe({ entryTypes: ['gc'] });
+  profiler.start();
+  windowStart = { atMs: performance.now(), cpu: process.cpuUsage() };
+}
+
+function report(): ServerReport {
+  sample();
+  const cpu = process.cpuUsage(windowStart!.cpu);
+  const { statistics } = profiler.stop();
+  gcObserver.disconnect();
+  let allocatedBytes = 0;
+  for (let i = 1; i < statistics.length; i++) {
+    const grown =
+      statistics[i]!.beforeGC.heapStatistics.usedHeapSize -
+      statistics[i - 1]!.afterGC.heapStatistics.usedHeapSize;
+    if (grown > 0) allocatedBytes += grown;
+  }
+  return {
+    samples,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    gcMs,
+    allocatedBytes,
+    windowSeconds: (performance.now() - windowStart!.atMs) / 1000,
+    errorsLogged,
+    errorSamples,
+  };
+}
+
+process.on('message', async (message: ToChild) => {
+  if (message.type === 'start') setTimeout(startWindow, message.measureFromSeconds * 1000);
+  if (message.type === 'stop') {
+    clearInterval(sampling);
+    tellParent({ type: 'server-report', report: report() });
+  }
+  if (message.type === 'exit') {
+    await running.stop();
+    process.exit(0);
+  }
+});
+tellParent({ type: 'ready', http: running.addresses.http });
