@@ -337,6 +337,7 @@ export class GameServer {
     for (const event of events.splice(0)) {
       if (event.type === 'connected') {
         this.sessionLinks.set(event.session, link);
+        link.transport.admitted?.(event.session);
         const info: SessionInfo = {
           session: event.session,
           clientId: event.clientId,

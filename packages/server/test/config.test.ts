@@ -91,3 +91,41 @@ describe('world settings', () => {
     );
   });
 });
+
+describe('pre-handshake limits', () => {
+  it('default to 5 s, 16 per address, 1,024 in all, 2 KiB frames and 1 MiB held; the file and SHARDLINE_* set them', () => {
+    expect(DEFAULT_CONFIG).toMatchObject({
+      handshakeTimeoutMs: 5_000,
+      maxPendingPerAddress: 16,
+      maxPendingConnections: 1_024,
+      maxPendingFrameBytes: 2_048,
+      maxPendingBufferedBytes: 1_048_576,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'shardline-config-')), 'config.json');
+    writeFileSync(file, JSON.stringify({ handshakeTimeoutMs: 2_000, maxPendingFrameBytes: 4_096 }));
+    const config = loadConfig(file, {
+      SHARDLINE_HANDSHAKE_TIMEOUT_MS: '3000',
+      SHARDLINE_MAX_PENDING_PER_ADDRESS: '4',
+      SHARDLINE_MAX_PENDING_CONNECTIONS: '100',
+      SHARDLINE_MAX_PENDING_BUFFERED_BYTES: '65536',
+    });
+    expect(config).toMatchObject({
+      handshakeTimeoutMs: 3_000,
+      maxPendingPerAddress: 4,
+      maxPendingConnections: 100,
+      maxPendingFrameBytes: 4_096,
+      maxPendingBufferedBytes: 65_536,
+    });
+  });
+
+  it('refuse a frame limit under a connect request (1,053 bytes) and zero caps', () => {
+    expect(() => parseConfig({ maxPendingFrameBytes: 1_052 })).toThrow(
+      /maxPendingFrameBytes must be a whole number 1053–/,
+    );
+    expect(parseConfig({ maxPendingFrameBytes: 1_053 }).maxPendingFrameBytes).toBe(1_053);
+    expect(() => parseConfig({ maxPendingPerAddress: 0 })).toThrow(/maxPendingPerAddress must be/);
+    expect(() => loadConfig(undefined, { SHARDLINE_HANDSHAKE_TIMEOUT_MS: 'soon' })).toThrow(
+      /SHARDLINE_HANDSHAKE_TIMEOUT_MS is "soon"/,
+    );
+  });
+});

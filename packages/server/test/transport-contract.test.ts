@@ -48,13 +48,22 @@ function pattern(size: number, seed: number): Uint8Array {
   return Uint8Array.from({ length: size }, (_, i) => (i * 7 + seed) & 0xff);
 }
 
-/** A listening server that echoes and records, plus helpers to connect clients to it. */
+/**
+ * A listening server that echoes and records, plus helpers to connect clients to it. A peer's first
+ * datagram (connectClient's hello, not recorded) admits it, as an accepted connect request does:
+ * stream transports hold a peer to their pre-handshake limits until then.
+ */
 async function echoServer(harness: Harness) {
   const server = harness.server();
   const received: { peer: string; datagram: Uint8Array }[] = [];
   const closed: { peer: string; reason: LinkCloseReason }[] = [];
+  const admitted = new Set<string>();
   server.onDatagram = (peer, datagram) => {
-    received.push({ peer, datagram });
+    if (admitted.has(peer)) received.push({ peer, datagram });
+    else {
+      admitted.add(peer);
+      server.admitted?.(peer);
+    }
     server.send(peer, datagram);
   };
   server.onPeerClosed = (peer, reason) => closed.push({ peer, reason });
@@ -68,6 +77,9 @@ async function echoServer(harness: Harness) {
     client.onClosed = (reason) => closes.push(reason);
     await client.connect(address);
     clients.push(client);
+    client.send(Uint8Array.of(0));
+    await waitFor(() => echoes.length === 1);
+    echoes.length = 0;
     return { client, echoes, closes };
   };
   cleanups.push(async () => {

@@ -91,6 +91,10 @@ export class ConditionedServerTransport implements ServerTransport {
     return true;
   }
 
+  admitted(peer: string): void {
+    this.inner.admitted?.(peer);
+  }
+
   disconnect(peer: string): void {
     this.inner.disconnect(peer);
   }

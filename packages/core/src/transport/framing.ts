@@ -18,13 +18,19 @@ export function encodeFrame(datagram: Uint8Array): Uint8Array {
 /**
  * Splits a byte stream back into frames, however the stream chunks them. A length prefix over
  * `maxFrameBytes` is WIRE_LIMIT, raised before anything is buffered for it: a hostile peer cannot make
- * the decoder hold more than one maximal frame.
+ * the decoder hold more than one maximal frame. The limit may be changed between pushes (a server
+ * raises it once the peer is admitted).
  */
 export class FrameDecoder {
   private buffer = new Uint8Array(0);
   private length = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(public maxFrameBytes: number) {}
+
+  /** Bytes held of the frame not yet complete (its length prefix included). */
+  get bufferedBytes(): number {
+    return this.length;
+  }
 
   push(chunk: Uint8Array): Uint8Array[] {
     this.append(chunk);

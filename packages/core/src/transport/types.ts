@@ -35,6 +35,11 @@ export interface ServerTransport {
    * write it later, and reuse what it made of it when the same array is sent to another peer.
    */
   send(peer: string, datagram: Uint8Array): boolean;
+  /**
+   * The server accepted the peer's connect request: it is a session now. Stream transports hold
+   * peers to pre-handshake limits (time, count, frame size) until then; others need not implement it.
+   */
+  admitted?(peer: string): void;
   /** Ends a peer's link (streams); a no-op for datagram transports. */
   disconnect(peer: string): void;
   /** Stops receiving and ends every link. */

@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
-import type { LinkSettings } from '@shardline/core';
+import { type LinkSettings, MAX_FRAME_BYTES, REQUEST_BYTES } from '@shardline/core';
 import { DEFAULT_SERVICE_RATE_LIMITS, type ServiceRateLimits } from '../services/http/service-api.js';
+import { DEFAULT_PRE_HANDSHAKE_LIMITS, type PreHandshakeLimits } from '../transport/admission.js';
 
-/** What `shardline start` runs with: a JSON file's values over the defaults, then SHARDLINE_* variables over those. */
-export interface ShardlineConfig {
+/**
+ * What `shardline start` runs with: a JSON file's values over the defaults, then SHARDLINE_* variables
+ * over those. The pre-handshake limits (PreHandshakeLimits: handshakeTimeoutMs, maxPendingPerAddress,
+ * maxPendingConnections, maxPendingFrameBytes, maxPendingBufferedBytes) bound WebSocket connections
+ * that are not sessions yet.
+ */
+export interface ShardlineConfig extends PreHandshakeLimits {
   /** Interface every port binds to. */
   host: string;
   /** The HTTP service: /metrics, /healthz (0: any free port). */
@@ -61,6 +67,7 @@ export const DEFAULT_CONFIG: ShardlineConfig = {
   seatReservationMs: 15_000,
   worldDisposeDelayMs: 10_000,
   worlds: [],
+  ...DEFAULT_PRE_HANDSHAKE_LIMITS,
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -216,6 +223,27 @@ export function parseConfig(raw: unknown, base: ShardlineConfig = DEFAULT_CONFIG
       case 'worlds':
         config.worlds = persistentWorlds(value);
         break;
+      case 'handshakeTimeoutMs':
+        config.handshakeTimeoutMs = positiveInteger(key, value, 600_000);
+        break;
+      case 'maxPendingPerAddress':
+      case 'maxPendingConnections':
+        config[key] = positiveInteger(key, value, 1_000_000);
+        break;
+      case 'maxPendingFrameBytes':
+        // Under a connect request's size no client could connect.
+        if (
+          !Number.isInteger(value) ||
+          (value as number) < REQUEST_BYTES ||
+          (value as number) > MAX_FRAME_BYTES
+        ) {
+          throw new ConfigError(key, `must be a whole number ${REQUEST_BYTES}–${MAX_FRAME_BYTES}`, { value });
+        }
+        config.maxPendingFrameBytes = value as number;
+        break;
+      case 'maxPendingBufferedBytes':
+        config.maxPendingBufferedBytes = positiveInteger(key, value, 2 ** 32);
+        break;
       default:
         throw new ConfigError(key, `is not a setting (${Object.keys(DEFAULT_CONFIG).join(', ')})`);
     }
@@ -234,6 +262,11 @@ const ENVIRONMENT: readonly { variable: string; key: keyof ShardlineConfig; inte
   { variable: 'SHARDLINE_DATA_DIR', key: 'dataDir' },
   { variable: 'SHARDLINE_POSTGRES_URL', key: 'postgresUrl' },
   { variable: 'SHARDLINE_POSTGRES_SCHEMA', key: 'postgresSchema' },
+  { variable: 'SHARDLINE_HANDSHAKE_TIMEOUT_MS', key: 'handshakeTimeoutMs', integer: true },
+  { variable: 'SHARDLINE_MAX_PENDING_PER_ADDRESS', key: 'maxPendingPerAddress', integer: true },
+  { variable: 'SHARDLINE_MAX_PENDING_CONNECTIONS', key: 'maxPendingConnections', integer: true },
+  { variable: 'SHARDLINE_MAX_PENDING_FRAME_BYTES', key: 'maxPendingFrameBytes', integer: true },
+  { variable: 'SHARDLINE_MAX_PENDING_BUFFERED_BYTES', key: 'maxPendingBufferedBytes', integer: true },
 ];
 
 /**

@@ -5,6 +5,7 @@ import type { GameServer } from '../game-server.js';
 import { SERVICE_ERROR_STATUS } from '../services/http/error-status.js';
 import { MAX_URL_PARAM_LENGTH } from '../services/http/index.js';
 import { USER_STREAM_PATH } from '../services/push/index.js';
+import type { StreamAdmission } from '../transport/admission.js';
 import type { WorldRuntime, WorldTicket } from '../worlds/world-runtime.js';
 import type { ShardlineConfig } from './config.js';
 import { dashboardHtml } from './dashboard.js';
@@ -37,6 +38,8 @@ interface HttpServiceOptions {
   sessionEvents: RecentSessionEvents;
   game: ShardlineGame;
   tickets: ServiceTickets;
+  /** The game stream transports' pre-handshake limits (their figures are on /metrics). */
+  admission: StreamAdmission;
   /** The game transports' addresses (for development tokens). */
   udp: string;
   ws: string;
@@ -49,7 +52,7 @@ interface HttpServiceOptions {
  */
 export async function serveHttp(options: HttpServiceOptions) {
   const { config, server, runtime, services, game } = options;
-  const metrics = serverMetrics(server, runtime, () => serviceFigures(services));
+  const metrics = serverMetrics(server, runtime, () => serviceFigures(services), options.admission);
   const http = Fastify({
     logger: false,
     bodyLimit: MAX_HTTP_BODY_BYTES,

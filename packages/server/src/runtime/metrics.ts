@@ -1,5 +1,6 @@
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { GameServer } from '../game-server.js';
+import type { StreamAdmission } from '../transport/admission.js';
 import type { WorldInstance } from '../worlds/world-instance.js';
 import type { WorldRuntime } from '../worlds/world-runtime.js';
 import type { ServiceFigures } from './live-stats.js';
@@ -7,17 +8,20 @@ import type { ServiceFigures } from './live-stats.js';
 /**
  * The process's Prometheus metrics (served at /metrics): sessions, packets and bytes each way, RTT
  * and loss histograms (every session sampled each second), tick time by world kind, worlds and
- * players by kind, RPC rejects by code, the online services' lobbies, queue and push streams, and
- * Node's own process metrics, all prefixed `shardline_`. It observes the runtime's ticks (to time
- * them); `stop` ends the sampling and the observing.
+ * players by kind, RPC rejects by code, the online services' lobbies, queue and push streams, the
+ * stream connections not yet sessions (`admission`), and Node's own process metrics, all prefixed
+ * `shardline_`. It observes the runtime's ticks (to time them); `stop` ends the sampling and the
+ * observing.
  */
 export function serverMetrics(
   server: GameServer,
   runtime: WorldRuntime,
   services: () => ServiceFigures,
+  admission: StreamAdmission,
 ): { registry: Registry; stop(): void } {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'shardline_' });
+  admissionMetrics(metrics, admission);
   const tickSeconds = new Histogram({
     name: 'shardline_tick_seconds',
     help: "Wall time of a world's update that ran ticks: simulation, snapshots, their hand-off",
@@ -133,4 +137,47 @@ export function serverMetrics(
       stopObserving();
     },
   };
+}
+
+/** The pre-handshake limits' figures: connections pending now, the bytes they hold, refusals and closes. */
+function admissionMetrics(metrics: Registry, admission: StreamAdmission): void {
+  for (const [name, help, counts] of [
+    [
+      'shardline_stream_refused_total',
+      'Stream connections refused at accept, by the cap reached (per-address, total)',
+      admission.refused,
+    ],
+    [
+      'shardline_stream_pending_closed_total',
+      'Stream connections closed before becoming sessions, by limit (timeout, frame-too-large, over-budget)',
+      admission.closed,
+    ],
+  ] as const) {
+    new Counter({
+      name,
+      help,
+      labelNames: ['reason'],
+      registers: [metrics],
+      collect() {
+        this.reset();
+        for (const [reason, count] of Object.entries(counts)) this.inc({ reason }, count);
+      },
+    });
+  }
+  new Gauge({
+    name: 'shardline_stream_pending_connections',
+    help: 'Stream connections accepted and not yet sessions (connect request not accepted)',
+    registers: [metrics],
+    collect() {
+      this.set(admission.pending);
+    },
+  });
+  new Gauge({
+    name: 'shardline_stream_pending_held_bytes',
+    help: 'Bytes of unfinished frames held for stream connections not yet sessions',
+    registers: [metrics],
+    collect() {
+      this.set(admission.heldBytes);
+    },
+  });
 }

@@ -14,6 +14,7 @@ import { GameServer } from '../game-server.js';
 import { playerTicketData } from '../services/connect-tickets.js';
 import { DEFAULT_MATCH_SIZE } from '../services/lobbies/matchmaker.js';
 import { migrateSqlite, openSqlite, SERVER_MIGRATIONS, serverSecret } from '../store/index.js';
+import { StreamAdmission } from '../transport/admission.js';
 import { UdpServerTransport } from '../transport/udp.js';
 import { WebSocketServerTransport } from '../transport/websocket.js';
 import { connectTicketOf } from '../worlds/connect-ticket.js';
@@ -90,6 +91,7 @@ export async function startShardline(
   bus.onHandlerError = (error, channel) => logger.error({ err: error, channel }, 'bus handler failed');
   const impaired = (transport: ServerTransport) =>
     config.link ? new ConditionedServerTransport(transport, config.link) : transport;
+  const admission = new StreamAdmission(config);
   const server = new GameServer({
     protocolId: 0x5348_0001,
     // Kept in the database, so tokens issued before a restart still connect after it.
@@ -97,7 +99,7 @@ export async function startShardline(
     aead: aeadFromNodeCrypto(nodeCrypto),
     transports: [
       impaired(new UdpServerTransport({ host: config.host, port: config.udpPort })),
-      impaired(new WebSocketServerTransport({ host: config.host, port: config.wsPort })),
+      impaired(new WebSocketServerTransport({ host: config.host, port: config.wsPort, admission })),
     ],
     channels: WORLD_CHANNELS,
     maxClients: config.maxClients,
@@ -159,6 +161,7 @@ export async function startShardline(
     sessionEvents,
     game,
     tickets,
+    admission,
     udp: udp!,
     ws: ws!,
   });

@@ -7,8 +7,8 @@ import {
   ShardlineError,
   type TransportCapabilities,
 } from '@shardline/core';
-import { formatAddress, type ListenOptions } from './address.js';
-import { StreamServerTransport } from './stream-transport.js';
+import { formatAddress } from './address.js';
+import { StreamServerTransport, type StreamTransportOptions } from './stream-transport.js';
 
 export const TCP_CAPABILITIES: TransportCapabilities = {
   kind: 'tcp',
@@ -17,12 +17,21 @@ export const TCP_CAPABILITIES: TransportCapabilities = {
   maxDatagramBytes: MAX_FRAME_BYTES,
 };
 
-/** TCP over node:net: each datagram is a frame with a u32 length prefix. Nagle is off. */
-export class TcpServerTransport extends StreamServerTransport<Socket> {
+interface TcpLink {
+  socket: Socket;
+  decoder: FrameDecoder;
+}
+
+/**
+ * TCP over node:net: each datagram is a frame with a u32 length prefix. Nagle is off. Until admitted
+ * a peer's frames may be at most `maxPendingFrameBytes`; a connection the pre-handshake limits end
+ * is destroyed (no FIN handshake).
+ */
+export class TcpServerTransport extends StreamServerTransport<TcpLink> {
   readonly capabilities = TCP_CAPABILITIES;
 
-  constructor(private readonly options: ListenOptions = {}) {
-    super();
+  constructor(private readonly options: StreamTransportOptions = {}) {
+    super(options);
   }
 
   listen(): Promise<string> {
@@ -40,18 +49,29 @@ export class TcpServerTransport extends StreamServerTransport<Socket> {
   }
 
   private accept(socket: Socket): void {
-    const peer = this.addPeer('tcp', socket);
-    socket.setNoDelay(true);
-    const decoder = new FrameDecoder(MAX_FRAME_BYTES);
     let reason: LinkCloseReason = 'closed-by-peer';
+    const pending = this.enter(socket, (why) => {
+      reason = why === 'frame-too-large' ? 'protocol-error' : 'closed-locally';
+      socket.destroy();
+    });
+    if (!pending) return;
+    socket.setNoDelay(true);
+    const decoder = new FrameDecoder(this.admission.limits.maxPendingFrameBytes);
+    const peer = this.addPeer('tcp', { socket, decoder }, pending);
     socket.on('data', (chunk) => {
       try {
         for (const frame of decoder.push(chunk)) this.onDatagram?.(peer, frame);
       } catch (error) {
         if (!(error instanceof ShardlineError)) throw error;
-        reason = 'protocol-error';
-        socket.destroy();
+        if (pending.pending) {
+          this.admission.fail(pending, 'frame-too-large');
+        } else {
+          reason = 'protocol-error';
+          socket.destroy();
+        }
+        return;
       }
+      this.admission.hold(pending, decoder.bufferedBytes);
     });
     socket.on('error', () => {
       reason = 'error';
@@ -61,15 +81,19 @@ export class TcpServerTransport extends StreamServerTransport<Socket> {
     });
   }
 
-  protected isOpen(socket: Socket): boolean {
-    return !socket.destroyed;
+  protected isOpen(link: TcpLink): boolean {
+    return !link.socket.destroyed;
   }
 
-  protected write(socket: Socket, datagram: Uint8Array): void {
-    socket.write(encodeFrame(datagram));
+  protected write(link: TcpLink, datagram: Uint8Array): void {
+    link.socket.write(encodeFrame(datagram));
   }
 
-  protected end(socket: Socket): void {
-    socket.end();
+  protected end(link: TcpLink): void {
+    link.socket.end();
+  }
+
+  protected lift(link: TcpLink): void {
+    link.decoder.maxFrameBytes = MAX_FRAME_BYTES;
   }
 }

@@ -1,13 +1,20 @@
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type LinkCloseReason, MAX_FRAME_BYTES, type TransportCapabilities } from '@shardline/core';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { formatAddress, type ListenOptions } from './address.js';
-import { StreamServerTransport } from './stream-transport.js';
+import { formatAddress } from './address.js';
+import type { PendingCloseReason, PendingConnection } from './admission.js';
+import { StreamServerTransport, type StreamTransportOptions } from './stream-transport.js';
 import { binaryFrame } from './websocket-frame.js';
+import { checkReceiverFields, receiverOf } from './ws-receiver.js';
 
 /** WebSocket close code for a peer that broke the protocol (RFC 6455: 1002). */
 const CLOSE_PROTOCOL_ERROR = 1002;
+/** WebSocket close code for a message over the size limit (RFC 6455: 1009). */
+const CLOSE_TOO_BIG = 1009;
+/** WebSocket close code for a peer closed by the pre-handshake limits (RFC 6455: 1008, policy violation). */
+const CLOSE_POLICY = 1008;
 
 export const WEBSOCKET_CAPABILITIES: TransportCapabilities = {
   kind: 'websocket',
@@ -25,47 +32,99 @@ interface WebSocketLink {
   socket: WebSocket;
   /** The connection under `socket` (the upgrade request's). */
   stream: Duplex;
+  /** Reports the bytes `ws` holds of unfinished frames, after each chunk, while pending. */
+  hold: () => void;
+}
+
+/** A connection accepted and not admitted yet. */
+interface Entered {
+  pending: PendingConnection;
+  /** Set once upgraded: closes the WebSocket for a pre-handshake limit. */
+  closeUpgraded?: (reason: PendingCloseReason) => void;
 }
 
 /**
  * WebSocket over `ws`: one binary message per datagram; text messages are a protocol error. No
  * extensions are negotiated (no permessage-deflate), so frames written directly are plain ones.
+ * Pre-handshake limits apply from the TCP accept: a connection over a cap is destroyed before its
+ * upgrade request is read; one that times out or goes over the held-bytes budget is destroyed if not
+ * upgraded yet, else sent close 1008 and ended; a message over `maxPendingFrameBytes` before
+ * admission gets close 1009 (from `ws`, at its frame header, before its payload is buffered).
  */
 export class WebSocketServerTransport extends StreamServerTransport<WebSocketLink> {
   readonly capabilities = WEBSOCKET_CAPABILITIES;
   /** The datagram framed last, and its frame: one datagram sent to many peers is framed once. */
   private framedDatagram: Uint8Array | undefined;
   private frame: Buffer | undefined;
+  private readonly entered = new WeakMap<Socket, Entered>();
 
-  constructor(private readonly options: ListenOptions & { path?: string } = {}) {
-    super();
+  constructor(private readonly options: StreamTransportOptions & { path?: string } = {}) {
+    super(options);
   }
 
   listen(): Promise<string> {
+    checkReceiverFields();
     const host = this.options.host ?? '127.0.0.1';
+    const http = createServer((_request, response) => {
+      response.writeHead(426, { 'Content-Type': 'text/plain' });
+      response.end(STATUS_CODES[426]);
+    });
     const server = new WebSocketServer({
-      host,
-      port: this.options.port ?? 0,
-      maxPayload: MAX_FRAME_BYTES,
+      server: http,
+      // Every connection starts pending; `lift` raises its own limit to MAX_FRAME_BYTES.
+      maxPayload: this.admission.limits.maxPendingFrameBytes,
       perMessageDeflate: false,
       ...(this.options.path ? { path: this.options.path } : {}),
     });
-    this.server = server;
+    http.on('connection', (connection: Socket) => this.enterConnection(connection));
     server.on('connection', (socket, request) => this.accept(socket, request));
+    this.server = {
+      close: (done) => {
+        server.close();
+        http.close(() => done());
+      },
+    };
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.once('listening', () => {
+      server.once('error', reject); // ws re-emits the HTTP server's
+      http.listen(this.options.port ?? 0, host, () => {
         server.off('error', reject);
-        const address = server.address();
+        const address = http.address();
         const port = typeof address === 'object' && address ? address.port : 0;
         resolve(`${formatAddress('ws', host, port)}${this.options.path ?? '/'}`);
       });
     });
   }
 
+  private enterConnection(connection: Socket): void {
+    const entered: Partial<Entered> = {};
+    const pending = this.enter(connection, (reason) => {
+      if (entered.closeUpgraded) entered.closeUpgraded(reason);
+      else connection.destroy();
+    });
+    if (!pending) return;
+    entered.pending = pending;
+    this.entered.set(connection, entered as Entered);
+  }
+
   private accept(socket: WebSocket, request: IncomingMessage): void {
-    const peer = this.addPeer('ws', { socket, stream: request.socket });
+    const stream = request.socket as Socket;
+    const entered = this.entered.get(stream);
+    if (!entered) {
+      socket.terminate(); // closed while upgrading
+      return;
+    }
+    this.entered.delete(stream);
+    const { pending } = entered;
+    const receiver = receiverOf(socket);
+    const hold = () => this.admission.hold(pending, receiver._bufferedBytes);
+    const peer = this.addPeer('ws', { socket, stream, hold }, pending);
     let reason: LinkCloseReason = 'closed-by-peer';
+    entered.closeUpgraded = (why) => {
+      reason = why === 'frame-too-large' ? 'protocol-error' : 'closed-locally';
+      socket.close(CLOSE_POLICY, why === 'timeout' ? 'connect timeout' : why);
+      stream.destroySoon();
+    };
+    stream.on('data', hold); // after ws's own listener: it sees what ws holds once ws has read the chunk
     socket.on('message', (data, isBinary) => {
       if (!isBinary) {
         reason = 'protocol-error';
@@ -80,11 +139,13 @@ export class WebSocketServerTransport extends StreamServerTransport<WebSocketLin
           : Buffer.from(data);
       this.onDatagram?.(peer, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     });
-    socket.on('error', () => {
+    socket.on('error', (error: Error & { code?: string }) => {
       reason = 'error';
+      // ws has sent close 1009 and stopped reading; a pending peer is not waited for.
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.admission.fail(pending, 'frame-too-large');
     });
     socket.on('close', (code) => {
-      if (code === CLOSE_PROTOCOL_ERROR || code === 1009) reason = 'protocol-error';
+      if (code === CLOSE_PROTOCOL_ERROR || code === CLOSE_TOO_BIG) reason = 'protocol-error';
       this.peerClosed(peer, reason);
     });
   }
@@ -104,5 +165,10 @@ export class WebSocketServerTransport extends StreamServerTransport<WebSocketLin
 
   protected end(link: WebSocketLink): void {
     link.socket.close(1000);
+  }
+
+  protected lift(link: WebSocketLink): void {
+    receiverOf(link.socket)._maxPayload = MAX_FRAME_BYTES;
+    link.stream.off('data', link.hold);
   }
 }
