@@ -2,9 +2,12 @@
  * The soak's server child (run with --expose-gc): the arena game on free ports, measuring itself.
  * Every SAMPLE_SECONDS it collects all garbage and samples RSS and the live heap; from the runner's
  * `start` (after its warm-up) it also sums GC pauses, allocation and CPU; `stop` sends the report
- * (the bots are still connected), `exit` shuts it down.
+ * (the bots are still connected), `exit` shuts it down. With SL_HEAP_PROFILE=file it also writes a
+ * sampling profile of every allocation in the window, collected ones included (where the churn is;
+ * open it in Chrome DevTools' Memory tab).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, type PerformanceEntry, PerformanceObserver, performance } from 'node:perf_hooks';
@@ -78,7 +81,18 @@ const gcObserver = new PerformanceObserver((list) => {
 const profiler = new GCProfiler();
 let windowStart: { atMs: number; cpu: NodeJS.CpuUsage } | undefined;
 
-function startWindow(): void {
+const heapProfileFile = process.env.SL_HEAP_PROFILE;
+const inspector = heapProfileFile ? new Session() : undefined;
+
+async function startWindow(): Promise<void> {
+  if (inspector) {
+    inspector.connect();
+    await inspector.post('HeapProfiler.startSampling', {
+      samplingInterval: 32 * 1024,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  }
   gcObserver.observe({ entryTypes: ['gc'] });
   profiler.start();
   windowStart = { atMs: performance.now(), cpu: process.cpuUsage() };
@@ -108,10 +122,14 @@ function report(): ServerReport {
 }
 
 process.on('message', async (message: ToChild) => {
-  if (message.type === 'start') setTimeout(startWindow, message.measureFromSeconds * 1000);
+  if (message.type === 'start') setTimeout(() => void startWindow(), message.measureFromSeconds * 1000);
   if (message.type === 'stop') {
     clearInterval(sampling);
     tellParent({ type: 'server-report', report: report() });
+    if (inspector) {
+      const { profile } = await inspector.post('HeapProfiler.stopSampling');
+      writeFileSync(heapProfileFile!, JSON.stringify(profile));
+    }
   }
   if (message.type === 'exit') {
     await running.stop();
