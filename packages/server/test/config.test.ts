@@ -93,10 +93,10 @@ describe('world settings', () => {
 });
 
 describe('pre-handshake limits', () => {
-  it('default to 5 s, 16 per address, 1,024 in all, 2 KiB frames and 1 MiB held; the file and SHARDLINE_* set them', () => {
+  it('default to 5 s, 64 per address, 1,024 in all, 2 KiB frames and 1 MiB held; the file and SHARDLINE_* set them', () => {
     expect(DEFAULT_CONFIG).toMatchObject({
       handshakeTimeoutMs: 5_000,
-      maxPendingPerAddress: 16,
+      maxPendingPerAddress: 64,
       maxPendingConnections: 1_024,
       maxPendingFrameBytes: 2_048,
       maxPendingBufferedBytes: 1_048_576,

@@ -16,13 +16,15 @@ export interface PreHandshakeLimits {
 }
 
 /**
- * A connect request is about 1.1 KB, sent at once: 5 s is ample on any real network; 16 per address
- * lets a NAT or proxy connect many players at once; 1,024 in all and 2 KiB frames bound what pending
- * connections can hold to 1 MiB (the budget) while legitimate ones hold about nothing.
+ * A connect request is 1,053 bytes, sent at once: 5 s is ample on any real network. 64 per address
+ * lets a NAT, a proxy or a bot driver (`shardline bots` joins 20 at a time, the benches up to 50)
+ * connect many players at once, while one address takes at most 1/16 of the 1,024 in all. Frames of
+ * 2 KiB fit a request; 1 MiB of unfinished frames is what about 500 pending connections can hold at
+ * their largest, where legitimate ones hold about nothing.
  */
 export const DEFAULT_PRE_HANDSHAKE_LIMITS: PreHandshakeLimits = {
   handshakeTimeoutMs: 5_000,
-  maxPendingPerAddress: 16,
+  maxPendingPerAddress: 64,
   maxPendingConnections: 1_024,
   maxPendingFrameBytes: 2_048,
   maxPendingBufferedBytes: 1_048_576,
