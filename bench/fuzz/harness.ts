@@ -43,10 +43,16 @@ export interface FuzzReport {
   durationMs: number;
 }
 
-/** Per target, how many of `total` inputs it gets: by weight, at least one each. */
+/** Per target, how many of `total` inputs it gets: by weight (largest remainders round up), at least one each. */
 export function shares(targets: readonly FuzzTarget[], total: number): number[] {
   const weights = targets.reduce((sum, target) => sum + target.weight, 0);
-  return targets.map((target) => Math.max(1, Math.round((total * target.weight) / weights)));
+  const exact = targets.map((target) => (total * target.weight) / weights);
+  const counts = exact.map(Math.floor);
+  const left = total - counts.reduce((sum, count) => sum + count, 0);
+  const byRemainder = exact.map((value, t) => ({ t, remainder: value - Math.floor(value) }));
+  byRemainder.sort((a, b) => b.remainder - a.remainder || a.t - b.t);
+  for (const { t } of byRemainder.slice(0, left)) counts[t]!++;
+  return counts.map((count) => Math.max(1, count));
 }
 
 /**

@@ -89,6 +89,10 @@ function markdown(report: FuzzReport): string {
     target.decoder,
     target.inputs.toLocaleString('en'),
     target.rejected.toLocaleString('en'),
+    Object.entries(target.outcomes)
+      .sort((a, b) => b[1] - a[1])
+      .map(([outcome, count]) => `${outcome} ${count.toLocaleString('en')}`)
+      .join(', '),
     String(target.failures),
     target.slowestMs.toFixed(2),
   ]);
@@ -96,9 +100,10 @@ function markdown(report: FuzzReport): string {
     '# Fuzzing',
     '',
     `\`npm run fuzz -- --seed ${report.seed}\`: ${report.inputs.toLocaleString('en')} inputs in ${(report.durationMs / 1000).toFixed(1)} s, **${report.failureCount} failures**.`,
-    'Refused: the decoder threw a ShardlineError (the rest decoded, or were answered without a 5xx).',
+    'Refused: the decoder threw a ShardlineError. The others: what the rest came to (decoders that answer',
+    'hostile bytes with a verdict instead of throwing say which; `accepted` decoded, and round-tripped where that is a contract).',
     '',
-    markdownTable(['decoder', 'inputs', 'refused', 'failures', 'slowest input (ms)'], rows),
+    markdownTable(['decoder', 'inputs', 'refused', 'the others', 'failures', 'slowest input (ms)'], rows),
     '',
   ].join('\n');
 }
