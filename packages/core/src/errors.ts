@@ -65,7 +65,7 @@ export const ERROR_CODES = {
   AUTH_LOGIN_FAILED: 'Login failed',
   /** The session was revoked, expired, is unknown, or its refresh token was used twice. */
   AUTH_SESSION_ENDED: 'Session has ended',
-  /** An HTTP request's body or parameters do not match the API's schema (unknown fields included). */
+  /** An HTTP request does not match the API: its body (unknown fields included), parameters, URL, size or type. */
   REQUEST_INVALID: 'Request does not match the API',
   /** A client wrote to a leaderboard or achievement the game marks authoritative (only the game server may). */
   SERVICE_WRITE_FORBIDDEN: 'A client may not write to an authoritative service entry',
@@ -141,6 +141,14 @@ export const ERROR_CODES = {
   WORLD_JOIN_FAILED: 'Joining the world failed',
   /** The world's creation options were refused (not a JSON object, too large). */
   WORLD_OPTIONS_INVALID: 'World options are invalid',
+  /** Nothing is served at that HTTP path (no route, no WebSocket, or the file a route serves is missing). */
+  ROUTE_NOT_FOUND: 'No such route',
+  /** An HTTP path is served, but not for that method; the answer's `allow` header lists the methods. */
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  /** The server is at a capacity limit for that kind of connection (push streams, live dashboards); retry later. */
+  SERVER_BUSY: 'Server is busy',
+  /** The server failed on its side (a bug): the HTTP answer (500) says no more; the details are logged. */
+  INTERNAL: 'Internal error',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,12 +1,14 @@
-import { isShardlineError } from '@shardline/core';
-import Fastify, { type FastifyReply } from 'fastify';
+import { ShardlineError } from '@shardline/core';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { GameServer } from '../game-server.js';
-import { SERVICE_ERROR_STATUS } from '../services/http/error-status.js';
+import { ERROR_SHAPE_OPTIONS, refuseUpgrade, useErrorShape } from '../services/http/error-answers.js';
 import { MAX_URL_PARAM_LENGTH } from '../services/http/index.js';
+import { answerHandshakeError } from '../services/http/socket-answers.js';
 import { USER_STREAM_PATH } from '../services/push/index.js';
 import type { StreamAdmission } from '../transport/admission.js';
-import type { WorldRuntime, WorldTicket } from '../worlds/world-runtime.js';
+import type { WorldRuntime } from '../worlds/world-runtime.js';
 import type { ShardlineConfig } from './config.js';
 import { dashboardHtml } from './dashboard.js';
 import { liveStats } from './live-stats.js';
@@ -38,6 +40,8 @@ interface HttpServiceOptions {
   sessionEvents: RecentSessionEvents;
   game: ShardlineGame;
   tickets: ServiceTickets;
+  /** Where the HTTP service's failures (500 INTERNAL) are logged with their error. */
+  logger: Logger;
   /** The game stream transports' pre-handshake limits (their figures are on /metrics). */
   admission: StreamAdmission;
   /** The game transports' addresses (for development tokens). */
@@ -53,11 +57,19 @@ interface HttpServiceOptions {
 export async function serveHttp(options: HttpServiceOptions) {
   const { config, server, runtime, services, game } = options;
   const metrics = serverMetrics(server, runtime, () => serviceFigures(services), options.admission);
+  // Failures only: fastify's per-request lines are info.
+  const { logger } = options;
+  const log: FastifyBaseLogger = logger.child(
+    { component: 'http' },
+    { level: logger.isLevelEnabled('warn') ? 'warn' : logger.level },
+  );
   const http = Fastify({
-    logger: false,
+    loggerInstance: log,
     bodyLimit: MAX_HTTP_BODY_BYTES,
     routerOptions: { maxParamLength: MAX_URL_PARAM_LENGTH },
+    ...ERROR_SHAPE_OPTIONS,
   });
+  useErrorShape(http);
   await serveOnlineServices(http, services, config, options.tickets.issue, {
     runtime,
     serverAddresses: () => server.publicAddresses,
@@ -70,7 +82,8 @@ export async function serveHttp(options: HttpServiceOptions) {
   if (config.devTokens) {
     http.get<{ Querystring: { client?: string; kind?: string; world?: string } }>(
       '/api/token',
-      async (request, reply) => devToken(reply, runtime, request.query, options),
+      { schema: { querystring: DEV_TOKEN_QUERY } },
+      async (request) => devToken(runtime, request.query, options),
     );
   }
   http.get('/metrics', async (_request, reply) => {
@@ -86,17 +99,20 @@ export async function serveHttp(options: HttpServiceOptions) {
   http.get('/api/stats', async () => stats());
   // The dashboard's live feed: LiveStats every second to every open /live socket.
   const live = new WebSocketServer({ noServer: true });
+  live.on('wsClientError', answerHandshakeError);
+  // Upgrades: the push stream and the live feed; every refusal is an HTTP answer in the one shape.
   http.server.on('upgrade', (request, socket, head) => {
-    if (request.url?.startsWith(`${USER_STREAM_PATH}?`)) {
+    const path = request.url?.split('?')[0];
+    if (path === USER_STREAM_PATH) {
       void services.streams.handleUpgrade(request, socket, head);
       return;
     }
-    if (request.url !== '/live') {
-      socket.destroy();
+    if (path !== '/live') {
+      refuseUpgrade(socket, new ShardlineError('ROUTE_NOT_FOUND', `no WebSocket at ${path}`));
       return;
     }
     if (live.clients.size >= MAX_LIVE_VIEWERS) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      refuseUpgrade(socket, new ShardlineError('SERVER_BUSY', `${MAX_LIVE_VIEWERS} dashboards are watching`));
       return;
     }
     live.handleUpgrade(request, socket, head, (client) => live.emit('connection', client, request));
@@ -119,33 +135,30 @@ export async function serveHttp(options: HttpServiceOptions) {
   };
 }
 
+/** `/api/token`'s query: each parameter at most once (a repeated one is refused), others ignored. */
+const DEV_TOKEN_QUERY = {
+  type: 'object',
+  properties: { client: { type: 'string' }, kind: { type: 'string' }, world: { type: 'string' } },
+} as const;
+
 /**
  * A development token (`/api/token?client=<id>[&kind=<kind>|&world=<id>]`): a seat in world `world`,
- * or by join-or-create in one of `kind` (default: the first kind served). Refusals are
- * `{ code, message }` like the services'.
+ * or by join-or-create in one of `kind` (default: the first kind served). Refusals are thrown
+ * ShardlineErrors, answered `{ code, message }` like the services'.
  */
 function devToken(
-  reply: FastifyReply,
   runtime: WorldRuntime,
   query: { client?: string; kind?: string; world?: string },
   addresses: { udp: string; ws: string },
 ) {
   const client = query.client ?? '';
   if (!DEV_CLIENT_ID.test(client)) {
-    reply.code(400);
-    return { code: 'REQUEST_INVALID', message: 'client must be 1–64 letters, digits, _ . or -' };
+    throw new ShardlineError('REQUEST_INVALID', 'client must be 1–64 letters, digits, _ . or -');
   }
-  let ticket: WorldTicket;
-  try {
-    ticket =
-      query.world !== undefined
-        ? runtime.ticket(runtime.get(query.world), { clientId: client })
-        : runtime.joinOrCreate(query.kind ?? runtime.kindNames[0]!, { clientId: client });
-  } catch (error) {
-    if (!isShardlineError(error)) throw error;
-    reply.code(SERVICE_ERROR_STATUS[error.code] ?? 400);
-    return { code: error.code, message: error.message };
-  }
+  const ticket =
+    query.world !== undefined
+      ? runtime.ticket(runtime.get(query.world), { clientId: client })
+      : runtime.joinOrCreate(query.kind ?? runtime.kindNames[0]!, { clientId: client });
   return {
     token: Buffer.from(ticket.token).toString('base64'),
     world: ticket.world,

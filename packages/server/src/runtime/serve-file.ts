@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { ShardlineError } from '@shardline/core';
 import type { FastifyInstance } from 'fastify';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -14,7 +15,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * Serves one file at `path`, read on each request (a rebuilt bundle shows on reload). A file that
- * is missing answers 404 naming it, so a page whose bundle was never built says so.
+ * is missing answers 404 ROUTE_NOT_FOUND naming it, so a page whose bundle was never built says so.
  */
 export function serveFile(http: FastifyInstance, path: string, file: string): void {
   const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
@@ -24,7 +25,7 @@ export function serveFile(http: FastifyInstance, path: string, file: string): vo
       return reply.type(type).header('cache-control', 'no-cache').send(body);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      return reply.code(404).type('text/plain').send(`${file} does not exist (is the page built?)`);
+      throw new ShardlineError('ROUTE_NOT_FOUND', `${file} does not exist (is the page built?)`);
     }
   });
 }

@@ -161,6 +161,7 @@ export async function startShardline(
     sessionEvents,
     game,
     tickets,
+    logger,
     admission,
     udp: udp!,
     ws: ws!,

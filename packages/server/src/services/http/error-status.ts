@@ -1,8 +1,8 @@
 import type { ErrorCode } from '@shardline/core';
 
 /**
- * The HTTP status each code the services API answers with. A ShardlineError whose code is not here
- * is a bug on the server's side and answers 500 INTERNAL (logged), never its message.
+ * The HTTP status each code the HTTP port answers with. A ShardlineError whose code is not here is a
+ * bug on the server's side and answers 500 INTERNAL (logged), never its message.
  */
 export const SERVICE_ERROR_STATUS: Partial<Record<ErrorCode, number>> = {
   REQUEST_INVALID: 400,
@@ -47,4 +47,7 @@ export const SERVICE_ERROR_STATUS: Partial<Record<ErrorCode, number>> = {
   WORLD_FULL: 409,
   PROTOCOL_MISMATCH: 409,
   WORLD_OPTIONS_INVALID: 400,
+  ROUTE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  SERVER_BUSY: 503,
 };

@@ -2,10 +2,9 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
-import { isShardlineError, ShardlineError } from '@shardline/core';
+import { ShardlineError } from '@shardline/core';
 import type {
   FastifyBaseLogger,
-  FastifyError,
   FastifyInstance,
   FastifyRequest,
   onRequestAsyncHookHandler,
@@ -15,12 +14,12 @@ import type {
 } from 'fastify';
 import type { AccountsService } from '../accounts/accounts-service.js';
 import type { UserRecord } from '../accounts/accounts-store.js';
-import { SERVICE_ERROR_STATUS } from './error-status.js';
+import { sendError, sendNotFound } from './error-answers.js';
 
 /**
  * Longest path parameter the router takes, characters (fastify's default is 100). Each route's
  * schema sets its own, smaller bound and answers REQUEST_INVALID past it; past this one the router
- * answers 414 on its own.
+ * answers 414 REQUEST_INVALID.
  */
 export const MAX_URL_PARAM_LENGTH = 512;
 
@@ -121,26 +120,8 @@ export async function serveServiceApi(
     async (plain) => {
       const scope: ServiceScope = plain.withTypeProvider<TypeBoxTypeProvider>();
       scope.setValidatorCompiler(TypeBoxValidatorCompiler);
-      scope.setErrorHandler((error: FastifyError, _request, reply) => {
-        if (error.validation) {
-          return reply.code(400).send({ code: 'REQUEST_INVALID', message: error.message });
-        }
-        const status = isShardlineError(error) ? SERVICE_ERROR_STATUS[error.code] : undefined;
-        if (isShardlineError(error) && status) {
-          return reply.code(status).send({ code: error.code, message: error.message });
-        }
-        // Not JSON, too large, wrong content type: fastify's own refusals, before any handler.
-        if (error.statusCode === 400 || error.statusCode === 413 || error.statusCode === 415) {
-          return reply.code(error.statusCode).send({ code: 'REQUEST_INVALID', message: error.message });
-        }
-        reply.log.error(error);
-        return reply.code(500).send({ code: 'INTERNAL', message: 'internal error' });
-      });
-      scope.setNotFoundHandler((request, reply) =>
-        reply
-          .code(404)
-          .send({ code: 'REQUEST_INVALID', message: `no such route: ${request.method} ${request.url}` }),
-      );
+      scope.setErrorHandler(sendError);
+      scope.setNotFoundHandler(sendNotFound);
       await scope.register(rateLimit, {
         max: limits.perIpPerMinute,
         timeWindow: 60_000,

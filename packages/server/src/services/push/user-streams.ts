@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { isShardlineError } from '@shardline/core';
+import { ShardlineError } from '@shardline/core';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { AccountsService } from '../accounts/accounts-service.js';
+import { refuseUpgrade } from '../http/error-answers.js';
+import { answerHandshakeError } from '../http/socket-answers.js';
 
 /** Where a signed-in client opens its push stream: `ws://host:httpPort/v1/stream?access_token=…`. */
 export const USER_STREAM_PATH = '/v1/stream';
@@ -44,23 +46,28 @@ export class UserStreams {
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly options: UserStreamsOptions) {
+    this.server.on('wsClientError', answerHandshakeError);
     this.heartbeat = setInterval(() => this.beat(), 15_000);
     this.heartbeat.unref();
   }
 
-  /** Takes an HTTP upgrade for USER_STREAM_PATH: authenticates it, then holds the stream. */
+  /**
+   * Takes an HTTP upgrade for USER_STREAM_PATH: authenticates it, then holds the stream. Refusals
+   * are HTTP answers `{ code, message }`: 401 AUTH_* without a good token (AUTH_TOKEN_INVALID when
+   * there is none), 503 SERVER_BUSY past `maxStreams`, 400 REQUEST_INVALID for a bad handshake.
+   */
   async handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (this.count() >= (this.options.maxStreams ?? 10_000)) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+    const maxStreams = this.options.maxStreams ?? 10_000;
+    if (this.count() >= maxStreams) {
+      refuseUpgrade(socket, new ShardlineError('SERVER_BUSY', `${maxStreams} push streams are open`));
       return;
     }
     let userId: string;
     try {
       userId = (await this.options.accounts.authenticate(url.searchParams.get('access_token') ?? '')).user.id;
     } catch (error) {
-      const code = isShardlineError(error) ? error.code : 'INTERNAL';
-      socket.end(`HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nx-shardline-error: ${code}\r\n\r\n`);
+      refuseUpgrade(socket, error);
       return;
     }
     this.server.handleUpgrade(request, socket, head, (stream) => this.hold(userId, stream));
