@@ -2,6 +2,7 @@ import * as zlib from 'node:zlib';
 import {
   type ChannelConfig,
   compressorFromNodeZlib,
+  type EndpointOptions,
   EntryKind,
   LinkConditioner,
   MAX_MESSAGE_BYTES,
@@ -119,11 +120,10 @@ describe('reliable endpoint at 250 ms latency, 100 ms jitter, 25% loss, 25% dupl
       link.step(10);
     }
     const stats = link.a.stats(link.nowMs);
-    // 100 ms each way, plus up to one 10 ms update on each side before a packet leaves.
-    expect(stats.rttMs).toBeGreaterThanOrEqual(200);
-    expect(stats.rttMs).toBeLessThan(225);
-    expect(stats.bestRttMs).toBeGreaterThanOrEqual(200);
-    expect(stats.worstRttMs).toBeLessThanOrEqual(230);
+    // 100 ms each way; the 10 ms each side waits for its next update before acking is held time.
+    expect(stats.rttMs).toBe(200);
+    expect(stats.bestRttMs).toBe(200);
+    expect(stats.worstRttMs).toBe(200);
     expect(stats.packetLossPercent).toBe(0);
     expect(stats.packetsOutPerSecond).toBeGreaterThan(90);
     expect(stats.bytesOutPerSecond).toBeGreaterThan(stats.packetsOutPerSecond * 8);
@@ -140,9 +140,10 @@ describe('reliable endpoint behaviour', () => {
     // 10 s (acks also count as signs of life, so some keepalives are skipped). Ping-pong would be ~1000.
     expect(stats.packetsSent).toBeGreaterThanOrEqual(40);
     expect(stats.packetsSent).toBeLessThanOrEqual(80);
-    // Keepalives are acknowledged at once, so they measure the RTT: 40 ms plus an update.
-    expect(stats.rttMs).toBeGreaterThanOrEqual(40);
-    expect(stats.rttMs).toBeLessThan(55);
+    // Keepalives are acknowledged at the peer's next update, 10 ms after they arrive; the held time
+    // takes that out, leaving the link's 40 ms.
+    expect(stats.rttMs).toBe(40);
+    expect(stats.worstRttMs).toBe(40);
   });
 
   it('times out when nothing arrives for timeoutMs', () => {
@@ -369,6 +370,79 @@ describe('reliable endpoint behaviour', () => {
   });
 });
 
+describe('round trip and loss figures over datagrams', () => {
+  /** A updates every ms, B every `bEveryMs` (its acks wait that long); 1 ms of latency each way. */
+  function unevenLink(bEveryMs: number, options: Partial<EndpointOptions> = {}) {
+    const link = new SimulatedLink({ channels, ...options }, { latencyMs: 1 });
+    const heldByLink: Uint8Array[] = [];
+    let stalled = false;
+    const tick = () => {
+      link.nowMs += 1;
+      for (const bytes of link.a.update(link.nowMs)) link.aToB.send(bytes, link.nowMs);
+      if (link.nowMs % bEveryMs === 0) {
+        for (const bytes of link.b.update(link.nowMs)) link.bToA.send(bytes, link.nowMs);
+      }
+      for (const bytes of link.aToB.receive(link.nowMs)) link.b.receive(bytes, link.nowMs);
+      const toA = link.bToA.receive(link.nowMs);
+      if (stalled) heldByLink.push(...toA);
+      else for (const bytes of [...heldByLink.splice(0), ...toA]) link.a.receive(bytes, link.nowMs);
+    };
+    const run = (ms: number, sendEveryMs = 20) => {
+      for (let t = 0; t < ms; t++) {
+        if (link.nowMs % sendEveryMs === 0) link.a.send(ORDERED, message(t), link.nowMs);
+        tick();
+      }
+    };
+    return {
+      link,
+      run,
+      stall: (value: boolean) => {
+        stalled = value;
+      },
+    };
+  }
+
+  it("reads the link's round trip, not the time the peer holds its acks until its next update", () => {
+    const { link, run } = unevenLink(25, { earlyResends: false });
+    run(3_000);
+    const stats = link.a.stats(link.nowMs);
+    // 2 ms of latency; B's acks wait up to 25 ms for its update, which the held times take out.
+    expect(stats.rttMs).toBeGreaterThanOrEqual(2);
+    expect(stats.rttMs).toBeLessThan(3);
+    expect(stats.worstRttMs).toBeLessThanOrEqual(3);
+    // Resends still wait for the acks as they come (up to 27 ms): none fire before them.
+    expect(stats.resends).toBe(0);
+    expect(stats.packetLossPercent).toBe(0);
+  });
+
+  it('takes back a loss it counted when the ack arrives late after all', () => {
+    const { link, run, stall } = unevenLink(10);
+    run(1_000);
+    expect(link.a.stats(link.nowMs)).toMatchObject({ packetLossPercent: 0, packetsLost: 0 });
+    stall(true); // B's packets reach A 300 ms late: A counts its packets since lost meanwhile
+    run(300);
+    const during = link.a.stats(link.nowMs);
+    expect(during.packetsLost).toBeGreaterThan(5);
+    expect(during.packetLossPercent).toBeGreaterThan(2);
+    stall(false);
+    run(500);
+    expect(link.a.stats(link.nowMs)).toMatchObject({ packetLossPercent: 0, packetsLost: 0 });
+  });
+
+  it('still counts a packet that never arrives as lost', () => {
+    const link = new SimulatedLink({ channels }, { latencyMs: 5 });
+    link.runUntil(() => false, 1_000);
+    link.aToB.configure({ latencyMs: 5, lossPercent: 100 });
+    link.a.send(PLAIN, message(1), link.nowMs);
+    link.runUntil(() => false, 30);
+    link.aToB.configure({ latencyMs: 5 });
+    link.runUntil(() => false, 1_000);
+    const stats = link.a.stats(link.nowMs);
+    expect(stats.packetsLost).toBeGreaterThanOrEqual(1);
+    expect(stats.packetLossPercent).toBeGreaterThan(0);
+  });
+});
+
 describe('traffic meter', () => {
   it('sums packets and bytes each way over the last second, in 100 ms buckets', () => {
     const meter = new TrafficMeter();
@@ -399,16 +473,17 @@ describe('packet held times', () => {
     expectCode('WIRE_TRUNCATED', () => readPacket(packet(0x0b)));
   });
 
-  it('are written over streams only, once per newest packet acknowledged', () => {
-    const heldTimes = (transportReliable: boolean) => {
+  it('are written over either transport on the first packet to acknowledge each newest packet, and only there', () => {
+    const packetsOfA = (transportReliable: boolean) => {
       const link = new SimulatedLink({ channels, transportReliable, keepaliveMs: 1_000 }, { latencyMs: 10 });
-      const held: (number | undefined)[] = [];
+      const sent: { ack: number; ackBits: number; heldMs: number | undefined }[] = [];
       for (let i = 0; i < 6; i++) {
         link.b.send(PLAIN, message(i), link.nowMs); // one packet from B every 100 ms
         for (let step = 0; step < 10; step++) {
           link.nowMs += 10;
           for (const bytes of link.a.update(link.nowMs)) {
-            held.push(readPacket(bytes).heldMs);
+            const { header, heldMs } = readPacket(bytes);
+            sent.push({ ack: header.ack, ackBits: header.ackBits, heldMs });
             link.aToB.send(bytes, link.nowMs);
           }
           if (step % 2 === 0) link.a.send(PLAIN, message(step), link.nowMs); // A sends every 20 ms
@@ -417,15 +492,23 @@ describe('packet held times', () => {
           for (const bytes of link.bToA.receive(link.nowMs)) link.a.receive(bytes, link.nowMs);
         }
       }
-      return held;
+      return sent;
     };
-    expect(heldTimes(false).every((held) => held === undefined)).toBe(true);
-    const overStream = heldTimes(true);
-    const reported = overStream.filter((held) => held !== undefined);
-    expect(reported.length).toBeGreaterThanOrEqual(5); // one per packet of B's it acknowledges first
-    expect(reported.length).toBeLessThanOrEqual(6);
-    expect(overStream.length).toBeGreaterThan(20); // the rest carry none
-    for (const held of reported) expect(held).toBeLessThanOrEqual(20); // A sends every 20 ms
+    for (const [transportReliable, longestHoldMs] of [
+      [true, 20], // acks wait for A's next message, every 20 ms
+      [false, 10], // acks leave at A's next update, every 10 ms
+    ] as const) {
+      const sent = packetsOfA(transportReliable);
+      const withHeld = sent.filter((packet) => packet.heldMs !== undefined);
+      expect(withHeld.length).toBeGreaterThanOrEqual(5); // at least one per packet of B's
+      const acked = new Set<number>();
+      for (const packet of sent) {
+        const firstToAck = packet.ackBits !== 0 && !acked.has(packet.ack);
+        if (packet.ackBits !== 0) acked.add(packet.ack);
+        expect(packet.heldMs !== undefined).toBe(firstToAck);
+      }
+      for (const { heldMs } of withHeld) expect(heldMs).toBeLessThanOrEqual(longestHoldMs);
+    }
   });
 });
 

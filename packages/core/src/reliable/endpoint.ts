@@ -182,7 +182,13 @@ export class ReliableEndpoint {
   private readonly draft: PacketDraft = { reliable: undefined, measured: true };
   private currentState: EndpointState = 'connected';
 
+  /** The link's round trip (ms): acks less the time the peer held them (held times), what stats report. */
   private readonly rtt = new RttEstimator();
+  /**
+   * How long acks take to come back over datagrams (ms), the peer's hold included: resends and loss
+   * wait on this, since an ack cannot arrive sooner.
+   */
+  private readonly ackWait = new RttEstimator();
   private readonly loss = new LossTracker();
   private readonly traffic = new TrafficMeter();
   /** Totals since the endpoint was made (EndpointStats), kept as fields: a send counts without another object. */
@@ -504,8 +510,8 @@ export class ReliableEndpoint {
     this.compactQueues();
     const pingDue = nowMs >= this.pingDueAtMs();
     if (pingDue || (packets.length === 0 && this.flushRequested)) {
-      // A keepalive pings: the peer acknowledges it (over datagrams at once), so it also measures
-      // RTT and loss while nothing else is sent.
+      // A keepalive pings: the peer acknowledges it (over datagrams at its next update), so it also
+      // measures RTT and loss while nothing else is sent.
       const keepalive = this.startPacket(nowMs);
       writeEntry(this.writer, PING_ENTRY);
       packets.push(this.finishPacket(keepalive, nowMs));
@@ -628,7 +634,7 @@ export class ReliableEndpoint {
 
   /** Due resends, then new units, channel by channel in priority order. */
   private *candidates(nowMs: number): Generator<Candidate> {
-    const resendAfterMs = this.rtt.timeoutMs(
+    const resendAfterMs = this.ackWait.timeoutMs(
       this.options.minResendMs,
       this.options.maxResendMs,
       this.options.initialResendMs,
@@ -683,7 +689,7 @@ export class ReliableEndpoint {
   /** Returns true when it stopped for lack of room with copies still due. */
   private fillWithEarlyResends(packet: PacketDraft, nowMs: number): boolean {
     if (!this.options.earlyResends || this.options.transportReliable) return false;
-    const waitMs = Math.max(EARLY_RESEND_MIN_MS, this.rtt.smoothedMs / 10);
+    const waitMs = Math.max(EARLY_RESEND_MIN_MS, this.ackWait.smoothedMs / 10);
     // First copies before second ones, newest first: older units are about to be acknowledged (or
     // resent on their timer), so room is best spent on the ones whose fate is least known.
     for (let sends = 1; sends <= EARLY_RESEND_COPIES; sends++) {
@@ -711,16 +717,16 @@ export class ReliableEndpoint {
 
   /**
    * Starts a packet acknowledging the 32 packets up to `ackBase` (default: the newest received).
-   * Over a reliable transport, the first packet to acknowledge the peer's newest also says how long
-   * after its arrival it leaves (a held time), so the peer times the round trip from any packet
-   * without asking for prompt acks (PROTOCOL.md §9.3).
+   * The first packet to acknowledge the peer's newest also says how long after its arrival it leaves
+   * (a held time), so the peer times the link's round trip without the wait for this side's next
+   * update or packet (PROTOCOL.md §9.3).
    */
   private startPacket(nowMs: number, ackBase?: number, measured = true): PacketDraft {
     this.writer.reset(this.options.headroomBytes);
     const { ack, ackBits } = this.received.ackFields(ackBase);
     writeHeader(this.writer, { sequence: this.sequence, ack, ackBits });
     const newest = this.received.newestSequence;
-    if (this.options.transportReliable && newest >= 0 && ack === newest && this.heldReportedFor !== newest) {
+    if (newest >= 0 && ack === newest && this.heldReportedFor !== newest) {
       // Clamped: a wall clock may step back, and an out-of-range held time would void the packet.
       const heldMs = Math.min(MAX_HELD_MS, Math.max(0, Math.floor(nowMs - this.newestArrivedAtMs)));
       writeHeld(this.writer, heldMs);
@@ -755,11 +761,12 @@ export class ReliableEndpoint {
   private finishPacket(packet: PacketDraft, nowMs: number): Uint8Array {
     const bytes = this.writer.toBytes();
     // Kept for its ack, which measures RTT. A reliable transport delivers it: settled at once.
-    this.sent.record(this.sequence, nowMs, packet.measured, packet.reliable);
+    const sequence = this.sequence;
+    this.sent.record(sequence, nowMs, packet.measured, packet.reliable);
     packet.reliable = undefined;
-    this.sequence = nextSequence(this.sequence);
+    this.sequence = nextSequence(sequence);
     if (this.options.transportReliable) {
-      if (packet.measured) this.loss.record(false);
+      if (packet.measured) this.loss.record(sequence, false);
       this.oldestUnresolved = this.sequence;
     }
     this.lastSentMs = nowMs;
@@ -786,21 +793,25 @@ export class ReliableEndpoint {
   }
 
   /**
-   * Acknowledges the packets the header names: their reliable units are delivered. Each newly acked
-   * packet times the round trip over datagrams (acks leave promptly there); over a reliable transport
-   * only `ack` itself does, less the time the peer held it (`heldMs`), since acks wait for the peer's
-   * next packet there.
+   * Acknowledges the packets the header names: their reliable units are delivered. The link's round
+   * trip is timed from `ack` alone, when newly acknowledged and reported with a held time (`heldMs`),
+   * less that time. Over datagrams every newly acknowledged packet that asked for an ack also times
+   * the ack wait (ackWait), and one already counted lost is counted delivered after all.
    */
   private processAcks(ack: number, ackBits: number, heldMs: number | undefined, nowMs: number): void {
     for (let i = 0; i < 32; i++) {
       if (((ackBits >>> i) & 1) === 0) continue;
       const sequence = (ack - i) & 0xffff;
-      if (!this.sent.has(sequence)) continue;
-      // An unmeasured (ack-only) packet asked for no ack: its ack says nothing about the link.
-      if (this.sent.acknowledge(sequence) && this.sent.isMeasured(sequence)) {
-        const roundTripMs = nowMs - this.sent.sentAtMs(sequence);
-        if (!this.options.transportReliable) this.rtt.add(roundTripMs);
-        else if (i === 0 && heldMs !== undefined && heldMs <= roundTripMs) this.rtt.add(roundTripMs - heldMs);
+      if (!this.sent.has(sequence) || !this.sent.acknowledge(sequence)) continue;
+      const roundTripMs = nowMs - this.sent.sentAtMs(sequence);
+      // Whole-ms clocks on both sides put an honest held time at most 1 ms past the round trip.
+      if (i === 0 && heldMs !== undefined && heldMs <= roundTripMs + 1) {
+        this.rtt.add(Math.max(0, roundTripMs - heldMs));
+      }
+      // An unmeasured (ack-only) packet asked for no ack: when its ack comes says nothing.
+      if (!this.transportReliable && this.sent.isMeasured(sequence)) {
+        this.ackWait.add(roundTripMs);
+        if (this.sent.isCountedLost(sequence)) this.loss.recant(sequence);
       }
       for (const { channel, unit } of this.sent.takeCarried(sequence) ?? []) {
         const sender = this.channels[channel]!;
@@ -815,18 +826,26 @@ export class ReliableEndpoint {
   /**
    * Settles packets in send order, so the loss window covers the most recent packets sent: an acked
    * packet counts as delivered, one unacknowledged for twice the retransmission timeout as lost (its
-   * reliable units are resent on their own timers, and a late ack still delivers them).
+   * reliable units are resent on their own timers, and a late ack still delivers them and takes the
+   * loss back, see processAcks).
    */
   private settleLostPackets(nowMs: number): void {
     const lostAfterMs =
       2 *
-      this.rtt.timeoutMs(this.options.minResendMs, this.options.maxResendMs, this.options.initialResendMs);
+      this.ackWait.timeoutMs(
+        this.options.minResendMs,
+        this.options.maxResendMs,
+        this.options.initialResendMs,
+      );
     while (this.oldestUnresolved !== this.sequence) {
       const oldest = this.oldestUnresolved;
       if (this.sent.has(oldest)) {
         const acked = this.sent.isAcked(oldest);
         if (!acked && nowMs - this.sent.sentAtMs(oldest) < lostAfterMs) return;
-        if (this.sent.isMeasured(oldest)) this.loss.record(!acked);
+        if (this.sent.isMeasured(oldest)) {
+          this.loss.record(oldest, !acked);
+          if (!acked) this.sent.countLost(oldest);
+        }
       }
       this.oldestUnresolved = nextSequence(this.oldestUnresolved);
     }

@@ -2,14 +2,15 @@ import { PACKET_HISTORY } from './limits.js';
 
 const ACKED = 1;
 const MEASURED = 2;
+const COUNTED_LOST = 4;
 
 /**
  * What an endpoint remembers of each data packet it sent, for the last PACKET_HISTORY sequences (a
  * sequence buffer, as in Fiedler's `reliable`): when it left (ms), whether it is acknowledged,
- * whether its ack measures the link, and what an ack settles (`Carried`: the reliable units it
- * carried over datagrams). Typed rings rather than an object per packet: a record lives for
- * thousands of packets, so objects would outlive the young generation and make every send cost
- * the garbage collector.
+ * whether it asked for an ack (measured), whether loss statistics counted it lost, and what an ack
+ * settles (`Carried`: the reliable units it carried over datagrams). Typed rings rather than an
+ * object per packet: a record lives for thousands of packets, so objects would outlive the young
+ * generation and make every send cost the garbage collector.
  */
 export class SentPackets<Carried> {
   private readonly sequences = new Int32Array(PACKET_HISTORY).fill(-1);
@@ -42,6 +43,15 @@ export class SentPackets<Carried> {
   /** Whether the packet asked for an ack, so that its ack says something about the link. */
   isMeasured(sequence: number): boolean {
     return (this.flags[sequence % PACKET_HISTORY]! & MEASURED) !== 0;
+  }
+
+  /** Whether loss statistics counted it lost (countLost): an ack arriving now takes that back. */
+  isCountedLost(sequence: number): boolean {
+    return (this.flags[sequence % PACKET_HISTORY]! & COUNTED_LOST) !== 0;
+  }
+
+  countLost(sequence: number): void {
+    this.flags[sequence % PACKET_HISTORY]! |= COUNTED_LOST;
   }
 
   /** Marks it acknowledged; true the first time. */

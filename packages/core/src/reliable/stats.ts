@@ -1,6 +1,9 @@
 /** Connection statistics: RTT (RFC 6298 smoothing), loss over recent packets, per-second rates. */
 
-/** Round-trip time from acked packets, smoothed as TCP does (RFC 6298), plus best/worst of recent samples. */
+/**
+ * Round-trip times (ms, never negative), smoothed as TCP does (RFC 6298), plus best/worst of recent
+ * samples.
+ */
 export class RttEstimator {
   smoothedMs = 0;
   varianceMs = 0;
@@ -42,29 +45,55 @@ export class RttEstimator {
   }
 }
 
-/** Fraction of recent sent packets never acknowledged, over the last `window` resolved packets. */
+/**
+ * Fraction of recent sent packets never acknowledged, over the last `window` resolved packets. A
+ * packet recorded lost whose ack arrives late after all is taken back (recant): loss counts packets
+ * that never arrived, not acks that were slow.
+ */
 export class LossTracker {
   /** Outcomes in a ring: 1 lost, 0 delivered; `count` of them recorded, the next at `next`. */
   private readonly outcomes: Uint8Array;
+  /** The packet sequence of each outcome in the ring. */
+  private readonly sequences: Int32Array;
   private next = 0;
   private count = 0;
   private lost = 0;
-  /** Packets recorded lost since the tracker was made. */
+  /** Packets recorded lost since the tracker was made, less those taken back. */
   totalLost = 0;
 
   constructor(window = 256) {
     this.outcomes = new Uint8Array(window);
+    this.sequences = new Int32Array(window);
   }
 
-  record(wasLost: boolean): void {
+  record(sequence: number, wasLost: boolean): void {
     if (this.count === this.outcomes.length) this.lost -= this.outcomes[this.next]!;
     else this.count++;
     this.outcomes[this.next] = wasLost ? 1 : 0;
+    this.sequences[this.next] = sequence;
     if (wasLost) {
       this.lost++;
       this.totalLost++;
     }
     this.next = (this.next + 1) % this.outcomes.length;
+  }
+
+  /**
+   * Packet `sequence`, recorded lost, was acknowledged after all: it leaves the total, and the window
+   * if still in it (the newest outcome recorded for that sequence).
+   */
+  recant(sequence: number): void {
+    this.totalLost--;
+    const size = this.outcomes.length;
+    for (let back = 1; back <= this.count; back++) {
+      const slot = (this.next - back + size) % size;
+      if (this.sequences[slot] !== sequence) continue;
+      if (this.outcomes[slot] === 1) {
+        this.outcomes[slot] = 0;
+        this.lost--;
+      }
+      return;
+    }
   }
 
   get percent(): number {
@@ -145,12 +174,15 @@ export class TrafficMeter {
 
 /** A snapshot of a connection's statistics. */
 export interface EndpointStats {
-  /** Smoothed round-trip time (ms) and its variance (ms). */
+  /**
+   * Smoothed round-trip time of the link (ms) and its variance (ms): acks less the time the peer held
+   * them before sending (PROTOCOL.md §9.3), so a peer's update pace does not count.
+   */
   rttMs: number;
   rttVarianceMs: number;
   bestRttMs: number;
   worstRttMs: number;
-  /** Percentage of recent packets sent that were never acknowledged. */
+  /** Percentage of recent packets sent that were never acknowledged (an ack arriving late takes one back). */
   packetLossPercent: number;
   bytesOutPerSecond: number;
   bytesInPerSecond: number;
