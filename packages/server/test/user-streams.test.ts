@@ -17,7 +17,11 @@ afterEach(async () => {
 });
 
 /** User streams on a loopback HTTP server, with a user signed in; `gone` lists users reported gone. */
-async function serve(options: { goneAfterMs: number; maxStreamsPerUser?: number }) {
+async function serve(options: {
+  goneAfterMs: number;
+  maxStreamsPerUser?: number;
+  onFailure?: (error: unknown) => void;
+}) {
   const database = openSqlite(':memory:');
   const accounts = new AccountsService(
     await openAccountsStore({ kind: 'sqlite', database }),
@@ -40,7 +44,20 @@ async function serve(options: { goneAfterMs: number; maxStreamsPerUser?: number 
     await new Promise((resolve) => socket.once('open', resolve));
     return socket;
   };
-  return { streams, gone, connect, annId: ann.user.id };
+  /** An upgrade with ann's token that the server refuses: its HTTP status and JSON body. */
+  const refusal = () =>
+    new Promise<{ status: number | undefined; body: unknown }>((resolve, reject) => {
+      const socket = new WebSocket(`${url}${USER_STREAM_PATH}?access_token=${ann.accessToken}`);
+      socket.once('open', () => reject(new Error('the upgrade was taken')));
+      socket.once('unexpected-response', (_request, response) => {
+        let text = '';
+        response.on('data', (chunk) => {
+          text += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode, body: JSON.parse(text) }));
+      });
+    });
+  return { streams, gone, connect, refusal, database, annId: ann.user.id };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -81,5 +98,16 @@ describe('user push streams', () => {
     await connect();
     expect(await closing).toBe(STREAM_CLOSE.replaced);
     expect(streams.push([annId], { type: 'x' })).toBe(2);
+  });
+
+  it('answers an upgrade that fails on its side 500 INTERNAL, saying no more, and reports the error', async () => {
+    const failures: unknown[] = [];
+    const { refusal, database } = await serve({
+      goneAfterMs: 1_000,
+      onFailure: (error) => failures.push(error),
+    });
+    database.close(); // the session check cannot read the store
+    expect(await refusal()).toEqual({ status: 500, body: { code: 'INTERNAL', message: 'internal error' } });
+    expect(failures).toEqual([expect.any(TypeError)]);
   });
 });

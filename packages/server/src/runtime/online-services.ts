@@ -154,6 +154,7 @@ async function openServices(
   // A user whose streams all closed, and who has not come back, gives up their lobby and queue place.
   const streams = new UserStreams({
     accounts,
+    onFailure: (error) => logger.error({ err: error }, 'a push stream upgrade failed'),
     onUserGone: (userId) => {
       lobbies.userGone(userId);
       if (matchmaker.ticketOf(userId)) matchmaker.cancel(userId);

@@ -86,10 +86,14 @@ export function sendNotFound(request: FastifyRequest, reply: FastifyReply): Fast
   } satisfies ErrorBody);
 }
 
-/** Refuses a WebSocket upgrade on the HTTP port with `error`'s answer (as errorAnswer gives it). */
-export function refuseUpgrade(socket: Duplex, error: unknown): void {
+/**
+ * Refuses a WebSocket upgrade on the HTTP port with `error`'s answer (as errorAnswer gives it);
+ * returns its status (5xx: a failure the caller should log).
+ */
+export function refuseUpgrade(socket: Duplex, error: unknown): number {
   const { status, body } = errorAnswer(error);
   answerSocket(socket, status, body);
+  return status;
 }
 
 /**

@@ -26,6 +26,8 @@ export interface UserStreamsOptions {
   onUserGone?(userId: string): void;
   /** Heard when a user opens their first stream. */
   onUserConnected?(userId: string): void;
+  /** Heard when an upgrade fails on the server's side (a store error), answered 500 INTERNAL. */
+  onFailure?(error: unknown): void;
 }
 
 /** Close codes the stream uses: 4409 (4000–4999 are the application's) and 1001, going away. */
@@ -67,7 +69,7 @@ export class UserStreams {
     try {
       userId = (await this.options.accounts.authenticate(url.searchParams.get('access_token') ?? '')).user.id;
     } catch (error) {
-      refuseUpgrade(socket, error);
+      if (refuseUpgrade(socket, error) >= 500) this.options.onFailure?.(error);
       return;
     }
     this.server.handleUpgrade(request, socket, head, (stream) => this.hold(userId, stream));
