@@ -473,6 +473,24 @@ describe('packet held times', () => {
     expectCode('WIRE_TRUNCATED', () => readPacket(packet(0x0b)));
   });
 
+  it('time the round trip less the held time, clamped at 0 within 1 ms of whole-ms clocks, ignored past that', () => {
+    const endpoint = new ReliableEndpoint({ channels, keepaliveMs: 10 }, 0);
+    /** The peer's packet `sequence` acknowledging ours `ack` alone, held `heldMs`, with a ping. */
+    const reply = (sequence: number, ack: number, heldMs: number) =>
+      new Uint8Array([sequence, 0, ack, 0, 1, 0, 0, 0, 0x0b, heldMs, 0x03]);
+    const sendAt = (nowMs: number) => expect(endpoint.update(nowMs).length).toBe(1); // a keepalive
+    sendAt(10); // packet 0
+    endpoint.receive(reply(0, 0, 2), 15); // 5 ms round trip, held 2: 3 ms
+    expect(endpoint.rttMs).toBe(3);
+    sendAt(20); // packet 1
+    endpoint.receive(reply(1, 1, 7), 25); // held 2 ms past a 5 ms round trip: no whole-ms clock explains it
+    expect(endpoint.rttMs).toBe(3);
+    sendAt(30); // packet 2
+    endpoint.receive(reply(2, 2, 6), 35); // held 1 ms past it: a 0 ms sample
+    expect(endpoint.rttMs).toBe(3 * 0.875);
+    expect(endpoint.stats(35).bestRttMs).toBe(0);
+  });
+
   it('are written over either transport on the first packet to acknowledge each newest packet, and only there', () => {
     const packetsOfA = (transportReliable: boolean) => {
       const link = new SimulatedLink({ channels, transportReliable, keepaliveMs: 1_000 }, { latencyMs: 10 });
