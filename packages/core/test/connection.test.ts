@@ -11,6 +11,7 @@ import {
   REPLAY_WINDOW,
   REQUEST_BYTES,
   readConnectToken,
+  TOKEN_MAGIC,
 } from '@shardline/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -291,5 +292,45 @@ describe('packet protection', () => {
     expect(receiver.unprotect(packets.at(-1)!).ok).toBe(true);
     expect(receiver.unprotect(packets[4]!)).toEqual({ ok: false, reason: 'replayed' });
     expect(receiver.unprotect(packets.at(-2)!).ok).toBe(true);
+  });
+
+  it('hands out a new datagram per packet: sealed back to back, each opens and none changes later', () => {
+    // The nonce and associated data are scratch arrays reused by every packet; the datagrams are not.
+    const sender = new PacketProtection(aead, c2s, s2c, protocolId);
+    const receiver = new PacketProtection(aead, s2c, c2s, protocolId);
+    const payloads = [Uint8Array.of(1, 2, 3), new Uint8Array(1100).fill(7), Uint8Array.of(9)];
+    const types = [PacketType.Data, PacketType.Data, PacketType.Disconnect];
+    const datagrams = payloads.map((payload, i) => sender.protect(types[i]!, payload));
+    const copies = datagrams.map((datagram) => datagram.slice());
+    // Traffic in both directions meanwhile, through the same protections.
+    for (let i = 0; i < 50; i++) {
+      expect(sender.unprotect(receiver.protect(PacketType.Data, Uint8Array.of(i))).ok).toBe(true);
+    }
+    for (let i = 0; i < 50; i++) sender.protect(PacketType.Data, new Uint8Array(64).fill(i));
+    for (let i = 0; i < datagrams.length; i++) expect(datagrams[i]).toEqual(copies[i]);
+    // Delivered in reverse: each still opens, to its own type and payload.
+    for (let i = datagrams.length - 1; i >= 0; i--) {
+      const opened = receiver.unprotect(datagrams[i]!);
+      expect(opened).toEqual({ ok: true, type: types[i], payload: payloads[i] });
+    }
+    // Sequences 0, 1, 2: distinct nonces (the sequence is the nonce's counter).
+    expect(datagrams.map((datagram) => datagram[1])).toEqual([0, 1, 2]);
+  });
+
+  it('seals as the one-shot AEAD does (sealInto and seal agree, and the wire format is unchanged)', () => {
+    const sender = new PacketProtection(aead, c2s, s2c, protocolId);
+    const payload = Uint8Array.of(5, 6, 7, 8);
+    sender.protect(PacketType.Data, payload); // sequence 0
+    const datagram = sender.protect(PacketType.Data, payload); // sequence 1
+    const nonce = new Uint8Array(12);
+    nonce[4] = 1;
+    const ad = new Uint8Array(9);
+    const view = new DataView(ad.buffer);
+    ad[0] = PacketType.Data;
+    view.setUint32(1, TOKEN_MAGIC, true);
+    view.setUint32(5, protocolId, true);
+    const expected = aead.seal(c2s, nonce, ad, payload);
+    expect(Array.from(datagram.subarray(0, 9))).toEqual([PacketType.Data, 1, 0, 0, 0, 0, 0, 0, 0]);
+    expect(datagram.subarray(9)).toEqual(expected);
   });
 });

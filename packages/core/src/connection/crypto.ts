@@ -3,9 +3,24 @@
  * the server and Node clients pass an implementation over node:crypto (see @shardline/server).
  */
 
-/** ChaCha20-Poly1305 (RFC 8439): 32-byte keys, 12-byte nonces, 16-byte tags appended to the ciphertext. */
+/**
+ * ChaCha20-Poly1305 (RFC 8439): 32-byte keys, 12-byte nonces, 16-byte tags appended to the ciphertext.
+ * An implementation reads `nonce` and `associatedData` during the call only (callers reuse them).
+ */
 export interface Aead {
   seal(key: Uint8Array, nonce: Uint8Array, associatedData: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * Optional: `seal`, writing the ciphertext and tag (plaintext.length + TAG_BYTES bytes) into `out`
+   * at `offset` instead of a new array (a packet is sealed in place after its header).
+   */
+  sealInto?(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    associatedData: Uint8Array,
+    plaintext: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): void;
   /** The plaintext, or undefined when the tag does not authenticate (tampered, wrong key or nonce). */
   open(
     key: Uint8Array,
@@ -37,10 +52,21 @@ export const CHALLENGE_NONCE_DOMAIN = 1;
 
 /** A 12-byte nonce: the domain as u32, then a 64-bit counter, little-endian. */
 export function counterNonce(counter: number, domain = SESSION_NONCE_DOMAIN): Uint8Array {
-  const nonce = new Uint8Array(NONCE_BYTES);
-  const view = new DataView(nonce.buffer);
-  view.setUint32(0, domain, true);
-  view.setUint32(4, counter >>> 0, true);
-  view.setUint32(8, Math.floor(counter / 0x1_0000_0000), true);
+  return writeCounterNonce(new Uint8Array(NONCE_BYTES), counter, domain);
+}
+
+/** counterNonce written into `nonce` (12 bytes, every byte rewritten), for callers that reuse one. */
+export function writeCounterNonce(nonce: Uint8Array, counter: number, domain: number): Uint8Array {
+  writeU32(nonce, 0, domain);
+  writeU32(nonce, 4, counter >>> 0);
+  writeU32(nonce, 8, Math.floor(counter / 0x1_0000_0000));
   return nonce;
+}
+
+/** A little-endian u32 at `offset`. */
+export function writeU32(bytes: Uint8Array, offset: number, value: number): void {
+  bytes[offset] = value & 0xff;
+  bytes[offset + 1] = (value >>> 8) & 0xff;
+  bytes[offset + 2] = (value >>> 16) & 0xff;
+  bytes[offset + 3] = (value >>> 24) & 0xff;
 }

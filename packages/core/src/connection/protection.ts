@@ -1,9 +1,15 @@
 import { ShardlineError } from '../errors.js';
-import { ByteReader, ByteWriter } from '../wire/bytes.js';
-import { type Aead, counterNonce, SESSION_NONCE_DOMAIN, TAG_BYTES } from './crypto.js';
+import { pooledBytes } from '../wire/byte-pool.js';
+import {
+  type Aead,
+  NONCE_BYTES,
+  SESSION_NONCE_DOMAIN,
+  TAG_BYTES,
+  writeCounterNonce,
+  writeU32,
+} from './crypto.js';
 import type { PacketType } from './packets.js';
 import { TOKEN_MAGIC } from './token.js';
-import { readU64, writeU64 } from './u64.js';
 
 /** Packets remembered for replay detection (netcode.io's 256). */
 export const REPLAY_WINDOW = 256;
@@ -43,48 +49,60 @@ export class PacketProtection {
   private sendSequence = 0;
   private readonly replay = new ReplayWindow();
   readonly counters = { tampered: 0, replayed: 0, malformed: 0 };
+  /**
+   * Scratch nonce and associated data, rewritten whole for every packet (the AEAD reads them during
+   * its call only): a packet costs no arrays of its own but the datagram it becomes.
+   */
+  private readonly nonce = new Uint8Array(NONCE_BYTES);
+  private readonly ad: Uint8Array;
 
   constructor(
     private readonly aead: Aead,
     private readonly sendKey: Uint8Array,
     private readonly receiveKey: Uint8Array,
-    private readonly protocolId: number,
+    protocolId: number,
     private readonly nonceDomain = SESSION_NONCE_DOMAIN,
-  ) {}
+  ) {
+    this.ad = protectionAssociatedData(0, protocolId);
+  }
 
+  /** A new datagram each call (pooled): the caller may hand it to a transport and keep it unchanged. */
   protect(type: PacketType, payload: Uint8Array): Uint8Array {
-    return sealPacket(
+    const sequence = this.sendSequence++;
+    this.ad[0] = type;
+    return sealInto(
       this.aead,
       this.sendKey,
       type,
-      this.sendSequence++,
-      this.nonceDomain,
-      this.protocolId,
+      sequence,
+      writeCounterNonce(this.nonce, sequence, this.nonceDomain),
+      this.ad,
       payload,
     );
   }
 
   unprotect(datagram: Uint8Array): Unprotected {
-    let type: number;
-    let sequence: number;
-    try {
-      if (datagram.length < PROTECTION_OVERHEAD_BYTES)
-        throw new ShardlineError('WIRE_TRUNCATED', 'short packet');
-      const reader = new ByteReader(datagram);
-      type = reader.u8();
-      sequence = readU64(reader);
-    } catch {
+    if (datagram.length < PROTECTION_OVERHEAD_BYTES) {
       this.counters.malformed++;
       return { ok: false, reason: 'malformed' };
     }
+    const type = datagram[0]!;
+    const low = readU32(datagram, 1);
+    const high = readU32(datagram, 5);
+    if (high >= 0x20_0000) {
+      this.counters.malformed++; // a u64 beyond 2^53 (readU64's WIRE_INVALID)
+      return { ok: false, reason: 'malformed' };
+    }
+    const sequence = high * 0x1_0000_0000 + low;
     if (this.replay.isReplay(sequence)) {
       this.counters.replayed++;
       return { ok: false, reason: 'replayed' };
     }
+    this.ad[0] = type;
     const payload = this.aead.open(
       this.receiveKey,
-      counterNonce(sequence, this.nonceDomain),
-      this.associatedData(type),
+      writeCounterNonce(this.nonce, sequence, this.nonceDomain),
+      this.ad,
       datagram.subarray(9),
     );
     if (!payload) {
@@ -94,10 +112,34 @@ export class PacketProtection {
     this.replay.accept(sequence);
     return { ok: true, type: type as PacketType, payload };
   }
+}
 
-  private associatedData(type: number): Uint8Array {
-    return protectionAssociatedData(type, this.protocolId);
-  }
+function readU32(bytes: Uint8Array, offset: number): number {
+  return (
+    (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>>
+    0
+  );
+}
+
+/** Writes [type][sequence u64][sealed payload] into a new pooled datagram. */
+function sealInto(
+  aead: Aead,
+  key: Uint8Array,
+  type: PacketType,
+  sequence: number,
+  nonce: Uint8Array,
+  associatedData: Uint8Array,
+  payload: Uint8Array,
+): Uint8Array {
+  if (!Number.isSafeInteger(sequence) || sequence < 0)
+    throw new ShardlineError('VALUE_INVALID', `${sequence} is not a u53`);
+  const datagram = pooledBytes(PROTECTION_OVERHEAD_BYTES + payload.length);
+  datagram[0] = type;
+  writeU32(datagram, 1, sequence >>> 0);
+  writeU32(datagram, 5, Math.floor(sequence / 0x1_0000_0000));
+  if (aead.sealInto) aead.sealInto(key, nonce, associatedData, payload, datagram, 9);
+  else datagram.set(aead.seal(key, nonce, associatedData, payload), 9);
+  return datagram;
 }
 
 /** A protected packet: [type u8][sequence u64][sealed payload], nonce = (domain, sequence). */
@@ -110,26 +152,23 @@ export function sealPacket(
   protocolId: number,
   payload: Uint8Array,
 ): Uint8Array {
-  const sealed = aead.seal(
+  return sealInto(
+    aead,
     key,
-    counterNonce(sequence, nonceDomain),
+    type,
+    sequence,
+    writeCounterNonce(new Uint8Array(NONCE_BYTES), sequence, nonceDomain),
     protectionAssociatedData(type, protocolId),
     payload,
   );
-  const writer = new ByteWriter(9 + sealed.length);
-  writer.u8(type);
-  writeU64(writer, sequence);
-  writer.raw(sealed);
-  return writer.toBytes();
 }
 
 /** Associated data of a protected packet: its type byte, the token magic and the protocol id. */
 export function protectionAssociatedData(type: number, protocolId: number): Uint8Array {
   const ad = new Uint8Array(9);
-  const view = new DataView(ad.buffer);
   ad[0] = type;
-  view.setUint32(1, TOKEN_MAGIC, true);
-  view.setUint32(5, protocolId, true);
+  writeU32(ad, 1, TOKEN_MAGIC);
+  writeU32(ad, 5, protocolId);
   return ad;
 }
 
