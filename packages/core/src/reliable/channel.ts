@@ -70,8 +70,11 @@ export function splitMessage(
 /** Receiving side of one channel: turns entries into delivered messages, per the channel's kind. */
 export interface ChannelReceiver {
   /** Messages this entry completes (possibly several for an ordered channel), else none. */
-  receive(entry: PacketEntry): Uint8Array[];
+  receive(entry: PacketEntry): readonly Uint8Array[];
 }
+
+/** What a receiver answers when an entry completes nothing (most of them, on reliable channels). */
+const NOTHING: readonly Uint8Array[] = Object.freeze([]);
 
 /**
  * Reliable channels. Units carry consecutive 16-bit ids; a fragmented message occupies ids
@@ -86,31 +89,32 @@ export class ReliableReceiver implements ChannelReceiver {
 
   constructor(private readonly ordered: boolean) {}
 
-  receive(entry: PacketEntry): Uint8Array[] {
+  receive(entry: PacketEntry): readonly Uint8Array[] {
     const ahead = sequenceDelta(this.nextId, entry.id);
-    if (ahead < 0 || ahead >= RELIABLE_WINDOW) return [];
-    if (this.pending.has(entry.id) || this.delivered.has(entry.id)) return [];
+    if (ahead < 0 || ahead >= RELIABLE_WINDOW) return NOTHING;
+    if (this.pending.has(entry.id) || this.delivered.has(entry.id)) return NOTHING;
     const first = (entry.id - entry.fragmentIndex) & 0xffff;
-    if (sequenceDelta(this.nextId, first) < 0) return []; // a fragment of a message before the window
+    if (sequenceDelta(this.nextId, first) < 0) return NOTHING; // a fragment of a message before the window
     this.pending.set(entry.id, { ...entry, payload: entry.payload.slice() });
     return this.ordered ? this.deliverInOrder() : this.deliverIfComplete(first, entry.fragmentCount);
   }
 
-  private deliverInOrder(): Uint8Array[] {
-    const out: Uint8Array[] = [];
+  private deliverInOrder(): readonly Uint8Array[] {
+    let out: Uint8Array[] | undefined;
     for (;;) {
       const head = this.pending.get(this.nextId);
-      if (head?.fragmentIndex !== 0) return out;
+      if (head?.fragmentIndex !== 0) return out ?? NOTHING;
       const message = this.take(this.nextId, head.fragmentCount);
-      if (!message) return out;
+      if (!message) return out ?? NOTHING;
+      out ??= [];
       out.push(message);
       this.nextId = (this.nextId + head.fragmentCount) & 0xffff;
     }
   }
 
-  private deliverIfComplete(first: number, count: number): Uint8Array[] {
+  private deliverIfComplete(first: number, count: number): readonly Uint8Array[] {
     const message = this.take(first, count);
-    if (!message) return [];
+    if (!message) return NOTHING;
     // Slide the window past everything delivered contiguously.
     while (this.delivered.has(this.nextId)) this.nextId = nextSequence(this.nextId);
     return [message];
@@ -160,10 +164,10 @@ export class SequencedReceiver implements ChannelReceiver {
   private newest = -1;
   private readonly assembler = new UnreliableAssembler();
 
-  receive(entry: PacketEntry): Uint8Array[] {
-    if (this.newest >= 0 && !sequenceNewer(entry.id, this.newest)) return [];
+  receive(entry: PacketEntry): readonly Uint8Array[] {
+    if (this.newest >= 0 && !sequenceNewer(entry.id, this.newest)) return NOTHING;
     const message = this.assembler.add(entry);
-    if (!message) return [];
+    if (!message) return NOTHING;
     this.newest = entry.id;
     return [message];
   }
@@ -173,9 +177,9 @@ export class SequencedReceiver implements ChannelReceiver {
 export class UnreliableReceiver implements ChannelReceiver {
   private readonly assembler = new UnreliableAssembler();
 
-  receive(entry: PacketEntry): Uint8Array[] {
+  receive(entry: PacketEntry): readonly Uint8Array[] {
     const message = this.assembler.add(entry);
-    return message ? [message] : [];
+    return message ? [message] : NOTHING;
   }
 }
 

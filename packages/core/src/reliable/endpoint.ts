@@ -133,18 +133,17 @@ const EARLY_RESEND_COPIES = 2;
 
 /** The packet being written (one at a time: `update` finishes each before starting the next). */
 interface PacketDraft {
-  /** Reliable units it carries, to settle once it is acked (none over a reliable transport). */
-  reliable: Candidate[] | undefined;
+  /**
+   * Reliable units it carries, to settle once it is acked (none over a reliable transport); each
+   * unit's entry names its channel.
+   */
+  reliable: OutgoingUnit[] | undefined;
   /** Extra ack-only packets are not measured: nothing asks the peer to acknowledge them. */
   measured: boolean;
 }
 
 const NO_PACKETS: readonly Uint8Array[] = Object.freeze([]);
-
-interface Candidate {
-  channel: number;
-  unit: OutgoingUnit;
-}
+const NO_MESSAGES: readonly ReceivedMessage[] = Object.freeze([]);
 
 /**
  * One side of a connection's reliability layer, sans-IO: the game calls `send`, the adapter feeds
@@ -163,7 +162,9 @@ export class ReliableEndpoint {
   private readonly compressor: Compressor | undefined;
 
   private sequence = 0;
-  private readonly sent = new SentPackets<Candidate[]>();
+  private readonly sent = new SentPackets<OutgoingUnit[]>();
+  /** fillWithEarlyResends' snapshot of a channel's in-flight units (reused, emptied after each use). */
+  private readonly inFlightScratch: OutgoingUnit[] = [];
   /** Oldest sent packet whose fate (acked or lost) is not settled yet. */
   private oldestUnresolved = 0;
   private readonly received = new ReceivedPackets();
@@ -409,12 +410,13 @@ export class ReliableEndpoint {
   }
 
   /** Processes one datagram from the peer; returns the messages it completes. Never throws for bad input. */
-  receive(packet: Uint8Array, nowMs: number): ReceivedMessage[] {
-    if (this.currentState !== 'connected') return [];
+  receive(packet: Uint8Array, nowMs: number): readonly ReceivedMessage[] {
+    if (this.currentState !== 'connected') return NO_MESSAGES;
     let parsed: ReturnType<typeof readPacket>;
     try {
       parsed = readPacket(packet);
-      for (const entry of parsed.entries) {
+      for (let i = 0; i < parsed.entries.length; i++) {
+        const entry = parsed.entries[i]!;
         if (entry.kind === EntryKind.Ping) continue;
         if (entry.channel >= this.channels.length || entry.kind !== this.channels[entry.channel]!.entryKind) {
           throw new ShardlineError(
@@ -426,23 +428,24 @@ export class ReliableEndpoint {
     } catch (error) {
       if (!(error instanceof ShardlineError)) throw error;
       this.malformedPackets++;
-      return [];
+      return NO_MESSAGES;
     }
     const { header, entries } = parsed;
     // Packets with entries ask for acks: data in several headers, so a lost ack costs no resend; a ping
     // in one. Header-only packets ask for none (acks of acks would ping-pong forever).
-    const pingOnly = entries.every((entry) => entry.kind === EntryKind.Ping);
+    let pingOnly = true;
+    for (let i = 0; i < entries.length && pingOnly; i++) pingOnly = entries[i]!.kind === EntryKind.Ping;
     const verdict = this.received.accept(
       header.sequence,
       entries.length === 0 ? 0 : pingOnly ? 1 : ACK_REPEATS,
     );
     if (verdict === 'stale') {
       this.stalePackets++;
-      return [];
+      return NO_MESSAGES;
     }
     if (verdict === 'duplicate') {
       this.duplicatePackets++;
-      return [];
+      return NO_MESSAGES;
     }
     this.lastReceivedMs = nowMs;
     if (header.sequence === this.received.newestSequence) this.newestArrivedAtMs = nowMs;
@@ -450,10 +453,14 @@ export class ReliableEndpoint {
     this.traffic.received(nowMs, packet.length);
 
     this.processAcks(header.ack, header.ackBits, parsed.heldMs, nowMs);
-    const messages: ReceivedMessage[] = [];
-    for (const entry of entries) {
+    let messages: ReceivedMessage[] | undefined;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
       if (entry.kind === EntryKind.Ping) continue;
-      for (const bytes of this.receivers[entry.channel]!.receive(entry)) {
+      const delivered = this.receivers[entry.channel]!.receive(entry);
+      for (let k = 0; k < delivered.length; k++) {
+        const bytes = delivered[k]!;
+        messages ??= [];
         if (!this.channels[entry.channel]!.compress) {
           messages.push({ channel: entry.channel, bytes });
           continue;
@@ -469,7 +476,7 @@ export class ReliableEndpoint {
         }
       }
     }
-    return messages;
+    return messages ?? NO_MESSAGES;
   }
 
   /**
@@ -492,8 +499,7 @@ export class ReliableEndpoint {
     if (this.options.transportReliable) {
       this.packNewUnits(packets, nowMs); // nothing is ever resent
     } else {
-      for (const { channel, unit } of this.candidates(nowMs))
-        if (!this.pack(packets, channel, unit, nowMs)) break;
+      this.packCandidates(packets, nowMs);
     }
     const current = this.packing as PacketDraft | undefined;
     if (current) {
@@ -632,35 +638,41 @@ export class ReliableEndpoint {
     }
   }
 
-  /** Due resends, then new units, channel by channel in priority order. */
-  private *candidates(nowMs: number): Generator<Candidate> {
+  /**
+   * Packs due resends, then new units, channel by channel in priority order, until the send budget
+   * or the packet history runs out. (Plain loops, not a generator: this runs at every update.)
+   */
+  private packCandidates(packets: Uint8Array[], nowMs: number): void {
     const resendAfterMs = this.ackWait.timeoutMs(
       this.options.minResendMs,
       this.options.maxResendMs,
       this.options.initialResendMs,
     );
-    for (const channel of this.order) {
+    for (let c = 0; c < this.order.length; c++) {
+      const channel = this.order[c]!;
       const sender = this.channels[channel]!;
       const reliable = sender.entryKind === EntryKind.Reliable;
-      if (reliable) {
+      if (reliable && sender.inFlight.size !== 0) {
+        // Packing a resend changes no in-flight set (only first sends enter it): safe to iterate.
         for (const unit of sender.inFlight.values()) {
           // Back off exponentially per unit, so a burst on a bad link does not turn into a resend storm.
           const timerResends = unit.sends - 1 - unit.earlyCopies;
           const backoff = 2 ** Math.min(timerResends, MAX_RESEND_BACKOFF_DOUBLINGS);
           const waitMs = Math.min(this.options.maxResendMs, resendAfterMs * backoff);
-          if (nowMs - unit.lastSentMs >= waitMs) yield { channel, unit };
+          if (nowMs - unit.lastSentMs >= waitMs && !this.pack(packets, channel, unit, nowMs)) return;
         }
       }
       for (let i = sender.queueHead; i < sender.queue.length; i++) {
         const unit = sender.queue[i]!;
         if (unit.notBeforeMs > nowMs) break;
         if (reliable && !this.windowAllows(sender, unit)) break;
-        yield { channel, unit };
+        if (!this.pack(packets, channel, unit, nowMs)) return;
       }
     }
   }
 
   private windowAllows(sender: ChannelSender, unit: OutgoingUnit): boolean {
+    if (sender.inFlight.size === 0) return true;
     const oldest = sender.inFlight.keys().next();
     return oldest.done === true || sequenceDelta(oldest.value, unit.entry.id) < RELIABLE_WINDOW;
   }
@@ -692,22 +704,29 @@ export class ReliableEndpoint {
     const waitMs = Math.max(EARLY_RESEND_MIN_MS, this.ackWait.smoothedMs / 10);
     // First copies before second ones, newest first: older units are about to be acknowledged (or
     // resent on their timer), so room is best spent on the ones whose fate is least known.
-    for (let sends = 1; sends <= EARLY_RESEND_COPIES; sends++) {
-      for (const channel of this.order) {
-        const sender = this.channels[channel]!;
-        if (sender.entryKind !== EntryKind.Reliable) continue;
-        const units = [...sender.inFlight.values()];
-        for (let i = units.length - 1; i >= 0; i--) {
-          const unit = units[i]!;
-          if (unit.sends !== sends || nowMs - unit.lastSentMs < waitMs) continue;
-          if (entrySize(unit.entry) > this.writer.remaining) return true;
-          writeEntry(this.writer, unit.entry);
-          this.markSent(packet, channel, unit, nowMs);
-          unit.earlyCopies++;
+    const units = this.inFlightScratch;
+    try {
+      for (let sends = 1; sends <= EARLY_RESEND_COPIES; sends++) {
+        for (let c = 0; c < this.order.length; c++) {
+          const channel = this.order[c]!;
+          const sender = this.channels[channel]!;
+          if (sender.entryKind !== EntryKind.Reliable || sender.inFlight.size === 0) continue;
+          units.length = 0;
+          for (const unit of sender.inFlight.values()) units.push(unit);
+          for (let i = units.length - 1; i >= 0; i--) {
+            const unit = units[i]!;
+            if (unit.sends !== sends || nowMs - unit.lastSentMs < waitMs) continue;
+            if (entrySize(unit.entry) > this.writer.remaining) return true;
+            writeEntry(this.writer, unit.entry);
+            this.markSent(packet, channel, unit, nowMs);
+            unit.earlyCopies++;
+          }
         }
       }
+      return false;
+    } finally {
+      units.length = 0; // holds no unit past the call
     }
-    return false;
   }
 
   /** When a keepalive ping is due: after `keepaliveMs` without sending anything. */
@@ -754,7 +773,7 @@ export class ReliableEndpoint {
     unit.lastSentMs = nowMs;
     if (sender.entryKind === EntryKind.Reliable && !this.options.transportReliable) {
       packet.reliable ??= [];
-      packet.reliable.push({ channel, unit });
+      packet.reliable.push(unit);
     }
   }
 
@@ -813,8 +832,11 @@ export class ReliableEndpoint {
         this.ackWait.add(roundTripMs);
         if (this.sent.isCountedLost(sequence)) this.loss.recant(sequence);
       }
-      for (const { channel, unit } of this.sent.takeCarried(sequence) ?? []) {
-        const sender = this.channels[channel]!;
+      const carried = this.sent.takeCarried(sequence);
+      if (carried === undefined) continue;
+      for (let k = 0; k < carried.length; k++) {
+        const unit = carried[k]!;
+        const sender = this.channels[unit.entry.channel]!;
         if (sender.inFlight.get(unit.entry.id) === unit) {
           sender.inFlight.delete(unit.entry.id);
           this.queuedBytes -= unit.entry.payload.length;
