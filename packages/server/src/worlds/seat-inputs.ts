@@ -10,11 +10,14 @@ import {
 export const MAX_INPUT_MESSAGES_PER_TICK = 8;
 
 interface SeatInput {
+  seat: string;
   queue: InputQueue<Record<string, never>>;
   /** Messages received this tick (reset each tick). */
   messages: number;
   /** The newest input applied, once one has been. */
   lastApplied: number | undefined;
+  /** Removed or replaced: a loop still running over the old list skips it. */
+  gone: boolean;
 }
 
 /**
@@ -25,6 +28,12 @@ interface SeatInput {
  */
 export class SeatInputs {
   private readonly seats = new Map<string, SeatInput>();
+  /**
+   * The same seats in an array, for the per-tick loops (a Map's entries iterate with an array each).
+   * Replaced, never changed, when seats come or go (rare): a game handler that does so during a tick
+   * leaves the running loop's array as it was, and what went is marked `gone`.
+   */
+  private list: SeatInput[] = [];
   private readonly acks = new Map<string, Uint8Array>();
 
   constructor(
@@ -33,11 +42,21 @@ export class SeatInputs {
   ) {}
 
   add(seat: string): void {
-    this.seats.set(seat, {
+    const input: SeatInput = {
+      seat,
       queue: new InputQueue(this.template, this.depth),
       messages: 0,
       lastApplied: undefined,
-    });
+      gone: false,
+    };
+    const previous = this.seats.get(seat);
+    this.seats.set(seat, input);
+    if (previous) {
+      previous.gone = true;
+      this.list = this.list.map((other) => (other === previous ? input : other));
+    } else {
+      this.list = [...this.list, input];
+    }
   }
 
   /** A seat's client came back with a new input stream (numbered from 0): start its queue over. */
@@ -46,6 +65,11 @@ export class SeatInputs {
   }
 
   remove(seat: string): void {
+    const input = this.seats.get(seat);
+    if (input) {
+      input.gone = true;
+      this.list = this.list.filter((other) => other !== input);
+    }
     this.seats.delete(seat);
     this.acks.delete(seat);
   }
@@ -65,19 +89,25 @@ export class SeatInputs {
 
   /** Runs one tick: `apply` gets each seat's next input, if one is due. */
   tick(apply: (seat: string, input: StructValue<Record<string, never>>) => void): void {
-    for (const [seat, input] of this.seats) {
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) {
+      const input = list[i]!;
+      if (input.gone) continue;
       input.messages = 0;
       const next = input.queue.next();
       if (!next) continue;
       input.lastApplied = next.sequence;
-      apply(seat, next.input);
+      apply(input.seat, next.input);
     }
   }
 
   /** A send tick: note, per seat that has applied an input, what to acknowledge for this tick. */
   acknowledge(tick: number): void {
-    for (const [seat, input] of this.seats) {
-      if (input.lastApplied !== undefined) this.acks.set(seat, encodeInputAck(tick, input.lastApplied));
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) {
+      const input = list[i]!;
+      if (!input.gone && input.lastApplied !== undefined)
+        this.acks.set(input.seat, encodeInputAck(tick, input.lastApplied));
     }
   }
 

@@ -442,16 +442,35 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
   }
 
   private sendInputAcks(): void {
-    this.inputs?.sendAcks((seat, ack) => this.sends.toSeat(seat, WORLD_CHANNEL.input, ack, 'unreliable'));
+    this.inputs?.sendAcks(this.sendInputAck);
   }
 
-  private step(tick: number, dtMs: number): void {
+  /** Made once, not per tick: the per-tick paths below allocate no closures. */
+  private readonly sendInputAck = (seat: string, ack: Uint8Array): void => {
+    this.sends.toSeat(seat, WORLD_CHANNEL.input, ack, 'unreliable');
+  };
+
+  /** A seat's input for this tick, to the game's input handler (guarded as `guarded` does). */
+  private readonly applyInput = (seat: string, value: StructValue<Record<string, never>>): void => {
     const input = this.handlers.input;
-    this.inputs?.tick((seat, value) => {
-      const player = this.players.get(seat);
-      if (player && input) this.guarded('input', () => input(player, value as never));
-    });
-    if (this.handlers.tick) this.guarded('tick', () => this.handlers.tick!(dtMs, tick));
+    const player = this.players.get(seat);
+    if (!player || !input) return;
+    try {
+      input(player, value as never);
+    } catch (error) {
+      this.setup.onHandlerError(error, `${this.kind.name} input`);
+    }
+  };
+
+  private step(tick: number, dtMs: number): void {
+    this.inputs?.tick(this.applyInput);
+    if (this.handlers.tick) {
+      try {
+        this.handlers.tick(dtMs, tick);
+      } catch (error) {
+        this.setup.onHandlerError(error, `${this.kind.name} tick`);
+      }
+    }
     if (tick % (this.kind.tickHz / this.kind.sendHz) === 0) this.inputs?.acknowledge(tick);
   }
 
