@@ -39,7 +39,16 @@ export type FromChild =
   | { type: 'throughput'; sequential: number[]; pipelinedCallsPerSecond: number }
   | { type: 'probed'; samples: { atMs: number; rttMs: number }[] }
   | { type: 'flooded'; sent: number; disconnectedAfterMs: number | undefined; reason: string | undefined }
-  | { type: 'server-stats'; cpuPercent: number; kicked: string[] };
+  | {
+      type: 'server-stats';
+      cpuPercent: number;
+      /** The server's event-loop delay over the window (a 1 ms timer's lateness), ms. */
+      loopDelayP99Ms: number;
+      loopDelayMaxMs: number;
+      /** Datagrams the server's turn budget deferred or dropped (UDP only). */
+      heldBack: { deferred: number; dropped: number };
+      kicked: string[];
+    };
 
 export function tellParent(message: FromChild): void {
   process.send!(message);

@@ -2,6 +2,7 @@
  * bench:rpc's server process: `server.ts <udp|websocket> <tokens> [sustained]`. Answers `use` with
  * its seq. `sustained`: nobody is disconnected for misbehaving, so a flood lasts as long as it is sent.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   GameServer,
   serveWorld,
@@ -48,13 +49,24 @@ const tokens = Array.from({ length: Number(tokenCount) }, (_, i) =>
 );
 tellParent({ type: 'ready', address: address!, tokens });
 let window = { cpu: process.cpuUsage(), at: process.hrtime.bigint() };
+/** How late the event loop comes back to a 1 ms timer: the longest turns, from start to stop. */
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 process.on('message', async (message: ToChild) => {
   if (message.type === 'start') {
     window = { cpu: process.cpuUsage(), at: process.hrtime.bigint() };
+    loopDelay.enable();
   } else if (message.type === 'stop') {
+    loopDelay.disable();
     const cpu = process.cpuUsage(window.cpu);
     const seconds = Number(process.hrtime.bigint() - window.at) / 1e9;
-    tellParent({ type: 'server-stats', cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100, kicked });
+    tellParent({
+      type: 'server-stats',
+      cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      loopDelayMaxMs: loopDelay.max / 1e6,
+      heldBack: server.heldBack,
+      kicked,
+    });
     runtime.stop();
     await server.stop();
     process.exit(0);

@@ -215,6 +215,28 @@ describe('rpc calls and events', () => {
     router.removeClient('alice');
     expect(router.rejectedTotals.RPC_RATE_LIMITED).toBe(203); // kept after the client left
   });
+
+  it('reports a rate limit with which limit it was, answers no rate-limited call, and counts every one', () => {
+    const { router, connect } = harness({
+      clientRate: { perSecond: 1, burst: 4 },
+      reportsPerSecond: 2,
+    });
+    const said: string[] = [];
+    router.handle(chat, (params) => void said.push(params.text));
+    const reports: string[] = [];
+    router.onReject = (client, error) => reports.push(`${client} ${error.message}`);
+    const failures = new Set<unknown>();
+    const alice = connect('alice');
+    for (let i = 0; i < 4; i++) alice.call.chat({ text: `c${i}` }); // chat's burst is 3
+    for (let i = 0; i < 3; i++) alice.call.useItem({ slot: 1, x: 0 }).catch((error) => failures.add(error));
+    expect(said).toEqual(['c0', 'c1', 'c2']);
+    expect(reports).toEqual([
+      'alice RPC_RATE_LIMITED: chat called too often',
+      'alice RPC_RATE_LIMITED: more than 1 calls a second',
+    ]); // then the reports' own bucket (2) is empty: the others are only counted
+    expect(router.stats('alice')!.rejected).toEqual({ RPC_RATE_LIMITED: 4 });
+    expect(failures.size).toBe(0); // a flood gets no answers
+  });
 });
 
 describe('rpc under hostile bytes', () => {

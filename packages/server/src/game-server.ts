@@ -14,6 +14,7 @@ import {
   type TransportCapabilities,
   type TunableEndpointOptions,
 } from '@shardline/core';
+import { TurnBudget, type TurnBudgetOptions, type TurnBudgetStats } from './turn-budget.js';
 
 export interface GameServerOptions {
   protocolId: number;
@@ -35,6 +36,12 @@ export interface GameServerOptions {
   publicAddresses?: readonly string[];
   /** Records every packet in and out (e.g. a JsonLinesPacketLog). */
   packetLog?: PacketLog;
+  /**
+   * Over a lossy transport (UDP: one socket for every peer), each peer's datagrams handled per
+   * event-loop turn, and its excess held, so a flooding peer cannot hold the loop (see TurnBudget).
+   * Stream transports get the same from their own reads (one message per connection per turn).
+   */
+  turnBudget?: TurnBudgetOptions;
 }
 
 export interface SessionInfo {
@@ -121,13 +128,17 @@ export class GameServer {
         ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
         ...(this.options.packetLog ? { packetLog: this.options.packetLog } : {}),
       });
-      const link: Link = { transport, connections, handles: [] };
-      this.links.push(link);
-      transport.onDatagram = (peer, datagram) => {
+      const receive = (peer: string, datagram: Uint8Array) => {
         connections.receive(peer, datagram, Date.now());
         this.pump(link);
         this.wake();
       };
+      const budget = transport.capabilities.reliable
+        ? undefined
+        : new TurnBudget(receive, this.options.turnBudget);
+      const link: Link = { transport, connections, handles: [], budget };
+      this.links.push(link);
+      transport.onDatagram = budget ? (peer, datagram) => budget.receive(peer, datagram) : receive;
       transport.onPeerClosed = (peer) => {
         // A clean leave sends a Disconnect packet first; a stream closing without one lost its link.
         if (this.sessionLinks.has(peer)) connections.disconnect(peer, 'link-lost');
@@ -263,6 +274,16 @@ export class GameServer {
     return this.linkOf(session).connections.rttMs(session);
   }
 
+  /** Datagrams the turn budget (over lossy transports) held back to later turns, or dropped, in all. */
+  get heldBack(): TurnBudgetStats {
+    const total = { deferred: 0, dropped: 0 };
+    for (const { budget } of this.links) {
+      total.deferred += budget?.stats.deferred ?? 0;
+      total.dropped += budget?.stats.dropped ?? 0;
+    }
+    return total;
+  }
+
   /** The sessions connected now, by id. */
   get sessions(): string[] {
     return [...this.sessionLinks.keys()];
@@ -278,6 +299,7 @@ export class GameServer {
       link.connections.disconnect(session, 'server-shutting-down');
       this.pump(link);
     }
+    for (const link of this.links) link.budget?.clear(); // what is held back is not handled now
     await Promise.all(this.links.map((link) => link.transport.close()));
   }
 
@@ -383,6 +405,8 @@ interface Link {
   connections: ServerConnections;
   /** Scratch: the handles of one sendToEach on this link. */
   handles: SessionHandle[];
+  /** Over a lossy transport: what each peer may have handled per turn. */
+  budget: TurnBudget | undefined;
 }
 
 const NONE: readonly string[] = Object.freeze([]);

@@ -40,4 +40,5 @@ export { starterGame } from './runtime/starter-game.js';
 export * from './services/index.js';
 export * from './store/index.js';
 export * from './transport/index.js';
+export { TurnBudget, type TurnBudgetOptions, type TurnBudgetStats } from './turn-budget.js';
 export * from './worlds/index.js';

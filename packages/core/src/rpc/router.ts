@@ -187,11 +187,12 @@ export class RpcRouter {
   receive(client: string, bytes: Uint8Array, nowMs: number): void {
     const record = this.clients.get(client);
     if (!record) return;
+    if (!record.bucket.take(nowMs)) {
+      this.rateLimited(client, record, undefined, nowMs);
+      return;
+    }
     let message: RpcMessage | undefined;
     try {
-      if (!record.bucket.take(nowMs)) {
-        throw new ShardlineError('RPC_RATE_LIMITED', `more than ${this.clientRate.perSecond} calls a second`);
-      }
       message = decodeRpcMessage(this.options.catalog, bytes);
       this.accept(client, record, message, nowMs);
     } catch (error) {
@@ -210,7 +211,8 @@ export class RpcRouter {
       throw new ShardlineError('RPC_NOT_ALLOWED', `clients may not call ${message.rpc.name}`);
     }
     if (!this.bucketOf(record, definition, nowMs).take(nowMs)) {
-      throw new ShardlineError('RPC_RATE_LIMITED', `${definition.name} called too often`);
+      this.rateLimited(client, record, definition, nowMs);
+      return;
     }
     const reason = definition.validate?.(message.params);
     if (reason !== undefined) throw new ShardlineError('RPC_BAD_PARAMS', `${definition.name}: ${reason}`);
@@ -239,6 +241,26 @@ export class RpcRouter {
     }
   }
 
+  /**
+   * Rejects with RPC_RATE_LIMITED, by the client's overall bucket (`definition` undefined) or the
+   * entry's own: what a flood makes of nearly every message, so its error (an Error captures a
+   * stack, most of what such a rejection would cost) is made only when reported.
+   */
+  private rateLimited(
+    client: string,
+    record: ClientRecord,
+    definition: AnyRpcDefinition | AnyEventDefinition | undefined,
+    nowMs: number,
+  ): void {
+    if (this.count(record, 'RPC_RATE_LIMITED', nowMs)) {
+      const why = definition
+        ? `${definition.name} called too often`
+        : `more than ${this.clientRate.perSecond} calls a second`;
+      this.onReject?.(client, new ShardlineError('RPC_RATE_LIMITED', why));
+    }
+    this.strike(client, record, nowMs);
+  }
+
   private reject(
     client: string,
     record: ClientRecord,
@@ -247,9 +269,7 @@ export class RpcRouter {
     nowMs: number,
   ): void {
     const code = error.code.startsWith('WIRE_') ? 'RPC_BAD_PARAMS' : error.code;
-    record.rejected[code] = (record.rejected[code] ?? 0) + 1;
-    this.rejectedTotals[code] = (this.rejectedTotals[code] ?? 0) + 1;
-    if (record.reports.take(nowMs)) this.onReject?.(client, error);
+    if (this.count(record, code, nowMs)) this.onReject?.(client, error);
     // A caller awaiting a reply learns why, unless it is flooding (answers would double the traffic).
     if (message?.kind === 'call' && message.callId !== undefined && code !== 'RPC_RATE_LIMITED') {
       const failure =
@@ -258,6 +278,18 @@ export class RpcRouter {
           : 'RPC_FAILED';
       this.options.send(client, encodeFailure(message.rpc, message.callId, failure), message.rpc.delivery);
     }
+    this.strike(client, record, nowMs);
+  }
+
+  /** Counts a rejection of `code`; true when it is to be reported (bounded by reportsPerSecond). */
+  private count(record: ClientRecord, code: ErrorCode, nowMs: number): boolean {
+    record.rejected[code] = (record.rejected[code] ?? 0) + 1;
+    this.rejectedTotals[code] = (this.rejectedTotals[code] ?? 0) + 1;
+    return record.reports.take(nowMs);
+  }
+
+  /** Records a rejection against the abuse threshold; past it, reports the client once. */
+  private strike(client: string, record: ClientRecord, nowMs: number): void {
     if (record.misbehaving) return; // reported once; the host is disconnecting it
     const strikes = record.strikes;
     strikes.push(nowMs);

@@ -116,6 +116,16 @@ export function serverMetrics(
       'Bytes received per second, all sessions',
       sum((s) => s.bytesInPerSecond),
     ],
+    [
+      'shardline_datagrams_deferred_total',
+      "UDP datagrams handled a turn or more late: a peer's past its turn budget",
+      () => server.heldBack.deferred,
+    ],
+    [
+      'shardline_datagrams_dropped_total',
+      "UDP datagrams dropped past a peer's full turn-budget backlog",
+      () => server.heldBack.dropped,
+    ],
     ['shardline_lobbies_open', 'Lobbies open (not started)', () => services().lobbiesOpen],
     ['shardline_matchmaking_queued', 'Players waiting in the matchmaking queue', () => services().queued],
     ['shardline_push_streams', "Signed-in users' push streams open", () => services().pushStreams],

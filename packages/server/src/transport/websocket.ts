@@ -74,6 +74,10 @@ export class WebSocketServerTransport extends StreamServerTransport<WebSocketLin
       // Every connection starts pending; `lift` raises its own limit to MAX_FRAME_BYTES.
       maxPayload: this.admission.limits.maxPendingFrameBytes,
       perMessageDeflate: false,
+      // One message per connection per event-loop turn (ws defers the next to setImmediate, and stops
+      // reading a socket whose chunk is not done): a flooding peer's read cannot hold the loop while
+      // the other peers, and the server's timers, wait.
+      allowSynchronousEvents: false,
       ...(this.options.path ? { path: this.options.path } : {}),
     });
     http.on('connection', (connection: Socket) => this.enterConnection(connection));
