@@ -131,6 +131,29 @@ describe('reliable endpoint at 250 ms latency, 100 ms jitter, 25% loss, 25% dupl
 });
 
 describe('reliable endpoint behaviour', () => {
+  it('keeps what it delivered intact when the next packets reuse its parser, on every kind of channel', () => {
+    // The receiving endpoint reads every packet into the same objects: delivered messages must be
+    // copies, and packets handed to the transport never change afterwards.
+    const a = new ReliableEndpoint({ channels }, 0);
+    const b = new ReliableEndpoint({ channels }, 0);
+    const delivered: { channel: number; bytes: Uint8Array }[] = [];
+    const sent: { packet: Uint8Array; copy: Uint8Array }[] = [];
+    let index = 0;
+    for (let now = 0; now < 200; now += 10) {
+      for (const channel of [ORDERED, UNORDERED, SEQUENCED, PLAIN])
+        a.send(channel, message(index++, 40), now);
+      if (now % 50 === 0) a.send(ORDERED, message(index++, 3000), now); // fragmented
+      for (const packet of a.update(now)) {
+        sent.push({ packet, copy: packet.slice() });
+        for (const received of b.receive(packet, now)) delivered.push(received);
+      }
+      for (const packet of b.update(now)) a.receive(packet, now);
+    }
+    expect(delivered.length).toBe(index);
+    for (const { bytes } of delivered) expect(bytes).toEqual(message(indexOf(bytes), bytes.length));
+    for (const { packet, copy } of sent) expect(packet).toEqual(copy);
+  });
+
   it('keeps an idle connection alive with a keepalive and one ack per interval, without ack ping-pong', () => {
     const link = new SimulatedLink({ channels, keepaliveMs: 250 }, { latencyMs: 20 });
     link.runUntil(() => false, 10_000, 10);

@@ -56,15 +56,28 @@ export function splitMessage(
     const payload =
       count === 1 ? bytes : bytes.subarray(index * FRAGMENT_BYTES, (index + 1) * FRAGMENT_BYTES);
     const id = sameIdForAll ? firstId : (firstId + index) & 0xffff;
-    units.push({
-      entry: { kind, channel, id, fragmentIndex: index, fragmentCount: count, payload },
-      notBeforeMs,
-      lastSentMs: Number.NEGATIVE_INFINITY,
-      sends: 0,
-      earlyCopies: 0,
-    });
+    units.push(outgoingUnit(kind, channel, id, index, count, payload, notBeforeMs));
   }
   return units;
+}
+
+/** One unit, not yet sent: a whole message (index 0 of 1) or one fragment of it. */
+export function outgoingUnit(
+  kind: EntryKind,
+  channel: number,
+  id: number,
+  fragmentIndex: number,
+  fragmentCount: number,
+  payload: Uint8Array,
+  notBeforeMs: number,
+): OutgoingUnit {
+  return {
+    entry: { kind, channel, id, fragmentIndex, fragmentCount, payload },
+    notBeforeMs,
+    lastSentMs: Number.NEGATIVE_INFINITY,
+    sends: 0,
+    earlyCopies: 0,
+  };
 }
 
 /** Receiving side of one channel: turns entries into delivered messages, per the channel's kind. */

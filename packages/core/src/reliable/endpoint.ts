@@ -7,6 +7,7 @@ import {
   type ChannelReceiver,
   isReliable,
   type OutgoingUnit,
+  outgoingUnit,
   receiverFor,
   splitMessage,
 } from './channel.js';
@@ -26,8 +27,8 @@ import {
   MAX_HELD_MS,
   PACKET_HEADER_BYTES,
   type PacketEntry,
+  PacketParser,
   PING_ENTRY,
-  readPacket,
   writeEntry,
   writeHeader,
   writeHeld,
@@ -168,6 +169,8 @@ export class ReliableEndpoint {
   /** Oldest sent packet whose fate (acked or lost) is not settled yet. */
   private oldestUnresolved = 0;
   private readonly received = new ReceivedPackets();
+  /** Reads every packet received (its objects are reused: nothing here keeps an entry past receive). */
+  private readonly parser = new PacketParser();
 
   private lastSentMs: number;
   private lastReceivedMs: number;
@@ -305,10 +308,17 @@ export class ReliableEndpoint {
     const notBeforeMs = sendType === 'reliable-buffered' ? nowMs + this.options.nagleMs : nowMs;
     // Reliable fragments take consecutive unit ids; an unreliable message keeps one id for all its fragments.
     const payload = sender.compress ? packCompressed(this.compressor!, bytes) : pooledCopy(bytes);
-    const units = splitMessage(sender.entryKind, channel, payload, sender.nextId, !reliable, notBeforeMs);
-    sender.nextId = (sender.nextId + (reliable ? units.length : 1)) & 0xffff;
-    for (const unit of units) sender.queue.push(unit);
-    this.unsentUnits += units.length;
+    if (payload.length <= FRAGMENT_BYTES) {
+      // Most messages: one unit, without splitMessage's array.
+      sender.queue.push(outgoingUnit(sender.entryKind, channel, sender.nextId, 0, 1, payload, notBeforeMs));
+      sender.nextId = (sender.nextId + 1) & 0xffff;
+      this.unsentUnits++;
+    } else {
+      const units = splitMessage(sender.entryKind, channel, payload, sender.nextId, !reliable, notBeforeMs);
+      sender.nextId = (sender.nextId + (reliable ? units.length : 1)) & 0xffff;
+      for (const unit of units) sender.queue.push(unit);
+      this.unsentUnits += units.length;
+    }
     this.queuedBytes += payload.length;
     if (sendType === 'unreliable-no-delay') this.flushRequested = true;
     if (!reliable && this.options.transportReliable) this.degradedSends++;
@@ -412,11 +422,14 @@ export class ReliableEndpoint {
   /** Processes one datagram from the peer; returns the messages it completes. Never throws for bad input. */
   receive(packet: Uint8Array, nowMs: number): readonly ReceivedMessage[] {
     if (this.currentState !== 'connected') return NO_MESSAGES;
-    let parsed: ReturnType<typeof readPacket>;
+    const parsed = this.parser;
+    const entries = parsed.entries;
+    let count: number;
     try {
-      parsed = readPacket(packet);
-      for (let i = 0; i < parsed.entries.length; i++) {
-        const entry = parsed.entries[i]!;
+      parsed.read(packet);
+      count = parsed.count;
+      for (let i = 0; i < count; i++) {
+        const entry = entries[i]!;
         if (entry.kind === EntryKind.Ping) continue;
         if (entry.channel >= this.channels.length || entry.kind !== this.channels[entry.channel]!.entryKind) {
           throw new ShardlineError(
@@ -430,15 +443,12 @@ export class ReliableEndpoint {
       this.malformedPackets++;
       return NO_MESSAGES;
     }
-    const { header, entries } = parsed;
+    const header = parsed.header;
     // Packets with entries ask for acks: data in several headers, so a lost ack costs no resend; a ping
     // in one. Header-only packets ask for none (acks of acks would ping-pong forever).
     let pingOnly = true;
-    for (let i = 0; i < entries.length && pingOnly; i++) pingOnly = entries[i]!.kind === EntryKind.Ping;
-    const verdict = this.received.accept(
-      header.sequence,
-      entries.length === 0 ? 0 : pingOnly ? 1 : ACK_REPEATS,
-    );
+    for (let i = 0; i < count && pingOnly; i++) pingOnly = entries[i]!.kind === EntryKind.Ping;
+    const verdict = this.received.accept(header.sequence, count === 0 ? 0 : pingOnly ? 1 : ACK_REPEATS);
     if (verdict === 'stale') {
       this.stalePackets++;
       return NO_MESSAGES;
@@ -454,7 +464,7 @@ export class ReliableEndpoint {
 
     this.processAcks(header.ack, header.ackBits, parsed.heldMs, nowMs);
     let messages: ReceivedMessage[] | undefined;
-    for (let i = 0; i < entries.length; i++) {
+    for (let i = 0; i < count; i++) {
       const entry = entries[i]!;
       if (entry.kind === EntryKind.Ping) continue;
       const delivered = this.receivers[entry.channel]!.receive(entry);

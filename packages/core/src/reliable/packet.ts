@@ -111,42 +111,90 @@ export function readPacket(bytes: Uint8Array): {
   /** The held time, if the packet reports one: ms between its `ack` packet arriving and it leaving. */
   heldMs: number | undefined;
 } {
-  const reader = new ByteReader(bytes);
-  const header = { sequence: reader.u16(), ack: reader.u16(), ackBits: reader.u32() };
-  const entries: PacketEntry[] = [];
-  let heldMs: number | undefined;
-  while (reader.remaining > 0) {
-    const flags = reader.u8();
-    const kind = flags & KIND_MASK;
-    if (flags === HELD_FLAGS) {
-      if (heldMs !== undefined) invalid('two held times');
-      heldMs = reader.varuint();
-      if (heldMs > MAX_HELD_MS) invalid(`held time ${heldMs} ms`);
-      continue;
-    }
-    if (flags >>> 3 !== 0) invalid(`entry flags ${flags}`);
-    if (kind === EntryKind.Ping) {
-      if (flags !== EntryKind.Ping) invalid(`ping flags ${flags}`);
-      entries.push(PING_ENTRY);
-      continue;
-    }
-    const fragmented = (flags & FRAGMENTED) !== 0;
-    const channel = reader.u8();
-    const id = kind !== EntryKind.Unreliable || fragmented ? reader.u16() : 0;
-    let fragmentIndex = 0;
-    let fragmentCount = 1;
-    if (fragmented) {
-      fragmentIndex = reader.u16();
-      fragmentCount = reader.u16();
-      if (fragmentCount < 2 || fragmentCount > MAX_FRAGMENTS || fragmentIndex >= fragmentCount) {
-        invalid(`fragment ${fragmentIndex} of ${fragmentCount}`);
+  const parsed = new PacketParser();
+  parsed.read(bytes);
+  return { header: parsed.header, entries: parsed.entries.slice(0, parsed.count), heldMs: parsed.heldMs };
+}
+
+/**
+ * readPacket into objects reused by every packet read (an endpoint reads thousands a second): after
+ * `read`, `header`, `heldMs` and the first `count` of `entries` describe the packet, until the next
+ * `read` overwrites them. Whoever keeps an entry past that copies it. On a ShardlineError, what it
+ * holds is unspecified.
+ */
+export class PacketParser {
+  readonly header: PacketHeader = { sequence: 0, ack: 0, ackBits: 0 };
+  readonly entries: PacketEntry[] = [];
+  count = 0;
+  heldMs: number | undefined;
+
+  read(bytes: Uint8Array): void {
+    const reader = new ByteReader(bytes);
+    const header = this.header;
+    header.sequence = reader.u16();
+    header.ack = reader.u16();
+    header.ackBits = reader.u32();
+    this.count = 0;
+    this.heldMs = undefined;
+    while (reader.remaining > 0) {
+      const flags = reader.u8();
+      const kind = flags & KIND_MASK;
+      if (flags === HELD_FLAGS) {
+        if (this.heldMs !== undefined) invalid('two held times');
+        const heldMs = reader.varuint();
+        if (heldMs > MAX_HELD_MS) invalid(`held time ${heldMs} ms`);
+        this.heldMs = heldMs;
+        continue;
       }
+      if (flags >>> 3 !== 0) invalid(`entry flags ${flags}`);
+      const entry = this.nextEntry();
+      if (kind === EntryKind.Ping) {
+        if (flags !== EntryKind.Ping) invalid(`ping flags ${flags}`);
+        entry.kind = EntryKind.Ping;
+        entry.channel = 0;
+        entry.id = 0;
+        entry.fragmentIndex = 0;
+        entry.fragmentCount = 1;
+        entry.payload = PING_ENTRY.payload;
+        continue;
+      }
+      const fragmented = (flags & FRAGMENTED) !== 0;
+      const channel = reader.u8();
+      const id = kind !== EntryKind.Unreliable || fragmented ? reader.u16() : 0;
+      let fragmentIndex = 0;
+      let fragmentCount = 1;
+      if (fragmented) {
+        fragmentIndex = reader.u16();
+        fragmentCount = reader.u16();
+        if (fragmentCount < 2 || fragmentCount > MAX_FRAGMENTS || fragmentIndex >= fragmentCount) {
+          invalid(`fragment ${fragmentIndex} of ${fragmentCount}`);
+        }
+      }
+      const length = reader.varuint();
+      if (fragmented && length > FRAGMENT_BYTES) invalid(`fragment of ${length} bytes`);
+      entry.kind = kind;
+      entry.channel = channel;
+      entry.id = id;
+      entry.fragmentIndex = fragmentIndex;
+      entry.fragmentCount = fragmentCount;
+      entry.payload = reader.slice(length);
     }
-    const length = reader.varuint();
-    if (fragmented && length > FRAGMENT_BYTES) invalid(`fragment of ${length} bytes`);
-    entries.push({ kind, channel, id, fragmentIndex, fragmentCount, payload: reader.slice(length) });
   }
-  return { header, entries, heldMs };
+
+  /** The next entry object to fill: reused, or made once. */
+  private nextEntry(): PacketEntry {
+    if (this.count === this.entries.length) {
+      this.entries.push({
+        kind: EntryKind.Ping,
+        channel: 0,
+        id: 0,
+        fragmentIndex: 0,
+        fragmentCount: 1,
+        payload: PING_ENTRY.payload,
+      });
+    }
+    return this.entries[this.count++]!;
+  }
 }
 
 function invalid(what: string): never {
