@@ -3,6 +3,7 @@ import { nextSequence, sequenceDelta, sequenceNewer } from '../reliable/sequence
 import type { FieldMap, StructType, StructValue } from '../schema/composite.js';
 import { BitReader } from '../wire/bit-reader.js';
 import { BitWriter } from '../wire/bit-writer.js';
+import { pooledBytes } from '../wire/byte-pool.js';
 
 /** Most inputs one message carries (a `uint(4)` count, 1–16). */
 export const MAX_INPUTS_PER_MESSAGE = 16;
@@ -49,10 +50,15 @@ export const INPUT_ACK_BYTES = 6;
  * tick shows the input's effect: the client reconciles from it.
  */
 export function encodeInputAck(tick: number, sequence: number): Uint8Array {
-  const bytes = new Uint8Array(INPUT_ACK_BYTES);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, tick >>> 0, true);
-  view.setUint16(4, sequence & 0xffff, true);
+  // Pooled (a view of a shared block, see byte-pool.ts): every seat gets one per send tick.
+  const bytes = pooledBytes(INPUT_ACK_BYTES);
+  const low = tick >>> 0;
+  bytes[0] = low & 0xff;
+  bytes[1] = (low >>> 8) & 0xff;
+  bytes[2] = (low >>> 16) & 0xff;
+  bytes[3] = (low >>> 24) & 0xff;
+  bytes[4] = sequence & 0xff;
+  bytes[5] = (sequence >>> 8) & 0xff;
   return bytes;
 }
 
