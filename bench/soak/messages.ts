@@ -15,6 +15,8 @@ export interface ServerReport {
   cpuMs: number;
   /** Main-thread time in garbage collection over the window (forced sampling collections excluded), ms. */
   gcMs: number;
+  /** gcMs by kind of collection (minor = scavenge, major = full mark-compact, incremental marking steps). */
+  gcByKind: Record<string, { count: number; ms: number }>;
   /** Bytes the server allocated over the window (heap used before each collection less after the last). */
   allocatedBytes: number;
   /** The measured window, s. */

@@ -102,6 +102,13 @@ function summarise(server: ServerReport, bots: BotsReport[]) {
     botsFailedToJoin: bots.reduce((sum, report) => sum + report.failed, 0),
     errorsLogged: server.errorsLogged,
     gcCpuPct: (server.gcMs / server.cpuMs) * 100,
+    /** gcCpuPct by kind of collection: minor (scavenges), major (full mark-compact), incremental marking. */
+    gcCpuPctByKind: Object.fromEntries(
+      Object.entries(server.gcByKind).map(([kind, { ms }]) => [kind, (ms / server.cpuMs) * 100]),
+    ),
+    gcPausesByKind: Object.fromEntries(
+      Object.entries(server.gcByKind).map(([kind, { count }]) => [kind, count]),
+    ),
     serverCpuPct: (server.cpuMs / (server.windowSeconds * 1000)) * 100,
     allocatedKiBPerClientPerSecond:
       server.allocatedBytes / 1024 / server.windowSeconds / Math.max(1, connected),
@@ -121,6 +128,9 @@ function printAndWrite(
     `- gcCpuPct: ${fixed(results.gcCpuPct)} of the server's CPU (target < ${TARGETS.gcCpuPct}: ${verdict(results.gcCpuPct, TARGETS.gcCpuPct)})`,
     `- botsDropped: ${results.botsDropped} (target 0; ${results.botsFailedToJoin} failed to join), errorsLogged: ${results.errorsLogged} (target 0)`,
     `- allocation: ${fixed(results.allocatedKiBPerClientPerSecond)} KiB per client per second; server CPU ${fixed(results.serverCpuPct, 1)}% of a core`,
+    `- GC by kind: ${Object.entries(results.gcCpuPctByKind)
+      .map(([kind, pct]) => `${kind} ${fixed(pct)}% (${results.gcPausesByKind[kind]} pauses)`)
+      .join(', ')}`,
   ];
   const botTable = markdownTable(
     ['transport', 'bots', 'failed', 'dropped', 'rejoined', 'RTT mean ms', 'loss mean %'],

@@ -72,10 +72,25 @@ const sampling = setInterval(sample, SAMPLE_SECONDS * 1000);
 
 /** The measured window: GC pauses (not the forced ones of sampling), allocation, CPU. */
 let gcMs = 0;
+/** The same pauses by kind (scavenges, full mark-compacts, incremental marking, weak callbacks): count and ms. */
+const gcByKind: Record<string, { count: number; ms: number }> = {};
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
 const gcObserver = new PerformanceObserver((list) => {
-  for (const entry of list.getEntries() as (PerformanceEntry & { detail?: { flags: number } })[]) {
+  for (const entry of list.getEntries() as (PerformanceEntry & {
+    detail?: { flags: number; kind: number };
+  })[]) {
     if ((entry.detail?.flags ?? 0) & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) continue;
     gcMs += entry.duration;
+    const kind = GC_KINDS[entry.detail?.kind ?? -1] ?? 'other';
+    gcByKind[kind] ??= { count: 0, ms: 0 };
+    const tally = gcByKind[kind];
+    tally.count++;
+    tally.ms += entry.duration;
   }
 });
 const profiler = new GCProfiler();
@@ -114,6 +129,7 @@ function report(): ServerReport {
     samples,
     cpuMs: (cpu.user + cpu.system) / 1000,
     gcMs,
+    gcByKind,
     allocatedBytes,
     windowSeconds: (performance.now() - windowStart!.atMs) / 1000,
     errorsLogged,
