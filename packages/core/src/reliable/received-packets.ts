@@ -65,9 +65,12 @@ export class ReceivedPackets {
 
   /** Counts a header based at `base` toward every owed ack it carries. */
   private carry(base: number): void {
-    for (const [sequence, repeats] of this.owed) {
+    // Keys, not entries: an entry is an array per owed ack per header (changing the value of the key
+    // being visited, or deleting it, is safe while iterating a Map).
+    for (const sequence of this.owed.keys()) {
       const behind = sequenceDelta(sequence, base);
       if (behind < 0 || behind >= 32 || this.carriedThisUpdate.has(sequence)) continue;
+      const repeats = this.owed.get(sequence)!;
       this.carriedThisUpdate.add(sequence);
       if (repeats <= 1) this.owed.delete(sequence);
       else this.owed.set(sequence, repeats - 1);
