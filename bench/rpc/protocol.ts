@@ -47,6 +47,9 @@ export type FromChild =
       loopDelayMaxMs: number;
       /** Datagrams the server's turn budget deferred or dropped (UDP only). */
       heldBack: { deferred: number; dropped: number };
+      /** Garbage-collection pauses over the window: their sum and the longest, ms. */
+      gcTotalMs: number;
+      gcMaxMs: number;
       kicked: string[];
     };
 

@@ -117,6 +117,8 @@ async function flood(kind: TransportKind, sustained: boolean) {
     serverLoopDelayMaxMs: stats.loopDelayMaxMs,
     datagramsDeferred: stats.heldBack.deferred,
     datagramsDropped: stats.heldBack.dropped,
+    serverGcMs: stats.gcTotalMs,
+    serverGcMaxMs: stats.gcMaxMs,
     samples: samples.length,
   };
 }
@@ -181,7 +183,7 @@ quiet p99, is the flood ratio. **Sustained** tells the server never to drop anyo
 lasts the whole window and every call of it is decoded and rejected. The flooding process paces
 itself on a 1 ms timer (until decision 0023 it spun on setImmediate, a core of the two whatever it
 sent); the benches share the 2 cores with other work. The server's loop delay is how late a 1 ms timer fires (its longest
-turns); over UDP its turn budget defers a peer's datagrams past 8 a turn and drops past a backlog
+turns), GC its garbage-collection pauses over both windows; over UDP its turn budget defers a peer's datagrams past 8 a turn and drops past a backlog
 of 256 (docs/decisions/0023-fair-service-under-flood.md).
 
 ${markdownTable(
@@ -197,6 +199,7 @@ ${markdownTable(
     'flooder dropped after',
     'server CPU %',
     'loop delay p99 / max ms',
+    'GC ms / longest',
     'datagrams deferred / dropped',
   ],
   rows.flatMap((row) =>
@@ -216,6 +219,7 @@ ${markdownTable(
           : `${result.flooderDroppedAfterMs} ms (${result.flooderReason})`,
         fixed(result.serverCpuPercent, 1),
         `${fixed(result.serverLoopDelayP99Ms, 1)} / ${fixed(result.serverLoopDelayMaxMs, 1)}`,
+        `${fixed(result.serverGcMs, 0)} / ${fixed(result.serverGcMaxMs, 1)}`,
         row.transport === 'udp' ? `${result.datagramsDeferred} / ${result.datagramsDropped}` : '–',
       ];
     }),

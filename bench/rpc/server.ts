@@ -2,7 +2,7 @@
  * bench:rpc's server process: `server.ts <udp|websocket> <tokens> [sustained]`. Answers `use` with
  * its seq. `sustained`: nobody is disconnected for misbehaving, so a flood lasts as long as it is sent.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import {
   GameServer,
   serveWorld,
@@ -51,12 +51,22 @@ tellParent({ type: 'ready', address: address!, tokens });
 let window = { cpu: process.cpuUsage(), at: process.hrtime.bigint() };
 /** How late the event loop comes back to a 1 ms timer: the longest turns, from start to stop. */
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+/** Garbage-collection pauses from start to stop: their sum and the longest, ms. */
+const gc = { totalMs: 0, maxMs: 0 };
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.totalMs += entry.duration;
+    gc.maxMs = Math.max(gc.maxMs, entry.duration);
+  }
+});
 process.on('message', async (message: ToChild) => {
   if (message.type === 'start') {
     window = { cpu: process.cpuUsage(), at: process.hrtime.bigint() };
     loopDelay.enable();
+    gcObserver.observe({ entryTypes: ['gc'] });
   } else if (message.type === 'stop') {
     loopDelay.disable();
+    gcObserver.disconnect();
     const cpu = process.cpuUsage(window.cpu);
     const seconds = Number(process.hrtime.bigint() - window.at) / 1e9;
     tellParent({
@@ -65,6 +75,8 @@ process.on('message', async (message: ToChild) => {
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
       loopDelayMaxMs: loopDelay.max / 1e6,
       heldBack: server.heldBack,
+      gcTotalMs: gc.totalMs,
+      gcMaxMs: gc.maxMs,
       kicked,
     });
     runtime.stop();
