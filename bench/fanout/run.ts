@@ -9,9 +9,10 @@
  * SL_SECONDS sets the measured window (default 20); SL_BOT_PROCESSES the number of bot processes
  * (default 2); SL_ONLY=variant/stack runs part of the matrix.
  */
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { forkTypeScript, messageWaiter } from '../lib/children.js';
 import { environment, markdownTable, writeResults } from '../lib/results.js';
 import { summarize } from '../lib/stats.js';
 import type { BotMeasurement, ChildMessage, RunnerMessage } from './ipc.js';
@@ -63,10 +64,7 @@ const PIN = process.env.SL_PIN === '1';
 
 function child(script: string, args: string[]): ChildProcess {
   const profile = PROFILE_DIR && script === 'bots.ts' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const started = fork(join(HERE, script), args, {
-    execArgv: ['--import', 'tsx', '--conditions=shardline-source', ...profile],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const started = forkTypeScript(join(HERE, script), args, { execArgv: profile });
   if (PIN)
     execFileSync('taskset', [
       '-a',
@@ -78,20 +76,7 @@ function child(script: string, args: string[]): ChildProcess {
   return started;
 }
 
-function next<T extends ChildMessage['type']>(
-  process: ChildProcess,
-  type: T,
-): Promise<Extract<ChildMessage, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: ChildMessage) => {
-      if (message.type !== type) return;
-      process.off('message', onMessage);
-      resolve(message as Extract<ChildMessage, { type: T }>);
-    };
-    process.on('message', onMessage);
-    process.once('exit', (code) => reject(new Error(`${type}: child exited with ${code}`)));
-  });
-}
+const next = messageWaiter<ChildMessage>();
 
 const tell = (process: ChildProcess, message: RunnerMessage) => process.send(message);
 const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));

@@ -1,3 +1,4 @@
+import { concatBytes } from '@shardline/core';
 import type { SeededRandom } from '../lib/random.js';
 
 /** Longest input the mutator makes: a few maximal datagrams. */
@@ -35,18 +36,22 @@ function mutateOnce(random: SeededRandom, bytes: Uint8Array, corpus: readonly Ui
       return overwrite(bytes, at, lengthField(random));
     case 4: {
       const other = corpus[random.index(corpus.length)]!;
-      return concat(bytes.subarray(0, at), other.subarray(random.index(other.length + 1)));
+      return concatBytes([bytes.subarray(0, at), other.subarray(random.index(other.length + 1))]);
     }
     case 5:
-      return concat(bytes.subarray(0, at), randomBytes(random, 1 + random.index(16)), bytes.subarray(at));
+      return concatBytes([
+        bytes.subarray(0, at),
+        randomBytes(random, 1 + random.index(16)),
+        bytes.subarray(at),
+      ]);
     case 6:
-      return concat(bytes.subarray(0, at), bytes.subarray(at + 1 + random.index(16)));
+      return concatBytes([bytes.subarray(0, at), bytes.subarray(at + 1 + random.index(16))]);
     case 7: {
       const end = Math.min(bytes.length, at + 1 + random.index(64));
-      return concat(bytes.subarray(0, end), bytes.subarray(at, end), bytes.subarray(end));
+      return concatBytes([bytes.subarray(0, end), bytes.subarray(at, end), bytes.subarray(end)]);
     }
     default:
-      return concat(bytes, randomBytes(random, 1 + random.index(32)));
+      return concatBytes([bytes, randomBytes(random, 1 + random.index(32))]);
   }
 }
 
@@ -90,16 +95,6 @@ function overwrite(bytes: Uint8Array, at: number, patch: Uint8Array): Uint8Array
 
 export function randomBytes(random: SeededRandom, length: number): Uint8Array {
   return Uint8Array.from({ length }, () => random.index(256));
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 export function pick<T>(random: SeededRandom, values: readonly T[]): T {

@@ -9,9 +9,10 @@
  *   window: `sustainedP99RatioUdp` and `sustainedP99RatioWebSocket` (target ≤ 3 each).
  * Writes bench/results/rpc.json and rpc.md. SL_SECONDS sets each window (default 5).
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { forkTypeScript, messageWaiter } from '../lib/children.js';
 import { environment, markdownTable, writeResults } from '../lib/results.js';
 import { summarize } from '../lib/stats.js';
 import type { FromChild, ToChild, TransportKind } from './protocol.js';
@@ -24,28 +25,9 @@ const FLOOD_TARGET = 1.2;
 /** The sustained flood (never dropped) may raise the probes' p99 this much at most, over either transport. */
 const SUSTAINED_TARGET = 3;
 
-function child(script: string, args: string[]): ChildProcess {
-  return fork(join(HERE, script), args, {
-    execArgv: ['--import', 'tsx', '--conditions=shardline-source'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, SL_SECONDS: String(SECONDS) },
-  });
-}
-
-function next<T extends FromChild['type']>(
-  process: ChildProcess,
-  type: T,
-): Promise<Extract<FromChild, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: FromChild) => {
-      if (message.type !== type) return;
-      process.off('message', onMessage);
-      resolve(message as Extract<FromChild, { type: T }>);
-    };
-    process.on('message', onMessage);
-    process.once('exit', (code) => reject(new Error(`${type}: child exited with ${code}`)));
-  });
-}
+const child = (script: string, args: string[]) =>
+  forkTypeScript(join(HERE, script), args, { env: { ...process.env, SL_SECONDS: String(SECONDS) } });
+const next = messageWaiter<FromChild>();
 
 const tell = (process: ChildProcess, message: ToChild) => process.send(message);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

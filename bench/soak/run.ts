@@ -8,9 +8,9 @@
  * `--check` (the short form `npm test` runs): writes nothing, and exits 1 if any bot failed to join,
  * was dropped or had to rejoin, or the server logged an error — on loopback none of these happen.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { forkTypeScript, messageWaiter } from '../lib/children.js';
 import { environment, markdownTable, writeResults } from '../lib/results.js';
 import type { BotsReport, FromChild, MemorySample, ServerReport } from './messages.js';
 
@@ -28,27 +28,9 @@ const WARM_UP_SECONDS = Math.min(300, (MINUTES * 60) / 3);
 /** Targets of issue 18. */
 const TARGETS = { heapGrowthPct: 5, gcCpuPct: 5 };
 
-function child(script: string, args: string[], execArgv: string[] = []): ChildProcess {
-  return fork(join(HERE, script), args, {
-    execArgv: [...execArgv, '--import', 'tsx', '--conditions=shardline-source'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-}
-
-function next<T extends FromChild['type']>(
-  process: ChildProcess,
-  type: T,
-): Promise<Extract<FromChild, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: FromChild) => {
-      if (message.type !== type) return;
-      process.off('message', onMessage);
-      resolve(message as Extract<FromChild, { type: T }>);
-    };
-    process.on('message', onMessage);
-    process.once('exit', (code) => reject(new Error(`a ${type} never came: the child exited with ${code}`)));
-  });
-}
+const child = (script: string, args: string[], execArgv: string[] = []) =>
+  forkTypeScript(join(HERE, script), args, { execArgv });
+const next = messageWaiter<FromChild>();
 
 const server = child('server.ts', [], ['--expose-gc']);
 const { http } = await next(server, 'ready');

@@ -12,15 +12,12 @@ import {
   type StructValue,
   t,
 } from '@shardline/core';
+import { VectorUnit } from '../../../docs/wire/vector-cases.js';
 import { vectorBytes, withContext } from '../corpus.js';
 import { checkRoundTrip, type FuzzTarget } from '../target.js';
 
-const Unit = defineEntity('Unit', {
-  x: t.quantized({ min: -4096, max: 4096, bits: 19 }),
-  y: t.quantized({ min: -4096, max: 4096, bits: 19 }),
-  angle: t.angle(),
-  hp: t.u8(),
-});
+/** The golden vectors' schema: their snapshot bytes, mutated, are part of the corpus. */
+const Unit = VectorUnit;
 
 /** Every field kind, so each reader and delta reader meets hostile bits. */
 const Rich = defineEntity('Rich', {

@@ -1,7 +1,7 @@
 export { BitReader } from './bit-reader.js';
 export { BitCounter, BitSink, type BitString } from './bit-sink.js';
 export { BitWriter, type BitWriterOptions } from './bit-writer.js';
-export { ByteReader, ByteWriter, varuintSize } from './bytes.js';
+export { ByteReader, ByteWriter, concatBytes, varuintSize } from './bytes.js';
 export {
   bitLength,
   bitsForCount,
