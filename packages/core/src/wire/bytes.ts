@@ -1,10 +1,6 @@
 import { ShardlineError } from '../errors.js';
 import { pooledCopy } from './byte-pool.js';
 
-/**
- * Byte-aligned little-endian writer for packet framing, where payloads are copied whole. Writes into
- * a fixed-capacity buffer (a packet never grows past its MTU): going past it is WIRE_OVERFLOW.
- */
 /** The parts one after another, in a new array. */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
@@ -16,6 +12,10 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * Byte-aligned little-endian writer for packet framing, where payloads are copied whole. Writes into
+ * a fixed-capacity buffer (a packet never grows past its MTU): going past it is WIRE_OVERFLOW.
+ */
 export class ByteWriter {
   private readonly bytes: Uint8Array;
   private readonly view: DataView;
@@ -126,13 +126,15 @@ export class ByteReader {
 
   varuint(): number {
     let value = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
+    for (let shift = 0; shift < 28; shift += 7) {
       const byte = this.u8();
-      if (shift === 28 && byte > 0x0f) throw new ShardlineError('WIRE_INVALID', 'varuint exceeds 32 bits');
-      value = (value | ((byte & 0x7f) << shift)) >>> 0;
-      if (byte < 0x80) return value;
+      value |= (byte & 0x7f) << shift;
+      if (byte < 0x80) return value >>> 0;
     }
-    throw new ShardlineError('WIRE_INVALID', 'varuint longer than 5 bytes');
+    // The fifth byte holds bits 28..31: more (a higher bit, or a continuation bit) exceeds 32 bits.
+    const last = this.u8();
+    if (last > 0x0f) throw new ShardlineError('WIRE_INVALID', 'varuint exceeds 32 bits');
+    return (value | (last << 28)) >>> 0;
   }
 
   /** The next `length` bytes as a view into the input (no copy); the caller copies what it keeps. */

@@ -21,4 +21,4 @@ export {
   type Vec2,
   type Vec3,
 } from './quantize.js';
-export { decodeUtf8, encodeUtf8, utf8ByteLength } from './utf8.js';
+export { decodeUtf8, encodeUtf8 } from './utf8.js';

@@ -36,11 +36,11 @@ export class Quantizer {
     if ((precision === undefined) === (bits === undefined)) {
       throw new ShardlineError('SCHEMA_INVALID', 'give exactly one of precision or bits');
     }
+    if (precision !== undefined && !(precision > 0 && Number.isFinite(precision))) {
+      throw new ShardlineError('SCHEMA_INVALID', `precision ${precision} must be positive and finite`);
+    }
     // Enough bits that maxCode = 2^bits - 2 steps are at most `precision` apart.
     const resolvedBits = bits ?? bitLength(Math.ceil((max - min) / (precision as number)) + 1);
-    if (precision !== undefined && !(precision > 0)) {
-      throw new ShardlineError('SCHEMA_INVALID', `precision ${precision} must be positive`);
-    }
     if (!Number.isInteger(resolvedBits) || resolvedBits < 2 || resolvedBits > MAX_UINT_BITS) {
       throw new ShardlineError(
         'SCHEMA_INVALID',

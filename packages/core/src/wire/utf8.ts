@@ -32,21 +32,3 @@ export function decodeUtf8(bytes: Uint8Array): string {
     throw new ShardlineError('WIRE_INVALID', 'string is not valid UTF-8', { byteLength: bytes.length });
   }
 }
-
-/** Byte length of `text` in UTF-8 without encoding it (lone surrogates count 3, matching encodeUtf8). */
-export function utf8ByteLength(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else bytes += 3;
-    } else bytes += 3;
-  }
-  return bytes;
-}
