@@ -48,7 +48,7 @@ class Parser {
   }
 
   number(): number {
-    const text = this.until(',)');
+    const text = this.until(',)}');
     const value = Number(text);
     if (text === '' || !Number.isFinite(value)) this.fail(`not a number: ${text}`);
     return value;
@@ -97,7 +97,7 @@ class Parser {
 
   field(): AnyFieldType {
     if (this.text[this.at] === '{') return t.struct(this.fields());
-    const word = this.until('(,){~');
+    const word = this.until('(,){}~ ');
     switch (word) {
       case 'bool':
         return t.bool();

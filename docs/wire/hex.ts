@@ -7,3 +7,11 @@ export function fromHex(hex: string): Uint8Array {
   if (!/^(?:[0-9a-f]{2})*$/.test(hex)) throw new Error(`not lower-case hex: ${hex.slice(0, 40)}`);
   return new Uint8Array((hex.match(/../g) ?? []).map((pair) => Number.parseInt(pair, 16)));
 }
+
+/** A value as the vector files hold it: bytes as hex, maps as objects, undefined left out. */
+export function plain(value: unknown): unknown {
+  const text = JSON.stringify(value, (_, v) =>
+    v instanceof Uint8Array ? toHex(v) : v instanceof Map ? Object.fromEntries(v) : v,
+  );
+  return text === undefined ? null : JSON.parse(text);
+}

@@ -70,7 +70,9 @@ import {
   writeInput,
   writeMessagePacket,
 } from '@shardline/core';
-import { toHex } from './hex.js';
+import { plain, toHex } from './hex.js';
+
+export { plain };
 
 /** How a vector's `hex` is laid out: the reader it needs (PROTOCOL.md "Golden vectors" lists them). */
 export type VectorFormat =
@@ -113,14 +115,6 @@ export interface VectorCase {
   bits: number;
   /** Reads the bytes with the code (vectors.test.ts compares the result with `value`), where it can. */
   decode?(bytes: Uint8Array): unknown;
-}
-
-/** `value` as the JSON file holds it: bytes as hex, maps as objects, undefined left out. */
-export function plain(value: unknown): unknown {
-  const text = JSON.stringify(value, (_, v) =>
-    v instanceof Uint8Array ? toHex(v) : v instanceof Map ? Object.fromEntries(v) : v,
-  );
-  return text === undefined ? null : JSON.parse(text);
 }
 
 /** A case whose bytes `encode` writes into a BitWriter: its bit length is exact. */
