@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AnyFieldType, defineRpcs, event, rpc, t } from '@shardline/core';
 import { describe, expect, it } from 'vitest';
+import { FORMAT_SECTIONS } from './vector-format.js';
 
 /** PROTOCOL.md's worked examples, checked against what the code computes so the text cannot drift. */
 const spec = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'PROTOCOL.md'), 'utf8');
@@ -78,5 +79,16 @@ describe('PROTOCOL.md §3.4: the smallest-three bound', () => {
     bits.setFloat64(0, Math.SQRT1_2);
     const hex = bits.getBigUint64(0).toString(16).toUpperCase();
     expect(spec).toContain(`\`${Math.SQRT1_2}\` (bits \`0x${hex}\``);
+  });
+});
+
+describe('PROTOCOL.md §17: the vector file format', () => {
+  const section = spec.slice(spec.indexOf('## 17. Golden vectors'));
+
+  it('names every format the vectors use, with the keys they hold', () => {
+    for (const format of Object.keys(FORMAT_SECTIONS)) expect(section).toContain(`\`${format}\``);
+    for (const key of ['name', 'format', 'section', 'note', 'given', 'value', 'bits', 'bytes', 'hex']) {
+      expect(section).toContain(`| \`${key}\``);
+    }
   });
 });
