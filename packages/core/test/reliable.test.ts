@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import {
   type ChannelConfig,
@@ -85,7 +86,7 @@ describe('reliable endpoint at 250 ms latency, 100 ms jitter, 25% loss, 25% dupl
     expect(link.aToB.counters.duplicated).toBeGreaterThan(0);
     expect(link.b.stats(link.nowMs).duplicatePackets).toBeGreaterThan(0);
     expect(link.a.stats(link.nowMs).resends).toBeGreaterThan(0);
-  });
+  }, 30_000); // seconds of simulated ugliness: more than the 5 s default on a loaded machine
 
   it('reassembles the largest message, 1 MiB in 1024 fragments', () => {
     const link = new SimulatedLink(
@@ -560,7 +561,7 @@ describe('channel compression', () => {
   it('deflates compressible messages, stores incompressible ones, and delivers both unchanged', () => {
     const link = new SimulatedLink({ channels: compressed, compressor: zlibCompressor }, { latencyMs: 5 });
     const text = new TextEncoder().encode('the quick brown fox '.repeat(500)); // 10 kB of repetition
-    const noise = Uint8Array.from({ length: 3000 }, (_, i) => (i * 2654435761) >>> 24);
+    const noise = new Uint8Array(randomBytes(3000)); // random: deflating cannot shrink it
     link.a.send(0, text, 0);
     link.a.send(0, noise, 0);
     link.runUntil(() => link.receivedByB.length === 2, 5_000);
