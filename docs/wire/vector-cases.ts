@@ -468,17 +468,24 @@ export const fieldCases: VectorCase[] = [
   fieldCase('optional-absent', 'null: presence 0', t.optional(stats), null),
   deltaCase(
     'delta-quantized-relative',
-    'x from 100 to 100.5 in 19 bits: code difference 32, zigzag 64, as nonzero(19)',
+    'x from 100 to 100.5 in 19 bits: codes 268543 → 268575, difference 32, zigzag 64, as nonzero(19)',
     t.quantized({ min: -4096, max: 4096, bits: 19 }),
     100,
     100.5,
   ),
   deltaCase(
     'delta-angle-seam',
-    'angle from 3.14 (+179.9°) to −3.14 (−179.9°): codes 32752 → 32784, the difference wraps to +32, stays short',
+    'angle from 3.14 (+179.9°) to −3.14 (−179.9°): codes 32751 → 32785 (π is code 32768, so crossing ±π is a short step), difference +34, zigzag 68, as nonzero(16)',
     t.angle(),
     3.14,
     -3.14,
+  ),
+  deltaCase(
+    'delta-angle-wrap',
+    'angle from 0.01 to −0.01: codes 104 → 65432, the difference taken mod 2¹⁶ as −208 (not +65328), zigzag 415, as nonzero(16)',
+    t.angle(),
+    0.01,
+    -0.01,
   ),
   deltaCase('delta-bool', 'true to false: zero bits (a changed bool is the negation)', t.bool(), true, false),
   deltaCase(
