@@ -119,6 +119,13 @@ describe('reliable receiver assembly', () => {
     expect(unordered.receive(fragment(EntryKind.Reliable, 4, 1, 2, 9))).toEqual([]); // 3 is missing
   });
 
+  it('does not join units whose fragment indexes are not their places in the message', () => {
+    const receiver = new ReliableReceiver(true);
+    receiver.receive(fragment(EntryKind.Reliable, 0, 0, 2, 1));
+    // Unit 1 claims to start a message of its own (index 0 of 2), not to be unit 0's second fragment.
+    expect(receiver.receive(fragment(EntryKind.Reliable, 1, 0, 2, 2))).toEqual([]);
+  });
+
   it('slides the unordered window past every id delivered contiguously', () => {
     const receiver = new ReliableReceiver(false);
     for (let id = 1; id < RELIABLE_WINDOW; id++) receiver.receive(reliable(id));
@@ -148,6 +155,13 @@ describe('unreliable receivers', () => {
     const delivered = receiver.receive(single);
     single.payload[0] = 0;
     expect(contents(delivered)).toEqual([[8]]);
+  });
+
+  it('delivers a whole message without disturbing a fragmented one with the same id', () => {
+    const receiver = new UnreliableReceiver();
+    receiver.receive(fragment(EntryKind.Unreliable, 0, 0, 2, 1));
+    expect(contents(receiver.receive(whole(EntryKind.Unreliable, 0, 7)))).toEqual([[7]]); // plain ids are 0
+    expect(contents(receiver.receive(fragment(EntryKind.Unreliable, 0, 1, 2, 2)))).toEqual([[1, 2]]);
   });
 
   it('starts a message again when a later one reuses its id', () => {
