@@ -93,6 +93,15 @@ describe('ReceivedPackets', () => {
     expect(received.newestSequence).toBe(12);
   });
 
+  it('tells a repeat of packet 0 as a duplicate, and acks packet 0', () => {
+    const received = new ReceivedPackets();
+    expect(received.accept(0, 1)).toBe('accepted');
+    expect(received.ackFields()).toEqual({ ack: 0, ackBits: 1 });
+    expect(received.accept(0, 1)).toBe('duplicate');
+    received.endUpdate(false);
+    expect(received.owesAcks).toBe(false); // the repeat owed nothing more
+  });
+
   it('calls a packet PACKET_HISTORY behind the newest stale, and one less behind still new', () => {
     const received = new ReceivedPackets();
     received.accept(5_000, 0);

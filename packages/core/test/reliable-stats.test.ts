@@ -102,6 +102,17 @@ describe('LossTracker', () => {
     expect(loss.totalLost).toBe(0);
   });
 
+  it('finds the oldest outcome still in the window, after the ring has wrapped', () => {
+    const loss = new LossTracker(3);
+    loss.record(1, false);
+    loss.record(2, true); // the oldest of the three kept once 4 arrives
+    loss.record(3, false);
+    loss.record(4, false);
+    expect(loss.percent).toBeCloseTo(100 / 3, 10);
+    loss.recant(2);
+    expect(loss.percent).toBe(0);
+  });
+
   it('takes a loss out of the total only once it left the window, and never touches a delivered outcome', () => {
     const loss = new LossTracker(2);
     loss.record(1, true);
