@@ -19,6 +19,10 @@ export interface ServerReport {
   gcByKind: Record<string, { count: number; ms: number }>;
   /** Bytes the server allocated over the window (heap used before each collection less after the last). */
   allocatedBytes: number;
+  /** Bytes every scavenge of the window left in the young generation (copied there), summed. */
+  scavengeSurvivedBytes: number;
+  /** Bytes scavenges of the window promoted to the old generation (copied there), summed. */
+  scavengePromotedBytes: number;
   /** The measured window, s. */
   windowSeconds: number;
   /** Log lines at level error or fatal over the whole run. */

@@ -32,7 +32,9 @@ const child = (script: string, args: string[], execArgv: string[] = []) =>
   forkTypeScript(join(HERE, script), args, { execArgv });
 const next = messageWaiter<FromChild>();
 
-const server = child('server.ts', [], ['--expose-gc']);
+/** SL_SERVER_FLAGS='--trace-gc-nvp …': more node/V8 flags for the server child (profiling runs). */
+const serverFlags = process.env.SL_SERVER_FLAGS?.split(' ').filter(Boolean) ?? [];
+const server = child('server.ts', [], ['--expose-gc', ...serverFlags]);
 const { http } = await next(server, 'ready');
 console.log(`soak: ${BOTS} bots for ${MINUTES} min against ${http} (warm-up ${WARM_UP_SECONDS} s)`);
 const botProcesses = (['udp', 'websocket'] as const).map((transport, i) =>
@@ -94,6 +96,17 @@ function summarise(server: ServerReport, bots: BotsReport[]) {
     serverCpuPct: (server.cpuMs / (server.windowSeconds * 1000)) * 100,
     allocatedKiBPerClientPerSecond:
       server.allocatedBytes / 1024 / server.windowSeconds / Math.max(1, connected),
+    /**
+     * What scavenges copied (survivors kept young, and promoted), KiB per client per second: a
+     * scavenge costs what survives it, and this does not move with the host's load as pauses do.
+     */
+    scavengeCopiedKiBPerClientPerSecond:
+      (server.scavengeSurvivedBytes + server.scavengePromotedBytes) /
+      1024 /
+      server.windowSeconds /
+      Math.max(1, connected),
+    scavengePromotedKiBPerClientPerSecond:
+      server.scavengePromotedBytes / 1024 / server.windowSeconds / Math.max(1, connected),
   };
 }
 
@@ -110,6 +123,8 @@ function printAndWrite(
     `- gcCpuPct: ${fixed(results.gcCpuPct)} of the server's CPU (target < ${TARGETS.gcCpuPct}: ${verdict(results.gcCpuPct, TARGETS.gcCpuPct)})`,
     `- botsDropped: ${results.botsDropped} (target 0; ${results.botsFailedToJoin} failed to join), errorsLogged: ${results.errorsLogged} (target 0)`,
     `- allocation: ${fixed(results.allocatedKiBPerClientPerSecond)} KiB per client per second; server CPU ${fixed(results.serverCpuPct, 1)}% of a core`,
+    `- live heap at the end: ${fixed(server.samples.at(-1)?.heapUsedMiB ?? Number.NaN, 1)} MiB; RSS ${fixed(server.samples.at(-1)?.rssMiB ?? Number.NaN, 1)} MiB`,
+    `- scavenges copied ${fixed(results.scavengeCopiedKiBPerClientPerSecond)} KiB per client per second (${fixed(results.scavengePromotedKiBPerClientPerSecond)} of it promoted)`,
     `- GC by kind: ${Object.entries(results.gcCpuPctByKind)
       .map(([kind, pct]) => `${kind} ${fixed(pct)}% (${results.gcPausesByKind[kind]} pauses)`)
       .join(', ')}`,

@@ -4,14 +4,17 @@
  * `start` (after its warm-up) it also sums GC pauses, allocation and CPU; `stop` sends the report
  * (the bots are still connected), `exit` shuts it down. With SL_HEAP_PROFILE=file it also writes a
  * sampling profile of every allocation in the window, collected ones included (where the churn is;
- * open it in Chrome DevTools' Memory tab).
+ * open it in Chrome DevTools' Memory tab). SL_HEAP_PROFILE_SURVIVORS=1 leaves out what the young
+ * generation collected: what is left is what survived a scavenge (copied, promoted — a scavenge
+ * costs what survives it), whether a full collection took it later or it is still live.
+ * SL_HEAP_SNAPSHOT=file writes a heap snapshot at the end, the bots still connected.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, type PerformanceEntry, PerformanceObserver, performance } from 'node:perf_hooks';
-import { GCProfiler } from 'node:v8';
+import { GCProfiler, writeHeapSnapshot } from 'node:v8';
 import { DEFAULT_CONFIG, startShardline } from '@shardline/server';
 import { pino } from 'pino';
 import { game } from '../../examples/arena/server.js';
@@ -105,7 +108,7 @@ async function startWindow(): Promise<void> {
     await inspector.post('HeapProfiler.startSampling', {
       samplingInterval: 32 * 1024,
       includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMinorGC: !process.env.SL_HEAP_PROFILE_SURVIVORS,
     });
   }
   gcObserver.observe({ entryTypes: ['gc'] });
@@ -125,12 +128,30 @@ function report(): ServerReport {
       statistics[i - 1]!.afterGC.heapStatistics.usedHeapSize;
     if (grown > 0) allocatedBytes += grown;
   }
+  // What scavenges kept (a scavenge's work is copying it): left in the young generation, or
+  // promoted to the old one. Unlike pause times, it does not depend on how loaded the host is.
+  const used = (spaces: { spaceName: string; spaceUsedSize: number }[], name: string) =>
+    spaces.find((space) => space.spaceName === name)?.spaceUsedSize ?? 0;
+  let scavengeSurvivedBytes = 0;
+  let scavengePromotedBytes = 0;
+  for (const { gcType, beforeGC, afterGC } of statistics) {
+    if (gcType !== 'Scavenge') continue;
+    scavengeSurvivedBytes += used(afterGC.heapSpaceStatistics, 'new_space');
+    for (const old of ['old_space', 'large_object_space']) {
+      scavengePromotedBytes += Math.max(
+        0,
+        used(afterGC.heapSpaceStatistics, old) - used(beforeGC.heapSpaceStatistics, old),
+      );
+    }
+  }
   return {
     samples,
     cpuMs: (cpu.user + cpu.system) / 1000,
     gcMs,
     gcByKind,
     allocatedBytes,
+    scavengeSurvivedBytes,
+    scavengePromotedBytes,
     windowSeconds: (performance.now() - windowStart!.atMs) / 1000,
     errorsLogged,
     errorSamples,
@@ -141,6 +162,8 @@ process.on('message', async (message: ToChild) => {
   if (message.type === 'start') setTimeout(() => void startWindow(), message.measureFromSeconds * 1000);
   if (message.type === 'stop') {
     clearInterval(sampling);
+    // SL_HEAP_SNAPSHOT=file: what the live heap holds, with every bot still connected.
+    if (process.env.SL_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.SL_HEAP_SNAPSHOT);
     tellParent({ type: 'server-report', report: report() });
     if (inspector) {
       const { profile } = await inspector.post('HeapProfiler.stopSampling');

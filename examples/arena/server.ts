@@ -1,6 +1,12 @@
 /** The arena's server rules, served as the `arena` world kind: inputs, movement, lag-compensated shots, kills. */
 import { fileURLToPath } from 'node:url';
-import { type EntityId, isShardlineError, LagCompensator, ShardlineError } from '@shardline/core';
+import {
+  type EntityId,
+  type HitSphere,
+  isShardlineError,
+  LagCompensator,
+  ShardlineError,
+} from '@shardline/core';
 import {
   type OnlineServices,
   type Player,
@@ -17,6 +23,8 @@ interface Seated {
   body: Body;
   health: number;
   score: number;
+  /** Its hit volume as the lag compensator records it each tick (updated in place: it copies). */
+  volume: [EntityId<typeof Fighter>, HitSphere];
 }
 
 /** Where a fighter (re)spawns: spread around the arena by a simple sequence (no randomness needed). */
@@ -63,19 +71,26 @@ async function recordKill(
 export const arenaServer = serveWorld(arena, (world, { services, logger }) => {
   const history = new LagCompensator({ historyMs: 1_000 });
   const fighters = new Map<Player, Seated>();
+  /** Every fighter's `volume`, in the order they joined. */
+  let volumes: Seated['volume'][] = [];
   let spawns = 0;
   return {
     join(player) {
       const name = player.name ?? player.id;
       const body = spawnPoint(spawns++);
       const id = world.spawn(Fighter, { ...body, health: 100, name, connected: true }, { owner: player });
-      fighters.set(player, { id, name, body, health: 100, score: 0 });
+      const volume: Seated['volume'] = [id, { x: body.x, y: body.y, radius: HIT_RADIUS }];
+      fighters.set(player, { id, name, body, health: 100, score: 0, volume });
+      volumes.push(volume);
     },
     drop: (player) => world.set(fighters.get(player)!.id, { connected: false }),
     rejoin: (player) => world.set(fighters.get(player)!.id, { connected: true }),
     leave(player, reason) {
       const fighter = fighters.get(player);
-      if (fighter) world.despawn(fighter.id);
+      if (fighter) {
+        world.despawn(fighter.id);
+        volumes = volumes.filter((volume) => volume !== fighter.volume);
+      }
       fighters.delete(player);
       logger?.info({ world: world.id, seat: player.seat, reason }, 'fighter left');
     },
@@ -85,13 +100,12 @@ export const arenaServer = serveWorld(arena, (world, { services, logger }) => {
     },
     tick() {
       for (const fighter of fighters.values()) {
-        const { id, body, health, score } = fighter;
+        const { id, body, health, score, volume } = fighter;
         world.set(id, { x: body.x, y: body.y, health, score });
+        volume[1].x = body.x;
+        volume[1].y = body.y;
       }
-      history.record(
-        world.timeMs,
-        [...fighters.values()].map((fighter) => [fighter.id, { ...fighter.body, radius: HIT_RADIUS }]),
-      );
+      history.record(world.timeMs, volumes);
     },
     rpc: {
       fire(shot, { player, timeMs }) {
