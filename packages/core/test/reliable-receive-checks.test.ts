@@ -36,7 +36,13 @@ describe('packets the receiver drops', () => {
     expect(endpoint.receive(craftPacket(5_000, plainEntry(3)), 3)).toEqual([]);
     const delivered = endpoint.receive(craftPacket(5_001 - PACKET_HISTORY, plainEntry(4)), 4);
     expect(delivered.map((m) => [...m.bytes])).toEqual([[4]]);
-    expect(endpoint.stats(4)).toMatchObject({ stalePackets: 1, duplicatePackets: 1, packetsReceived: 2 });
+    expect(endpoint.stats(4)).toMatchObject({
+      stalePackets: 1,
+      duplicatePackets: 1,
+      packetsReceived: 2,
+      packetsInPerSecond: 2,
+      bytesInPerSecond: 2 * (8 + 4),
+    });
   });
 
   it('does not count dropped packets as signs of life', () => {

@@ -39,6 +39,18 @@ describe('sendNow over a reliable transport', () => {
     ).toEqual([5]);
   });
 
+  it('queues once the bucket is exactly empty, and a flush then sends a header at least', () => {
+    const endpoint = new ReliableEndpoint({ ...stream, sendRateBytesPerSecond: 1_000 }, 0);
+    // 8 + 2 + 2 + 948 = 960 bytes a packet: five spend the 4800-byte bucket exactly.
+    const sizes = Array.from({ length: 6 }, () => endpoint.sendNow(PLAIN, new Uint8Array(948), 0)?.length);
+    expect(sizes).toEqual([960, 960, 960, 960, 960, undefined]);
+    const packets = endpoint.update(0);
+    expect(packets.map((packet) => readPacket(packet).entries.map((e) => e.kind))).toEqual([
+      [EntryKind.Ping],
+    ]);
+    expect(endpoint.takeMessage(99, 10, 0)).toBe(false);
+  });
+
   it('sends a whole message at once, and queues one that needs fragments or compression', () => {
     const endpoint = new ReliableEndpoint(stream, 0);
     expect(endpoint.sendNow(PLAIN, new Uint8Array(1_024), 0)).toBeDefined();
