@@ -1,0 +1,162 @@
+import { ClientConnection, type PacketLogEntry, PacketType } from '@shardline/core';
+import { describe, expect, it } from 'vitest';
+import { aead, connectToken } from './support/connection-fixtures.js';
+import { channels, Rig, UDP, WS } from './support/connection-harness.js';
+import { expectCode } from './support/expect-code.js';
+
+describe('a client connection before it is connected', () => {
+  it('sends its request from the constructor, and needs an AEAD only over datagrams', () => {
+    const client = new ClientConnection({ token: connectToken(), capabilities: WS, channels }, 0);
+    expect(client.outgoing.map((datagram) => [datagram[0], datagram.length])).toEqual([
+      [PacketType.Request, 1053],
+    ]);
+    expect(client.state).toBe('connecting');
+    expect(client.stats(0)).toBeUndefined();
+    expectCode(
+      'VALUE_INVALID',
+      () => new ClientConnection({ token: connectToken(), capabilities: UDP, channels }, 0),
+    );
+  });
+
+  it('refuses to send before it is connected', () => {
+    const client = new ClientConnection({ token: connectToken(), aead, capabilities: UDP, channels }, 0);
+    expectCode('VALUE_INVALID', () => client.send(0, Uint8Array.of(1), 0));
+  });
+
+  it('ends with the reason of a Denied packet', () => {
+    const client = new ClientConnection({ token: connectToken(), capabilities: WS, channels }, 0);
+    client.receive(Uint8Array.of(PacketType.Denied, 9), 5);
+    expect(client.state).toBe('disconnected');
+    expect(client.disconnectReason).toBe('wrong-address');
+    expect(client.events).toEqual([{ type: 'disconnected', reason: 'wrong-address' }]);
+  });
+
+  it('ends with token-expired when the token expires unanswered', () => {
+    const client = new ClientConnection(
+      { token: connectToken({ expiresInMs: 500 }), capabilities: WS, channels },
+      0,
+    );
+    client.update(499);
+    expect(client.state).toBe('connecting');
+    client.update(500);
+    expect(client.events).toEqual([{ type: 'disconnected', reason: 'token-expired' }]);
+  });
+
+  it('ends without a word when it gives up (timeout) or the link drops, once', () => {
+    const client = new ClientConnection({ token: connectToken(), capabilities: WS, channels }, 0);
+    client.outgoing.length = 0;
+    client.end('timeout');
+    client.end('link-lost');
+    client.disconnect();
+    expect(client.outgoing).toEqual([]);
+    expect(client.events).toEqual([{ type: 'disconnected', reason: 'timeout' }]);
+    expect(client.disconnectReason).toBe('timeout');
+  });
+
+  it('logs the handshake datagrams it sends and receives, as seen by the peer named server', () => {
+    const log: PacketLogEntry[] = [];
+    const client = new ClientConnection(
+      {
+        token: connectToken(),
+        capabilities: WS,
+        channels,
+        packetLog: { record: (entry) => log.push(entry) },
+      },
+      7,
+    );
+    client.receive(Uint8Array.of(PacketType.Accepted), 9);
+    expect(log).toEqual([
+      { atMs: 7, direction: 'out', peer: 'server', type: 'Request', bytes: 1053 },
+      { atMs: 9, direction: 'in', peer: 'server', type: 'Accepted', bytes: 1 },
+    ]);
+    client.receive(new Uint8Array(0), 10);
+    expect(log).toHaveLength(2);
+    client.disconnect();
+    expect(log[2]).toEqual({ atMs: 10, direction: 'out', peer: 'server', type: 'Disconnect', bytes: 2 });
+  });
+});
+
+describe('a connected client', () => {
+  it('ends with the reason code of a one-byte Disconnect; other sizes are ignored', () => {
+    const rig = new Rig(WS);
+    const client = rig.connected('p1');
+    client.receive(Uint8Array.of(PacketType.Disconnect), 1);
+    client.receive(Uint8Array.of(PacketType.Disconnect, 4, 4), 1);
+    expect(client.state).toBe('connected');
+    client.receive(Uint8Array.of(PacketType.Disconnect, 11), 1);
+    expect(client.events.at(-1)).toEqual({ type: 'disconnected', reason: 'server-shutting-down' });
+    client.receive(Uint8Array.of(PacketType.Disconnect, 4), 2);
+    client.update(3);
+    expect(client.events.filter((event) => event.type === 'disconnected')).toHaveLength(1);
+    expect(client.disconnectReason).toBe('server-shutting-down');
+  });
+
+  it('takes a Message packet over a stream as one message; an empty one is ignored', () => {
+    const rig = new Rig(WS);
+    const client = rig.connected('p1');
+    // Messages on an unreliable channel need a §9 header received first: let one arrive.
+    rig.at(10);
+    rig.flush();
+    const before = client.events.length;
+    client.receive(Uint8Array.of(PacketType.Message), 11);
+    expect(client.events.length).toBe(before);
+    client.receive(Uint8Array.of(PacketType.Message, 1, 7, 8), 11);
+    expect(client.events.slice(before)).toEqual([
+      { type: 'message', channel: 1, bytes: Uint8Array.of(7, 8) },
+    ]);
+  });
+
+  it('over a stream sends a no-delay message at once in a packet of its own', () => {
+    const rig = new Rig(WS);
+    const client = rig.connected('p1');
+    expect(client.send(1, Uint8Array.of(5), 1, 'unreliable-no-delay')).toBe(false);
+    expect(client.outgoing.map((datagram) => datagram[0])).toEqual([PacketType.Data]);
+    rig.flush();
+    expect(rig.server.events.at(-1)).toEqual({
+      type: 'message',
+      session: 'p1',
+      channel: 1,
+      bytes: Uint8Array.of(5),
+    });
+    expect(client.send(0, Uint8Array.of(6), 1)).toBe(false);
+    expect(client.outgoing).toHaveLength(0);
+  });
+
+  it('over UDP queues a no-delay message and asks for an update at once', () => {
+    const rig = new Rig(UDP);
+    const client = rig.connected('p1');
+    expect(client.send(1, Uint8Array.of(5), 1, 'unreliable-no-delay')).toBe(true);
+    expect(client.outgoing).toHaveLength(0);
+    client.update(1);
+    rig.flush();
+    expect(rig.server.events.at(-1)).toEqual({
+      type: 'message',
+      session: 'p1',
+      channel: 1,
+      bytes: Uint8Array.of(5),
+    });
+    expect(client.stats(1)?.packetsSent).toBeGreaterThan(0);
+  });
+
+  it('over UDP drops a packet that does not authenticate', () => {
+    const rig = new Rig(UDP);
+    const client = rig.connected('p1');
+    rig.server.disconnect('p1', 'kicked');
+    const [first] = rig.server.outgoing.splice(0);
+    const forged = first!.datagram.slice();
+    forged[forged.length - 1]! ^= 1;
+    client.receive(forged, 1);
+    expect(client.state).toBe('connected');
+    client.receive(first!.datagram, 1);
+    expect(client.disconnectReason).toBe('kicked');
+  });
+
+  it('times out when the server falls silent for the token timeout', () => {
+    const rig = new Rig(WS);
+    const client = rig.connected('p1', 'p1', 1_000);
+    client.update(900);
+    expect(client.state).toBe('connected');
+    for (let t = 900; t <= 1_100 && client.state === 'connected'; t += 10) client.update(t);
+    expect(client.events.at(-1)).toEqual({ type: 'disconnected', reason: 'timeout' });
+  });
+});
