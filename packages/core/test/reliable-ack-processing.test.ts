@@ -86,6 +86,12 @@ describe('send budget edges', () => {
     expect(endpoint.update(0).map((packet) => packet.length)).toEqual([1_200, 1_200, 1_200, 1_200]);
   });
 
+  it('fills the bucket no further than its capacity, however long it sat unused', () => {
+    const endpoint = new ReliableEndpoint({ ...quiet, sendRateBytesPerSecond: 100_000 }, 0);
+    for (let i = 0; i < 30; i++) endpoint.send(PLAIN, new Uint8Array(1_000), 10_000);
+    expect(endpoint.update(10_000).length).toBe(5); // 4800 bytes, not 10 s × 100 kB/s
+  });
+
   it('does not shrink the bucket when the clock steps back', () => {
     const endpoint = new ReliableEndpoint({ ...quiet, sendRateBytesPerSecond: 1_000 }, 0);
     for (let i = 0; i < 10; i++) endpoint.send(PLAIN, new Uint8Array(1_000), 1_000);

@@ -69,6 +69,26 @@ describe('sendNow over a reliable transport', () => {
   });
 });
 
+describe('update over a reliable transport', () => {
+  it('holds buffered sends nagleMs and sends them at that ms, in priority order', () => {
+    const prioritised: ChannelConfig[] = [
+      { kind: 'reliable-ordered' },
+      { kind: 'reliable-ordered', priority: 1 },
+    ];
+    const endpoint = new ReliableEndpoint(
+      { channels: prioritised, transportReliable: true, keepaliveMs: 1_000 },
+      0,
+    );
+    endpoint.update(0);
+    endpoint.send(0, Uint8Array.of(1), 0, 'reliable-buffered');
+    endpoint.send(1, Uint8Array.of(2), 0, 'reliable-buffered');
+    expect(withData(endpoint.update(4))).toEqual([]);
+    const packets = withData(endpoint.update(5));
+    expect(packets.map((packet) => readPacket(packet).entries.map((e) => e.channel))).toEqual([[1, 0]]);
+    expect(endpoint.stats(5)).toMatchObject({ unackedReliable: 0, sendQueueLength: 0 });
+  });
+});
+
 describe('takeMessage: a message leaving outside the layer', () => {
   it('is allowed until half a keepalive after the last header', () => {
     const endpoint = new ReliableEndpoint(stream, 0);

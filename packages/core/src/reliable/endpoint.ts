@@ -593,11 +593,12 @@ export class ReliableEndpoint {
   }
 
   /**
-   * Nothing to send this update: no queued or unacknowledged units, no acks owed, no flush asked for
-   * and no ping due. (Servers update every connection every few ms; most have nothing to do.)
+   * Nothing to send this update: no queued or unacknowledged units, no acks owed and no ping due. (A
+   * flush is only ever asked for with a unit queued.) Servers update every connection every few ms;
+   * most have nothing to do.
    */
   private idle(nowMs: number): boolean {
-    if (this.flushRequested || this.received.owesAcks || nowMs >= this.pingDueAtMs()) return false;
+    if (this.received.owesAcks || nowMs >= this.pingDueAtMs()) return false;
     for (const sender of this.channels) {
       if (sender.queueHead !== sender.queue.length || sender.inFlight.size !== 0) return false;
     }
@@ -757,7 +758,8 @@ export class ReliableEndpoint {
     const { ack, ackBits } = this.received.ackFields(ackBase);
     writeHeader(this.writer, { sequence: this.sequence, ack, ackBits });
     const newest = this.received.newestSequence;
-    if (newest >= 0 && ack === newest && this.heldReportedFor !== newest) {
+    // (ack === newest implies a packet was received: with none, newest is −1 and ack 0.)
+    if (ack === newest && this.heldReportedFor !== newest) {
       // Clamped: a wall clock may step back, and an out-of-range held time would void the packet.
       const heldMs = Math.min(MAX_HELD_MS, Math.max(0, Math.floor(nowMs - this.newestArrivedAtMs)));
       writeHeld(this.writer, heldMs);
@@ -791,15 +793,13 @@ export class ReliableEndpoint {
 
   private finishPacket(packet: PacketDraft, nowMs: number): Uint8Array {
     const bytes = this.writer.toBytes();
-    // Kept for its ack, which measures RTT. A reliable transport delivers it: settled at once.
+    // Kept for its ack, which measures RTT. A reliable transport delivers it: settled at once, and
+    // never counted lost (the loss window, left empty, reads 0%).
     const sequence = this.sequence;
     this.sent.record(sequence, nowMs, packet.measured, packet.reliable);
     packet.reliable = undefined;
     this.sequence = nextSequence(sequence);
-    if (this.options.transportReliable) {
-      if (packet.measured) this.loss.record(sequence, false);
-      this.oldestUnresolved = this.sequence;
-    }
+    if (this.options.transportReliable) this.oldestUnresolved = this.sequence;
     this.lastSentMs = nowMs;
     const size = bytes.length - this.options.headroomBytes;
     if (size > PACKET_HEADER_BYTES) this.budgetBytes -= size;
