@@ -142,7 +142,14 @@ export class ServerWorld {
   private currentTick = 0;
   private tickDueAtMs: number;
   private latest: WorldSnapshot;
+  /**
+   * The world at each send tick of the history window, by tick: what acknowledgements may name (a
+   * tick between sends was sent to nobody). Only these are kept: the ticks between are built
+   * linking past each other (EntitySnapshot.edit's linkPast) and die young.
+   */
   private readonly history = new Map<number, WorldSnapshot>();
+  /** The world as of the last send tick (the newest in `history`). */
+  private kept: WorldSnapshot;
   private readonly builders: (SnapshotBuilder<FieldMap> | undefined)[];
   private readonly entityTypes = new Map<number, number>();
   private nextEntityId = 1;
@@ -191,6 +198,7 @@ export class ServerWorld {
     this.tickDueAtMs = nowMs + this.tickMs;
     this.latest = emptyWorldSnapshot(this.schema, 0);
     this.history.set(0, this.latest);
+    this.kept = this.latest;
     this.builders = this.schema.schemas.map(() => undefined);
     // Streamed views (interest without a byte budget) look only at changes near still viewpoints.
     this.grid = options.interest
@@ -420,8 +428,13 @@ export class ServerWorld {
       return builder ? builder.build() : snapshot;
     });
     this.latest = { tick: this.currentTick, snapshots };
-    this.history.set(this.currentTick, this.latest);
-    this.history.delete(this.currentTick - this.historyTicks);
+    if (this.currentTick % this.sendEvery === 0) {
+      this.history.set(this.currentTick, this.latest);
+      this.kept = this.latest;
+    }
+    // Every send tick was kept: each leaves as it ages out of the window.
+    const aged = this.currentTick - this.historyTicks;
+    if (aged % this.sendEvery === 0) this.history.delete(aged);
     if (this.grid && this.positionOf) {
       for (const id of this.moved) {
         const index = this.entityTypes.get(id);
@@ -606,7 +619,9 @@ export class ServerWorld {
   private builderFor(index: number): SnapshotBuilder<FieldMap> {
     let builder = this.builders[index];
     if (!builder) {
-      builder = this.latest.snapshots[index]!.edit();
+      // One made since the last send tick will be no baseline: the next links past it.
+      const base = this.latest.snapshots[index]!;
+      builder = base.edit({ linkPast: base !== this.kept.snapshots[index] });
       this.builders[index] = builder;
     }
     return builder;

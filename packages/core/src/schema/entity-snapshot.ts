@@ -105,9 +105,14 @@ export class EntitySnapshot<F extends FieldMap> {
     for (let i = 0; i < this.ids.length; i++) yield [this.ids[i]!, this.valueAt(i)];
   }
 
-  /** A builder starting from this snapshot; this snapshot is never changed. */
-  edit(): SnapshotBuilder<F> {
-    return new SnapshotBuilder(this);
+  /**
+   * A builder starting from this snapshot; this snapshot is never changed. With `linkPast`, the
+   * snapshot built links its lineage past this one, to this one's parent (with the rows touched in
+   * both generations), so it does not keep this one alive: for a snapshot that will never be a
+   * baseline (a server's ticks between two sends). Encodings are the same either way.
+   */
+  edit(options: { linkPast?: boolean } = {}): SnapshotBuilder<F> {
+    return new SnapshotBuilder(this, options.linkPast ?? false);
   }
 }
 
@@ -118,6 +123,38 @@ export function lineageAfter<F extends FieldMap>(
 ): SnapshotLineage<F> | undefined {
   const depth = (parent.lineage?.depth ?? 0) + 1;
   return depth <= MAX_LINEAGE_DEPTH ? { parent, touchedRows, depth } : undefined;
+}
+
+/**
+ * Lineage for a snapshot whose `touchedRows` (ascending) changed from `skipped`, linked past it to
+ * its parent: the rows touched in either generation, one generation deeper than `skipped`'s. Without
+ * a lineage on `skipped`, lineage to `skipped` itself.
+ */
+function lineagePast<F extends FieldMap>(
+  skipped: EntitySnapshot<F>,
+  touchedRows: readonly number[],
+): SnapshotLineage<F> | undefined {
+  const link = skipped.lineage;
+  if (!link) return lineageAfter(skipped, touchedRows);
+  const depth = link.depth + 1;
+  if (depth > MAX_LINEAGE_DEPTH) return undefined;
+  return { parent: link.parent, touchedRows: mergeAscending(link.touchedRows, touchedRows), depth };
+}
+
+/** The union of two ascending lists of rows, ascending, each row once. */
+function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
+  if (a.length === 0) return b as number[];
+  if (b.length === 0) return a as number[];
+  const merged: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j === b.length || (i < a.length && a[i]! <= b[j]!) ? a[i]! : b[j]!;
+    if (i < a.length && a[i] === next) i++;
+    if (j < b.length && b[j] === next) j++;
+    merged.push(next);
+  }
+  return merged;
 }
 
 /** Index of `id` in ascending `ids` at or after `from`, or -1 (binary search). */
@@ -155,8 +192,12 @@ export class SnapshotBuilder<F extends FieldMap> {
   private readonly touchedRows: number[] = [];
   private built = false;
 
-  constructor(base: EntitySnapshot<F>) {
+  /** Link the built snapshot's lineage past `base` (see EntitySnapshot.edit). */
+  private readonly linkPast: boolean;
+
+  constructor(base: EntitySnapshot<F>, linkPast = false) {
     this.base = base;
+    this.linkPast = linkPast;
     this.layout = base.layout;
     this.ids = base.ids;
     this.codes = base.codes.slice();
@@ -247,10 +288,8 @@ export class SnapshotBuilder<F extends FieldMap> {
     this.assertOpen();
     this.built = true;
     if (this.removed.size === 0 && this.spawned.size === 0) {
-      const lineage = lineageAfter(
-        this.base,
-        this.touchedRows.sort((a, b) => a - b),
-      );
+      const rows = this.touchedRows.sort((a, b) => a - b);
+      const lineage = this.linkPast ? lineagePast(this.base, rows) : lineageAfter(this.base, rows);
       return new EntitySnapshot(this.layout, this.ids, this.codes, this.objects, lineage);
     }
     const { codeSlots, objectSlots } = this.layout;
