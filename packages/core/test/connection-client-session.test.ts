@@ -23,6 +23,22 @@ describe('a client connection before it is connected', () => {
     expectCode('VALUE_INVALID', () => client.send(0, Uint8Array.of(1), 0));
   });
 
+  it('logs an empty datagram during the handshake as type unknown(-1)', () => {
+    const log: PacketLogEntry[] = [];
+    const client = new ClientConnection(
+      {
+        token: connectToken(),
+        capabilities: WS,
+        channels,
+        packetLog: { record: (entry) => log.push(entry) },
+      },
+      0,
+    );
+    client.receive(new Uint8Array(0), 3);
+    expect(log.at(-1)).toEqual({ atMs: 3, direction: 'in', peer: 'server', type: 'unknown(-1)', bytes: 0 });
+    expect(client.state).toBe('connecting');
+  });
+
   it('ends with the reason of a Denied packet', () => {
     const client = new ClientConnection({ token: connectToken(), capabilities: WS, channels }, 0);
     client.receive(Uint8Array.of(PacketType.Denied, 9), 5);
@@ -70,9 +86,24 @@ describe('a client connection before it is connected', () => {
       { atMs: 9, direction: 'in', peer: 'server', type: 'Accepted', bytes: 1 },
     ]);
     client.receive(new Uint8Array(0), 10);
-    expect(log).toHaveLength(2);
+    expect(log).toHaveLength(2); // connected: an empty datagram is not a packet
+    client.send(0, Uint8Array.of(4, 4), 10);
+    client.update(10);
+    expect(log.slice(2)).toEqual([
+      {
+        atMs: 10,
+        direction: 'out',
+        peer: 'server',
+        type: 'Data',
+        bytes: client.outgoing.at(-1)!.length,
+        sequence: 0,
+        ack: 0,
+        ackBits: 0,
+        entries: [{ kind: 'Reliable', channel: 0, id: 0, bytes: 2 }],
+      },
+    ]);
     client.disconnect();
-    expect(log[2]).toEqual({ atMs: 10, direction: 'out', peer: 'server', type: 'Disconnect', bytes: 2 });
+    expect(log[3]).toEqual({ atMs: 10, direction: 'out', peer: 'server', type: 'Disconnect', bytes: 2 });
   });
 });
 
@@ -85,8 +116,10 @@ describe('a connected client', () => {
     expect(client.state).toBe('connected');
     client.receive(Uint8Array.of(PacketType.Disconnect, 11), 1);
     expect(client.events.at(-1)).toEqual({ type: 'disconnected', reason: 'server-shutting-down' });
+    client.outgoing.length = 0;
     client.receive(Uint8Array.of(PacketType.Disconnect, 4), 2);
-    client.update(3);
+    client.update(3_000);
+    expect(client.outgoing).toEqual([]);
     expect(client.events.filter((event) => event.type === 'disconnected')).toHaveLength(1);
     expect(client.disconnectReason).toBe('server-shutting-down');
   });
@@ -98,8 +131,10 @@ describe('a connected client', () => {
     rig.at(10);
     rig.flush();
     const before = client.events.length;
+    const malformed = client.stats(11)!.malformedPackets;
     client.receive(Uint8Array.of(PacketType.Message), 11);
     expect(client.events.length).toBe(before);
+    expect(client.stats(11)!.malformedPackets).toBe(malformed);
     client.receive(Uint8Array.of(PacketType.Message, 1, 7, 8), 11);
     expect(client.events.slice(before)).toEqual([
       { type: 'message', channel: 1, bytes: Uint8Array.of(7, 8) },

@@ -98,6 +98,10 @@ describe('what the client accepts from the server', () => {
     expect(client.state).toBe('connected');
     expect(client.update(500)).toEqual([]);
     expect(client.handle(accepted, 21)).toEqual([]);
+    // Nothing moves a connected handshake either: not even a refusal.
+    expect(client.handle(Uint8Array.of(PacketType.Denied, 5), 22)).toEqual([]);
+    expect(client.state).toBe('connected');
+    expect(client.failureReason).toBeUndefined();
   });
 
   it('a plain one-byte Accepted does not connect a secure client', () => {

@@ -85,6 +85,26 @@ describe('protected packet wire format (PROTOCOL.md §10.4)', () => {
     });
   });
 
+  it('seals in place through sealInto when the AEAD has it', () => {
+    const calls: number[] = [];
+    const inPlace: Aead = {
+      ...aead,
+      seal: () => {
+        throw new Error('seal should not be called');
+      },
+      sealInto: (key, nonce, ad, plaintext, out, offset) => {
+        calls.push(offset);
+        aead.sealInto!(key, nonce, ad, plaintext, out, offset);
+      },
+    };
+    const datagram = new PacketProtection(inPlace, c2s, s2c, protocolId).protect(
+      PacketType.Data,
+      Uint8Array.of(5),
+    );
+    expect(calls).toEqual([9]);
+    expect(datagram).toEqual(sealPacket(aead, c2s, PacketType.Data, 0, 0, protocolId, Uint8Array.of(5)));
+  });
+
   it('works with an AEAD that only has the one-shot seal', () => {
     const oneShot: Aead = { seal: aead.seal, open: aead.open };
     const sender = new PacketProtection(oneShot, c2s, s2c, protocolId);

@@ -70,17 +70,40 @@ describe('the server side of a handshake, datagram by datagram', () => {
   it('over UDP says Accepted again when a connected client repeats its request or response', () => {
     const rig = new Rig(UDP);
     const client = rig.client('p1');
-    const request = client.outgoing[0]!;
+    const [request] = client.outgoing.splice(0);
+    rig.server.receive('p1', request!, 0);
+    client.receive(rig.server.outgoing.splice(0)[0]!.datagram, 0);
+    const [response] = client.outgoing.splice(0);
+    rig.server.receive('p1', response!, 0);
     rig.flush();
+    expect(client.state).toBe('connected');
     const open = rig.opener('p1');
-    rig.server.receive('p1', request, 10);
-    rig.server.receive('p1', Uint8Array.of(PacketType.Response), 10);
+    open(rig.server.outgoing.splice(0)[0]?.datagram ?? new Uint8Array(0));
+    rig.server.receive('p1', request!, 10);
+    rig.server.receive('p1', response!, 10);
     const again = rig.server.outgoing.splice(0);
     expect(again.map(({ datagram }) => open(datagram))).toEqual([
       { type: PacketType.Accepted, payload: [] },
       { type: PacketType.Accepted, payload: [] },
     ]);
     expect(rig.server.events.map((event) => event.type)).toEqual(['connected']);
+  });
+
+  it('over UDP answers nothing to a short Request or Response from a connected peer address (no amplification)', () => {
+    const rig = new Rig(UDP);
+    rig.connected('p1');
+    for (const datagram of [
+      Uint8Array.of(PacketType.Request),
+      Uint8Array.of(PacketType.Response),
+      new Uint8Array(1052).fill(PacketType.Request),
+      new Uint8Array(1054).fill(PacketType.Request),
+      new Uint8Array(664).fill(PacketType.Response),
+      new Uint8Array(666).fill(PacketType.Response),
+    ]) {
+      rig.server.receive('p1', datagram, 10);
+      expect(rig.server.outgoing).toEqual([]);
+    }
+    expect(rig.server.sessionCount).toBe(1);
   });
 
   it('over a stream ignores a repeated request from a connected peer', () => {
@@ -302,5 +325,104 @@ describe('packet budget and keepalive tuning', () => {
     expect(endpointTuning(undefined, true, 800)).toEqual({ keepaliveMs: 200 });
     expect(endpointTuning(undefined, false, 4_000)).toEqual({ keepaliveMs: 1_000 });
     expect(endpointTuning({ keepaliveMs: 50 }, false, 4_000)).toEqual({ keepaliveMs: 50 });
+  });
+});
+
+describe('updating sessions', () => {
+  it('a new session is due at once', () => {
+    for (const capabilities of [UDP, WS]) {
+      const rig = new Rig(capabilities);
+      rig.connected('p1');
+      expect(rig.server.nextUpdateAtMs()).toBe(Number.NEGATIVE_INFINITY);
+    }
+  });
+
+  it('over UDP a session with packets not yet acknowledged stays due at every update', () => {
+    const rig = new Rig(UDP);
+    rig.connected('p1');
+    rig.server.update(0);
+    expect(rig.server.outgoing.length).toBeGreaterThan(0);
+    for (const t of [8, 16, 24]) {
+      rig.server.update(t);
+      expect(rig.server.nextUpdateAtMs()).toBe(Number.NEGATIVE_INFINITY);
+    }
+  });
+
+  it('update with a session named updates that session only', () => {
+    const rig = new Rig(WS);
+    rig.connected('p1');
+    rig.connected('p2');
+    rig.server.outgoing.length = 0;
+    rig.server.send('p1', 0, Uint8Array.of(1), 5);
+    rig.server.send('p2', 0, Uint8Array.of(2), 5);
+    rig.server.update(5, 'p2');
+    expect(rig.server.outgoing.map(({ peer }) => peer)).toEqual(['p2']);
+    rig.server.update(5, 'nobody');
+    expect(rig.server.outgoing).toHaveLength(1);
+    rig.server.update(5);
+    expect(rig.server.outgoing.map(({ peer }) => peer)).toEqual(['p2', 'p1']);
+  });
+});
+
+describe('the server packet log', () => {
+  it('logs an empty datagram from an unknown peer as unknown(-1)', () => {
+    const rig = new Rig(UDP);
+    rig.server.receive('stranger', new Uint8Array(0), 4);
+    expect(rig.serverLog).toEqual([
+      { atMs: 4, direction: 'in', peer: 'stranger', type: 'unknown(-1)', bytes: 0 },
+    ]);
+    expect(rig.server.outgoing).toEqual([]);
+  });
+
+  it('logs Data packets both ways with their entries, and Message packets out', () => {
+    const rig = new Rig(WS);
+    const client = rig.connected('p1');
+    client.send(0, Uint8Array.of(1, 2, 3), 5);
+    client.update(5);
+    rig.nowMs = 5;
+    rig.flush();
+    rig.server.send('p1', 0, Uint8Array.of(9), 6);
+    rig.server.update(6);
+    rig.server.send('p1', 1, Uint8Array.of(8, 8), 7, 'unreliable-no-delay');
+    expect(rig.serverLog.slice(2)).toEqual([
+      {
+        atMs: 5,
+        direction: 'in',
+        peer: 'p1',
+        type: 'Data',
+        bytes: 17,
+        sequence: 0,
+        ack: 0,
+        ackBits: 0,
+        entries: [{ kind: 'Reliable', channel: 0, id: 0, bytes: 3 }],
+      },
+      {
+        atMs: 6,
+        direction: 'out',
+        peer: 'p1',
+        type: 'Data',
+        bytes: 17,
+        sequence: 0,
+        ack: 0,
+        ackBits: 1,
+        heldMs: 1,
+        entries: [{ kind: 'Reliable', channel: 0, id: 0, bytes: 1 }],
+      },
+      { atMs: 7, direction: 'out', peer: 'p1', type: 'Message', bytes: 4 },
+    ]);
+    expect(rig.server.outgoing.at(-1)!.datagram).toEqual(Uint8Array.of(PacketType.Message, 1, 8, 8));
+  });
+});
+
+describe('sendToEach', () => {
+  it('hands a session that refuses (a ShardlineError) to refused, but lets any other error through', () => {
+    const rig = new Rig(WS);
+    rig.connected('p1');
+    const ghost = { peer: 'ghost', owner: rig.server, dropped: false };
+    const refused: string[] = [];
+    expect(() =>
+      rig.server.sendToEach([ghost], 0, Uint8Array.of(1), 0, undefined, (peer) => refused.push(peer)),
+    ).toThrow(TypeError);
+    expect(refused).toEqual([]);
   });
 });

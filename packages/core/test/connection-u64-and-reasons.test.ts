@@ -1,5 +1,6 @@
 import { ByteReader, ByteWriter, DISCONNECT_REASONS, reasonCode, reasonFromCode } from '@shardline/core';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { randomBytes } from '../src/connection/crypto.js';
 import { readU64, writeU64 } from '../src/connection/u64.js';
 import { expectCode } from './support/expect-code.js';
 
@@ -68,5 +69,22 @@ describe('disconnect reasons (PROTOCOL.md §10.5)', () => {
   it('read codes a newer peer may add as unknown', () => {
     expect(reasonFromCode(17)).toBe('unknown');
     expect(reasonFromCode(255)).toBe('unknown');
+  });
+});
+
+describe('randomBytes', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('draws the length asked for from globalThis.crypto', () => {
+    const a = randomBytes(32);
+    expect(a.length).toBe(32);
+    expect(a).not.toEqual(randomBytes(32));
+  });
+
+  it('refuses to run without a secure random source rather than fall back to a weak one', () => {
+    vi.stubGlobal('crypto', undefined);
+    expect(() => randomBytes(8)).toThrow(/secure random source/);
   });
 });

@@ -48,7 +48,7 @@ export function aeadFromNodeCrypto(crypto: NodeCryptoModule): Aead {
     out.set(body, at);
     at += body.length;
     const rest = cipher.final(); // empty for a stream cipher; copied all the same
-    if (rest.length > 0) out.set(rest, at);
+    out.set(rest, at);
     at += rest.length;
     out.set(cipher.getAuthTag(), at);
   };

@@ -22,12 +22,14 @@ export class ReplayWindow {
   private newest = -1;
   private readonly slots = new Float64Array(REPLAY_WINDOW).fill(-1);
 
+  /** `sequence` is a u53 (a packet's 64-bit sequence); until one is accepted, none is too old. */
   isReplay(sequence: number): boolean {
-    if (this.newest >= 0 && sequence + REPLAY_WINDOW <= this.newest) return true;
+    if (sequence + REPLAY_WINDOW <= this.newest) return true;
     return this.slots[sequence % REPLAY_WINDOW]! >= sequence;
   }
 
   accept(sequence: number): void {
+    // Stryker disable next-line EqualityOperator: at equality `newest` would be set to the value it holds
     if (sequence > this.newest) this.newest = sequence;
     this.slots[sequence % REPLAY_WINDOW] = sequence;
   }

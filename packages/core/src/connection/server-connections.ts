@@ -5,9 +5,15 @@ import { DEFAULT_MTU_BYTES } from '../reliable/limits.js';
 import type { EndpointStats } from '../reliable/stats.js';
 import type { TransportCapabilities } from '../transport/types.js';
 import type { Aead } from './crypto.js';
-import { HandshakeServer } from './handshake-server.js';
+import { HandshakeServer, SEALED_CHALLENGE_BYTES } from './handshake-server.js';
 import { describePacket, type PacketLog } from './packet-log.js';
-import { isMessagePacket, MESSAGE_OVERHEAD_BYTES, PacketType, writeMessagePacket } from './packets.js';
+import {
+  isMessagePacket,
+  MESSAGE_OVERHEAD_BYTES,
+  PacketType,
+  REQUEST_BYTES,
+  writeMessagePacket,
+} from './packets.js';
 import {
   openSessionDatagram,
   PacketProtection,
@@ -27,6 +33,17 @@ import { type Scheduled, UpdateSchedule } from './update-schedule.js';
 export function packetBudget(capabilities: TransportCapabilities, secure: boolean): number {
   const wrapping = secure ? PROTECTION_OVERHEAD_BYTES : 1;
   return Math.min(DEFAULT_MTU_BYTES, capabilities.maxDatagramBytes) - wrapping;
+}
+
+/**
+ * A full-size Request or Response (1053 or 665 bytes). Only these make a connected peer's server say
+ * Accepted (25 bytes) again: a reply is never larger than what caused it, so a spoofed source address
+ * cannot turn the server against a connected client (PROTOCOL.md §10.2).
+ */
+function isHandshakeDatagram(datagram: Uint8Array): boolean {
+  if (datagram[0] === PacketType.Request) return datagram.length === REQUEST_BYTES;
+  // A Response: type, challenge sequence u64, sealed challenge token.
+  return datagram[0] === PacketType.Response && datagram.length === 1 + 8 + SEALED_CHALLENGE_BYTES;
 }
 
 /** Disconnect packets go out this many times over lossy transports, so one of them arrives. */
@@ -362,8 +379,8 @@ export class ServerConnections {
   }
 
   private receiveFromSession(peer: string, session: Session, datagram: Uint8Array, nowMs: number): void {
-    if (session.protection && (datagram[0] === PacketType.Request || datagram[0] === PacketType.Response)) {
-      // The client did not hear our Accepted yet: say it again.
+    if (session.protection && isHandshakeDatagram(datagram)) {
+      // The client did not hear our Accepted yet: say it again (smaller than what it answers).
       this.emit(peer, session, PacketType.Accepted, new Uint8Array(0));
       return;
     }
