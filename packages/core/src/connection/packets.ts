@@ -120,6 +120,7 @@ export function writeMessagePacket(channel: number, message: Uint8Array): Uint8A
 /** Whether `packet` is a Message packet on `channel` carrying exactly `message`. */
 export function isMessagePacket(packet: Uint8Array, channel: number, message: Uint8Array): boolean {
   if (packet.length !== MESSAGE_OVERHEAD_BYTES + message.length || packet[1] !== channel) return false;
+  // Stryker disable next-line EqualityOperator: one step further compares undefined with undefined (lengths match)
   for (let i = 0; i < message.length; i++)
     if (packet[MESSAGE_OVERHEAD_BYTES + i] !== message[i]) return false;
   return true;
