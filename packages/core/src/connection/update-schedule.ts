@@ -74,7 +74,7 @@ export class UpdateSchedule<T extends Scheduled> {
     const last = Math.floor(nowMs / SCHEDULE_GRANULARITY_MS);
     let key = this.nextBucket ?? last;
     // A shortcut: with no buckets the loop below finds nothing and ends at last + 1 all the same.
-    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: the loop finds nothing either way
+    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: the loop finds nothing either way (only slower)
     if (this.buckets.size === 0) key = last + 1;
     for (; key <= last; key++) {
       const bucket = this.buckets.get(key);
