@@ -1,7 +1,7 @@
 /**
  * Mutation testing (npm run test:mutation): StrykerJS mutates one folder of packages/core at a time and
- * runs core's tests against every mutant; a mutant no test notices "survives". Not part of npm test:
- * a folder takes minutes to tens of minutes on two cores.
+ * runs that folder's tests (folders.ts) against every mutant; a mutant no test notices "survives".
+ * Not part of npm test: a folder takes tens of minutes on two cores.
  *
  *   npm run test:mutation                   every folder in turn (wire, reliable, connection)
  *   npm run test:mutation -- wire reliable  the named folders only; the others' scores are kept
@@ -22,7 +22,12 @@ import { parseArgs } from 'node:util';
 import type { MutantResult } from '@stryker-mutator/api/core';
 import { Stryker } from '@stryker-mutator/core';
 import { writeResults } from '../lib/results.js';
-import { isMutationFolder, MUTATION_FOLDERS, type MutationFolder } from './folders.js';
+import {
+  isMutationFolder,
+  MUTATION_FOLDERS,
+  MUTATION_TESTS_VARIABLE,
+  type MutationFolder,
+} from './folders.js';
 import { type FolderReport, renderMarkdown, summarise } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -65,7 +70,9 @@ if (!values['no-results']) {
 }
 
 function mutate(folder: MutationFolder): Promise<MutantResult[]> {
-  const source = MUTATION_FOLDERS[folder];
+  const { source, tests } = MUTATION_FOLDERS[folder];
+  // Read by vitest.config.ts in Stryker's test-runner processes, which inherit the environment.
+  process.env[MUTATION_TESTS_VARIABLE] = tests.join(',');
   return new Stryker({
     testRunner: 'vitest',
     plugins: ['@stryker-mutator/vitest-runner'],
