@@ -173,6 +173,51 @@ describe('a connected client', () => {
     expect(client.stats(1)?.packetsSent).toBeGreaterThan(0);
   });
 
+  it('logs what arrives once connected, after opening it, and nothing that does not open', () => {
+    const log: PacketLogEntry[] = [];
+    const rig = new Rig(UDP);
+    const client = new ClientConnection(
+      {
+        token: rig.tokenFor('p1'),
+        aead,
+        capabilities: UDP,
+        channels,
+        packetLog: { record: (entry) => log.push(entry) },
+      },
+      0,
+    );
+    rig.clients.set('p1', client);
+    rig.flush();
+    expect(client.state).toBe('connected');
+    rig.server.send('p1', 0, Uint8Array.of(3, 3, 3), 1);
+    rig.server.update(1);
+    const [data] = rig.server.outgoing.splice(0).map(({ datagram }) => datagram);
+    const forged = data!.slice();
+    forged[forged.length - 1]! ^= 1;
+    client.receive(forged, 2);
+    const before = log.length;
+    client.receive(data!, 2);
+    expect(log.slice(before)).toEqual([
+      {
+        atMs: 2,
+        direction: 'in',
+        peer: 'server',
+        type: 'Data',
+        bytes: data!.length,
+        sequence: 0,
+        ack: 0,
+        ackBits: 0,
+        entries: [{ kind: 'Reliable', channel: 0, id: 0, bytes: 3 }],
+      },
+    ]);
+    expect(log.slice(0, before).map(({ direction, type }) => `${direction} ${type}`)).toEqual([
+      'out Request',
+      'in Challenge',
+      'out Response',
+      'in Accepted',
+    ]);
+  });
+
   it('over UDP drops a packet that does not authenticate', () => {
     const rig = new Rig(UDP);
     const client = rig.connected('p1');

@@ -54,14 +54,20 @@ export class Rig {
     });
   }
 
-  /** A client for `peer` with a token for `clientId` (timeout in ms), not yet connected. */
-  client(peer: string, clientId = peer, timeoutMs = 5_000): ClientConnection {
+  /** A token for `peer`'s client (remembered for `opener`), valid 60 s, with its own keys. */
+  tokenFor(peer: string, clientId = peer, timeoutMs = 5_000): Uint8Array {
     const token = connectToken(
       { clientId, timeoutMs, expiresInMs: 60_000 },
       this.nowMs,
       countingRandom(100 * this.tokensIssued++),
     );
     this.tokens.set(peer, token);
+    return token;
+  }
+
+  /** A client for `peer` with a token for `clientId` (timeout in ms), not yet connected. */
+  client(peer: string, clientId = peer, timeoutMs = 5_000): ClientConnection {
+    const token = this.tokenFor(peer, clientId, timeoutMs);
     const client = new ClientConnection(
       {
         token,
