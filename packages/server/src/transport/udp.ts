@@ -16,8 +16,31 @@ export const UDP_CAPABILITIES: TransportCapabilities = {
 };
 
 /**
- * UDP over node:dgram. Peers are `host:port` source addresses; nothing is allocated per peer here —
- * state is the handshake's decision, after a valid challenge (see the connection layer).
+ * The socket's receive and send buffers asked for, bytes (the kernel caps them: on Linux at
+ * net.core.rmem_max and wmem_max, and grants twice the size, half of it for its own bookkeeping).
+ * One socket carries every peer's datagrams: with Linux's default (208 KiB, about 160 small
+ * datagrams once the kernel's per-datagram overhead is counted) a server whose event loop stalls
+ * for a few tens of ms drops datagrams in the kernel — handshakes and inputs alike (issue 18's
+ * soak: 4.2% loss over UDP, none over WebSocket, all of it the server socket's RcvbufErrors). 1 MiB
+ * holds about half a second of 100 peers' traffic: enough for a stall, not so much that a server
+ * falling behind for good answers inputs seconds late (4 MiB did, on an overloaded host).
+ */
+export const UDP_SOCKET_BUFFER_BYTES = 1024 * 1024;
+
+/** Parsed peer addresses kept for sends, at most (past it the cache starts over). */
+const MAX_CACHED_PEERS = 4096;
+
+export interface UdpListenOptions extends ListenOptions {
+  /** The socket's receive buffer asked for, bytes. Default UDP_SOCKET_BUFFER_BYTES. */
+  receiveBufferBytes?: number;
+  /** The socket's send buffer asked for, bytes. Default UDP_SOCKET_BUFFER_BYTES. */
+  sendBufferBytes?: number;
+}
+
+/**
+ * UDP over node:dgram. Peers are `host:port` source addresses; nothing is allocated per peer here
+ * but a bounded cache of their parsed addresses — state is the handshake's decision, after a valid
+ * challenge (see the connection layer).
  */
 export class UdpServerTransport implements ServerTransport {
   readonly capabilities = UDP_CAPABILITIES;
@@ -27,16 +50,30 @@ export class UdpServerTransport implements ServerTransport {
   /** Sends not yet handed to the network: closing waits for them, so last Disconnects still leave. */
   private pendingSends = 0;
   private drained: (() => void) | undefined;
+  /** Peers' addresses as sends need them (a peer's datagrams go to it every few ms). */
+  private readonly sendAddresses = new Map<string, { host: string; port: number }>();
+  /** Peers' names by source host and port, so a datagram in builds no string. */
+  private readonly peerNames = new Map<string, Map<number, string>>();
+  private cachedPeerNames = 0;
+  /** One callback for every send (node:dgram calls it once the datagram is handed over). */
+  private readonly onSent = () => {
+    this.pendingSends--;
+    if (this.pendingSends === 0) this.drained?.();
+  };
 
-  constructor(private readonly options: ListenOptions = {}) {}
+  constructor(private readonly options: UdpListenOptions = {}) {}
 
   listen(): Promise<string> {
     const host = this.options.host ?? '127.0.0.1';
-    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const socket = createSocket({
+      type: host.includes(':') ? 'udp6' : 'udp4',
+      recvBufferSize: this.options.receiveBufferBytes ?? UDP_SOCKET_BUFFER_BYTES,
+      sendBufferSize: this.options.sendBufferBytes ?? UDP_SOCKET_BUFFER_BYTES,
+    });
     this.socket = socket;
     socket.on('message', (message, remote) => {
       if (message.length > this.capabilities.maxDatagramBytes) return; // never produced by a peer of ours
-      this.onDatagram?.(formatAddress('udp', remote.address, remote.port), new Uint8Array(message));
+      this.onDatagram?.(this.peerName(remote.address, remote.port), new Uint8Array(message));
     });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
@@ -53,13 +90,43 @@ export class UdpServerTransport implements ServerTransport {
       throw new ShardlineError('VALUE_INVALID', `datagram of ${datagram.length} bytes exceeds the MTU`);
     }
     if (!this.socket) return false;
-    const { host, port } = parseAddress(peer, 'udp');
+    let address = this.sendAddresses.get(peer);
+    if (!address) {
+      address = parseAddress(peer, 'udp');
+      if (this.sendAddresses.size >= MAX_CACHED_PEERS) this.sendAddresses.clear();
+      this.sendAddresses.set(peer, address);
+    }
     this.pendingSends++;
-    this.socket.send(datagram, port, host, () => {
-      this.pendingSends--;
-      if (this.pendingSends === 0) this.drained?.();
-    });
+    this.socket.send(datagram, address.port, address.host, this.onSent);
     return true;
+  }
+
+  /** Socket buffer sizes the kernel granted (Linux reports twice what was asked, within its caps). */
+  get bufferSizes(): { receive: number; send: number } | undefined {
+    if (!this.socket) return undefined;
+    return { receive: this.socket.getRecvBufferSize(), send: this.socket.getSendBufferSize() };
+  }
+
+  /** `udp://host:port` of a datagram's source, the same string for the same source. */
+  private peerName(host: string, port: number): string {
+    let byPort = this.peerNames.get(host);
+    if (!byPort) {
+      byPort = new Map();
+      this.peerNames.set(host, byPort);
+    }
+    let name = byPort.get(port);
+    if (name === undefined) {
+      if (this.cachedPeerNames >= MAX_CACHED_PEERS) {
+        this.peerNames.clear();
+        this.cachedPeerNames = 0;
+        byPort = new Map();
+        this.peerNames.set(host, byPort);
+      }
+      name = formatAddress('udp', host, port);
+      byPort.set(port, name);
+      this.cachedPeerNames++;
+    }
+    return name;
   }
 
   disconnect(): void {}
