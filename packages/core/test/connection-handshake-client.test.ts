@@ -12,8 +12,9 @@ import { writeChallengeBody } from '../src/connection/packets.js';
 import { sealPacket } from '../src/connection/protection.js';
 import { aead, connectToken, PEER, privateKey, protocolId, SERVER } from './support/connection-fixtures.js';
 
-const tokenBytes = connectToken({ expiresInMs: 1_000 });
-const token = readConnectToken(tokenBytes);
+// Made inside each test, never at load: mutation testing attributes what runs at load to no test.
+const tokenBytes = () => connectToken({ expiresInMs: 1_000 });
+const token = () => readConnectToken(tokenBytes());
 
 function server() {
   return new HandshakeServer({ protocolId, privateKey, aead, addresses: [SERVER], secure: true });
@@ -21,7 +22,7 @@ function server() {
 
 /** A client that has sent its request at 0 and holds the server challenge's response. */
 function respondingClient() {
-  const client = new HandshakeClient(tokenBytes, aead, true);
+  const client = new HandshakeClient(tokenBytes(), aead, true);
   const [request] = client.update(0);
   const challenge = server().handle(PEER, request!, 0, () => undefined);
   if (challenge.kind !== 'challenge') throw new Error(challenge.kind);
@@ -31,7 +32,7 @@ function respondingClient() {
 
 /** The server's protected Accepted for this token, as its session sends it (sequence 0). */
 const acceptedPacket = () =>
-  new PacketProtection(aead, token.serverToClientKey, token.clientToServerKey, protocolId).protect(
+  new PacketProtection(aead, token().serverToClientKey, token().clientToServerKey, protocolId).protect(
     PacketType.Accepted,
     new Uint8Array(0),
   );
@@ -39,7 +40,7 @@ const acceptedPacket = () =>
 describe('client handshake timing (PROTOCOL.md §10.3: resend every 100 ms)', () => {
   it('sends the request at once, then again every 100 ms, not sooner', () => {
     expect(HANDSHAKE_RESEND_MS).toBe(100);
-    const client = new HandshakeClient(tokenBytes, aead, true);
+    const client = new HandshakeClient(tokenBytes(), aead, true);
     const [first] = client.update(0);
     expect(first!.length).toBe(REQUEST_BYTES);
     expect(client.update(99)).toEqual([]);
@@ -50,7 +51,7 @@ describe('client handshake timing (PROTOCOL.md §10.3: resend every 100 ms)', ()
   });
 
   it('fails with token-expired at exactly the expiry millisecond, while requesting', () => {
-    const client = new HandshakeClient(tokenBytes, aead, true);
+    const client = new HandshakeClient(tokenBytes(), aead, true);
     expect(client.update(999).length).toBe(1);
     expect(client.failureReason).toBeUndefined();
     expect(client.update(1_000)).toEqual([]);
@@ -74,7 +75,7 @@ describe('client handshake timing (PROTOCOL.md §10.3: resend every 100 ms)', ()
 
 describe('what the client accepts from the server', () => {
   it('a Denied of two bytes fails the handshake with its reason; any other size is ignored', () => {
-    const client = new HandshakeClient(tokenBytes, aead, true);
+    const client = new HandshakeClient(tokenBytes(), aead, true);
     client.update(0);
     expect(client.handle(Uint8Array.of(PacketType.Denied, 5, 0), 1)).toEqual([]);
     expect(client.handle(Uint8Array.of(PacketType.Denied), 1)).toEqual([]);
@@ -112,7 +113,7 @@ describe('what the client accepts from the server', () => {
 
   it('a challenge is answered once: its replay, or a second one while responding, gets no response', () => {
     const handshake = server();
-    const client = new HandshakeClient(tokenBytes, aead, true);
+    const client = new HandshakeClient(tokenBytes(), aead, true);
     const [request] = client.update(0);
     const first = handshake.handle(PEER, request!, 0, () => undefined);
     const second = handshake.handle(PEER, request!, 1, () => undefined);
@@ -125,12 +126,12 @@ describe('what the client accepts from the server', () => {
   });
 
   it('a challenge sealed in the session domain, or carrying another type, is ignored', () => {
-    const client = new HandshakeClient(tokenBytes, aead, true);
+    const client = new HandshakeClient(tokenBytes(), aead, true);
     client.update(0);
     const body = writeChallengeBody(0, new Uint8Array(656));
     const sessionDomain = sealPacket(
       aead,
-      token.serverToClientKey,
+      token().serverToClientKey,
       PacketType.Challenge,
       0,
       0,
@@ -138,16 +139,16 @@ describe('what the client accepts from the server', () => {
       body,
     );
     expect(client.handle(sessionDomain, 1)).toEqual([]);
-    const retyped = sealPacket(aead, token.serverToClientKey, PacketType.Data, 1, 1, protocolId, body);
+    const retyped = sealPacket(aead, token().serverToClientKey, PacketType.Data, 1, 1, protocolId, body);
     expect(client.handle(retyped, 1)).toEqual([]);
     expect(client.state).toBe('requesting');
-    const good = sealPacket(aead, token.serverToClientKey, PacketType.Challenge, 2, 1, protocolId, body);
+    const good = sealPacket(aead, token().serverToClientKey, PacketType.Challenge, 2, 1, protocolId, body);
     expect(client.handle(good, 1)).toHaveLength(1);
     expect(client.state).toBe('responding');
   });
 
   it('a challenge whose body is one byte short or long is ignored', () => {
-    const client = new HandshakeClient(tokenBytes, aead, true);
+    const client = new HandshakeClient(tokenBytes(), aead, true);
     client.update(0);
     for (const [sequence, length] of [
       [0, 655],
@@ -156,7 +157,7 @@ describe('what the client accepts from the server', () => {
       const body = writeChallengeBody(sequence, new Uint8Array(length));
       const packet = sealPacket(
         aead,
-        token.serverToClientKey,
+        token().serverToClientKey,
         PacketType.Challenge,
         sequence,
         1,
@@ -171,7 +172,7 @@ describe('what the client accepts from the server', () => {
 
 describe('stream handshake (no challenge, no encryption)', () => {
   it('needs no AEAD; connects on a one-byte Accepted only', () => {
-    const client = new HandshakeClient(tokenBytes, undefined, false);
+    const client = new HandshakeClient(tokenBytes(), undefined, false);
     expect(client.protection).toBeUndefined();
     expect(client.update(0)).toHaveLength(1);
     client.handle(Uint8Array.of(PacketType.Accepted, 0), 1);
@@ -183,6 +184,6 @@ describe('stream handshake (no challenge, no encryption)', () => {
   });
 
   it('a secure handshake without an AEAD is refused at construction', () => {
-    expect(() => new HandshakeClient(tokenBytes, undefined, true)).toThrow(/AEAD/);
+    expect(() => new HandshakeClient(tokenBytes(), undefined, true)).toThrow(/AEAD/);
   });
 });

@@ -16,9 +16,11 @@ const nonce = Uint8Array.from({ length: 12 }, (_, i) => 0xa0 + i);
 const sealedPrivate = Uint8Array.from({ length: 1024 }, (_, i) => i & 0xff);
 
 describe('Request (PROTOCOL.md §10.2): 1053 bytes exactly', () => {
-  const request = writeRequest({ protocolId: 0x0102_0304, expiresAtMs: 0x5_0000_0006, nonce, sealedPrivate });
+  const makeRequest = () =>
+    writeRequest({ protocolId: 0x0102_0304, expiresAtMs: 0x5_0000_0006, nonce, sealedPrivate });
 
   it('lays out type, magic, protocolId, expiresAtMs, nonce and the sealed part', () => {
+    const request = makeRequest();
     expect(REQUEST_BYTES).toBe(1053);
     expect(request.length).toBe(1053);
     expect(Array.from(request.subarray(0, 17))).toEqual([
@@ -52,6 +54,7 @@ describe('Request (PROTOCOL.md §10.2): 1053 bytes exactly', () => {
   });
 
   it('is refused one byte short or one byte long (WIRE_INVALID)', () => {
+    const request = makeRequest();
     expectCode('WIRE_INVALID', () => readRequest(request.subarray(0, 1052)));
     const long = new Uint8Array(1054);
     long.set(request);
@@ -59,6 +62,7 @@ describe('Request (PROTOCOL.md §10.2): 1053 bytes exactly', () => {
   });
 
   it('reads another magic as a mismatch, not an error', () => {
+    const request = makeRequest();
     const other = request.slice();
     other[4] = 0x32; // "SLT2"
     expect(readRequest(other).magicMatches).toBe(false);
