@@ -426,3 +426,48 @@ describe('sendToEach', () => {
     expect(refused).toEqual([]);
   });
 });
+
+describe('Message packets are counted at their size on the wire (type and channel included)', () => {
+  /** A stream rig whose server has just sent p1 a packet with a header (so messages may go alone). */
+  function messageReady() {
+    const rig = new Rig(WS);
+    const client = rig.connected('p1');
+    rig.server.send('p1', 0, Uint8Array.of(1), 1);
+    rig.server.update(1);
+    rig.nowMs = 1;
+    rig.flush();
+    return { rig, client };
+  }
+
+  it('by send, and by the client that takes it', () => {
+    const { rig, client } = messageReady();
+    const before = rig.server.stats('p1', 2);
+    const clientBefore = client.stats(2)!;
+    rig.server.send('p1', 1, new Uint8Array(100), 2, 'unreliable-no-delay');
+    const [sent] = rig.server.outgoing.splice(0);
+    expect(sent!.datagram.length).toBe(102);
+    const after = rig.server.stats('p1', 2);
+    expect(after.bytesOutPerSecond - before.bytesOutPerSecond).toBe(102);
+    expect(after.packetsOutPerSecond - before.packetsOutPerSecond).toBe(1);
+    client.receive(sent!.datagram, 2);
+    expect(client.stats(2)!.bytesInPerSecond - clientBefore.bytesInPerSecond).toBe(102);
+    expect(client.events.at(-1)).toEqual({ type: 'message', channel: 1, bytes: new Uint8Array(100) });
+  });
+
+  it('by sendToEach', () => {
+    const { rig } = messageReady();
+    const before = rig.server.stats('p1', 2);
+    rig.server.sendToEach(
+      [rig.server.handle('p1')!],
+      1,
+      new Uint8Array(100),
+      2,
+      'unreliable-no-delay',
+      () => {
+        throw new Error('refused');
+      },
+    );
+    expect(rig.server.outgoing.map(({ datagram }) => datagram.length)).toEqual([102]);
+    expect(rig.server.stats('p1', 2).bytesOutPerSecond - before.bytesOutPerSecond).toBe(102);
+  });
+});

@@ -37,6 +37,35 @@ describe('UpdateSchedule: exact run times (8 ms buckets)', () => {
     expect(runAt(schedule, 24)).toEqual(['a']);
   });
 
+  it('runs an item whose time passed long before the first run', () => {
+    const schedule = new UpdateSchedule<Item>();
+    schedule.schedule(item('a'), 16);
+    expect(runAt(schedule, 1_000)).toEqual(['a']);
+  });
+
+  it('runs every item of one bucket', () => {
+    const schedule = new UpdateSchedule<Item>();
+    schedule.schedule(item('a'), 9);
+    schedule.schedule(item('b'), 12);
+    schedule.schedule(item('c'), 16);
+    expect(runAt(schedule, 16)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('skips an item marked due since it was scheduled, there and then', () => {
+    const schedule = new UpdateSchedule<Item>();
+    const a = item('a');
+    const b = item('b');
+    schedule.schedule(a, 16);
+    schedule.schedule(b, 16);
+    const visited: string[] = [];
+    schedule.run(16, (visit) => {
+      visited.push(visit.name);
+      if (visit === a) schedule.markDue(b);
+    });
+    expect(visited).toEqual(['a']);
+    expect(runAt(schedule, 17)).toEqual(['b']);
+  });
+
   it('runs a time already past at the next run', () => {
     const schedule = new UpdateSchedule<Item>();
     expect(runAt(schedule, 100)).toEqual([]);
