@@ -119,3 +119,25 @@ describe('Message packets (PROTOCOL.md §10.7)', () => {
     expect(isMessagePacket(writeMessagePacket(5, new Uint8Array(0)), 5, new Uint8Array(0))).toBe(true);
   });
 });
+
+describe('what is read from a datagram is copied out of it (transports reuse their buffers)', () => {
+  it('Request: the nonce and the sealed part', () => {
+    const datagram = writeRequest({ protocolId: 1, expiresAtMs: 2, nonce, sealedPrivate });
+    const read = readRequest(datagram);
+    datagram.fill(0);
+    expect(read.nonce).toEqual(nonce);
+    expect(read.sealedPrivate).toEqual(sealedPrivate);
+  });
+
+  it('Response and challenge body: the sealed challenge', () => {
+    const sealedChallenge = Uint8Array.of(1, 2, 3);
+    const response = writeResponse(5, sealedChallenge);
+    const body = writeChallengeBody(5, sealedChallenge);
+    const fromResponse = readResponse(response, 3);
+    const fromBody = readChallengeBody(body, 3);
+    response.fill(0);
+    body.fill(0);
+    expect(fromResponse.sealedChallenge).toEqual(sealedChallenge);
+    expect(fromBody.sealedChallenge).toEqual(sealedChallenge);
+  });
+});

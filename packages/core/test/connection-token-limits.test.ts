@@ -153,6 +153,18 @@ describe('grant limits at their exact edges (VALUE_INVALID past them)', () => {
 });
 
 describe('reading a connect token (the client side)', () => {
+  it('copies the nonce, keys and sealed part out of the bytes it reads', () => {
+    const bytes = connectToken();
+    const token = readConnectToken(bytes);
+    const copies = [token.nonce, token.clientToServerKey, token.serverToClientKey, token.sealedPrivate].map(
+      (part) => part.slice(),
+    );
+    bytes.fill(0);
+    expect([token.nonce, token.clientToServerKey, token.serverToClientKey, token.sealedPrivate]).toEqual(
+      copies,
+    );
+  });
+
   it('refuses another magic, trailing bytes and truncation', () => {
     const bytes = connectToken();
     const other = bytes.slice();

@@ -210,7 +210,7 @@ export class ClientConnection {
 
   private emitRaw(datagram: Uint8Array): void {
     this.options.packetLog?.record(
-      describePacket('out', 'server', this.nowMs, datagram.length, datagram[0] ?? -1),
+      describePacket('out', 'server', this.nowMs, datagram.length, datagram[0]!), // a handshake packet: never empty
     );
     this.outgoing.push(datagram);
   }

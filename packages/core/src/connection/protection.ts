@@ -19,7 +19,8 @@ export const REPLAY_WINDOW = 256;
  * behind the newest, is a replay.
  */
 export class ReplayWindow {
-  private newest = -1;
+  /** The newest sequence accepted; 0 before any (no sequence is too old until one of 256 or more). */
+  private newest = 0;
   private readonly slots = new Float64Array(REPLAY_WINDOW).fill(-1);
 
   /** `sequence` is a u53 (a packet's 64-bit sequence); until one is accepted, none is too old. */

@@ -459,7 +459,7 @@ export class ServerConnections {
   /** Queues a handshake reply (no session), and logs it. */
   private emitRaw(peer: string, datagram: Uint8Array): void {
     this.options.packetLog?.record(
-      describePacket('out', peer, this.nowMs, datagram.length, datagram[0] ?? -1),
+      describePacket('out', peer, this.nowMs, datagram.length, datagram[0]!), // a handshake reply: never empty
     );
     this.outgoing.push({ peer, datagram });
   }
