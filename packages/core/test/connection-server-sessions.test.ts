@@ -471,3 +471,65 @@ describe('Message packets are counted at their size on the wire (type and channe
     expect(rig.server.stats('p1', 2).bytesOutPerSecond - before.bytesOutPerSecond).toBe(102);
   });
 });
+
+describe('what the server reports', () => {
+  it('handshake counters: requests, challenges, accepted, ignored and refusals by reason', () => {
+    const rig = new Rig(UDP, 1);
+    rig.connected('p1', 'alice');
+    rig.client('p2', 'bob');
+    rig.flush();
+    rig.server.receive('p3', Uint8Array.of(PacketType.Data), 0);
+    expect(rig.server.handshakeCounters).toEqual({
+      requests: 2,
+      challenges: 2,
+      accepted: 1,
+      ignored: 1,
+      denied: { 'server-full': 1 },
+    });
+  });
+
+  it('rttMs is the session smoothed round trip, as stats has it', () => {
+    const rig = new Rig(WS);
+    rig.connected('p1');
+    for (let t = 10; t <= 100; t += 10) {
+      rig.at(t);
+      rig.flush();
+    }
+    expect(rig.server.rttMs('p1')).toBe(rig.server.stats('p1', 100).rttMs);
+    expect(typeof rig.server.rttMs('p1')).toBe('number');
+  });
+});
+
+describe('no-delay sends and Message packets', () => {
+  it('over UDP a no-delay message never leaves as a Message packet: it is queued for an update at once', () => {
+    const rig = new Rig(UDP);
+    rig.connected('p1');
+    rig.server.outgoing.length = 0;
+    expect(rig.server.send('p1', 1, Uint8Array.of(5), 1, 'unreliable-no-delay')).toBe(true);
+    expect(rig.server.outgoing).toEqual([]);
+    expect(rig.server.nextUpdateAtMs()).toBe(Number.NEGATIVE_INFINITY);
+    rig.server.sendToEach(
+      [rig.server.handle('p1')!],
+      1,
+      Uint8Array.of(6),
+      1,
+      'unreliable-no-delay',
+      () => {},
+    );
+    rig.server.update(1);
+    expect(rig.server.outgoing.length).toBeGreaterThan(0);
+    expect(rig.server.outgoing.every(({ datagram }) => datagram[0] === PacketType.Data)).toBe(true);
+  });
+
+  it('over a stream, sendToEach without no-delay queues the message rather than send a Message packet', () => {
+    const rig = new Rig(WS);
+    rig.connected('p1');
+    rig.server.send('p1', 0, Uint8Array.of(1), 1);
+    rig.server.update(1);
+    rig.server.outgoing.length = 0;
+    rig.server.sendToEach([rig.server.handle('p1')!], 1, Uint8Array.of(6), 2, undefined, () => {});
+    expect(rig.server.outgoing).toEqual([]);
+    rig.server.send('p1', 1, Uint8Array.of(7), 2);
+    expect(rig.server.outgoing).toEqual([]);
+  });
+});
