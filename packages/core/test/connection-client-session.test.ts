@@ -141,6 +141,17 @@ describe('a connected client', () => {
     ]);
   });
 
+  it('drops a Message packet for a channel that cannot take one (reliable, or missing), counting it', () => {
+    const rig = new Rig(WS);
+    const client = rig.connected('p1');
+    const before = client.events.length;
+    const malformed = client.stats(1)!.malformedPackets;
+    client.receive(Uint8Array.of(PacketType.Message, 0, 7), 1);
+    client.receive(Uint8Array.of(PacketType.Message, 9, 7), 1);
+    expect(client.events.length).toBe(before);
+    expect(client.stats(1)!.malformedPackets).toBe(malformed + 2);
+  });
+
   it('over a stream sends a no-delay message at once in a packet of its own', () => {
     const rig = new Rig(WS);
     const client = rig.connected('p1');

@@ -521,6 +521,16 @@ describe('no-delay sends and Message packets', () => {
     expect(rig.server.outgoing.every(({ datagram }) => datagram[0] === PacketType.Data)).toBe(true);
   });
 
+  it('over a stream with no header sent for half a keepalive, a no-delay message leaves at once in a Data packet', () => {
+    const rig = new Rig(WS);
+    rig.connected('p1');
+    rig.server.update(0);
+    rig.server.outgoing.length = 0;
+    expect(rig.server.send('p1', 1, Uint8Array.of(5), 1_300, 'unreliable-no-delay')).toBe(false);
+    expect(rig.server.outgoing.map(({ datagram }) => datagram[0])).toEqual([PacketType.Data]);
+    expect(rig.serverLog.at(-1)).toMatchObject({ direction: 'out', type: 'Data', atMs: 1_300 });
+  });
+
   it('over a stream, sendToEach without no-delay queues the message rather than send a Message packet', () => {
     const rig = new Rig(WS);
     rig.connected('p1');
