@@ -61,8 +61,9 @@ export const arena = defineWorld('arena', {
   maxPlayers: 16,
 });
 
+const clamp = (v: number) => Math.max(-ARENA, Math.min(ARENA, v));
+
 /** The movement step the server runs and the client predicts with. */
 export function step(body: Body, input: StickInput, dtMs: number): Body {
-  const clamp = (v: number) => Math.max(-ARENA, Math.min(ARENA, v));
   return { x: clamp(body.x + input.dx * SPEED * dtMs), y: clamp(body.y + input.dy * SPEED * dtMs) };
 }
