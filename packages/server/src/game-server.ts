@@ -103,6 +103,9 @@ export class GameServer {
   private readonly refuse = (peer: string) => {
     this.refused.push(peer);
   };
+  /** Scratch lists of the events a pump hands out, one per depth of pumps inside handlers. */
+  private readonly takenEvents: ServerConnections['events'][number][][] = [];
+  private pumpDepth = 0;
 
   constructor(private readonly options: GameServerOptions) {}
 
@@ -355,32 +358,45 @@ export class GameServer {
       outgoing.length = 0; // sent, or (a transport threw) dropped: never sent twice
     }
     if (events.length === 0) return;
-    // Handlers may send (and so pump) again: take the events out first.
-    for (const event of events.splice(0)) {
-      if (event.type === 'connected') {
-        this.sessionLinks.set(event.session, link);
-        link.transport.admitted?.(event.session);
-        const info: SessionInfo = {
-          session: event.session,
-          clientId: event.clientId,
-          userData: event.userData,
-          world: event.world,
-          capabilities: link.transport.capabilities,
-          connectedAtMs: Date.now(),
-        };
-        this.sessionInfos.set(event.session, info);
-        this.onConnect?.(info);
-        for (const observer of this.observers) observer.connected?.(info);
-      } else if (event.type === 'message') {
-        this.onMessage?.(event.session, event.channel, event.bytes);
-      } else {
-        const info = this.sessionInfos.get(event.session);
-        this.sessionLinks.delete(event.session);
-        this.sessionInfos.delete(event.session);
-        if (link.transport.capabilities.reliable) link.transport.disconnect(event.session);
-        this.onDisconnect?.(event.session, event.reason);
-        if (info) for (const observer of this.observers) observer.disconnected?.(info, event.reason);
-      }
+    // Handlers may send (and so pump) again: take the events out first, into this depth's scratch
+    // list (a pump inside a handler uses the next one), rather than a new array per pump.
+    const taken = (this.takenEvents[this.pumpDepth] ??= []);
+    for (let i = 0; i < events.length; i++) taken.push(events[i]!);
+    events.length = 0;
+    this.pumpDepth++;
+    try {
+      for (let i = 0; i < taken.length; i++) this.report(link, taken[i]!);
+    } finally {
+      this.pumpDepth--;
+      taken.length = 0;
+    }
+  }
+
+  /** One event of a link's connections, to the game's callbacks and the observers. */
+  private report(link: Link, event: ServerConnections['events'][number]): void {
+    if (event.type === 'connected') {
+      this.sessionLinks.set(event.session, link);
+      link.transport.admitted?.(event.session);
+      const info: SessionInfo = {
+        session: event.session,
+        clientId: event.clientId,
+        userData: event.userData,
+        world: event.world,
+        capabilities: link.transport.capabilities,
+        connectedAtMs: Date.now(),
+      };
+      this.sessionInfos.set(event.session, info);
+      this.onConnect?.(info);
+      for (const observer of this.observers) observer.connected?.(info);
+    } else if (event.type === 'message') {
+      this.onMessage?.(event.session, event.channel, event.bytes);
+    } else {
+      const info = this.sessionInfos.get(event.session);
+      this.sessionLinks.delete(event.session);
+      this.sessionInfos.delete(event.session);
+      if (link.transport.capabilities.reliable) link.transport.disconnect(event.session);
+      this.onDisconnect?.(event.session, event.reason);
+      if (info) for (const observer of this.observers) observer.disconnected?.(info, event.reason);
     }
   }
 

@@ -49,4 +49,18 @@ describe('seat inputs', () => {
     inputs.sendAcks((seat) => acks.push(seat));
     expect(acks).toEqual(['a', 'c', 'd', 'e']);
   });
+
+  it('hands out each noted ack once, the newest per seat; a removed seat’s goes nowhere, a restarted one’s still goes', () => {
+    const inputs = seated(['a', 'b', 'c']);
+    inputs.tick(() => {});
+    inputs.acknowledge(3);
+    inputs.acknowledge(6); // two send ticks in one update (catching up): the newest wins
+    inputs.remove('b');
+    inputs.restart('c');
+    const acks: string[] = [];
+    inputs.sendAcks((seat, ack) => acks.push(`${seat}@${ack[0]}`));
+    expect(acks).toEqual(['a@6', 'c@6']);
+    inputs.sendAcks((seat) => acks.push(seat));
+    expect(acks).toHaveLength(2); // handed out already
+  });
 });

@@ -18,6 +18,8 @@ interface SeatInput {
   lastApplied: number | undefined;
   /** Removed or replaced: a loop still running over the old list skips it. */
   gone: boolean;
+  /** The acknowledgement noted at the last send tick and not yet handed out. */
+  ack: Uint8Array | undefined;
 }
 
 /**
@@ -34,7 +36,6 @@ export class SeatInputs {
    * leaves the running loop's array as it was, and what went is marked `gone`.
    */
   private list: SeatInput[] = [];
-  private readonly acks = new Map<string, Uint8Array>();
 
   constructor(
     private readonly template: AnyEntitySchema,
@@ -48,11 +49,13 @@ export class SeatInputs {
       messages: 0,
       lastApplied: undefined,
       gone: false,
+      ack: undefined,
     };
     const previous = this.seats.get(seat);
     this.seats.set(seat, input);
     if (previous) {
       previous.gone = true;
+      input.ack = previous.ack; // noted for the seat, not for its stream: it still goes out
       this.list = this.list.map((other) => (other === previous ? input : other));
     } else {
       this.list = [...this.list, input];
@@ -71,7 +74,6 @@ export class SeatInputs {
       this.list = this.list.filter((other) => other !== input);
     }
     this.seats.delete(seat);
-    this.acks.delete(seat);
   }
 
   /** An input message from a seat; throws ShardlineError (RATE_LIMITED, WIRE_*) to reject it. */
@@ -106,14 +108,22 @@ export class SeatInputs {
     const list = this.list;
     for (let i = 0; i < list.length; i++) {
       const input = list[i]!;
-      if (!input.gone && input.lastApplied !== undefined)
-        this.acks.set(input.seat, encodeInputAck(tick, input.lastApplied));
+      if (!input.gone && input.lastApplied !== undefined) input.ack = encodeInputAck(tick, input.lastApplied);
     }
   }
 
-  /** Hands out the acknowledgements noted since the last call (send them before the snapshots). */
+  /**
+   * Hands out the acknowledgements noted since the last call (send them before the snapshots), in
+   * seat order. Kept on each seat's record, not in a Map set and cleared every send tick.
+   */
   sendAcks(send: (seat: string, ack: Uint8Array) => void): void {
-    for (const [seat, ack] of this.acks) send(seat, ack);
-    this.acks.clear();
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) {
+      const input = list[i]!;
+      const ack = input.ack;
+      if (ack === undefined || input.gone) continue;
+      input.ack = undefined;
+      send(input.seat, ack);
+    }
   }
 }
