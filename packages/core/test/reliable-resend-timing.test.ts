@@ -166,4 +166,14 @@ describe('early resends in spare packet room', () => {
     // 1 kB/s: the 4800-byte bucket lost over 3000 bytes to the first packets, so under half is left.
     expect(run(1_000)).toEqual([[3, 2]]);
   });
+
+  it('takes no extra packet when the budget is exactly half full', () => {
+    // 1 kB/s, a 4800-byte bucket: packets of 1200, 1200 and 20 bytes at 0 ms, 20 ms of refill: 2400 left.
+    const endpoint = new ReliableEndpoint({ ...quiet, earlyResends: true, sendRateBytesPerSecond: 1_000 }, 0);
+    for (const bytes of [1_024, 156, 1_024, 156, 7]) endpoint.send(RELIABLE, new Uint8Array(bytes), 0);
+    expect(endpoint.update(0).map((packet) => packet.length)).toEqual([1_200, 1_200, 20]);
+    endpoint.send(RELIABLE, new Uint8Array(1_000), 20);
+    // Copies of units 4 and 3 fit beside unit 5; unit 2's does not, and waits.
+    expect(endpoint.update(20).map((packet) => reliableIds([packet]))).toEqual([[5, 4, 3]]);
+  });
 });
