@@ -18,10 +18,12 @@ export interface FileScore {
 }
 
 export interface FolderReport {
-  /** Detected mutants in percent of valid ones (killed + timed out) / (… + survived + uncovered). */
+  /** Detected mutants in percent of valid ones: (killed + timeout + failedAtLoad) / (… + survived + uncovered). */
   score: number;
   killed: number;
   timeout: number;
+  /** Static mutants that stop core from loading (see failsAtLoad): detected. */
+  failedAtLoad: number;
   survived: number;
   noCoverage: number;
   /** Mutants that did not compile or crashed the runner: not counted. */
@@ -35,24 +37,42 @@ export interface FolderReport {
   survivors: Survivor[];
 }
 
+/**
+ * A static mutant (one in code that runs when a module loads) that breaks loading: every test file
+ * then fails before it runs a test, and Stryker's Vitest runner reports the mutant as "Survived" with
+ * no test run. It is detected — nothing that imports core can start — and counted so, on its own line.
+ */
+function failsAtLoad(result: MutantResult): boolean {
+  return result.status === 'Survived' && result.static === true && result.testsCompleted === 0;
+}
+
+function detected(result: MutantResult): boolean {
+  return result.status === 'Killed' || result.status === 'Timeout' || failsAtLoad(result);
+}
+
+function undetected(result: MutantResult): boolean {
+  return (result.status === 'Survived' && !failsAtLoad(result)) || result.status === 'NoCoverage';
+}
+
 export function summarise(results: MutantResult[], root: string, minutes: number): FolderReport {
   const count = (status: string) => results.filter((result) => result.status === status).length;
   const killed = count('Killed');
   const timeout = count('Timeout');
-  const survived = count('Survived');
+  const failedAtLoad = results.filter(failsAtLoad).length;
+  const survived = count('Survived') - failedAtLoad;
   const noCoverage = count('NoCoverage');
-  const valid = killed + timeout + survived + noCoverage;
+  const valid = killed + timeout + failedAtLoad + survived + noCoverage;
   const files: Record<string, FileScore> = {};
   for (const result of results) {
     const file = relative(root, result.fileName);
     const entry = files[file] ?? { score: 0, detected: 0, valid: 0 };
-    if (result.status === 'Killed' || result.status === 'Timeout') entry.detected++;
-    if (['Killed', 'Timeout', 'Survived', 'NoCoverage'].includes(result.status)) entry.valid++;
+    if (detected(result)) entry.detected++;
+    if (detected(result) || undetected(result)) entry.valid++;
     files[file] = entry;
   }
   for (const entry of Object.values(files)) entry.score = percent(entry.detected, entry.valid);
   const survivors = results
-    .filter((result) => result.status === 'Survived' || result.status === 'NoCoverage')
+    .filter(undetected)
     .map((result) => ({
       file: relative(root, result.fileName),
       line: result.location.start.line,
@@ -62,9 +82,10 @@ export function summarise(results: MutantResult[], root: string, minutes: number
     }))
     .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
   return {
-    score: percent(killed + timeout, valid),
+    score: percent(killed + timeout + failedAtLoad, valid),
     killed,
     timeout,
+    failedAtLoad,
     survived,
     noCoverage,
     invalid: count('CompileError') + count('RuntimeError'),
@@ -130,7 +151,10 @@ export function renderMarkdown(reports: Partial<Record<string, FolderReport>>): 
     '# Mutation testing (npm run test:mutation)',
     '',
     'StrykerJS with its Vitest runner mutates one folder of packages/core at a time and runs core’s tests',
-    'against each mutant. Score = (killed + timed out) / (killed + timed out + survived + uncovered).',
+    'against each mutant. Score = detected / (detected + survived + uncovered), where detected = killed,',
+    'timed out, or failed at load: a mutant in code that runs when a module loads that stops core from',
+    'loading, so every test file fails before running a test (Stryker’s Vitest runner reports those as',
+    'survived with no test run).',
     'Mutants marked equivalent in the source (`// Stryker disable … : reason`) are listed as ignored.',
     '',
     summary,

@@ -11,8 +11,9 @@
  *   --no-results                            leaves bench/results alone
  *
  * Writes bench/results/mutation.json (scores.<folder>, per-file scores, every surviving mutant) and
- * mutation.md. Score = detected / (detected + undetected): killed and timed-out mutants are detected;
- * survived and uncovered ones are not; mutants that do not compile and mutants a source comment marks
+ * mutation.md. Score = detected / (detected + undetected): killed and timed-out mutants are detected,
+ * and so are mutants that stop core from loading (report.ts: failsAtLoad); survived and uncovered ones
+ * are not; mutants that do not compile and mutants a source comment marks
  * as equivalent (`// Stryker disable next-line <mutator>: <why>`) are left out.
  */
 import { existsSync, readFileSync } from 'node:fs';

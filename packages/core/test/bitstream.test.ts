@@ -18,8 +18,10 @@ interface Op {
   readAndCheck(reader: BitReader): void;
 }
 
-const position = new Quantizer({ min: -4096, max: 4096, bits: 19 });
-const rotation = new QuaternionQuantizer(10);
+// Made inside the tests, never at load: a test file that fails to load runs no test, so a broken
+// constructor would go unnoticed by mutation testing (bench/mutation).
+const position = () => new Quantizer({ min: -4096, max: 4096, bits: 19 });
+const rotation = () => new QuaternionQuantizer(10);
 
 const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   fc.integer({ min: 1, max: 32 }).chain((bits) =>
@@ -73,10 +75,10 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
     readAndCheck: (r: BitReader) => expect(r.readBytes(40)).toEqual(value),
   })),
   fc.double({ min: -5000, max: 5000, noNaN: true }).map((value) => ({
-    write: (s: BitSink) => s.writeQuantized(value, position),
+    write: (s: BitSink) => s.writeQuantized(value, position()),
     readAndCheck: (r: BitReader) => {
       const clamped = Math.min(Math.max(value, -4096), 4096);
-      expect(Math.abs(r.readQuantized(position) - clamped)).toBeLessThanOrEqual(position.step / 2 + 1e-9);
+      expect(Math.abs(r.readQuantized(position()) - clamped)).toBeLessThanOrEqual(position().step / 2 + 1e-9);
     },
   })),
   fc
@@ -85,9 +87,9 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
       const q = { x: a, y: b, z: 0.5, w: -0.3 };
       const length = Math.hypot(q.x, q.y, q.z, q.w);
       return {
-        write: (s: BitSink) => s.writeQuaternion(q, rotation),
+        write: (s: BitSink) => s.writeQuaternion(q, rotation()),
         readAndCheck: (r: BitReader) => {
-          const out = r.readQuaternion(rotation);
+          const out = r.readQuaternion(rotation());
           const dot = Math.abs(out.x * q.x + out.y * q.y + out.z * q.z + out.w * q.w) / length;
           expect(dot).toBeGreaterThan(1 - 1e-5);
         },
@@ -214,10 +216,10 @@ describe('bit stream', () => {
       expect(q.round(4096)).toBe(4096);
     }
     expect(new Quantizer({ min: 0, max: 1, bits: 8 }).round(0.5)).toBe(0.5);
-    expect(rotation.round({ x: 0, y: 0, z: 0, w: 1 })).toEqual({ x: 0, y: 0, z: 0, w: 1 });
+    expect(rotation().round({ x: 0, y: 0, z: 0, w: 1 })).toEqual({ x: 0, y: 0, z: 0, w: 1 });
     const top = new BitWriter();
     top.writeUint(2 ** 19 - 1, 19);
-    expectCode('WIRE_INVALID', () => new BitReader(top.toBytes()).readQuantized(position));
+    expectCode('WIRE_INVALID', () => new BitReader(top.toBytes()).readQuantized(position()));
   });
 
   it('encodes quaternions canonically: a decoded quaternion encodes to the same codes, near ties too', () => {
@@ -261,11 +263,11 @@ describe('bit stream', () => {
     const writer = new BitWriter();
     writer.writeUint(0, 2);
     for (let i = 0; i < 3; i++) writer.writeUint(1022, 10); // three components of 1/√2: squares sum to 1.5
-    expectCode('WIRE_INVALID', () => new BitReader(writer.toBytes()).readQuaternion(rotation));
+    expectCode('WIRE_INVALID', () => new BitReader(writer.toBytes()).readQuaternion(rotation()));
     const topCode = new BitWriter();
     topCode.writeUint(0, 2);
     for (let i = 0; i < 3; i++) topCode.writeUint(1023, 10); // the never-written top code
-    expectCode('WIRE_INVALID', () => new BitReader(topCode.toBytes()).readQuaternion(rotation));
+    expectCode('WIRE_INVALID', () => new BitReader(topCode.toBytes()).readQuaternion(rotation()));
   });
 
   it('never throws anything but ShardlineError on random bytes', () => {
@@ -277,7 +279,7 @@ describe('bit stream', () => {
       (r) => r.readExpGolomb(1),
       (r) => r.readString(64),
       (r) => r.readBytes(1000),
-      (r) => r.readQuaternion(rotation),
+      (r) => r.readQuaternion(rotation()),
       (r) => r.readFloat64(),
       (r) => r.expectEnd(),
     ];

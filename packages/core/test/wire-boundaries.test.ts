@@ -11,8 +11,11 @@ import {
   BitWriter,
   ByteReader,
   ByteWriter,
+  concatBytes,
+  Quantizer,
   varuintSize,
 } from '@shardline/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectCode } from './support/expect-code.js';
 
@@ -126,6 +129,8 @@ describe('exact encodings', () => {
     expect(bitsOf((s) => s.writeExpGolomb(2 ** 15 - 1, 0))).toBe(31);
     expect(bitsOf((s) => s.writeExpGolomb(2 ** 16 - 1, 0))).toBe(33);
     expect(bitsOf((s) => s.writeExpGolomb(0xffff_ffff, 0))).toBe(65);
+    // x = 2^32 − 1 still has 32 bits; one more and it has 33.
+    expect(bitsOf((s) => s.writeExpGolomb(0xffff_fffe, 0))).toBe(63);
     expect(bitsOf((s) => s.writeExpGolomb(0xffff_ffff, 8))).toBe(57);
     for (const [value, order] of [
       [2 ** 15 - 1, 0],
@@ -188,9 +193,58 @@ describe('exact encodings', () => {
       expect(read.readUint(32)).toBe(0x1234_5678);
       expect(read.readUint(7)).toBe(0x2b);
     }
+    // A run of whole words (no partial word) is written again whole.
+    const word = new BitWriter();
+    word.writeUint(0xcafe_f00d, 32);
+    const whole = new BitWriter();
+    whole.writeBits(word.takeBits());
+    expect(Buffer.from(whole.toBytes()).toString('hex')).toBe('0df0feca');
     const empty = new BitWriter().takeBits();
     expect(empty.bitLength).toBe(0);
     expect(empty.words.length).toBe(0);
+  });
+
+  it('a writer grows up to its size limit, keeping every word', () => {
+    const writer = new BitWriter({ maxBytes: 12, initialBytes: 1 });
+    for (let i = 1; i <= 3; i++) writer.writeUint(i * 0x0101_0101, 32);
+    expect(Buffer.from(writer.toBytes()).toString('hex')).toBe('010101010202020203030303');
+    expectCode('WIRE_OVERFLOW', () => writer.writeUint(0, 1));
+  });
+
+  it('zero is one varuint group; vectors are their components’ codes in order', () => {
+    expect(hexOf((s) => s.writeVarUint(0))).toBe('00');
+    const unit = new Quantizer({ min: 0, max: 1, bits: 4 }); // maxCode 14
+    expect(hexOf((s) => s.writeVec2({ x: 0, y: 1 }, unit))).toBe('e0');
+    expect(hexOf((s) => s.writeVec3({ x: 1, y: 0.5, z: 0 }, unit))).toBe('7e00');
+    const read = new BitReader(Uint8Array.of(0x7e, 0x00));
+    expect(read.readVec3(unit)).toEqual({ x: 1, y: 0.5, z: 0 });
+    expect(new BitReader(Uint8Array.of(0xe0)).readVec2(unit)).toEqual({ x: 0, y: 1 });
+  });
+
+  it('exp-Golomb codes read back at any bit offset, and a code cut short is truncated', () => {
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 31 }),
+        fc.array(fc.tuple(fc.nat({ max: 0xffff_ffff }), fc.nat({ max: 12 })), { minLength: 1, maxLength: 6 }),
+        fc.nat({ max: 64 }),
+        (offset, codes, cut) => {
+          const writer = new BitWriter();
+          if (offset > 0) writer.writeUint(0, offset);
+          for (const [value, order] of codes) writer.writeExpGolomb(value >>> (value % 32), order);
+          const whole = writer.toBytes();
+          const read = new BitReader(whole);
+          if (offset > 0) read.readUint(offset);
+          for (const [value, order] of codes) expect(read.readExpGolomb(order)).toBe(value >>> (value % 32));
+          // Without its last byte, the last code cannot be read whole.
+          const short = new BitReader(whole.subarray(0, whole.length - 1 - (cut % whole.length)));
+          expectCode('WIRE_TRUNCATED', () => {
+            if (offset > 0) short.readUint(offset);
+            for (const [, order] of codes) short.readExpGolomb(order);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('a writer’s size limit is exact, and reset starts over', () => {
@@ -215,11 +269,17 @@ describe('exact encodings', () => {
 describe('bit reads refuse what is not there or not allowed', () => {
   it('readUint: exactly to the end, not one bit past; never more than 32 bits at once', () => {
     const read = reader('ffff');
+    expect(read.readUint(0)).toBe(0);
     expect(read.readUint(15)).toBe(0x7fff);
     expect(read.readUint(1)).toBe(1);
     expectCode('WIRE_TRUNCATED', () => read.readUint(1));
     expectCode('WIRE_INVALID', () => reader('ffffffffffff').readUint(33));
     expect(reader('').readUint(0)).toBe(0);
+    // Zero bits read mid-stream are 0, whatever the next bits are.
+    const mid = reader('ff');
+    mid.readUint(1);
+    expect(mid.readUint(0)).toBe(0);
+    expect(mid.readUint(7)).toBe(0x7f);
   });
 
   it('readInt reads two’s complement at both ends', () => {
@@ -431,5 +491,16 @@ describe('pooled copies (byte-pool.ts)', () => {
     const fresh = copyOf(1);
     expect(fresh.buffer).not.toBe(last.buffer);
     expect(fresh.byteOffset).toBe(0);
+  });
+});
+
+describe('concatBytes', () => {
+  it('joins parts in order into one new array', () => {
+    const first = Uint8Array.of(1, 2);
+    const joined = concatBytes([first, new Uint8Array(0), Uint8Array.of(3), Uint8Array.of(4, 5)]);
+    expect(Array.from(joined)).toEqual([1, 2, 3, 4, 5]);
+    first[0] = 9;
+    expect(joined[0]).toBe(1);
+    expect(concatBytes([]).length).toBe(0);
   });
 });

@@ -68,6 +68,8 @@ describe('Quantizer', () => {
     expect(q.decode(14)).toBe(10);
     expect(q.decode(7)).toBe(0);
     expect(q.decode(1)).toBeCloseTo(-10 + 20 / 14, 12);
+    // The top code is the maximum exactly, where min + (max − min) · code / maxCode would miss it.
+    expect(new Quantizer({ min: -0.3, max: 0.9, bits: 3 }).decode(6)).toBe(0.9);
     expectCode('VALUE_INVALID', () => q.encode(Number.NaN));
     expect(q.encode(Number.NEGATIVE_INFINITY)).toBe(0);
     expect(q.encode(Number.POSITIVE_INFINITY)).toBe(14);
@@ -105,6 +107,7 @@ describe('AngleQuantizer', () => {
     expect(angle.encode(5 * Math.PI)).toBe(128);
     // Just below a full turn rounds up to 256 ≡ 0.
     expect(angle.encode(2 * Math.PI - 1e-9)).toBe(0);
+    expect(angle.encode(-Math.PI / 128)).toBe(255);
     expect(angle.decode(0)).toBe(0);
     expect(angle.decode(128)).toBe(-Math.PI);
     expect(angle.decode(127)).toBeCloseTo((127 * Math.PI) / 128, 12);
@@ -135,6 +138,11 @@ describe('QuaternionQuantizer', () => {
     expect(q.encode({ x: 0, y: 0.6, z: 0, w: -0.8 })).toEqual(q.encode({ x: 0, y: -0.6, z: 0, w: 0.8 }));
     const [largest] = q.encode({ x: 0.1, y: -0.9, z: 0.2, w: 0.3 });
     expect(largest).toBe(1);
+    // A tie goes to the first of the largest components.
+    expect(q.encode({ x: 0.5, y: 0.5, z: 0.5, w: 0.5 })[0]).toBe(0);
+    expect(q.encode({ x: 0.1, y: 0.7, z: 0.1, w: 0.7 })[0]).toBe(1);
+    // Length 1e-6 is the smallest accepted.
+    expect(q.encode({ x: 0, y: 0, z: 0, w: 1e-6 })).toEqual(q.encode({ x: 0, y: 0, z: 0, w: 1 }));
   });
 
   it('refuses each component code above the largest, and components past unit length', () => {
@@ -143,6 +151,17 @@ describe('QuaternionQuantizer', () => {
     expectCode('WIRE_INVALID', () => q.decode(0, 7, 15, 7));
     expectCode('WIRE_INVALID', () => q.decode(0, 7, 7, 15));
     expect(q.decode(0, 7, 7, 7)).toEqual({ x: 1, y: 0, z: 0, w: 0 });
+    // The largest code is allowed in each place.
+    for (const codes of [
+      [14, 7, 7],
+      [7, 14, 7],
+      [7, 7, 14],
+    ] as const) {
+      expect(Math.max(...Object.values(q.decode(3, ...codes)))).toBeCloseTo(Math.SQRT1_2, 12);
+    }
+    // Squares summing to exactly 1 are allowed (the rebuilt component is 0); past 1 they are not.
+    const five = new QuaternionQuantizer(5);
+    expect(five.decode(0, 0, 3, 6).x).toBe(0);
     expect(q.decode(2, 7, 7, 7)).toEqual({ x: 0, y: 0, z: 1, w: 0 });
     // Three components of 1/√2: their squares sum to 1.5.
     expectCode('WIRE_INVALID', () => q.decode(3, 14, 14, 14));

@@ -25,9 +25,10 @@ export function pooledBytes(length: number): Uint8Array {
   return bytes;
 }
 
-/** A pooled copy of `source[start, end)`. */
-export function pooledCopy(source: Uint8Array, start = 0, end = source.length): Uint8Array {
-  const copy = pooledBytes(end - start);
-  copy.set(start === 0 && end === source.length ? source : source.subarray(start, end));
+/** A pooled copy of the first `length` bytes of `source`. */
+export function pooledCopy(source: Uint8Array, length = source.length): Uint8Array {
+  const copy = pooledBytes(length);
+  // Stryker disable next-line all: the whole array or a view of all of it, the same bytes; no view when none is needed
+  copy.set(length === source.length ? source : source.subarray(0, length));
   return copy;
 }

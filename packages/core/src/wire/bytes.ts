@@ -70,7 +70,7 @@ export class ByteWriter {
 
   /** A copy of what was written (pooled: see byte-pool.ts). */
   toBytes(): Uint8Array {
-    return pooledCopy(this.bytes, 0, this.offset);
+    return pooledCopy(this.bytes, this.offset);
   }
 
   /** Starts over; the first `headroom` bytes are skipped (left for a caller to fill in later). */

@@ -58,6 +58,7 @@ export class Quantizer {
   /** Code of the nearest representable value; clamps to the range, rejects NaN (VALUE_INVALID). */
   encode(value: number): number {
     if (value > this.min) {
+      // Stryker disable next-line EqualityOperator: at max the product rounds to maxCode as well
       return value < this.max ? Math.round((value - this.min) * this.codesPerUnit) : this.maxCode;
     }
     if (value <= this.min) return 0;
