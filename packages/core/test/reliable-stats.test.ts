@@ -162,6 +162,15 @@ describe('TrafficMeter buckets', () => {
     expect(fresh.perSecond(1_150).packetsOut).toBe(0);
   });
 
+  it('starts and jumps at wall-clock times without walking every bucket in between', () => {
+    const meter = new TrafficMeter();
+    const epochMs = 1_765_000_000_000; // Date.now() in 2025: 17 billion buckets since 0
+    meter.sent(epochMs, 3);
+    expect(meter.perSecond(epochMs + 50)).toMatchObject({ packetsOut: 1, bytesOut: 3 });
+    meter.received(2 * epochMs, 4);
+    expect(meter.perSecond(2 * epochMs)).toEqual({ packetsOut: 0, bytesOut: 0, packetsIn: 1, bytesIn: 4 });
+  });
+
   it('counts from the first call at any time, even one in the first bucket', () => {
     const meter = new TrafficMeter();
     meter.received(5_000, 10);

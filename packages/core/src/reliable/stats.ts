@@ -157,6 +157,7 @@ export class TrafficMeter {
     // Stryker disable next-line ConditionalExpression: the fast path; the general one below clears nothing and keeps the same bucket
     if (bucket === this.currentBucket) return this.base;
     const buckets = this.buckets;
+    // Stryker disable next-line EqualityOperator: exactly TRAFFIC_BUCKETS ahead, the loop below clears every bucket too
     if (this.currentBucket < 0 || bucket - this.currentBucket >= TRAFFIC_BUCKETS) {
       for (let i = 0; i < buckets.length; i++) buckets[i] = 0;
     } else {
