@@ -61,6 +61,16 @@ describe('sendNow over a reliable transport', () => {
     expect(other.stats(0).sendQueueLength).toBe(1);
   });
 
+  it('counts every fragment of a queued message as waiting, and none once they are sent', () => {
+    const endpoint = new ReliableEndpoint(stream, 0);
+    endpoint.send(PLAIN, new Uint8Array(2_500), 0); // three fragments
+    expect(endpoint.sendNow(SEQUENCED, Uint8Array.of(1), 0)).toBeUndefined(); // it would overtake them
+    expect(endpoint.takeMessage(SEQUENCED, 20, 0)).toBe(false);
+    expect(withData(endpoint.update(1)).length).toBe(3);
+    expect(endpoint.sendNow(SEQUENCED, Uint8Array.of(2), 2)).toBeDefined();
+    expect(endpoint.takeMessage(SEQUENCED, 20, 3)).toBe(true);
+  });
+
   it('sends nothing once timed out', () => {
     const endpoint = new ReliableEndpoint({ ...stream, timeoutMs: 100 }, 0);
     endpoint.update(101);

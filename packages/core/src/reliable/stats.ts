@@ -166,6 +166,7 @@ export class TrafficMeter {
         for (let i = base; i < base + SERIES; i++) buckets[i] = 0;
       }
     }
+    // Stryker disable next-line EqualityOperator: an equal bucket returned above
     if (bucket > this.currentBucket) {
       this.currentBucket = bucket;
       this.base = (bucket % TRAFFIC_BUCKETS) * SERIES;
