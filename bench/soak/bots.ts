@@ -18,6 +18,8 @@ const FRAME_HZ = 30;
 
 const brains: BotBrain[] = [];
 let failed = 0;
+/** Why joins failed: error code (and reason), counted. */
+const failures: Record<string, number> = {};
 let dropped = 0;
 let rejoined = 0;
 let stopping = false;
@@ -29,6 +31,9 @@ for (let first = 0; first < count; first += JOIN_BATCH) {
   for (const result of await Promise.allSettled(batch)) {
     if (result.status === 'rejected') {
       failed++;
+      const error = result.reason as { code?: string; details?: { reason?: string }; message?: string };
+      const why = `${error.code ?? error.message ?? 'error'}${error.details?.reason ? ` (${error.details.reason})` : ''}`;
+      failures[why] = (failures[why] ?? 0) + 1;
       continue;
     }
     const brain = result.value;
@@ -57,6 +62,7 @@ process.on('message', async (message: ToChild) => {
       transport,
       connected: brains.length,
       failed,
+      failures,
       dropped,
       rejoined,
       rttMeanMs: mean(stats.map((s) => s.rttMs)),

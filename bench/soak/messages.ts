@@ -36,6 +36,8 @@ export interface BotsReport {
   transport: 'udp' | 'websocket';
   connected: number;
   failed: number;
+  /** Why joins failed: error code (and its reason), counted. */
+  failures: Record<string, number>;
   /** Worlds left without the bot asking (a disconnect it did not choose), over the run. */
   dropped: number;
   /** Links lost and taken back by rejoining, over the run. */

@@ -8,6 +8,7 @@
  * `--check` (the short form `npm test` runs): writes nothing, and exits 1 if any bot failed to join,
  * was dropped or had to rejoin, or the server logged an error — on loopback none of these happen.
  */
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkTypeScript, messageWaiter } from '../lib/children.js';
@@ -35,6 +36,8 @@ const next = messageWaiter<FromChild>();
 /** SL_SERVER_FLAGS='--trace-gc-nvp …': more node/V8 flags for the server child (profiling runs). */
 const serverFlags = process.env.SL_SERVER_FLAGS?.split(' ').filter(Boolean) ?? [];
 const server = child('server.ts', [], ['--expose-gc', ...serverFlags]);
+/** The host's load average (1 min) at the start and the end: what else the cores were running. */
+const loadAtStart = loadavg()[0]!;
 const { http } = await next(server, 'ready');
 console.log(`soak: ${BOTS} bots for ${MINUTES} min against ${http} (warm-up ${WARM_UP_SECONDS} s)`);
 const botProcesses = (['udp', 'websocket'] as const).map((transport, i) =>
@@ -94,6 +97,8 @@ function summarise(server: ServerReport, bots: BotsReport[]) {
       Object.entries(server.gcByKind).map(([kind, { count }]) => [kind, count]),
     ),
     serverCpuPct: (server.cpuMs / (server.windowSeconds * 1000)) * 100,
+    /** The 1-minute load average at the start and the end, and the cores it is shared by. */
+    hostLoad: { start: loadAtStart, end: loadavg()[0]!, cores: cpus().length },
     allocatedKiBPerClientPerSecond:
       server.allocatedBytes / 1024 / server.windowSeconds / Math.max(1, connected),
     /**
@@ -123,6 +128,7 @@ function printAndWrite(
     `- gcCpuPct: ${fixed(results.gcCpuPct)} of the server's CPU (target < ${TARGETS.gcCpuPct}: ${verdict(results.gcCpuPct, TARGETS.gcCpuPct)})`,
     `- botsDropped: ${results.botsDropped} (target 0; ${results.botsFailedToJoin} failed to join), errorsLogged: ${results.errorsLogged} (target 0)`,
     `- allocation: ${fixed(results.allocatedKiBPerClientPerSecond)} KiB per client per second; server CPU ${fixed(results.serverCpuPct, 1)}% of a core`,
+    `- host load average: ${fixed(results.hostLoad.start)} at the start, ${fixed(results.hostLoad.end)} at the end, on ${results.hostLoad.cores} cores (pauses and CPU shares follow it)`,
     `- live heap at the end: ${fixed(server.samples.at(-1)?.heapUsedMiB ?? Number.NaN, 1)} MiB; RSS ${fixed(server.samples.at(-1)?.rssMiB ?? Number.NaN, 1)} MiB`,
     `- scavenges copied ${fixed(results.scavengeCopiedKiBPerClientPerSecond)} KiB per client per second (${fixed(results.scavengePromotedKiBPerClientPerSecond)} of it promoted)`,
     `- GC by kind: ${Object.entries(results.gcCpuPctByKind)
@@ -145,6 +151,10 @@ function printAndWrite(
     ['at s', 'RSS MiB', 'live heap MiB'],
     server.samples.map((s) => [fixed(s.atSeconds, 0), fixed(s.rssMiB, 1), fixed(s.heapUsedMiB, 1)]),
   );
+  const failures = bots.flatMap((b) =>
+    Object.entries(b.failures ?? {}).map(([why, count]) => `${b.transport}: ${count} × ${why}`),
+  );
+  if (failures.length > 0) lines.push(`- joins failed: ${failures.join('; ')}`);
   console.log([...lines, '', botTable].join('\n'));
   if (CHECK) return;
   const markdown = `# bench:soak
@@ -168,5 +178,10 @@ ${memoryTable}
 
 Machine: 2 shared cores; the bots share them with the server.
 `;
-  writeResults('soak', { ...results, environment: environment(), bots, samples: server.samples }, markdown);
+  // Per transport under its own key: `bots` is the number asked for.
+  writeResults(
+    'soak',
+    { ...results, environment: environment(), transports: bots, samples: server.samples },
+    markdown,
+  );
 }
