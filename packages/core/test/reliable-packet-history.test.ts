@@ -25,7 +25,7 @@ describe('16-bit wrapping sequences', () => {
 
   it('keeps one value per slot and tells a stale sequence on a reused slot from the current one', () => {
     const buffer = new SequenceBuffer<string>(4);
-    expect(buffer.has(0)).toBe(false);
+    expect([0, 1, 2, 3].map((sequence) => buffer.has(sequence))).toEqual([false, false, false, false]);
     expect(buffer.get(0)).toBeUndefined();
     buffer.set(1, 'one');
     expect([buffer.has(1), buffer.get(1)]).toEqual([true, 'one']);
@@ -42,7 +42,7 @@ describe('16-bit wrapping sequences', () => {
 describe('SentPackets records', () => {
   it('remembers when a packet left and whether it asked for an ack, until its slot is reused', () => {
     const sent = new SentPackets<string>();
-    expect(sent.has(0)).toBe(false);
+    expect([0, 1, 2].map((sequence) => sent.has(sequence))).toEqual([false, false, false]);
     sent.record(3, 125.5, true, 'units');
     sent.record(4, 130, false, undefined);
     expect([sent.has(3), sent.sentAtMs(3), sent.isMeasured(3), sent.isAcked(3)]).toEqual([
@@ -91,6 +91,14 @@ describe('ReceivedPackets', () => {
     expect(received.newestSequence).toBe(10); // an older packet does not move it back
     expect(received.accept(12, 0)).toBe('accepted');
     expect(received.newestSequence).toBe(12);
+  });
+
+  it('accepts packet 1 first, and recomputes the ack fields of base 1 when another packet arrives', () => {
+    const received = new ReceivedPackets();
+    expect(received.accept(1, 0)).toBe('accepted');
+    expect(received.ackFields(1)).toEqual({ ack: 1, ackBits: 0b1 });
+    received.accept(0, 0);
+    expect(received.ackFields(1)).toEqual({ ack: 1, ackBits: 0b11 });
   });
 
   it('tells a repeat of packet 0 as a duplicate, and acks packet 0', () => {

@@ -128,6 +128,13 @@ describe('acknowledgements owed', () => {
     expect(headers).toEqual([40, 0]);
   });
 
+  it('reports a held time for the first packet received whatever its sequence', () => {
+    const endpoint = new ReliableEndpoint(quiet, 0);
+    endpoint.update(0);
+    endpoint.receive(craftPacket(1, plainEntry(1)), 10);
+    expect(endpoint.update(12).map((packet) => readPacket(packet).heldMs)).toEqual([2]);
+  });
+
   it('reports how long it held the newest packet, once, clamped to [0, 60 s]', () => {
     const endpoint = new ReliableEndpoint({ ...quiet, timeoutMs: 100_000 }, 0);
     endpoint.update(0);

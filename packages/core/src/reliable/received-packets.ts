@@ -17,6 +17,7 @@ export class ReceivedPackets {
   /** Owed acks some header of the current update already carried. */
   private readonly carriedThisUpdate = new Set<number>();
   /** ackBits last computed, for base `cachedBase` (-1: none); receiving a packet invalidates it. */
+  // Stryker disable next-line UnaryOperator: before any packet every base's bits are 0, which cachedBits holds
   private cachedBase = -1;
   private cachedBits = 0;
 
