@@ -160,7 +160,7 @@ export class ClientConnection {
 
   private afterHandshake(nowMs: number): void {
     if (this.handshake.state === 'failed') {
-      this.finish(this.handshake.failureReason ?? 'unknown');
+      this.finish(this.handshake.failureReason!); // a failed handshake always has its reason
     } else if (this.handshake.state === 'connected') {
       this.endpoint = new ReliableEndpoint(
         {

@@ -104,7 +104,7 @@ export class HandshakeClient {
         this.lastSentMs = nowMs;
         return [this.response];
       } catch {
-        return [];
+        // A challenge body of the wrong size is ignored, like any other garbage.
       }
     }
     return [];

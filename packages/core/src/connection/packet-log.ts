@@ -81,8 +81,8 @@ export function parsePacketLogLine(line: string): PacketLogEntry {
     throw new ShardlineError('WIRE_INVALID', 'packet log line is not JSON');
   }
   const entry = value as Partial<PacketLogEntry>;
+  // A JSON primitive has none of the fields, so the checks below refuse it too.
   if (
-    typeof entry !== 'object' ||
     entry === null ||
     typeof entry.atMs !== 'number' ||
     (entry.direction !== 'in' && entry.direction !== 'out') ||
