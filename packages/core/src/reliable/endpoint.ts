@@ -51,7 +51,7 @@ export interface EndpointOptions {
   channels: readonly ChannelConfig[];
   /** Largest packet produced, in bytes. Default 1200. */
   mtuBytes?: number;
-  /** Bytes per second this endpoint may send (acks and keepalives excepted). Default 2 MiB/s. */
+  /** Bytes per second this endpoint may send (header-only packets, i.e. bare acks, excepted). Default 2 MiB/s. */
   sendRateBytesPerSecond?: number;
   /** How long `reliable-buffered` messages wait to coalesce. Default 5 ms. */
   nagleMs?: number;
@@ -309,6 +309,13 @@ export class ReliableEndpoint {
     const notBeforeMs = sendType === 'reliable-buffered' ? nowMs + this.options.nagleMs : nowMs;
     // Reliable fragments take consecutive unit ids; an unreliable message keeps one id for all its fragments.
     const payload = sender.compress ? packCompressed(this.compressor!, bytes) : pooledCopy(bytes);
+    // A compressed channel's flag byte comes first: a message that does not compress takes one more.
+    if (payload.length > MAX_MESSAGE_BYTES) {
+      throw new ShardlineError(
+        'VALUE_INVALID',
+        `message of ${bytes.length} bytes stores as ${payload.length} on compressed channel ${channel}, over ${MAX_MESSAGE_BYTES}`,
+      );
+    }
     if (payload.length <= FRAGMENT_BYTES) {
       // Most messages: one unit, without splitMessage's array.
       sender.queue.push(outgoingUnit(sender.entryKind, channel, sender.nextId, 0, 1, payload, notBeforeMs));
@@ -688,7 +695,6 @@ export class ReliableEndpoint {
 
   /** Whether `unit` is within RELIABLE_WINDOW ids of the oldest unit in flight on its channel. */
   private windowAllows(sender: ChannelSender, unit: OutgoingUnit): boolean {
-    // Stryker disable next-line ConditionalExpression: without it, an empty map's oldest id is undefined and sequenceDelta(undefined, id) is −32768, which allows the unit just the same
     if (sender.inFlight.size === 0) return true;
     const oldest = sender.inFlight.keys().next().value!;
     return sequenceDelta(oldest, unit.entry.id) < RELIABLE_WINDOW;

@@ -35,7 +35,7 @@ export interface PacketHeader {
   sequence: number;
   /** Newest packet sequence received from the peer. */
   ack: number;
-  /** Bit i set: packet ack - 1 - i was received too. */
+  /** Bit i set: peer packet ack − i (mod 2^16) was received, i = 0 … 31; all zero acknowledges nothing. */
   ackBits: number;
 }
 
