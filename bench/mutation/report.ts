@@ -31,7 +31,8 @@ export interface FolderReport {
   /** Mutants a `// Stryker disable` comment marks as equivalent: not counted. */
   ignored: number;
   valid: number;
-  minutes: number;
+  /** How long the run took; null when the report was summarised from a saved run. */
+  minutes: number | null;
   environment: Record<string, string | number>;
   files: Record<string, FileScore>;
   survivors: Survivor[];
@@ -42,19 +43,34 @@ export interface FolderReport {
  * then fails before it runs a test, and Stryker's Vitest runner reports the mutant as "Survived" with
  * no test run. It is detected — nothing that imports core can start — and counted so, on its own line.
  */
-function failsAtLoad(result: MutantResult): boolean {
+function failsAtLoad(result: MutantOutcome): boolean {
   return result.status === 'Survived' && result.static === true && result.testsCompleted === 0;
 }
 
-function detected(result: MutantResult): boolean {
+function detected(result: MutantOutcome): boolean {
   return result.status === 'Killed' || result.status === 'Timeout' || failsAtLoad(result);
 }
 
-function undetected(result: MutantResult): boolean {
+function undetected(result: MutantOutcome): boolean {
   return (result.status === 'Survived' && !failsAtLoad(result)) || result.status === 'NoCoverage';
 }
 
-export function summarise(results: MutantResult[], root: string, minutes: number): FolderReport {
+/** What the report needs of one mutant: from a run (Stryker's MutantResult) or from its saved report. */
+export type MutantOutcome = Pick<
+  MutantResult,
+  'fileName' | 'status' | 'static' | 'testsCompleted' | 'location' | 'mutatorName' | 'replacement'
+>;
+
+/**
+ * `minutes` is the run's duration (null when summarised from a saved report); `measuredAt` when the
+ * mutants were tested.
+ */
+export function summarise(
+  results: readonly MutantOutcome[],
+  root: string,
+  minutes: number | null,
+  measuredAt: string,
+): FolderReport {
   const count = (status: string) => results.filter((result) => result.status === status).length;
   const killed = count('Killed');
   const timeout = count('Timeout');
@@ -91,8 +107,8 @@ export function summarise(results: MutantResult[], root: string, minutes: number
     invalid: count('CompileError') + count('RuntimeError'),
     ignored: count('Ignored'),
     valid,
-    minutes: Math.round(minutes * 10) / 10,
-    environment: environment(),
+    minutes: minutes === null ? null : Math.round(minutes * 10) / 10,
+    environment: { ...environment(), date: measuredAt },
     files,
     survivors,
   };
@@ -120,7 +136,7 @@ export function renderMarkdown(reports: Partial<Record<string, FolderReport>>): 
       `${r.survived}`,
       `${r.noCoverage}`,
       `${r.ignored}`,
-      `${r.minutes}`,
+      r.minutes === null ? '—' : `${r.minutes}`,
       `${r.environment.date}`,
     ]),
   );

@@ -7,7 +7,10 @@
  *   npm run test:mutation -- wire reliable  the named folders only; the others' scores are kept
  *   --incremental                           reuses the last run's results for unchanged code and tests
  *                                           (.scratch/mutation/); for iterating, not for results
- *   --max-minutes N                         gives up on a folder after N minutes (default 45)
+ *   --from-reports                          writes the results from the last run of each folder
+ *                                           (.scratch/mutation/, as --incremental leaves it) without
+ *                                           running anything; the results say when that run was
+ *   --max-minutes N                         gives up on a folder after N minutes (default 90)
  *   --no-results                            leaves bench/results alone
  *
  * Writes bench/results/mutation.json (scores.<folder>, per-file scores, every surviving mutant) and
@@ -16,7 +19,7 @@
  * are not; mutants that do not compile and mutants a source comment marks
  * as equivalent (`// Stryker disable next-line <mutator>: <why>`) are left out.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -29,7 +32,7 @@ import {
   MUTATION_TESTS_VARIABLE,
   type MutationFolder,
 } from './folders.js';
-import { type FolderReport, renderMarkdown, summarise } from './report.js';
+import { type FolderReport, type MutantOutcome, renderMarkdown, summarise } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RESULTS_JSON = join(ROOT, 'bench/results/mutation.json');
@@ -38,7 +41,8 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     incremental: { type: 'boolean', default: false },
-    'max-minutes': { type: 'string', default: '45' },
+    'from-reports': { type: 'boolean', default: false },
+    'max-minutes': { type: 'string', default: '90' },
     'no-results': { type: 'boolean', default: false },
   },
 });
@@ -54,9 +58,18 @@ const maxMinutes = Number(values['max-minutes']);
 
 const reports: Partial<Record<MutationFolder, FolderReport>> = previousReports();
 for (const folder of folders) {
-  const started = Date.now();
-  const results = await withDeadline(folder, mutate(folder));
-  reports[folder] = summarise(results, ROOT, (Date.now() - started) / 60_000);
+  if (values['from-reports']) {
+    reports[folder] = summarise(
+      savedOutcomes(folder),
+      ROOT,
+      null,
+      statSync(reportFile(folder)).mtime.toISOString(),
+    );
+  } else {
+    const started = Date.now();
+    const results = await withDeadline(folder, mutate(folder));
+    reports[folder] = summarise(results, ROOT, (Date.now() - started) / 60_000, new Date().toISOString());
+  }
   const report = reports[folder];
   console.log(
     `${folder}: ${report.score.toFixed(1)}% (${report.survived} survived, ${report.noCoverage} uncovered of ${report.valid})`,
@@ -96,8 +109,30 @@ function mutate(folder: MutationFolder): Promise<MutantResult[]> {
       '/test',
     ],
     incremental: values.incremental,
-    incrementalFile: join(ROOT, `.scratch/mutation/${folder}.json`),
+    incrementalFile: reportFile(folder),
   }).runMutationTest();
+}
+
+/** Where --incremental keeps a folder's last run: a mutation-testing-report-schema document. */
+function reportFile(folder: MutationFolder): string {
+  return join(ROOT, `.scratch/mutation/${folder}.json`);
+}
+
+interface SavedReport {
+  files: Record<string, { mutants: Omit<MutantOutcome, 'fileName'>[] }>;
+}
+
+function savedOutcomes(folder: MutationFolder): MutantOutcome[] {
+  if (!existsSync(reportFile(folder))) {
+    console.error(
+      `${folder}: no saved run at ${relative(ROOT, reportFile(folder))}; run it with --incremental first`,
+    );
+    process.exit(2);
+  }
+  const saved = JSON.parse(readFileSync(reportFile(folder), 'utf8')) as SavedReport;
+  return Object.entries(saved.files).flatMap(([file, { mutants }]) =>
+    mutants.map((mutant) => ({ ...mutant, fileName: join(ROOT, file) })),
+  );
 }
 
 async function withDeadline<T>(folder: string, work: Promise<T>): Promise<T> {
