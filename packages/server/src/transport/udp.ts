@@ -16,14 +16,12 @@ export const UDP_CAPABILITIES: TransportCapabilities = {
 };
 
 /**
- * The socket's receive and send buffers asked for, bytes (the kernel caps them: on Linux at
- * net.core.rmem_max and wmem_max, and grants twice the size, half of it for its own bookkeeping).
- * One socket carries every peer's datagrams: with Linux's default (208 KiB, about 160 small
- * datagrams once the kernel's per-datagram overhead is counted) a server whose event loop stalls
- * for a few tens of ms drops datagrams in the kernel — handshakes and inputs alike (issue 18's
- * soak: 4.2% loss over UDP, none over WebSocket, all of it the server socket's RcvbufErrors). 1 MiB
- * holds about half a second of 100 peers' traffic: enough for a stall, not so much that a server
- * falling behind for good answers inputs seconds late (4 MiB did, on an overloaded host).
+ * A receive and send buffer size to ask for when a server's single UDP socket drops datagrams in
+ * the kernel (Linux: RcvbufErrors in /proc/net/snmp; the kernel caps it at net.core.rmem_max and
+ * wmem_max, and books twice the size). Linux's default, 208 KiB, holds ~160 small datagrams: a few
+ * tens of ms of 100 peers' traffic. Not the default (decision 0025): on an overloaded host a deeper
+ * queue made a starved server answer seconds late and lose more handshakes, while on a loaded one it
+ * removed the drops. Pass it (or another size) as `receiveBufferBytes`/`sendBufferBytes`.
  */
 export const UDP_SOCKET_BUFFER_BYTES = 1024 * 1024;
 
@@ -31,9 +29,9 @@ export const UDP_SOCKET_BUFFER_BYTES = 1024 * 1024;
 const MAX_CACHED_PEERS = 4096;
 
 export interface UdpListenOptions extends ListenOptions {
-  /** The socket's receive buffer asked for, bytes. Default UDP_SOCKET_BUFFER_BYTES. */
+  /** The socket's receive buffer asked for, bytes (e.g. UDP_SOCKET_BUFFER_BYTES). Default: the system's. */
   receiveBufferBytes?: number;
-  /** The socket's send buffer asked for, bytes. Default UDP_SOCKET_BUFFER_BYTES. */
+  /** The socket's send buffer asked for, bytes. Default: the system's. */
   sendBufferBytes?: number;
 }
 
@@ -65,10 +63,11 @@ export class UdpServerTransport implements ServerTransport {
 
   listen(): Promise<string> {
     const host = this.options.host ?? '127.0.0.1';
+    const { receiveBufferBytes, sendBufferBytes } = this.options;
     const socket = createSocket({
       type: host.includes(':') ? 'udp6' : 'udp4',
-      recvBufferSize: this.options.receiveBufferBytes ?? UDP_SOCKET_BUFFER_BYTES,
-      sendBufferSize: this.options.sendBufferBytes ?? UDP_SOCKET_BUFFER_BYTES,
+      ...(receiveBufferBytes !== undefined ? { recvBufferSize: receiveBufferBytes } : {}),
+      ...(sendBufferBytes !== undefined ? { sendBufferSize: sendBufferBytes } : {}),
     });
     this.socket = socket;
     socket.on('message', (message, remote) => {
