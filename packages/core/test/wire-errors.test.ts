@@ -4,6 +4,7 @@
  */
 import {
   AngleQuantizer,
+  BitCounter,
   BitReader,
   BitWriter,
   ByteReader,
@@ -53,6 +54,16 @@ describe('write refusals name the value and the limit', () => {
     );
     expectError('VALUE_INVALID', '0 is not a non-zero 8-bit integer', () =>
       new BitWriter().writeNonZeroUint(0, 8),
+    );
+    // At 32 bits only the integer check stands between a fraction or a negative and the stream.
+    expectError('VALUE_INVALID', '1.5 is not a non-zero 32-bit integer', () =>
+      new BitWriter().writeNonZeroUint(1.5, 32),
+    );
+    expectError('VALUE_INVALID', '-1 is not a non-zero 32-bit integer', () =>
+      new BitWriter().writeNonZeroUint(-1, 32),
+    );
+    expectError('VALUE_INVALID', '256 does not fit 8 unsigned bits', () =>
+      new BitCounter().writeUint(256, 8),
     );
     expectError('VALUE_INVALID', '5 bytes exceed the declared maximum 4', () =>
       new BitWriter().writeBytes(new Uint8Array(5), 4),
@@ -112,6 +123,15 @@ describe('read refusals say what was wrong and where', () => {
     tooLong.writeUint(0, 2);
     expectError('WIRE_INVALID', 'exp-Golomb code exceeds 32 bits', () =>
       new BitReader(tooLong.toBytes()).readExpGolomb(0),
+    );
+    // Order 2: at most 30 zeros; the 31st is refused before the code's 1 is read.
+    const longForOrder = new BitWriter();
+    longForOrder.writeUint(0, 31);
+    longForOrder.writeUint(1, 1);
+    longForOrder.writeUint(0, 32);
+    longForOrder.writeUint(0, 8);
+    expectError('WIRE_INVALID', 'exp-Golomb code exceeds 32 bits', () =>
+      new BitReader(longForOrder.toBytes()).readExpGolomb(2),
     );
     const overflow = new BitWriter();
     overflow.writeUint(0, 32);

@@ -57,6 +57,7 @@ export class Quantizer {
 
   /** Code of the nearest representable value; clamps to the range, rejects NaN (VALUE_INVALID). */
   encode(value: number): number {
+    // Stryker disable next-line EqualityOperator: at min the product is 0, code 0 as well
     if (value > this.min) {
       // Stryker disable next-line EqualityOperator: at max the product rounds to maxCode as well
       return value < this.max ? Math.round((value - this.min) * this.codesPerUnit) : this.maxCode;
@@ -184,9 +185,11 @@ export class QuaternionQuantizer {
       throw new ShardlineError('VALUE_INVALID', 'quaternion must be finite and non-zero');
     }
     let largest = 0;
+    // Stryker disable next-line EqualityOperator: one step more compares NaN (an undefined component), which is false
     for (let i = 1; i < 4; i++) {
       if (Math.abs(components[i]!) > Math.abs(components[largest]!)) largest = i;
     }
+    // Stryker disable next-line EqualityOperator: the largest component of a non-zero quaternion is never 0
     const sign = components[largest]! < 0 ? -1 : 1;
     const codes: number[] = [];
     for (let i = 0; i < 4; i++) {
