@@ -152,12 +152,13 @@ describe('QuaternionQuantizer', () => {
     expectCode('WIRE_INVALID', () => q.decode(0, 7, 7, 15));
     expect(q.decode(0, 7, 7, 7)).toEqual({ x: 1, y: 0, z: 0, w: 0 });
     // The largest code is allowed in each place.
-    for (const codes of [
+    const largestCodes: [number, number, number][] = [
       [14, 7, 7],
       [7, 14, 7],
       [7, 7, 14],
-    ] as const) {
-      expect(Math.max(...Object.values(q.decode(3, ...codes)))).toBeCloseTo(Math.SQRT1_2, 12);
+    ];
+    for (const [a, b, c] of largestCodes) {
+      expect(Math.max(...Object.values(q.decode(3, a, b, c)))).toBeCloseTo(Math.SQRT1_2, 12);
     }
     // Squares summing to exactly 1 are allowed (the rebuilt component is 0); past 1 they are not.
     const five = new QuaternionQuantizer(5);
