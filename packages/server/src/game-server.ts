@@ -360,7 +360,11 @@ export class GameServer {
     if (events.length === 0) return;
     // Handlers may send (and so pump) again: take the events out first, into this depth's scratch
     // list (a pump inside a handler uses the next one), rather than a new array per pump.
-    const taken = (this.takenEvents[this.pumpDepth] ??= []);
+    let taken = this.takenEvents[this.pumpDepth];
+    if (!taken) {
+      taken = [];
+      this.takenEvents[this.pumpDepth] = taken;
+    }
     for (let i = 0; i < events.length; i++) taken.push(events[i]!);
     events.length = 0;
     this.pumpDepth++;

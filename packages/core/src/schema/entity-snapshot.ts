@@ -336,7 +336,8 @@ export class SnapshotBuilder<F extends FieldMap> {
   /** Keeps row `row` as it is, for `restore` (a store to it may throw halfway). */
   private save(row: number): void {
     const { codeSlots, objectSlots } = this.layout;
-    const saved = (this.savedCodes ??= new Uint32Array(codeSlots));
+    if (!this.savedCodes) this.savedCodes = new Uint32Array(codeSlots);
+    const saved = this.savedCodes;
     const codeAt = row * codeSlots;
     const objectAt = row * objectSlots;
     for (let s = 0; s < codeSlots; s++) saved[s] = this.codes[codeAt + s]!;
