@@ -1,30 +1,18 @@
-import {
-  type ChannelConfig,
-  type EndpointOptions,
-  EntryKind,
-  PACKET_HISTORY,
-  ReliableEndpoint,
-  readPacket,
-} from '@shardline/core';
+import { type ChannelConfig, EntryKind, PACKET_HISTORY, ReliableEndpoint, readPacket } from '@shardline/core';
 import { describe, expect, it } from 'vitest';
 import {
+  THREE_CHANNELS as channels,
   craftPacket,
   entryBytes,
   isAckOnly,
   isPing,
   PING_BYTE,
+  PLAIN,
+  QUIET as quiet,
+  RELIABLE,
+  SEQUENCED,
   withData,
 } from './support/reliable-datagrams.js';
-
-const RELIABLE = 0;
-const PLAIN = 1;
-const SEQUENCED = 2;
-const channels: ChannelConfig[] = [
-  { kind: 'reliable-ordered' },
-  { kind: 'unreliable' },
-  { kind: 'unreliable-sequenced' },
-];
-const quiet: EndpointOptions = { channels, keepaliveMs: 60_000, timeoutMs: 60_000, earlyResends: false };
 
 const plainEntry = (content: number) => entryBytes(EntryKind.Unreliable, PLAIN, 0, [content]);
 

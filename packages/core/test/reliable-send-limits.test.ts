@@ -1,25 +1,15 @@
-import {
-  type ChannelConfig,
-  type EndpointOptions,
-  EntryKind,
-  PACKET_HISTORY,
-  RELIABLE_WINDOW,
-  ReliableEndpoint,
-  readPacket,
-} from '@shardline/core';
+import { EntryKind, PACKET_HISTORY, RELIABLE_WINDOW, ReliableEndpoint, readPacket } from '@shardline/core';
 import { describe, expect, it } from 'vitest';
 import { expectCode } from './support/expect-code.js';
-import { dataEntries, reliableIds, withData } from './support/reliable-datagrams.js';
-
-const RELIABLE = 0;
-const PLAIN = 1;
-const SEQUENCED = 2;
-const channels: ChannelConfig[] = [
-  { kind: 'reliable-ordered' },
-  { kind: 'unreliable' },
-  { kind: 'unreliable-sequenced' },
-];
-const quiet: EndpointOptions = { channels, keepaliveMs: 60_000, timeoutMs: 60_000, earlyResends: false };
+import {
+  dataEntries,
+  PLAIN,
+  QUIET as quiet,
+  RELIABLE,
+  reliableIds,
+  SEQUENCED,
+  withData,
+} from './support/reliable-datagrams.js';
 
 /** Delivers every packet A sends to B and every packet B sends back to A, both updating at `nowMs`. */
 function exchange(a: ReliableEndpoint, b: ReliableEndpoint, nowMs: number) {

@@ -1,4 +1,30 @@
-import { EntryKind, type PacketEntry, readPacket } from '@shardline/core';
+import {
+  type ChannelConfig,
+  type EndpointOptions,
+  EntryKind,
+  type PacketEntry,
+  readPacket,
+} from '@shardline/core';
+
+/** Channel ids of THREE_CHANNELS. */
+export const RELIABLE = 0;
+export const PLAIN = 1;
+export const SEQUENCED = 2;
+
+/** One channel of each kind most tests need: reliable-ordered, unreliable, unreliable-sequenced. */
+export const THREE_CHANNELS: readonly ChannelConfig[] = [
+  { kind: 'reliable-ordered' },
+  { kind: 'unreliable' },
+  { kind: 'unreliable-sequenced' },
+];
+
+/** Endpoint options on THREE_CHANNELS where nothing happens unasked: no keepalive, timeout or early copy. */
+export const QUIET: EndpointOptions = {
+  channels: THREE_CHANNELS,
+  keepaliveMs: 60_000,
+  timeoutMs: 60_000,
+  earlyResends: false,
+};
 
 /** Reads packets an endpoint's `update` returned (no headroom): what they carry, for exact counts. */
 
