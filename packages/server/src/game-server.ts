@@ -2,6 +2,7 @@ import {
   type Aead,
   type ChannelConfig,
   type ConnectionHandle,
+  chacha20Poly1305,
   type DisconnectReason,
   type EndpointStats,
   issueConnectToken,
@@ -20,8 +21,11 @@ export interface GameServerOptions {
   protocolId: number;
   /** The secret shared with the token issuer (32 bytes). */
   privateKey: Uint8Array;
-  /** ChaCha20-Poly1305: `aeadFromNodeCrypto(await import('node:crypto'))`. */
-  aead: Aead;
+  /**
+   * ChaCha20-Poly1305 for UDP packets and connect tokens. Default `chacha20Poly1305` (core's own,
+   * allocation-free); `aeadFromNodeCrypto(await import('node:crypto'))` is the native one.
+   */
+  aead?: Aead;
   transports: readonly ServerTransport[];
   channels: readonly ChannelConfig[];
   /** Sessions per transport. Default 64. */
@@ -107,7 +111,11 @@ export class GameServer {
   private readonly takenEvents: ServerConnections['events'][number][][] = [];
   private pumpDepth = 0;
 
-  constructor(private readonly options: GameServerOptions) {}
+  private readonly aead: Aead;
+
+  constructor(private readonly options: GameServerOptions) {
+    this.aead = options.aead ?? chacha20Poly1305;
+  }
 
   /** Listens on every transport; resolves with their addresses. If one cannot, closes them all and rejects. */
   async start(): Promise<string[]> {
@@ -123,7 +131,7 @@ export class GameServer {
       const connections = new ServerConnections({
         protocolId: this.options.protocolId,
         privateKey: this.options.privateKey,
-        aead: this.options.aead,
+        aead: this.aead,
         addresses: this.options.publicAddresses ?? this.addresses,
         capabilities: transport.capabilities,
         channels: this.options.channels,
@@ -161,10 +169,10 @@ export class GameServer {
   issueToken(
     grant: Omit<TokenGrant, 'serverAddresses'> & { serverAddresses?: readonly string[] },
   ): Uint8Array {
-    const { protocolId, privateKey, aead } = this.options;
+    const { protocolId, privateKey } = this.options;
     return issueConnectToken(
       { ...grant, serverAddresses: grant.serverAddresses ?? this.publicAddresses },
-      { protocolId, privateKey, aead },
+      { protocolId, privateKey, aead: this.aead },
       Date.now(),
     );
   }

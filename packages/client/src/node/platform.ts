@@ -1,10 +1,9 @@
 /**
  * Fills in what the client takes from Node when not given it (see ClientPlatform): the `ws`
- * WebSocket, the UDP transport and node:crypto's ChaCha20-Poly1305. Imported for its effect by the
+ * WebSocket, the UDP transport and core's ChaCha20-Poly1305. Imported for its effect by the
  * package's Node entry, so `new ShardlineClient(url)` works in Node as it is.
  */
-import * as nodeCrypto from 'node:crypto';
-import { aeadFromNodeCrypto } from '@shardline/core';
+import { chacha20Poly1305 } from '@shardline/core';
 import WebSocket from 'ws';
 import { setClientPlatform } from '../client-platform.js';
 import type { WebSocketConstructor } from '../transport/websocket.js';
@@ -13,5 +12,5 @@ import { UdpClientTransport } from './udp.js';
 setClientPlatform({
   WebSocket: WebSocket as unknown as WebSocketConstructor,
   createUdpTransport: () => new UdpClientTransport(),
-  aead: aeadFromNodeCrypto(nodeCrypto),
+  aead: chacha20Poly1305,
 });

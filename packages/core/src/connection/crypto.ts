@@ -28,6 +28,19 @@ export interface Aead {
     associatedData: Uint8Array,
     sealed: Uint8Array,
   ): Uint8Array | undefined;
+  /**
+   * Optional: `open`, writing the plaintext (sealed.length − TAG_BYTES bytes) into `out` at `offset`
+   * instead of a new array; `out` may be sealed's own array at the same position (in place). False,
+   * with `out` untouched, when the tag does not authenticate.
+   */
+  openInto?(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    associatedData: Uint8Array,
+    sealed: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): boolean;
 }
 
 export const KEY_BYTES = 32;

@@ -1,3 +1,4 @@
+export { chacha20Poly1305 } from './chacha20-poly1305.js';
 export {
   ClientConnection,
   type ClientConnectionOptions,

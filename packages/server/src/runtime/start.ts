@@ -1,8 +1,6 @@
-import * as nodeCrypto from 'node:crypto';
 import { join } from 'node:path';
 import {
   type AnyWorldKind,
-  aeadFromNodeCrypto,
   ConditionedServerTransport,
   type ServerTransport,
   ShardlineError,
@@ -96,7 +94,6 @@ export async function startShardline(
     protocolId: 0x5348_0001,
     // Kept in the database, so tokens issued before a restart still connect after it.
     privateKey: serverSecret(database, 'connect-token-key', 32),
-    aead: aeadFromNodeCrypto(nodeCrypto),
     transports: [
       impaired(new UdpServerTransport({ host: config.host, port: config.udpPort })),
       impaired(new WebSocketServerTransport({ host: config.host, port: config.wsPort, admission })),
