@@ -274,6 +274,7 @@ export class BitReader {
    */
   expectEnd(): void {
     const remaining = this.remainingBits;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: with 0 bits left readUint(0) is 0, so `remaining > 0` only skips a read
     if (remaining >= 8 || (remaining > 0 && this.readUint(remaining) !== 0)) {
       throw new ShardlineError('WIRE_TRAILING_DATA', `${remaining} bits remain after the message`, {
         remainingBits: remaining,

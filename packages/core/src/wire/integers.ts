@@ -2,7 +2,7 @@
 
 /** Number of bits needed to represent `value` (0 needs 0 bits). `value` is an integer in [0, 2^53). */
 export function bitLength(value: number): number {
-  // Stryker disable next-line EqualityOperator: at 2^32 − 1 the general form below gives 32 as well
+  // Stryker disable next-line EqualityOperator,ConditionalExpression: at 2^32 − 1 the general form below gives 32 as well, and 32 − clz32(0) is 0
   if (value <= 0xffff_ffff) return value === 0 ? 0 : 32 - Math.clz32(value);
   return 32 + bitLength(Math.floor(value / 0x1_0000_0000));
 }

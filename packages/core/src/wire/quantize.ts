@@ -211,6 +211,7 @@ export class QuaternionQuantizer {
       let biggest = 0;
       for (let i = 1; i < 3; i++) if (Math.abs(values[i]!) > Math.abs(values[biggest]!)) biggest = i;
       if (Math.abs(values[biggest]!) < rebuilt) return;
+      // Stryker disable next-line EqualityOperator: the largest is never 0 here (then rebuilt is 1 and the loop returned)
       codes[biggest] = codes[biggest]! + (values[biggest]! > 0 ? -1 : 1);
     }
   }
