@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PACKET_HISTORY } from '../src/reliable/limits.js';
 import { ACK_REPEATS, ReceivedPackets } from '../src/reliable/received-packets.js';
 import { SentPackets } from '../src/reliable/sent-packets.js';
-import { nextSequence, SequenceBuffer, sequenceDelta, sequenceNewer } from '../src/reliable/sequence.js';
+import { nextSequence, SequenceSet, sequenceDelta, sequenceNewer } from '../src/reliable/sequence.js';
 
 describe('16-bit wrapping sequences', () => {
   it('calls a newer within half the space ahead of b, across the wrap, and never equal or half-way', () => {
@@ -23,19 +23,15 @@ describe('16-bit wrapping sequences', () => {
     expect([nextSequence(0xfffe), nextSequence(0xffff)]).toEqual([0xffff, 0]);
   });
 
-  it('keeps one value per slot and tells a stale sequence on a reused slot from the current one', () => {
-    const buffer = new SequenceBuffer<string>(4);
-    expect([0, 1, 2, 3].map((sequence) => buffer.has(sequence))).toEqual([false, false, false, false]);
-    expect(buffer.get(0)).toBeUndefined();
-    buffer.set(1, 'one');
-    expect([buffer.has(1), buffer.get(1)]).toEqual([true, 'one']);
-    buffer.set(5, 'five'); // same slot as 1
-    expect([buffer.has(1), buffer.get(1)]).toEqual([false, undefined]);
-    expect(buffer.get(5)).toBe('five');
-    buffer.delete(1); // not what the slot holds: nothing changes
-    expect(buffer.get(5)).toBe('five');
-    buffer.delete(5);
-    expect([buffer.has(5), buffer.get(5)]).toEqual([false, undefined]);
+  it('holds one sequence per slot and tells a stale sequence on a reused slot from the current one', () => {
+    const set = new SequenceSet(4);
+    expect([0, 1, 2, 3].map((sequence) => set.has(sequence))).toEqual([false, false, false, false]);
+    set.add(1);
+    expect([set.has(1), set.has(5)]).toEqual([true, false]);
+    set.add(5); // same slot as 1
+    expect([set.has(1), set.has(5)]).toEqual([false, true]);
+    set.add(2);
+    expect([set.has(2), set.has(5)]).toEqual([true, true]);
   });
 });
 

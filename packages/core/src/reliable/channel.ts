@@ -2,7 +2,7 @@ import { ShardlineError } from '../errors.js';
 import { concatBytes } from '../wire/bytes.js';
 import { FRAGMENT_BYTES, MAX_UNRELIABLE_ASSEMBLIES, RELIABLE_WINDOW } from './limits.js';
 import type { EntryKind, PacketEntry } from './packet.js';
-import { nextSequence, SequenceBuffer, sequenceDelta, sequenceNewer } from './sequence.js';
+import { nextSequence, SequenceSet, sequenceDelta, sequenceNewer } from './sequence.js';
 
 /**
  * How a channel delivers:
@@ -97,14 +97,20 @@ export class ReliableReceiver implements ChannelReceiver {
   /** Next unit id not yet delivered (ordered) or the oldest id still tracked (unordered). */
   private nextId = 0;
   private readonly pending = new Map<number, PacketEntry>();
-  private readonly delivered = new SequenceBuffer<true>(RELIABLE_WINDOW * 2);
+  /**
+   * Units delivered ahead of nextId (unordered channels only). An ordered channel delivers a unit
+   * only at nextId and moves nextId past it, so everything it delivered is behind the window.
+   */
+  private readonly delivered: SequenceSet | undefined;
 
-  constructor(private readonly ordered: boolean) {}
+  constructor(private readonly ordered: boolean) {
+    this.delivered = ordered ? undefined : new SequenceSet(RELIABLE_WINDOW * 2);
+  }
 
   receive(entry: PacketEntry): readonly Uint8Array[] {
     const ahead = sequenceDelta(this.nextId, entry.id);
     if (ahead < 0 || ahead >= RELIABLE_WINDOW) return NOTHING;
-    if (this.pending.has(entry.id) || this.delivered.has(entry.id)) return NOTHING;
+    if (this.pending.has(entry.id) || this.delivered?.has(entry.id)) return NOTHING;
     const first = (entry.id - entry.fragmentIndex) & 0xffff;
     if (sequenceDelta(this.nextId, first) < 0) return NOTHING; // a fragment of a message before the window
     this.pending.set(entry.id, { ...entry, payload: entry.payload.slice() });
@@ -128,7 +134,7 @@ export class ReliableReceiver implements ChannelReceiver {
     const message = this.take(first, count);
     if (!message) return NOTHING;
     // Slide the window past everything delivered contiguously.
-    while (this.delivered.has(this.nextId)) this.nextId = nextSequence(this.nextId);
+    while (this.delivered!.has(this.nextId)) this.nextId = nextSequence(this.nextId);
     return [message];
   }
 
@@ -143,7 +149,7 @@ export class ReliableReceiver implements ChannelReceiver {
     for (let k = 0; k < count; k++) {
       const id = (first + k) & 0xffff;
       this.pending.delete(id);
-      this.delivered.set(id, true);
+      this.delivered?.add(id);
     }
     // Stryker disable next-line ConditionalExpression: joining one part copies it, to the same bytes (the copy is what this saves)
     return count === 1 ? parts[0]! : concatBytes(parts);

@@ -9,5 +9,5 @@ export {
 } from './endpoint.js';
 export * from './limits.js';
 export { EntryKind, type PacketEntry, type PacketHeader, readPacket } from './packet.js';
-export { nextSequence, SequenceBuffer, sequenceDelta, sequenceNewer } from './sequence.js';
+export { nextSequence, SequenceSet, sequenceDelta, sequenceNewer } from './sequence.js';
 export type { EndpointStats } from './stats.js';

@@ -1,5 +1,5 @@
 import { PACKET_HISTORY } from './limits.js';
-import { SequenceBuffer, sequenceDelta } from './sequence.js';
+import { SequenceSet, sequenceDelta } from './sequence.js';
 
 /** Headers that acknowledge each received packet with data (one per update). */
 export const ACK_REPEATS = 3;
@@ -10,7 +10,7 @@ export const ACK_REPEATS = 3;
  * packet rarely loses an ack), see PROTOCOL.md §9.3.
  */
 export class ReceivedPackets {
-  private readonly received = new SequenceBuffer<true>(PACKET_HISTORY);
+  private readonly received = new SequenceSet(PACKET_HISTORY);
   private newest = -1;
   /** Sequence → how many more headers should acknowledge it. */
   private readonly owed = new Map<number, number>();
@@ -40,7 +40,7 @@ export class ReceivedPackets {
     } else {
       this.newest = sequence;
     }
-    this.received.set(sequence, true);
+    this.received.add(sequence);
     this.cachedBase = -1;
     if (ackRepeats > 0 && this.owed.size < PACKET_HISTORY) this.owed.set(sequence, ackRepeats);
     return 'accepted';

@@ -18,39 +18,23 @@ export function nextSequence(sequence: number): number {
 }
 
 /**
- * A ring of `size` slots indexed by sequence number, remembering which sequence each slot holds, so a
- * stale sequence that maps onto a reused slot is not mistaken for the current one (Fiedler's sequence
- * buffer).
+ * Which of the recent sequences are present: a ring of `size` slots indexed by sequence number, each
+ * remembering the sequence it holds, so a stale sequence that maps onto a reused slot is not mistaken
+ * for the current one (Fiedler's sequence buffer, keeping no values: a typed array, nothing for the
+ * garbage collector to trace).
  */
-export class SequenceBuffer<T> {
+export class SequenceSet {
   private readonly sequences: Int32Array;
-  private readonly values: (T | undefined)[];
 
   constructor(readonly size: number) {
     this.sequences = new Int32Array(size).fill(-1);
-    this.values = new Array<T | undefined>(size);
   }
 
-  set(sequence: number, value: T): void {
-    const slot = sequence % this.size;
-    this.sequences[slot] = sequence;
-    this.values[slot] = value;
-  }
-
-  get(sequence: number): T | undefined {
-    const slot = sequence % this.size;
-    return this.sequences[slot] === sequence ? this.values[slot] : undefined;
+  add(sequence: number): void {
+    this.sequences[sequence % this.size] = sequence;
   }
 
   has(sequence: number): boolean {
     return this.sequences[sequence % this.size] === sequence;
-  }
-
-  delete(sequence: number): void {
-    const slot = sequence % this.size;
-    if (this.sequences[slot] === sequence) {
-      this.sequences[slot] = -1;
-      this.values[slot] = undefined;
-    }
   }
 }
