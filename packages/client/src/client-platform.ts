@@ -1,18 +1,16 @@
-import type { Aead, ClientTransport } from '@shardline/core';
+import type { ClientTransport } from '@shardline/core';
 import type { WebSocketConstructor } from './transport/websocket.js';
 
 /**
  * What the client takes from its platform when not given it: browsers have a WebSocket and need
- * nothing else; in Node, `@shardline/client` (its `node` export condition) fills this in with `ws`,
- * the UDP transport and node:crypto's AEAD, so `new ShardlineClient(url)` works there as it is.
+ * nothing else; in Node, `@shardline/client` (its `node` export condition) fills this in with `ws`
+ * and the UDP transport, so `new ShardlineClient(url)` works there as it is.
  */
 export interface ClientPlatform {
   /** The WebSocket class for game links and the push stream. */
   WebSocket?: WebSocketConstructor;
   /** A UDP transport (Node only). */
   createUdpTransport?: () => ClientTransport;
-  /** ChaCha20-Poly1305, which UDP links need (Node only). */
-  aead?: Aead;
 }
 
 const globalWebSocket = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;

@@ -26,7 +26,7 @@ export interface GameClientOptions {
   /** The connect token from the issuer (online services, or the server in development). */
   token: Uint8Array;
   channels: readonly ChannelConfig[];
-  /** Required over UDP (packets are encrypted); WebSocket and TCP clients leave it out. */
+  /** ChaCha20-Poly1305 over UDP (packets are encrypted). Default: core's `chacha20Poly1305`. */
   aead?: Aead;
   /** How often the connection is updated, in ms. Default 10. */
   tickMs?: number;

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keyStream, keyStreamBlock, loadKeyAndNonce } from '../src/connection/chacha20.js';
 import { absorbBlocks, finishMac, startMac } from '../src/connection/poly1305.js';
+import { expectError } from './support/connection-expect-error.js';
 
 const hex = (text: string) => Uint8Array.from(Buffer.from(text, 'hex'));
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -106,13 +107,17 @@ describe('chacha20Poly1305', () => {
     expect(datagram.subarray(9, 9 + plaintext.length)).toEqual(plaintext);
   });
 
+  /** Bytes of a length drawn evenly from [0, max] (fast-check's own arrays stay short). */
+  const bytesUpTo = (max: number) =>
+    fc.nat({ max }).chain((length) => fc.uint8Array({ minLength: length, maxLength: length }));
+
   it('matches node:crypto on any key, nonce, associated data and length, and opens what node seals', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
         fc.uint8Array({ minLength: 12, maxLength: 12 }),
-        fc.uint8Array({ maxLength: 70 }),
-        fc.uint8Array({ maxLength: 1500 }),
+        bytesUpTo(300),
+        bytesUpTo(1500),
         (anyKey, anyNonce, anyAd, anyPlaintext) => {
           const ours = chacha20Poly1305.seal(anyKey, anyNonce, anyAd, anyPlaintext);
           const theirs = native.seal(anyKey, anyNonce, anyAd, anyPlaintext);
@@ -121,6 +126,31 @@ describe('chacha20Poly1305', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('writes nothing outside its output: not past the tag when sealing, not past the plaintext when opening', () => {
+    fc.assert(
+      fc.property(bytesUpTo(200), (anyPlaintext) => {
+        const length = anyPlaintext.length;
+        const sealed = new Uint8Array(4 + length + 16 + 4).fill(0xee);
+        chacha20Poly1305.sealInto!(key, nonce, associatedData, anyPlaintext, sealed, 4);
+        expect(Array.from(sealed.subarray(0, 4))).toEqual([0xee, 0xee, 0xee, 0xee]);
+        expect(Array.from(sealed.subarray(4 + length + 16))).toEqual([0xee, 0xee, 0xee, 0xee]);
+        const out = new Uint8Array(2 + length + 20).fill(0xdd);
+        const ok = chacha20Poly1305.openInto!(
+          key,
+          nonce,
+          associatedData,
+          sealed.subarray(4, 4 + length + 16),
+          out,
+          2,
+        );
+        expect(ok).toBe(true);
+        expect(out.subarray(2, 2 + length)).toEqual(anyPlaintext);
+        expect(out.subarray(0, 2).every((byte) => byte === 0xdd)).toBe(true);
+        expect(out.subarray(2 + length).every((byte) => byte === 0xdd)).toBe(true);
+      }),
     );
   });
 
@@ -154,9 +184,11 @@ describe('chacha20Poly1305', () => {
     const sealed = chacha20Poly1305.seal(key, nonce, associatedData, new Uint8Array(0));
     expect(sealed).toHaveLength(16);
     expect(chacha20Poly1305.open(key, nonce, associatedData, sealed)).toEqual(new Uint8Array(0));
-    expect(() => chacha20Poly1305.seal(key.subarray(1), nonce, associatedData, plaintext)).toThrow(
-      RangeError,
+    expectError('VALUE_INVALID', 'ChaCha20-Poly1305 keys are 32 bytes, not 31', () =>
+      chacha20Poly1305.seal(key.subarray(1), nonce, associatedData, plaintext),
     );
-    expect(() => chacha20Poly1305.open(key, nonce.subarray(1), associatedData, sealed)).toThrow(RangeError);
+    expectError('VALUE_INVALID', 'ChaCha20-Poly1305 nonces are 12 bytes, not 11', () =>
+      chacha20Poly1305.open(key, nonce.subarray(1), associatedData, sealed),
+    );
   });
 });

@@ -5,17 +5,27 @@ import { channels, Rig, UDP, WS } from './support/connection-harness.js';
 import { expectCode } from './support/expect-code.js';
 
 describe('a client connection before it is connected', () => {
-  it('sends its request from the constructor, and needs an AEAD only over datagrams', () => {
+  it('sends its request from the constructor', () => {
     const client = new ClientConnection({ token: connectToken(), capabilities: WS, channels }, 0);
     expect(client.outgoing.map((datagram) => [datagram[0], datagram.length])).toEqual([
       [PacketType.Request, 1053],
     ]);
     expect(client.state).toBe('connecting');
     expect(client.stats(0)).toBeUndefined();
-    expectCode(
-      'VALUE_INVALID',
-      () => new ClientConnection({ token: connectToken(), capabilities: UDP, channels }, 0),
-    );
+  });
+
+  it("over datagrams seals with core's ChaCha20-Poly1305 unless given an AEAD, which a node:crypto server opens", () => {
+    const rig = new Rig(UDP); // the server's AEAD is node:crypto's
+    const client = new ClientConnection({ token: rig.tokenFor('p1'), capabilities: UDP, channels }, 0);
+    rig.clients.set('p1', client);
+    rig.flush();
+    expect(client.state).toBe('connected');
+    client.send(0, Uint8Array.of(7, 8), 0);
+    client.update(0);
+    rig.flush();
+    expect(rig.server.events.filter((event) => event.type === 'message')).toMatchObject([
+      { type: 'message', session: 'p1', channel: 0, bytes: Uint8Array.of(7, 8) },
+    ]);
   });
 
   it('refuses to send before it is connected', () => {

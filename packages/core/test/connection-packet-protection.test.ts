@@ -1,4 +1,4 @@
-import { type Aead, PacketProtection, PacketType, TOKEN_MAGIC } from '@shardline/core';
+import { type Aead, chacha20Poly1305, PacketProtection, PacketType, TOKEN_MAGIC } from '@shardline/core';
 import { describe, expect, it } from 'vitest';
 import {
   openSessionDatagram,
@@ -103,6 +103,21 @@ describe('protected packet wire format (PROTOCOL.md §10.4)', () => {
     );
     expect(calls).toEqual([9]);
     expect(datagram).toEqual(sealPacket(aead, c2s, PacketType.Data, 0, 0, protocolId, Uint8Array.of(5)));
+  });
+
+  it('opens in place through openInto: the payload is a view of the datagram, a second delivery a replay', () => {
+    const sender = new PacketProtection(chacha20Poly1305, c2s, s2c, protocolId);
+    const receiver = new PacketProtection(chacha20Poly1305, s2c, c2s, protocolId);
+    const datagram = sender.protect(PacketType.Data, Uint8Array.of(5, 6, 7));
+    const opened = receiver.unprotect(datagram);
+    expect(opened).toEqual({ ok: true, type: PacketType.Data, payload: Uint8Array.of(5, 6, 7) });
+    expect(opened.ok && opened.payload.buffer).toBe(datagram.buffer);
+    expect(Array.from(datagram.subarray(9, 12))).toEqual([5, 6, 7]);
+    expect(receiver.unprotect(datagram)).toEqual({ ok: false, reason: 'replayed' });
+    const tampered = sender.protect(PacketType.Data, Uint8Array.of(1));
+    tampered[9]! ^= 1;
+    expect(receiver.unprotect(tampered)).toEqual({ ok: false, reason: 'tampered' });
+    expect(receiver.counters).toEqual({ tampered: 1, replayed: 1, malformed: 0 });
   });
 
   it('works with an AEAD that only has the one-shot seal', () => {

@@ -33,6 +33,7 @@ describe('ReplayWindow: the last 256 sequences (PROTOCOL.md §10.4)', () => {
   it('keeps the newest when an older sequence arrives late', () => {
     const window = seen([1000, 900]);
     expect(window.isReplay(1000 - 256)).toBe(true);
+    expect(window.isReplay(1000 - 257)).toBe(true); // its slot is empty: too old is all that refuses it
     expect(window.isReplay(900)).toBe(true);
     expect(window.isReplay(901)).toBe(false);
   });

@@ -1,9 +1,8 @@
 /**
  * Fills in what the client takes from Node when not given it (see ClientPlatform): the `ws`
- * WebSocket, the UDP transport and core's ChaCha20-Poly1305. Imported for its effect by the
- * package's Node entry, so `new ShardlineClient(url)` works in Node as it is.
+ * WebSocket and the UDP transport. Imported for its effect by the package's Node entry, so
+ * `new ShardlineClient(url)` works in Node as it is.
  */
-import { chacha20Poly1305 } from '@shardline/core';
 import WebSocket from 'ws';
 import { setClientPlatform } from '../client-platform.js';
 import type { WebSocketConstructor } from '../transport/websocket.js';
@@ -12,5 +11,4 @@ import { UdpClientTransport } from './udp.js';
 setClientPlatform({
   WebSocket: WebSocket as unknown as WebSocketConstructor,
   createUdpTransport: () => new UdpClientTransport(),
-  aead: chacha20Poly1305,
 });

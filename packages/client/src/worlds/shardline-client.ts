@@ -166,12 +166,10 @@ export class ShardlineClient {
     const udp = this.options.transport === 'udp';
     const base = udp ? this.udpTransport() : new WebSocketClientTransport(this.webSocketOptions());
     const transport = this.options.wrapTransport ? this.options.wrapTransport(base) : base;
-    const aead = clientPlatform.aead;
     const client = new GameClient({
       transport,
       token: bytesFromBase64(ticket.token),
       channels: WORLD_CHANNELS,
-      ...(udp && aead ? { aead } : {}),
     });
     try {
       await client.connect(
@@ -200,7 +198,7 @@ export class ShardlineClient {
   }
 
   private udpTransport(): ClientTransport {
-    if (!clientPlatform.createUdpTransport || !clientPlatform.aead) {
+    if (!clientPlatform.createUdpTransport) {
       throw new ShardlineError('VALUE_INVALID', 'UDP needs Node (import @shardline/client there)');
     }
     return clientPlatform.createUdpTransport();

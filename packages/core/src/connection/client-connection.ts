@@ -3,6 +3,7 @@ import type { ChannelConfig } from '../reliable/channel.js';
 import { ReliableEndpoint, type SendType } from '../reliable/endpoint.js';
 import type { EndpointStats } from '../reliable/stats.js';
 import type { TransportCapabilities } from '../transport/types.js';
+import { chacha20Poly1305 } from './chacha20-poly1305.js';
 import type { Aead } from './crypto.js';
 import { HandshakeClient } from './handshake-client.js';
 import { describePacket, type PacketLog } from './packet-log.js';
@@ -24,7 +25,10 @@ import {
 export interface ClientConnectionOptions {
   /** The connect token from the issuer. */
   token: Uint8Array;
-  /** Needed over unreliable transports (UDP), whose packets are encrypted; browsers on WebSocket omit it. */
+  /**
+   * ChaCha20-Poly1305 for unreliable transports (UDP), whose packets are encrypted. Default: core's
+   * `chacha20Poly1305`. Stream transports (WebSocket, TCP) use none.
+   */
   aead?: Aead;
   capabilities: TransportCapabilities;
   channels: readonly ChannelConfig[];
@@ -60,10 +64,11 @@ export class ClientConnection {
     nowMs: number,
   ) {
     this.secure = !options.capabilities.reliable;
-    if (this.secure && !options.aead) {
-      throw new ShardlineError('VALUE_INVALID', `an AEAD is required over ${options.capabilities.kind}`);
-    }
-    this.handshake = new HandshakeClient(options.token, options.aead, this.secure);
+    this.handshake = new HandshakeClient(
+      options.token,
+      this.secure ? (options.aead ?? chacha20Poly1305) : undefined,
+      this.secure,
+    );
     this.update(nowMs);
   }
 

@@ -5,8 +5,9 @@
  *
  * Arithmetic mod p = 2^130 − 5 runs on six 22-bit limbs (limb k is bits 22k..22k+21) held in
  * doubles: 2^132 ≡ 4·5 = 20 (mod p), so a product that reaches limb 6 wraps to limb (k − 6) times 20.
- * Between blocks limbs stay below 2^23, so a limb product is < 2^23 · 20·2^22 < 2^49.4 and a sum of
- * six < 2^52: inside a double's exact integers, with no 64-bit arithmetic.
+ * Between blocks limbs are below 2^22 (limb 1 up to 2^13 over), so with a block added they are below
+ * 2^23 + 2^13, a limb product below (2^23 + 2^13) · 20·2^22 < 2^49.4 and a sum of six below 2^52:
+ * inside a double's exact integers, with no 64-bit arithmetic.
  */
 
 /** 2^22, one limb's range. */
@@ -35,6 +36,7 @@ export function startMac(oneTimeKey: Uint8Array): void {
   r[3] = (w2 >>> 2) & 0x3f_ffff;
   r[4] = ((w2 >>> 24) | (w3 << 8)) & 0x3f_ffff;
   r[5] = w3 >>> 14;
+  // Stryker disable next-line EqualityOperator: a 17th byte lands past s, where typed arrays ignore writes
   for (let i = 0; i < 16; i++) s[i] = oneTimeKey[16 + i]!;
   accumulator.fill(0);
 }
@@ -122,6 +124,7 @@ export function finishMac(out: Uint8Array, offset: number): void {
   // Carry around three times with limb 5 cut at bit 130 (2^130 ≡ 5): h arrives with limbs < 2^23;
   // after one pass the limbs are in range but limb 0 may hold 5·(what left limb 5) over; a second
   // pass can carry out of limb 5 again only by at most 1 (5 into limb 0); the third settles it.
+  // Stryker disable next-line EqualityOperator: a fourth pass finds nothing to carry
   for (let pass = 0; pass < 3; pass++) {
     for (let i = 0; i < 6; i++) {
       const range = 2 ** WIDTHS[i]!;
@@ -146,6 +149,7 @@ export function finishMac(out: Uint8Array, offset: number): void {
   let limb = 0;
   let byteCarry = 0;
   for (let i = 0; i < 16; i++) {
+    // Stryker disable next-line EqualityOperator: taking the next limb with exactly 8 bits held adds the same bits, earlier (and no 7th limb is ever needed)
     if (bitsHeld < 8) {
       held += reduced[limb]! * 2 ** bitsHeld;
       bitsHeld += WIDTHS[limb++]!;
