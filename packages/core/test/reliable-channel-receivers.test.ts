@@ -211,6 +211,10 @@ describe('unreliable receivers', () => {
     expect(contents(wrapping.receive(whole(EntryKind.Sequenced, 0, 7)))).toEqual([[7]]);
   });
 
+  it("sequenced: delivers the first message whatever its id (the peer's ids need not start near 0)", () => {
+    expect(contents(new SequencedReceiver().receive(whole(EntryKind.Sequenced, 40_000, 3)))).toEqual([[3]]);
+  });
+
   it('sequenced: a fragmented message counts as delivered only once complete', () => {
     const receiver = new SequencedReceiver();
     expect(receiver.receive(fragment(EntryKind.Sequenced, 5, 0, 2, 1))).toEqual([]);

@@ -89,6 +89,13 @@ describe('ReceivedPackets', () => {
     expect(received.newestSequence).toBe(12);
   });
 
+  it("accepts a first packet of any sequence (the peer's need not start near 0)", () => {
+    const received = new ReceivedPackets();
+    expect(received.accept(40_000, 0)).toBe('accepted');
+    expect(received.newestSequence).toBe(40_000);
+    expect(received.accept(40_000, 0)).toBe('duplicate');
+  });
+
   it('accepts packet 1 first, and recomputes the ack fields of base 1 when another packet arrives', () => {
     const received = new ReceivedPackets();
     expect(received.accept(1, 0)).toBe('accepted');

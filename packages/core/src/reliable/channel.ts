@@ -109,6 +109,7 @@ export class ReliableReceiver implements ChannelReceiver {
 
   receive(entry: PacketEntry): readonly Uint8Array[] {
     const ahead = sequenceDelta(this.nextId, entry.id);
+    // Stryker disable next-line ConditionalExpression: a unit behind nextId has its first fragment behind it too, which the check below refuses
     if (ahead < 0 || ahead >= RELIABLE_WINDOW) return NOTHING;
     if (this.pending.has(entry.id) || this.delivered?.has(entry.id)) return NOTHING;
     const first = (entry.id - entry.fragmentIndex) & 0xffff;

@@ -10,6 +10,7 @@ export function sequenceNewer(a: number, b: number): boolean {
 
 /** `b - a` in [-32768, 32767]: how far `b` is ahead of `a`. */
 export function sequenceDelta(a: number, b: number): number {
+  // Stryker disable next-line ArithmeticOperator: + 0x8000 and − 0x8000 are the same modulo 0x10000
   return ((b - a + HALF) & 0xffff) - HALF;
 }
 
