@@ -9,7 +9,7 @@ import {
 } from '../src/reliable/channel.js';
 import { FRAGMENT_BYTES, MAX_UNRELIABLE_ASSEMBLIES, RELIABLE_WINDOW } from '../src/reliable/limits.js';
 import { EntryKind, type PacketEntry } from '../src/reliable/packet.js';
-import { expectCode } from './support/expect-code.js';
+import { expectError } from './support/connection-expect-error.js';
 
 /** A whole message with id `id` whose one byte is `content` (default: the id's low byte). */
 function whole(kind: EntryKind, id: number, content = id & 0xff): PacketEntry {
@@ -232,7 +232,7 @@ describe('channel kinds and splitting', () => {
     // Ordered or not: an ordered receiver holds unit 1 back until 0 arrives.
     expect(receiverFor('reliable-ordered').receive(reliable(1))).toEqual([]);
     expect(receiverFor('reliable-unordered').receive(reliable(1)).length).toBe(1);
-    expectCode('VALUE_INVALID', () => receiverFor('broadcast' as never));
+    expectError('VALUE_INVALID', 'unknown channel kind broadcast', () => receiverFor('broadcast' as never));
     expect(
       ['reliable-ordered', 'reliable-unordered', 'unreliable-sequenced', 'unreliable'].map((k) =>
         isReliable(k as never),

@@ -8,7 +8,7 @@ import {
   packCompressed,
   unpackCompressed,
 } from '../src/reliable/compression.js';
-import { expectCode } from './support/expect-code.js';
+import { expectError } from './support/connection-expect-error.js';
 
 const STORED = 0;
 const DEFLATED = 1;
@@ -60,22 +60,30 @@ describe('compressed channel framing', () => {
     expect(calls).toEqual([{ maxBytes: 77, input: [9, 8] }]);
     expect([...unpackCompressed(compressor, Uint8Array.of(STORED, 9, 8), 77)]).toEqual([9, 8]);
     expect(calls.length).toBe(1); // stored: nothing to inflate
-    expectCode('WIRE_INVALID', () => unpackCompressed(compressor, Uint8Array.of(2, 9), 77));
-    expectCode('WIRE_INVALID', () => unpackCompressed(compressor, new Uint8Array(0), 77));
+    expectError('WIRE_INVALID', 'compression flag 2', () =>
+      unpackCompressed(compressor, Uint8Array.of(2, 9), 77),
+    );
+    expectError('WIRE_INVALID', 'compression flag undefined', () =>
+      unpackCompressed(compressor, new Uint8Array(0), 77),
+    );
     const failing: Compressor = {
       compress: (bytes) => bytes,
       decompress: () => {
         throw new RangeError('too big');
       },
     };
-    expectCode('WIRE_INVALID', () => unpackCompressed(failing, Uint8Array.of(DEFLATED, 1), 10));
+    expectError('WIRE_INVALID', 'compressed message does not inflate within 10 bytes', () =>
+      unpackCompressed(failing, Uint8Array.of(DEFLATED, 1), 10),
+    );
   });
 
   it('caps inflation at maxBytes over node:zlib', () => {
     const packed = packCompressed(deflate, new Uint8Array(10_000));
     expect(packed[0]).toBe(DEFLATED);
     expect(unpackCompressed(deflate, packed, 10_000).length).toBe(10_000);
-    expectCode('WIRE_INVALID', () => unpackCompressed(deflate, packed, 9_999));
+    expectError('WIRE_INVALID', 'compressed message does not inflate within 9999 bytes', () =>
+      unpackCompressed(deflate, packed, 9_999),
+    );
   });
 });
 

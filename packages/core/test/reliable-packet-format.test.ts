@@ -15,6 +15,7 @@ import {
   writeHeld,
 } from '../src/reliable/packet.js';
 import { ByteWriter } from '../src/wire/bytes.js';
+import { expectError } from './support/connection-expect-error.js';
 import { expectCode } from './support/expect-code.js';
 
 function entry(
@@ -131,10 +132,12 @@ describe('packet parsing refuses hostile input', () => {
     expect(readPacket(fragment(MAX_FRAGMENTS - 1, MAX_FRAGMENTS)).entries[0]!.fragmentCount).toBe(
       MAX_FRAGMENTS,
     );
-    expectCode('WIRE_INVALID', () => readPacket(fragment(0, 1)));
-    expectCode('WIRE_INVALID', () => readPacket(fragment(0, 0)));
-    expectCode('WIRE_INVALID', () => readPacket(fragment(0, MAX_FRAGMENTS + 1)));
-    expectCode('WIRE_INVALID', () => readPacket(fragment(2, 2)));
+    expectError('WIRE_INVALID', 'malformed packet: fragment 0 of 1', () => readPacket(fragment(0, 1)));
+    expectError('WIRE_INVALID', 'malformed packet: fragment 0 of 0', () => readPacket(fragment(0, 0)));
+    expectError('WIRE_INVALID', `malformed packet: fragment 0 of ${MAX_FRAGMENTS + 1}`, () =>
+      readPacket(fragment(0, MAX_FRAGMENTS + 1)),
+    );
+    expectError('WIRE_INVALID', 'malformed packet: fragment 2 of 2', () => readPacket(fragment(2, 2)));
   });
 
   it('accepts a fragment of FRAGMENT_BYTES and refuses one a byte longer; a whole message may be longer', () => {
@@ -143,23 +146,33 @@ describe('packet parsing refuses hostile input', () => {
       return raw(...header, ...new Uint8Array(length));
     };
     expect(readPacket(fragmentOf(FRAGMENT_BYTES)).entries[0]!.payload.length).toBe(FRAGMENT_BYTES);
-    expectCode('WIRE_INVALID', () => readPacket(fragmentOf(FRAGMENT_BYTES + 1)));
+    expectError('WIRE_INVALID', `malformed packet: fragment of ${FRAGMENT_BYTES + 1} bytes`, () =>
+      readPacket(fragmentOf(FRAGMENT_BYTES + 1)),
+    );
     const whole = FRAGMENT_BYTES + 1;
     const long = raw(0, 0, 0, 0, (whole & 0x7f) | 0x80, whole >> 7, ...new Uint8Array(whole));
     expect(readPacket(long).entries[0]!.payload.length).toBe(whole);
   });
 
   it('refuses reserved flag bits, a ping with other bits, and a truncated entry', () => {
-    expectCode('WIRE_INVALID', () => readPacket(raw(0x10, 0, 0, 0, 0)));
-    expectCode('WIRE_INVALID', () => readPacket(raw(0x08, 0, 0, 0, 0))); // bit 3 on a reliable entry
-    expectCode('WIRE_INVALID', () => readPacket(raw(0x07))); // a "fragmented" ping
+    expectError('WIRE_INVALID', 'malformed packet: entry flags 16', () => readPacket(raw(0x10, 0, 0, 0, 0)));
+    // bit 3 on a reliable entry
+    expectError('WIRE_INVALID', 'malformed packet: entry flags 8', () => readPacket(raw(0x08, 0, 0, 0, 0)));
+    expectError('WIRE_INVALID', 'malformed packet: ping flags 7', () => readPacket(raw(0x07))); // a "fragmented" ping
     expectCode('WIRE_TRUNCATED', () => readPacket(raw(0, 0, 0, 0, 5, 1, 2)));
     expectCode('WIRE_TRUNCATED', () => readPacket(new Uint8Array(7)));
   });
 
   it('accepts a held time of MAX_HELD_MS and refuses one more', () => {
     expect(readPacket(packet((writer) => writeHeld(writer, MAX_HELD_MS))).heldMs).toBe(MAX_HELD_MS);
-    expectCode('WIRE_INVALID', () => readPacket(packet((writer) => writeHeld(writer, MAX_HELD_MS + 1))));
+    expectError('WIRE_INVALID', `malformed packet: held time ${MAX_HELD_MS + 1} ms`, () =>
+      readPacket(packet((writer) => writeHeld(writer, MAX_HELD_MS + 1))),
+    );
+    const twice = (writer: ByteWriter) => {
+      writeHeld(writer, 1);
+      writeHeld(writer, 2);
+    };
+    expectError('WIRE_INVALID', 'malformed packet: two held times', () => readPacket(packet(twice)));
   });
 });
 

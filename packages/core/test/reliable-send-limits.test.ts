@@ -1,5 +1,6 @@
 import { EntryKind, PACKET_HISTORY, RELIABLE_WINDOW, ReliableEndpoint, readPacket } from '@shardline/core';
 import { describe, expect, it } from 'vitest';
+import { expectError } from './support/connection-expect-error.js';
 import { expectCode } from './support/expect-code.js';
 import {
   dataEntries,
@@ -22,7 +23,16 @@ describe('queued bytes (maxQueuedBytes)', () => {
   it('accepts a send that brings the queue exactly to the limit and refuses one byte more', () => {
     const endpoint = new ReliableEndpoint({ ...quiet, maxQueuedBytes: 1_000 }, 0);
     endpoint.send(RELIABLE, new Uint8Array(600), 0);
-    expectCode('SEND_QUEUE_FULL', () => endpoint.send(RELIABLE, new Uint8Array(401), 0));
+    expectError('SEND_QUEUE_FULL', 'send queue holds 600 bytes', () =>
+      endpoint.send(RELIABLE, new Uint8Array(401), 0),
+    );
+    let thrown: unknown;
+    try {
+      endpoint.send(RELIABLE, new Uint8Array(401), 0);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: 'SEND_QUEUE_FULL', details: { queuedBytes: 600 } });
     endpoint.send(PLAIN, new Uint8Array(400), 0);
     expectCode('SEND_QUEUE_FULL', () => endpoint.send(PLAIN, new Uint8Array(1), 0));
   });

@@ -9,6 +9,7 @@ import {
   readPacket,
 } from '@shardline/core';
 import { describe, expect, it } from 'vitest';
+import { expectError } from './support/connection-expect-error.js';
 import { expectCode } from './support/expect-code.js';
 import { craftPacket, entryBytes, withData } from './support/reliable-datagrams.js';
 
@@ -193,7 +194,11 @@ describe('compressed channels through the endpoint', () => {
   it('refuses a message whose stored form, flag byte included, exceeds MAX_MESSAGE_BYTES', () => {
     const endpoint = new ReliableEndpoint(datagrams, 0);
     // Random bytes do not deflate: 1 MiB stores as 1 MiB + 1, which would need 1025 fragments.
-    expectCode('VALUE_INVALID', () => endpoint.send(COMPRESSED, new Uint8Array(randomBytes(1 << 20)), 0));
+    expectError(
+      'VALUE_INVALID',
+      `message of ${1 << 20} bytes stores as ${(1 << 20) + 1} on compressed channel ${COMPRESSED}, over ${1 << 20}`,
+      () => endpoint.send(COMPRESSED, new Uint8Array(randomBytes(1 << 20)), 0),
+    );
     // One byte less stores as exactly 1 MiB; 1 MiB of zeros deflates: both are taken.
     expect(() => endpoint.send(COMPRESSED, new Uint8Array(randomBytes((1 << 20) - 1)), 0)).not.toThrow();
     expect(() => endpoint.send(COMPRESSED, new Uint8Array(1 << 20), 0)).not.toThrow();

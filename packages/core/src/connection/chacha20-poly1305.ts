@@ -3,6 +3,37 @@ import { keyStream, keyStreamBlock, loadKeyAndNonce, xorKeyStream } from './chac
 import { type Aead, KEY_BYTES, NONCE_BYTES, TAG_BYTES } from './crypto.js';
 import { absorbBlocks, finishMac, startMac } from './poly1305.js';
 
+/** Seals `plaintext` into `out` at `offset` (ciphertext, then the tag); `plaintext` may be `out` there. */
+const sealInto: NonNullable<Aead['sealInto']> = (key, nonce, associatedData, plaintext, out, offset) => {
+  checkSizes(key, nonce);
+  const length = plaintext.length;
+  loadKeyAndNonce(key, nonce);
+  xorKeyStream(plaintext, out, offset, length, 1);
+  authenticate(associatedData, out, offset, length);
+  finishMac(out, offset + length);
+};
+
+/**
+ * Checks the tag of `sealed` (ciphertext, then tag) and only then writes the plaintext into `out` at
+ * `offset`; `out` may be sealed's own array at the same position. False, `out` untouched, when the
+ * tag does not authenticate.
+ */
+const openInto: NonNullable<Aead['openInto']> = (key, nonce, associatedData, sealed, out, offset) => {
+  checkSizes(key, nonce);
+  // Stryker disable next-line ConditionalExpression: shorter than a tag, the comparison below reads past its start and fails as well
+  if (sealed.length < TAG_BYTES) return false;
+  const length = sealed.length - TAG_BYTES;
+  loadKeyAndNonce(key, nonce);
+  authenticate(associatedData, sealed, 0, length);
+  finishMac(expectedTag, 0);
+  let difference = 0;
+  // Stryker disable next-line EqualityOperator: a 17th round XORs undefined with undefined: 0
+  for (let i = 0; i < TAG_BYTES; i++) difference |= expectedTag[i]! ^ sealed[length + i]!;
+  if (difference !== 0) return false;
+  xorKeyStream(sealed, out, offset, length, 1);
+  return true;
+};
+
 /**
  * ChaCha20-Poly1305 (RFC 8439 §2.8) in plain TypeScript that allocates nothing per packet: it seals
  * into the caller's array and opens in place. Why it exists (decision 0027): node:crypto's AEAD takes
@@ -26,51 +57,6 @@ export const chacha20Poly1305: Aead = {
   },
   openInto,
 };
-
-/** Seals `plaintext` into `out` at `offset` (ciphertext, then the tag); `plaintext` may be `out` there. */
-function sealInto(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  associatedData: Uint8Array,
-  plaintext: Uint8Array,
-  out: Uint8Array,
-  offset: number,
-): void {
-  checkSizes(key, nonce);
-  const length = plaintext.length;
-  loadKeyAndNonce(key, nonce);
-  xorKeyStream(plaintext, out, offset, length, 1);
-  authenticate(associatedData, out, offset, length);
-  finishMac(out, offset + length);
-}
-
-/**
- * Checks the tag of `sealed` (ciphertext, then tag) and only then writes the plaintext into `out` at
- * `offset`; `out` may be sealed's own array at the same position. False, `out` untouched, when the
- * tag does not authenticate.
- */
-function openInto(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  associatedData: Uint8Array,
-  sealed: Uint8Array,
-  out: Uint8Array,
-  offset: number,
-): boolean {
-  checkSizes(key, nonce);
-  // Stryker disable next-line ConditionalExpression: shorter than a tag, the comparison below reads past its start and fails as well
-  if (sealed.length < TAG_BYTES) return false;
-  const length = sealed.length - TAG_BYTES;
-  loadKeyAndNonce(key, nonce);
-  authenticate(associatedData, sealed, 0, length);
-  finishMac(expectedTag, 0);
-  let difference = 0;
-  // Stryker disable next-line EqualityOperator: a 17th round XORs undefined with undefined: 0
-  for (let i = 0; i < TAG_BYTES; i++) difference |= expectedTag[i]! ^ sealed[length + i]!;
-  if (difference !== 0) return false;
-  xorKeyStream(sealed, out, offset, length, 1);
-  return true;
-}
 
 const expectedTag = new Uint8Array(TAG_BYTES);
 /** A zero-padded tail block, or the two lengths. */
