@@ -40,8 +40,8 @@ const openInto: NonNullable<Aead['openInto']> = (key, nonce, associatedData, sea
  * a native cipher object per packet, and those objects (behind weak handles, their results in fresh
  * ArrayBuffers) were the largest part of every scavenge left in the soak; browsers have no
  * ChaCha20-Poly1305 at all. Checked against RFC 8439's vectors and node:crypto
- * (test/connection-chacha20-poly1305.test.ts). Not constant-time in the way a native implementation is (no
- * JavaScript is); the tag comparison does not stop at the first difference.
+ * (test/connection-chacha20-poly1305.test.ts). Not constant-time in the way a native implementation
+ * is (no JavaScript is); the tag comparison does not stop at the first difference.
  */
 export const chacha20Poly1305: Aead = {
   seal(key, nonce, associatedData, plaintext) {
