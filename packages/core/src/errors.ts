@@ -47,6 +47,8 @@ export const ERROR_CODES = {
   BUS_CHANNEL_INVALID: 'Bus channel name is invalid',
   /** A bus payload is larger than MAX_BUS_PAYLOAD_BYTES. */
   BUS_PAYLOAD_TOO_LARGE: 'Bus payload is too large',
+  /** A directory write's condition failed: the key exists (create) or its revision moved (update). */
+  DIRECTORY_CONFLICT: 'Directory entry changed',
   /** A database's applied schema migrations differ from the ones this code knows (or are newer). */
   STORE_SCHEMA_MISMATCH: 'Database schema does not match this version',
   /** Another account has that name (compared up to case and Unicode form). */

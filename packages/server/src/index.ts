@@ -4,6 +4,7 @@
  */
 export * from '@shardline/core';
 export * from './bus/index.js';
+export * from './cluster/index.js';
 export {
   GameServer,
   type GameServerOptions,

@@ -1,0 +1,72 @@
+import { ShardlineError } from '@shardline/core';
+
+/**
+ * The cluster engine's directory (decision 0028): named buckets of key → bytes entries, each write
+ * stamped with a revision. Shards keep their leases, their worlds and the shard index's pointers
+ * here. Every implementation passes packages/server/test/cluster-directory-contract.test.ts.
+ *
+ * Contract:
+ * - A revision is a positive integer that grows with every write to the bucket (create, update, put,
+ *   delete), whichever key it touched: a revision seen later is larger, so it can fence.
+ * - `create` writes only if the key is absent, `update` only if the key's current revision is the
+ *   one given; otherwise DIRECTORY_CONFLICT and nothing is written (compare-and-set).
+ * - With `ttlMs`, an entry is gone ttlMs after its last write (the bucket's TTL: one for all keys).
+ *   No event says so: readers find it absent.
+ * - Keys are 1–MAX_DIRECTORY_KEY_LENGTH characters of letters, digits and `_ = / - .`, not starting
+ *   or ending with `.`; values are at most MAX_DIRECTORY_VALUE_BYTES. Anything else: VALUE_INVALID.
+ */
+export interface Directory {
+  get(key: string): Promise<DirectoryEntry | undefined>;
+  /** Writes `value` if `key` is absent; its revision. DIRECTORY_CONFLICT if present. */
+  create(key: string, value: Uint8Array): Promise<number>;
+  /** Writes `value` if `key`'s revision is `revision`; the new revision. DIRECTORY_CONFLICT otherwise. */
+  update(key: string, value: Uint8Array, revision: number): Promise<number>;
+  /** Writes `value` whatever was there; its revision. */
+  put(key: string, value: Uint8Array): Promise<number>;
+  /** Removes `key` (nothing if absent). */
+  delete(key: string): Promise<void>;
+  /** The keys present, in no particular order. */
+  keys(): Promise<string[]>;
+}
+
+export interface DirectoryEntry {
+  key: string;
+  value: Uint8Array;
+  revision: number;
+}
+
+export interface DirectoryOptions {
+  /** Entries expire this long after their last write (ms). Default: never. */
+  ttlMs?: number;
+}
+
+export const MAX_DIRECTORY_KEY_LENGTH = 256;
+export const MAX_DIRECTORY_VALUE_BYTES = 64 * 1024;
+
+const KEY = /^[A-Za-z0-9_=/-](?:[A-Za-z0-9_=/.-]*[A-Za-z0-9_=/-])?$/;
+const BUCKET = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Refuses a key or value the contract does not allow (VALUE_INVALID). */
+export function checkEntry(key: string, value?: Uint8Array): void {
+  if (typeof key !== 'string' || key.length > MAX_DIRECTORY_KEY_LENGTH || !KEY.test(key)) {
+    throw new ShardlineError('VALUE_INVALID', `not a directory key: ${JSON.stringify(key)}`);
+  }
+  if (value === undefined) return;
+  if (!(value instanceof Uint8Array) || value.byteLength > MAX_DIRECTORY_VALUE_BYTES) {
+    throw new ShardlineError(
+      'VALUE_INVALID',
+      `a directory value is a Uint8Array of at most ${MAX_DIRECTORY_VALUE_BYTES} bytes`,
+    );
+  }
+}
+
+/** Refuses a bucket name other than 1–64 letters, digits, `_` and `-` (VALUE_INVALID). */
+export function checkBucket(name: string): void {
+  if (typeof name !== 'string' || !BUCKET.test(name)) {
+    throw new ShardlineError('VALUE_INVALID', `not a directory name: ${JSON.stringify(name)}`);
+  }
+}
+
+export function conflict(key: string, expected: string): ShardlineError {
+  return new ShardlineError('DIRECTORY_CONFLICT', `${key}: expected ${expected}`, { key });
+}
