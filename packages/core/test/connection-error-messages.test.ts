@@ -3,7 +3,6 @@ import {
   ByteWriter,
   ClientConnection,
   HandshakeClient,
-  HandshakeServer,
   parsePacketLogLine,
   readConnectToken,
   readDenied,
@@ -15,7 +14,13 @@ import { sealPacket } from '../src/connection/protection.js';
 import { readWorld, writeWorld } from '../src/connection/token.js';
 import { readU64, writeU64 } from '../src/connection/u64.js';
 import { expectError } from './support/connection-expect-error.js';
-import { aead, connectToken, privateKey, protocolId, SERVER } from './support/connection-fixtures.js';
+import {
+  aead,
+  connectToken,
+  handshakeServer,
+  privateKey,
+  protocolId,
+} from './support/connection-fixtures.js';
 import { channels, Rig, WS } from './support/connection-harness.js';
 
 /**
@@ -96,13 +101,7 @@ describe('connection error messages', () => {
     const handle = rig.server.handle('p1')!;
     rig.server.disconnect('p1', 'kicked');
     expectError('VALUE_INVALID', 'no session p1', () => rig.server.sendTo(handle, 0, Uint8Array.of(1), 0));
-    const handshake = new HandshakeServer({
-      protocolId,
-      privateKey,
-      aead,
-      addresses: [SERVER],
-      secure: true,
-    });
+    const handshake = handshakeServer();
     const request = new HandshakeClient(connectToken(), aead, true).update(0)[0]!;
     expectError('VALUE_INVALID', `${'p'.repeat(129)} is over 128 bytes`, () =>
       handshake.handle('p'.repeat(129), request, 1, () => undefined),

@@ -1,7 +1,6 @@
 import {
   HANDSHAKE_RESEND_MS,
   HandshakeClient,
-  HandshakeServer,
   PacketProtection,
   PacketType,
   REQUEST_BYTES,
@@ -10,14 +9,14 @@ import {
 import { describe, expect, it } from 'vitest';
 import { writeChallengeBody } from '../src/connection/packets.js';
 import { sealPacket } from '../src/connection/protection.js';
-import { aead, connectToken, PEER, privateKey, protocolId, SERVER } from './support/connection-fixtures.js';
+import { aead, connectToken, handshakeServer, PEER, protocolId } from './support/connection-fixtures.js';
 
 // Made inside each test, never at load: mutation testing attributes what runs at load to no test.
 const tokenBytes = () => connectToken({ expiresInMs: 1_000 });
 const token = () => readConnectToken(tokenBytes());
 
 function server() {
-  return new HandshakeServer({ protocolId, privateKey, aead, addresses: [SERVER], secure: true });
+  return handshakeServer();
 }
 
 /** A client that has sent its request at 0 and holds the server challenge's response. */

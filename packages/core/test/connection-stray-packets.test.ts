@@ -1,13 +1,7 @@
-import {
-  HandshakeServer,
-  PacketProtection,
-  PacketType,
-  readConnectToken,
-  SEALED_CHALLENGE_BYTES,
-} from '@shardline/core';
+import { PacketProtection, PacketType, readConnectToken, SEALED_CHALLENGE_BYTES } from '@shardline/core';
 import { describe, expect, it } from 'vitest';
 import { readChallengeBody, writeRequest, writeResponse } from '../src/connection/packets.js';
-import { aead, connectToken, PEER, privateKey, protocolId, SERVER } from './support/connection-fixtures.js';
+import { aead, connectToken, handshakeServer, PEER, protocolId } from './support/connection-fixtures.js';
 import { Rig, UDP, WS } from './support/connection-harness.js';
 
 describe('packets a session does not expect are ignored, not taken for a Disconnect', () => {
@@ -95,13 +89,7 @@ describe('Disconnect packets carry their reason code', () => {
 
 describe('a response after its token expired, within the challenge window', () => {
   it('is accepted, even after other requests came in meanwhile', () => {
-    const handshake = new HandshakeServer({
-      protocolId,
-      privateKey,
-      aead,
-      addresses: [SERVER],
-      secure: true,
-    });
+    const handshake = handshakeServer();
     const admit = () => undefined;
     const tokenBytes = connectToken({ expiresInMs: 1_000 });
     const challenge = handshake.handle(PEER, writeRequest(readConnectToken(tokenBytes)), 999, admit);

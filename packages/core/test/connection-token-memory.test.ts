@@ -1,15 +1,7 @@
-import { HandshakeServer, issueConnectToken, MAX_REMEMBERED_TOKENS, readConnectToken } from '@shardline/core';
+import { issueConnectToken, MAX_REMEMBERED_TOKENS, readConnectToken } from '@shardline/core';
 import { describe, expect, it } from 'vitest';
 import { writeRequest } from '../src/connection/packets.js';
-import {
-  aead,
-  countingRandom,
-  keys,
-  PEER,
-  privateKey,
-  protocolId,
-  SERVER,
-} from './support/connection-fixtures.js';
+import { countingRandom, handshakeServer, keys, PEER, SERVER } from './support/connection-fixtures.js';
 
 function request(clientId: string, expiresAtMs: number, seed: number): Uint8Array {
   const grant = { clientId, serverAddresses: [SERVER], expiresInMs: expiresAtMs };
@@ -22,7 +14,7 @@ function request(clientId: string, expiresAtMs: number, seed: number): Uint8Arra
  * the memory the server keeps of them: tag → { peer, expiresAtMs, accepted }.
  */
 function serverRemembering(count: number, expiresAtMs: number) {
-  const handshake = new HandshakeServer({ protocolId, privateKey, aead, addresses: [SERVER], secure: true });
+  const handshake = handshakeServer();
   const first = request('first', expiresAtMs, 0);
   expect(handshake.handle(PEER, first, 0, () => undefined).kind).toBe('challenge');
   const memory = (handshake as unknown as { presentedTokens: Map<string, unknown> }).presentedTokens;

@@ -1,5 +1,5 @@
 import * as nodeCrypto from 'node:crypto';
-import { aeadFromNodeCrypto, issueConnectToken, type TokenGrant } from '@shardline/core';
+import { aeadFromNodeCrypto, HandshakeServer, issueConnectToken, type TokenGrant } from '@shardline/core';
 
 /** The real ChaCha20-Poly1305 (node:crypto) the connection tests run on. */
 export const aead = aeadFromNodeCrypto(nodeCrypto);
@@ -8,6 +8,11 @@ export const protocolId = 0x5348_0001;
 export const SERVER = 'udp://127.0.0.1:40000';
 export const keys = { protocolId, privateKey, aead };
 export const PEER = 'udp://10.0.0.1:5000';
+
+/** A handshake server at SERVER on these keys: secure (UDP) unless `secure` is false. */
+export function handshakeServer(secure = true): HandshakeServer {
+  return new HandshakeServer({ protocolId, privateKey, aead, addresses: [SERVER], secure });
+}
 
 /** A deterministic random source: byte i of the n-th draw is (seed + n + i) & 0xff. */
 export function countingRandom(seed = 0): (length: number) => Uint8Array {
