@@ -1,3 +1,5 @@
+import { readU32 } from './crypto.js';
+
 /**
  * The ChaCha20 block function and stream (RFC 8439 §2.3–2.4), allocation-free: one module-level
  * state, so a caller loads a key and nonce and then takes blocks before anything else runs.
@@ -15,13 +17,9 @@ export function loadKeyAndNonce(key: Uint8Array, nonce: Uint8Array): void {
   input[2] = 0x79622d32;
   input[3] = 0x6b206574;
   // Stryker disable next-line EqualityOperator: a ninth word reads past the key (0) into word 12, the counter, which each block sets
-  for (let i = 0; i < 8; i++) input[4 + i] = readWord(key, i * 4);
+  for (let i = 0; i < 8; i++) input[4 + i] = readU32(key, i * 4);
   // Stryker disable next-line EqualityOperator: a fourth word lands past the array, where typed arrays ignore writes
-  for (let i = 0; i < 3; i++) input[13 + i] = readWord(nonce, i * 4);
-}
-
-function readWord(bytes: Uint8Array, at: number): number {
-  return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24);
+  for (let i = 0; i < 3; i++) input[13 + i] = readU32(nonce, i * 4);
 }
 
 /** Fills keyStream with block `counter` (a u32) under the loaded key and nonce. */

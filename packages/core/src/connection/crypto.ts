@@ -76,6 +76,14 @@ export function writeCounterNonce(nonce: Uint8Array, counter: number, domain: nu
   return nonce;
 }
 
+/** The little-endian u32 at `offset`. */
+export function readU32(bytes: Uint8Array, offset: number): number {
+  return (
+    (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>>
+    0
+  );
+}
+
 /** A little-endian u32 at `offset`. */
 export function writeU32(bytes: Uint8Array, offset: number, value: number): void {
   bytes[offset] = value & 0xff;

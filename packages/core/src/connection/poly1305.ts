@@ -1,3 +1,5 @@
+import { readU32 } from './crypto.js';
+
 /**
  * Poly1305 (RFC 8439 §2.5) for the AEAD's use (§2.8), allocation-free: one module-level state.
  * The AEAD only ever authenticates whole 16-byte blocks (it zero-pads AAD and ciphertext), so this
@@ -26,10 +28,10 @@ const minusP = new Float64Array(6);
 export function startMac(oneTimeKey: Uint8Array): void {
   // Clamp r (§2.5): clear the top four bits of bytes 3, 7, 11, 15 and the bottom two of bytes 4, 8, 12;
   // in 32-bit words, mask each with 0x0fffffff and words 1–3 also with 0xfffffffc.
-  const w0 = readWord(oneTimeKey, 0) & 0x0fff_ffff;
-  const w1 = readWord(oneTimeKey, 4) & 0x0fff_fffc;
-  const w2 = readWord(oneTimeKey, 8) & 0x0fff_fffc;
-  const w3 = readWord(oneTimeKey, 12) & 0x0fff_fffc;
+  const w0 = readU32(oneTimeKey, 0) & 0x0fff_ffff;
+  const w1 = readU32(oneTimeKey, 4) & 0x0fff_fffc;
+  const w2 = readU32(oneTimeKey, 8) & 0x0fff_fffc;
+  const w3 = readU32(oneTimeKey, 12) & 0x0fff_fffc;
   r[0] = w0 & 0x3f_ffff;
   r[1] = ((w0 >>> 22) | (w1 << 10)) & 0x3f_ffff;
   r[2] = ((w1 >>> 12) | (w2 << 20)) & 0x3f_ffff;
@@ -39,10 +41,6 @@ export function startMac(oneTimeKey: Uint8Array): void {
   // Stryker disable next-line EqualityOperator: a 17th byte lands past s, where typed arrays ignore writes
   for (let i = 0; i < 16; i++) s[i] = oneTimeKey[16 + i]!;
   accumulator.fill(0);
-}
-
-function readWord(bytes: Uint8Array, at: number): number {
-  return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24);
 }
 
 /** Absorbs `count` whole 16-byte blocks of bytes from `at`: h = (h + block + 2^128)·r, for each. */
@@ -67,10 +65,10 @@ export function absorbBlocks(bytes: Uint8Array, at: number, count: number): void
   for (let index = 0; index < count; index++) {
     // The block as limbs (bits 0..127 as 22, 22, 22, 22, 22 and 18 bits), plus 2^128: bit 18 of limb 5.
     const from = at + index * 16;
-    const w0 = readWord(bytes, from);
-    const w1 = readWord(bytes, from + 4);
-    const w2 = readWord(bytes, from + 8);
-    const w3 = readWord(bytes, from + 12);
+    const w0 = readU32(bytes, from);
+    const w1 = readU32(bytes, from + 4);
+    const w2 = readU32(bytes, from + 8);
+    const w3 = readU32(bytes, from + 12);
     h0 += w0 & 0x3f_ffff;
     h1 += ((w0 >>> 22) | (w1 << 10)) & 0x3f_ffff;
     h2 += ((w1 >>> 12) | (w2 << 20)) & 0x3f_ffff;

@@ -3,6 +3,7 @@ import { pooledBytes } from '../wire/byte-pool.js';
 import {
   type Aead,
   NONCE_BYTES,
+  readU32,
   SESSION_NONCE_DOMAIN,
   TAG_BYTES,
   writeCounterNonce,
@@ -124,13 +125,6 @@ export class PacketProtection {
     if (!this.aead.openInto(this.receiveKey, nonce, this.ad, sealed, datagram, 9)) return undefined;
     return datagram.subarray(9, datagram.length - TAG_BYTES);
   }
-}
-
-function readU32(bytes: Uint8Array, offset: number): number {
-  return (
-    (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>>
-    0
-  );
 }
 
 /** Writes [type][sequence u64][sealed payload] into a new pooled datagram. */
