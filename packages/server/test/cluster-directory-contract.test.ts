@@ -1,8 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
-  type Directory,
-  type DirectoryOptions,
+  type Directories,
   InProcessDirectories,
   isShardlineError,
   MAX_DIRECTORY_VALUE_BYTES,
@@ -25,18 +24,17 @@ afterAll(async () => {
   await nats.drain();
 });
 
-/** A fresh directory on each backend: the NATS buckets are named for this run and deleted after it. */
-const backends: [string, (options?: DirectoryOptions) => Promise<Directory>][] = [
-  ['in-process', (options) => new InProcessDirectories().directory('contract', options)],
-  [
-    'nats',
-    (options) => {
-      const name = `contract-${process.pid}-${Date.now()}-${buckets++}`;
-      bucketsMade.push(name);
-      return new NatsDirectories(nats).directory(name, options);
-    },
-  ],
+/** Each engine's directories, fresh for each test (the NATS buckets are named for this run, deleted after). */
+const engines: [string, () => Directories][] = [
+  ['in-process', () => new InProcessDirectories()],
+  ['nats', () => new NatsDirectories(nats)],
 ];
+
+function freshName(): string {
+  const name = `contract-${process.pid}-${Date.now()}-${buckets++}`;
+  bucketsMade.push(name);
+  return name;
+}
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (value: Uint8Array | undefined) => (value ? new TextDecoder().decode(value) : undefined);
@@ -49,7 +47,9 @@ async function expectCode(code: string, run: () => Promise<unknown>): Promise<vo
   expect(outcome).toBe(code);
 }
 
-describe.each(backends)('directory contract: %s', (_name, open) => {
+describe.each(engines)('directory contract: %s', (_name, engine) => {
+  const open = () => engine().directory(freshName());
+
   it('creates once, then refuses to create again (DIRECTORY_CONFLICT), leaving the first value', async () => {
     const directory = await open();
     const revision = await directory.create('shard/caves', bytes('first'));
@@ -99,9 +99,12 @@ describe.each(backends)('directory contract: %s', (_name, open) => {
     expect((await directory.keys()).sort()).toEqual(['worlds/caves']);
   });
 
-  it('forgets an entry its TTL after its last write, and keeps one renewed in time', async () => {
-    const directory = await open({ ttlMs: 1_000 });
-    await directory.put('lease/dead', bytes('x'));
+  it('forgets an entry its TTL after its last write, and keeps one renewed in time; reopening keeps the TTL', async () => {
+    const directories = engine();
+    const name = freshName();
+    const directory = await directories.directory(name, { ttlMs: 1_000 });
+    const reopened = await directories.directory(name); // no TTL asked: the one it was made with holds
+    await reopened.put('lease/dead', bytes('x'));
     let renewed = await directory.put('lease/alive', bytes('x'));
     for (const _ of [1, 2]) {
       await new Promise((resolve) => setTimeout(resolve, 600));

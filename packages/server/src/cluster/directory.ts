@@ -11,7 +11,8 @@ import { ShardlineError } from '@shardline/core';
  * - `create` writes only if the key is absent, `update` only if the key's current revision is the
  *   one given; otherwise DIRECTORY_CONFLICT and nothing is written (compare-and-set).
  * - With `ttlMs`, an entry is gone ttlMs after its last write (the bucket's TTL: one for all keys).
- *   No event says so: readers find it absent.
+ *   No event says so: readers find it absent. Opening a directory that exists keeps the options it
+ *   was made with (NATS keeps a bucket's configuration the same way).
  * - Keys are 1–MAX_DIRECTORY_KEY_LENGTH characters of letters, digits and `_ = / - .`, not starting
  *   or ending with `.`; values are at most MAX_DIRECTORY_VALUE_BYTES. Anything else: VALUE_INVALID.
  */
@@ -27,6 +28,12 @@ export interface Directory {
   delete(key: string): Promise<void>;
   /** The keys present, in no particular order. */
   keys(): Promise<string[]>;
+}
+
+/** Where directories come from: one per engine (in-process, or NATS), shared by the shards using it. */
+export interface Directories {
+  /** The directory `name` (1–64 letters, digits, `_`, `-`), made with `options` if it does not exist. */
+  directory(name: string, options?: DirectoryOptions): Promise<Directory>;
 }
 
 export interface DirectoryEntry {

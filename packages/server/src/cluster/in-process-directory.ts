@@ -1,8 +1,8 @@
-import { closedError } from '../bus/checks.js';
 import {
   checkBucket,
   checkEntry,
   conflict,
+  type Directories,
   type Directory,
   type DirectoryEntry,
   type DirectoryOptions,
@@ -16,28 +16,20 @@ interface Stored {
 
 /**
  * The directory inside one process, with the engine's semantics (directory.ts): one revision counter
- * per bucket, compare-and-set, and the bucket's TTL measured on `clock` (ms) and applied when read.
- * Shards in one process share one InProcessDirectories.
+ * per bucket, compare-and-set, and the bucket's TTL on the wall clock, applied when an entry is read
+ * or listed. Shards in one process share one InProcessDirectories.
  */
-export class InProcessDirectories {
+export class InProcessDirectories implements Directories {
   private readonly buckets = new Map<string, InProcessDirectory>();
-  private closed = false;
-
-  constructor(private readonly clock: () => number = Date.now) {}
 
   async directory(name: string, options: DirectoryOptions = {}): Promise<Directory> {
-    if (this.closed) throw closedError();
     checkBucket(name);
     let bucket = this.buckets.get(name);
     if (!bucket) {
-      bucket = new InProcessDirectory(this.clock, options.ttlMs);
+      bucket = new InProcessDirectory(options.ttlMs);
       this.buckets.set(name, bucket);
     }
     return bucket;
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
   }
 }
 
@@ -45,10 +37,7 @@ class InProcessDirectory implements Directory {
   private readonly entries = new Map<string, Stored>();
   private revision = 0;
 
-  constructor(
-    private readonly clock: () => number,
-    private readonly ttlMs: number | undefined,
-  ) {}
+  constructor(private readonly ttlMs: number | undefined) {}
 
   async get(key: string): Promise<DirectoryEntry | undefined> {
     checkEntry(key);
@@ -85,14 +74,14 @@ class InProcessDirectory implements Directory {
 
   private write(key: string, value: Uint8Array): number {
     this.revision++;
-    this.entries.set(key, { value: value.slice(), revision: this.revision, writtenAtMs: this.clock() });
+    this.entries.set(key, { value: value.slice(), revision: this.revision, writtenAtMs: Date.now() });
     return this.revision;
   }
 
   /** The entry if present and not expired (an expired one is dropped). */
   private live(key: string): Stored | undefined {
     const stored = this.entries.get(key);
-    if (stored && this.ttlMs !== undefined && this.clock() - stored.writtenAtMs >= this.ttlMs) {
+    if (stored && this.ttlMs !== undefined && Date.now() - stored.writtenAtMs >= this.ttlMs) {
       this.entries.delete(key);
       return undefined;
     }

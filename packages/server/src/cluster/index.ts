@@ -1,5 +1,5 @@
 export {
-  checkEntry,
+  type Directories,
   type Directory,
   type DirectoryEntry,
   type DirectoryOptions,

@@ -1,10 +1,10 @@
-import { JetStreamApiError } from '@nats-io/jetstream';
-import { type KV, Kvm } from '@nats-io/kv';
+import type { KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   checkBucket,
   checkEntry,
   conflict,
+  type Directories,
   type Directory,
   type DirectoryEntry,
   type DirectoryOptions,
@@ -15,17 +15,17 @@ const WRONG_LAST_SEQUENCE = 10071;
 
 /**
  * The directory on NATS JetStream key/value buckets (decision 0028): one bucket per directory, one
- * value kept per key, the bucket's TTL for `ttlMs`. A revision is the bucket stream's sequence.
+ * value kept per key, the bucket's TTL for `ttlMs`. A revision is the bucket stream's sequence. The
+ * NATS client's key/value module loads with the first directory, not with the server package.
  */
-export class NatsDirectories {
-  private readonly kvm: Kvm;
+export class NatsDirectories implements Directories {
+  private kvm: Kvm | undefined;
 
-  constructor(connection: NatsConnection) {
-    this.kvm = new Kvm(connection);
-  }
+  constructor(private readonly connection: NatsConnection) {}
 
   async directory(name: string, options: DirectoryOptions = {}): Promise<Directory> {
     checkBucket(name);
+    this.kvm ??= new (await import('@nats-io/kv')).Kvm(this.connection);
     const kv = await this.kvm.create(name, {
       history: 1,
       ...(options.ttlMs === undefined ? {} : { ttl: options.ttlMs }),
@@ -75,8 +75,11 @@ async function refusingConflicts(write: Promise<number>, key: string, expected: 
   try {
     return await write;
   } catch (error) {
-    if (error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE)
+    // JetStreamApiError, told by its name so that its module need not load with this one.
+    const apiError = error as { name?: unknown; code?: unknown };
+    if (apiError.name === 'JetStreamApiError' && apiError.code === WRONG_LAST_SEQUENCE) {
       throw conflict(key, expected);
+    }
     throw error;
   }
 }
