@@ -49,6 +49,22 @@ export const ERROR_CODES = {
   BUS_PAYLOAD_TOO_LARGE: 'Bus payload is too large',
   /** A directory write's condition failed: the key exists (create) or its revision moved (update). */
   DIRECTORY_CONFLICT: 'Directory entry changed',
+  /** A cluster engine request found nobody serving its subject (the shard or role it names is down). */
+  CLUSTER_NO_RESPONDER: 'Nobody serves that subject',
+  /** A cluster engine request had no reply in its time limit. */
+  CLUSTER_TIMEOUT: 'Cluster request timed out',
+  /** A lease was taken by another holder, or expired, before its holder renewed it: the holder is fenced out. */
+  LEASE_LOST: 'Lease lost',
+  /** The cluster config names no shard by that name. */
+  SHARD_UNKNOWN: 'No such shard',
+  /** The shard (or the master role) is not running now. */
+  SHARD_UNAVAILABLE: 'Shard is not available',
+  /** Another live process holds that shard's lease: one shard runs once. */
+  SHARD_ALREADY_RUNNING: 'Shard is already running',
+  /** A shard RPC had no reply in its time limit (the call may or may not have run). */
+  SHARD_RPC_TIMEOUT: 'Shard RPC reply timed out',
+  /** The master refused a reported cluster event (its validation failed, or its kind is not declared). */
+  CLUSTER_EVENT_REJECTED: 'Cluster event rejected',
   /** A database's applied schema migrations differ from the ones this code knows (or are newer). */
   STORE_SCHEMA_MISMATCH: 'Database schema does not match this version',
   /** Another account has that name (compared up to case and Unicode form). */

@@ -4,6 +4,7 @@ import {
   InProcessBus,
   isShardlineError,
   MAX_BUS_PAYLOAD_BYTES,
+  NatsEngine,
 } from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -16,7 +17,19 @@ const backends: [string, () => Promise<[ClusterBus, ClusterBus]>][] = [
       return [new InProcessBus(broker), new InProcessBus(broker)];
     },
   ],
+  [
+    // Two NATS connections, as two processes hold (decision 0028); .ci/run starts the server.
+    'nats',
+    async () => {
+      const url = process.env.SHARDLINE_NATS_URL ?? '127.0.0.1:4222';
+      const engines = [await NatsEngine.connect({ url }), await NatsEngine.connect({ url })];
+      opened.push(...engines);
+      return [engines[0]!.bus, engines[1]!.bus];
+    },
+  ],
 ];
+/** The NATS members the tests opened, closed after each. */
+const opened: NatsEngine[] = [];
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (payload: Uint8Array) => new TextDecoder().decode(payload);
@@ -44,6 +57,7 @@ describe.each(backends)('cluster bus contract: %s', (_name, connect) => {
   afterEach(async () => {
     await Promise.all(members.map((member) => member.close()));
     members = [];
+    for (const engine of opened.splice(0)) await engine.close();
   });
   const pair = async () => {
     members = await connect();

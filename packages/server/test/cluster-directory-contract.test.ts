@@ -99,6 +99,16 @@ describe.each(engines)('directory contract: %s', (_name, engine) => {
     expect((await directory.keys()).sort()).toEqual(['worlds/caves']);
   });
 
+  it('deletes at a revision only while it is the current one (a lease released by its holder alone)', async () => {
+    const directory = await open();
+    const first = await directory.create('lease/master', bytes('forest'));
+    const renewed = await directory.update('lease/master', bytes('forest'), first);
+    await expectCode('DIRECTORY_CONFLICT', () => directory.delete('lease/master', first));
+    expect((await directory.get('lease/master'))?.revision).toBe(renewed);
+    await directory.delete('lease/master', renewed);
+    expect(await directory.get('lease/master')).toBeUndefined();
+  });
+
   it('forgets an entry its TTL after its last write, and keeps one renewed in time; reopening keeps the TTL', async () => {
     const directories = engine();
     const name = freshName();

@@ -8,8 +8,8 @@ import { ShardlineError } from '@shardline/core';
  * Contract:
  * - A revision is a positive integer that grows with every write to the bucket (create, update, put,
  *   delete), whichever key it touched: a revision seen later is larger, so it can fence.
- * - `create` writes only if the key is absent, `update` only if the key's current revision is the
- *   one given; otherwise DIRECTORY_CONFLICT and nothing is written (compare-and-set).
+ * - `create` writes only if the key is absent, `update` (and `delete` given a revision) only if the
+ *   key's current revision is the one given; otherwise DIRECTORY_CONFLICT and nothing is written (compare-and-set).
  * - With `ttlMs`, an entry is gone ttlMs after its last write (the bucket's TTL: one for all keys).
  *   No event says so: readers find it absent. Opening a directory that exists keeps the options it
  *   was made with (NATS keeps a bucket's configuration the same way).
@@ -24,8 +24,11 @@ export interface Directory {
   update(key: string, value: Uint8Array, revision: number): Promise<number>;
   /** Writes `value` whatever was there; its revision. */
   put(key: string, value: Uint8Array): Promise<number>;
-  /** Removes `key` (nothing if absent). */
-  delete(key: string): Promise<void>;
+  /**
+   * Removes `key` (nothing if absent); with `revision`, only if that is its revision, else
+   * DIRECTORY_CONFLICT and nothing removed (a lease's holder releasing only its own lease).
+   */
+  delete(key: string, revision?: number): Promise<void>;
   /** The keys present, in no particular order. */
   keys(): Promise<string[]>;
 }

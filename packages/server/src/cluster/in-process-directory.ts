@@ -62,8 +62,11 @@ class InProcessDirectory implements Directory {
     return this.write(key, value);
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, revision?: number): Promise<void> {
     checkEntry(key);
+    if (revision !== undefined && this.live(key)?.revision !== revision) {
+      throw conflict(key, `revision ${revision}`);
+    }
     this.revision++; // a delete is a write, as the engine's delete marker is
     this.entries.delete(key);
   }

@@ -59,9 +59,14 @@ class NatsDirectory implements Directory {
     return this.kv.put(key, value);
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, revision?: number): Promise<void> {
     checkEntry(key);
-    await this.kv.delete(key);
+    const removal = this.kv.delete(key, revision === undefined ? {} : { previousSeq: revision });
+    await refusingConflicts(
+      removal.then(() => 0),
+      key,
+      `revision ${revision}`,
+    );
   }
 
   async keys(): Promise<string[]> {
