@@ -1,4 +1,19 @@
 export {
+  type AnyClusterEventDeclaration,
+  type ClusterEventCatalog,
+  type ClusterEventOptions,
+  type ClusterEventParams,
+  clusterEvent,
+  defineClusterEvents,
+} from './cluster-event-catalog.js';
+export {
+  type ClusterEventInfo,
+  ClusterEvents,
+  DEFAULT_REPORT_DEADLINE_MS,
+  MAX_WORLD_SETTINGS_BYTES,
+  type RecentClusterEvent,
+} from './cluster-events.js';
+export {
   type Directories,
   type Directory,
   type DirectoryEntry,
@@ -29,3 +44,19 @@ export { NatsBus } from './nats-bus.js';
 export { NatsDirectories } from './nats-directory.js';
 export { ERROR_HEADER, NatsEngine, type NatsEngineOptions } from './nats-engine.js';
 export { streamOfLog } from './nats-event-log.js';
+export { type ClusterGame, type ClusterSettings, Shard, type ShardOptions } from './shard.js';
+export * from './shard-index/index.js';
+export {
+  DEFAULT_LEASE_MS,
+  type MembershipEvent,
+  ShardMembership,
+  type ShardSeen,
+} from './shard-membership.js';
+export {
+  DEFAULT_SHARD_RPC_RATE,
+  DEFAULT_SHARD_RPC_TIMEOUT_MS,
+  type ShardCallContext,
+  ShardRpc,
+  type ShardTarget,
+} from './shard-rpc.js';
+export { MAX_SHARD_NAME_LENGTH, type ShardRole, type ShardStatus, type WorldStatus } from './shard-status.js';

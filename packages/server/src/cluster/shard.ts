@@ -1,0 +1,193 @@
+import { type AnyDeclaration, defineRpcs, type RpcCatalog } from '@shardline/core';
+import {
+  type AnyClusterEventDeclaration,
+  type ClusterEventCatalog,
+  defineClusterEvents,
+} from './cluster-event-catalog.js';
+import { ClusterEvents, type JsonObject } from './cluster-events.js';
+import type { ClusterEngine } from './engine.js';
+import { type MembershipEvent, ShardMembership } from './shard-membership.js';
+import { ShardRpc } from './shard-rpc.js';
+import type { ShardRole, ShardStatus, WorldStatus } from './shard-status.js';
+
+/** The cluster's shared settings (the seed's cluster.ini): what every shard and the dashboard show. */
+export interface ClusterSettings {
+  name: string;
+  description: string;
+  /** Players the whole cluster admits at once. */
+  maxPlayers: number;
+  gameMode: string;
+  /** Whether joining asks for the cluster's password (the password itself is not published). */
+  hasPassword: boolean;
+}
+
+/** What the game declares for its cluster: the RPCs shards call on each other, the global events. */
+export interface ClusterGame<
+  R extends Record<string, AnyDeclaration> = Record<string, AnyDeclaration>,
+  E extends Record<string, AnyClusterEventDeclaration> = Record<string, AnyClusterEventDeclaration>,
+> {
+  rpcs?: RpcCatalog<R>;
+  events?: ClusterEventCatalog<E>;
+  /** Runs once the shard joined, before it catches up on events: register handlers here. */
+  setup?: (shard: Shard<R, E>) => void | Promise<void>;
+}
+
+export interface ShardOptions<
+  R extends Record<string, AnyDeclaration>,
+  E extends Record<string, AnyClusterEventDeclaration>,
+> {
+  engine: ClusterEngine;
+  settings: ClusterSettings;
+  shard: string;
+  role: ShardRole;
+  standby: boolean;
+  /** Every shard of the cluster config, by name, and which is the configured master. */
+  shards: readonly string[];
+  configuredMaster: string;
+  leaseMs?: number;
+  game?: ClusterGame<R, E>;
+  /** The shard's live facts for its lease: addresses, worlds, kinds it creates, start time. */
+  status: () => Omit<ShardStatus, 'shard' | 'role' | 'standby' | 'rpcPerSecond'>;
+  /** The highest event sequence applied before (kept with the shard's saves). */
+  appliedThrough?: number;
+  onError?: (error: unknown, where: string) => void;
+}
+
+/**
+ * One shard of a cluster, as game code sees it (`cluster` in a world's context): world availability
+ * (isWorldAvailable / isWorldFull, DST's Shard_IsWorldAvailable), shard RPC (`rpc`), global events
+ * (`onEvent` / `report`) and the master's world settings. Made by the runtime when a shard starts
+ * (`shardline shard start`, `shardline cluster start`).
+ */
+export class Shard<
+  R extends Record<string, AnyDeclaration> = Record<string, AnyDeclaration>,
+  E extends Record<string, AnyClusterEventDeclaration> = Record<string, AnyClusterEventDeclaration>,
+> {
+  readonly rpc: ShardRpc<R>;
+  readonly events: ClusterEvents<E>;
+  private constructor(
+    readonly name: string,
+    readonly settings: ClusterSettings,
+    readonly membership: ShardMembership,
+    rpc: ShardRpc<R>,
+    events: ClusterEvents<E>,
+    private readonly onError: (error: unknown, where: string) => void,
+  ) {
+    this.rpc = rpc;
+    this.events = events;
+  }
+
+  /** Joins the cluster (SHARD_ALREADY_RUNNING if the shard runs elsewhere) and answers shard RPC. */
+  static async join<
+    R extends Record<string, AnyDeclaration>,
+    E extends Record<string, AnyClusterEventDeclaration>,
+  >(options: ShardOptions<R, E>): Promise<Shard<R, E>> {
+    const onError = options.onError ?? (() => {});
+    const isMaster = () => membership?.isMaster === true;
+    const rpc = new ShardRpc<R>({
+      engine: options.engine,
+      cluster: options.settings.name,
+      shard: options.shard,
+      shards: options.shards,
+      catalog: options.game?.rpcs ?? (defineRpcs({}) as unknown as RpcCatalog<R>),
+      isMaster,
+      onHandlerError: (error, name) => onError(error, `shard rpc ${name}`),
+    });
+    const events = new ClusterEvents<E>({
+      engine: options.engine,
+      cluster: options.settings.name,
+      shard: options.shard,
+      shards: options.shards,
+      catalog: options.game?.events ?? (defineClusterEvents({}) as unknown as ClusterEventCatalog<E>),
+      isMaster,
+      ...(options.appliedThrough === undefined ? {} : { appliedThrough: options.appliedThrough }),
+      onHandlerError: onError,
+    });
+    let membership: ShardMembership | undefined;
+    membership = await ShardMembership.join(options.engine, {
+      cluster: options.settings.name,
+      configuredMaster: options.configuredMaster,
+      ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+      status: () => ({
+        ...options.status(),
+        shard: options.shard,
+        role: options.role,
+        standby: options.standby,
+        rpcPerSecond: rpc.callsPerSecond,
+      }),
+      onError: (error) => onError(error, 'cluster membership'),
+    });
+    const shard = new Shard(options.shard, options.settings, membership, rpc, events, onError);
+    try {
+      await rpc.start();
+      await shard.followMasterRole();
+      await options.game?.setup?.(shard);
+      await events.start();
+    } catch (error) {
+      await shard.leave();
+      throw error;
+    }
+    return shard;
+  }
+
+  get isMaster(): boolean {
+    return this.membership.isMaster;
+  }
+
+  /** The shard holding the master role now (undefined during a failover). */
+  get master(): string | undefined {
+    return this.membership.master;
+  }
+
+  isWorldAvailable(world: string): boolean {
+    return this.membership.isWorldAvailable(world);
+  }
+
+  isWorldFull(world: string): boolean {
+    return this.membership.isWorldFull(world);
+  }
+
+  /** Where a world is hosted now, and its player count; undefined if no live shard hosts it. */
+  locate(world: string): { shard: string; world: WorldStatus } | undefined {
+    return this.membership.locate(world);
+  }
+
+  /** Hears worlds and shards come and go and the master role move; the result stops it. */
+  onChange(listener: (event: MembershipEvent) => void): () => void {
+    return this.membership.onChange(listener);
+  }
+
+  /** See ClusterEvents.onEvent. */
+  get onEvent(): ClusterEvents<E>['onEvent'] {
+    return this.events.onEvent.bind(this.events);
+  }
+
+  /** See ClusterEvents.report. */
+  get report(): ClusterEvents<E>['report'] {
+    return this.events.report.bind(this.events);
+  }
+
+  get worldSettings(): JsonObject | undefined {
+    return this.events.worldSettings;
+  }
+
+  /** Leaves the cluster: stops serving, gives up the master role and the shard's lease. */
+  async leave(): Promise<void> {
+    await this.events.stop();
+    await this.rpc.stop();
+    await this.membership.leave();
+  }
+
+  /** Serves the master's subjects while this shard holds the role (now, and as it moves). */
+  private async followMasterRole(): Promise<void> {
+    const serve = async () => {
+      const isMaster = this.membership.isMaster;
+      await this.rpc.serveMaster(isMaster);
+      await this.events.serveMaster(isMaster);
+    };
+    this.membership.onChange((event) => {
+      if (event.kind === 'master') serve().catch((error) => this.onError(error, 'master role'));
+    });
+    await serve();
+  }
+}
