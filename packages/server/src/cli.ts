@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-/** The `shardline` command: `start [--config file] [--game module]`, `bots --bot module`, `inspect <input>`. */
+/**
+ * The `shardline` command: `start [--config file] [--game module]`, `cluster start <config>`,
+ * `shard start <config> --shard name`, `bots --bot module`, `inspect <input>`.
+ */
 import { Command } from 'commander';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { formatBotsSummary, runBots, type ShardlineBot } from './runtime/bots.js';
+import { loadClusterConfig } from './runtime/cluster-config.js';
 import { ConfigError, loadConfig } from './runtime/config.js';
 import { inspect } from './runtime/inspect.js';
 import { type ShardlineGame, startShardline } from './runtime/start.js';
+import { type RunningCluster, startCluster } from './runtime/start-cluster.js';
 import { describeStartFailure } from './runtime/start-failures.js';
+import { starterGame } from './runtime/starter-game.js';
 import { importUserModule } from './runtime/user-module.js';
 
 const program = new Command('shardline').description('Shardline: a multiplayer game networking stack');
@@ -25,14 +31,7 @@ program
     'a module whose `game` export is the ShardlineGame to run (default: a starter world)',
   )
   .action(async (options: { config?: string; game?: string }) => {
-    let config: ReturnType<typeof loadConfig>;
-    try {
-      config = loadConfig(options.config);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
+    const config = orExit(() => loadConfig(options.config));
     const logger = pino({ level: config.logLevel, base: { service: 'shardline' } });
     const game = options.game ? await loadGame(options.game) : undefined;
     let running: Awaited<ReturnType<typeof startShardline>>;
@@ -44,22 +43,93 @@ program
       process.stderr.write(`shardline start: ${failure}\n`);
       process.exit(2);
     }
-    let stopping = false;
-    const shutdown = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      running.stop().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
+    stopOnSignal(() => running.stop(), logger);
   });
+
+const cluster = program.command('cluster').description('run a cluster of shards (see ClusterConfig)');
+cluster
+  .command('start')
+  .description('run every shard of a cluster config in this process (in-process engine unless --engine)')
+  .argument('<config>', 'a cluster config JSON file')
+  .option('-g, --game <module>', 'a module whose `game` export is the ShardlineGame every shard runs')
+  .option('-e, --engine <url>', 'the cluster engine: in-process, or nats://host:port (over the config)')
+  .action(async (file: string, options: { game?: string; engine?: string }) => {
+    await runCluster(file, options, undefined);
+  });
+
+const shard = program.command('shard').description('run or repair one shard of a cluster');
+shard
+  .command('start')
+  .description('run one shard of a cluster config as this process (the others run elsewhere on the engine)')
+  .argument('<config>', 'a cluster config JSON file')
+  .requiredOption('-s, --shard <name>', 'the shard to run')
+  .option('-g, --game <module>', 'a module whose `game` export is the ShardlineGame the shard runs')
+  .option('-e, --engine <url>', 'the cluster engine: nats://host:port (over the config)')
+  .action(async (file: string, options: { shard: string; game?: string; engine?: string }) => {
+    await runCluster(file, options, options.shard);
+  });
+
+/** Runs the cluster's shards (or one) until SIGTERM or SIGINT. */
+async function runCluster(
+  file: string,
+  options: { game?: string; engine?: string },
+  only: string | undefined,
+): Promise<void> {
+  const config = orExit(() => loadClusterConfig(file));
+  const master = config.shards.find((each) => each.role === 'master')!;
+  const logger = pino({
+    level: master.server.logLevel,
+    base: { service: 'shardline', cluster: config.name },
+  });
+  const game = options.game ? await loadGame(options.game) : starterGame;
+  let running: RunningCluster;
+  try {
+    running = await startCluster(config, logger, game, {
+      ...(only === undefined ? {} : { only: [only] }),
+      ...(options.engine === undefined ? {} : { engine: options.engine }),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    const failure = describeStartFailure(error, master.server);
+    if (failure === undefined) throw error;
+    process.stderr.write(`shardline ${only ? 'shard' : 'cluster'} start: ${failure}\n`);
+    process.exit(2);
+  }
+  stopOnSignal(() => running.stop(), logger);
+}
+
+/** `read()`, or the ConfigError's message on stderr and exit code 2. */
+function orExit<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+}
+
+/** Stops once on SIGTERM or SIGINT, then exits (0, or 1 if stopping failed). */
+function stopOnSignal(stop: () => Promise<void>, logger: Logger): void {
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
 
 /** The `game` export of a module (a path, resolved against the working directory, or a package). */
 async function loadGame(specifier: string): Promise<ShardlineGame> {

@@ -21,6 +21,13 @@ export {
   type ShardlineBot,
 } from './runtime/bots.js';
 export {
+  type ClusterConfig,
+  DEFAULT_SAVE_INTERVAL_MS,
+  loadClusterConfig,
+  parseClusterConfig,
+  type ShardConfig,
+} from './runtime/cluster-config.js';
+export {
   ConfigError,
   DEFAULT_CONFIG,
   loadConfig,
@@ -30,6 +37,8 @@ export {
 export { MAX_HTTP_BODY_BYTES, MAX_LIVE_VIEWERS } from './runtime/http-service.js';
 export type { GameServicesConfig, OnlineServices } from './runtime/online-services.js';
 export { SESSION_EVENTS_CHANNEL, type SessionEvent } from './runtime/session-events.js';
+export type { ShardProcess, ShardSetup } from './runtime/shard-runtime.js';
+export { regenerateShard, type ShardSave } from './runtime/shard-saves.js';
 export {
   DATABASE_FILE,
   type PersistentWorld,
@@ -37,6 +46,7 @@ export {
   type ShardlineGame,
   startShardline,
 } from './runtime/start.js';
+export { type RunningCluster, type StartClusterOptions, startCluster } from './runtime/start-cluster.js';
 export { starterGame } from './runtime/starter-game.js';
 export * from './services/index.js';
 export * from './store/index.js';

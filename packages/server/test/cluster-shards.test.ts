@@ -128,6 +128,7 @@ describe.each(engines)('cluster shards: %s', (_name, engineFactory) => {
       }),
       ...(options.appliedThrough === undefined ? {} : { appliedThrough: options.appliedThrough }),
     });
+    await shard.followEvents();
     running.push(shard);
     return shard;
   };

@@ -312,6 +312,17 @@ export class ServerWorld {
     return index === undefined ? undefined : (this.latest.snapshots[index]!.get(id) as Infer<S>);
   }
 
+  /**
+   * Every entity as of the last completed tick, schema by schema in id order: its id, schema and
+   * state (what a save keeps; entities spawned since that tick are not in it yet).
+   */
+  *entities(): IterableIterator<{ id: number; schema: AnyEntitySchema; state: unknown }> {
+    for (const [index, snapshot] of this.latest.snapshots.entries()) {
+      const schema = this.schema.schemas[index]!;
+      for (const id of snapshot.ids) yield { id, schema, state: snapshot.get(id) };
+    }
+  }
+
   /** Whether an entity exists (spawned and not despawned; it may not be in a snapshot yet). */
   has(id: number): boolean {
     return this.entityTypes.has(id);

@@ -76,7 +76,7 @@ export class ClusterEvents<E extends Record<string, AnyClusterEventDeclaration>>
   private readonly settingsListeners = new Set<(settings: JsonObject) => void>();
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly recentEvents: RecentClusterEvent[] = [];
-  private log: EventLog | undefined;
+  private log: Promise<EventLog> | undefined;
   private following: Unsubscribe | undefined;
   private masterServed: Unsubscribe | undefined;
   private applied: number;
@@ -90,8 +90,8 @@ export class ClusterEvents<E extends Record<string, AnyClusterEventDeclaration>>
 
   /** Opens the log and follows it from the last applied sequence (register handlers first). */
   async start(): Promise<void> {
-    this.log = await this.options.engine.eventLog(eventLogName(this.options.cluster));
-    this.following = await this.log.follow(this.applied, (event) => this.apply(event));
+    const log = await this.openLog();
+    this.following = await log.follow(this.applied, (event) => this.apply(event));
   }
 
   async stop(): Promise<void> {
@@ -194,7 +194,7 @@ export class ClusterEvents<E extends Record<string, AnyClusterEventDeclaration>>
       );
     }
     const id = `${this.options.shard}-${this.reportPrefix}-settings-${++this.reports}`;
-    await this.requireLog().append(WORLD_SETTINGS_SUBJECT, id, bytes);
+    await (await this.openLog()).append(WORLD_SETTINGS_SUBJECT, id, bytes);
   }
 
   /** Hears the world settings each time they are applied here (once now if known); the result stops it. */
@@ -252,7 +252,7 @@ export class ClusterEvents<E extends Record<string, AnyClusterEventDeclaration>>
       throw new ShardlineError('CLUSTER_EVENT_REJECTED', `${record.kind}: ${(error as Error).message}`);
     }
     const logged = encodeEventRecord(definition, { ...record, shards: concerned });
-    const { sequence } = await this.requireLog().append(subject, report.id, logged);
+    const { sequence } = await (await this.openLog()).append(subject, report.id, logged);
     return encodeReportReply(sequence);
   }
 
@@ -289,8 +289,12 @@ export class ClusterEvents<E extends Record<string, AnyClusterEventDeclaration>>
     }
   }
 
-  private requireLog(): EventLog {
-    if (!this.log) throw new ShardlineError('SHARD_UNAVAILABLE', 'the cluster events have not started');
+  /** The cluster's event log, opened once (on first use). */
+  private openLog(): Promise<EventLog> {
+    this.log ??= this.options.engine.eventLog(eventLogName(this.options.cluster)).catch((error: unknown) => {
+      this.log = undefined; // the next use tries again
+      throw error;
+    });
     return this.log;
   }
 

@@ -1,4 +1,5 @@
 import { type AnyDeclaration, defineRpcs, type RpcCatalog } from '@shardline/core';
+import type { Logger } from 'pino';
 import {
   type AnyClusterEventDeclaration,
   type ClusterEventCatalog,
@@ -28,8 +29,11 @@ export interface ClusterGame<
 > {
   rpcs?: RpcCatalog<R>;
   events?: ClusterEventCatalog<E>;
-  /** Runs once the shard joined, before it catches up on events: register handlers here. */
-  setup?: (shard: Shard<R, E>) => void | Promise<void>;
+  /**
+   * Runs once the shard joined, before it catches up on global events: register handlers here.
+   * `logger` is the shard's (when the runtime runs it).
+   */
+  setup?: (shard: Shard<R, E>, context: { logger: Logger | undefined }) => void | Promise<void>;
 }
 
 export interface ShardOptions<
@@ -46,6 +50,8 @@ export interface ShardOptions<
   configuredMaster: string;
   leaseMs?: number;
   game?: ClusterGame<R, E>;
+  /** Given to the game's `cluster.setup`. */
+  logger?: Logger;
   /** The shard's live facts for its lease: addresses, worlds, kinds it creates, start time. */
   status: () => Omit<ShardStatus, 'shard' | 'role' | 'standby' | 'rpcPerSecond'>;
   /** The highest event sequence applied before (kept with the shard's saves). */
@@ -77,7 +83,11 @@ export class Shard<
     this.events = events;
   }
 
-  /** Joins the cluster (SHARD_ALREADY_RUNNING if the shard runs elsewhere) and answers shard RPC. */
+  /**
+   * Joins the cluster (SHARD_ALREADY_RUNNING if the shard runs elsewhere), answers shard RPC, and
+   * runs the game's `cluster.setup`. Global events wait for `followEvents`, so that everything that
+   * listens (world setups too) is registered before the shard catches up.
+   */
   static async join<
     R extends Record<string, AnyDeclaration>,
     E extends Record<string, AnyClusterEventDeclaration>,
@@ -121,13 +131,17 @@ export class Shard<
     try {
       await rpc.start();
       await shard.followMasterRole();
-      await options.game?.setup?.(shard);
-      await events.start();
+      await options.game?.setup?.(shard, { logger: options.logger });
     } catch (error) {
       await shard.leave();
       throw error;
     }
     return shard;
+  }
+
+  /** Hands global events to their handlers: first those missed since `appliedThrough`, then each new one. */
+  async followEvents(): Promise<void> {
+    await this.events.start();
   }
 
   get isMaster(): boolean {

@@ -9,6 +9,29 @@ const PORT_SETTINGS = [
   { key: 'udpPort', variable: 'SHARDLINE_UDP_PORT', protocol: 'udp' },
 ] as const;
 
+/** The cluster engine's server did not answer when a shard connected to it. */
+export class EngineUnreachableError extends Error {
+  override readonly name = 'EngineUnreachableError';
+  constructor(
+    readonly url: string,
+    override readonly cause: unknown,
+  ) {
+    super(`the cluster engine at ${url} does not answer (${(cause as Error)?.message ?? cause})`);
+  }
+}
+
+/** A shard of a cluster failed to start: which one, with its settings, and why. */
+export class ShardStartFailure extends Error {
+  override readonly name = 'ShardStartFailure';
+  constructor(
+    readonly shard: string,
+    readonly config: ShardlineConfig,
+    override readonly cause: unknown,
+  ) {
+    super(`shard ${shard} did not start: ${(cause as Error)?.message ?? cause}`);
+  }
+}
+
 /** What Node's net, http and dgram errors carry (fastify and ws pass them on unchanged). */
 interface SystemError {
   code?: unknown;
@@ -23,6 +46,16 @@ interface SystemError {
  * let it print its stack).
  */
 export function describeStartFailure(error: unknown, config: ShardlineConfig): string | undefined {
+  if (error instanceof ShardStartFailure) {
+    const failure = describeStartFailure(error.cause, error.config);
+    return failure && `shard ${error.shard}: ${failure}`;
+  }
+  if (error instanceof EngineUnreachableError) {
+    return `${error.message}: start NATS with JetStream (nats-server -js), or give --engine`;
+  }
+  if (isShardlineError(error, 'SHARD_ALREADY_RUNNING')) {
+    return `${error.message.replace(/^SHARD_ALREADY_RUNNING: /, '')}: stop it first, or wait for its lease to run out`;
+  }
   if (isShardlineError(error, 'WORLD_KIND_UNKNOWN')) {
     return `${error.message.replace(/^WORLD_KIND_UNKNOWN: /, '')}: a persistent world (worlds / --config) or the game's matchmaking names a kind the game does not serve`;
   }

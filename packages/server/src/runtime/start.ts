@@ -8,6 +8,7 @@ import {
 } from '@shardline/core';
 import type { Logger } from 'pino';
 import { type ClusterBus, InProcessBus } from '../bus/index.js';
+import type { ClusterGame, Shard } from '../cluster/shard.js';
 import { GameServer } from '../game-server.js';
 import { playerTicketData } from '../services/connect-tickets.js';
 import { DEFAULT_MATCH_SIZE } from '../services/lobbies/matchmaker.js';
@@ -28,6 +29,7 @@ import {
   type ServiceTickets,
 } from './online-services.js';
 import { publishSessionEvents, RecentSessionEvents } from './session-events.js';
+import { ShardProcess, type ShardSetup } from './shard-runtime.js';
 import { starterGame } from './starter-game.js';
 
 /** A named instance started with the server and never disposed (the Forest of a cluster, a hub). */
@@ -52,6 +54,9 @@ export interface ShardlineGame {
   assets?: Readonly<Record<string, string>>;
   /** The game's leaderboards, achievements and matchmaking settings. */
   services?: GameServicesConfig;
+  /** The RPCs its shards call on each other and its global events, when it runs as a cluster. */
+  // biome-ignore lint/suspicious/noExplicitAny: a game's own RPC and event declarations
+  cluster?: ClusterGame<any, any>;
 }
 
 export interface RunningShardline {
@@ -62,6 +67,8 @@ export interface RunningShardline {
   worlds: WorldRuntime;
   /** The process's bus: what the game was given, for whatever else runs in the process. */
   bus: ClusterBus;
+  /** The shard this process runs, when it is one of a cluster (`shard` given to startShardline). */
+  shard: Shard | undefined;
   /**
    * Tells every client the server is shutting down, closes the transports and the HTTP service,
    * then the bus and the database.
@@ -75,12 +82,15 @@ export const DATABASE_FILE = 'shardline.db';
 /**
  * Starts one server process: the embedded database under `config.dataDir`, the in-process bus, UDP
  * and WebSocket game transports, the game's world kinds on a WorldRuntime (its persistent worlds
- * started), the online services and the HTTP service.
+ * started), the online services and the HTTP service. With `shard`, the process is that shard of
+ * its cluster: it joins before its persistent worlds start (their setups get it as
+ * `context.cluster`), publishes its worlds once its ports are open, then follows global events.
  */
 export async function startShardline(
   config: ShardlineConfig,
   logger: Logger,
   game: ShardlineGame = starterGame,
+  shard?: ShardSetup,
 ): Promise<RunningShardline> {
   const databaseFile = join(config.dataDir, DATABASE_FILE);
   const database = openSqlite(databaseFile);
@@ -101,7 +111,7 @@ export async function startShardline(
     channels: WORLD_CHANNELS,
     maxClients: config.maxClients,
   });
-  const context: WorldContext = { services: undefined, bus, logger };
+  const context: WorldContext = { services: undefined, bus, logger, cluster: undefined };
   const runtime = new WorldRuntime({
     server,
     worlds: game.worlds,
@@ -114,20 +124,36 @@ export async function startShardline(
   });
   const tickets = worldTickets(server, runtime);
   let services: OnlineServices | undefined;
+  /** Where players reach this process, once its ports are open (what its shard lease publishes). */
+  let reachable: RunningShardline['addresses'] | undefined;
+  let shardProcess: ShardProcess | undefined;
   try {
     services = await openOnlineServices(config, database, tickets, logger, game.services);
     context.services = services;
+    if (shard) {
+      shardProcess = await ShardProcess.open(
+        shard,
+        runtime,
+        services.database,
+        () => reachable,
+        game,
+        logger,
+      );
+      context.cluster = shardProcess.shard;
+    }
     // A kind nobody serves, a taken id, a setup that throws: refused here, before any port opens.
     for (const kind of matchmakingKinds(game)) checkMatchKind(runtime.kind(kind), game);
     for (const world of [...(game.persistentWorlds ?? []), ...config.worlds]) {
-      runtime.create(world.kind, {
+      const instance = runtime.create(world.kind, {
         id: world.id,
         persistent: true,
         ...(world.options ? { options: world.options } : {}),
       });
+      shardProcess?.restore(instance);
     }
   } catch (error) {
     runtime.stop();
+    await shardProcess?.leave();
     await services?.close();
     await bus.close();
     database.close();
@@ -136,6 +162,7 @@ export async function startShardline(
   publishSessionEvents(server, bus, logger);
   const sessionEvents = await RecentSessionEvents.listen(bus, logger);
   const releaseStorage = async () => {
+    await shardProcess?.leave();
     await bus.close();
     await services.close();
     database.close();
@@ -164,6 +191,7 @@ export async function startShardline(
     ws: ws!,
   });
   const stopServing = async () => {
+    await shardProcess?.saveOnShutdown();
     runtime.stop(); // every world's dispose runs; players hear 'server-shutting-down'
     http.stopFeeds();
     await server.stop();
@@ -178,13 +206,21 @@ export async function startShardline(
     throw error;
   }
   const addresses = { http: httpAddress, udp: udp!, ws: ws! };
+  reachable = addresses;
   logger.info({ ...addresses, database: databaseFile, worlds: runtime.kindNames }, 'listening');
+  try {
+    await shardProcess?.start();
+  } catch (error) {
+    await stopServing();
+    throw error;
+  }
 
   return {
     addresses,
     server,
     worlds: runtime,
     bus,
+    shard: shardProcess?.shard,
     async stop() {
       await stopServing();
       logger.info('stopped');

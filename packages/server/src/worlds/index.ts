@@ -31,4 +31,5 @@ export {
   type WorldRuntimeOptions,
   type WorldTicket,
 } from './world-runtime.js';
+export type { RestoredWorld, SavedEntity, SavedWorld } from './world-save.js';
 export type { WorldStats } from './world-stats.js';

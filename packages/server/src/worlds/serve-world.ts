@@ -20,16 +20,23 @@ import type {
 } from '@shardline/core';
 import type { Logger } from 'pino';
 import type { ClusterBus } from '../bus/index.js';
+import type { Shard } from '../cluster/shard.js';
 import type { OnlineServices } from '../runtime/online-services.js';
 import type { Player } from './player.js';
+import type { RestoredWorld } from './world-save.js';
 
-/** What a world's setup may use besides the world: the process's services, bus and logger. */
+/** What a world's setup may use besides the world: the process's services, bus, logger and shard. */
 export interface WorldContext {
   /** The online services (submit scores, unlock achievements), when the process runs them. */
   services: OnlineServices | undefined;
   /** The process's cluster bus, when it has one. */
   bus: ClusterBus | undefined;
   logger: Logger | undefined;
+  /**
+   * The shard this world runs on, when the process is one of a cluster: world availability, shard
+   * RPC, global events (`cluster.onEvent`, `cluster.report`) and the master's world settings.
+   */
+  cluster: Shard | undefined;
 }
 
 /** What a world's RPC handler learns besides the parameters: who called, and when (server time, ms). */
@@ -77,6 +84,13 @@ export interface WorldHandlers<K extends AnyWorldKind> {
   tick?(dtMs: number, tick: number): void;
   /** The instance is going away (empty past its delay, or the server stops). */
   dispose?(): void;
+  /**
+   * The game's own data for this world's saves (a persistent world of a shard, saved periodically
+   * and on shutdown): a JSON object. Entities no player owns are saved without it.
+   */
+  save?(): Record<string, unknown>;
+  /** A save was loaded into this new instance: its entities are back (with new ids); restore the rest. */
+  restore?(saved: RestoredWorld): void;
   /** Handlers of the kind's to-server RPCs (each may be async; its return value is the reply). */
   rpc?: WorldRpcHandlers<RpcsOf<K>>;
   /** Listeners of the events players send (to the server, or broadcast: the server hears those too). */

@@ -31,6 +31,7 @@ import { SeatInputs } from './seat-inputs.js';
 import type { HostedWorld, WorldContext, WorldHandlers, WorldServer } from './serve-world.js';
 import { TickTimes } from './tick-times.js';
 import { worldRouter } from './world-router.js';
+import { respawnEntities, type SavedWorld, savedEntities } from './world-save.js';
 import { WorldSends } from './world-sends.js';
 import type { WorldStats } from './world-stats.js';
 
@@ -159,6 +160,35 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     const id = this.world.spawn(schema as AnyEntitySchema, state);
     if (options.owner) this.setOwner(id, options.owner);
     return id as EntityId<S>;
+  }
+
+  /** The world as its shard's save keeps it: entities no player owns, and the game's `save` data. */
+  saved(): SavedWorld {
+    let data: Record<string, unknown> = {};
+    this.guarded('save', () => {
+      data = this.handlers.save?.() ?? {};
+    });
+    return { id: this.id, kind: this.kind.name, tick: this.tick, entities: savedEntities(this.world), data };
+  }
+
+  /**
+   * Loads a save into this new instance: its entities spawned again, then the game's `restore`
+   * handler told their new ids and its data. VALUE_INVALID (nothing spawned) if the save does not
+   * fit this world's kind.
+   */
+  restore(saved: SavedWorld): void {
+    if (saved.kind !== this.kind.name) {
+      throw new ShardlineError(
+        'VALUE_INVALID',
+        `a save of a ${saved.kind} world cannot restore ${this.id} (a ${this.kind.name})`,
+      );
+    }
+    const entities = respawnEntities(saved.entities, this.world.schema.schemas, (schema, state) =>
+      this.world.spawn(schema, state),
+    );
+    this.guarded('restore', () =>
+      this.handlers.restore?.({ data: saved.data, entities, savedTick: saved.tick }),
+    );
   }
 
   set<S extends AnyEntitySchema>(id: EntityId<S>, values: Partial<Infer<S>>): void {

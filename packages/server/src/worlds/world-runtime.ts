@@ -194,6 +194,7 @@ export class WorldRuntime {
         services: this.options.context?.services,
         bus: this.options.context?.bus,
         logger: this.options.context?.logger,
+        cluster: this.options.context?.cluster,
       },
       onHandlerError: this.options.onHandlerError ?? ((error, where) => console.error(where, error)),
     });

@@ -1,0 +1,153 @@
+import type { Logger } from 'pino';
+import type { ClusterEngine } from '../cluster/engine.js';
+import { Shard } from '../cluster/shard.js';
+import { openShardIndexStore } from '../cluster/shard-index/open-shard-index-store.js';
+import type { WorldStatus } from '../cluster/shard-status.js';
+import type { ServiceDatabase } from '../services/service-database.js';
+import type { WorldInstance } from '../worlds/world-instance.js';
+import type { WorldRuntime } from '../worlds/world-runtime.js';
+import type { ClusterConfig, ShardConfig } from './cluster-config.js';
+import { ShardSaves } from './shard-saves.js';
+import type { ShardlineGame } from './start.js';
+
+/** What makes a server process one shard of a cluster: the engine, the cluster and its own entry. */
+export interface ShardSetup {
+  engine: ClusterEngine;
+  cluster: ClusterConfig;
+  shard: ShardConfig;
+}
+
+/**
+ * Most worlds a shard publishes in its lease (persistent ones first): the lease is one directory
+ * entry of at most 64 KiB, and a world's status is about 80 bytes of JSON.
+ */
+export const MAX_PUBLISHED_WORLDS = 300;
+
+/**
+ * What makes a server process one shard of its cluster, beside its world runtime: it loads its
+ * newest good save from its shard index, joins the cluster (its lease publishes the runtime's
+ * worlds, with player counts and seats, once `addresses()` says where players reach it), restores
+ * its persistent worlds from the save, follows global events from the save's applied sequence,
+ * and saves periodically and on shutdown.
+ */
+export class ShardProcess {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private saving: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly shard: Shard,
+    private readonly saves: ShardSaves,
+    private readonly runtime: WorldRuntime,
+    private readonly setup: ShardSetup,
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(
+    setup: ShardSetup,
+    runtime: WorldRuntime,
+    database: ServiceDatabase,
+    addresses: () => { http: string; udp: string; ws: string } | undefined,
+    game: ShardlineGame,
+    logger: Logger,
+  ): Promise<ShardProcess> {
+    const { cluster, shard } = setup;
+    const saves = await ShardSaves.open({
+      store: await openShardIndexStore(database),
+      cluster: cluster.name,
+      shard: shard.name,
+      worldOptions: Object.fromEntries(shard.server.worlds.map((world) => [world.id, world.options ?? {}])),
+      keepSaves: cluster.keepSaves,
+      logger,
+    });
+    const startedAtMs = Date.now();
+    const joined = await Shard.join({
+      engine: setup.engine,
+      settings: {
+        name: cluster.name,
+        description: cluster.description,
+        maxPlayers: cluster.maxPlayers,
+        gameMode: cluster.gameMode,
+        hasPassword: cluster.password !== undefined,
+      },
+      shard: shard.name,
+      role: shard.role,
+      standby: shard.standby,
+      shards: cluster.shards.map((each) => each.name),
+      configuredMaster: cluster.shards.find((each) => each.role === 'master')!.name,
+      leaseMs: cluster.leaseMs,
+      ...(game.cluster ? { game: game.cluster } : {}),
+      logger,
+      ...(saves.loaded ? { appliedThrough: saves.loaded.save.appliedThrough } : {}),
+      status: () => {
+        const reachable = addresses();
+        return {
+          // Until the ports are open, the shard publishes no address and no world.
+          addresses: reachable ?? { http: '', udp: '', ws: '' },
+          worlds: reachable ? publishedWorlds(runtime) : [],
+          creates: shard.creates,
+          startedAtMs,
+        };
+      },
+      onError: (error, where) => logger.warn({ err: error, where }, 'cluster'),
+    });
+    return new ShardProcess(joined, saves, runtime, setup, logger);
+  }
+
+  /** Loads the world's part of the save the shard started from, if it has one. */
+  restore(instance: WorldInstance): void {
+    const saved = this.saves.loaded?.save.worlds.find((world) => world.id === instance.id);
+    if (saved) instance.restore(saved);
+  }
+
+  /** Starts following global events and saving every `saveIntervalMs`. */
+  async start(): Promise<void> {
+    await this.shard.followEvents();
+    this.timer = setInterval(() => void this.save('periodic'), this.setup.cluster.saveIntervalMs);
+    this.timer.unref?.();
+  }
+
+  /** Takes a save now (one at a time): every persistent world, and the applied event sequence. */
+  save(why: 'periodic' | 'shutdown'): Promise<unknown> {
+    this.saving = this.saving.then(async () => {
+      const worlds = this.runtime.all().filter((instance) => instance.persistent && !instance.isDisposed);
+      try {
+        const info = await this.saves.save({
+          format: 1,
+          appliedThrough: this.shard.events.appliedThrough,
+          worlds: worlds.map((instance) => instance.saved()),
+        });
+        this.logger.info(
+          { version: info.version, bytes: info.size, why },
+          `shard index: saved ${info.version}`,
+        );
+      } catch (error) {
+        this.logger.error({ err: error, why }, 'shard index: the save failed');
+      }
+    });
+    return this.saving;
+  }
+
+  /** Saves one last time, before the worlds go (call before the runtime stops). */
+  async saveOnShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.save('shutdown');
+  }
+
+  /** Leaves the cluster: the others see this shard's worlds go at their next read. */
+  async leave(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.shard.leave();
+  }
+}
+
+/** The runtime's worlds as the lease publishes them: persistent ones first, at most MAX_PUBLISHED_WORLDS. */
+function publishedWorlds(runtime: WorldRuntime): WorldStatus[] {
+  const instances = runtime.all().sort((a, b) => Number(b.persistent) - Number(a.persistent));
+  return instances.slice(0, MAX_PUBLISHED_WORLDS).map((instance) => ({
+    id: instance.id,
+    kind: instance.kind.name,
+    players: instance.occupancy,
+    capacity: instance.kind.maxPlayers,
+  }));
+}

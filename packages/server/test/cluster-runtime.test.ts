@@ -1,0 +1,137 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StarterBody, starterWorld } from '@shardline/core';
+import {
+  type ClusterConfig,
+  openSqlite,
+  parseClusterConfig,
+  type RunningCluster,
+  type ShardlineGame,
+  serveWorld,
+  startCluster,
+} from '@shardline/server';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+
+/**
+ * `shardline cluster start` as a function: every shard of a config in one process on the
+ * in-process engine, each a whole server with its own shard index; saves taken on shutdown and
+ * loaded on start, a corrupt one skipped, a rolled-back one not loaded.
+ */
+
+/** The starter world, with the game's own data: how many times it was loaded from a save. */
+const game: ShardlineGame = {
+  worlds: [
+    serveWorld(starterWorld, () => {
+      let loads = 0;
+      return {
+        save: () => ({ loads }),
+        restore: ({ data }) => {
+          loads = Number(data.loads) + 1;
+        },
+      };
+    }),
+  ],
+};
+
+function config(dataDir: string): ClusterConfig {
+  return parseClusterConfig({
+    cluster: {
+      name: `runtime-${process.pid}-${Date.now() % 100_000}`,
+      description: 'Above and below',
+      maxPlayers: 16,
+    },
+    engine: 'in-process',
+    leaseMs: 600,
+    keepSaves: 3,
+    server: { host: '127.0.0.1', dataDir, logLevel: 'silent', httpPort: 0, udpPort: 0, wsPort: 0 },
+    shards: {
+      forest: { role: 'master', worlds: [{ kind: 'starter', id: 'forest' }] },
+      caves: { role: 'secondary', standby: true, worlds: [{ kind: 'starter', id: 'caves' }] },
+    },
+  });
+}
+
+/** Log lines of the cluster, as objects. */
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+let running: RunningCluster | undefined;
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+});
+
+describe('cluster start (in-process engine)', () => {
+  it('runs every shard as a server that sees the others’ worlds', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'shardline-cluster-'));
+    running = await startCluster(config(dataDir), capturingLogger().logger, game);
+    const forest = running.shards.get('forest')!;
+    const caves = running.shards.get('caves')!;
+    await expect.poll(() => forest.shard?.isWorldAvailable('caves'), { timeout: 2_000 }).toBe(true);
+    expect(caves.shard?.isWorldAvailable('forest')).toBe(true);
+    expect(forest.shard?.isMaster).toBe(true);
+    expect(caves.shard?.master).toBe('forest');
+    const located = forest.shard?.locate('caves');
+    expect(located?.world).toEqual({ id: 'caves', kind: 'starter', players: 0, capacity: 64 });
+    expect(forest.addresses.http).not.toBe(caves.addresses.http);
+  });
+
+  it('saves the persistent worlds on shutdown and loads them on the next start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'shardline-cluster-'));
+    const cluster = config(dataDir);
+    running = await startCluster(cluster, capturingLogger().logger, game);
+    const forest = running.shards.get('forest')!.worlds.get('forest');
+    forest.spawn(StarterBody, { x: 5, y: 7 });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // a tick takes the spawn in
+    const before = forest.saved();
+    expect(before.entities).toHaveLength(1);
+    await running.stop();
+
+    const { logger, lines } = capturingLogger();
+    running = await startCluster(cluster, logger, game);
+    const after = running.shards.get('forest')!.worlds.get('forest').saved();
+    expect(after.entities.map((entity) => [entity.schema, entity.state])).toEqual(
+      before.entities.map((entity) => [entity.schema, entity.state]),
+    );
+    expect(after.data).toEqual({ loads: 1 });
+    expect(lines.some((line) => line.shard === 'forest' && line.msg === 'shard index: loading save 1')).toBe(
+      true,
+    );
+  });
+
+  it('skips a corrupted newest save (flipped byte) with its reason, and loads the one before', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'shardline-cluster-'));
+    const cluster = config(dataDir);
+    running = await startCluster(cluster, capturingLogger().logger, game);
+    await running.stop(); // save 1: no entities
+    running = await startCluster(cluster, capturingLogger().logger, game);
+    running.shards.get('caves')!.worlds.get('caves').spawn(StarterBody, { x: 1, y: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await running.stop(); // save 2: one entity
+    running = undefined;
+
+    const database = openSqlite(join(dataDir, 'caves', 'shardline.db'));
+    const row = database.prepare('SELECT data FROM shard_index_saves WHERE version = 2').get() as {
+      data: Buffer;
+    };
+    const flipped = Buffer.from(row.data);
+    flipped[10] = flipped[10]! ^ 0x01;
+    database.prepare('UPDATE shard_index_saves SET data = ? WHERE version = 2').run(flipped);
+    database.close();
+
+    const { logger, lines } = capturingLogger();
+    running = await startCluster(cluster, logger, game);
+    expect(
+      lines.filter((line) => line.shard === 'caves' && line.reason === 'checksum-mismatch'),
+    ).toHaveLength(1);
+    expect(lines.some((line) => line.shard === 'caves' && line.msg === 'shard index: loading save 1')).toBe(
+      true,
+    );
+    expect(running.shards.get('caves')!.worlds.get('caves').saved().entities).toEqual([]);
+  });
+});
