@@ -3,17 +3,21 @@
  * The `shardline` command: `start [--config file] [--game module]`, `cluster start <config>`,
  * `shard start <config> --shard name`, `bots --bot module`, `inspect <input>`.
  */
+import { isShardlineError } from '@shardline/core';
 import { Command } from 'commander';
 import { type Logger, pino } from 'pino';
+import type { ShardSaveInfo } from './cluster/shard-index/shard-index-store.js';
 import { formatBotsSummary, runBots, type ShardlineBot } from './runtime/bots.js';
 import { loadClusterConfig } from './runtime/cluster-config.js';
 import { ConfigError, loadConfig } from './runtime/config.js';
 import { inspect } from './runtime/inspect.js';
+import { listShardSaves, regenerateShardCommand, rollbackShard } from './runtime/shard-index-commands.js';
 import { type ShardlineGame, startShardline } from './runtime/start.js';
 import { type RunningCluster, startCluster } from './runtime/start-cluster.js';
 import { describeStartFailure } from './runtime/start-failures.js';
 import { starterGame } from './runtime/starter-game.js';
 import { importUserModule } from './runtime/user-module.js';
+import { DatabaseInUseError } from './store/database-lock.js';
 
 const program = new Command('shardline').description('Shardline: a multiplayer game networking stack');
 
@@ -68,6 +72,60 @@ shard
   .action(async (file: string, options: { shard: string; game?: string; engine?: string }) => {
     await runCluster(file, options, options.shard);
   });
+
+shard
+  .command('saves')
+  .description("list a shard's saves in its shard index, newest first")
+  .argument('<config>', 'a cluster config JSON file')
+  .requiredOption('-s, --shard <name>', 'the shard')
+  .action(async (file: string, options: { shard: string }) => {
+    const config = orExit(() => loadClusterConfig(file));
+    const saves = await orExitAsync(() => listShardSaves(config, options.shard));
+    process.stdout.write(`${saves.map(describeSave).join('\n') || 'no saves'}\n`);
+  });
+shard
+  .command('rollback')
+  .description('undo the newest N saves of a stopped shard: its next start loads the save before them')
+  .argument('<config>', 'a cluster config JSON file')
+  .requiredOption('-s, --shard <name>', 'the shard')
+  .requiredOption('-n, --saves <count>', 'how many saves to go back')
+  .action(async (file: string, options: { shard: string; saves: string }) => {
+    const config = orExit(() => loadClusterConfig(file));
+    const count = /^\d+$/.test(options.saves) ? Number(options.saves) : Number.NaN;
+    const kept = await orExitAsync(() => rollbackShard(config, options.shard, count));
+    process.stdout.write(
+      `${options.shard}: undid ${count} save(s); its next start loads ${describeSave(kept)} (the undone ones are kept until its next save)\n`,
+    );
+  });
+shard
+  .command('regenerate')
+  .description("start a stopped shard's worlds afresh: a new session, so its old saves are not loaded")
+  .argument('<config>', 'a cluster config JSON file')
+  .requiredOption('-s, --shard <name>', 'the shard')
+  .action(async (file: string, options: { shard: string }) => {
+    const config = orExit(() => loadClusterConfig(file));
+    const session = await orExitAsync(() => regenerateShardCommand(config, options.shard));
+    process.stdout.write(`${options.shard}: new world session ${session}; its next start begins fresh\n`);
+  });
+
+function describeSave(save: ShardSaveInfo): string {
+  const undone = save.undone ? ' (undone)' : '';
+  return `save ${save.version}${undone}: ${new Date(save.savedAtMs).toISOString()}, ${save.size} bytes, session ${save.sessionId}, sha256 ${save.checksum}`;
+}
+
+/** `run()`, or its refusal (a ConfigError, a ShardlineError, a database in use) on stderr and exit code 2. */
+async function orExitAsync<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof ConfigError || isShardlineError(error) || error instanceof DatabaseInUseError))
+      throw error;
+    const message =
+      error instanceof DatabaseInUseError ? `${error.message}: stop the shard first` : error.message;
+    process.stderr.write(`${message}\n`);
+    process.exit(2);
+  }
+}
 
 /** Runs the cluster's shards (or one) until SIGTERM or SIGINT. */
 async function runCluster(

@@ -54,6 +54,8 @@ export class ShardMembership {
   private masterLease: Lease | undefined;
   private beat: ReturnType<typeof setInterval> | undefined;
   private reading = false;
+  /** Reads begun so far: only the newest may publish what it found. */
+  private reads = 0;
   private readonly leaseMs: number;
 
   private constructor(
@@ -168,9 +170,18 @@ export class ShardMembership {
     this.beat = setInterval(() => {
       if (this.reading) return;
       this.reading = true;
-      this.read()
+      // A read that hangs (the engine unreachable) gives way after a lease, so reads resume.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const givenUp = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new ShardlineError('CLUSTER_TIMEOUT', 'a membership read took a lease')),
+          this.leaseMs,
+        );
+      });
+      Promise.race([this.read(), givenUp])
         .catch(onError)
         .finally(() => {
+          clearTimeout(timer);
           this.reading = false;
         });
     }, this.leaseMs / 6);
@@ -179,6 +190,7 @@ export class ShardMembership {
 
   /** Reads every shard's lease and the master role, takes the role if it may, and tells what changed. */
   private async read(): Promise<void> {
+    const generation = ++this.reads;
     const nowMs = Date.now();
     const next = new Map<string, { status: ShardStatus; revision: number; changedAtMs: number }>();
     for (const key of await this.shards.keys()) {
@@ -190,6 +202,7 @@ export class ShardMembership {
       const changedAtMs = before?.revision === entry.revision ? before.changedAtMs : nowMs;
       next.set(status.shard, { status, revision: entry.revision, changedAtMs });
     }
+    if (generation !== this.reads) return; // a read that gave way: a newer one has the say
     const before = this.seen;
     this.seen = next;
     this.tellShardChanges(before, next);

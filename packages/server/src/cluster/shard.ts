@@ -56,6 +56,8 @@ export interface ShardOptions<
   status: () => Omit<ShardStatus, 'shard' | 'role' | 'standby' | 'rpcPerSecond'>;
   /** The highest event sequence applied before (kept with the shard's saves). */
   appliedThrough?: number;
+  /** A global event was applied (the runtime saves then, so it is not applied again after a crash). */
+  onEventApplied?: (sequence: number) => void;
   onError?: (error: unknown, where: string) => void;
 }
 
@@ -111,6 +113,7 @@ export class Shard<
       catalog: options.game?.events ?? (defineClusterEvents({}) as unknown as ClusterEventCatalog<E>),
       isMaster,
       ...(options.appliedThrough === undefined ? {} : { appliedThrough: options.appliedThrough }),
+      ...(options.onEventApplied ? { onApplied: options.onEventApplied } : {}),
       onHandlerError: onError,
     });
     let membership: ShardMembership | undefined;

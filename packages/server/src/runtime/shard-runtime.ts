@@ -28,11 +28,13 @@ export const MAX_PUBLISHED_WORLDS = 300;
  * newest good save from its shard index, joins the cluster (its lease publishes the runtime's
  * worlds, with player counts and seats, once `addresses()` says where players reach it), restores
  * its persistent worlds from the save, follows global events from the save's applied sequence,
- * and saves periodically and on shutdown.
+ * and saves periodically, after each global event it applies, and on shutdown.
  */
 export class ShardProcess {
   private timer: ReturnType<typeof setInterval> | undefined;
+  /** The save under way (or the last one), and the one waiting behind it, if any. */
   private saving: Promise<unknown> = Promise.resolve();
+  private queued: Promise<unknown> | undefined;
 
   private constructor(
     readonly shard: Shard,
@@ -60,6 +62,8 @@ export class ShardProcess {
       logger,
     });
     const startedAtMs = Date.now();
+    // Saves after each applied global event, so that a crash later does not apply it again.
+    let created: ShardProcess | undefined;
     const joined = await Shard.join({
       engine: setup.engine,
       settings: {
@@ -78,6 +82,7 @@ export class ShardProcess {
       ...(game.cluster ? { game: game.cluster } : {}),
       logger,
       ...(saves.loaded ? { appliedThrough: saves.loaded.save.appliedThrough } : {}),
+      onEventApplied: () => void created?.save('event'),
       status: () => {
         const reachable = addresses();
         return {
@@ -90,7 +95,9 @@ export class ShardProcess {
       },
       onError: (error, where) => logger.warn({ err: error, where }, 'cluster'),
     });
-    return new ShardProcess(joined, saves, runtime, setup, logger);
+    joined.onChange((change) => logger.info({ change }, `cluster: ${change.kind}`));
+    created = new ShardProcess(joined, saves, runtime, setup, logger);
+    return created;
   }
 
   /** Loads the world's part of the save the shard started from, if it has one. */
@@ -106,9 +113,12 @@ export class ShardProcess {
     this.timer.unref?.();
   }
 
-  /** Takes a save now (one at a time): every persistent world, and the applied event sequence. */
-  save(why: 'periodic' | 'shutdown'): Promise<unknown> {
-    this.saving = this.saving.then(async () => {
+  /** Takes a save soon (one at a time): every persistent world, and the applied event sequence. */
+  save(why: 'periodic' | 'event' | 'shutdown'): Promise<unknown> {
+    // One waiting save covers every request made while it waits (a burst of events: one save).
+    if (this.queued) return this.queued;
+    this.queued = this.saving.then(async () => {
+      this.queued = undefined;
       const worlds = this.runtime.all().filter((instance) => instance.persistent && !instance.isDisposed);
       try {
         const info = await this.saves.save({
@@ -124,7 +134,8 @@ export class ShardProcess {
         this.logger.error({ err: error, why }, 'shard index: the save failed');
       }
     });
-    return this.saving;
+    this.saving = this.queued;
+    return this.queued;
   }
 
   /** Saves one last time, before the worlds go (call before the runtime stops). */
