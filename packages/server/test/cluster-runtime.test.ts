@@ -79,6 +79,37 @@ describe('cluster start (in-process engine)', () => {
     const located = forest.shard?.locate('caves');
     expect(located?.world).toEqual({ id: 'caves', kind: 'starter', players: 0, capacity: 64 });
     expect(forest.addresses.http).not.toBe(caves.addresses.http);
+
+    // The dashboard's cluster view (GET /api/stats, also pushed on /live).
+    const stats = (await (await fetch(`${forest.addresses.http}/api/stats`)).json()) as {
+      cluster: { name: string; shard: string; master: string; shards: Record<string, unknown>[] };
+    };
+    expect(stats.cluster.shard).toBe('forest');
+    expect(stats.cluster.master).toBe('forest');
+    expect(
+      stats.cluster.shards.map(({ name, role, standby, status, worlds, players }) => ({
+        name,
+        role,
+        standby,
+        status,
+        worlds,
+        players,
+      })),
+    ).toEqual([
+      { name: 'forest', role: 'master', standby: false, status: 'up', worlds: 1, players: 0 },
+      { name: 'caves', role: 'secondary', standby: true, status: 'up', worlds: 1, players: 0 },
+    ]);
+    expect(stats.cluster.shards[1]!.http).toBe(caves.addresses.http);
+    await caves.stop();
+    running.shards.delete('caves');
+    await expect
+      .poll(
+        async () =>
+          ((await (await fetch(`${forest.addresses.http}/api/stats`)).json()) as typeof stats).cluster
+            .shards[1]!.status,
+        { timeout: 3_000 },
+      )
+      .toBe('down');
   });
 
   it('saves the persistent worlds on shutdown and loads them on the next start', async () => {

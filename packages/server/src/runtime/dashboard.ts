@@ -2,7 +2,8 @@
  * The dashboard page served at `/`: live server and client figures from the `/live` WebSocket
  * (LiveStats every second), the server's figures and each client's ping with a chart of their last
  * minute, the world instances hosted (kind, players, tick time), the newest sessions coming and
- * going (from the bus), and the topology view: the session
+ * going (from the bus), the cluster view of a shard (every shard's role, status, lease age, worlds,
+ * players and RPC rate, and the global events applied), and the topology view: the session
  * drawn as client–server (N links) beside a full mesh (N(N−1)/2 links), with packets travelling
  * along the links and a slider for N. One self-contained page, no build step; `playPath` adds a
  * link to the game's browser page.
@@ -28,6 +29,8 @@ export function dashboardHtml(options: { playPath: string | undefined }): string
   #topology { background: #19202a; border-radius: 6px; }
   #events { list-style: none; padding: 0; margin: 0; max-height: 12em; overflow-y: auto; color: #aab4bf; }
   #events time { color: #8a96a3; margin-right: .6em; }
+  #clusterEvents { list-style: none; padding: 0; margin: 0; max-height: 12em; overflow-y: auto; color: #aab4bf; }
+  #clusterEvents time { color: #8a96a3; margin-right: .6em; } tr[data-status="down"] { color: #e07a6f; }
 </style>
 </head>
 <body>
@@ -37,6 +40,14 @@ export function dashboardHtml(options: { playPath: string | undefined }): string
 <div class="figures" id="server"></div>
 <h2>Online services</h2>
 <div class="figures" id="services"></div>
+<section id="cluster" hidden>
+<h2>Cluster <span id="clusterName"></span></h2>
+<table id="shards"><thead><tr>
+  <th>shard</th><th>role</th><th>status</th><th>lease age ms</th><th>worlds</th><th>players</th><th>RPC/s</th><th>dashboard</th>
+</tr></thead><tbody></tbody></table>
+<h2>Global events</h2>
+<ol id="clusterEvents"></ol>
+</section>
 <h2>Worlds</h2>
 <table id="worlds"><thead><tr>
   <th>world</th><th>kind</th><th>visibility</th><th>players</th><th>connected</th><th>entities</th><th>tick</th><th>tick ms</th>
@@ -141,10 +152,34 @@ function show(stats) {
     item.append(at, (e.name ?? e.clientId) + ' ' + e.kind + (e.reason ? ' (' + e.reason + ')' : ''));
     return item;
   }));
+  showCluster(stats.cluster, clock);
   for (const key of Object.keys(history)) { // forget the charts of clients that left
     if (key.startsWith('ping ') && !stats.clients.some((c) => 'ping ' + c.session === key)) delete history[key];
   }
   if (document.getElementById('follow').checked && stats.clients.length >= 2) setN(Math.min(64, stats.clients.length));
+}
+// The cluster view (a shard's dashboard): every shard of the config, and the global events applied here.
+function showCluster(cluster, clock) {
+  document.getElementById('cluster').hidden = !cluster;
+  if (!cluster) return;
+  document.getElementById('clusterName').textContent =
+    cluster.name + ' · this is ' + cluster.shard + ' · master: ' + (cluster.master ?? 'none (failing over)');
+  const role = (s) => s.name === cluster.master ? 'master' : s.role === 'master' ? 'master (configured)' : s.standby ? 'standby' : 'secondary';
+  const link = (url) => {
+    if (!url) return '–';
+    const a = document.createElement('a'); a.href = url; a.textContent = url; a.target = '_blank'; return a;
+  };
+  const shardRows = rows(document.querySelector('#shards tbody'), cluster.shards, (s) => [
+    s.name + (s.name === cluster.shard ? ' (here)' : ''), role(s), s.status, s.leaseAgeMs ?? '–', s.worlds, s.players,
+    s.rpcPerSecond, link(s.http)]);
+  cluster.shards.forEach((s, i) => { shardRows[i].dataset.status = s.status; });
+  document.getElementById('clusterEvents').replaceChildren(...cluster.events.map((e) => {
+    const item = document.createElement('li');
+    const at = document.createElement('time');
+    at.textContent = clock(e.timeMs);
+    item.append(at, '#' + e.sequence + ' ' + e.kind + ' (' + e.subject + ') from ' + e.reporter);
+    return item;
+  }));
 }
 function connect() {
   const socket = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/live');

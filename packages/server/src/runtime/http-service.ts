@@ -9,6 +9,7 @@ import { answerHandshakeError } from '../services/http/socket-answers.js';
 import { USER_STREAM_PATH } from '../services/push/index.js';
 import type { StreamAdmission } from '../transport/admission.js';
 import type { WorldRuntime } from '../worlds/world-runtime.js';
+import type { ClusterFigures } from './cluster-figures.js';
 import type { ShardlineConfig } from './config.js';
 import { dashboardHtml } from './dashboard.js';
 import { liveStats } from './live-stats.js';
@@ -47,6 +48,8 @@ interface HttpServiceOptions {
   /** The game transports' addresses (for development tokens). */
   udp: string;
   ws: string;
+  /** The cluster view, when the process is a shard. */
+  cluster?: () => ClusterFigures;
 }
 
 /**
@@ -95,7 +98,14 @@ export async function serveHttp(options: HttpServiceOptions) {
   http.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard));
   for (const [path, file] of Object.entries(game.assets ?? {})) serveFile(http, path, file);
   const stats = () =>
-    liveStats(server, runtime, startedAtMs, options.sessionEvents.list(), serviceFigures(services));
+    liveStats(
+      server,
+      runtime,
+      startedAtMs,
+      options.sessionEvents.list(),
+      serviceFigures(services),
+      options.cluster?.() ?? null,
+    );
   http.get('/api/stats', async () => stats());
   // The dashboard's live feed: LiveStats every second to every open /live socket.
   const live = new WebSocketServer({ noServer: true });

@@ -1,6 +1,7 @@
 import type { EndpointStats } from '@shardline/core';
 import type { GameServer } from '../game-server.js';
 import type { WorldRuntime } from '../worlds/world-runtime.js';
+import type { ClusterFigures } from './cluster-figures.js';
 import type { SessionEvent } from './session-events.js';
 
 /** One client's figures, as its server-side connection and its clock pings see them. */
@@ -70,6 +71,8 @@ export interface LiveStats {
   services: ServiceFigures;
   /** The newest sessions connecting and disconnecting, newest first (as heard on the bus). */
   events: readonly SessionEvent[];
+  /** The cluster as this shard sees it; null when the process is not a shard. */
+  cluster: ClusterFigures | null;
 }
 
 export interface ServiceFigures {
@@ -85,6 +88,7 @@ export function liveStats(
   startedAtMs: number,
   events: readonly SessionEvent[],
   services: ServiceFigures,
+  cluster: ClusterFigures | null = null,
 ): LiveStats {
   const nowMs = Date.now();
   // Each session's stats, read once: the client rows and the server totals both come from them.
@@ -149,5 +153,6 @@ export function liveStats(
     }),
     services,
     events,
+    cluster,
   };
 }

@@ -7,6 +7,7 @@ import type { ServiceDatabase } from '../services/service-database.js';
 import type { WorldInstance } from '../worlds/world-instance.js';
 import type { WorldRuntime } from '../worlds/world-runtime.js';
 import type { ClusterConfig, ShardConfig } from './cluster-config.js';
+import { type ClusterFigures, clusterFigures } from './cluster-figures.js';
 import { ShardSaves } from './shard-saves.js';
 import type { ShardlineGame } from './start.js';
 
@@ -143,6 +144,11 @@ export class ShardProcess {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.save('shutdown');
+  }
+
+  /** The dashboard's cluster view, as this shard sees it. */
+  figures(): ClusterFigures {
+    return clusterFigures(this.shard, this.setup.cluster.shards);
   }
 
   /** Leaves the cluster: the others see this shard's worlds go at their next read. */

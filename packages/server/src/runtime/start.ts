@@ -10,13 +10,11 @@ import type { Logger } from 'pino';
 import { type ClusterBus, InProcessBus } from '../bus/index.js';
 import type { ClusterGame, Shard } from '../cluster/shard.js';
 import { GameServer } from '../game-server.js';
-import { playerTicketData } from '../services/connect-tickets.js';
 import { DEFAULT_MATCH_SIZE } from '../services/lobbies/matchmaker.js';
 import { migrateSqlite, openSqlite, SERVER_MIGRATIONS, serverSecret } from '../store/index.js';
 import { StreamAdmission } from '../transport/admission.js';
 import { UdpServerTransport } from '../transport/udp.js';
 import { WebSocketServerTransport } from '../transport/websocket.js';
-import { connectTicketOf } from '../worlds/connect-ticket.js';
 import type { WorldContext, WorldServer } from '../worlds/serve-world.js';
 import { WorldRuntime } from '../worlds/world-runtime.js';
 import type { ShardlineConfig } from './config.js';
@@ -26,6 +24,7 @@ import {
   type GameServicesConfig,
   type OnlineServices,
   openOnlineServices,
+  runtimePlacement,
   type ServiceTickets,
 } from './online-services.js';
 import { publishSessionEvents, RecentSessionEvents } from './session-events.js';
@@ -189,6 +188,7 @@ export async function startShardline(
     admission,
     udp: udp!,
     ws: ws!,
+    ...(shardProcess ? { cluster: () => shardProcess.figures() } : {}),
   });
   const stopServing = async () => {
     await shardProcess?.saveOnShutdown();
@@ -229,29 +229,11 @@ export async function startShardline(
 }
 
 /**
- * Connect tokens as the services hand them out: naming a world (a seat reserved there by the
- * runtime), or none; and the worlds lobbies start (private instances for their members).
+ * Connect tokens as the services hand them out (naming no world), and where lobbies' and matches'
+ * worlds start: private instances on this process's runtime, whose tokens this process signs.
  */
 function worldTickets(server: GameServer, runtime: WorldRuntime): ServiceTickets {
-  const plain = connectTicketsOf(server);
-  return {
-    issue: (player, world) =>
-      world === undefined
-        ? plain(player)
-        : connectTicketOf(
-            runtime.ticket(runtime.get(world), {
-              clientId: player.userId,
-              userData: playerTicketData(player),
-            }),
-            server.publicAddresses,
-          ),
-    worlds: {
-      maxPlayersOf: (kind) => (runtime.kindNames.includes(kind) ? runtime.kind(kind).maxPlayers : undefined),
-      start: (kind, lobbyId, members, keepUntilMs) =>
-        runtime.create(kind, { members, keepUntilMs, options: { lobby: lobbyId } }).id,
-      end: (worldId) => runtime.dispose(runtime.get(worldId)),
-    },
-  };
+  return { issue: connectTicketsOf(server), worlds: runtimePlacement(server, runtime) };
 }
 
 /** VALUE_INVALID if the game's matches are larger than a kind they play in seats. */
