@@ -170,6 +170,17 @@ describe.each(engines)('cluster shards: %s', (_name, engineFactory) => {
     expect(heard).toContainEqual({ kind: 'shard-down', shard: 'caves' });
   });
 
+  it('takes its lease again after losing it (the engine out of reach for longer than a lease)', async () => {
+    fresh();
+    const forest = await start('forest');
+    const caves = await start('caves');
+    const lost = caves.membership.token;
+    const leases = await engines[1]!.directories.directory(`${cluster}-shards`, { ttlMs: LEASE_MS });
+    await leases.delete('shard/caves'); // as the TTL would have, had renewals not reached the engine
+    await expect.poll(() => caves.membership.token, { timeout: LEASE_MS * 3 }).toBeGreaterThan(lost);
+    await expect.poll(() => forest.isWorldAvailable('caves'), { timeout: LEASE_MS * 3 }).toBe(true);
+  });
+
   it('refuses a second process running the same shard (SHARD_ALREADY_RUNNING)', async () => {
     fresh();
     await start('caves');

@@ -60,7 +60,7 @@ export class ShardMembership {
 
   private constructor(
     private readonly options: MembershipOptions,
-    private readonly shardLease: Lease,
+    private shardLease: Lease,
     private readonly shards: Directory,
     private readonly roles: Directory,
   ) {
@@ -161,12 +161,7 @@ export class ShardMembership {
 
   private start(): void {
     const onError = this.options.onError ?? (() => {});
-    this.shardLease.keepRenewed(
-      this.leaseMs / 3,
-      () => encodeStatus(this.options.status()),
-      (error) => onError(error),
-      onError,
-    );
+    this.renewShardLease();
     this.beat = setInterval(() => {
       if (this.reading) return;
       this.reading = true;
@@ -188,8 +183,36 @@ export class ShardMembership {
     this.beat.unref?.();
   }
 
+  private renewShardLease(): void {
+    const onError = this.options.onError ?? (() => {});
+    this.shardLease.keepRenewed(
+      this.leaseMs / 3,
+      () => encodeStatus(this.options.status()),
+      onError,
+      onError,
+    );
+  }
+
+  /**
+   * Takes the shard's lease again after losing it (the engine was out of reach longer than a
+   * lease): the shard is back once no one else holds it.
+   */
+  private async retakeShardLease(): Promise<void> {
+    const key = this.shardLease.key;
+    const lease = await Lease.tryAcquire(this.shards, key, encodeStatus(this.options.status()));
+    if (!lease) {
+      throw new ShardlineError(
+        'SHARD_ALREADY_RUNNING',
+        `${key} is held by another process since this one lost it`,
+      );
+    }
+    this.shardLease = lease;
+    this.renewShardLease();
+  }
+
   /** Reads every shard's lease and the master role, takes the role if it may, and tells what changed. */
   private async read(): Promise<void> {
+    if (!this.shardLease.held && this.beat) await this.retakeShardLease();
     const generation = ++this.reads;
     const nowMs = Date.now();
     const next = new Map<string, { status: ShardStatus; revision: number; changedAtMs: number }>();
