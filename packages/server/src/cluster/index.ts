@@ -44,7 +44,14 @@ export { NatsBus } from './nats-bus.js';
 export { NatsDirectories } from './nats-directory.js';
 export { ERROR_HEADER, NatsEngine, type NatsEngineOptions } from './nats-engine.js';
 export { streamOfLog } from './nats-event-log.js';
-export { type ClusterGame, type ClusterSettings, Shard, type ShardOptions } from './shard.js';
+export {
+  type ClusterGame,
+  type ClusterSettings,
+  defineCluster,
+  Shard,
+  type ShardOf,
+  type ShardOptions,
+} from './shard.js';
 export * from './shard-index/index.js';
 export {
   DEFAULT_LEASE_MS,

@@ -36,6 +36,20 @@ export interface ClusterGame<
   setup?: (shard: Shard<R, E>, context: { logger: Logger | undefined }) => void | Promise<void>;
 }
 
+/**
+ * Declares a game's cluster side, typed by its catalogs: `setup` gets a shard whose `rpc.call`,
+ * `rpc.handle`, `onEvent` and `report` know the RPCs and events by name.
+ */
+export function defineCluster<
+  R extends Record<string, AnyDeclaration>,
+  E extends Record<string, AnyClusterEventDeclaration>,
+>(game: ClusterGame<R, E>): ClusterGame<R, E> {
+  return game;
+}
+
+/** The Shard typed by a game's cluster declarations: `context.cluster as ShardOf<typeof cluster>`. */
+export type ShardOf<G> = G extends ClusterGame<infer R, infer E> ? Shard<R, E> : never;
+
 export interface ShardOptions<
   R extends Record<string, AnyDeclaration>,
   E extends Record<string, AnyClusterEventDeclaration>,
