@@ -7,12 +7,11 @@ import {
   FriendsService,
   friendRoutes,
   LeaderboardsService,
-  LobbyService,
+  LobbyCoordinator,
   leaderboardRoutes,
   lobbyRoutes,
   MAX_HTTP_BODY_BYTES,
   MAX_URL_PARAM_LENGTH,
-  Matchmaker,
   openAccountsStore,
   openAchievementsStore,
   openFriendsStore,
@@ -205,7 +204,7 @@ export async function servicesHttpTarget(): Promise<{ target: FuzzTarget; close:
     { id: 'collector', title: 'Collector', target: 10 },
   ]);
   const saves = new SavesService(await openSavesStore(database));
-  const lobbies = new LobbyService({
+  const lobbies = new LobbyCoordinator({
     issueTicket: () => ({
       token: 'dG9rZW4=',
       expiresAtMs: Date.now() + 60_000,
@@ -213,8 +212,8 @@ export async function servicesHttpTarget(): Promise<{ target: FuzzTarget; close:
     }),
     friends,
     notify: () => {},
+    onError: (error, where) => console.error(`services-http fuzz target: ${where}`, error),
   });
-  const matchmaker = new Matchmaker(lobbies);
   const http: FastifyInstance = Fastify({
     logger: false,
     bodyLimit: MAX_HTTP_BODY_BYTES,
@@ -229,7 +228,7 @@ export async function servicesHttpTarget(): Promise<{ target: FuzzTarget; close:
       await leaderboardRoutes(api, leaderboards);
       await achievementRoutes(api, achievements);
       await saveRoutes(api, saves);
-      await lobbyRoutes(api, lobbies, matchmaker);
+      await lobbyRoutes(api, lobbies);
     },
   });
   await http.ready();

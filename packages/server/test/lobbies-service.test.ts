@@ -48,11 +48,12 @@ function lobbies(friendships: [string, string][] = [], failTicketsFor?: string) 
     },
     worlds: {
       maxPlayersOf: (kind) => SEATS[kind],
-      start: (kind, lobbyId, members, keepUntilMs) => {
+      start: async (kind, lobbyId, members, keepUntilMs) => {
         started.push({ kind, lobbyId, members, keepUntilMs });
-        return `${kind}-${started.length}`;
+        return { worldId: `${kind}-${started.length}` };
       },
-      end: (worldId) => ended.push(worldId),
+      ticket: async ({ worldId }, player) => issueTicket(player, worldId),
+      end: async ({ worldId }) => void ended.push(worldId),
     },
     nowMs: () => nowMs,
   });
@@ -84,7 +85,7 @@ describe('lobbies that start worlds', () => {
     const lobby = service.create(ann, { maxPlayers: 2, world: 'arena' });
     expect(lobby.world).toBe('arena');
     await service.join(bob, lobby.id);
-    const owners = service.start(ann.id, lobby.id);
+    const owners = await service.start(ann.id, lobby.id);
     // Kept while the started lobby hands out tickets (5 min by default), however late members connect.
     expect(started).toEqual([
       { kind: 'arena', lobbyId: lobby.id, members: [ann.id, bob.id], keepUntilMs: 1_000 + 5 * 60_000 },
@@ -94,7 +95,7 @@ describe('lobbies that start worlds', () => {
     expect(pushed).toMatchObject({ connect: { world: { id: 'arena-1' } } });
     expect(service.viewOf(lobby.id).worldId).toBe('arena-1');
     // A ticket fetched again names the same instance; no second world is started.
-    expect(service.ticket(bob.id, lobby.id).world).toEqual({ id: 'arena-1', kind: 'arena' });
+    expect((await service.ticket(bob.id, lobby.id)).world).toEqual({ id: 'arena-1', kind: 'arena' });
     expect(started).toHaveLength(1);
   });
 
@@ -125,10 +126,56 @@ describe('lobbies that start worlds', () => {
     expect(heard(ann.id).some((event) => event.type === 'lobby.started')).toBe(false);
   });
 
-  it('name no world unless asked: a plain lobby hands out tokens naming none', () => {
+  it('take no joins or changes while a start waits for its world; a member who leaves meanwhile is left out', async () => {
+    let placeWorld: () => void = () => {};
+    const placed = new Promise<void>((resolve) => {
+      placeWorld = resolve;
+    });
+    const heard: { userId: string; event: LobbyEvent }[] = [];
+    const service = new LobbyService({
+      issueTicket: () => {
+        throw new Error('a lobby with a world gets its tokens from the placement');
+      },
+      friends: { areFriends: async () => false, friendIdsOf: async () => [] },
+      notify: (userIds, event) => heard.push(...userIds.map((userId) => ({ userId, event }))),
+      worlds: {
+        maxPlayersOf: () => 4,
+        start: async () => {
+          await placed;
+          return { worldId: 'w-1', shard: 'east' };
+        },
+        ticket: async ({ worldId }, player) => ({
+          token: `t-${player.userId}`,
+          expiresAtMs: 0,
+          serverAddresses: [],
+          world: { id: worldId, kind: 'arena' },
+        }),
+        end: async () => {},
+      },
+    });
+    const lobby = service.create(ann, { world: 'arena' });
+    await service.join(bob, lobby.id);
+    await service.join(cat, lobby.id);
+    const starting = service.start(ann.id, lobby.id);
+    expect(await codeOf(service.join(dan, lobby.id))).toBe('LOBBY_STARTED');
+    expect(await codeOf(() => service.update(ann.id, lobby.id, { maxPlayers: 3 }))).toBe('LOBBY_STARTED');
+    expect(await codeOf(() => service.kick(ann.id, lobby.id, bob.id))).toBe('LOBBY_STARTED');
+    expect(await codeOf(() => service.start(ann.id, lobby.id))).toBe('LOBBY_STARTED');
+    service.leave(cat.id, lobby.id);
+    placeWorld();
+    expect((await starting).world).toEqual({ id: 'w-1', kind: 'arena' });
+    expect(service.viewOf(lobby.id)).toMatchObject({ state: 'started', worldId: 'w-1' });
+    const startedFor = heard
+      .filter(({ event }) => event.type === 'lobby.started')
+      .map(({ userId }) => userId);
+    expect(startedFor).toEqual([ann.id, bob.id]);
+    expect((await service.ticket(bob.id, lobby.id)).token).toBe(`t-${bob.id}`);
+  });
+
+  it('name no world unless asked: a plain lobby hands out tokens naming none', async () => {
     const { service, started } = lobbies();
     const lobby = service.create(ann, {});
-    expect(service.start(ann.id, lobby.id).world).toBeUndefined();
+    expect((await service.start(ann.id, lobby.id)).world).toBeUndefined();
     expect(started).toEqual([]);
   });
 });
@@ -227,13 +274,13 @@ describe('lobbies', () => {
     const lobby = service.create(ann, { maxPlayers: 4 });
     await service.join(bob, lobby.id);
     expect(await codeOf(() => service.start(bob.id, lobby.id))).toBe('LOBBY_NOT_OWNER');
-    const annTicket = service.start(ann.id, lobby.id);
+    const annTicket = await service.start(ann.id, lobby.id);
     expect(annTicket.token).toBe(`token-for-${ann.id}-in-${lobby.id}`);
     expect(heard(bob.id).at(-1)).toMatchObject({
       type: 'lobby.started',
       connect: { token: `token-for-${bob.id}-in-${lobby.id}` },
     });
-    expect(service.ticket(bob.id, lobby.id).token).toBe(`token-for-${bob.id}-in-${lobby.id}`);
+    expect((await service.ticket(bob.id, lobby.id)).token).toBe(`token-for-${bob.id}-in-${lobby.id}`);
     expect(await codeOf(() => service.ticket(cat.id, lobby.id))).toBe('LOBBY_NOT_MEMBER');
     expect(await codeOf(service.join(cat, lobby.id))).toBe('LOBBY_STARTED');
     expect(service.create(bob, {}).ownerId).toBe(bob.id); // members are free again

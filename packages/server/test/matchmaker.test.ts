@@ -15,19 +15,24 @@ function queue(options: MatchmakerOptions = {}) {
   let worldFailure: Error | undefined;
   const heard = new Map<string, LobbyEvent[]>();
   const lobbies = new LobbyService({
-    issueTicket: (player, world) => ({
+    issueTicket: (player) => ({
       token: `t-${player.userId}`,
       expiresAtMs: nowMs + 60_000,
       serverAddresses: [],
-      ...(world ? { world: { id: world, kind: world.split('#')[0]! } } : {}),
     }),
     worlds: {
       maxPlayersOf: () => 8,
-      start: (kind, lobbyId) => {
+      start: async (kind, lobbyId) => {
         if (worldFailure) throw worldFailure;
-        return `${kind}#${lobbyId}`;
+        return { worldId: `${kind}#${lobbyId}` };
       },
-      end: () => {},
+      ticket: async ({ worldId }, player) => ({
+        token: `t-${player.userId}`,
+        expiresAtMs: nowMs + 60_000,
+        serverAddresses: [],
+        world: { id: worldId, kind: worldId.split('#')[0]! },
+      }),
+      end: async () => {},
     },
     friends: { areFriends: async () => false, friendIdsOf: async () => [] },
     notify: (ids, event) => {
@@ -65,19 +70,19 @@ function code(act: () => unknown): string | undefined {
 const names = (lobby: { members: { username: string }[] }) => lobby.members.map((m) => m.username).sort();
 
 describe('the matchmaker', () => {
-  it('pairs the closest skills first, and leaves a far one waiting', () => {
+  it('pairs the closest skills first, and leaves a far one waiting', async () => {
     const { matchmaker, player } = queue({ matchSize: 2, initialSkillWindow: 100 });
     player('ann', 1000);
     player('bob', 1500);
     player('cat', 1040);
-    const [match, ...rest] = matchmaker.tick();
+    const [match, ...rest] = await matchmaker.tick();
     expect(rest).toEqual([]);
     expect(names(match!)).toEqual(['ann', 'cat']);
     expect(matchmaker.queued).toBe(1);
     expect(matchmaker.ticketOf('u-bob')).toMatchObject({ skill: 1500, region: 'eu' });
   });
 
-  it('widens the skill window with waiting time until a match is possible', () => {
+  it('widens the skill window with waiting time until a match is possible', async () => {
     const { matchmaker, player, advance } = queue({
       matchSize: 2,
       initialSkillWindow: 100,
@@ -85,42 +90,42 @@ describe('the matchmaker', () => {
     });
     player('ann', 1000);
     player('bob', 1300); // 300 apart: both must accept it, so 4 s of widening (100 + 50 × 4)
-    expect(matchmaker.tick()).toEqual([]);
+    expect(await matchmaker.tick()).toEqual([]);
     advance(3_900);
-    expect(matchmaker.tick()).toEqual([]);
+    expect(await matchmaker.tick()).toEqual([]);
     advance(100);
-    expect(matchmaker.tick()).toHaveLength(1);
+    expect(await matchmaker.tick()).toHaveLength(1);
   });
 
-  it('keeps regions apart until both have waited past anyRegionAfterMs', () => {
+  it('keeps regions apart until both have waited past anyRegionAfterMs', async () => {
     const { matchmaker, player, advance } = queue({ matchSize: 2, anyRegionAfterMs: 10_000 });
     player('ann', 1000, 'eu');
     advance(5_000);
     player('bob', 1000, 'us');
     advance(5_000);
-    expect(matchmaker.tick()).toEqual([]); // ann has waited 10 s, bob only 5 s
+    expect(await matchmaker.tick()).toEqual([]); // ann has waited 10 s, bob only 5 s
     advance(5_000);
-    expect(names(matchmaker.tick()[0]!)).toEqual(['ann', 'bob']);
+    expect(names((await matchmaker.tick())[0]!)).toEqual(['ann', 'bob']);
   });
 
-  it('never mixes modes, and fills matches of the configured size', () => {
+  it('never mixes modes, and fills matches of the configured size', async () => {
     const { matchmaker, player, advance } = queue({ matchSize: 3 });
     player('ann', 1000, 'eu', 'duel');
     player('bob', 1000, 'eu', 'ctf');
     player('cat', 1000, 'eu', 'duel');
     advance(60_000);
-    expect(matchmaker.tick()).toEqual([]);
+    expect(await matchmaker.tick()).toEqual([]);
     player('dan', 1010, 'eu', 'duel');
-    const [match] = matchmaker.tick();
+    const [match] = await matchmaker.tick();
     expect(names(match!)).toEqual(['ann', 'cat', 'dan']);
     expect(match!.attributes).toMatchObject({ mode: 'duel', region: 'eu', skillMin: 1000, skillMax: 1010 });
   });
 
-  it('makes a private lobby, owned by the longest waiter, started with a token for everyone', () => {
+  it('makes a private lobby, owned by the longest waiter, started with a token for everyone', async () => {
     const { matchmaker, player, heard, lobbies } = queue({ matchSize: 2 });
     player('ann', 1000);
     player('bob', 1000);
-    const [match] = matchmaker.tick();
+    const [match] = await matchmaker.tick();
     expect(match).toMatchObject({ access: 'private', ownerId: 'u-ann', state: 'started' });
     for (const id of ['u-ann', 'u-bob']) {
       expect(heard(id).at(-1)).toMatchObject({
@@ -133,11 +138,11 @@ describe('the matchmaker', () => {
     expect(player('ann', 1000).skill).toBe(1000);
   });
 
-  it('holds a lobby open instead when autoStart is off', () => {
+  it('holds a lobby open instead when autoStart is off', async () => {
     const { matchmaker, player, lobbies } = queue({ matchSize: 2, autoStart: false });
     player('ann', 1000);
     player('bob', 1000);
-    const [match] = matchmaker.tick();
+    const [match] = await matchmaker.tick();
     expect(match!.state).toBe('open');
     expect(lobbies.lobbyOf('u-bob')).toBe(match!.id);
   });
@@ -159,13 +164,13 @@ describe('the matchmaker', () => {
 });
 
 describe('matches that play in worlds', () => {
-  it("start a private world of the mode's kind, or the default kind", () => {
+  it("start a private world of the mode's kind, or the default kind", async () => {
     const { matchmaker, player, heard } = queue({ world: 'arena', worldsByMode: { duel: 'duel-arena' } });
     player('ann', 1000);
     player('bob', 1000);
     player('cat', 1000, 'eu', 'duel');
     player('dan', 1000, 'eu', 'duel');
-    const made = matchmaker.tick();
+    const made = await matchmaker.tick();
     expect(made.map((lobby) => lobby.world).sort()).toEqual(['arena', 'duel-arena']);
     const ticketOf = (id: string) => {
       const event = heard(id).find((e) => e.type === 'lobby.started');
@@ -176,26 +181,31 @@ describe('matches that play in worlds', () => {
     expect(ticketOf('u-cat')?.world?.id).toBe(ticketOf('u-dan')?.world?.id);
   });
 
-  it('queue the players again, in no lobby, when their world cannot start', () => {
+  it('queue the players again, in no lobby, when their world cannot start', async () => {
     const { matchmaker, player, lobbies, failWorldStarts } = queue({ world: 'arena' });
     player('ann', 1000);
     player('bob', 1000);
     failWorldStarts(new ShardlineError('WORLD_FULL', 'this process hosts 10000 worlds already'));
-    expect(code(() => matchmaker.tick())).toBe('WORLD_FULL');
+    expect(
+      await matchmaker.tick().then(
+        () => undefined,
+        (error) => error.code,
+      ),
+    ).toBe('WORLD_FULL');
     expect(matchmaker.queued).toBe(2);
     expect(lobbies.lobbyOf('u-ann')).toBeUndefined();
     expect(lobbies.lobbyOf('u-bob')).toBeUndefined();
     expect(lobbies.counts()).toEqual({ open: 0, started: 0 });
     failWorldStarts(undefined);
-    const [match] = matchmaker.tick();
+    const [match] = await matchmaker.tick();
     expect(match?.state).toBe('started');
     expect(matchmaker.queued).toBe(0);
   });
 
-  it('play a mode named like an object property in the default kind', () => {
+  it('play a mode named like an object property in the default kind', async () => {
     const { matchmaker, player } = queue({ world: 'arena', worldsByMode: { duel: 'duel-arena' } });
     player('ann', 1000, 'eu', 'constructor');
     player('bob', 1000, 'eu', 'constructor');
-    expect(matchmaker.tick().map((lobby) => lobby.world)).toEqual(['arena']);
+    expect((await matchmaker.tick()).map((lobby) => lobby.world)).toEqual(['arena']);
   });
 });

@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { LeaderboardDefinition } from '@shardline/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { ClusterLobbyDesk } from '../cluster/services/cluster-desk.js';
+import { PushFanout, type PushMessage } from '../cluster/services/push-fanout.js';
+import type { ServicesCluster } from '../cluster/services/services-cluster.js';
 import type { GameServer } from '../game-server.js';
 import {
   AccessTokens,
@@ -27,18 +31,20 @@ import {
   openLeaderboardsStore,
 } from '../services/leaderboards/index.js';
 import {
-  LobbyService,
-  type LobbyWorlds,
+  LobbyCoordinator,
+  type LobbyDesk,
+  type LobbyFigures,
   lobbyRoutes,
-  Matchmaker,
   type MatchmakerOptions,
+  type WorldPlacement,
 } from '../services/lobbies/index.js';
-import { UserStreams } from '../services/push/index.js';
+import { PresenceReporter, UserStreams } from '../services/push/index.js';
 import { openSavesStore, type SavesLimits, SavesService, saveRoutes } from '../services/saves/index.js';
 import type { ServiceDatabase } from '../services/service-database.js';
 import { openPostgres } from '../store/postgres.js';
 import { postgresServerSecret, serverSecret } from '../store/server-secrets.js';
 import type { SqliteDatabase } from '../store/sqlite.js';
+import { connectTicketOf } from '../worlds/connect-ticket.js';
 import { worldRoutes } from '../worlds/http-routes.js';
 import type { WorldRuntime } from '../worlds/world-runtime.js';
 import type { ShardlineConfig } from './config.js';
@@ -55,11 +61,6 @@ export interface GameServicesConfig {
   matchmaking?: MatchmakerOptions;
 }
 
-/** How often the matchmaker forms matches, ms. */
-const MATCHMAKER_TICK_MS = 500;
-/** How often started lobbies past their time are forgotten, ms. */
-const LOBBY_SWEEP_MS = 60_000;
-
 /** The online services one process runs, on one database. */
 export interface OnlineServices {
   database: ServiceDatabase;
@@ -68,12 +69,25 @@ export interface OnlineServices {
   leaderboards: LeaderboardsService;
   achievements: AchievementsService;
   saves: SavesService;
-  lobbies: LobbyService;
-  matchmaker: Matchmaker;
-  /** Signed-in users' push streams (lobby updates, matches, unlocks). */
+  /** Lobbies and the matchmaking queue: this process's own, or in a cluster its coordinator's. */
+  lobbies: LobbyDesk;
+  /** Lobby and queue counts as this process knows them (in a cluster, zeros off the coordinator). */
+  lobbyFigures(): LobbyFigures;
+  /** Signed-in users' push streams on this process (lobby updates, matches, unlocks). */
   streams: UserStreams;
   /** Stops the timers and streams, and ends the Postgres pool if the services opened one. */
   close(): Promise<void>;
+}
+
+/** How the services run beyond the defaults. */
+export interface OnlineServicesOptions {
+  /**
+   * Lobbies, the queue and pushes across the processes of a cluster (decision 0029): the
+   * coordinator holds them, the others forward to it, and pushes reach streams on any process.
+   */
+  cluster?: ServicesCluster;
+  /** See UserStreamsOptions.goneAfterMs (30 s by default). */
+  goneAfterMs?: number;
 }
 
 /** The services' database: Postgres when `config.postgresUrl` is set, else the embedded SQLite one. */
@@ -105,15 +119,15 @@ async function openServiceDatabase(
   }
 }
 
-/** How the services hand out connect tokens, and the worlds lobbies may start. */
+/** How the services hand out connect tokens, and where lobbies' worlds are started. */
 export interface ServiceTickets {
   issue: IssueConnectTicket;
-  worlds?: LobbyWorlds;
+  worlds?: WorldPlacement;
 }
 
 /**
  * Opens every online service on the process's service database. `tickets` issues the connect
- * tokens that signing in and starting a lobby hand out, and starts lobbies' worlds.
+ * tokens that signing in hands out, and places lobbies' worlds (whose tokens their hosts issue).
  */
 export async function openOnlineServices(
   config: ShardlineConfig,
@@ -121,10 +135,11 @@ export async function openOnlineServices(
   tickets: ServiceTickets,
   logger: Logger,
   game: GameServicesConfig = {},
+  options: OnlineServicesOptions = {},
 ): Promise<OnlineServices> {
   const { database, accessKey } = await openServiceDatabase(config, sqlite, logger);
   try {
-    return await openServices(database, accessKey, tickets, logger, game);
+    return await openServices(database, accessKey, tickets, logger, game, options);
   } catch (error) {
     // A store that cannot migrate, a game's bad definitions: give back the pool this opened.
     if (database.kind === 'postgres') await database.pool.end();
@@ -138,6 +153,7 @@ async function openServices(
   tickets: ServiceTickets,
   logger: Logger,
   game: GameServicesConfig,
+  options: OnlineServicesOptions,
 ): Promise<OnlineServices> {
   const accountsStore = await openAccountsStore(database);
   const accounts = new AccountsService(accountsStore, new AccessTokens(accessKey));
@@ -151,33 +167,37 @@ async function openServices(
     game.achievements ?? [],
   );
   const saves = new SavesService(await openSavesStore(database), game.saves);
-  // A user whose streams all closed, and who has not come back, gives up their lobby and queue place.
+  // The coordinator hears which users this process holds; one no process holds any more gives up
+  // their lobby and queue place.
   const streams = new UserStreams({
     accounts,
+    ...(options.goneAfterMs === undefined ? {} : { goneAfterMs: options.goneAfterMs }),
     onFailure: (error) => logger.error({ err: error }, 'a push stream upgrade failed'),
-    onUserGone: (userId) => {
-      lobbies.userGone(userId);
-      if (matchmaker.ticketOf(userId)) matchmaker.cancel(userId);
-    },
+    onUserConnected: (userId) => presence.held(userId),
+    onUserGone: (userId) => presence.released(userId),
   });
-  const lobbies = new LobbyService({
-    issueTicket: tickets.issue,
-    ...(tickets.worlds ? { worlds: tickets.worlds } : {}),
-    friends,
-    notify: (userIds, event) => streams.push(userIds, event),
-  });
-  const matchmaker = new Matchmaker(lobbies, game.matchmaking);
-  achievements.onUnlock(({ userId, achievementId, title, unlockedAtMs }) =>
-    streams.push([userId], { type: 'achievement.unlocked', achievementId, title, unlockedAtMs }),
+  const lobbies = await openLobbies(
+    options.cluster,
+    streams,
+    (push) => ({
+      issueTicket: tickets.issue,
+      ...(tickets.worlds ? { worlds: tickets.worlds } : {}),
+      friends,
+      notify: push,
+      ...(game.matchmaking ? { matchmaking: game.matchmaking } : {}),
+      onError: (error, where) => logger.error({ err: error }, `${where} failed`),
+    }),
+    logger,
   );
-  const matching = setInterval(() => {
-    try {
-      matchmaker.tick();
-    } catch (error) {
-      logger.error({ err: error }, 'matchmaker tick failed');
-    }
-  }, MATCHMAKER_TICK_MS);
-  const sweeping = setInterval(() => lobbies.sweep(), LOBBY_SWEEP_MS);
+  const presence = new PresenceReporter({
+    desk: lobbies.desk,
+    process: randomUUID(),
+    heldUsers: () => streams.heldUsers(),
+    onError: (error) => logger.warn({ err: error }, 'telling the lobbies who is here failed'),
+  });
+  achievements.onUnlock(({ userId, achievementId, title, unlockedAtMs }) =>
+    lobbies.push([userId], { type: 'achievement.unlocked', achievementId, title, unlockedAtMs }),
+  );
   return {
     database,
     accounts,
@@ -185,14 +205,66 @@ async function openServices(
     leaderboards,
     achievements,
     saves,
-    lobbies,
-    matchmaker,
+    lobbies: lobbies.desk,
+    lobbyFigures: () => lobbies.figures(),
     streams,
     close: async () => {
-      clearInterval(matching);
-      clearInterval(sweeping);
+      presence.close();
+      await lobbies.close();
       streams.close();
       if (database.kind === 'postgres') await database.pool.end();
+    },
+  };
+}
+
+/** Lobbies as this process runs them, and how it pushes to users. */
+interface OpenLobbies {
+  desk: LobbyDesk;
+  /** Pushes a message to users' streams, on whichever process they are. */
+  push(userIds: readonly string[], message: PushMessage): void;
+  figures(): LobbyFigures;
+  close(): Promise<void>;
+}
+
+/**
+ * The lobbies and queue: this process's own LobbyCoordinator, or in a cluster a ClusterLobbyDesk
+ * (the coordinator's, pushes over the bus to every process's streams).
+ */
+async function openLobbies(
+  cluster: ServicesCluster | undefined,
+  streams: UserStreams,
+  coordinatorOptions: (push: OpenLobbies['push']) => ConstructorParameters<typeof LobbyCoordinator>[0],
+  logger: Logger,
+): Promise<OpenLobbies> {
+  if (!cluster) {
+    const push: OpenLobbies['push'] = (userIds, message) => void streams.push(userIds, message);
+    const coordinator = new LobbyCoordinator(coordinatorOptions(push));
+    return {
+      desk: coordinator,
+      push,
+      figures: () => coordinator.figures(),
+      close: async () => coordinator.close(),
+    };
+  }
+  const fanout = await PushFanout.open({
+    bus: cluster.engine.bus,
+    cluster: cluster.cluster,
+    deliver: (userIds, message) => void streams.push(userIds, message),
+    onError: (error) => logger.warn({ err: error }, 'a push across the cluster failed'),
+  });
+  const push: OpenLobbies['push'] = (userIds, message) => fanout.publish(userIds, message);
+  const desk = new ClusterLobbyDesk({
+    cluster,
+    coordinator: () => new LobbyCoordinator(coordinatorOptions(push)),
+    onError: (error) => logger.error({ err: error }, 'serving lobbies to the cluster failed'),
+  });
+  return {
+    desk,
+    push,
+    figures: () => desk.figures(),
+    close: async () => {
+      await desk.close();
+      await fanout.close();
     },
   };
 }
@@ -219,7 +291,7 @@ export async function serveOnlineServices(
       });
       await achievementRoutes(api, services.achievements);
       await saveRoutes(api, services.saves);
-      await lobbyRoutes(api, services.lobbies, services.matchmaker);
+      await lobbyRoutes(api, services.lobbies);
       if (worlds) await worldRoutes(api, worlds.runtime, worlds.serverAddresses);
     },
   });
@@ -227,11 +299,8 @@ export async function serveOnlineServices(
 
 /** The services' presence figures, for the dashboard and /metrics. */
 export function serviceFigures(services: OnlineServices): ServiceFigures {
-  const lobbies = services.lobbies.counts();
   return {
-    lobbiesOpen: lobbies.open,
-    lobbiesStarted: lobbies.started,
-    queued: services.matchmaker.queued,
+    ...services.lobbyFigures(),
     pushStreams: services.streams.count(),
   };
 }
@@ -253,5 +322,31 @@ export function connectTicketsOf(server: GameServer): IssueConnectTicket {
       expiresAtMs,
       serverAddresses: server.publicAddresses,
     };
+  };
+}
+
+/**
+ * Lobbies' worlds on this process's WorldRuntime: private instances for the members (kept while
+ * empty until keepUntilMs), tokens with a seat reserved, signed by `server` and naming its public
+ * addresses (WORLD_KIND_UNKNOWN, WORLD_FULL, WORLD_NOT_FOUND as the runtime says).
+ */
+export function runtimePlacement(server: GameServer, runtime: WorldRuntime): WorldPlacement {
+  return {
+    maxPlayersOf: (kind) => (runtime.kindNames.includes(kind) ? runtime.kind(kind).maxPlayers : undefined),
+    start: async (kind, lobbyId, members, keepUntilMs) => ({
+      worldId: runtime.create(kind, { members, keepUntilMs, options: { lobby: lobbyId } }).id,
+    }),
+    ticket: async (world, player) =>
+      connectTicketOf(
+        runtime.ticket(runtime.get(world.worldId), {
+          clientId: player.userId,
+          userData: playerTicketData(player),
+        }),
+        server.publicAddresses,
+      ),
+    end: async (world) => {
+      const instance = runtime.all().find((candidate) => candidate.id === world.worldId);
+      if (instance) runtime.dispose(instance);
+    },
   };
 }

@@ -1,5 +1,13 @@
 export { lobbyRoutes } from './http-routes.js';
 export { LOBBY_LIMITS } from './lobby.js';
+export {
+  DEFAULT_PRESENCE_EXPIRY_MS,
+  LOBBY_SWEEP_MS,
+  LobbyCoordinator,
+  type LobbyCoordinatorOptions,
+  MATCHMAKER_TICK_MS,
+} from './lobby-coordinator.js';
+export type { LobbyDesk, LobbyFigures, PresenceDesk } from './lobby-desk.js';
 export { MAX_FIND_RESULTS } from './lobby-filter.js';
 export {
   type FriendsLookup,
@@ -7,6 +15,6 @@ export {
   LobbyService,
   type LobbyServiceOptions,
   type LobbyUser,
-  type LobbyWorlds,
 } from './lobby-service.js';
 export { Matchmaker, type MatchmakerOptions, QUEUE_LIMITS } from './matchmaker.js';
+export type { PlacedWorld, WorldPlacement } from './world-placement.js';

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { type LobbyView, ShardlineError } from '@shardline/core';
+import type { PlacedWorld } from './world-placement.js';
 
 /** A lobby as the lobby service holds it. Times are ms since the epoch. */
 export interface Lobby extends Omit<LobbyView, 'openSlots' | 'joinCode'> {
@@ -7,6 +8,10 @@ export interface Lobby extends Omit<LobbyView, 'openSlots' | 'joinCode'> {
   joinCode: string;
   /** Users kicked out: they may not come back. */
   kicked: Set<string>;
+  /** True while its start waits for its world and tokens: it takes no joins or changes meanwhile. */
+  starting: boolean;
+  /** The world its start placed (where its members' tokens come from). */
+  placed?: PlacedWorld;
 }
 
 const JOIN_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';

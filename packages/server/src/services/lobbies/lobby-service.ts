@@ -11,6 +11,7 @@ import type { IssueConnectTicket } from '../connect-tickets.js';
 import { checkAttributes, checkMaxPlayers, LOBBY_LIMITS } from './lobby.js';
 import { matchesFilter, nearness, normaliseFilter } from './lobby-filter.js';
 import { forbidden, type Lobby, newJoinCode, notFound, view } from './lobby-record.js';
+import type { PlacedWorld, WorldPlacement } from './world-placement.js';
 
 /** What lobby members hear (over their push stream). */
 export type LobbyEvent =
@@ -29,24 +30,11 @@ export interface FriendsLookup {
   friendIdsOf(userId: string): Promise<string[]>;
 }
 
-/** The world kinds a lobby may name, and starting an instance for a lobby (see WorldRuntime). */
-export interface LobbyWorlds {
-  /** How many players an instance of `kind` seats; undefined if the server hosts no such kind. */
-  maxPlayersOf(kind: string): number | undefined;
-  /**
-   * Starts a private instance of `kind` that only the lobby's members may join, kept even while
-   * empty until `keepUntilMs` (ms since the epoch: while the started lobby hands out tickets);
-   * returns its id.
-   */
-  start(kind: string, lobbyId: string, memberIds: readonly string[], keepUntilMs: number): string;
-  /** Ends an instance `start` made (a start that could not hand out its tickets). */
-  end(worldId: string): void;
-}
-
 export interface LobbyServiceOptions {
+  /** Tokens naming no world, for the members of a lobby that names none. */
   issueTicket: IssueConnectTicket;
-  /** The worlds lobbies start (without it, lobbies may name no world). */
-  worlds?: LobbyWorlds;
+  /** Where lobbies' worlds are started and their tokens issued (without it, lobbies may name no world). */
+  worlds?: WorldPlacement;
   friends: FriendsLookup;
   /** Delivers an event to some users (their push streams). */
   notify(userIds: readonly string[], event: LobbyEvent): void;
@@ -99,6 +87,7 @@ export class LobbyService {
       startedAtMs: undefined,
       joinCode: newJoinCode(),
       kicked: new Set(),
+      starting: false,
       ...(settings.world !== undefined ? { world: settings.world } : {}),
     };
     this.lobbies.set(lobby.id, lobby);
@@ -142,7 +131,7 @@ export class LobbyService {
     const lobby = this.lobby(lobbyId);
     if (this.memberOf.get(user.id) === lobby.id) return view(lobby, true);
     this.checkFree(user.id);
-    if (lobby.state === 'started') throw new ShardlineError('LOBBY_STARTED', 'that lobby has started');
+    checkNotStarted(lobby);
     if (lobby.kicked.has(user.id)) throw forbidden('you were removed from that lobby');
     if (lobby.access === 'private' && joinCode !== lobby.joinCode)
       throw forbidden('that lobby needs its join code');
@@ -164,7 +153,7 @@ export class LobbyService {
   adopt(lobbyId: string, user: LobbyUser): void {
     const lobby = this.lobby(lobbyId);
     this.checkFree(user.id);
-    if (lobby.state === 'started' || lobby.members.length >= lobby.maxPlayers) {
+    if (lobby.state === 'started' || lobby.starting || lobby.members.length >= lobby.maxPlayers) {
       throw new ShardlineError('LOBBY_FULL', 'that lobby has no room');
     }
     lobby.members.push({ userId: user.id, username: user.username, joinedAtMs: this.nowMs() });
@@ -186,6 +175,7 @@ export class LobbyService {
   /** The owner removes a member, who may not come back (LOBBY_NOT_OWNER, LOBBY_NOT_MEMBER). */
   kick(ownerId: string, lobbyId: string, userId: string): void {
     const lobby = this.ownedLobby(ownerId, lobbyId);
+    if (lobby.starting) throw new ShardlineError('LOBBY_STARTED', 'that lobby is starting');
     if (userId === ownerId) throw new ShardlineError('LOBBY_INVALID', 'the owner leaves rather than kicks');
     if (!lobby.members.some((m) => m.userId === userId)) {
       throw new ShardlineError('LOBBY_NOT_MEMBER', 'that user is not in the lobby');
@@ -198,7 +188,7 @@ export class LobbyService {
   /** The owner changes settings, or hands ownership to another member (`ownerId`). */
   update(ownerId: string, lobbyId: string, changes: LobbySettings & { ownerId?: string }): LobbyView {
     const lobby = this.ownedLobby(ownerId, lobbyId);
-    if (lobby.state === 'started') throw new ShardlineError('LOBBY_STARTED', 'that lobby has started');
+    checkNotStarted(lobby);
     const maxPlayers =
       changes.maxPlayers === undefined
         ? lobby.maxPlayers
@@ -219,53 +209,50 @@ export class LobbyService {
   }
 
   /**
-   * The owner starts the game: every member gets a connect token (pushed as `lobby.started`; the
-   * owner's is also returned). Members are then free to join or queue again. All or nothing: if the
-   * world cannot be started or a token issued, the lobby stays open and unchanged.
+   * The owner starts the game: its world is placed (if it names a kind), then every member gets a
+   * connect token (pushed as `lobby.started`; the owner's is also returned). Members are then free
+   * to join or queue again. All or nothing: if the world cannot be started or a token issued, the
+   * world is ended and the lobby stays open. While the start waits, the lobby takes no joins or
+   * changes (LOBBY_STARTED); members who leave meanwhile are left out of it, and the owner gets
+   * LOBBY_NOT_MEMBER if they left.
    */
-  start(ownerId: string, lobbyId: string): ConnectTicket {
+  async start(ownerId: string, lobbyId: string): Promise<ConnectTicket> {
     const lobby = this.ownedLobby(ownerId, lobbyId);
-    if (lobby.state === 'started') throw new ShardlineError('LOBBY_STARTED', 'that lobby has started');
-    const startedAtMs = this.nowMs();
-    const worlds = this.options.worlds;
-    const worldId =
-      lobby.world === undefined
-        ? undefined
-        : worlds!.start(
-            lobby.world,
-            lobby.id,
-            lobby.members.map((member) => member.userId),
-            startedAtMs + this.startedTtlMs,
-          );
-    let tickets: ConnectTicket[];
+    checkNotStarted(lobby);
+    lobby.starting = true;
     try {
-      tickets = lobby.members.map((member) => this.ticketFor(member, lobby.id, worldId));
-    } catch (error) {
-      if (worldId !== undefined) worlds!.end(worldId);
-      throw error;
+      const startedAtMs = this.nowMs();
+      const { placed, tickets } = await this.placeAndTicket(lobby, startedAtMs);
+      lobby.state = 'started';
+      lobby.startedAtMs = startedAtMs;
+      if (placed !== undefined) {
+        lobby.placed = placed;
+        lobby.worldId = placed.worldId;
+      }
+      for (const member of lobby.members) this.memberOf.delete(member.userId);
+      this.changed(lobby);
+      for (const member of lobby.members) {
+        this.options.notify([member.userId], {
+          type: 'lobby.started',
+          lobbyId: lobby.id,
+          connect: tickets.get(member.userId)!,
+        });
+      }
+      const own = lobby.members.some((member) => member.userId === ownerId) && tickets.get(ownerId);
+      if (!own) throw new ShardlineError('LOBBY_NOT_MEMBER', 'you left the lobby while it started');
+      return own;
+    } finally {
+      lobby.starting = false;
     }
-    lobby.state = 'started';
-    lobby.startedAtMs = startedAtMs;
-    if (worldId !== undefined) lobby.worldId = worldId;
-    for (const member of lobby.members) this.memberOf.delete(member.userId);
-    this.changed(lobby);
-    lobby.members.forEach((member, index) => {
-      this.options.notify([member.userId], {
-        type: 'lobby.started',
-        lobbyId: lobby.id,
-        connect: tickets[index]!,
-      });
-    });
-    return tickets[lobby.members.findIndex((member) => member.userId === ownerId)]!;
   }
 
   /** A fresh connect token for a member of a started lobby (LOBBY_NOT_MEMBER, LOBBY_INVALID if not started). */
-  ticket(userId: string, lobbyId: string): ConnectTicket {
+  async ticket(userId: string, lobbyId: string): Promise<ConnectTicket> {
     const lobby = this.lobby(lobbyId);
     const member = lobby.members.find((m) => m.userId === userId);
     if (!member) throw new ShardlineError('LOBBY_NOT_MEMBER', 'you are not in that lobby');
     if (lobby.state !== 'started') throw new ShardlineError('LOBBY_INVALID', 'that lobby has not started');
-    return this.ticketFor(member, lobby.id, lobby.worldId);
+    return this.ticketFor(member, lobby.id, lobby.placed);
   }
 
   /** The open lobby a user is in, if any. */
@@ -298,8 +285,45 @@ export class LobbyService {
     return this.options.startedLobbyTtlMs ?? DEFAULT_STARTED_TTL_MS;
   }
 
-  private ticketFor(member: LobbyMember, lobbyId: string, worldId: string | undefined): ConnectTicket {
-    return this.options.issueTicket({ userId: member.userId, username: member.username, lobbyId }, worldId);
+  /**
+   * Places the lobby's world (if it names a kind) and issues a token for each member, by user id.
+   * If anything fails, or every member left meanwhile (LOBBY_NOT_FOUND), the world is ended again.
+   */
+  private async placeAndTicket(
+    lobby: Lobby,
+    startedAtMs: number,
+  ): Promise<{ placed: PlacedWorld | undefined; tickets: Map<string, ConnectTicket> }> {
+    const worlds = this.options.worlds;
+    const members = [...lobby.members];
+    const placed =
+      lobby.world === undefined
+        ? undefined
+        : await worlds!.start(
+            lobby.world,
+            lobby.id,
+            members.map((member) => member.userId),
+            startedAtMs + this.startedTtlMs,
+          );
+    try {
+      const issued = await Promise.all(members.map((member) => this.ticketFor(member, lobby.id, placed)));
+      if (this.lobbies.get(lobby.id) !== lobby) throw notFound();
+      return { placed, tickets: new Map(members.map((member, index) => [member.userId, issued[index]!])) };
+    } catch (error) {
+      // An end that fails too leaves the world to go once empty past its keepUntilMs.
+      if (placed !== undefined) await worlds!.end(placed).catch(() => {});
+      throw error;
+    }
+  }
+
+  private async ticketFor(
+    member: LobbyMember,
+    lobbyId: string,
+    placed: PlacedWorld | undefined,
+  ): Promise<ConnectTicket> {
+    const player = { userId: member.userId, username: member.username, lobbyId };
+    return placed === undefined
+      ? this.options.issueTicket(player)
+      : this.options.worlds!.ticket(placed, player);
   }
 
   /** The seats of the world kind a lobby names (no kind named: no limit beyond the lobby's own). */
@@ -380,4 +404,10 @@ export class LobbyService {
     if (lobby.ownerId !== userId) throw new ShardlineError('LOBBY_NOT_OWNER', 'only the owner may do that');
     return lobby;
   }
+}
+
+/** LOBBY_STARTED for a lobby that has started, or whose start is under way. */
+function checkNotStarted(lobby: Lobby): void {
+  if (lobby.state === 'started') throw new ShardlineError('LOBBY_STARTED', 'that lobby has started');
+  if (lobby.starting) throw new ShardlineError('LOBBY_STARTED', 'that lobby is starting');
 }

@@ -40,6 +40,8 @@ export class Matchmaker {
   private readonly waiting = new Map<string, Waiting>();
   private readonly settings: Required<Omit<MatchmakerOptions, 'nowMs' | 'world' | 'worldsByMode'>>;
   private readonly nowMs: () => number;
+  /** The tick under way (or the last one): ticks run one at a time. */
+  private ticking: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly lobbies: LobbyService,
@@ -104,9 +106,19 @@ export class Matchmaker {
    * Forms every match it can now, oldest tickets first; returns the lobbies made. A match that cannot
    * start (its world not created, a token not issued) puts its players back in the queue (at its
    * end, with their queue times, so their skill windows stay as wide) and, once the rest are formed,
-   * throws that error.
+   * rejects with that error. Ticks run one at a time: a call while one runs waits for it first, so a
+   * ticket is matched at most once.
    */
-  tick(): LobbyView[] {
+  tick(): Promise<LobbyView[]> {
+    const next = this.ticking.then(
+      () => this.formMatches(),
+      () => this.formMatches(),
+    );
+    this.ticking = next;
+    return next;
+  }
+
+  private async formMatches(): Promise<LobbyView[]> {
     const nowMs = this.nowMs();
     const made: LobbyView[] = [];
     let failure: unknown;
@@ -127,7 +139,7 @@ export class Matchmaker {
       }
       if (group.length < matchSize) continue;
       try {
-        made.push(this.formMatch(group));
+        made.push(await this.formMatch(group));
       } catch (error) {
         failure ??= error;
       }
@@ -144,10 +156,10 @@ export class Matchmaker {
   }
 
   /** Makes the group's lobby and starts it; on failure the lobby is gone and the group queued again. */
-  private formMatch(group: Waiting[]): LobbyView {
+  private async formMatch(group: Waiting[]): Promise<LobbyView> {
     for (const member of group) this.waiting.delete(member.userId);
     try {
-      return this.startMatch(group);
+      return await this.startMatch(group);
     } catch (error) {
       for (const member of group) {
         const lobbyId = this.lobbies.lobbyOf(member.userId);
@@ -158,7 +170,7 @@ export class Matchmaker {
     }
   }
 
-  private startMatch(group: Waiting[]): LobbyView {
+  private async startMatch(group: Waiting[]): Promise<LobbyView> {
     const [owner, ...others] = group;
     const skills = group.map((member) => member.skill);
     const lobby = this.lobbies.create(
@@ -178,7 +190,7 @@ export class Matchmaker {
     for (const member of others) {
       this.lobbies.adopt(lobby.id, { id: member.userId, username: member.username });
     }
-    if (this.settings.autoStart) this.lobbies.start(owner!.userId, lobby.id);
+    if (this.settings.autoStart) await this.lobbies.start(owner!.userId, lobby.id);
     return this.lobbies.viewOf(lobby.id);
   }
 

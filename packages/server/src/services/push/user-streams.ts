@@ -91,6 +91,14 @@ export class UserStreams {
     return reached;
   }
 
+  /**
+   * The users this process holds: those with a stream open, and those whose last one closed less
+   * than `goneAfterMs` ago (not gone yet).
+   */
+  heldUsers(): string[] {
+    return [...new Set([...this.streams.keys(), ...this.goneTimers.keys()])];
+  }
+
   /** Whether a user has a stream open now. */
   isConnected(userId: string): boolean {
     return this.streams.has(userId);
