@@ -32,6 +32,7 @@ import {
 } from '../services/leaderboards/index.js';
 import {
   LobbyCoordinator,
+  type LobbyCoordinatorOptions,
   type LobbyDesk,
   type LobbyFigures,
   lobbyRoutes,
@@ -233,7 +234,7 @@ interface OpenLobbies {
 async function openLobbies(
   cluster: ServicesCluster | undefined,
   streams: UserStreams,
-  coordinatorOptions: (push: OpenLobbies['push']) => ConstructorParameters<typeof LobbyCoordinator>[0],
+  coordinatorOptions: (push: OpenLobbies['push']) => LobbyCoordinatorOptions,
   logger: Logger,
 ): Promise<OpenLobbies> {
   if (!cluster) {
