@@ -13,6 +13,9 @@ import {
 } from '@shardline/server';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { jsonCaller } from './support/json-http.js';
+import { TEST_POSTGRES_URL, throwawaySchemaName } from './support/postgres.js';
 
 /**
  * `shardline cluster start` as a function: every shard of a config in one process on the
@@ -164,5 +167,74 @@ describe('cluster start (in-process engine)', () => {
       true,
     );
     expect(running.shards.get('caves')!.worlds.get('caves').saved().entities).toEqual([]);
+  });
+
+  it('serves lobbies from every shard, coordinated by the master, and starts their worlds on a shard that creates the kind', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'shardline-cluster-'));
+    const schema = throwawaySchemaName();
+    const shared = parseClusterConfig({
+      cluster: { name: `lobbies-${process.pid}-${Date.now() % 100_000}` },
+      leaseMs: 600,
+      // Accounts and sessions shared: a player signed in on one shard is known on the other.
+      server: {
+        dataDir,
+        logLevel: 'silent',
+        httpPort: 0,
+        udpPort: 0,
+        wsPort: 0,
+        postgresUrl: TEST_POSTGRES_URL,
+        postgresSchema: schema,
+      },
+      shards: {
+        forest: { role: 'master', worlds: [{ kind: 'starter', id: 'forest' }] },
+        caves: { role: 'secondary', creates: ['starter'], worlds: [{ kind: 'starter', id: 'caves' }] },
+      },
+    });
+    running = await startCluster(shared, capturingLogger().logger, game);
+    const forest = running.shards.get('forest')!;
+    const caves = running.shards.get('caves')!;
+    await expect.poll(() => forest.shard?.isWorldAvailable('caves'), { timeout: 3_000 }).toBe(true);
+    const viaForest = jsonCaller(`${forest.addresses.http}/v1`);
+    const viaCaves = jsonCaller(`${caves.addresses.http}/v1`);
+    const signUp = async (call: typeof viaForest, username: string) =>
+      (await call('POST', '/accounts/register', { body: { username, password: 'correct horse battery' } }))
+        .body;
+    const ann = await signUp(viaCaves, 'ann');
+    const bob = await signUp(viaForest, 'bob');
+    const bobHears: { type: string; connect?: { world: { id: string; kind: string } } }[] = [];
+    const socket = new WebSocket(
+      `${forest.addresses.http.replace('http', 'ws')}/v1/stream?access_token=${bob.accessToken}`,
+    );
+    socket.on('message', (data) => bobHears.push(JSON.parse(String(data))));
+    await new Promise((resolve) => socket.once('open', resolve));
+    try {
+      // Ann opens a lobby through caves (not the coordinator); Bob finds and joins it through forest.
+      const created = await viaCaves('POST', '/lobbies', {
+        body: { maxPlayers: 4, access: 'public', world: 'starter' },
+        token: ann.accessToken,
+      });
+      expect(created.status).toBe(201);
+      expect(
+        (await viaForest('POST', `/lobbies/${created.body.id}/join`, { body: {}, token: bob.accessToken }))
+          .status,
+      ).toBe(200);
+      const started = await viaCaves('POST', `/lobbies/${created.body.id}/start`, { token: ann.accessToken });
+      expect(started.status).toBe(200);
+      await expect
+        .poll(() => bobHears.some((message) => message.type === 'lobby.started'), { timeout: 3_000 })
+        .toBe(true);
+      // Placed on caves, the only shard that creates starter worlds on demand.
+      const world = started.body.world as { id: string };
+      expect(caves.worlds.get(world.id).visibility).toBe('restricted');
+      expect(() => forest.worlds.get(world.id)).toThrow(/WORLD_NOT_FOUND/);
+    } finally {
+      socket.close();
+      await running.stop();
+      running = undefined;
+      const { Pool } = await import('pg');
+      const admin = new Pool({ connectionString: TEST_POSTGRES_URL, max: 1 });
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    }
   });
 });

@@ -1,11 +1,19 @@
 import type { Logger } from 'pino';
 import type { ClusterEngine } from '../cluster/engine.js';
+import { ClusterPlacement, type LiveShards } from '../cluster/services/cluster-placement.js';
+import {
+  type CoordinatorRole,
+  type ServicesCluster,
+  servicesClusterOf,
+} from '../cluster/services/services-cluster.js';
+import { ShardWorlds } from '../cluster/services/shard-worlds.js';
 import { Shard } from '../cluster/shard.js';
 import { openShardIndexStore } from '../cluster/shard-index/open-shard-index-store.js';
-import type { WorldStatus } from '../cluster/shard-status.js';
+import type { ShardStatus, WorldStatus } from '../cluster/shard-status.js';
+import type { WorldPlacement } from '../services/lobbies/world-placement.js';
 import type { ServiceDatabase } from '../services/service-database.js';
 import type { WorldInstance } from '../worlds/world-instance.js';
-import type { WorldRuntime } from '../worlds/world-runtime.js';
+import { MAX_INSTANCES, type WorldRuntime } from '../worlds/world-runtime.js';
 import type { ClusterConfig, ShardConfig } from './cluster-config.js';
 import { type ClusterFigures, clusterFigures } from './cluster-figures.js';
 import { ShardSaves } from './shard-saves.js';
@@ -25,6 +33,62 @@ export interface ShardSetup {
 export const MAX_PUBLISHED_WORLDS = 300;
 
 /**
+ * The online services' view of the shard (they open before it joins, so it is late-bound): the
+ * master role, which makes this process the lobbies' coordinator (decision 0029), and the live
+ * shards world placement chooses from.
+ */
+export class ShardServicesLink implements CoordinatorRole, LiveShards {
+  private shard: Shard | undefined;
+  private readonly listeners = new Set<(event: { kind: string }) => void>();
+
+  get isMaster(): boolean {
+    return this.shard?.isMaster === true;
+  }
+
+  onChange(listener: (event: { kind: string }) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  liveShards(): ReadonlyMap<string, { status: ShardStatus }> {
+    return this.shard?.membership.liveShards() ?? new Map();
+  }
+
+  /** The shard has joined: the role is its from now on (the services look again at once). */
+  attach(shard: Shard): void {
+    this.shard = shard;
+    const tell = (event: { kind: string }) => {
+      for (const listener of this.listeners) listener(event);
+    };
+    shard.onChange((event) => {
+      if (event.kind === 'master') tell(event);
+    });
+    tell({ kind: 'master' });
+  }
+}
+
+/**
+ * What the online services of a shard use: lobbies and the queue coordinated by the master
+ * shard, and lobbies' and matches' worlds placed on the least-loaded shard that creates the kind.
+ */
+export function shardServices(
+  setup: ShardSetup,
+  local: WorldPlacement,
+  link: ShardServicesLink,
+): { cluster: ServicesCluster; worlds: WorldPlacement } {
+  const cluster = setup.cluster.name;
+  return {
+    cluster: servicesClusterOf(setup.engine, cluster, link),
+    worlds: new ClusterPlacement({
+      engine: setup.engine,
+      cluster,
+      shards: link,
+      maxPlayersOf: (kind) => local.maxPlayersOf(kind),
+    }),
+  };
+}
+
+/**
  * What makes a server process one shard of its cluster, beside its world runtime: it loads its
  * newest good save from its shard index, joins the cluster (its lease publishes the runtime's
  * worlds, with player counts and seats, once `addresses()` says where players reach it), restores
@@ -39,6 +103,7 @@ export class ShardProcess {
 
   private constructor(
     readonly shard: Shard,
+    private readonly worlds: ShardWorlds,
     private readonly saves: ShardSaves,
     private readonly runtime: WorldRuntime,
     private readonly setup: ShardSetup,
@@ -48,11 +113,17 @@ export class ShardProcess {
   static async open(
     setup: ShardSetup,
     runtime: WorldRuntime,
-    database: ServiceDatabase,
+    services: {
+      database: ServiceDatabase;
+      placement: WorldPlacement;
+      link: ShardServicesLink;
+      maxPlayers: number;
+    },
     addresses: () => { http: string; udp: string; ws: string } | undefined,
     game: ShardlineGame,
     logger: Logger,
   ): Promise<ShardProcess> {
+    const { database } = services;
     const { cluster, shard } = setup;
     const saves = await ShardSaves.open({
       store: await openShardIndexStore(database),
@@ -97,7 +168,24 @@ export class ShardProcess {
       onError: (error, where) => logger.warn({ err: error, where }, 'cluster'),
     });
     joined.onChange((change) => logger.info({ change }, `cluster: ${change.kind}`));
-    created = new ShardProcess(joined, saves, runtime, setup, logger);
+    let worlds: ShardWorlds;
+    try {
+      // Where the lobbies' coordinator starts worlds on this shard (and has their tokens signed).
+      worlds = await ShardWorlds.serve({
+        engine: setup.engine,
+        cluster: cluster.name,
+        shard: shard.name,
+        placement: services.placement,
+        maxPlayers: services.maxPlayers,
+        maxWorlds: MAX_INSTANCES,
+        occupancy: () => new Map(runtime.all().map((instance) => [instance.id, instance.occupancy])),
+      });
+    } catch (error) {
+      await joined.leave();
+      throw error;
+    }
+    services.link.attach(joined);
+    created = new ShardProcess(joined, worlds, saves, runtime, setup, logger);
     return created;
   }
 
@@ -154,6 +242,7 @@ export class ShardProcess {
   /** Leaves the cluster: the others see this shard's worlds go at their next read. */
   async leave(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.worlds.close();
     await this.shard.leave();
   }
 }

@@ -28,7 +28,7 @@ import {
   type ServiceTickets,
 } from './online-services.js';
 import { publishSessionEvents, RecentSessionEvents } from './session-events.js';
-import { ShardProcess, type ShardSetup } from './shard-runtime.js';
+import { ShardProcess, ShardServicesLink, type ShardSetup, shardServices } from './shard-runtime.js';
 import { starterGame } from './starter-game.js';
 
 /** A named instance started with the server and never disposed (the Forest of a cluster, a hub). */
@@ -121,19 +121,30 @@ export async function startShardline(
     onInstance: (event, instance) =>
       logger.info({ world: instance.id, kind: instance.kind.name }, `world ${event}`),
   });
-  const tickets = worldTickets(server, runtime);
+  const local = runtimePlacement(server, runtime);
+  // A shard's services coordinate through its cluster (decision 0029); the link is bound once it joins.
+  const link = shard ? new ShardServicesLink() : undefined;
+  const clustered = shard && link ? shardServices(shard, local, link) : undefined;
+  const tickets: ServiceTickets = { issue: connectTicketsOf(server), worlds: clustered?.worlds ?? local };
   let services: OnlineServices | undefined;
   /** Where players reach this process, once its ports are open (what its shard lease publishes). */
   let reachable: RunningShardline['addresses'] | undefined;
   let shardProcess: ShardProcess | undefined;
   try {
-    services = await openOnlineServices(config, database, tickets, logger, game.services);
+    services = await openOnlineServices(
+      config,
+      database,
+      tickets,
+      logger,
+      game.services,
+      clustered ? { cluster: clustered.cluster } : {},
+    );
     context.services = services;
     if (shard) {
       shardProcess = await ShardProcess.open(
         shard,
         runtime,
-        services.database,
+        { database: services.database, placement: local, link: link!, maxPlayers: config.maxClients },
         () => reachable,
         game,
         logger,
@@ -226,14 +237,6 @@ export async function startShardline(
       logger.info('stopped');
     },
   };
-}
-
-/**
- * Connect tokens as the services hand them out (naming no world), and where lobbies' and matches'
- * worlds start: private instances on this process's runtime, whose tokens this process signs.
- */
-function worldTickets(server: GameServer, runtime: WorldRuntime): ServiceTickets {
-  return { issue: connectTicketsOf(server), worlds: runtimePlacement(server, runtime) };
 }
 
 /** VALUE_INVALID if the game's matches are larger than a kind they play in seats. */
