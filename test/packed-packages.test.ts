@@ -20,6 +20,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -208,6 +210,79 @@ describe('the packed packages', () => {
     const exited = new Promise((resolve) => server.once('exit', resolve));
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
+  }, 90_000);
+
+  it('run a cluster: two shards, each its own `shardline shard start --engine nats://…`, see each other', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'shardline');
+    const cluster = `packed-${process.pid}-${Date.now() % 1_000_000}`;
+    writeFileSync(
+      join(project, 'cluster.json'),
+      JSON.stringify({
+        cluster: { name: cluster, description: 'installed from the tarballs' },
+        server: { dataDir: join(project, 'cluster-data'), httpPort: 0, udpPort: 0, wsPort: 0 },
+        shards: {
+          above: { role: 'master', worlds: [{ kind: 'hall', id: 'above-hall' }] },
+          below: { role: 'secondary', standby: true, worlds: [{ kind: 'hall', id: 'below-hall' }] },
+        },
+      }),
+    );
+    const nats = `nats://${process.env.SHARDLINE_NATS_URL ?? '127.0.0.1:4222'}`.replace(
+      'nats://nats://',
+      'nats://',
+    );
+    const shard = (name: string) => {
+      const child = spawn(
+        bin,
+        ['shard', 'start', 'cluster.json', '--shard', name, '--engine', nats, '--game', './server.mjs'],
+        {
+          cwd: project,
+          env: userEnv,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      children.push(child);
+      let output = '';
+      child.stdout!.on('data', (chunk) => (output += chunk));
+      child.stderr!.on('data', (chunk) => (output += chunk));
+      const http = new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "listening" log: ${output}`)), 30_000);
+        child.stdout!.on('data', () => {
+          const listening = output.match(/"http":"(http:\/\/[^"]+)".*"msg":"listening"/);
+          if (listening) {
+            clearTimeout(timer);
+            resolve(listening[1]!);
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`${name} exited (${code}): ${output}`)));
+      });
+      return { child, http };
+    };
+    const above = shard('above');
+    const below = shard('below');
+    const [aboveHttp] = await Promise.all([above.http, below.http]);
+    type Stats = { cluster: { master: string; shards: { name: string; status: string; worlds: number }[] } };
+    const statsOf = async () => ((await (await fetch(`${aboveHttp}/api/stats`)).json()) as Stats).cluster;
+    await expect
+      .poll(
+        async () => (await statsOf()).shards.map(({ name, status, worlds }) => `${name} ${status} ${worlds}`),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toEqual(['above up 2', 'below up 2']);
+    expect((await statsOf()).master).toBe('above');
+    for (const { child } of [below, above]) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+    // What the cluster left on the engine: its two lease buckets and its event log.
+    const admin = await connect({ servers: nats.replace('nats://', '') });
+    const streams = (await jetstreamManager(admin)).streams;
+    for (const stream of [`KV_${cluster}-shards`, `KV_${cluster}-roles`, `SHARDLINE_LOG_${cluster}-events`]) {
+      await streams.delete(stream).catch(() => {});
+    }
+    await admin.drain();
   }, 90_000);
 
   it("type-check a user's TypeScript against their declarations", async () => {
