@@ -138,6 +138,36 @@ describe('cluster start (in-process engine)', () => {
     );
   });
 
+  it('keeps the session’s world options and the enabled features in the shard index, and says when they change', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'shardline-cluster-'));
+    const cluster = config(dataDir);
+    running = await startCluster(cluster, capturingLogger().logger, {
+      ...game,
+      cluster: { features: ['caves'] },
+    });
+    await running.stop();
+    const changed = structuredClone(cluster);
+    changed.shards[0]!.server = {
+      ...changed.shards[0]!.server,
+      worlds: [{ kind: 'starter', id: 'forest', options: { seed: 7 } }],
+    };
+    const { logger, lines } = capturingLogger();
+    running = await startCluster(changed, logger, { ...game, cluster: { features: ['caves', 'winter'] } });
+    const forest = (message: string) =>
+      lines.filter((line) => line.shard === 'forest' && line.msg === message);
+    expect(forest('shard index: the enabled features changed since the last start')).toMatchObject([
+      { added: ['winter'], dropped: [] },
+    ]);
+    expect(
+      forest(
+        'shard index: the config gives other world options than the session was generated with; `shardline shard regenerate` to use them',
+      ),
+    ).toMatchObject([{ session: { forest: {} }, config: { forest: { seed: 7 } } }]);
+    expect(lines.filter((line) => line.shard === 'caves' && /world options/.test(String(line.msg)))).toEqual(
+      [],
+    );
+  });
+
   it('skips a corrupted newest save (flipped byte) with its reason, and loads the one before', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'shardline-cluster-'));
     const cluster = config(dataDir);

@@ -30,6 +30,11 @@ export interface ClusterGame<
   rpcs?: RpcCatalog<R>;
   events?: ClusterEventCatalog<E>;
   /**
+   * Features the game enables (mods, content packs, rule sets): kept in each shard's index, and a
+   * change since the last start is logged, as saves made with other features may not fit.
+   */
+  features?: readonly string[];
+  /**
    * Runs once the shard joined, before it catches up on global events: register handlers here.
    * `logger` is the shard's (when the runtime runs it).
    */

@@ -130,6 +130,14 @@ export class ShardProcess {
       cluster: cluster.name,
       shard: shard.name,
       worldOptions: Object.fromEntries(shard.server.worlds.map((world) => [world.id, world.options ?? {}])),
+      serverData: {
+        cluster: cluster.name,
+        description: cluster.description,
+        gameMode: cluster.gameMode,
+        maxPlayers: cluster.maxPlayers,
+        role: shard.role,
+      },
+      features: game.cluster?.features ?? [],
       keepSaves: cluster.keepSaves,
       logger,
     });

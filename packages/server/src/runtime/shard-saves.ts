@@ -1,7 +1,12 @@
 import { ShardlineError } from '@shardline/core';
 import type { Logger } from 'pino';
 import { loadNewestSave, newSessionId } from '../cluster/shard-index/shard-index.js';
-import type { JsonObject, ShardIndexStore, ShardSaveInfo } from '../cluster/shard-index/shard-index-store.js';
+import type {
+  JsonObject,
+  ShardIndexStore,
+  ShardRecord,
+  ShardSaveInfo,
+} from '../cluster/shard-index/shard-index-store.js';
 import type { SavedWorld } from '../worlds/world-save.js';
 
 /** A shard's save, as the shard index stores it (docs/cluster/CLUSTER.md §6): UTF-8 JSON. */
@@ -19,6 +24,10 @@ export interface ShardSavesOptions {
   shard: string;
   /** The persistent worlds' generation settings, kept in the shard's record. */
   worldOptions: JsonObject;
+  /** The server's own data kept in the shard's record (the cluster's settings as this shard ran them). */
+  serverData: JsonObject;
+  /** The features the game enables (ClusterGame.features), kept in the record; a change is logged. */
+  features: readonly string[];
   /** Saves kept per shard (the oldest go). */
   keepSaves: number;
   logger: Logger;
@@ -40,18 +49,18 @@ export class ShardSaves {
 
   static async open(options: ShardSavesOptions): Promise<ShardSaves> {
     const { store, cluster, shard, logger } = options;
-    let record = await store.readShard(cluster, shard);
-    if (!record) {
-      record = {
-        sessionId: newSessionId(),
-        worldOptions: options.worldOptions,
-        serverData: {},
-        features: [],
-        updatedAtMs: Date.now(),
-      };
-      await store.writeShard(cluster, shard, record);
-      logger.info({ session: record.sessionId }, 'shard index: a new world session');
-    }
+    const before = await store.readShard(cluster, shard);
+    const record = {
+      // The session and its generation settings stay until the world is regenerated.
+      sessionId: before?.sessionId ?? newSessionId(),
+      worldOptions: before?.worldOptions ?? options.worldOptions,
+      serverData: options.serverData,
+      features: [...options.features],
+      updatedAtMs: Date.now(),
+    };
+    if (!before) logger.info({ session: record.sessionId }, 'shard index: a new world session');
+    else warnOfChanges(before, options, logger);
+    await store.writeShard(cluster, shard, record);
     const { save, skipped } = await loadNewestSave(store, cluster, shard, record.sessionId);
     for (const { version, reason } of skipped) {
       logger.warn({ version, reason }, `shard index: skipped save ${version} (${reason})`);
@@ -70,6 +79,25 @@ export class ShardSaves {
     const { store, cluster, shard, keepSaves } = this.options;
     const data = new TextEncoder().encode(JSON.stringify(save));
     return store.save(cluster, shard, { sessionId: this.sessionId, data, savedAtMs: Date.now() }, keepSaves);
+  }
+}
+
+/**
+ * Logs what changed since the record was written: world options the config now gives differently
+ * (they apply to a regenerated world only: the session's world was generated with the old ones), and
+ * features enabled or dropped.
+ */
+function warnOfChanges(before: ShardRecord, now: ShardSavesOptions, logger: Logger): void {
+  if (JSON.stringify(before.worldOptions) !== JSON.stringify(now.worldOptions)) {
+    logger.warn(
+      { session: before.worldOptions, config: now.worldOptions },
+      'shard index: the config gives other world options than the session was generated with; `shardline shard regenerate` to use them',
+    );
+  }
+  const added = now.features.filter((feature) => !before.features.includes(feature));
+  const dropped = before.features.filter((feature) => !now.features.includes(feature));
+  if (added.length > 0 || dropped.length > 0) {
+    logger.warn({ added, dropped }, 'shard index: the enabled features changed since the last start');
   }
 }
 
