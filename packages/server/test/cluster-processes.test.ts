@@ -6,8 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { isShardlineError, NatsEngine, Shard } from '@shardline/server';
+import { Pool } from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { clusterEvents, clusterRpcs } from './support/cluster-game.js';
+import { jsonCaller } from './support/json-http.js';
+import { TEST_POSTGRES_URL, throwawaySchemaName } from './support/postgres.js';
 
 /**
  * The cluster as real processes (issue 19's multi-process tests): three shards started with
@@ -24,6 +28,7 @@ const NATS = `nats://${process.env.SHARDLINE_NATS_URL ?? '127.0.0.1:4222'}`.repl
 const LEASE_MS = 1_500;
 
 const children: ChildProcess[] = [];
+const sockets: WebSocket[] = [];
 const clustersMade: string[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
@@ -39,7 +44,11 @@ afterAll(async () => {
   await admin.drain();
 });
 
-function clusterFile(engine: string, shards: Record<string, unknown>): { file: string; name: string } {
+function clusterFile(
+  engine: string,
+  shards: Record<string, unknown>,
+  server: Record<string, unknown> = {},
+): { file: string; name: string } {
   const dir = mkdtempSync(join(tmpdir(), 'shardline-cluster-'));
   const name = `proc-${process.pid}-${Date.now() % 1_000_000}`;
   clustersMade.push(name);
@@ -51,7 +60,14 @@ function clusterFile(engine: string, shards: Record<string, unknown>): { file: s
       engine,
       leaseMs: LEASE_MS,
       saveIntervalMs: 1_000,
-      server: { host: '127.0.0.1', dataDir: join(dir, 'data'), httpPort: 0, udpPort: 0, wsPort: 0 },
+      server: {
+        host: '127.0.0.1',
+        dataDir: join(dir, 'data'),
+        httpPort: 0,
+        udpPort: 0,
+        wsPort: 0,
+        ...server,
+      },
       shards,
     }),
   );
@@ -238,5 +254,102 @@ describe('a cluster of shard processes on NATS', () => {
     await after.exited;
     expect(after.stdout()).not.toContain('(undone)');
     expect(after.stdout()).not.toMatch(new RegExp(`^save ${newest}:`, 'm'));
+  }, 90_000);
+
+  it('serves lobbies and the matchmaking queue from two shard processes: members on either see each other, each ticket matched once', async () => {
+    const schema = throwawaySchemaName();
+    const { file } = clusterFile(
+      'in-process',
+      {
+        alpha: { role: 'master', creates: ['starter'] },
+        beta: { role: 'secondary', standby: true, creates: ['starter'] },
+      },
+      { postgresUrl: TEST_POSTGRES_URL, postgresSchema: schema },
+    );
+    try {
+      const alpha = startShard(file, 'alpha');
+      await running(alpha);
+      const beta = startShard(file, 'beta');
+      await running(beta);
+      const httpOf = async (cli: Cli) => String((await cli.waitForLog(msg('listening'), 'listening')).http);
+      const processes = { alpha: await httpOf(alpha), beta: await httpOf(beta) };
+      const player = async (username: string, via: keyof typeof processes) => {
+        const call = jsonCaller(`${processes[via]}/v1`);
+        const { body } = await call('POST', '/accounts/register', {
+          body: { username, password: 'correct horse battery' },
+        });
+        // biome-ignore lint/suspicious/noExplicitAny: pushed messages are JSON of several shapes
+        const heard: any[] = [];
+        const socket = new WebSocket(
+          `${processes[via].replace('http', 'ws')}/v1/stream?access_token=${body.accessToken}`,
+        );
+        sockets.push(socket);
+        socket.on('message', (data) => heard.push(JSON.parse(String(data))));
+        await new Promise((resolve) => socket.once('open', resolve));
+        return { id: body.user.id as string, token: body.accessToken as string, call, heard };
+      };
+      // biome-ignore lint/suspicious/noExplicitAny: pushed messages are JSON of several shapes
+      const started = (heard: any[]): any[] => heard.filter((message) => message.type === 'lobby.started');
+
+      // A lobby opened through beta (not the coordinator), joined through alpha, started through beta.
+      const ann = await player('ann', 'beta');
+      const bob = await player('bob', 'alpha');
+      const lobby = await ann.call('POST', '/lobbies', {
+        body: { maxPlayers: 4, access: 'public', world: 'starter' },
+        token: ann.token,
+      });
+      expect(lobby.status).toBe(201);
+      expect(
+        (await bob.call('POST', `/lobbies/${lobby.body.id}/join`, { body: {}, token: bob.token })).status,
+      ).toBe(200);
+      await expect
+        .poll(
+          () =>
+            ann.heard.some(
+              (message) => message.type === 'lobby.updated' && message.lobby.members.length === 2,
+            ),
+          { timeout: 5_000 },
+        )
+        .toBe(true);
+      expect((await ann.call('POST', `/lobbies/${lobby.body.id}/start`, { token: ann.token })).status).toBe(
+        200,
+      );
+      await expect.poll(() => started(bob.heard).length, { timeout: 5_000 }).toBe(1);
+      expect(started(bob.heard)[0].connect.world).toEqual(started(ann.heard)[0].connect.world);
+
+      // Four tickets, two queued through each process: two matches, every player in one.
+      const queued = await Promise.all([
+        player('cat', 'alpha'),
+        player('dan', 'beta'),
+        player('eve', 'alpha'),
+        player('fay', 'beta'),
+      ]);
+      const answers = await Promise.all(
+        queued.map((each) =>
+          each.call('POST', '/matchmaking/ticket', {
+            body: { skill: 1000, region: 'eu' },
+            token: each.token,
+          }),
+        ),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual([201, 201, 201, 201]);
+      await expect
+        .poll(() => queued.map((each) => started(each.heard).length), { timeout: 10_000 })
+        .toEqual([1, 1, 1, 1]);
+      await new Promise((resolve) => setTimeout(resolve, 600)); // a tick more: nobody is matched again
+      expect(queued.map((each) => started(each.heard).length)).toEqual([1, 1, 1, 1]);
+      const lobbies = new Map<string, number>();
+      for (const each of queued) {
+        const { lobbyId } = started(each.heard)[0];
+        lobbies.set(lobbyId, (lobbies.get(lobbyId) ?? 0) + 1);
+      }
+      expect([...lobbies.values()]).toEqual([2, 2]);
+    } finally {
+      for (const socket of sockets.splice(0)) socket.close();
+      for (const child of children.splice(0)) child.kill('SIGKILL');
+      const admin = new Pool({ connectionString: TEST_POSTGRES_URL, max: 1 });
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    }
   }, 90_000);
 });

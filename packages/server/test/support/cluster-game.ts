@@ -17,11 +17,14 @@ export const clusterRpcs = defineRpcs({
 
 /**
  * A game for cluster tests run as real processes (`shardline shard start --game`): the starter
- * world, shard RPC answered with the shard's name, and each applied boss event logged (`applied
- * event`, with its id and sequence) so a test can count applications across restarts.
+ * world, matches of two, shard RPC answered with the shard's name, and each applied boss event
+ * logged (`applied event`, with its id and sequence) so a test can count applications across
+ * restarts.
  */
 export const game: ShardlineGame = {
   worlds: starterGame.worlds,
+  // Matches of two, each played in a starter world placed on a shard that creates them.
+  services: { matchmaking: { matchSize: 2, world: 'starter' } },
   cluster: {
     rpcs: clusterRpcs,
     events: clusterEvents,
