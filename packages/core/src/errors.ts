@@ -65,6 +65,8 @@ export const ERROR_CODES = {
   SHARD_RPC_TIMEOUT: 'Shard RPC reply timed out',
   /** The master refused a reported cluster event (its validation failed, or its kind is not declared). */
   CLUSTER_EVENT_REJECTED: 'Cluster event rejected',
+  /** A seat was asked for without the server's join password, or with another one. */
+  WORLD_PASSWORD_INVALID: 'Wrong or missing join password',
   /** A database's applied schema migrations differ from the ones this code knows (or are newer). */
   STORE_SCHEMA_MISMATCH: 'Database schema does not match this version',
   /** Another account has that name (compared up to case and Unicode form). */

@@ -40,6 +40,8 @@ export interface WorldSeatRequest {
   options?: Record<string, unknown>;
   /** create only: unlisted (joinable by id) rather than public. */
   private?: boolean;
+  /** The server's join password, when it has one (else WORLD_PASSWORD_INVALID). */
+  password?: string;
 }
 
 /** A public world instance as `GET /v1/worlds?kind=` lists it. */

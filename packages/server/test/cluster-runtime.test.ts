@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StarterBody, starterWorld } from '@shardline/core';
+import { ShardlineClient } from '@shardline/client';
+import { isShardlineError, StarterBody, starterWorld } from '@shardline/core';
 import {
   type ClusterConfig,
   openSqlite,
@@ -266,5 +267,50 @@ describe('cluster start (in-process engine)', () => {
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await admin.end();
     }
+  });
+
+  it('asks every seat on every shard for the cluster’s password (WORLD_PASSWORD_INVALID, 403), the client giving it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'shardline-cluster-'));
+    const guarded = parseClusterConfig({
+      cluster: { name: `guarded-${process.pid}-${Date.now() % 100_000}`, password: 'hunter2' },
+      server: { dataDir, logLevel: 'silent', httpPort: 0, udpPort: 0, wsPort: 0 },
+      shards: {
+        forest: { role: 'master', worlds: [{ kind: 'starter', id: 'forest' }] },
+        caves: { role: 'secondary', worlds: [{ kind: 'starter', id: 'caves' }] },
+      },
+    });
+    expect(guarded.shards.map((shard) => shard.server.password)).toEqual(['hunter2', 'hunter2']);
+    running = await startCluster(guarded, capturingLogger().logger, game);
+    const caves = running.shards.get('caves')!;
+    const call = jsonCaller(`${caves.addresses.http}/v1`);
+    const { body: user } = await call('POST', '/accounts/register', {
+      body: { username: 'ann', password: 'correct horse battery' },
+    });
+    const seat = (password?: string) =>
+      call('POST', '/worlds/caves/join', {
+        body: {
+          kind: 'starter',
+          fingerprints: starterWorld.fingerprints,
+          ...(password === undefined ? {} : { password }),
+        },
+        token: user.accessToken,
+      });
+    expect([(await seat()).status, (await seat()).body.code]).toEqual([403, 'WORLD_PASSWORD_INVALID']);
+    expect([(await seat('hunter3')).status, (await seat('hunter3')).body.code]).toEqual([
+      403,
+      'WORLD_PASSWORD_INVALID',
+    ]);
+    expect((await seat('hunter2')).status).toBe(200);
+    const token = (query: string) => fetch(`${caves.addresses.http}/api/token?client=bob${query}`);
+    expect((await token('')).status).toBe(403);
+    expect((await token('&password=hunter2')).status).toBe(200);
+
+    const without = new ShardlineClient(caves.addresses.http);
+    const refused = await without.joinById(starterWorld, 'caves').catch((error: unknown) => error);
+    expect(isShardlineError(refused, 'WORLD_PASSWORD_INVALID')).toBe(true);
+    const player = new ShardlineClient(caves.addresses.http, { password: 'hunter2' });
+    const world = await player.joinById(starterWorld, 'caves');
+    expect(world.id).toBe('caves');
+    await world.leave();
   });
 });

@@ -16,7 +16,10 @@ export class WorldsClient {
     return this.http.authed('POST', '/worlds/create', request);
   }
 
-  joinById(id: string, request: Pick<WorldSeatRequest, 'kind' | 'fingerprints'>): Promise<ConnectTicket> {
+  joinById(
+    id: string,
+    request: Pick<WorldSeatRequest, 'kind' | 'fingerprints' | 'password'>,
+  ): Promise<ConnectTicket> {
     return this.http.authed('POST', `/worlds/${encodeURIComponent(id)}/join`, request);
   }
 

@@ -5,6 +5,7 @@ import {
   type ServiceUser,
   ShardlineError,
   WORLD_CHANNELS,
+  type WorldSeatRequest,
   type WorldSummary,
 } from '@shardline/core';
 import { clientPlatform } from '../client-platform.js';
@@ -31,6 +32,8 @@ export interface ShardlineClientOptions {
    */
   storage?: SessionStorage;
   fetch?: FetchLike;
+  /** The server's join password, given with every seat asked for (when the server has one). */
+  password?: string;
   /** The WebSocket class: the platform's by default (the browser's; `ws` in Node). */
   WebSocket?: WebSocketConstructor;
   /** How long after a dropped link a world keeps trying to take its seat back, ms. Default 30,000. */
@@ -84,8 +87,7 @@ export class ShardlineClient {
   async join<K extends AnyWorldKind>(kind: K, options?: Record<string, unknown>): Promise<JoinedWorld<K>> {
     await this.signIn();
     const ticket = await this.services.worlds.joinOrCreate({
-      kind: kind.name,
-      fingerprints: kind.fingerprints,
+      ...this.seatOf(kind),
       ...(options ? { options } : {}),
     });
     return this.open(kind, ticket);
@@ -99,8 +101,7 @@ export class ShardlineClient {
   ): Promise<JoinedWorld<K>> {
     await this.signIn();
     const ticket = await this.services.worlds.create({
-      kind: kind.name,
-      fingerprints: kind.fingerprints,
+      ...this.seatOf(kind),
       ...(options ? { options } : {}),
       ...(settings.private ? { private: true } : {}),
     });
@@ -143,7 +144,16 @@ export class ShardlineClient {
   }
 
   private seatById(kind: AnyWorldKind, id: string): Promise<ConnectTicket> {
-    return this.services.worlds.joinById(id, { kind: kind.name, fingerprints: kind.fingerprints });
+    return this.services.worlds.joinById(id, this.seatOf(kind));
+  }
+
+  /** What every seat request says: the kind, as this client declares it, and the join password. */
+  private seatOf(kind: AnyWorldKind): Pick<WorldSeatRequest, 'kind' | 'fingerprints' | 'password'> {
+    return {
+      kind: kind.name,
+      fingerprints: kind.fingerprints,
+      ...(this.options.password === undefined ? {} : { password: this.options.password }),
+    };
   }
 
   /** Joins with `first`; each rejoin after a dropped link asks for a fresh ticket to the same instance. */

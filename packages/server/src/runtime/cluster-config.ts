@@ -34,7 +34,7 @@ export interface ClusterConfig {
   /** Players the whole cluster admits; each shard's maxClients defaults to it. */
   maxPlayers: number;
   gameMode: string;
-  /** Joining asks for it when set (carried to game code; never published). */
+  /** Every shard's join password when set (ShardlineConfig.password); never published. */
   password: string | undefined;
   /** `in-process` (every shard in one process) or a NATS URL (`nats://127.0.0.1:4222`). */
   engine: string;
@@ -94,7 +94,13 @@ export function parseClusterConfig(raw: unknown): ClusterConfig {
   if (!Number.isInteger(maxPlayers) || (maxPlayers as number) < 1 || (maxPlayers as number) > 100_000) {
     throw new ConfigError('cluster.maxPlayers', 'must be a whole number 1–100000', { value: maxPlayers });
   }
-  const shared = parseConfig(top.server ?? {}, { ...DEFAULT_CONFIG, maxClients: maxPlayers as number });
+  const password = cluster.password ? text('cluster.password', cluster.password) : undefined;
+  const shared = parseConfig(top.server ?? {}, {
+    ...DEFAULT_CONFIG,
+    maxClients: maxPlayers as number,
+    // The cluster's password guards every shard's seats (a shard's own `password` overrides it).
+    password,
+  });
   const shards = Object.entries(object('shards', top.shards)).map(([name, entry]) =>
     shard(name, entry, shared),
   );
@@ -108,7 +114,7 @@ export function parseClusterConfig(raw: unknown): ClusterConfig {
     description: text('cluster.description', cluster.description ?? ''),
     maxPlayers: maxPlayers as number,
     gameMode: text('cluster.gameMode', cluster.gameMode ?? 'default'),
-    password: cluster.password ? text('cluster.password', cluster.password) : undefined,
+    password,
     engine: engine(top.engine ?? 'in-process'),
     leaseMs: leaseMs as number,
     saveIntervalMs: whole(

@@ -47,6 +47,11 @@ export interface ShardlineConfig extends PreHandshakeLimits {
   seatReservationMs: number;
   /** How long an empty world instance (not persistent) lives on before it is disposed, ms. */
   worldDisposeDelayMs: number;
+  /**
+   * A join password: every seat asked for through `/v1/worlds` (and `/api/token`) must give it
+   * (WORLD_PASSWORD_INVALID otherwise). None by default. A cluster's `password` sets it on every shard.
+   */
+  password: string | undefined;
   /** Persistent worlds started with the server, beside the game's: `[{ "kind": "overworld", "id": "forest" }]`. */
   worlds: readonly { kind: string; id: string; options?: Record<string, unknown> }[];
 }
@@ -66,6 +71,7 @@ export const DEFAULT_CONFIG: ShardlineConfig = {
   rateLimits: DEFAULT_SERVICE_RATE_LIMITS,
   seatReservationMs: 15_000,
   worldDisposeDelayMs: 10_000,
+  password: undefined,
   worlds: [],
   ...DEFAULT_PRE_HANDSHAKE_LIMITS,
 };
@@ -223,6 +229,11 @@ export function parseConfig(raw: unknown, base: ShardlineConfig = DEFAULT_CONFIG
       case 'worlds':
         config.worlds = persistentWorlds(value);
         break;
+      case 'password':
+        if (typeof value !== 'string' || value.length === 0 || value.length > 128)
+          throw new ConfigError(key, 'must be text of 1–128 characters');
+        config.password = value;
+        break;
       case 'handshakeTimeoutMs':
         config.handshakeTimeoutMs = positiveInteger(key, value, 600_000);
         break;
@@ -262,6 +273,7 @@ const ENVIRONMENT: readonly { variable: string; key: keyof ShardlineConfig; inte
   { variable: 'SHARDLINE_DATA_DIR', key: 'dataDir' },
   { variable: 'SHARDLINE_POSTGRES_URL', key: 'postgresUrl' },
   { variable: 'SHARDLINE_POSTGRES_SCHEMA', key: 'postgresSchema' },
+  { variable: 'SHARDLINE_PASSWORD', key: 'password' },
   { variable: 'SHARDLINE_HANDSHAKE_TIMEOUT_MS', key: 'handshakeTimeoutMs', integer: true },
   { variable: 'SHARDLINE_MAX_PENDING_PER_ADDRESS', key: 'maxPendingPerAddress', integer: true },
   { variable: 'SHARDLINE_MAX_PENDING_CONNECTIONS', key: 'maxPendingConnections', integer: true },

@@ -23,6 +23,7 @@ import {
 import { serveFile } from './serve-file.js';
 import type { RecentSessionEvents } from './session-events.js';
 import type { ShardlineGame } from './start.js';
+import { checkJoinPassword, MAX_JOIN_PASSWORD_LENGTH } from '../worlds/http-routes.js';
 
 /** Largest HTTP request body, bytes: the services' bodies are small JSON; larger ones get 413. */
 export const MAX_HTTP_BODY_BYTES = 64 * 1024;
@@ -148,19 +149,26 @@ export async function serveHttp(options: HttpServiceOptions) {
 /** `/api/token`'s query: each parameter at most once (a repeated one is refused), others ignored. */
 const DEV_TOKEN_QUERY = {
   type: 'object',
-  properties: { client: { type: 'string' }, kind: { type: 'string' }, world: { type: 'string' } },
+  properties: {
+    client: { type: 'string' },
+    kind: { type: 'string' },
+    world: { type: 'string' },
+    password: { type: 'string', maxLength: MAX_JOIN_PASSWORD_LENGTH },
+  },
 } as const;
 
 /**
- * A development token (`/api/token?client=<id>[&kind=<kind>|&world=<id>]`): a seat in world `world`,
- * or by join-or-create in one of `kind` (default: the first kind served). Refusals are thrown
+ * A development token (`/api/token?client=<id>[&kind=<kind>|&world=<id>][&password=…]`): a seat in
+ * world `world`, or by join-or-create in one of `kind` (default: the first kind served); the join
+ * password when the server has one. Refusals are thrown
  * ShardlineErrors, answered `{ code, message }` like the services'.
  */
 function devToken(
   runtime: WorldRuntime,
-  query: { client?: string; kind?: string; world?: string },
-  addresses: { udp: string; ws: string },
+  query: { client?: string; kind?: string; world?: string; password?: string },
+  addresses: { udp: string; ws: string; config: { password: string | undefined } },
 ) {
+  checkJoinPassword(addresses.config.password, query.password);
   const client = query.client ?? '';
   if (!DEV_CLIENT_ID.test(client)) {
     throw new ShardlineError('REQUEST_INVALID', 'client must be 1–64 letters, digits, _ . or -');

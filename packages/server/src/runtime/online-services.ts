@@ -293,7 +293,7 @@ export async function serveOnlineServices(
       await achievementRoutes(api, services.achievements);
       await saveRoutes(api, services.saves);
       await lobbyRoutes(api, services.lobbies);
-      if (worlds) await worldRoutes(api, worlds.runtime, worlds.serverAddresses);
+      if (worlds) await worldRoutes(api, worlds.runtime, worlds.serverAddresses, config.password);
     },
   });
 }

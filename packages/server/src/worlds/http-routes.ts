@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   type AnyWorldKind,
   type ConnectTicket,
@@ -12,6 +13,8 @@ import { callerOf, type ServiceApi } from '../services/http/service-api.js';
 import { connectTicketOf } from './connect-ticket.js';
 import type { TicketHolder, WorldRuntime, WorldTicket } from './world-runtime.js';
 
+/** Longest join password, in characters. */
+export const MAX_JOIN_PASSWORD_LENGTH = 128;
 const Hex16 = Type.String({ pattern: '^[0-9a-f]{16}$' });
 const Fingerprints = Type.Object(
   Object.fromEntries(FINGERPRINT_PARTS.map(({ key }) => [key, Hex16])) as Record<
@@ -21,6 +24,7 @@ const Fingerprints = Type.Object(
   { additionalProperties: false },
 );
 const KindName = Type.String({ minLength: 1, maxLength: 32 });
+const Password = Type.String({ maxLength: MAX_JOIN_PASSWORD_LENGTH });
 /** Creation options: checked for size by the runtime (WORLD_OPTIONS_INVALID). */
 const Options = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 64 });
 const SeatRequest = Type.Object(
@@ -29,11 +33,12 @@ const SeatRequest = Type.Object(
     fingerprints: Fingerprints,
     options: Type.Optional(Options),
     private: Type.Optional(Type.Boolean()),
+    password: Type.Optional(Password),
   },
   { additionalProperties: false },
 );
 const ByIdRequest = Type.Object(
-  { kind: KindName, fingerprints: Fingerprints },
+  { kind: KindName, fingerprints: Fingerprints, password: Type.Optional(Password) },
   { additionalProperties: false },
 );
 const WorldParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -58,6 +63,8 @@ export async function worldRoutes(
   { area, signedIn }: ServiceApi,
   runtime: WorldRuntime,
   serverAddresses: () => string[],
+  /** The join password every seat request must give (none: any signed-in player may ask). */
+  password?: string,
 ): Promise<void> {
   const holderOf = (request: Parameters<typeof callerOf>[0]): TicketHolder => {
     const { user } = callerOf(request);
@@ -74,6 +81,7 @@ export async function worldRoutes(
       { schema: { tags, security, body: SeatRequest }, onRequest: signedIn },
       async (request) => {
         const { kind, fingerprints, options } = request.body;
+        checkJoinPassword(password, request.body.password);
         checkFingerprints(runtime.kind(kind), fingerprints);
         return answer(runtime.joinOrCreate(kind, holderOf(request), options));
       },
@@ -83,6 +91,7 @@ export async function worldRoutes(
       { schema: { tags, security, body: SeatRequest }, onRequest: signedIn },
       async (request, reply) => {
         const { kind, fingerprints, options } = request.body;
+        checkJoinPassword(password, request.body.password);
         checkFingerprints(runtime.kind(kind), fingerprints);
         // A player's world ends when empty, even of a persistent kind (only the server's live on).
         const instance = runtime.create(kind, {
@@ -98,6 +107,7 @@ export async function worldRoutes(
       '/:id/join',
       { schema: { tags, security, params: WorldParams, body: ByIdRequest }, onRequest: signedIn },
       async (request) => {
+        checkJoinPassword(password, request.body.password);
         const instance = runtime.get(request.params.id);
         if (instance.kind.name !== request.body.kind) {
           throw new ShardlineError(
@@ -110,6 +120,22 @@ export async function worldRoutes(
       },
     );
   });
+}
+
+/**
+ * WORLD_PASSWORD_INVALID unless `given` is the server's join password (when it has one), compared
+ * in time that does not depend on where they differ.
+ */
+export function checkJoinPassword(password: string | undefined, given: string | undefined): void {
+  if (password === undefined) return;
+  const expected = createHash('sha256').update(password).digest();
+  const actual = createHash('sha256').update(given ?? '').digest();
+  if (given === undefined || !timingSafeEqual(expected, actual)) {
+    throw new ShardlineError(
+      'WORLD_PASSWORD_INVALID',
+      given === undefined ? 'this server asks for a join password' : 'that is not the join password',
+    );
+  }
 }
 
 /** PROTOCOL_MISMATCH naming what differs between the client's declaration and the server's. */

@@ -50,6 +50,7 @@ export const SERVICE_ERROR_STATUS: Partial<Record<ErrorCode, number>> = {
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   SERVER_BUSY: 503,
+  WORLD_PASSWORD_INVALID: 403,
   // A cluster's lobbies coordinator, or the shard a world is placed on, not answering now.
   SERVICE_UNAVAILABLE: 503,
   SHARD_UNAVAILABLE: 503,
