@@ -8,6 +8,7 @@ import { MAX_URL_PARAM_LENGTH } from '../services/http/index.js';
 import { answerHandshakeError } from '../services/http/socket-answers.js';
 import { USER_STREAM_PATH } from '../services/push/index.js';
 import type { StreamAdmission } from '../transport/admission.js';
+import { checkJoinPassword, MAX_JOIN_PASSWORD_LENGTH } from '../worlds/http-routes.js';
 import type { WorldRuntime } from '../worlds/world-runtime.js';
 import type { ClusterFigures } from './cluster-figures.js';
 import type { ShardlineConfig } from './config.js';
@@ -23,7 +24,6 @@ import {
 import { serveFile } from './serve-file.js';
 import type { RecentSessionEvents } from './session-events.js';
 import type { ShardlineGame } from './start.js';
-import { checkJoinPassword, MAX_JOIN_PASSWORD_LENGTH } from '../worlds/http-routes.js';
 
 /** Largest HTTP request body, bytes: the services' bodies are small JSON; larger ones get 413. */
 export const MAX_HTTP_BODY_BYTES = 64 * 1024;

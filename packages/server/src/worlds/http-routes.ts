@@ -129,7 +129,9 @@ export async function worldRoutes(
 export function checkJoinPassword(password: string | undefined, given: string | undefined): void {
   if (password === undefined) return;
   const expected = createHash('sha256').update(password).digest();
-  const actual = createHash('sha256').update(given ?? '').digest();
+  const actual = createHash('sha256')
+    .update(given ?? '')
+    .digest();
   if (given === undefined || !timingSafeEqual(expected, actual)) {
     throw new ShardlineError(
       'WORLD_PASSWORD_INVALID',
