@@ -109,6 +109,33 @@ describe.each(engines)('directory contract: %s', (_name, engine) => {
     expect(await directory.get('lease/master')).toBeUndefined();
   });
 
+  it('watches: the entries present, then every write in revision order (a delete without a value), until stopped', async () => {
+    const directory = await open();
+    const first = await directory.put('shard/forest', bytes('forest 1'));
+    await directory.put('shard/caves', bytes('caves 1'));
+    const heard: [string, string | undefined, number][] = [];
+    const stop = await directory.watch((change) =>
+      heard.push([change.key, text(change.value), change.revision]),
+    );
+    const renewed = await directory.update('shard/forest', bytes('forest 2'), first);
+    await directory.delete('shard/caves');
+    await expect.poll(() => heard.length, { timeout: 2_000 }).toBe(4);
+    expect(heard.map(([key, value]) => [key, value])).toEqual([
+      ['shard/forest', 'forest 1'],
+      ['shard/caves', 'caves 1'],
+      ['shard/forest', 'forest 2'],
+      ['shard/caves', undefined],
+    ]);
+    expect(heard[2]![2]).toBe(renewed);
+    expect(heard.map(([, , revision]) => revision)).toEqual(
+      [...heard.map(([, , revision]) => revision)].sort((a, b) => a - b),
+    );
+    await stop();
+    await directory.put('shard/ruins', bytes('ruins 1'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(heard).toHaveLength(4);
+  });
+
   it('forgets an entry its TTL after its last write, and keeps one renewed in time; reopening keeps the TTL', async () => {
     const directories = engine();
     const name = freshName();

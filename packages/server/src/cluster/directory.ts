@@ -31,6 +31,20 @@ export interface Directory {
   delete(key: string, revision?: number): Promise<void>;
   /** The keys present, in no particular order. */
   keys(): Promise<string[]>;
+  /**
+   * Hands `handler` every entry present now, then every write after, each once and in revision
+   * order (a delete with no value), one at a time and never inside `watch`. An entry the TTL
+   * removes is not told (as NATS 2.9 tells nobody): a watcher applies the TTL itself, from when it
+   * heard an entry last. Stops with the result (or when the engine member closes).
+   */
+  watch(handler: (change: DirectoryChange) => void): Promise<() => Promise<void>>;
+}
+
+/** A write a watch hands over: the key's new value and revision, or (deleted) no value. */
+export interface DirectoryChange {
+  key: string;
+  value: Uint8Array | undefined;
+  revision: number;
 }
 
 /** Where directories come from: one per engine (in-process, or NATS), shared by the shards using it. */

@@ -1,5 +1,6 @@
 import {
   checkBucket,
+  type DirectoryChange,
   checkEntry,
   conflict,
   type Directories,
@@ -35,6 +36,7 @@ export class InProcessDirectories implements Directories {
 
 class InProcessDirectory implements Directory {
   private readonly entries = new Map<string, Stored>();
+  private readonly watchers = new Set<Watcher>();
   private revision = 0;
 
   constructor(private readonly ttlMs: number | undefined) {}
@@ -69,15 +71,31 @@ class InProcessDirectory implements Directory {
     }
     this.revision++; // a delete is a write, as the engine's delete marker is
     this.entries.delete(key);
+    for (const watcher of this.watchers) watcher.push({ key, value: undefined, revision: this.revision });
   }
 
   async keys(): Promise<string[]> {
     return [...this.entries.keys()].filter((key) => this.live(key));
   }
 
+  async watch(handler: (change: DirectoryChange) => void): Promise<() => Promise<void>> {
+    const watcher = new Watcher(handler);
+    const present = [...this.entries.keys()].flatMap((key) => {
+      const stored = this.live(key);
+      return stored ? [{ key, value: stored.value, revision: stored.revision }] : [];
+    });
+    for (const change of present.sort((a, b) => a.revision - b.revision)) watcher.push(change);
+    this.watchers.add(watcher);
+    return async () => {
+      watcher.stopped = true;
+      this.watchers.delete(watcher);
+    };
+  }
+
   private write(key: string, value: Uint8Array): number {
     this.revision++;
     this.entries.set(key, { value: value.slice(), revision: this.revision, writtenAtMs: Date.now() });
+    for (const watcher of this.watchers) watcher.push({ key, value, revision: this.revision });
     return this.revision;
   }
 
@@ -89,5 +107,21 @@ class InProcessDirectory implements Directory {
       return undefined;
     }
     return stored;
+  }
+}
+
+/** One watch: changes handed over one at a time, on a later turn than the write, each a copy. */
+class Watcher {
+  private readonly queue: DirectoryChange[] = [];
+  stopped = false;
+
+  constructor(private readonly handler: (change: DirectoryChange) => void) {}
+
+  push(change: DirectoryChange): void {
+    if (this.queue.push({ ...change, value: change.value?.slice() }) > 1) return;
+    setImmediate(() => {
+      for (let next = this.queue.shift(); next && !this.stopped; next = this.queue.shift()) this.handler(next);
+      this.queue.length = 0;
+    });
   }
 }

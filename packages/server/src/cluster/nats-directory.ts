@@ -6,6 +6,7 @@ import {
   conflict,
   type Directories,
   type Directory,
+  type DirectoryChange,
   type DirectoryEntry,
   type DirectoryOptions,
 } from './directory.js';
@@ -67,6 +68,20 @@ class NatsDirectory implements Directory {
       key,
       `revision ${revision}`,
     );
+  }
+
+  async watch(handler: (change: DirectoryChange) => void): Promise<() => Promise<void>> {
+    const changes = await this.kv.watch();
+    void (async () => {
+      for await (const entry of changes) {
+        handler({
+          key: entry.key,
+          value: entry.operation === 'PUT' ? entry.value.slice() : undefined,
+          revision: entry.revision,
+        });
+      }
+    })();
+    return async () => changes.stop();
   }
 
   async keys(): Promise<string[]> {

@@ -1,5 +1,5 @@
 import { ShardlineError } from '@shardline/core';
-import type { Directory } from './directory.js';
+import type { Directory, DirectoryChange } from './directory.js';
 import type { ClusterEngine } from './engine.js';
 import { Lease } from './lease.js';
 import {
@@ -17,19 +17,26 @@ export interface MembershipOptions {
   cluster: string;
   /** The configured master's name (a standby takes the role only while that shard is gone). */
   configuredMaster: string;
-  /** How long a lease lives without renewal, ms. Renewals come every third of it, reads every sixth. */
+  /** How long a lease lives without renewal, ms. Renewals come every third of it; liveness is judged every sixth. */
   leaseMs?: number;
   /** What this shard publishes, read at every renewal (its worlds' player counts change). */
   status: () => ShardStatus;
-  /** A renewal or read failed (the engine unreachable); the next beat tries again. */
+  /** A renewal or a role change failed (the engine unreachable); the next beat tries again. */
   onError?: (error: unknown) => void;
 }
 
 /** A shard as the others see it: its last status, and how long ago its lease was last renewed. */
 export interface ShardSeen {
   status: ShardStatus;
-  /** ms since this shard saw its lease's revision change (0 when it just did). */
+  /** ms since this shard heard its lease renewed (0 when it just did). */
   leaseAgeMs: number;
+}
+
+/** A shard lease as heard: its status, revision, and when this shard heard it (ms since the epoch). */
+interface Heard {
+  status: ShardStatus;
+  revision: number;
+  changedAtMs: number;
 }
 
 export type MembershipEvent =
@@ -42,20 +49,25 @@ export type MembershipEvent =
 /**
  * One shard's membership of its cluster (DST's Shard_IsWorldAvailable): it holds the lease
  * `shard/<name>` in the directory `<cluster>-shards`, rewritten with its status every third of the
- * lease time, and reads every shard's lease every sixth, telling listeners what came and went. The
- * master role is the lease `master` in `<cluster>-roles`: the configured master takes it, and a
- * standby takes it while the configured master's shard lease is gone. A killed shard stops
- * renewing, so its lease runs out and it is seen gone within leaseMs plus one read.
+ * lease time, and watches the directory: every shard's renewals arrive as they are written. NATS
+ * 2.9 tells no one when a TTL removes an entry, so the membership applies the lease itself: a shard
+ * not heard from for a lease is gone (checked every sixth of one, and only while this shard's own
+ * renewals are being heard, so a stalled watch or event loop declares no one dead). The master role
+ * is the lease `master` in `<cluster>-roles`, watched the same way: the configured master takes
+ * it, and a standby takes it while the configured master's shard is gone.
  */
 export class ShardMembership {
   private readonly listeners = new Set<(event: MembershipEvent) => void>();
-  private seen = new Map<string, { status: ShardStatus; revision: number; changedAtMs: number }>();
+  /** The live shards as last judged (every beat), with when each was last heard (ms since the epoch). */
+  private seen = new Map<string, Heard>();
+  /** Every shard lease the watch has told of, and the master role's: what the beat judges from. */
+  private readonly heardShards = new Map<string, Heard>();
+  private heardMaster: { holder: string; revision: number; changedAtMs: number } | undefined;
   private masterName: string | undefined;
   private masterLease: Lease | undefined;
   private beat: ReturnType<typeof setInterval> | undefined;
-  private reading = false;
-  /** Reads begun so far: only the newest may publish what it found. */
-  private reads = 0;
+  private readonly watches: (() => Promise<void>)[] = [];
+  private judging = false;
   private readonly leaseMs: number;
 
   private constructor(
@@ -86,7 +98,13 @@ export class ShardMembership {
       );
     }
     const membership = new ShardMembership(options, lease, shards, roles);
-    await membership.read();
+    try {
+      await membership.listen();
+      await membership.judge();
+    } catch (error) {
+      await membership.leave();
+      throw error;
+    }
     membership.start();
     return membership;
   }
@@ -143,18 +161,20 @@ export class ShardMembership {
     return () => this.listeners.delete(listener);
   }
 
-  /** Gives up the master role (if held) and the shard's lease: the others see it go at their next read. */
+  /** Gives up the master role (if held) and the shard's lease: the others hear it go. */
   async leave(): Promise<void> {
     if (this.beat) clearInterval(this.beat);
     this.beat = undefined;
+    for (const stop of this.watches.splice(0)) await stop();
     await this.masterLease?.release();
     await this.shardLease.release();
   }
 
-  /** Stops renewing without releasing anything, as a killed process would (tests, chaos). */
+  /** Stops renewing and watching without releasing anything, as a killed process would (tests, chaos). */
   abandon(): void {
     if (this.beat) clearInterval(this.beat);
     this.beat = undefined;
+    for (const stop of this.watches.splice(0)) void stop();
     this.masterLease?.stop();
     this.shardLease.stop();
   }
@@ -163,24 +183,51 @@ export class ShardMembership {
     const onError = this.options.onError ?? (() => {});
     this.renewShardLease();
     this.beat = setInterval(() => {
-      if (this.reading) return;
-      this.reading = true;
-      // A read that hangs (the engine unreachable) gives way after a lease, so reads resume.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const givenUp = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new ShardlineError('CLUSTER_TIMEOUT', 'a membership read took a lease')),
-          this.leaseMs,
-        );
-      });
-      Promise.race([this.read(), givenUp])
+      if (this.judging) return; // taking the role or the lease again takes a round trip
+      this.judging = true;
+      this.judge()
         .catch(onError)
         .finally(() => {
-          clearTimeout(timer);
-          this.reading = false;
+          this.judging = false;
         });
     }, this.leaseMs / 6);
     this.beat.unref?.();
+  }
+
+  /**
+   * Reads both directories once (so the membership knows the cluster when `join` returns), then
+   * watches them: every renewal, new lease and release after.
+   */
+  private async listen(): Promise<void> {
+    const nowMs = Date.now();
+    for (const key of await this.shards.keys()) {
+      const entry = await this.shards.get(key);
+      if (entry) this.hearShard({ ...entry, revision: entry.revision }, nowMs);
+    }
+    const master = await this.roles.get('master');
+    if (master) this.hearRole(master, nowMs);
+    this.watches.push(await this.shards.watch((change) => this.hearShard(change, Date.now())));
+    this.watches.push(await this.roles.watch((change) => this.hearRole(change, Date.now())));
+  }
+
+  /** A shard lease written or deleted (another shard's status is not trusted: checked, or ignored). */
+  private hearShard(change: DirectoryChange, nowMs: number): void {
+    if (!change.key.startsWith('shard/')) return;
+    const name = change.key.slice('shard/'.length);
+    const before = this.heardShards.get(name);
+    if (before && before.revision >= change.revision) return; // the seed and the watch overlap
+    const status = change.value && decodeStatus(change.value);
+    if (!status || status.shard !== name) this.heardShards.delete(name);
+    else this.heardShards.set(name, { status, revision: change.revision, changedAtMs: nowMs });
+  }
+
+  private hearRole(change: DirectoryChange, nowMs: number): void {
+    if (change.key !== 'master' || (this.heardMaster && this.heardMaster.revision >= change.revision)) return;
+    this.heardMaster = change.value && {
+      holder: new TextDecoder().decode(change.value),
+      revision: change.revision,
+      changedAtMs: nowMs,
+    };
   }
 
   private renewShardLease(): void {
@@ -210,32 +257,35 @@ export class ShardMembership {
     this.renewShardLease();
   }
 
-  /** Reads every shard's lease and the master role, takes the role if it may, and tells what changed. */
-  private async read(): Promise<void> {
+  /**
+   * Judges what the watch told: shards heard from within a lease are live (while this shard's own
+   * renewals are heard: else the watch or this process stalled, and the last judgement stands);
+   * takes the master role if it may; tells what changed.
+   */
+  private async judge(): Promise<void> {
     if (!this.shardLease.held && this.beat) await this.retakeShardLease();
-    const generation = ++this.reads;
     const nowMs = Date.now();
-    const next = new Map<string, { status: ShardStatus; revision: number; changedAtMs: number }>();
-    for (const key of await this.shards.keys()) {
-      if (!key.startsWith('shard/')) continue;
-      const entry = await this.shards.get(key);
-      const status = entry && decodeStatus(entry.value);
-      if (!entry || !status || `shard/${status.shard}` !== key) continue;
-      const before = this.seen.get(status.shard);
-      const changedAtMs = before?.revision === entry.revision ? before.changedAtMs : nowMs;
-      next.set(status.shard, { status, revision: entry.revision, changedAtMs });
-    }
-    if (generation !== this.reads) return; // a read that gave way: a newer one has the say
+    const own = this.heardShards.get(this.shard);
+    if (this.beat && (!own || nowMs - own.changedAtMs >= this.leaseMs)) return;
+    const next = new Map(
+      [...this.heardShards].filter(([, heard]) => nowMs - heard.changedAtMs < this.leaseMs),
+    );
     const before = this.seen;
     this.seen = next;
     this.tellShardChanges(before, next);
-    await this.readMaster();
+    await this.judgeMaster(nowMs);
   }
 
-  private async readMaster(): Promise<void> {
+  private async judgeMaster(nowMs: number): Promise<void> {
     if (this.masterLease && !this.masterLease.held) this.masterLease = undefined;
-    let holder = this.masterLease ? this.shard : await this.holderOfMaster();
+    const heard = this.heardMaster;
+    let holder = this.masterLease
+      ? this.shard
+      : heard && nowMs - heard.changedAtMs < this.leaseMs
+        ? heard.holder
+        : undefined;
     if (holder === undefined && this.mayTakeMaster()) {
+      // The engine decides: a lease it has not expired yet is refused here, and tried again next beat.
       const lease = await Lease.tryAcquire(this.roles, 'master', new TextEncoder().encode(this.shard));
       if (lease) {
         this.masterLease = lease;
@@ -247,19 +297,12 @@ export class ShardMembership {
           onError,
         );
         holder = this.shard;
-      } else {
-        holder = await this.holderOfMaster();
       }
     }
     if (holder !== this.masterName) {
       this.masterName = holder;
       this.tell({ kind: 'master', shard: holder });
     }
-  }
-
-  private async holderOfMaster(): Promise<string | undefined> {
-    const entry = await this.roles.get('master');
-    return entry ? new TextDecoder().decode(entry.value) : undefined;
   }
 
   /** The configured master always may; a standby only while the configured master's shard is gone. */
@@ -269,10 +312,7 @@ export class ShardMembership {
     return own.standby && !this.seen.has(this.options.configuredMaster);
   }
 
-  private tellShardChanges(
-    before: Map<string, { status: ShardStatus }>,
-    after: Map<string, { status: ShardStatus }>,
-  ): void {
+  private tellShardChanges(before: Map<string, Heard>, after: Map<string, Heard>): void {
     for (const [shard, { status }] of before) {
       const now = after.get(shard)?.status;
       for (const world of status.worlds) {
