@@ -256,7 +256,7 @@ async function runCluster(count: number) {
   const engine = await NatsEngine.connect({ url: NATS_URL, name: `bench-${cluster}-probe` });
   const sees = new Map<string, Set<string>>();
   const listeners = new Set<(notice: Notice, atMs: number) => void>();
-  /** What went wrong in the probe's membership (e.g. a read that took a lease), and how often. */
+  /** What went wrong in the probe's membership (a failed renewal or role change), and how often. */
   const probeErrors = new Map<string, number>();
   let phase = 'start';
   await engine.bus.subscribe(noticeChannel(cluster), (bytes) => {
@@ -483,7 +483,7 @@ async function runCluster(count: number) {
       shards: count,
       startMs,
       joinMs: median(joinMs),
-      /** CPU (percent of one core) of a cluster doing nothing: leases renewed, memberships read. */
+      /** CPU (percent of one core) of a cluster doing nothing: leases renewed, heard and judged. */
       idle,
       probeErrors: Object.fromEntries(probeErrors),
       bare,
@@ -773,9 +773,9 @@ A secondary shard process (never the master) is killed with SIGKILL at a random 
 renewals; detection is the time until every other shard process said (on the bus) that its
 membership saw the shard go down. ${DETECT_TRIES} tries per size; the killed process is restarted,
 and every shard sees it again, between tries. Shards renew their lease every third of it (${fixed(LEASE_MS / 3, 0)} ms)
-and read the others' every sixth (${fixed(LEASE_MS / 6, 0)} ms); NATS 2.9 expires a lease by its bucket's TTL
-(decision 0028), so a killed shard is seen gone between lease − renew interval and lease + a read after its
-kill. "Probe" is the driver's probe shard.
+and hear the others' renewals through a watch, judging every sixth of it (${fixed(LEASE_MS / 6, 0)} ms) that a
+shard not heard renewing for a lease is gone (decision 0030), so a killed shard is seen gone between
+lease − renew interval and lease + a judgement interval after its kill. "Probe" is the driver's probe shard.
 
 ${detectTable}
 
@@ -784,10 +784,10 @@ ${detectTable}
 ## The cluster at rest
 
 Each size's start (the shard processes forked together, through tsx, until every shard and the probe
-sees all the others), then ${IDLE_MS / 1000} s of nothing but leases renewed (every ${fixed(LEASE_MS / 3, 0)} ms) and
-membership read (every ${fixed(LEASE_MS / 6, 0)} ms: each member lists the shards bucket and reads every lease in
-it): the CPU each side used, in percent of one core. The last column counts the probe's membership
-errors over the whole size's run (a read that takes a whole lease gives way and the next beat reads again).
+sees all the others), then ${IDLE_MS / 1000} s of nothing but leases renewed (every ${fixed(LEASE_MS / 3, 0)} ms), each
+renewal heard by every member through its watch of the shards bucket, and membership judged (every
+${fixed(LEASE_MS / 6, 0)} ms, locally): the CPU each side used, in percent of one core. The last column counts the
+probe's membership errors (failed renewals or role changes) over the whole size's run.
 
 ${idleTable}
 
@@ -812,10 +812,10 @@ of their own, so they need not add up to the total exactly.
 
 **The floor against raw NATS.** One call at a time, \`engine.serve\` answers about as fast as the
 NATS client answering inline (the bare/raw p50 ratio above). With ${IN_FLIGHT} calls in flight it answers
-about half as many a second: it answers each request on its own \`setImmediate\` turn (the contract:
-handlers never run inside the delivery), and the NATS client writes what it has queued to the socket
-once per turn, so where the inline echo writes a whole batch of replies at once the engine writes one
-reply per write. Shard RPC's calls/s sit on that floor.
+the requests of one delivery together, on the next \`setImmediate\` turn (the contract: handlers never
+run inside the delivery), so their replies leave in one socket write, as the inline echo's do. (The
+first version answered each on a turn of its own, one write per reply: about half the raw rate.)
+Shard RPC's calls/s sit on that floor.
 
 **Fan-out** is the report's own round trip, plus one bus hop: the probe's request to the master
 (shard s0), the master's checks and its append to the JetStream log, the reply. The log delivers the
@@ -826,16 +826,17 @@ ${fixed((rows[0]?.fanOut.reportP50Ms ?? Number.NaN) - (rows[0]?.fanOut.idleBareP
 record encoded again, the append's acknowledgement) competing for 2 cores with the followers, which
 wake for the same event at the same moment, so it grows with the shard count.
 
-**Detection** is the lease's: NATS forgets the killed shard's entry a lease after its last renewal
-(up to a renewal interval, ${fixed(LEASE_MS / 3, 0)} ms, before the kill, which is why a try can take less than the lease),
-and each shard notices at its next read (every ${fixed(LEASE_MS / 6, 0)} ms). A membership read that stalls past a
-lease (the probe's errors, last column of the at-rest table, with the phase they came in) would delay
-detection, never invent it: a read that gives way changes nothing.
+**Detection** is the lease's: each shard judges a shard gone when it has not heard it renew for a
+lease (its last renewal up to a renewal interval, ${fixed(LEASE_MS / 3, 0)} ms, before the kill, which is why a try can
+take less than the lease), at its next judgement (every ${fixed(LEASE_MS / 6, 0)} ms). A shard that hears none of its
+own renewals (a stalled watch or event loop) judges nothing: a stall can delay detection, never
+invent it.
 
-**At rest** the cluster is not free: every member lists the shards bucket and reads each lease every
-sixth of the lease time, so the work grows with the square of the members: at ${SIZES.at(-1)} shard processes and
-the probe, ${fixed(((SIZES.at(-1)! + 1) * 6) / (LEASE_MS / 1000), 0)} reads a second, each listing the bucket and reading its ${SIZES.at(-1)! + 1} leases one by one
-(JetStream requests all). That is the NATS server's and the shard processes' CPU at rest in the table above.
+**At rest** every member hears every renewal: at ${SIZES.at(-1)} shard processes and the probe, ${fixed(((SIZES.at(-1)! + 1) * 3) / (LEASE_MS / 1000), 0)} renewals a
+second, each pushed to ${SIZES.at(-1)! + 1} watchers (messages, no requests), which grows with the square of the
+members but costs little each. The first version read every lease instead (every member listing the
+bucket and reading each lease every sixth of the lease: JetStream requests, each listing a consumer
+made and removed on the server), and kept NATS at about 36% of a core for an idle 8-shard cluster.
 
 ## Figures
 

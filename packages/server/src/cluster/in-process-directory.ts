@@ -1,10 +1,10 @@
 import {
   checkBucket,
-  type DirectoryChange,
   checkEntry,
   conflict,
   type Directories,
   type Directory,
+  type DirectoryChange,
   type DirectoryEntry,
   type DirectoryOptions,
 } from './directory.js';
@@ -120,7 +120,8 @@ class Watcher {
   push(change: DirectoryChange): void {
     if (this.queue.push({ ...change, value: change.value?.slice() }) > 1) return;
     setImmediate(() => {
-      for (let next = this.queue.shift(); next && !this.stopped; next = this.queue.shift()) this.handler(next);
+      for (let next = this.queue.shift(); next && !this.stopped; next = this.queue.shift())
+        this.handler(next);
       this.queue.length = 0;
     });
   }
