@@ -181,6 +181,19 @@ describe.each(engines)('cluster shards: %s', (_name, engineFactory) => {
     await expect.poll(() => forest.isWorldAvailable('caves'), { timeout: LEASE_MS * 3 }).toBe(true);
   });
 
+  it('starts watching again when its watch ends (its own renewals unheard for two leases)', async () => {
+    fresh();
+    await start('forest');
+    const caves = await start('caves');
+    // What a watch ending with its connection looks like from inside: nothing more is heard.
+    const inside = caves.membership as unknown as { watches: (() => Promise<void>)[] };
+    for (const stop of inside.watches.splice(0)) await stop();
+    await start('ruins');
+    await expect
+      .poll(() => [...caves.membership.liveShards().keys()].sort(), { timeout: LEASE_MS * 5 })
+      .toEqual(['caves', 'forest', 'ruins']);
+  });
+
   it('refuses a second process running the same shard (SHARD_ALREADY_RUNNING)', async () => {
     fresh();
     await start('caves');

@@ -73,12 +73,17 @@ class NatsDirectory implements Directory {
   async watch(handler: (change: DirectoryChange) => void): Promise<() => Promise<void>> {
     const changes = await this.kv.watch();
     void (async () => {
-      for await (const entry of changes) {
-        handler({
-          key: entry.key,
-          value: entry.operation === 'PUT' ? entry.value.slice() : undefined,
-          revision: entry.revision,
-        });
+      try {
+        for await (const entry of changes) {
+          handler({
+            key: entry.key,
+            value: entry.operation === 'PUT' ? entry.value.slice() : undefined,
+            revision: entry.revision,
+          });
+        }
+      } catch {
+        // The watch ended with its connection (closing, or the engine gone): a watcher that stops
+        // hearing starts again (ShardMembership does).
       }
     })();
     return async () => changes.stop();

@@ -1,4 +1,4 @@
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { ConsumerMessages, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Unsubscribe } from '../bus/index.js';
 import type { EngineMember } from './engine-member.js';
 import {
@@ -69,21 +69,31 @@ export class NatsEventLog implements EventLog {
     const messages = await consumer.consume();
     const where = `event log ${this.name}`;
     const prefix = subjectPrefix(this.name);
-    void (async () => {
-      for await (const message of messages) {
-        try {
-          await handler({
-            subject: message.subject.slice(prefix.length),
-            id: message.headers?.get('Nats-Msg-Id') ?? '',
-            sequence: message.seq,
-            payload: message.data.slice(),
-            timeMs: message.time.getTime(),
-          });
-        } catch (error) {
-          this.member.onHandlerError(error, where);
-        }
-      }
-    })();
+    this.deliver(messages, handler, where, prefix).catch((error: unknown) => {
+      // The consumer ended with its connection (closing, or the engine gone).
+      this.member.onHandlerError(error, where);
+    });
     return this.member.track(async () => void (await messages.close()));
+  }
+
+  private async deliver(
+    messages: ConsumerMessages,
+    handler: EventHandler,
+    where: string,
+    prefix: string,
+  ): Promise<void> {
+    for await (const message of messages) {
+      try {
+        await handler({
+          subject: message.subject.slice(prefix.length),
+          id: message.headers?.get('Nats-Msg-Id') ?? '',
+          sequence: message.seq,
+          payload: message.data.slice(),
+          timeMs: message.time.getTime(),
+        });
+      } catch (error) {
+        this.member.onHandlerError(error, where);
+      }
+    }
   }
 }

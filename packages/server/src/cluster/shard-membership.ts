@@ -202,12 +202,17 @@ export class ShardMembership {
     const nowMs = Date.now();
     for (const key of await this.shards.keys()) {
       const entry = await this.shards.get(key);
-      if (entry) this.hearShard({ ...entry, revision: entry.revision }, nowMs);
+      if (entry) this.hearShard(entry, nowMs);
     }
     const master = await this.roles.get('master');
     if (master) this.hearRole(master, nowMs);
     this.watches.push(await this.shards.watch((change) => this.hearShard(change, Date.now())));
     this.watches.push(await this.roles.watch((change) => this.hearRole(change, Date.now())));
+  }
+
+  private async rewatch(): Promise<void> {
+    for (const stop of this.watches.splice(0)) await stop();
+    await this.listen();
   }
 
   /** A shard lease written or deleted (another shard's status is not trusted: checked, or ignored). */
@@ -266,7 +271,11 @@ export class ShardMembership {
     if (!this.shardLease.held && this.beat) await this.retakeShardLease();
     const nowMs = Date.now();
     const own = this.heardShards.get(this.shard);
-    if (this.beat && (!own || nowMs - own.changedAtMs >= this.leaseMs)) return;
+    if (this.beat && (!own || nowMs - own.changedAtMs >= this.leaseMs)) {
+      // Our own renewals unheard for two leases while we hold the lease: the watch ended; start again.
+      if (this.shardLease.held && (!own || nowMs - own.changedAtMs >= 2 * this.leaseMs)) await this.rewatch();
+      return;
+    }
     const next = new Map(
       [...this.heardShards].filter(([, heard]) => nowMs - heard.changedAtMs < this.leaseMs),
     );
