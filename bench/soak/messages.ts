@@ -6,6 +6,10 @@ export interface MemorySample {
   atSeconds: number;
   rssMiB: number;
   heapUsedMiB: number;
+  /** Memory of JavaScript objects held outside the heap (Buffers, typed arrays' stores, native addons). */
+  externalMiB: number;
+  /** The part of `external` that is ArrayBuffers (Buffers included). */
+  arrayBuffersMiB: number;
 }
 
 /** What the server measured over the soak. */

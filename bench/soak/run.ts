@@ -85,6 +85,8 @@ function summarise(server: ServerReport, bots: BotsReport[]) {
     connected,
     heapGrowthPct: growthPct(server.samples, (sample) => sample.heapUsedMiB),
     rssGrowthPct: growthPct(server.samples, (sample) => sample.rssMiB),
+    /** Growth of memory outside the heap (Buffers, ArrayBuffers): where RSS can grow with the heap flat. */
+    externalGrowthPct: growthPct(server.samples, (sample) => sample.externalMiB),
     botsDropped: bots.reduce((sum, report) => sum + report.dropped, 0),
     botsFailedToJoin: bots.reduce((sum, report) => sum + report.failed, 0),
     errorsLogged: server.errorsLogged,
@@ -125,6 +127,7 @@ function printAndWrite(
   const lines = [
     `- heapGrowthPct: ${fixed(results.heapGrowthPct)} (target < ${TARGETS.heapGrowthPct}: ${verdict(results.heapGrowthPct, TARGETS.heapGrowthPct)})`,
     `- rssGrowthPct: ${fixed(results.rssGrowthPct)}`,
+    `- externalGrowthPct: ${fixed(results.externalGrowthPct)}`,
     `- gcCpuPct: ${fixed(results.gcCpuPct)} of the server's CPU (target < ${TARGETS.gcCpuPct}: ${verdict(results.gcCpuPct, TARGETS.gcCpuPct)})`,
     `- botsDropped: ${results.botsDropped} (target 0; ${results.botsFailedToJoin} failed to join), errorsLogged: ${results.errorsLogged} (target 0)`,
     `- allocation: ${fixed(results.allocatedKiBPerClientPerSecond)} KiB per client per second; server CPU ${fixed(results.serverCpuPct, 1)}% of a core`,
@@ -148,8 +151,14 @@ function printAndWrite(
     ]),
   );
   const memoryTable = markdownTable(
-    ['at s', 'RSS MiB', 'live heap MiB'],
-    server.samples.map((s) => [fixed(s.atSeconds, 0), fixed(s.rssMiB, 1), fixed(s.heapUsedMiB, 1)]),
+    ['at s', 'RSS MiB', 'live heap MiB', 'external MiB', 'of which ArrayBuffers MiB'],
+    server.samples.map((s) => [
+      fixed(s.atSeconds, 0),
+      fixed(s.rssMiB, 1),
+      fixed(s.heapUsedMiB, 1),
+      fixed(s.externalMiB, 1),
+      fixed(s.arrayBuffersMiB, 1),
+    ]),
   );
   const failures = bots.flatMap((b) =>
     Object.entries(b.failures ?? {}).map(([why, count]) => `${b.transport}: ${count} × ${why}`),

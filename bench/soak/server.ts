@@ -69,6 +69,8 @@ const sample = () => {
     atSeconds: (Date.now() - startedMs) / 1000,
     rssMiB: memory.rss / MIB,
     heapUsedMiB: memory.heapUsed / MIB,
+    externalMiB: memory.external / MIB,
+    arrayBuffersMiB: memory.arrayBuffers / MIB,
   });
 };
 const sampling = setInterval(sample, SAMPLE_SECONDS * 1000);
