@@ -194,6 +194,14 @@ describe.each(engines)('cluster shards: %s', (_name, engineFactory) => {
       .toEqual(['caves', 'forest', 'ruins']);
   });
 
+  it('gives the role to the configured master when its standby starts just before it', async () => {
+    fresh();
+    const caves = await start('caves');
+    const forest = await start('forest');
+    await expect.poll(() => caves.master, { timeout: LEASE_MS * 3 }).toBe('forest');
+    expect(forest.isMaster).toBe(true);
+  });
+
   it('refuses a second process running the same shard (SHARD_ALREADY_RUNNING)', async () => {
     fresh();
     await start('caves');

@@ -69,6 +69,8 @@ export class ShardMembership {
   private readonly watches: (() => Promise<void>)[] = [];
   private judging = false;
   private readonly leaseMs: number;
+  /** When this shard joined, ms since the epoch. */
+  private readonly joinedAtMs = Date.now();
 
   private constructor(
     private readonly options: MembershipOptions,
@@ -293,7 +295,7 @@ export class ShardMembership {
       : heard && nowMs - heard.changedAtMs < this.leaseMs
         ? heard.holder
         : undefined;
-    if (holder === undefined && this.mayTakeMaster()) {
+    if (holder === undefined && this.mayTakeMaster(nowMs)) {
       // The engine decides: a lease it has not expired yet is refused here, and tried again next beat.
       const lease = await Lease.tryAcquire(this.roles, 'master', new TextEncoder().encode(this.shard));
       if (lease) {
@@ -314,11 +316,16 @@ export class ShardMembership {
     }
   }
 
-  /** The configured master always may; a standby only while the configured master's shard is gone. */
-  private mayTakeMaster(): boolean {
+  /**
+   * The configured master always may; a standby only while the configured master's shard is gone,
+   * and not in its first lease (a master starting at the same moment gets the role first).
+   */
+  private mayTakeMaster(nowMs: number): boolean {
     const own = this.options.status();
     if (own.role === 'master') return true;
-    return own.standby && !this.seen.has(this.options.configuredMaster);
+    return (
+      own.standby && nowMs - this.joinedAtMs >= this.leaseMs && !this.seen.has(this.options.configuredMaster)
+    );
   }
 
   private tellShardChanges(before: Map<string, Heard>, after: Map<string, Heard>): void {
