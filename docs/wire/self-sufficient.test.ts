@@ -205,6 +205,7 @@ const REASONS = [
   'misbehaving',
   'world-full',
   'world-not-found',
+  'migrated',
 ];
 
 function addresses(reader: Bytes): string[] {
@@ -341,6 +342,15 @@ function readSeatMessage(bytes: Uint8Array) {
       const gained = reader.u8() === 1;
       const count = reader.varuint();
       return { type: 'owns', gained, entities: Array.from({ length: count }, () => reader.varuint()) };
+    }
+    case 6: {
+      const world = reader.utf8(reader.u8());
+      const kind = reader.utf8(reader.u8());
+      const portal = reader.utf8(reader.u8());
+      const addresses = Array.from({ length: reader.u8() }, () => reader.utf8(reader.u8()));
+      const token = reader.take(reader.u16());
+      reader.end();
+      return { type: 'redirect', world, kind, portal, addresses, token };
     }
     default:
       throw new Error(`seat message type ${type}`);

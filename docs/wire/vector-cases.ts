@@ -1121,6 +1121,13 @@ function worldCase(
 const published = { sequence: 5, timeMs: 123_456, state: VectorUnit.create({ hp: 9 }) };
 const seatToken = Uint8Array.from({ length: 16 }, (_, i) => i);
 const unitGiven = { schema: schemaInfo(VectorUnit) };
+/** The connect token a redirect (§13) hands over: the world the player now is in, on another server. */
+const redirectGrant = {
+  clientId: 'player-1',
+  world: 'dungeon/2',
+  serverAddresses: ['ws://127.0.0.1:8081', 'udp://127.0.0.1:8082'],
+  expiresInMs: 15_000,
+};
 
 const inputWriter = new BitWriter();
 writeInput(inputWriter, VectorUnit, 7, 3, VectorUnit.create({ x: 1.5, y: -2, hp: 50 }));
@@ -1240,6 +1247,21 @@ export const worldCases: VectorCase[] = [
     "mismatch: the server's world kind `vector` and its seven parts (fingerprints.json, world-part-* and world-fingerprint) (§13)",
     {},
     encodeSeatMessage({ type: 'mismatch', kind: vectorKind.name, fingerprints: vectorKind.fingerprints }),
+    decodeSeatMessage,
+  ),
+  made(
+    'seat-redirect',
+    'seat-message',
+    "redirect: the player walked through a portal into world 'dungeon/2' (kind `dungeon`), arriving at portal 'north-gate'; connect to ws://127.0.0.1:8081 or udp://127.0.0.1:8082 with the token (u16 length 1170, then a §10.1 connect token for 'player-1' naming that world, issued at 1.7e12 ms for 15 s, sealed under connection.json's private key with its keys and nonce drawn from a fresh counting source) (§13)",
+    {},
+    encodeSeatMessage({
+      type: 'redirect',
+      world: redirectGrant.world,
+      kind: 'dungeon',
+      portal: 'north-gate',
+      addresses: redirectGrant.serverAddresses,
+      token: issueConnectToken(redirectGrant, vectorKeys, VECTOR_NOW_MS, countingBytes()),
+    }),
     decodeSeatMessage,
   ),
   made(

@@ -56,6 +56,7 @@ describe('disconnect reasons (PROTOCOL.md §10.5)', () => {
     [14, 'misbehaving'],
     [15, 'world-full'],
     [16, 'world-not-found'],
+    [17, 'migrated'],
   ];
 
   it('carry the codes of the table, both ways', () => {
@@ -67,7 +68,7 @@ describe('disconnect reasons (PROTOCOL.md §10.5)', () => {
   });
 
   it('read codes a newer peer may add as unknown', () => {
-    expect(reasonFromCode(17)).toBe('unknown');
+    expect(reasonFromCode(18)).toBe('unknown');
     expect(reasonFromCode(255)).toBe('unknown');
   });
 });

@@ -1,16 +1,53 @@
+import * as nodeCrypto from 'node:crypto';
 import {
+  aeadFromNodeCrypto,
   decodeSeatMessage,
   encodeSeatMessage,
   FINGERPRINT_PARTS,
   isShardlineError,
+  issueConnectToken,
   MAX_OWNS_PER_MESSAGE,
+  MAX_PORTAL_BYTES,
+  MAX_REDIRECT_ADDRESS_BYTES,
+  MAX_REDIRECT_ADDRESSES,
+  MAX_REDIRECT_TOKEN_BYTES,
+  MAX_SERVER_ADDRESSES,
+  MAX_WORLD_BYTES,
   RECONNECT_TOKEN_BYTES,
+  type RedirectMessage,
+  readConnectToken,
   type SeatMessage,
   Seats,
+  ShardlineError,
   type WorldFingerprints,
 } from '@shardline/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
+/** A string of `min`..`max` UTF-8 bytes: ASCII up to the limit, or any code points (≤ 4 bytes each). */
+function text(min: number, max: number): fc.Arbitrary<string> {
+  return fc.oneof(
+    fc.string({ minLength: min, maxLength: max }),
+    fc
+      .string({ unit: 'binary', minLength: min, maxLength: Math.floor(max / 4) })
+      .filter((s) => s.length >= min),
+  );
+}
+
+const redirectMessage: fc.Arbitrary<RedirectMessage> = fc.record({
+  type: fc.constant('redirect' as const),
+  world: text(1, MAX_WORLD_BYTES),
+  kind: text(1, 32),
+  portal: text(0, MAX_PORTAL_BYTES),
+  addresses: fc.array(text(1, MAX_REDIRECT_ADDRESS_BYTES), {
+    minLength: 1,
+    maxLength: MAX_REDIRECT_ADDRESSES,
+  }),
+  token: fc.oneof(
+    fc.uint8Array({ minLength: 1, maxLength: 64 }),
+    fc.uint8Array({ minLength: MAX_REDIRECT_TOKEN_BYTES - 8, maxLength: MAX_REDIRECT_TOKEN_BYTES }),
+  ),
+});
 
 describe('seats', () => {
   it('keep a dropped seat for the grace period, open it once with its token, then give it up', () => {
@@ -93,7 +130,7 @@ describe('seat messages', () => {
     fc.record({ type: fc.constant('welcome' as const), resumed: fc.boolean(), token, seat }),
     fc.record({
       type: fc.constant('left' as const),
-      reason: fc.constantFrom('timeout', 'closed-by-client', 'kicked', 'world-full' as const),
+      reason: fc.constantFrom('timeout', 'closed-by-client', 'kicked', 'world-full', 'migrated' as const),
       seat,
     }),
     fc.record({
@@ -110,6 +147,7 @@ describe('seat messages', () => {
       gained: fc.boolean(),
       entities: fc.array(fc.nat({ max: 0xffff_ffff }), { minLength: 1, maxLength: MAX_OWNS_PER_MESSAGE }),
     }),
+    redirectMessage,
   );
 
   it('refuse an owns list out of bounds and a mismatch with trailing bytes', () => {
@@ -150,5 +188,257 @@ describe('seat messages', () => {
       ),
       { numRuns: 3000 },
     );
+  });
+});
+
+const utf8 = (value: string) => [...new TextEncoder().encode(value)];
+/** A u8-length-prefixed UTF-8 string as the redirect writes it. */
+const field = (value: string) => [utf8(value).length, ...utf8(value)];
+/** A redirect's bytes put together by hand (PROTOCOL.md §13). */
+function redirectBytes(parts: {
+  world?: number[];
+  kind?: number[];
+  portal?: number[];
+  addresses?: number[];
+  token?: number[];
+}): Uint8Array {
+  return Uint8Array.of(
+    6,
+    ...(parts.world ?? field('dungeon/2')),
+    ...(parts.kind ?? field('dungeon')),
+    ...(parts.portal ?? field('north-gate')),
+    ...(parts.addresses ?? [1, ...field('ws://127.0.0.1:8081')]),
+    ...(parts.token ?? [3, 0, 0xaa, 0xbb, 0xcc]),
+  );
+}
+
+function wireCode(bytes: Uint8Array): string | undefined {
+  try {
+    decodeSeatMessage(bytes);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ShardlineError)) throw error;
+    return error.code;
+  }
+}
+
+describe('redirect seat messages (type 6, PROTOCOL.md §13)', () => {
+  const aead = aeadFromNodeCrypto(nodeCrypto);
+  const keys = { protocolId: 0x5348_0001, privateKey: new Uint8Array(32).fill(42), aead };
+  const redirect: RedirectMessage = {
+    type: 'redirect',
+    world: 'dungeon/2',
+    kind: 'dungeon',
+    portal: 'north-gate',
+    addresses: ['ws://127.0.0.1:8081', 'udp://127.0.0.1:8082'],
+    token: issueConnectToken(
+      {
+        clientId: 'player-1',
+        world: 'dungeon/2',
+        serverAddresses: ['ws://127.0.0.1:8081', 'udp://127.0.0.1:8082'],
+        expiresInMs: 15_000,
+      },
+      keys,
+      0,
+    ),
+  };
+
+  it('carry a connect token naming the world, byte for byte', () => {
+    const bytes = encodeSeatMessage(redirect);
+    expect([...bytes.subarray(0, 1 + 10 + 8 + 11 + 1)]).toEqual([
+      6,
+      ...field('dungeon/2'),
+      ...field('dungeon'),
+      ...field('north-gate'),
+      2,
+    ]);
+    const tokenAt = bytes.length - redirect.token.length;
+    expect(bytes[tokenAt - 2]! | (bytes[tokenAt - 1]! << 8)).toBe(redirect.token.length);
+    const back = decodeSeatMessage(bytes) as RedirectMessage;
+    expect(back).toEqual(redirect);
+    expect(readConnectToken(back.token).serverAddresses).toEqual(redirect.addresses);
+  });
+
+  it('round-trip an empty portal, one address and a one-byte token', () => {
+    const small: RedirectMessage = {
+      ...redirect,
+      portal: '',
+      addresses: ['udp://h:1'],
+      token: Uint8Array.of(7),
+    };
+    const bytes = encodeSeatMessage(small);
+    expect([...bytes]).toEqual([
+      6,
+      ...field('dungeon/2'),
+      ...field('dungeon'),
+      0,
+      1,
+      ...field('udp://h:1'),
+      1,
+      0,
+      7,
+    ]);
+    expect(decodeSeatMessage(bytes)).toEqual(small);
+  });
+
+  it('round-trip every field at its longest, and the largest connect token fits', () => {
+    const longest: RedirectMessage = {
+      type: 'redirect',
+      world: 'w'.repeat(MAX_WORLD_BYTES),
+      kind: 'k'.repeat(32),
+      portal: 'é'.repeat(MAX_PORTAL_BYTES / 2),
+      addresses: Array.from({ length: MAX_REDIRECT_ADDRESSES }, (_, i) =>
+        `${i}`.padEnd(MAX_REDIRECT_ADDRESS_BYTES, 'a'),
+      ),
+      token: new Uint8Array(MAX_REDIRECT_TOKEN_BYTES).fill(9),
+    };
+    expect(decodeSeatMessage(encodeSeatMessage(longest))).toEqual(longest);
+
+    const biggestToken = issueConnectToken(
+      {
+        clientId: 'p'.repeat(64),
+        userData: new Uint8Array(256),
+        world: 'w'.repeat(MAX_WORLD_BYTES),
+        serverAddresses: Array.from({ length: MAX_SERVER_ADDRESSES }, (_, i) => `${i}`.padEnd(64, 'a')),
+        expiresInMs: 1_000,
+      },
+      keys,
+      0,
+    );
+    expect(biggestToken.length).toBe(1_649);
+    expect(biggestToken.length).toBeLessThanOrEqual(MAX_REDIRECT_TOKEN_BYTES);
+    const back = decodeSeatMessage(
+      encodeSeatMessage({ ...redirect, token: biggestToken }),
+    ) as RedirectMessage;
+    expect(back.token).toEqual(biggestToken);
+  });
+
+  it('round-trip arbitrary valid redirects', () => {
+    fc.assert(
+      fc.property(redirectMessage, (m) => {
+        const back = decodeSeatMessage(encodeSeatMessage(m));
+        expect(back).toEqual(m);
+        expect((back as RedirectMessage).token).toBeInstanceOf(Uint8Array);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('throw nothing but a WIRE_* ShardlineError for arbitrary or damaged bytes', () => {
+    const damaged = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }).map((bytes) => Uint8Array.of(6, ...bytes)),
+      fc.tuple(redirectMessage, fc.nat(), fc.nat({ max: 255 })).map(([m, at, byte]) => {
+        const bytes = encodeSeatMessage(m).slice();
+        bytes[at % bytes.length] = byte;
+        return bytes;
+      }),
+      fc.tuple(redirectMessage, fc.nat()).map(([m, cut]) => {
+        const bytes = encodeSeatMessage(m);
+        return bytes.slice(0, cut % bytes.length);
+      }),
+      fc
+        .tuple(redirectMessage, fc.uint8Array({ minLength: 1, maxLength: 8 }))
+        .map(([m, extra]) => Uint8Array.of(...encodeSeatMessage(m), ...extra)),
+    );
+    fc.assert(
+      fc.property(damaged, (bytes) => {
+        try {
+          decodeSeatMessage(bytes);
+        } catch (error) {
+          expect(isShardlineError(error)).toBe(true);
+          expect((error as ShardlineError).code).toMatch(/^WIRE_/);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('decode the hand-made reference bytes', () => {
+    expect(decodeSeatMessage(redirectBytes({}))).toEqual({
+      type: 'redirect',
+      world: 'dungeon/2',
+      kind: 'dungeon',
+      portal: 'north-gate',
+      addresses: ['ws://127.0.0.1:8081'],
+      token: Uint8Array.of(0xaa, 0xbb, 0xcc),
+    });
+  });
+
+  it('refuse each malformed redirect', () => {
+    const valid = redirectBytes({});
+    for (let cut = 0; cut < valid.length; cut++) {
+      expect(wireCode(valid.subarray(0, cut)), `cut at ${cut}`).toBe(
+        cut === 0 ? 'WIRE_INVALID' : 'WIRE_TRUNCATED',
+      );
+    }
+    const badUtf8 = [2, 0xc3, 0x28];
+    const cases: [string, Uint8Array, string][] = [
+      ['a trailing byte', Uint8Array.of(...valid, 0), 'WIRE_INVALID'],
+      ['an empty world id', redirectBytes({ world: [0] }), 'WIRE_INVALID'],
+      ['a world id past 64 bytes', redirectBytes({ world: field('w'.repeat(65)) }), 'WIRE_LIMIT'],
+      ['a world id of bad UTF-8', redirectBytes({ world: badUtf8 }), 'WIRE_INVALID'],
+      ['an empty kind name', redirectBytes({ kind: [0] }), 'WIRE_INVALID'],
+      ['a kind name past 32 bytes', redirectBytes({ kind: field('k'.repeat(33)) }), 'WIRE_LIMIT'],
+      ['a kind name of bad UTF-8', redirectBytes({ kind: badUtf8 }), 'WIRE_INVALID'],
+      ['a portal id past 64 bytes', redirectBytes({ portal: field('p'.repeat(65)) }), 'WIRE_LIMIT'],
+      ['a portal id of bad UTF-8', redirectBytes({ portal: [1, 0xff] }), 'WIRE_INVALID'],
+      ['no addresses', redirectBytes({ addresses: [0] }), 'WIRE_INVALID'],
+      [
+        'nine addresses',
+        redirectBytes({ addresses: [9, ...Array.from({ length: 9 }, () => field('udp://h:1')).flat()] }),
+        'WIRE_LIMIT',
+      ],
+      ['an empty address', redirectBytes({ addresses: [1, 0] }), 'WIRE_INVALID'],
+      [
+        'an address past 200 bytes',
+        redirectBytes({ addresses: [1, ...field('a'.repeat(201))] }),
+        'WIRE_LIMIT',
+      ],
+      ['an address of bad UTF-8', redirectBytes({ addresses: [1, ...badUtf8] }), 'WIRE_INVALID'],
+      [
+        'fewer addresses than counted',
+        redirectBytes({ addresses: [2, ...field('udp://h:1')], token: [] }),
+        'WIRE_TRUNCATED',
+      ],
+      ['an empty token', redirectBytes({ token: [0, 0] }), 'WIRE_INVALID'],
+      [
+        'a token past the limit',
+        redirectBytes({
+          token: [(MAX_REDIRECT_TOKEN_BYTES + 1) & 0xff, (MAX_REDIRECT_TOKEN_BYTES + 1) >> 8],
+        }),
+        'WIRE_LIMIT',
+      ],
+      ['a token shorter than its length', redirectBytes({ token: [4, 0, 1, 2, 3] }), 'WIRE_TRUNCATED'],
+      ['a token longer than its length', redirectBytes({ token: [2, 0, 1, 2, 3] }), 'WIRE_INVALID'],
+    ];
+    for (const [what, bytes, code] of cases) expect(wireCode(bytes), what).toBe(code);
+  });
+
+  it('refuse to encode values the wire cannot carry', () => {
+    const refused: [string, Partial<RedirectMessage>][] = [
+      ['an empty world id', { world: '' }],
+      ['a world id past 64 bytes', { world: 'w'.repeat(MAX_WORLD_BYTES + 1) }],
+      ['an empty kind name', { kind: '' }],
+      ['a kind name past 32 bytes', { kind: 'é'.repeat(17) }],
+      ['a portal id past 64 bytes', { portal: 'p'.repeat(MAX_PORTAL_BYTES + 1) }],
+      ['no addresses', { addresses: [] }],
+      [
+        'nine addresses',
+        { addresses: Array.from({ length: MAX_REDIRECT_ADDRESSES + 1 }, () => 'udp://h:1') },
+      ],
+      ['an empty address', { addresses: ['ws://h:1', ''] }],
+      ['an address past 200 bytes', { addresses: ['a'.repeat(MAX_REDIRECT_ADDRESS_BYTES + 1)] }],
+      ['an empty token', { token: new Uint8Array(0) }],
+      ['a token past the limit', { token: new Uint8Array(MAX_REDIRECT_TOKEN_BYTES + 1) }],
+    ];
+    for (const [what, change] of refused) {
+      let code: string | undefined;
+      try {
+        encodeSeatMessage({ ...redirect, ...change });
+      } catch (error) {
+        code = (error as ShardlineError).code;
+      }
+      expect(code, what).toBe('VALUE_INVALID');
+    }
   });
 });

@@ -24,6 +24,11 @@ export const DISCONNECT_REASONS = [
   'world-full',
   /** The world its token names is not hosted here (never was, or was disposed). */
   'world-not-found',
+  /**
+   * The player moved to another world (a portal): the server sent a redirect first, then closed this
+   * connection.
+   */
+  'migrated',
 ] as const;
 
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];

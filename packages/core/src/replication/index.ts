@@ -6,7 +6,12 @@ export {
   decodeSeatMessage,
   encodeSeatMessage,
   MAX_OWNS_PER_MESSAGE,
+  MAX_PORTAL_BYTES,
+  MAX_REDIRECT_ADDRESS_BYTES,
+  MAX_REDIRECT_ADDRESSES,
+  MAX_REDIRECT_TOKEN_BYTES,
   MAX_SEAT_BYTES,
+  type RedirectMessage,
   type SeatMessage,
 } from './seat-messages.js';
 export { RECONNECT_TOKEN_BYTES, Seats, type SeatsOptions } from './seats.js';
