@@ -1,15 +1,30 @@
 import { createHash } from 'node:crypto';
-import { isShardlineError, type ServiceDatabase } from '@shardline/server';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  isShardlineError,
+  migratePostgres,
+  migrateSqlite,
+  openSqlite,
+  type ServiceDatabase,
+} from '@shardline/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_KEEP_SAVES,
   loadNewestSave,
+  MAX_PLAYER_RECORD_BYTES,
+  MAX_PLAYER_RECORDS_PER_WRITE,
   MAX_SHARD_SAVE_BYTES,
   newSessionId,
   openShardIndexStore,
+  POSTGRES_SHARD_INDEX_MIGRATIONS,
+  SHARD_INDEX_AREA,
   SHARD_INDEX_NAME,
   type ShardIndexStore,
+  type ShardPlayerRecord,
   type ShardRecord,
+  SQLITE_SHARD_INDEX_MIGRATIONS,
 } from '../src/cluster/shard-index/index.js';
 import { serviceDatabases } from './support/service-databases.js';
 
@@ -22,6 +37,25 @@ const taken = (data: Uint8Array, step = 0, sessionId = SESSION) => ({
   sessionId,
   data,
   savedAtMs: NOW + step,
+});
+
+/** A player record of `userId`: held in world 'forest-1', joined here (no transfer), unless overridden. */
+const playerRecord = (userId: string, overrides: Partial<ShardPlayerRecord> = {}): ShardPlayerRecord => ({
+  userId,
+  world: 'forest-1',
+  state: 'held',
+  transfer: undefined,
+  data: bytes(1, 2, 3),
+  updatedAtMs: NOW,
+  ...overrides,
+});
+/** `length` bytes that are not all alike (every value 0–255, in a scrambled order). */
+const scrambled = (length: number) => Uint8Array.from({ length }, (_, i) => (i * 131 + (i >> 8)) % 256);
+
+/** A record with its data as its length and SHA-256: quick to compare when the data is large. */
+const digest = ({ data, ...rest }: ShardPlayerRecord) => ({
+  ...rest,
+  data: `${data.byteLength}:${sha256(data)}`,
 });
 
 /** The code a rejected promise carries ('' if it resolved or threw something else). */
@@ -318,6 +352,330 @@ describe.each(serviceDatabases)('shard index store contract: %s', (_name, open) 
     expect(await store.saves('c1', 'master')).toEqual([]);
     // Nothing was counted either: the first real save is version 1.
     expect((await store.save('c1', 'master', taken(bytes(1)))).version).toBe(1);
+  });
+
+  it('stores player records and reads them back exactly, one by one or all of the shard', async () => {
+    const { store, database } = await fresh();
+    expect(await store.players('c1', 'master')).toEqual([]);
+    expect(await store.player('c1', 'master', 'u1')).toBeUndefined();
+    await store.putPlayers('c1', 'master', []); // nothing to write
+    expect(await store.players('c1', 'master')).toEqual([]);
+    const records: ShardPlayerRecord[] = [
+      playerRecord('u1'),
+      // The largest record the store takes, every byte value in it.
+      playerRecord('3f2b9c1e-7a44-4d51-9d0e-2c6f0b8a11d7', {
+        world: 'caves/7f3a9c',
+        state: 'arriving',
+        transfer: 'tx-1.a:b_C',
+        data: scrambled(MAX_PLAYER_RECORD_BYTES),
+        updatedAtMs: NOW + 1,
+      }),
+      // An empty record; a 128-character user id; a world of 64 UTF-8 bytes, not all ASCII.
+      playerRecord(`${'x'.repeat(120)}@dev.1:_`, { world: `${'w'.repeat(58)}wörld`, data: bytes() }),
+      playerRecord('zero', { data: bytes(0, 0, 255, 0), state: 'held', transfer: 'tx-2', updatedAtMs: 0 }),
+    ];
+    expect(Buffer.byteLength(records[2]!.world)).toBe(64);
+    expect(records[2]!.userId).toHaveLength(128);
+    await store.putPlayers('c1', 'master', records);
+    const byUserId = [...records].sort((a, b) => (a.userId < b.userId ? -1 : 1));
+    const listed = await store.players('c1', 'master');
+    expect(listed.map(digest)).toEqual(byUserId.map(digest));
+    for (const record of records) {
+      const read = await store.player('c1', 'master', record.userId);
+      expect(digest(read!)).toEqual(digest(record));
+      expect(read!.data).toBeInstanceOf(Uint8Array);
+      expect(Buffer.from(read!.data).equals(record.data)).toBe(true);
+    }
+    expect((await store.player('c1', 'master', 'u1'))!.transfer).toBeUndefined();
+    // Another store on the same database (a restart) reads the same.
+    const again = await (await openShardIndexStore(database)).players('c1', 'master');
+    expect(again.map(digest)).toEqual(byUserId.map(digest));
+  });
+
+  it('replaces a player record written again for the same user id (an upsert), transfer and all', async () => {
+    const { store } = await fresh();
+    await store.putPlayers('c1', 'master', [playerRecord('u1'), playerRecord('u2')]);
+    const arriving = playerRecord('u1', {
+      world: 'caves-2',
+      state: 'arriving',
+      transfer: 'tx-9',
+      data: bytes(9, 9),
+      updatedAtMs: NOW + 5,
+    });
+    await store.putPlayers('c1', 'master', [arriving]);
+    expect(await store.player('c1', 'master', 'u1')).toEqual(arriving);
+    const held = playerRecord('u1', { world: 'caves-2', data: bytes(), updatedAtMs: NOW + 6 });
+    await store.putPlayers('c1', 'master', [held, playerRecord('u3')]);
+    expect(await store.player('c1', 'master', 'u1')).toEqual(held); // transfer back to none
+    expect(await store.players('c1', 'master')).toEqual([held, playerRecord('u2'), playerRecord('u3')]);
+  });
+
+  it('lists player records by user id, as their bytes sort, whatever order they were written in', async () => {
+    const { store } = await fresh();
+    const userIds = ['b', 'B', 'a', '_x', '@y', '9z', 'a.b', 'a-b', 'a:b', 'ab', 'Z', 'a', 'A1', '-'];
+    const unique = [...new Set(userIds)];
+    await store.putPlayers(
+      'c1',
+      'master',
+      unique.slice(0, 6).map((id) => playerRecord(id)),
+    );
+    await store.putPlayers(
+      'c1',
+      'master',
+      unique.slice(6).map((id) => playerRecord(id)),
+    );
+    // JavaScript's default sort compares UTF-16 code units: for ASCII, the bytes' order.
+    const expected = [...unique].sort();
+    expect(expected.slice(0, 6)).toEqual(['-', '9z', '@y', 'A1', 'B', 'Z']);
+    expect((await store.players('c1', 'master')).map((record) => record.userId)).toEqual(expected);
+  });
+
+  it('writes MAX_PLAYER_RECORDS_PER_WRITE records in one call, and refuses one more', async () => {
+    const { store } = await fresh();
+    expect(MAX_PLAYER_RECORDS_PER_WRITE).toBe(1000);
+    const many = (step: number) =>
+      Array.from({ length: MAX_PLAYER_RECORDS_PER_WRITE }, (_, i) =>
+        playerRecord(`p${String(i).padStart(4, '0')}`, {
+          data: bytes(i % 256, step),
+          updatedAtMs: NOW + step,
+        }),
+      );
+    await store.putPlayers('c1', 'master', many(1));
+    await store.putPlayers('c1', 'master', many(2)); // every one replaced
+    expect(await store.players('c1', 'master')).toEqual(many(2));
+    const tooMany = [...many(3), playerRecord('p1000')];
+    expect(await codeOf(store.putPlayers('c1', 'master', tooMany))).toBe('VALUE_INVALID');
+    expect(await store.player('c1', 'master', 'p0007')).toEqual(many(2)[7]);
+    expect(await store.player('c1', 'master', 'p1000')).toBeUndefined();
+  });
+
+  it('deletes a player record; with `only`, just when its transfer id and world match', async () => {
+    const { store } = await fresh();
+    const arriving = playerRecord('a', { world: 'w1', state: 'arriving', transfer: 't1' });
+    const joined = playerRecord('b', { world: 'w1' });
+    await store.putPlayers('c1', 'master', [arriving, joined, playerRecord('c'), playerRecord('d')]);
+    // Mismatches delete nothing.
+    expect(await store.deletePlayer('c1', 'master', 'a', { transfer: 't2' })).toBe(false);
+    expect(await store.deletePlayer('c1', 'master', 'a', { world: 'w2' })).toBe(false);
+    expect(await store.deletePlayer('c1', 'master', 'a', { transfer: 't1', world: 'w2' })).toBe(false);
+    expect(await store.deletePlayer('c1', 'master', 'a', { transfer: 't2', world: 'w1' })).toBe(false);
+    expect(await store.deletePlayer('c1', 'master', 'b', { transfer: 't1' })).toBe(false); // it has none
+    expect(await store.deletePlayer('c1', 'master', 'nobody')).toBe(false);
+    expect(await store.deletePlayer('c1', 'master', 'nobody', { transfer: 't1' })).toBe(false);
+    expect((await store.players('c1', 'master')).map((record) => record.userId)).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+    ]);
+    expect(await store.player('c1', 'master', 'a')).toEqual(arriving);
+    // Matches delete, once.
+    expect(await store.deletePlayer('c1', 'master', 'a', { transfer: 't1', world: 'w1' })).toBe(true);
+    expect(await store.player('c1', 'master', 'a')).toBeUndefined();
+    expect(await store.deletePlayer('c1', 'master', 'a', { transfer: 't1', world: 'w1' })).toBe(false);
+    expect(await store.deletePlayer('c1', 'master', 'b', { world: 'w1' })).toBe(true);
+    expect(await store.deletePlayer('c1', 'master', 'c', {})).toBe(true); // an empty guard guards nothing
+    expect(await store.deletePlayer('c1', 'master', 'd')).toBe(true);
+    expect(await store.deletePlayer('c1', 'master', 'd')).toBe(false);
+    expect(await store.players('c1', 'master')).toEqual([]);
+  });
+
+  it("keeps each shard's and cluster's player records apart", async () => {
+    const { store } = await fresh();
+    const here = playerRecord('u1', { data: bytes(1) });
+    const caves = playerRecord('u1', { world: 'caves-1', data: bytes(2) });
+    const otherCluster = playerRecord('u1', { data: bytes(3) });
+    await store.putPlayers('c1', 'master', [here, playerRecord('u2')]);
+    await store.putPlayers('c1', 'caves', [caves]);
+    await store.putPlayers('c2', 'master', [otherCluster]);
+    expect(await store.players('c1', 'master')).toEqual([here, playerRecord('u2')]);
+    expect(await store.players('c1', 'caves')).toEqual([caves]);
+    expect(await store.players('c2', 'master')).toEqual([otherCluster]);
+    expect(await store.players('c2', 'caves')).toEqual([]);
+    expect(await store.player('c1', 'caves', 'u2')).toBeUndefined();
+    expect(await store.player('c2', 'master', 'u2')).toBeUndefined();
+    expect(await store.deletePlayer('c1', 'caves', 'u2')).toBe(false);
+    expect(await store.deletePlayer('c1', 'caves', 'u1')).toBe(true);
+    expect(await store.player('c1', 'master', 'u1')).toEqual(here);
+    expect(await store.player('c2', 'master', 'u1')).toEqual(otherCluster);
+    // Player records and saves are apart too.
+    expect(await store.saves('c1', 'master')).toEqual([]);
+    expect(await store.readShard('c1', 'master')).toBeUndefined();
+  });
+
+  it('refuses bad player records, user ids, world and transfer ids with VALUE_INVALID, writing nothing', async () => {
+    const { store } = await fresh();
+    const kept = playerRecord('kept', { world: 'w1', state: 'arriving', transfer: 't1' });
+    await store.putPlayers('c1', 'master', [kept]);
+    for (const name of ['', 'x'.repeat(65), 'a b', 'a.b', 'ü', 'a\u0000']) {
+      expect(await codeOf(store.putPlayers(name, 'master', [playerRecord('u1')]))).toBe('VALUE_INVALID');
+      expect(await codeOf(store.putPlayers('c1', name, [playerRecord('u1')]))).toBe('VALUE_INVALID');
+      expect(await codeOf(store.players(name, 'master'))).toBe('VALUE_INVALID');
+      expect(await codeOf(store.player('c1', name, 'u1'))).toBe('VALUE_INVALID');
+      expect(await codeOf(store.deletePlayer(name, 'master', 'kept'))).toBe('VALUE_INVALID');
+    }
+    const badUserIds = ['', 'x'.repeat(129), 'a b', 'ü', 'a/b', 'a\u0000', 'a\n', 'a#b', 5, undefined];
+    const badWorlds = [
+      '',
+      'x'.repeat(65),
+      'é'.repeat(33),
+      'a\u0000b',
+      'a\nb',
+      'a\u007fb',
+      '\ud800x',
+      'x\udc00',
+      3,
+    ];
+    const badTransfers = ['', 'x'.repeat(65), 'a b', 'a/b', 'a@b', 'ü', null, 7];
+    const badRecords: unknown[] = [
+      ...badUserIds.map((userId) => ({ ...playerRecord('u1'), userId })),
+      ...badWorlds.map((world) => playerRecord('u1', { world: world as string })),
+      ...badTransfers.map((transfer) => playerRecord('u1', { transfer: transfer as string })),
+      playerRecord('u1', { state: 'gone' as 'held' }),
+      playerRecord('u1', { state: undefined as unknown as 'held' }),
+      playerRecord('u1', { state: 'arriving', transfer: undefined }), // arriving names its transfer
+      playerRecord('u1', { data: new Uint8Array(MAX_PLAYER_RECORD_BYTES + 1) }),
+      playerRecord('u1', { data: [1, 2, 3] as unknown as Uint8Array }),
+      playerRecord('u1', { data: 'abc' as unknown as Uint8Array }),
+      ...[-1, 1.5, Number.NaN, undefined].map((updatedAtMs) =>
+        playerRecord('u1', { updatedAtMs: updatedAtMs as number }),
+      ),
+      null,
+      'u1',
+    ];
+    for (const bad of badRecords) {
+      expect(
+        await codeOf(store.putPlayers('c1', 'master', [bad as ShardPlayerRecord])),
+        JSON.stringify(bad),
+      ).toBe('VALUE_INVALID');
+    }
+    expect(await codeOf(store.putPlayers('c1', 'master', playerRecord('u1') as never))).toBe('VALUE_INVALID');
+    // A user id twice in one write is ambiguous: refused.
+    const twice = [playerRecord('u1'), playerRecord('u2'), playerRecord('u1', { data: bytes(7) })];
+    expect(await codeOf(store.putPlayers('c1', 'master', twice))).toBe('VALUE_INVALID');
+    for (const userId of badUserIds) {
+      expect(await codeOf(store.player('c1', 'master', userId as string)), String(userId)).toBe(
+        'VALUE_INVALID',
+      );
+      expect(await codeOf(store.deletePlayer('c1', 'master', userId as string))).toBe('VALUE_INVALID');
+    }
+    for (const transfer of badTransfers) {
+      expect(await codeOf(store.deletePlayer('c1', 'master', 'kept', { transfer: transfer as string }))).toBe(
+        'VALUE_INVALID',
+      );
+    }
+    for (const world of badWorlds) {
+      expect(await codeOf(store.deletePlayer('c1', 'master', 'kept', { world: world as string }))).toBe(
+        'VALUE_INVALID',
+      );
+    }
+    expect(await codeOf(store.deletePlayer('c1', 'master', 'kept', null as never))).toBe('VALUE_INVALID');
+    expect(await store.players('c1', 'master')).toEqual([kept]);
+  });
+
+  it('writes none of a batch with one invalid record in it', async () => {
+    const { store } = await fresh();
+    const before = [playerRecord('u1'), playerRecord('u2', { world: 'w2' })];
+    await store.putPlayers('c1', 'master', before);
+    const batch = [
+      playerRecord('u0'),
+      playerRecord('u1', { data: bytes(8), updatedAtMs: NOW + 1 }), // would replace u1
+      playerRecord('u3'),
+      playerRecord('u4', { world: '' }), // invalid
+      playerRecord('u5'),
+    ];
+    expect(await codeOf(store.putPlayers('c1', 'master', batch))).toBe('VALUE_INVALID');
+    expect(await store.players('c1', 'master')).toEqual(before);
+    await store.putPlayers(
+      'c1',
+      'master',
+      batch.filter((record) => record.userId !== 'u4'),
+    );
+    expect((await store.players('c1', 'master')).map((record) => record.userId)).toEqual([
+      'u0',
+      'u1',
+      'u2',
+      'u3',
+      'u5',
+    ]);
+  });
+
+  it('migrates a database at shard index version 1 to version 2, keeping what it held', async () => {
+    const { database, dispose } = await open();
+    disposeDatabase = dispose;
+    if (database.kind === 'sqlite') {
+      migrateSqlite(database.database, SHARD_INDEX_AREA, SQLITE_SHARD_INDEX_MIGRATIONS.slice(0, 1));
+    } else {
+      await migratePostgres(database.pool, SHARD_INDEX_AREA, POSTGRES_SHARD_INDEX_MIGRATIONS.slice(0, 1));
+    }
+    // What version 1 held: a shard and a save, written as its store wrote them.
+    await query(
+      database,
+      `INSERT INTO shard_index_shards
+         (cluster, shard, session_id, world_options, server_data, features, updated_at_ms)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      ['c1', 'master', SESSION, '{"preset":"forest"}', '{}', '[]', NOW],
+    );
+    await query(
+      database,
+      'INSERT INTO shard_index_versions (cluster, shard, last_version) VALUES ($1, $2, 1)',
+      ['c1', 'master'],
+    );
+    await query(
+      database,
+      `INSERT INTO shard_index_saves
+         (cluster, shard, version, session_id, data, size, checksum, saved_at_ms, undone)
+       VALUES ($1, $2, 1, $3, $4, 1, $5, $6, FALSE)`,
+      ['c1', 'master', SESSION, Buffer.from([42]), sha256(bytes(42)), NOW],
+    );
+    const store = await openShardIndexStore(database);
+    const history = await query<{ version: number | string; name: string }>(
+      database,
+      'SELECT version, name FROM shardline_migrations WHERE area = $1 ORDER BY version',
+      [SHARD_INDEX_AREA],
+    );
+    expect(history.map(({ version, name }) => [Number(version), name])).toEqual([
+      [1, 'shards, save counters and saves'],
+      [2, 'player records'],
+    ]);
+    expect(await store.readShard('c1', 'master')).toMatchObject({ worldOptions: { preset: 'forest' } });
+    expect((await loadNewestSave(store, 'c1', 'master', SESSION)).save).toMatchObject({
+      version: 1,
+      data: bytes(42),
+    });
+    expect((await store.save('c1', 'master', taken(bytes(43)))).version).toBe(2);
+    await store.putPlayers('c1', 'master', [playerRecord('u1')]);
+    expect(await store.players('c1', 'master')).toEqual([playerRecord('u1')]);
+  });
+});
+
+describe('shard index player records on a SQLite file', () => {
+  it('are still there when the file is opened again (a restart)', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'shardline-shard-index-'));
+    try {
+      const file = join(directory, 'shardline.db');
+      const records = [
+        playerRecord('u1', { state: 'arriving', transfer: 't1', data: scrambled(1000) }),
+        playerRecord('u2', { data: scrambled(MAX_PLAYER_RECORD_BYTES) }),
+      ];
+      const first = openSqlite(file);
+      try {
+        const store = await openShardIndexStore({ kind: 'sqlite', database: first });
+        await store.putPlayers('c1', 'master', records);
+        expect(await store.deletePlayer('c1', 'master', 'u1', { transfer: 't2' })).toBe(false);
+      } finally {
+        first.close();
+      }
+      const again = openSqlite(file);
+      try {
+        const store = await openShardIndexStore({ kind: 'sqlite', database: again });
+        expect((await store.players('c1', 'master')).map(digest)).toEqual(records.map(digest));
+      } finally {
+        again.close();
+      }
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 

@@ -10,6 +10,7 @@ export const SHARD_INDEX_AREA = 'shard-index';
  * - shard_index_shards: one row per shard written with writeShard.
  * - shard_index_versions: each shard's save counter (the last version given out), never lowered.
  * - shard_index_saves: the saves themselves, undone ones included until the next save.
+ * Migration 2 adds shard_index_players (playerTable).
  */
 function shardIndexTables(int: string, bytes: string, bool: string, strict: string): string {
   return `
@@ -43,6 +44,27 @@ function shardIndexTables(int: string, bytes: string, bool: string, strict: stri
     )${strict};`;
 }
 
+/**
+ * Migration 2's table, in either dialect (`int`, `bytes`, `strict` as above; `byteOrder` the
+ * collation that sorts user ids by their bytes, as SQLite's default does):
+ * - shard_index_players: one player record per (cluster, shard, user id); `transfer` is NULL for a
+ *   player who joined the shard, `state` 'held' or 'arriving'.
+ */
+function playerTable(int: string, bytes: string, byteOrder: string, strict: string): string {
+  return `
+    CREATE TABLE shard_index_players (
+      cluster TEXT NOT NULL,
+      shard TEXT NOT NULL,
+      user_id TEXT${byteOrder} NOT NULL,
+      world TEXT NOT NULL,
+      state TEXT NOT NULL CHECK (state IN ('held', 'arriving')),
+      transfer TEXT,
+      data ${bytes} NOT NULL,
+      updated_at_ms ${int} NOT NULL,
+      PRIMARY KEY (cluster, shard, user_id)
+    )${strict};`;
+}
+
 /** SQLite's shard index migrations. Never edit a shipped migration: add the next one. */
 export const SQLITE_SHARD_INDEX_MIGRATIONS: readonly Migration[] = [
   {
@@ -50,6 +72,7 @@ export const SQLITE_SHARD_INDEX_MIGRATIONS: readonly Migration[] = [
     name: 'shards, save counters and saves',
     sql: shardIndexTables('INTEGER', 'BLOB', 'INTEGER', ' STRICT'),
   },
+  { version: 2, name: 'player records', sql: playerTable('INTEGER', 'BLOB', '', ' STRICT') },
 ];
 
 /** Postgres's shard index migrations: the same tables, step for step. */
@@ -59,4 +82,5 @@ export const POSTGRES_SHARD_INDEX_MIGRATIONS: readonly Migration[] = [
     name: 'shards, save counters and saves',
     sql: shardIndexTables('BIGINT', 'BYTEA', 'BOOLEAN', ''),
   },
+  { version: 2, name: 'player records', sql: playerTable('BIGINT', 'BYTEA', ' COLLATE "C"', '') },
 ];

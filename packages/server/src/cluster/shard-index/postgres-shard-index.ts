@@ -1,16 +1,32 @@
 import type { PoolClient } from 'pg';
 import { migratePostgres, type PostgresPool } from '../../store/postgres.js';
 import { POSTGRES_SHARD_INDEX_MIGRATIONS, SHARD_INDEX_AREA } from './migrations.js';
-import { checkPositive, checkRollback, checkShardName, newSaveInfo } from './shard-index-checks.js';
 import {
+  checkPlayerGuard,
+  checkPlayerRecords,
+  checkPositive,
+  checkRollback,
+  checkShardName,
+  checkUserId,
+  newSaveInfo,
+} from './shard-index-checks.js';
+import {
+  DELETE_PLAYER_SQL,
   DELETE_UNDONE_SQL,
+  deletePlayerParams,
   INSERT_SAVE_SQL,
   infoFromRow,
   insertSaveParams,
   KEPT_SAVES_SQL,
+  LIST_PLAYERS_SQL,
   LIST_SAVES_SQL,
   NEXT_VERSION_SQL,
+  type PlayerRow,
   PRUNE_SQL,
+  playerFromRow,
+  putPlayerParams,
+  putPlayersSql,
+  READ_PLAYER_SQL,
   READ_SAVE_SQL,
   READ_SHARD_SQL,
   type ShardRow,
@@ -27,6 +43,7 @@ import {
   DEFAULT_KEEP_SAVES,
   type NewShardSave,
   type ShardIndexStore,
+  type ShardPlayerRecord,
   type ShardRecord,
   type ShardSaveInfo,
   type ShardSaveRecord,
@@ -40,6 +57,7 @@ const LOCK_COUNTER_SQL =
  * The shard index on Postgres (its tables migrated on creation). A save or rollback is one
  * transaction that first locks the shard's counter row, so under READ COMMITTED each statement after
  * it sees what the shard's previous save or rollback committed; other shards never wait.
+ * putPlayers is a single statement upserting every record (its own transaction).
  */
 export class PostgresShardIndexStore implements ShardIndexStore {
   private constructor(private readonly pool: PostgresPool) {}
@@ -102,6 +120,44 @@ export class PostgresShardIndexStore implements ShardIndexStore {
       await client.query(UNDO_SQL, [cluster, shard, count]);
       return infoFromRow(kept.rows[count]!);
     });
+  }
+
+  async putPlayers(cluster: string, shard: string, records: readonly ShardPlayerRecord[]): Promise<void> {
+    checkShardName(cluster, shard);
+    checkPlayerRecords(records);
+    if (records.length === 0) return;
+    // One statement, so one transaction: every record is written or none.
+    const params = [cluster, shard, ...records.flatMap(putPlayerParams)];
+    await this.pool.query(putPlayersSql(records.length), params);
+  }
+
+  async players(cluster: string, shard: string): Promise<ShardPlayerRecord[]> {
+    checkShardName(cluster, shard);
+    const { rows } = await this.pool.query<PlayerRow>(LIST_PLAYERS_SQL, [cluster, shard]);
+    return rows.map(playerFromRow);
+  }
+
+  async player(cluster: string, shard: string, userId: string): Promise<ShardPlayerRecord | undefined> {
+    checkShardName(cluster, shard);
+    checkUserId(userId);
+    const { rows } = await this.pool.query<PlayerRow>(READ_PLAYER_SQL, [cluster, shard, userId]);
+    return rows[0] && playerFromRow(rows[0]);
+  }
+
+  async deletePlayer(
+    cluster: string,
+    shard: string,
+    userId: string,
+    only?: { transfer?: string; world?: string },
+  ): Promise<boolean> {
+    checkShardName(cluster, shard);
+    checkUserId(userId);
+    checkPlayerGuard(only);
+    const deleted = await this.pool.query(
+      DELETE_PLAYER_SQL,
+      deletePlayerParams(cluster, shard, userId, only),
+    );
+    return (deleted.rowCount ?? 0) > 0;
   }
 
   /** The pool belongs to whoever opened it, which ends it. */

@@ -1,5 +1,11 @@
 import { shardRecordTexts } from './shard-index-checks.js';
-import type { JsonObject, ShardRecord, ShardSaveInfo, ShardSaveRecord } from './shard-index-store.js';
+import type {
+  JsonObject,
+  ShardPlayerRecord,
+  ShardRecord,
+  ShardSaveInfo,
+  ShardSaveRecord,
+} from './shard-index-store.js';
 
 /**
  * The statements both stores run, in one text: `$1`, `$2`… are bound by position on Postgres and
@@ -72,6 +78,61 @@ export const UNDO_SQL = `UPDATE shard_index_saves SET undone = TRUE WHERE cluste
   AND version IN (SELECT version FROM shard_index_saves
     WHERE cluster = $1 AND shard = $2 AND NOT undone ORDER BY version DESC LIMIT $3)`;
 
+const PLAYER = 'user_id, world, state, transfer, data, updated_at_ms';
+
+/** Parameters of each player record in putPlayersSql, after the cluster and shard. */
+const PLAYER_PARAMS = 6;
+
+/**
+ * Upserts `count` player records in one statement: record i's columns (user id, world, state,
+ * transfer, data, updated at: putPlayerParams) are $(3 + 6i) to $(8 + 6i). SQLite runs it with
+ * count 1 once per record (one cached statement), Postgres with every record at once. No user id
+ * may appear twice (Postgres refuses to update one row twice in a statement).
+ */
+export function putPlayersSql(count: number): string {
+  const rows = Array.from({ length: count }, (_, index) => {
+    const first = 3 + index * PLAYER_PARAMS;
+    const own = Array.from({ length: PLAYER_PARAMS }, (_, column) => `$${first + column}`);
+    return `($1, $2, ${own.join(', ')})`;
+  });
+  return `INSERT INTO shard_index_players (cluster, shard, ${PLAYER}) VALUES ${rows.join(', ')}
+  ON CONFLICT (cluster, shard, user_id) DO UPDATE SET world = excluded.world, state = excluded.state,
+    transfer = excluded.transfer, data = excluded.data, updated_at_ms = excluded.updated_at_ms`;
+}
+
+/** One checked record's parameters in putPlayersSql (no transfer: NULL). */
+export function putPlayerParams(record: ShardPlayerRecord): unknown[] {
+  const { data } = record;
+  const blob = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return [record.userId, record.world, record.state, record.transfer ?? null, blob, record.updatedAtMs];
+}
+
+/** The shard's player records, by user id (the column sorts by bytes on both databases). */
+export const LIST_PLAYERS_SQL = `SELECT ${PLAYER} FROM shard_index_players
+  WHERE cluster = $1 AND shard = $2 ORDER BY user_id`;
+
+/** $3 user id. */
+export const READ_PLAYER_SQL = `SELECT ${PLAYER} FROM shard_index_players
+  WHERE cluster = $1 AND shard = $2 AND user_id = $3`;
+
+/**
+ * $3 user id, $4 the transfer id it must have (NULL: any), $5 the world it must be in (NULL: any).
+ * A record with no transfer never equals $4.
+ */
+export const DELETE_PLAYER_SQL = `DELETE FROM shard_index_players
+  WHERE cluster = $1 AND shard = $2 AND user_id = $3
+    AND (CAST($4 AS TEXT) IS NULL OR transfer = $4) AND (CAST($5 AS TEXT) IS NULL OR world = $5)`;
+
+/** The parameters of DELETE_PLAYER_SQL. */
+export function deletePlayerParams(
+  cluster: string,
+  shard: string,
+  userId: string,
+  only: { transfer?: string; world?: string } = {},
+): unknown[] {
+  return [cluster, shard, userId, only.transfer ?? null, only.world ?? null];
+}
+
 /** 64-bit integers come back as numbers (SQLite) or strings (pg); booleans as 0/1 (SQLite). */
 type Int = number | string;
 
@@ -100,6 +161,15 @@ export interface ShardSaveRow extends ShardSaveInfoRow {
   data: Buffer;
 }
 
+export interface PlayerRow {
+  user_id: string;
+  world: string;
+  state: string;
+  transfer: string | null;
+  data: Buffer;
+  updated_at_ms: Int;
+}
+
 export function shardFromRow(row: ShardRow): ShardRecord {
   return {
     sessionId: row.session_id,
@@ -124,4 +194,16 @@ export function infoFromRow(row: ShardSaveInfoRow): ShardSaveInfo {
 export function saveFromRow(row: ShardSaveRow): ShardSaveRecord {
   const { data } = row;
   return { ...infoFromRow(row), data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+export function playerFromRow(row: PlayerRow): ShardPlayerRecord {
+  const { data } = row;
+  return {
+    userId: row.user_id,
+    world: row.world,
+    state: row.state as ShardPlayerRecord['state'],
+    transfer: row.transfer ?? undefined,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    updatedAtMs: Number(row.updated_at_ms),
+  };
 }

@@ -2,16 +2,32 @@ import { byName } from '../../services/saves/saves-sql.js';
 import { migrateSqlite } from '../../store/migrations.js';
 import type { SqliteDatabase } from '../../store/sqlite.js';
 import { SHARD_INDEX_AREA, SQLITE_SHARD_INDEX_MIGRATIONS } from './migrations.js';
-import { checkPositive, checkRollback, checkShardName, newSaveInfo } from './shard-index-checks.js';
 import {
+  checkPlayerGuard,
+  checkPlayerRecords,
+  checkPositive,
+  checkRollback,
+  checkShardName,
+  checkUserId,
+  newSaveInfo,
+} from './shard-index-checks.js';
+import {
+  DELETE_PLAYER_SQL,
   DELETE_UNDONE_SQL,
+  deletePlayerParams,
   INSERT_SAVE_SQL,
   infoFromRow,
   insertSaveParams,
   KEPT_SAVES_SQL,
+  LIST_PLAYERS_SQL,
   LIST_SAVES_SQL,
   NEXT_VERSION_SQL,
+  type PlayerRow,
   PRUNE_SQL,
+  playerFromRow,
+  putPlayerParams,
+  putPlayersSql,
+  READ_PLAYER_SQL,
   READ_SAVE_SQL,
   READ_SHARD_SQL,
   type ShardRow,
@@ -28,6 +44,7 @@ import {
   DEFAULT_KEEP_SAVES,
   type NewShardSave,
   type ShardIndexStore,
+  type ShardPlayerRecord,
   type ShardRecord,
   type ShardSaveInfo,
   type ShardSaveRecord,
@@ -36,9 +53,9 @@ import {
 type Params = [Record<string, unknown>];
 
 /**
- * The shard index on the embedded SQLite database (its tables migrated on creation). Saves and
- * rollbacks run in IMMEDIATE transactions, holding the database's write lock from their first
- * statement; better-sqlite3 runs each to the end before anything else in the process runs.
+ * The shard index on the embedded SQLite database (its tables migrated on creation). Saves,
+ * rollbacks and putPlayers run in IMMEDIATE transactions, holding the database's write lock from
+ * their first statement; better-sqlite3 runs each to the end before anything else in the process runs.
  */
 export class SqliteShardIndexStore implements ShardIndexStore {
   private constructor(private readonly database: SqliteDatabase) {}
@@ -111,6 +128,49 @@ export class SqliteShardIndexStore implements ShardIndexStore {
       return infoFromRow(kept[count]!);
     });
     return undo.immediate();
+  }
+
+  async putPlayers(cluster: string, shard: string, records: readonly ShardPlayerRecord[]): Promise<void> {
+    checkShardName(cluster, shard);
+    checkPlayerRecords(records);
+    if (records.length === 0) return;
+    const put = this.database.prepare<Params>(putPlayersSql(1));
+    const putAll = this.database.transaction(() => {
+      for (const record of records) put.run(byName([cluster, shard, ...putPlayerParams(record)]));
+    });
+    putAll.immediate();
+  }
+
+  async players(cluster: string, shard: string): Promise<ShardPlayerRecord[]> {
+    checkShardName(cluster, shard);
+    return this.database
+      .prepare<Params, PlayerRow>(LIST_PLAYERS_SQL)
+      .all(byName([cluster, shard]))
+      .map(playerFromRow);
+  }
+
+  async player(cluster: string, shard: string, userId: string): Promise<ShardPlayerRecord | undefined> {
+    checkShardName(cluster, shard);
+    checkUserId(userId);
+    const row = this.database
+      .prepare<Params, PlayerRow>(READ_PLAYER_SQL)
+      .get(byName([cluster, shard, userId]));
+    return row && playerFromRow(row);
+  }
+
+  async deletePlayer(
+    cluster: string,
+    shard: string,
+    userId: string,
+    only?: { transfer?: string; world?: string },
+  ): Promise<boolean> {
+    checkShardName(cluster, shard);
+    checkUserId(userId);
+    checkPlayerGuard(only);
+    const deleted = this.database
+      .prepare<Params>(DELETE_PLAYER_SQL)
+      .run(byName(deletePlayerParams(cluster, shard, userId, only)));
+    return deleted.changes > 0;
   }
 
   /** The database belongs to whoever opened it, which closes it. */
