@@ -65,6 +65,20 @@ export const ERROR_CODES = {
   SHARD_RPC_TIMEOUT: 'Shard RPC reply timed out',
   /** The master refused a reported cluster event (its validation failed, or its kind is not declared). */
   CLUSTER_EVENT_REJECTED: 'Cluster event rejected',
+  /** A portal id the world does not have (the cluster's portal pairs name none there), or no cluster to move through. */
+  PORTAL_UNKNOWN: 'No such portal',
+  /** The portal is closed: its other world is not available, is full, or does not pair back (details.reason). */
+  PORTAL_CLOSED: 'Portal is closed',
+  /** The player moved through a portal too recently (details.retryInMs). */
+  PORTAL_COOLDOWN: 'Player moved too recently',
+  /** The player is moving already, or is not connected (a waiting seat cannot be redirected). */
+  MIGRATION_BUSY: 'Player cannot move now',
+  /** The move did not happen: the other shard did not take the player in time, or refused; the player stays. */
+  MIGRATION_FAILED: 'Player did not move',
+  /** A transfer from a shard whose lease is not the one it claims (a fenced-out source): refused. */
+  MIGRATION_FENCED: 'Transfer from a fenced-out shard',
+  /** The cluster's directory says another world holds this player (details.world): join that one. */
+  PLAYER_ELSEWHERE: 'Player is in another world',
   /** A seat was asked for without the server's join password, or with another one. */
   WORLD_PASSWORD_INVALID: 'Wrong or missing join password',
   /** A database's applied schema migrations differ from the ones this code knows (or are newer). */

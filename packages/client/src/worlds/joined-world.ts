@@ -15,6 +15,7 @@ import {
   InputStream,
   isShardlineError,
   monotonicNowMs,
+  type RedirectMessage,
   type Replica,
   type ReplicaSet,
   type RpcCalls,
@@ -59,7 +60,17 @@ const MIN_REJOIN_ATTEMPT_MS = 1_000;
 /** Waits between rejoin attempts, ms: doubling from the first, capped at the last. */
 const REJOIN_BACKOFF_MS = [250, 500, 1_000, 2_000] as const;
 
-export type WorldState = 'connected' | 'reconnecting' | 'left';
+export type WorldState = 'connected' | 'reconnecting' | 'moving' | 'left';
+
+/** A move through a portal, as `onMigrated` tells it. */
+export interface WorldMigration {
+  /** The instance id of the world left. */
+  from: string;
+  /** The world now joined: this same handle when its kind is the same, else a new one (this one has left). */
+  world: JoinedWorld<AnyWorldKind>;
+  /** The portal it arrived at there. */
+  portal: string;
+}
 
 export interface JoinedWorldOptions<K extends AnyWorldKind> {
   kind: K;
@@ -71,6 +82,13 @@ export interface JoinedWorldOptions<K extends AnyWorldKind> {
   connect: (timeoutMs?: number) => Promise<GameClient>;
   /** How long after a dropped link it keeps trying to take its seat back, ms. Default 30,000 (the server's grace). */
   rejoinWithinMs?: number;
+  /**
+   * Connects with a redirect's token to one of its addresses (a move through a portal to a world of
+   * the same kind). Without it, a redirect ends the world ('migrated').
+   */
+  follow?: (redirect: RedirectMessage, timeoutMs: number) => Promise<GameClient>;
+  /** Joins the world a redirect names when its kind is another one (a new handle), if this client knows the kind. */
+  followOther?: (redirect: RedirectMessage) => Promise<JoinedWorld<AnyWorldKind>> | undefined;
   /** How long an RPC call waits for its reply, ms. Default 5,000. */
   replyTimeoutMs?: number;
   /** This client's monotonic clock, ms. Default performance.now. */
@@ -86,12 +104,8 @@ export interface JoinedWorldOptions<K extends AnyWorldKind> {
  */
 export class JoinedWorld<K extends AnyWorldKind> {
   readonly kind: K;
-  /** The instance id (share it: others join by id). */
-  readonly id: string;
   /** The client's copy of the world: snapshots decoded into replicas. */
   readonly view: ClientWorld;
-  /** The server's clock as this client estimates it (`time.serverTimeMs(now)`). */
-  readonly time = new TimeSync();
   /** Typed calls of the kind's to-server RPCs: `await world.rpc.fire({ … })`. */
   readonly rpc: RpcCalls<RpcsOf<K>>;
   /** Every other seat's latest published state (present when the kind declares a state template). */
@@ -112,13 +126,21 @@ export class JoinedWorld<K extends AnyWorldKind> {
   onRejoined: ((resumed: boolean) => void) | undefined;
   /** It is out of the world for good: left, kicked, the server stopped, or rejoining failed. */
   onLeave: ((reason: DisconnectReason) => void) | undefined;
+  /**
+   * It went through a portal (the server redirected it): now in `migration.world` — this handle,
+   * reset (a new `id` and `seat`, every old entity despawned with its event, interpolation and
+   * prediction started afresh so nothing jumps), when the kind is the same; else a new handle.
+   */
+  onMigrated: ((migration: WorldMigration) => void) | undefined;
+  private worldId: string;
+  private clock = new TimeSync();
   private client: GameClient;
   private seatId: string;
   private reconnectToken: Uint8Array;
   private current: WorldState = 'connected';
   private readonly rpcClient: RpcClient<RpcsOf<K>> | undefined;
   private readonly owned = new Set<number>();
-  private readonly inputs: InputStream<FieldMap> | undefined;
+  private inputs: InputStream<FieldMap> | undefined;
   private readonly publisher: StatePublisher<NonNullable<K['state']>> | undefined;
   /** Input acknowledgements by tick (PROTOCOL.md §12.1): inputs applied up to that tick's snapshot. */
   private readonly inputAcks = new Map<number, number>();
@@ -137,7 +159,7 @@ export class JoinedWorld<K extends AnyWorldKind> {
     seated: { seat: string; token: Uint8Array },
   ) {
     this.kind = options.kind;
-    this.id = options.world.id;
+    this.worldId = options.world.id;
     this.now = options.now ?? monotonicNowMs;
     this.view = new ClientWorld({ schemas: this.kind.entities });
     this.client = client;
@@ -179,6 +201,16 @@ export class JoinedWorld<K extends AnyWorldKind> {
     timers.setTimeout(() => joined.releaseRpc(), 0);
     for (const [channel, bytes] of early) joined.received(channel, bytes);
     return joined;
+  }
+
+  /** The instance id (share it: others join by id); another one after a move through a portal. */
+  get id(): string {
+    return this.worldId;
+  }
+
+  /** The server's clock as this client estimates it (`time.serverTimeMs(now)`); a new one after a move. */
+  get time(): TimeSync {
+    return this.clock;
   }
 
   /** This client's seat id (what other clients know it by). */
@@ -365,6 +397,8 @@ export class JoinedWorld<K extends AnyWorldKind> {
     if (message?.type === 'left') {
       this.proxies?.remove(message.seat);
       this.onPlayerLeft?.(message.seat, message.reason);
+    } else if (message?.type === 'redirect') {
+      void this.migrate(message);
     } else if (message?.type === 'owns') {
       for (const id of message.entities) {
         if (message.gained) this.owned.add(id);
@@ -410,7 +444,7 @@ export class JoinedWorld<K extends AnyWorldKind> {
   }
 
   private linkEnded(client: GameClient, reason: DisconnectReason): void {
-    if (client !== this.client || this.current === 'left') return;
+    if (client !== this.client || this.current === 'left' || this.current === 'moving') return;
     if (reason !== 'timeout' && reason !== 'link-lost') {
       this.ended(reason);
       return;
@@ -466,6 +500,57 @@ export class JoinedWorld<K extends AnyWorldKind> {
       const waitMs = REJOIN_BACKOFF_MS[Math.min(attempt, REJOIN_BACKOFF_MS.length - 1)]!;
       await new Promise((resolve) => timers.setTimeout(() => resolve(undefined), waitMs));
     }
+  }
+
+  /**
+   * The server moved the player to another world (PROTOCOL.md §13 `redirect`): connects there with
+   * the redirect's token and takes the new seat. Same kind: this handle follows, reset; another kind
+   * this client knows: a new handle, and this one leaves ('migrated'); else it leaves.
+   */
+  private async migrate(redirect: RedirectMessage): Promise<void> {
+    if (this.current !== 'connected') return;
+    const from = this.worldId;
+    this.current = 'moving';
+    const old = this.client;
+    if (redirect.kind !== this.kind.name || !this.options.follow) {
+      const next = await this.options.followOther?.(redirect)?.catch(() => undefined);
+      old.disconnect();
+      this.ended('migrated');
+      if (next) this.onMigrated?.({ from, world: next, portal: redirect.portal });
+      return;
+    }
+    try {
+      const client = await this.options.follow(redirect, this.options.rejoinWithinMs ?? 30_000);
+      old.disconnect();
+      this.client = client;
+      this.resetForNewWorld(redirect.world);
+      const seated = await requestSeat(client, this.kind, undefined, (channel, bytes) =>
+        this.received(channel, bytes),
+      );
+      this.seatId = seated.seat;
+      this.reconnectToken = seated.token;
+      this.watch(client);
+      this.current = 'connected';
+      this.onMigrated?.({ from, world: this as never, portal: redirect.portal });
+    } catch {
+      old.disconnect();
+      this.ended('migrated');
+    }
+  }
+
+  /** Forgets the world left: its entities (despawned, with events), clock, seats, inputs and calls. */
+  private resetForNewWorld(worldId: string): void {
+    this.worldId = worldId;
+    this.view.reset();
+    this.owned.clear();
+    this.clock = new TimeSync();
+    this.inputAcks.clear();
+    this.inputs = this.kind.input && new InputStream(this.kind.input, INPUT_REDUNDANCY);
+    this.proxies?.clear();
+    this.rpcClient?.close(); // calls awaiting the old world's reply fail with RPC_TIMEOUT
+    for (const interpolation of this.interpolations) interpolation.reset();
+    for (const prediction of this.predictions) prediction.reset();
+    this.onOwnedChanged?.();
   }
 
   private ended(reason: DisconnectReason): void {

@@ -2,6 +2,7 @@ import {
   type AnyWorldKind,
   type ClientTransport,
   type ConnectTicket,
+  type RedirectMessage,
   type ServiceUser,
   ShardlineError,
   WORLD_CHANNELS,
@@ -10,7 +11,7 @@ import {
 } from '@shardline/core';
 import { clientPlatform } from '../client-platform.js';
 import { GameClient } from '../game-client.js';
-import { bytesFromBase64 } from '../services/bytes.js';
+import { base64FromBytes, bytesFromBase64 } from '../services/bytes.js';
 import type { FetchLike } from '../services/platform.js';
 import { ServicesClient } from '../services/services-client.js';
 import type { SessionStorage } from '../services/session-manager.js';
@@ -38,6 +39,11 @@ export interface ShardlineClientOptions {
   WebSocket?: WebSocketConstructor;
   /** How long after a dropped link a world keeps trying to take its seat back, ms. Default 30,000. */
   rejoinWithinMs?: number;
+  /**
+   * World kinds a portal may lead to besides the one joined (a cluster's Caves of another kind than
+   * its Forest): a move into one opens a new handle, given to `onMigrated`.
+   */
+  kinds?: readonly AnyWorldKind[];
 }
 
 /**
@@ -156,20 +162,29 @@ export class ShardlineClient {
     };
   }
 
-  /** Joins with `first`; each rejoin after a dropped link asks for a fresh ticket to the same instance. */
-  private open<K extends AnyWorldKind>(kind: K, first: ConnectTicket): Promise<JoinedWorld<K>> {
-    const world = first.world!;
+  /**
+   * Joins with `first`; each rejoin after a dropped link asks for a fresh ticket to the instance it
+   * is in now; a redirect (a portal) is followed with the redirect's own token.
+   */
+  private async open<K extends AnyWorldKind>(kind: K, first: ConnectTicket): Promise<JoinedWorld<K>> {
     let next: ConnectTicket | undefined = first;
-    return JoinedWorld.open({
+    let joined: JoinedWorld<K> | undefined;
+    joined = await JoinedWorld.open({
       kind,
-      world,
+      world: first.world!,
       ...(this.options.rejoinWithinMs !== undefined ? { rejoinWithinMs: this.options.rejoinWithinMs } : {}),
       connect: async (timeoutMs) => {
-        const ticket = next ?? (await this.seatById(kind, world.id));
+        const ticket = next ?? (await this.seatById(kind, joined?.id ?? first.world!.id));
         next = undefined; // a token connects once
         return this.connect(kind, ticket, timeoutMs);
       },
+      follow: (redirect, timeoutMs) => this.connect(kind, ticketOf(redirect), timeoutMs),
+      followOther: (redirect) => {
+        const other = this.options.kinds?.find((candidate) => candidate.name === redirect.kind);
+        return other ? this.open(other, ticketOf(redirect)) : undefined;
+      },
     });
+    return joined;
   }
 
   private async connect(kind: AnyWorldKind, ticket: ConnectTicket, timeoutMs?: number): Promise<GameClient> {
@@ -217,6 +232,16 @@ export class ShardlineClient {
   private webSocketOptions(): { WebSocket?: WebSocketConstructor } {
     return this.options.WebSocket ? { WebSocket: this.options.WebSocket } : {};
   }
+}
+
+/** A redirect (PROTOCOL.md §13) as the ticket it amounts to: its token, addresses and world. */
+function ticketOf(redirect: RedirectMessage): ConnectTicket {
+  return {
+    token: base64FromBytes(redirect.token),
+    expiresAtMs: 0,
+    serverAddresses: redirect.addresses,
+    world: { id: redirect.world, kind: redirect.kind },
+  };
 }
 
 function browserStorage(): SessionStorage | undefined {

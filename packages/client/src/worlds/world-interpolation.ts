@@ -27,7 +27,7 @@ export interface InterpolationOptions<V, S extends AnyEntitySchema> {
  * `frame(now)` once per display frame, then `sample(id)` or `all()`.
  */
 export class WorldInterpolation<V> {
-  private readonly delay: InterpolationDelay;
+  private delay: InterpolationDelay;
   private readonly buffers = new Map<number, InterpolationBuffer<V>>();
   private lastFrameMs: number | undefined;
   private renderAtMs: number | undefined;
@@ -74,6 +74,7 @@ export class WorldInterpolation<V> {
 
   /** Forgets every entity's history and the delay's measurements (after a jump: a move to another world). */
   reset(): void {
+    this.delay = new InterpolationDelay({ sendIntervalMs: 1000 / this.kind.sendHz });
     this.buffers.clear();
     this.lastFrameMs = undefined;
     this.renderAtMs = undefined;

@@ -51,6 +51,12 @@ export class WorldPrediction<V, K extends AnyWorldKind> {
     return this.entityId;
   }
 
+  /** Forgets the entity and its pending inputs (the client moved to another world): the next snapshot starts afresh. */
+  reset(): void {
+    this.predictor = undefined;
+    this.entityId = undefined;
+  }
+
   /** What to draw now: the prediction with the last correction easing out; undefined before the entity shows. */
   displayed(nowMs: number): V | undefined {
     return this.predictor?.displayed(nowMs);

@@ -70,6 +70,17 @@ export class ClientWorld {
     return index === undefined ? undefined : this.replicaSets[index]!.get(id);
   }
 
+  /**
+   * Forgets the world shown and every snapshot kept (the client moved to another world, whose
+   * ticks and entity ids are its own): every replica despawns, with its event, and the next
+   * snapshot received is shown whatever its tick.
+   */
+  reset(): void {
+    this.show(emptyWorldSnapshot(this.schema, -1));
+    this.history.clear();
+    this.newestTick = -1;
+  }
+
   receive(bytes: Uint8Array): ReceiveResult {
     try {
       const reader = new BitReader(bytes);

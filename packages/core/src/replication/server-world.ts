@@ -313,14 +313,25 @@ export class ServerWorld {
   }
 
   /**
-   * Every entity as of the last completed tick, schema by schema in id order: its id, schema and
-   * state (what a save keeps; entities spawned since that tick are not in it yet).
+   * Every entity as it is now, changes since the last completed tick included (what a save keeps):
+   * its id, schema and state, in the order they were spawned.
    */
   *entities(): IterableIterator<{ id: number; schema: AnyEntitySchema; state: unknown }> {
-    for (const [index, snapshot] of this.latest.snapshots.entries()) {
-      const schema = this.schema.schemas[index]!;
-      for (const id of snapshot.ids) yield { id, schema, state: snapshot.get(id) };
+    for (const id of this.entityTypes.keys()) {
+      const entity = this.entityNow(id);
+      if (entity) yield { id, ...entity };
     }
+  }
+
+  /**
+   * One entity as it is now, changes since the last completed tick included (what a player's
+   * record takes when it leaves through a portal): its schema and state; undefined if absent.
+   */
+  entityNow(id: number): { schema: AnyEntitySchema; state: unknown } | undefined {
+    const index = this.entityTypes.get(id);
+    if (index === undefined) return undefined;
+    const state = (this.builders[index] ?? this.latest.snapshots[index]!).get(id);
+    return state === undefined ? undefined : { schema: this.schema.schemas[index]!, state };
   }
 
   /** Whether an entity exists (spawned and not despawned; it may not be in a snapshot yet). */

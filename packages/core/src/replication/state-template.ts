@@ -144,6 +144,12 @@ export class StateProxies {
     return [...this.proxies.keys()];
   }
 
+  /** Forgets every proxy and every seat gone (the client moved to another world: its seats are others). */
+  clear(): void {
+    this.proxies.clear();
+    this.gone.clear();
+  }
+
   /** The peer left: drop its proxy, and ignore any relay of it still on the way. */
   remove(seat: string): void {
     this.proxies.delete(seat);

@@ -241,6 +241,15 @@ export class SnapshotBuilder<F extends FieldMap> {
     return this;
   }
 
+  /** Entity `id` as stored so far (spawned, or its base row with the changes since), or undefined. */
+  get(id: number): StructValue<F> | undefined {
+    const pending = this.spawned.get(id);
+    if (pending) return pending;
+    const row = indexOfId(this.ids, id);
+    if (row < 0 || this.removed.has(row)) return undefined;
+    return this.layout.unpack(this.codes, this.objects, row);
+  }
+
   /** Stores some fields of an existing entity. VALUE_INVALID leaves it unchanged. */
   patch(id: number, values: Partial<StructValue<F>>): this {
     this.assertOpen();

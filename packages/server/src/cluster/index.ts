@@ -44,6 +44,7 @@ export { NatsBus } from './nats-bus.js';
 export { NatsDirectories } from './nats-directory.js';
 export { ERROR_HEADER, NatsEngine, type NatsEngineOptions } from './nats-engine.js';
 export { streamOfLog } from './nats-event-log.js';
+export * from './portals/index.js';
 export * from './services/index.js';
 export {
   type ClusterGame,

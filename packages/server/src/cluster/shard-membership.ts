@@ -101,6 +101,7 @@ export class ShardMembership {
     }
     const membership = new ShardMembership(options, lease, shards, roles);
     try {
+      await lease.renew(membership.leasedStatus()); // publishes the lease's token at once
       await membership.listen();
       await membership.judge();
     } catch (error) {
@@ -239,12 +240,12 @@ export class ShardMembership {
 
   private renewShardLease(): void {
     const onError = this.options.onError ?? (() => {});
-    this.shardLease.keepRenewed(
-      this.leaseMs / 3,
-      () => encodeStatus(this.options.status()),
-      onError,
-      onError,
-    );
+    this.shardLease.keepRenewed(this.leaseMs / 3, () => this.leasedStatus(), onError, onError);
+  }
+
+  /** This shard's status as its lease publishes it: with the lease's fencing token. */
+  private leasedStatus(): Uint8Array {
+    return encodeStatus({ ...this.options.status(), leaseToken: this.shardLease.token });
   }
 
   /**
@@ -261,6 +262,7 @@ export class ShardMembership {
       );
     }
     this.shardLease = lease;
+    await lease.renew(this.leasedStatus());
     this.renewShardLease();
   }
 

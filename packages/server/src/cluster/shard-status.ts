@@ -11,6 +11,11 @@ export interface WorldStatus {
   players: number;
   /** Seats in all (the kind's maxPlayers). */
   capacity: number;
+  /**
+   * The world's portals (docs/cluster/CLUSTER.md §8), each `portal id → partner world/portal` as
+   * this shard's game pairs them; absent when it has none.
+   */
+  portals?: Record<string, string>;
 }
 
 /** What a shard writes into its lease each renewal: who it is, where, and what it hosts. */
@@ -28,6 +33,11 @@ export interface ShardStatus {
   /** Shard RPC calls it served over the last second. */
   rpcPerSecond: number;
   startedAtMs: number;
+  /**
+   * The fencing token of the lease this status is written under (absent in the lease's first
+   * write, which makes the token): a transfer claiming another token is from a fenced-out shard.
+   */
+  leaseToken?: number;
 }
 
 /** Longest shard or cluster name; both are 1–this many letters, digits, `_` and `-`. */
@@ -74,7 +84,8 @@ export function decodeStatus(bytes: Uint8Array): ShardStatus | undefined {
     !Array.isArray(status.creates) ||
     !status.creates.every((kind) => typeof kind === 'string') ||
     !isCount(status.rpcPerSecond) ||
-    !isCount(status.startedAtMs)
+    !isCount(status.startedAtMs) ||
+    (status.leaseToken !== undefined && !isCount(status.leaseToken))
   ) {
     return undefined;
   }
@@ -98,7 +109,17 @@ function isWorldStatus(value: unknown): value is WorldStatus {
     typeof world.id === 'string' &&
     typeof world.kind === 'string' &&
     isCount(world.players) &&
-    isCount(world.capacity)
+    isCount(world.capacity) &&
+    (world.portals === undefined || isPortalMap(world.portals))
+  );
+}
+
+function isPortalMap(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((partner) => typeof partner === 'string')
   );
 }
 

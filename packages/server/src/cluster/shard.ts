@@ -7,6 +7,7 @@ import {
 } from './cluster-event-catalog.js';
 import { ClusterEvents, type JsonObject } from './cluster-events.js';
 import type { ClusterEngine } from './engine.js';
+import type { PortalDeclarations } from './portals/portal-pairs.js';
 import { type MembershipEvent, ShardMembership } from './shard-membership.js';
 import { ShardRpc } from './shard-rpc.js';
 import type { ShardRole, ShardStatus, WorldStatus } from './shard-status.js';
@@ -34,6 +35,11 @@ export interface ClusterGame<
    * change since the last start is logged, as saves made with other features may not fit.
    */
   features?: readonly string[];
+  /**
+   * The game's portals: pairs of ends (world and portal id) players move between, the cooldown after
+   * a move and how long a transfer may take (docs/cluster/CLUSTER.md §8).
+   */
+  portals?: PortalDeclarations;
   /**
    * Runs once the shard joined, before it catches up on global events: register handlers here.
    * `logger` is the shard's (when the runtime runs it).

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { ClusterEngine } from '../cluster/engine.js';
+import { PortalPairs } from '../cluster/portals/portal-pairs.js';
+import { ShardPlayers } from '../cluster/portals/shard-players.js';
 import { ClusterPlacement, type LiveShards } from '../cluster/services/cluster-placement.js';
 import {
   type CoordinatorRole,
@@ -9,6 +11,7 @@ import {
 import { ShardWorlds } from '../cluster/services/shard-worlds.js';
 import { Shard } from '../cluster/shard.js';
 import { openShardIndexStore } from '../cluster/shard-index/open-shard-index-store.js';
+import { MAX_PLAYER_RECORDS_PER_WRITE } from '../cluster/shard-index/shard-index-store.js';
 import type { ShardStatus, WorldStatus } from '../cluster/shard-status.js';
 import type { WorldPlacement } from '../services/lobbies/world-placement.js';
 import type { ServiceDatabase } from '../services/service-database.js';
@@ -103,6 +106,8 @@ export class ShardProcess {
 
   private constructor(
     readonly shard: Shard,
+    /** The players its persistent worlds hold, and their moves through portals. */
+    readonly players: ShardPlayers,
     private readonly worlds: ShardWorlds,
     private readonly saves: ShardSaves,
     private readonly runtime: WorldRuntime,
@@ -125,8 +130,10 @@ export class ShardProcess {
   ): Promise<ShardProcess> {
     const { database } = services;
     const { cluster, shard } = setup;
+    const pairs = new PortalPairs(game.cluster?.portals);
+    const store = await openShardIndexStore(database);
     const saves = await ShardSaves.open({
-      store: await openShardIndexStore(database),
+      store,
       cluster: cluster.name,
       shard: shard.name,
       worldOptions: Object.fromEntries(shard.server.worlds.map((world) => [world.id, world.options ?? {}])),
@@ -168,7 +175,7 @@ export class ShardProcess {
         return {
           // Until the ports are open, the shard publishes no address and no world.
           addresses: reachable ?? { http: '', udp: '', ws: '' },
-          worlds: reachable ? publishedWorlds(runtime) : [],
+          worlds: reachable ? publishedWorlds(runtime, pairs) : [],
           creates: shard.creates,
           startedAtMs,
         };
@@ -177,7 +184,32 @@ export class ShardProcess {
     });
     joined.onChange((change) => logger.info({ change }, `cluster: ${change.kind}`));
     let worlds: ShardWorlds;
+    let players: ShardPlayers | undefined;
     try {
+      const opened = await ShardPlayers.open({
+        engine: setup.engine,
+        cluster: cluster.name,
+        shard: shard.name,
+        membership: joined.membership,
+        store,
+        pairs,
+        world: (id) => runtime.all().find((instance) => instance.id === id),
+        ticket: (world, holder) => runtime.ticket(world, holder),
+        addresses: () => {
+          const reachable = addresses();
+          return reachable ? [reachable.ws, reachable.udp] : [];
+        },
+        logger,
+      });
+      players = opened;
+      const followRole = () =>
+        opened
+          .serveMaster(joined.isMaster)
+          .catch((error) => logger.warn({ err: error }, 'players: master role'));
+      joined.onChange((change) => {
+        if (change.kind === 'master') void followRole();
+      });
+      await followRole();
       // Where the lobbies' coordinator starts worlds on this shard (and has their tokens signed).
       worlds = await ShardWorlds.serve({
         engine: setup.engine,
@@ -189,11 +221,12 @@ export class ShardProcess {
         occupancy: () => new Map(runtime.all().map((instance) => [instance.id, instance.occupancy])),
       });
     } catch (error) {
+      await players?.close();
       await joined.leave();
       throw error;
     }
     services.link.attach(joined);
-    created = new ShardProcess(joined, worlds, saves, runtime, setup, logger);
+    created = new ShardProcess(joined, players!, worlds, saves, runtime, setup, logger);
     return created;
   }
 
@@ -218,6 +251,7 @@ export class ShardProcess {
       this.queued = undefined;
       const worlds = this.runtime.all().filter((instance) => instance.persistent && !instance.isDisposed);
       try {
+        await this.savePlayers(worlds);
         const info = await this.saves.save({
           format: 1,
           appliedThrough: this.shard.events.appliedThrough,
@@ -235,10 +269,25 @@ export class ShardProcess {
     return this.queued;
   }
 
+  /** Stores the record of every player seated in `worlds` (the away ones were stored as they left). */
+  private async savePlayers(worlds: readonly WorldInstance[]): Promise<void> {
+    const records = [];
+    for (const world of worlds) {
+      for (const player of world.seatedPlayers()) {
+        if (this.players.claims.claims.get(player.id)?.world !== world.id) continue; // moving, or admitting
+        records.push({ world: world.id, userId: player.id, record: world.playerRecord(player) });
+      }
+    }
+    for (let start = 0; start < records.length; start += MAX_PLAYER_RECORDS_PER_WRITE) {
+      await this.players.putRecords(records.slice(start, start + MAX_PLAYER_RECORDS_PER_WRITE));
+    }
+  }
+
   /** Saves one last time, before the worlds go (call before the runtime stops). */
   async saveOnShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.players.flush();
     await this.save('shutdown');
   }
 
@@ -250,18 +299,23 @@ export class ShardProcess {
   /** Leaves the cluster: the others see this shard's worlds go at their next read. */
   async leave(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.players.close();
     await this.worlds.close();
     await this.shard.leave();
   }
 }
 
 /** The runtime's worlds as the lease publishes them: persistent ones first, at most MAX_PUBLISHED_WORLDS. */
-function publishedWorlds(runtime: WorldRuntime): WorldStatus[] {
+function publishedWorlds(runtime: WorldRuntime, pairs: PortalPairs): WorldStatus[] {
   const instances = runtime.all().sort((a, b) => Number(b.persistent) - Number(a.persistent));
-  return instances.slice(0, MAX_PUBLISHED_WORLDS).map((instance) => ({
-    id: instance.id,
-    kind: instance.kind.name,
-    players: instance.occupancy,
-    capacity: instance.kind.maxPlayers,
-  }));
+  return instances.slice(0, MAX_PUBLISHED_WORLDS).map((instance) => {
+    const portals = instance.persistent ? pairs.endsOf(instance.id) : {};
+    return {
+      id: instance.id,
+      kind: instance.kind.name,
+      players: instance.occupancy,
+      capacity: instance.kind.maxPlayers,
+      ...(Object.keys(portals).length > 0 ? { portals } : {}),
+    };
+  });
 }

@@ -8,6 +8,7 @@ import {
 } from '@shardline/core';
 import type { Logger } from 'pino';
 import { type ClusterBus, InProcessBus } from '../bus/index.js';
+import type { ShardPlayers } from '../cluster/portals/shard-players.js';
 import type { ClusterGame, Shard } from '../cluster/shard.js';
 import { GameServer } from '../game-server.js';
 import { DEFAULT_MATCH_SIZE } from '../services/lobbies/matchmaker.js';
@@ -68,6 +69,8 @@ export interface RunningShardline {
   bus: ClusterBus;
   /** The shard this process runs, when it is one of a cluster (`shard` given to startShardline). */
   shard: Shard | undefined;
+  /** The players its persistent worlds hold and their moves through portals, when it is a shard. */
+  players: ShardPlayers | undefined;
   /**
    * Tells every client the server is shutting down, closes the transports and the HTTP service,
    * then the bus and the database.
@@ -157,6 +160,7 @@ export async function startShardline(
       const instance = runtime.create(world.kind, {
         id: world.id,
         persistent: true,
+        ...(shardProcess ? { homes: shardProcess.players } : {}),
         ...(world.options ? { options: world.options } : {}),
       });
       shardProcess?.restore(instance);
@@ -232,6 +236,7 @@ export async function startShardline(
     worlds: runtime,
     bus,
     shard: shardProcess?.shard,
+    players: shardProcess?.players,
     async stop() {
       await stopServing();
       logger.info('stopped');

@@ -1,11 +1,14 @@
 export { connectTicketOf } from './connect-ticket.js';
 export { worldRoutes } from './http-routes.js';
 export { Player } from './player.js';
+export type { Admission, PlayerHomes, PortalArrival } from './player-homes.js';
 export { MAX_PINGS_PER_SECOND, type SeatClock } from './seat-clocks.js';
 export { MAX_INPUT_MESSAGES_PER_TICK } from './seat-inputs.js';
 export {
   type HostedWorld,
+  type PlayerArrival,
   type PlayerCall,
+  type PortalState,
   type ServeWorldOptions,
   serveWorld,
   type WorldContext,

@@ -1,5 +1,7 @@
 import { encodeSeatMessage, MAX_OWNS_PER_MESSAGE } from '@shardline/core';
 
+const EMPTY: ReadonlySet<number> = new Set();
+
 /**
  * Which entities each seat owns, and telling each client of its changes (PROTOCOL.md §13 `owns`):
  * changes made in one turn of the event loop go out together as their net effect, lost ones in one
@@ -40,6 +42,11 @@ export class Ownership {
     }
     owned.add(entity);
     this.changed(seat).set(entity, true);
+  }
+
+  /** The entities a seat owns now. */
+  ownedBy(seat: string): ReadonlySet<number> {
+    return this.bySeat.get(seat) ?? EMPTY;
   }
 
   /** A seat's client came back: it is told everything it owns again (its new client knows nothing). */

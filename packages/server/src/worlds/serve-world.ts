@@ -91,10 +91,46 @@ export interface WorldHandlers<K extends AnyWorldKind> {
   save?(): Record<string, unknown>;
   /** A save was loaded into this new instance: its entities are back (with new ids); restore the rest. */
   restore?(saved: RestoredWorld): void;
+  /**
+   * The game's own record of a player (inventory, stats: a JSON object), taken when the player
+   * leaves through a portal, gives up its seat, or the shard saves (a cluster's persistent worlds).
+   * The entities the player owns travel and are kept with it without this.
+   */
+  savePlayer?(player: Player): Record<string, unknown>;
+  /**
+   * A player whose record this world holds took a seat: it came through a portal (`arrival.portal`
+   * says which one here: place it there), or came back to a world that kept its record. Its
+   * entities are spawned again and owned by it already (with new ids); restore the rest from
+   * `arrival.data`. Called instead of `join`.
+   */
+  arrive?(player: Player, arrival: PlayerArrival): void;
   /** Handlers of the kind's to-server RPCs (each may be async; its return value is the reply). */
   rpc?: WorldRpcHandlers<RpcsOf<K>>;
   /** Listeners of the events players send (to the server, or broadcast: the server hears those too). */
   events?: WorldEventListeners<RpcsOf<K>>;
+}
+
+/** What a world's `arrive` handler is given (see WorldHandlers.arrive). */
+export interface PlayerArrival {
+  /** What the `savePlayer` handler of the world the player left returned. */
+  data: Record<string, unknown>;
+  /** Each entity id the player's record held → its id here. */
+  entities: ReadonlyMap<number, number>;
+  /** The portal it came through, here; undefined when it came back by joining. */
+  portal: string | undefined;
+  /** The world and portal it left through; undefined when it came back by joining. */
+  from: { world: string; portal: string } | undefined;
+}
+
+/** A portal of a world, as its shard sees it now (docs/cluster/CLUSTER.md §8). */
+export interface PortalState {
+  id: string;
+  /** The world and portal it leads to. */
+  to: { world: string; portal: string };
+  /** Open: the other world is available, not full, and pairs back to this portal. */
+  open: boolean;
+  /** Why it is closed. */
+  closed?: 'unavailable' | 'full' | 'unpaired';
 }
 
 /** The world instance as game code sees it: typed by its kind. */
@@ -147,6 +183,19 @@ export interface HostedWorld<K extends AnyWorldKind> {
   /** Public facts about the instance shown in `GET /v1/worlds` (JSON, at most 1 KiB). */
   setMetadata(metadata: Readonly<Record<string, unknown>>): void;
   readonly metadata: Readonly<Record<string, unknown>>;
+  /**
+   * Moves a player through a portal of this world to the paired world (on any shard of the
+   * cluster), exactly once: resolves once the cluster's directory says the other world holds the
+   * player (its client is redirected there and its seat here is given up with reason `migrated`,
+   * its entities despawned); rejects, the player staying here unchanged, with PORTAL_UNKNOWN,
+   * PORTAL_CLOSED, PORTAL_COOLDOWN, MIGRATION_BUSY or MIGRATION_FAILED. While it moves the player's
+   * inputs and calls are ignored.
+   */
+  migrate(player: Player, portal: string): Promise<void>;
+  /** A portal of this world and whether it is open (PORTAL_UNKNOWN if the cluster pairs none here). */
+  portal(id: string): PortalState;
+  /** The portals of this world (those the cluster's pairs name here). */
+  readonly portals: readonly string[];
   /** A locked instance takes no more players through join-or-create (a match under way). */
   lock(): void;
   unlock(): void;

@@ -23,15 +23,17 @@ import {
   WORLD_CHANNEL,
   type WorldSummary,
 } from '@shardline/core';
+import type { PlayerRecord } from '../cluster/portals/player-record.js';
 import type { GameServer, SessionHandle, SessionInfo } from '../game-server.js';
 import { Ownership } from './ownership.js';
 import { Player } from './player.js';
+import type { Admission, PlayerHomes } from './player-homes.js';
 import { type SeatClock, SeatClocks } from './seat-clocks.js';
 import { SeatInputs } from './seat-inputs.js';
-import type { HostedWorld, WorldContext, WorldHandlers, WorldServer } from './serve-world.js';
+import type { HostedWorld, PortalState, WorldContext, WorldHandlers, WorldServer } from './serve-world.js';
 import { TickTimes } from './tick-times.js';
 import { worldRouter } from './world-router.js';
-import { respawnEntities, type SavedWorld, savedEntities } from './world-save.js';
+import { encodedEntity, respawnEntities, type SavedWorld, savedEntities } from './world-save.js';
 import { WorldSends } from './world-sends.js';
 import type { WorldStats } from './world-stats.js';
 
@@ -57,6 +59,11 @@ export interface WorldInstanceOptions<K extends AnyWorldKind> {
   context: WorldContext;
   /** A game handler threw: the instance goes on (the error is the game's to fix). */
   onHandlerError: (error: unknown, where: string) => void;
+  /**
+   * Where the world's players live in the cluster, for a world that keeps player records (a
+   * persistent world of a shard): admission, records kept while away, portals.
+   */
+  homes?: PlayerHomes;
 }
 
 /**
@@ -85,6 +92,10 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
   private readonly playerByClient = new Map<string, Player>();
   /** Connections routed here that have not said hello yet, with when they connected. */
   private readonly pending = new Map<string, SessionInfo>();
+  /** Connections that said hello, waiting for their admission (PlayerHomes.admit). */
+  private readonly admitting = new Map<string, SessionInfo>();
+  /** Seats whose player is moving through a portal: their inputs, states and calls are ignored. */
+  private readonly frozen = new Set<string>();
   /** Seats reserved for clients (by client id) that have not connected yet: when each lapses, ms. */
   private readonly reservations = new Map<string, number>();
   private readonly inputs: SeatInputs | undefined;
@@ -168,7 +179,13 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     this.guarded('save', () => {
       data = this.handlers.save?.() ?? {};
     });
-    return { id: this.id, kind: this.kind.name, tick: this.tick, entities: savedEntities(this.world), data };
+    return {
+      id: this.id,
+      kind: this.kind.name,
+      tick: this.tick,
+      entities: savedEntities(this.world, (id) => this.ownership.ownerOf(id) !== undefined),
+      data,
+    };
   }
 
   /**
@@ -251,6 +268,20 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     else if (this.players.get(player.seat) === player) this.giveUp(player.seat, reason); // its seat was waiting
   }
 
+  migrate(player: Player, portal: string): Promise<void> {
+    if (!this.setup.homes) return Promise.reject(noPortals());
+    return this.setup.homes.migrate(this, player, portal);
+  }
+
+  portal(id: string): PortalState {
+    if (!this.setup.homes) throw noPortals();
+    return this.setup.homes.portal(this, id);
+  }
+
+  get portals(): readonly string[] {
+    return this.setup.homes?.portalsOf(this) ?? [];
+  }
+
   get metadata(): Readonly<Record<string, unknown>> {
     return JSON.parse(this.metadataJson) as Record<string, unknown>;
   }
@@ -283,15 +314,22 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
   /** Seats taken or waiting, connections not yet seated, and reservations not yet used. */
   get occupancy(): number {
     let unseated = 0; // connected, no hello yet, and holding no seat or reservation already counted
-    for (const { clientId } of this.pending.values()) {
-      if (!this.playerByClient.has(clientId) && !this.reservations.has(clientId)) unseated++;
+    for (const waiting of [this.pending, this.admitting]) {
+      for (const { clientId } of waiting.values()) {
+        if (!this.playerByClient.has(clientId) && !this.reservations.has(clientId)) unseated++;
+      }
     }
     return this.players.size + unseated + this.reservations.size;
   }
 
   /** Whether nothing holds the instance: no seats, connections or reservations. */
   get empty(): boolean {
-    return this.players.size === 0 && this.pending.size === 0 && this.reservations.size === 0;
+    return (
+      this.players.size === 0 &&
+      this.pending.size === 0 &&
+      this.admitting.size === 0 &&
+      this.reservations.size === 0
+    );
   }
 
   /**
@@ -375,6 +413,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     }
     const seat = this.seats.seatOf(session);
     if (seat === undefined) return; // not in the world yet: nothing else counts
+    if (this.frozen.has(seat) && channel !== WORLD_CHANNEL.clock) return; // moving: it acts no more here
     switch (channel) {
       case WORLD_CHANNEL.clock:
         if (bytes.length === 4)
@@ -399,6 +438,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
 
   disconnected(session: string, reason: DisconnectReason): void {
     this.pending.delete(session);
+    this.admitting.delete(session);
     const seat = this.seats.seatOf(session);
     if (seat === undefined) return;
     const player = this.players.get(seat);
@@ -441,11 +481,12 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     if (this.disposed) return;
     this.disposed = true;
     this.guarded('dispose', () => this.handlers.dispose?.());
-    for (const session of [...this.pending.keys(), ...this.seatedSessions()]) {
+    for (const session of [...this.pending.keys(), ...this.admitting.keys(), ...this.seatedSessions()]) {
       if (this.sends.connected(session)) this.server.kick(session, reason);
     }
     for (const seat of [...this.players.keys()]) this.giveUp(seat, reason);
     this.pending.clear();
+    this.admitting.clear();
     this.reservations.clear();
   }
 
@@ -484,7 +525,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
   private readonly applyInput = (seat: string, value: StructValue<Record<string, never>>): void => {
     const input = this.handlers.input;
     const player = this.players.get(seat);
-    if (!player || !input) return;
+    if (!player || !input || this.frozen.has(seat)) return;
     try {
       input(player, value as never);
     } catch (error) {
@@ -538,6 +579,39 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
       this.server.kick(session, 'already-connected');
       return;
     }
+    if (!resumed && this.setup.homes) {
+      // A new seat in a world that keeps player records: the cluster says first whether and how.
+      this.admitting.set(session, info);
+      void this.setup.homes.admit(this, info.clientId).then((admission) => this.admitted(session, admission));
+      return;
+    }
+    this.seat(session, info, resumed, undefined);
+  }
+
+  /** Seats an admitted connection (if it is still here and its client holds no seat meanwhile). */
+  private admitted(session: string, admission: Admission): void {
+    const info = this.admitting.get(session);
+    if (!info || !this.admitting.delete(session) || this.disposed) return;
+    if (!this.sends.connected(session)) return;
+    if (admission.kind === 'refused') {
+      // Another world holds the player, or it is moving: not here (the error is the cluster's to log).
+      this.server.kick(session, 'world-not-found');
+      return;
+    }
+    if (this.playerByClient.has(info.clientId)) {
+      this.server.kick(session, 'already-connected'); // seated from another connection meanwhile
+      return;
+    }
+    this.seat(session, info, undefined, admission);
+  }
+
+  private seat(
+    session: string,
+    info: SessionInfo,
+    resumed: ReturnType<Seats['resume']>,
+    admission: Admission | undefined,
+  ): void {
+    const nowMs = Date.now();
     const { seat, token } = resumed ?? this.seats.join(session);
     if (resumed?.replaced !== undefined) {
       // The old link is dead but not yet timed out: close it (it no longer sits anywhere).
@@ -576,7 +650,36 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     this.router?.addClient(seat, nowMs); // a seat keeps its RPC record across a dropped link
     this.inputs?.add(seat);
     const joined = player;
-    if (this.handlers.join) this.guarded('join', () => this.handlers.join!(joined));
+    const arrived = admission?.kind === 'returning' && this.arrive(joined, admission);
+    if (!arrived && this.handlers.join) this.guarded('join', () => this.handlers.join!(joined));
+    if (admission) this.setup.homes?.seated(this, joined, arrived ? admission : { kind: 'new' });
+  }
+
+  /**
+   * Spawns a returning player's entities again, owned by it, and runs the game's `arrive`; false
+   * (nothing spawned) if the record does not fit this world (the player joins afresh: reported).
+   */
+  private arrive(player: Player, admission: Admission & { kind: 'returning' }): boolean {
+    const { record, arrival } = admission;
+    let entities: Map<number, number>;
+    try {
+      entities = respawnEntities(record.entities, this.world.schema.schemas, (schema, state) =>
+        this.world.spawn(schema, state),
+      );
+    } catch (error) {
+      this.setup.onHandlerError(error, `${this.kind.name} record of ${player.id}`);
+      return false;
+    }
+    for (const id of entities.values()) this.setOwner(id, player);
+    this.guarded('arrive', () =>
+      this.handlers.arrive?.(player, {
+        data: record.data,
+        entities,
+        portal: arrival?.portal,
+        from: arrival?.from,
+      }),
+    );
+    return true;
   }
 
   /** Another build of the game: told the server's parts (so it can say what differs), then disconnected. */
@@ -594,9 +697,58 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     });
   }
 
+  /** Stops (or resumes) taking a player's inputs, states and calls: it is moving through a portal. */
+  freeze(player: Player, frozen: boolean): void {
+    if (frozen) this.frozen.add(player.seat);
+    else this.frozen.delete(player.seat);
+  }
+
+  /**
+   * The player as its record keeps it (docs/cluster/CLUSTER.md §8): the entities it owns, as they
+   * are now, encoded by their schemas, and the game's `savePlayer` data.
+   */
+  playerRecord(player: Player): PlayerRecord {
+    const entities = [];
+    for (const id of this.ownership.ownedBy(player.seat)) {
+      const entity = this.world.entityNow(id);
+      if (entity) entities.push(encodedEntity(id, entity.schema, entity.state));
+    }
+    let data: Record<string, unknown> = {};
+    this.guarded('savePlayer', () => {
+      data = this.handlers.savePlayer?.(player) ?? {};
+    });
+    return { entities, data };
+  }
+
+  /**
+   * The player moved through a portal (the directory says another world holds it): its client is
+   * sent `redirect` (a seat message) and disconnected with `migrated`, its seat given up with that
+   * reason (the game's `leave` hears it), and what it owned is despawned: it lives on there.
+   */
+  release(player: Player, redirect: Uint8Array): void {
+    if (this.players.get(player.seat) !== player) return;
+    const session = player.session?.session;
+    if (session !== undefined && this.sends.connected(session)) {
+      this.sends.toSession(session, WORLD_CHANNEL.control, redirect, 'reliable');
+      this.server.flush();
+    }
+    this.frozen.delete(player.seat);
+    this.giveUp(player.seat, 'migrated');
+    if (session !== undefined) {
+      queueMicrotask(() => {
+        if (this.sends.connected(session)) this.server.kick(session, 'migrated');
+      });
+    }
+  }
+
   private giveUp(seat: string, reason: DisconnectReason): void {
     const player = this.players.get(seat);
     if (!player) return;
+    // A world that keeps records keeps the player's (or, moving, it travels): what it owned goes.
+    const keeping = this.setup.homes !== undefined && !this.disposed;
+    const owned = keeping ? [...this.ownership.ownedBy(seat)] : [];
+    if (keeping && reason !== 'migrated') this.setup.homes!.away(this, player, this.playerRecord(player));
+    this.frozen.delete(seat);
     player.session = undefined;
     this.world.removeClient(seat);
     this.clocks.remove(seat);
@@ -613,6 +765,8 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     this.sends.toSeats(WORLD_CHANNEL.control, encodeSeatMessage({ type: 'left', reason, seat }), 'reliable');
     if (this.handlers.leave) this.guarded('leave', () => this.handlers.leave!(player, reason));
     this.ownership.removeSeat(seat); // after leave: what the game despawns there needs no telling
+    // Left behind by the game's leave, they would be saved with the world as well as with the player.
+    for (const id of owned) if (this.world.has(id)) this.world.despawn(id);
   }
 
   /** Connections that never said hello, and reservations never used, give their places back. */
@@ -656,6 +810,16 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     }
   }
 
+  /** Whether a player with that client id sits (or waits) in a seat here. */
+  hasPlayer(clientId: string): boolean {
+    return this.playerByClient.has(clientId);
+  }
+
+  /** The seated players (for their records, when the shard saves). */
+  seatedPlayers(): Iterable<Player> {
+    return this.players.values();
+  }
+
   private *seatedSessions(): Iterable<string> {
     for (const player of this.players.values()) if (player.session) yield player.session.session;
   }
@@ -685,4 +849,8 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
       onHandlerError: this.setup.onHandlerError,
     };
   }
+}
+
+function noPortals(): ShardlineError {
+  return new ShardlineError('PORTAL_UNKNOWN', 'this world keeps no players for a cluster: it has no portals');
 }

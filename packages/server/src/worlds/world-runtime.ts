@@ -7,6 +7,7 @@ import {
   type WorldSummary,
 } from '@shardline/core';
 import type { GameServer, SessionInfo } from '../game-server.js';
+import type { PlayerHomes } from './player-homes.js';
 import type { WorldContext, WorldServer } from './serve-world.js';
 import { WorldInstance, type WorldVisibility } from './world-instance.js';
 
@@ -59,6 +60,8 @@ export interface CreateWorldOptions {
   persistent?: boolean;
   /** Only these client ids may join (a lobby's or a match's members); makes it 'restricted'. */
   members?: readonly string[];
+  /** Where its players live in the cluster (a persistent world of a shard keeps player records). */
+  homes?: PlayerHomes;
   /**
    * Not disposed for being empty before this time, ms since the epoch (a lobby's instance waits for
    * members who connect late). Default: disposed once empty past the delay.
@@ -197,6 +200,7 @@ export class WorldRuntime {
         cluster: this.options.context?.cluster,
       },
       onHandlerError: this.options.onHandlerError ?? ((error, where) => console.error(where, error)),
+      ...(options.homes ? { homes: options.homes } : {}),
     });
     this.instances.set(id, instance);
     if (options.keepUntilMs !== undefined) this.keptUntilMs.set(instance, options.keepUntilMs);

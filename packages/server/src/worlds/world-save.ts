@@ -43,16 +43,20 @@ export interface RestoredWorld {
 
 const writer = new BitWriter({ initialBytes: 1024 });
 
-/** The entities of `world` no player owns, encoded for a save. */
-export function savedEntities(world: ServerWorld): SavedEntity[] {
+/** The entities of `world` no player owns (`isOwned` says which are owned), encoded for a save. */
+export function savedEntities(world: ServerWorld, isOwned: (id: number) => boolean): SavedEntity[] {
   const saved: SavedEntity[] = [];
   for (const { id, schema, state } of world.entities()) {
-    if (world.ownerOf(id) !== undefined) continue;
-    writer.reset();
-    schema.write(writer, state as StructValue<FieldMap>);
-    saved.push({ id, schema: schema.name, state: Buffer.from(writer.toBytes()).toString('base64') });
+    if (!isOwned(id)) saved.push(encodedEntity(id, schema, state));
   }
   return saved;
+}
+
+/** One entity's state, encoded by its schema (the netvar codec, base64). */
+export function encodedEntity(id: number, schema: AnyEntitySchema, state: unknown): SavedEntity {
+  writer.reset();
+  schema.write(writer, state as StructValue<FieldMap>);
+  return { id, schema: schema.name, state: Buffer.from(writer.toBytes()).toString('base64') };
 }
 
 /**
