@@ -151,6 +151,25 @@ describe('portals between two shards', () => {
     await world.leave();
   });
 
+  it('a client whose link drops after a move takes its seat back there, through the shard it first asked', async () => {
+    const cluster = await startWith(portalCluster(mkdtempSync(join(tmpdir(), 'portals-')), clusterName()));
+    const { world, userId } = await joinForest(cluster);
+    const forest = worldOf(cluster, 'forest', 'forest');
+    const caves = worldOf(cluster, 'caves', 'caves');
+    await forest.migrate(await until(() => playerIn(forest, userId), 'the player'), 'sinkhole');
+    const arrived = await until(() => playerIn(caves, userId), 'the player in the caves');
+    const seat = arrived.seat;
+    const rejoined = new Promise<boolean>((resolve) => {
+      world.onRejoined = resolve;
+    });
+    shardOf(cluster, 'caves').server.kick(arrived.session!.session, 'timeout');
+    expect(await rejoined).toBe(true); // its seat, resumed
+    expect(world.id).toBe('caves');
+    expect(world.seat).toBe(seat);
+    expect(playerIn(caves, userId)?.connected).toBe(true);
+    await world.leave();
+  });
+
   it('after a restart the player is where the directory says, with its items, and nowhere else', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'portals-'));
     const config = portalCluster(dataDir, clusterName(), throwawaySchemaName());
@@ -169,11 +188,10 @@ describe('portals between two shards', () => {
 
     cluster = await startWith(config);
     expect(worldOf(cluster, 'caves', 'caves').stats().entities).toBe(0); // its body is with its record
+    // Asking for the Forest (through the Forest's shard) seats it where the directory holds it.
     const again = new ShardlineClient(shardOf(cluster, 'forest').addresses.http, { storage });
-    const refused = await again.joinById(starterWorld, 'forest').catch((error: unknown) => error);
-    expect(isShardlineError(refused, 'WORLD_NOT_FOUND')).toBe(true); // the directory says the caves
-    const inCaves = new ShardlineClient(shardOf(cluster, 'caves').addresses.http, { storage });
-    const back = await inCaves.joinById(starterWorld, 'caves');
+    const back = await again.joinById(starterWorld, 'forest');
+    expect(back.id).toBe('caves');
     const body = await until(() => back.me(StarterBody), 'its body back');
     expect(body.state.x).toBeCloseTo(1, 1);
     expect(seatedItems.get('caves')?.get(userId)).toEqual([`${userId}-sword`, `${userId}-shield`]);

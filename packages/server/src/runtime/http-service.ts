@@ -8,7 +8,7 @@ import { MAX_URL_PARAM_LENGTH } from '../services/http/index.js';
 import { answerHandshakeError } from '../services/http/socket-answers.js';
 import { USER_STREAM_PATH } from '../services/push/index.js';
 import type { StreamAdmission } from '../transport/admission.js';
-import { checkJoinPassword, MAX_JOIN_PASSWORD_LENGTH } from '../worlds/http-routes.js';
+import { type ClusterWorlds, checkJoinPassword, MAX_JOIN_PASSWORD_LENGTH } from '../worlds/http-routes.js';
 import type { WorldRuntime } from '../worlds/world-runtime.js';
 import type { ClusterFigures } from './cluster-figures.js';
 import type { ShardlineConfig } from './config.js';
@@ -51,6 +51,8 @@ interface HttpServiceOptions {
   ws: string;
   /** The cluster view, when the process is a shard. */
   cluster?: () => ClusterFigures;
+  /** The cluster's other worlds and its player directory, when the process is a shard. */
+  clusterWorlds?: ClusterWorlds;
 }
 
 /**
@@ -77,6 +79,7 @@ export async function serveHttp(options: HttpServiceOptions) {
   await serveOnlineServices(http, services, config, options.tickets.issue, {
     runtime,
     serverAddresses: () => server.publicAddresses,
+    ...(options.clusterWorlds ? { cluster: options.clusterWorlds } : {}),
   });
   http.get('/healthz', async () => ({
     status: 'ok',

@@ -46,6 +46,7 @@ import { openPostgres } from '../store/postgres.js';
 import { postgresServerSecret, serverSecret } from '../store/server-secrets.js';
 import type { SqliteDatabase } from '../store/sqlite.js';
 import { connectTicketOf } from '../worlds/connect-ticket.js';
+import type { ClusterWorlds } from '../worlds/http-routes.js';
 import { worldRoutes } from '../worlds/http-routes.js';
 import type { WorldRuntime } from '../worlds/world-runtime.js';
 import type { ShardlineConfig } from './config.js';
@@ -279,7 +280,7 @@ export async function serveOnlineServices(
   services: OnlineServices,
   config: ShardlineConfig,
   issueTicket: IssueConnectTicket,
-  worlds?: { runtime: WorldRuntime; serverAddresses: () => string[] },
+  worlds?: { runtime: WorldRuntime; serverAddresses: () => string[]; cluster?: ClusterWorlds },
 ): Promise<void> {
   await serveServiceApi(http, {
     accounts: services.accounts,
@@ -293,7 +294,9 @@ export async function serveOnlineServices(
       await achievementRoutes(api, services.achievements);
       await saveRoutes(api, services.saves);
       await lobbyRoutes(api, services.lobbies);
-      if (worlds) await worldRoutes(api, worlds.runtime, worlds.serverAddresses, config.password);
+      if (worlds) {
+        await worldRoutes(api, worlds.runtime, worlds.serverAddresses, config.password, worlds.cluster);
+      }
     },
   });
 }

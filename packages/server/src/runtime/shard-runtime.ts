@@ -1,3 +1,4 @@
+import { ShardlineError } from '@shardline/core';
 import type { Logger } from 'pino';
 import type { ClusterEngine } from '../cluster/engine.js';
 import { PortalPairs } from '../cluster/portals/portal-pairs.js';
@@ -15,6 +16,7 @@ import { MAX_PLAYER_RECORDS_PER_WRITE } from '../cluster/shard-index/shard-index
 import type { ShardStatus, WorldStatus } from '../cluster/shard-status.js';
 import type { WorldPlacement } from '../services/lobbies/world-placement.js';
 import type { ServiceDatabase } from '../services/service-database.js';
+import type { ClusterWorlds } from '../worlds/http-routes.js';
 import type { WorldInstance } from '../worlds/world-instance.js';
 import { MAX_INSTANCES, type WorldRuntime } from '../worlds/world-runtime.js';
 import type { ClusterConfig, ShardConfig } from './cluster-config.js';
@@ -289,6 +291,33 @@ export class ShardProcess {
     this.timer = undefined;
     await this.players.flush();
     await this.save('shutdown');
+  }
+
+  /**
+   * The cluster's worlds as this shard's world routes see them: a seat in a world another shard
+   * hosts (that shard signs the token, asked through `placement`), and where the player directory
+   * holds a player.
+   */
+  clusterWorlds(placement: WorldPlacement): ClusterWorlds {
+    return {
+      ticket: async (id, kind, user) => {
+        const located = this.shard.locate(id);
+        if (!located) throw new ShardlineError('WORLD_NOT_FOUND', `no shard of the cluster hosts ${id}`);
+        if (located.world.kind !== kind) {
+          throw new ShardlineError(
+            'PROTOCOL_MISMATCH',
+            `world ${id} is a ${located.world.kind}, not a ${kind}`,
+          );
+        }
+        return placement.ticket(
+          { worldId: id, shard: located.shard },
+          { userId: user.id, username: user.username },
+        );
+      },
+      homeOf: (userId) => this.players.homeOf(userId),
+      keepsPlayers: (id) => this.shard.locate(id)?.world.portals !== undefined,
+      kindOf: (id) => this.shard.locate(id)?.world.kind,
+    };
   }
 
   /** The dashboard's cluster view, as this shard sees it. */

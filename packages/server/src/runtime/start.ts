@@ -203,7 +203,12 @@ export async function startShardline(
     admission,
     udp: udp!,
     ws: ws!,
-    ...(shardProcess ? { cluster: () => shardProcess.figures() } : {}),
+    ...(shardProcess
+      ? {
+          cluster: () => shardProcess.figures(),
+          clusterWorlds: shardProcess.clusterWorlds(clustered!.worlds),
+        }
+      : {}),
   });
   const stopServing = async () => {
     await shardProcess?.saveOnShutdown();

@@ -65,6 +65,7 @@ export async function worldRoutes(
   serverAddresses: () => string[],
   /** The join password every seat request must give (none: any signed-in player may ask). */
   password?: string,
+  cluster?: ClusterWorlds,
 ): Promise<void> {
   const holderOf = (request: Parameters<typeof callerOf>[0]): TicketHolder => {
     const { user } = callerOf(request);
@@ -108,7 +109,28 @@ export async function worldRoutes(
       { schema: { tags, security, params: WorldParams, body: ByIdRequest }, onRequest: signedIn },
       async (request) => {
         checkJoinPassword(password, request.body.password);
-        const instance = runtime.get(request.params.id);
+        const holder = holderOf(request);
+        let { id } = request.params;
+        if (cluster && (runtime.find(id)?.keepsPlayers ?? cluster.keepsPlayers(id))) {
+          // A world that keeps its players' records seats only those the cluster holds there: a
+          // player held in another world of the same kind is seated there instead (DST's way).
+          const home = await cluster.homeOf(holder.clientId);
+          if (home !== undefined && home !== id) {
+            const homeKind = runtime.find(home)?.kind.name ?? cluster.kindOf(home);
+            if (homeKind !== request.body.kind) {
+              throw new ShardlineError('PLAYER_ELSEWHERE', `the cluster holds this player in ${home}`, {
+                world: home,
+              });
+            }
+            id = home;
+          }
+        }
+        const instance = cluster ? runtime.find(id) : runtime.get(id);
+        if (!instance) {
+          // Hosted by another shard of the cluster: it reserves the seat and signs the token.
+          checkFingerprints(runtime.kind(request.body.kind), request.body.fingerprints);
+          return cluster!.ticket(id, request.body.kind, callerOf(request).user);
+        }
         if (instance.kind.name !== request.body.kind) {
           throw new ShardlineError(
             'PROTOCOL_MISMATCH',
@@ -116,10 +138,25 @@ export async function worldRoutes(
           );
         }
         checkFingerprints(instance.kind, request.body.fingerprints);
-        return answer(runtime.ticket(instance, holderOf(request)));
+        return answer(runtime.ticket(instance, holder));
       },
     );
   });
+}
+
+/**
+ * The rest of the cluster, as a shard's world routes see it: a seat in a world another shard hosts
+ * (asked of that shard), and where the cluster's player directory holds a player.
+ */
+export interface ClusterWorlds {
+  /** A seat in world `id` (of `kind`) on the shard hosting it: WORLD_NOT_FOUND if none does. */
+  ticket(id: string, kind: string, user: { id: string; username: string }): Promise<ConnectTicket>;
+  /** The world the cluster holds the player in, if any (what its next seat must be in). */
+  homeOf(userId: string): Promise<string | undefined>;
+  /** Whether world `id`, hosted elsewhere, keeps its players' records (it has portals). */
+  keepsPlayers(id: string): boolean;
+  /** The kind of world `id`, hosted elsewhere; undefined if no live shard hosts it. */
+  kindOf(id: string): string | undefined;
 }
 
 /**

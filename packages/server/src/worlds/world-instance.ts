@@ -810,6 +810,11 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
     }
   }
 
+  /** Whether the world keeps its players' records for the cluster (a persistent world of a shard). */
+  get keepsPlayers(): boolean {
+    return this.setup.homes !== undefined;
+  }
+
   /** Whether a player with that client id sits (or waits) in a seat here. */
   hasPlayer(clientId: string): boolean {
     return this.playerByClient.has(clientId);

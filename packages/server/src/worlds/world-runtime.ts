@@ -154,6 +154,11 @@ export class WorldRuntime {
     return instance;
   }
 
+  /** The instance with that id, if there is one. */
+  find(id: string): WorldInstance | undefined {
+    return this.instances.get(id);
+  }
+
   /** The instance a session sits in (or waits to), if any. */
   instanceOf(session: string): WorldInstance | undefined {
     return this.routes.get(session);

@@ -111,6 +111,18 @@ export class ShardPlayers implements PlayerHomes {
     }
   }
 
+  /**
+   * The world the directory holds the player in (the one it is leaving, while it moves); undefined
+   * if the cluster never held it or the directory cannot be read now (admission decides then).
+   */
+  async homeOf(userId: string): Promise<string | undefined> {
+    try {
+      return (await this.directory.read(userId))?.location.world;
+    } catch {
+      return undefined;
+    }
+  }
+
   // ── PlayerHomes: what the worlds ask ────────────────────────────────────────────────────────────
 
   async admit(world: WorldInstance, clientId: string): Promise<Admission> {
