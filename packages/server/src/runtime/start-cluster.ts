@@ -19,6 +19,11 @@ export interface StartClusterOptions {
   only?: readonly string[];
   /** The engine, over the config's: `in-process` or a nats:// URL. */
   engine?: string;
+  /**
+   * Wraps each shard's engine member (tests inject faults here: lost, repeated or late requests).
+   * Default: none.
+   */
+  wrapEngine?: (engine: ClusterEngine, shard: string) => ClusterEngine;
 }
 
 /**
@@ -52,10 +57,11 @@ export async function startCluster(
   };
   try {
     for (const shard of chosen) {
-      const engine = inProcess
+      const member = inProcess
         ? inProcess.member()
         : await connectNats(engineUrl, `${config.name}/${shard.name}`);
-      engines.push(engine);
+      engines.push(member);
+      const engine = options.wrapEngine ? options.wrapEngine(member, shard.name) : member;
       const shardLogger = logger.child({ shard: shard.name });
       try {
         shards.set(

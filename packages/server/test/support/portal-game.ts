@@ -62,7 +62,12 @@ export function portalGame(options: { cooldownMs?: number; transferTimeoutMs?: n
 }
 
 /** Forest (master) and Caves on the in-process engine, each its own server with its own shard index. */
-export function portalCluster(dataDir: string, name: string, postgresSchema?: string): ClusterConfig {
+export function portalCluster(
+  dataDir: string,
+  name: string,
+  postgresSchema?: string,
+  server: Record<string, unknown> = {},
+): ClusterConfig {
   return parseClusterConfig({
     cluster: { name, description: 'Above and below', maxPlayers: 64 },
     engine: 'in-process',
@@ -76,6 +81,7 @@ export function portalCluster(dataDir: string, name: string, postgresSchema?: st
       wsPort: 0,
       // Accounts shared (a player signed in through one shard is the same player on the other).
       ...(postgresSchema ? { postgresUrl: TEST_POSTGRES_URL, postgresSchema } : {}),
+      ...server,
     },
     shards: {
       forest: { role: 'master', worlds: [{ kind: 'starter', id: 'forest' }] },

@@ -8,7 +8,7 @@ import type { PortalState } from '../../worlds/serve-world.js';
 import type { WorldInstance } from '../../worlds/world-instance.js';
 import type { WorldTicket } from '../../worlds/world-runtime.js';
 import type { ClusterEngine } from '../engine.js';
-import type { ShardIndexStore } from '../shard-index/shard-index-store.js';
+import type { ShardIndexStore, ShardPlayerRecord } from '../shard-index/shard-index-store.js';
 import type { ShardMembership } from '../shard-membership.js';
 import { PlayerClaims } from './player-claims.js';
 import { isConflict, type LocationAt, PlayerDirectory } from './player-directory.js';
@@ -499,6 +499,11 @@ export class ShardPlayers implements PlayerHomes {
   /** Waits for the records being written or deleted now (a shutdown calls it before the last save). */
   async flush(): Promise<void> {
     await Promise.all([...this.writes]);
+  }
+
+  /** The records this shard's index keeps now (held and arriving), by user id order. */
+  stored(): Promise<ShardPlayerRecord[]> {
+    return this.options.store.players(this.options.cluster, this.options.shard);
   }
 
   /** Stores held players' records in one write (the shard's saves call this for every seated player). */
