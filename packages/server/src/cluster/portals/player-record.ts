@@ -1,6 +1,7 @@
 import { ShardlineError } from '@shardline/core';
 import type { SavedEntity } from '../../worlds/world-save.js';
 import { MAX_PLAYER_RECORD_BYTES } from '../shard-index/shard-index-store.js';
+import { isPortalName, type PortalEnd } from './player-location.js';
 
 /**
  * A player as it travels through a portal and as its world's shard keeps it (docs/cluster/CLUSTER.md
@@ -13,6 +14,8 @@ export interface PlayerRecord {
   entities: SavedEntity[];
   data: Record<string, unknown>;
   movedAtMs?: number;
+  /** The portal it is arriving through and the end it left by, while a transfer stored it. */
+  via?: { portal: string; from: PortalEnd };
 }
 
 /** Most entities a player's record holds. */
@@ -42,7 +45,7 @@ export function decodePlayerRecord(bytes: Uint8Array): PlayerRecord {
     throw invalid('not JSON');
   }
   if (typeof value !== 'object' || value === null) throw invalid('not an object');
-  const { entities, data, movedAtMs } = value;
+  const { entities, data, movedAtMs, via } = value;
   if (!Array.isArray(entities) || entities.length > MAX_PLAYER_ENTITIES || !entities.every(isSavedEntity)) {
     throw invalid('entities');
   }
@@ -50,7 +53,28 @@ export function decodePlayerRecord(bytes: Uint8Array): PlayerRecord {
   if (movedAtMs !== undefined && !(typeof movedAtMs === 'number' && Number.isFinite(movedAtMs))) {
     throw invalid('movedAtMs');
   }
-  return { entities, data, ...(movedAtMs === undefined ? {} : { movedAtMs }) };
+  if (via !== undefined && !isVia(via)) throw invalid('via');
+  return {
+    entities,
+    data,
+    ...(movedAtMs === undefined ? {} : { movedAtMs }),
+    ...(via === undefined
+      ? {}
+      : { via: { portal: via.portal, from: { world: via.from.world, portal: via.from.portal } } }),
+  };
+}
+
+function isVia(value: unknown): value is NonNullable<PlayerRecord['via']> {
+  const via = value as { portal?: unknown; from?: { world?: unknown; portal?: unknown } } | null;
+  return (
+    typeof via === 'object' &&
+    via !== null &&
+    isPortalName(via.portal) &&
+    typeof via.from === 'object' &&
+    via.from !== null &&
+    isPortalName(via.from.world) &&
+    isPortalName(via.from.portal)
+  );
 }
 
 function isSavedEntity(value: unknown): value is SavedEntity {

@@ -545,8 +545,8 @@ export class ShardPlayers implements PlayerHomes {
         this.claims.arrivals.set(row.userId, {
           transfer: row.transfer,
           world: row.world,
-          portal: '',
-          from: { world: '', portal: '' },
+          portal: record.via?.portal ?? '',
+          from: record.via?.from ?? { world: '', portal: '' },
           record,
           expiresAtMs: 0, // the next sweep asks the directory
         });

@@ -213,6 +213,7 @@ export class TransferDesk {
     const record = {
       ...decodePlayerRecord(Buffer.from(request.record, 'base64')),
       movedAtMs: options.nowMs(),
+      via: { portal: request.to.portal, from: { world: request.from.world, portal: request.from.portal } },
     };
     const userData =
       request.userData === undefined ? undefined : new Uint8Array(Buffer.from(request.userData, 'base64'));
