@@ -198,6 +198,27 @@ describe('the portal hand-off under faults', () => {
     await moveSucceeds(setup);
   });
 
+  it('a client whose link drops while it moves rejoins into the world that holds it now', async () => {
+    const setup = await setUp();
+    setup.forestEngine.add({ subject: '.transfers', op: 'transfer', fault: 'slow', lateByMs: 150 });
+    const player = playerIn(setup.forest, setup.userId)!;
+    const moving = setup.forest.migrate(player, 'sinkhole');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    shardOf(setup.cluster, 'forest').server.kick(player.session!.session, 'timeout');
+    await moving;
+    // Back on its old seat before the commit (then redirected), or rejoining after it (then seated
+    // where the cluster holds it): either way, in the caves.
+    await until(
+      () => setup.world.id === 'caves' && setup.world.state === 'connected' && setup.world.me(StarterBody),
+      'its body in the caves',
+    );
+    expect(seatedItems.get('caves')?.get(setup.userId)).toEqual([
+      `${setup.userId}-sword`,
+      `${setup.userId}-shield`,
+    ]);
+    expect(playerIn(setup.forest, setup.userId)).toBeUndefined();
+  });
+
   it('without the commit hint the target admits the player from the directory', async () => {
     const setup = await setUp();
     setup.forestEngine.add({ subject: '.transfers', op: 'committed', fault: 'lose-request' });

@@ -80,6 +80,11 @@ export interface JoinedWorldOptions<K extends AnyWorldKind> {
    * rejoin (which gives it `timeoutMs` to connect: GameClient.connect's option).
    */
   connect: (timeoutMs?: number) => Promise<GameClient>;
+  /**
+   * The world the last `connect` reached, when it may differ from the one asked for (a cluster
+   * seats a player where its directory holds it): a rejoin that lands in another world follows it.
+   */
+  connectedWorld?: () => string | undefined;
   /** How long after a dropped link it keeps trying to take its seat back, ms. Default 30,000 (the server's grace). */
   rejoinWithinMs?: number;
   /**
@@ -121,7 +126,8 @@ export class JoinedWorld<K extends AnyWorldKind> {
   /**
    * It is back after a dropped link: in the seat it held (`resumed`), or, if the server had given
    * that seat up meanwhile (its grace period ended), in a new one (`seat` changed; its own entities
-   * are new ones).
+   * are new ones) — in another world if the player moved meanwhile (`id` changed: a cluster seats
+   * a player where it holds it; the view was reset as for `onMigrated`).
    */
   onRejoined: ((resumed: boolean) => void) | undefined;
   /** It is out of the world for good: left, kicked, the server stopped, or rejoining failed. */
@@ -466,6 +472,8 @@ export class JoinedWorld<K extends AnyWorldKind> {
         }
         // The new link from now on: what arrives with the welcome is answered on it (acks).
         this.client = client;
+        const landed = this.options.connectedWorld?.();
+        if (landed !== undefined && landed !== this.worldId) this.resetForNewWorld(landed);
         // Once seated the server tells the seat everything it owns (a resumed seat: what it owns now;
         // a new one: what its join gave it), possibly in the welcome's own packet: forget the old set
         // before the first message after the welcome, not after this await.

@@ -169,6 +169,7 @@ export class ShardlineClient {
   private async open<K extends AnyWorldKind>(kind: K, first: ConnectTicket): Promise<JoinedWorld<K>> {
     let next: ConnectTicket | undefined = first;
     let joined: JoinedWorld<K> | undefined;
+    let landed: string | undefined;
     joined = await JoinedWorld.open({
       kind,
       world: first.world!,
@@ -176,8 +177,10 @@ export class ShardlineClient {
       connect: async (timeoutMs) => {
         const ticket = next ?? (await this.seatById(kind, joined?.id ?? first.world!.id));
         next = undefined; // a token connects once
+        landed = ticket.world?.id;
         return this.connect(kind, ticket, timeoutMs);
       },
+      connectedWorld: () => landed,
       follow: (redirect, timeoutMs) => this.connect(kind, ticketOf(redirect), timeoutMs),
       followOther: (redirect) => {
         const other = this.options.kinds?.find((candidate) => candidate.name === redirect.kind);

@@ -10,7 +10,9 @@ export type Fault =
   /** Delivered twice (the second copy right after the first is answered): the first reply counts. */
   | 'duplicate'
   /** Delivered only after the requester has given up (its time limit, then `lateByMs` more). */
-  | 'late';
+  | 'late'
+  /** Delivered `lateByMs` late, within the time limit: answered slowly. */
+  | 'slow';
 
 export interface FaultRule {
   /** Which requests: their subject contains this, and their JSON `op` is this (if given). */
@@ -69,6 +71,9 @@ export class FaultyEngine implements ClusterEngine {
         this.stragglers.push(this.inner.request(subject, payload, timeoutMs).catch((error) => error));
         return first;
       }
+      case 'slow':
+        await sleep(rule.lateByMs ?? 50);
+        return this.inner.request(subject, payload, timeoutMs);
       case 'late': {
         const late = sleep(timeoutMs + (rule.lateByMs ?? 50)).then(() =>
           this.inner.request(subject, payload, timeoutMs).catch((error) => error),
