@@ -27,14 +27,42 @@ export interface ShardFigures {
   rpcPerSecond: number;
   /** Its HTTP service (its own dashboard), when up. */
   http: string | null;
+  /**
+   * Players it moved out through portals, took in, and moves rolled back, since it started: known
+   * for the shard serving the dashboard (null for the others: each shard's own dashboard has them).
+   */
+  moves: PlayerMoves | null;
 }
 
-/** What `shard` sees of its cluster now, for the dashboard (every configured shard listed). */
+/** A shard's players moving through portals since it started (ShardPlayers.counts). */
+export interface PlayerMoves {
+  out: number;
+  in: number;
+  rolledBack: number;
+  /** Moves orphaned by a dead source that this shard resolved while master. */
+  orphansResolved: number;
+}
+
+/** Where the figures of this shard's moves come from (the shard's ShardPlayers). */
+export interface MoveCounts {
+  readonly counts: { movedOut: number; movedIn: number; rolledBack: number; orphansResolved: number };
+}
+
+/**
+ * What `shard` sees of its cluster now, for the dashboard (every configured shard listed), with its
+ * own players' moves through portals from `players`.
+ */
 export function clusterFigures(
   shard: Shard,
   configured: readonly { name: string; role: ShardRole; standby: boolean }[],
+  players?: MoveCounts,
 ): ClusterFigures {
   const live = shard.membership.liveShards();
+  const movesOf = (name: string): PlayerMoves | null => {
+    if (name !== shard.name || !players) return null;
+    const { movedOut, movedIn, rolledBack, orphansResolved } = players.counts;
+    return { out: movedOut, in: movedIn, rolledBack, orphansResolved };
+  };
   return {
     name: shard.settings.name,
     shard: shard.name,
@@ -52,6 +80,7 @@ export function clusterFigures(
           players: 0,
           rpcPerSecond: 0,
           http: null,
+          moves: movesOf(name),
         };
       }
       const { status } = seen;
@@ -65,6 +94,7 @@ export function clusterFigures(
         players: status.worlds.reduce((sum, world) => sum + world.players, 0),
         rpcPerSecond: status.rpcPerSecond,
         http: status.addresses.http || null,
+        moves: movesOf(name),
       };
     }),
     events: shard.events.recent.map(({ sequence, kind, subject, reporter, timeMs }) => ({

@@ -3,9 +3,9 @@
  * (LiveStats every second), the server's figures and each client's ping with a chart of their last
  * minute, the world instances hosted (kind, players, tick time), the newest sessions coming and
  * going (from the bus), the cluster view of a shard (every shard's role, status, lease age, worlds,
- * players and RPC rate, and the global events applied), and the topology view: the session
- * drawn as client–server (N links) beside a full mesh (N(N−1)/2 links), with packets travelling
- * along the links and a slider for N. One self-contained page, no build step; `playPath` adds a
+ * players and RPC rate, this shard's players moved through portals, and the global events applied),
+ * and the topology view: the session drawn as client–server (N links) beside a full mesh
+ * (N(N−1)/2 links), with packets travelling along the links and a slider for N. One self-contained page, no build step; `playPath` adds a
  * link to the game's browser page.
  */
 export function dashboardHtml(options: { playPath: string | undefined }): string {
@@ -43,7 +43,9 @@ export function dashboardHtml(options: { playPath: string | undefined }): string
 <section id="cluster" hidden>
 <h2>Cluster <span id="clusterName"></span></h2>
 <table id="shards"><thead><tr>
-  <th>shard</th><th>role</th><th>status</th><th>lease age ms</th><th>worlds</th><th>players</th><th>RPC/s</th><th>dashboard</th>
+  <th>shard</th><th>role</th><th>status</th><th>lease age ms</th><th>worlds</th><th>players</th><th>RPC/s</th>
+  <th title="players moved out through portals since it started">moved out</th><th title="players taken in through portals">moved in</th>
+  <th title="moves rolled back (the player stayed)">rolled back</th><th>dashboard</th>
 </tr></thead><tbody></tbody></table>
 <h2>Global events</h2>
 <ol id="clusterEvents"></ol>
@@ -169,9 +171,11 @@ function showCluster(cluster, clock) {
     if (!url) return '–';
     const a = document.createElement('a'); a.href = url; a.textContent = url; a.target = '_blank'; return a;
   };
+  // Moves through portals: this shard's own (each shard's dashboard shows its row's).
+  const moves = (s, key) => (s.moves ? s.moves[key] : '–');
   const shardRows = rows(document.querySelector('#shards tbody'), cluster.shards, (s) => [
     s.name + (s.name === cluster.shard ? ' (here)' : ''), role(s), s.status, s.leaseAgeMs ?? '–', s.worlds, s.players,
-    s.rpcPerSecond, link(s.http)]);
+    s.rpcPerSecond, moves(s, 'out'), moves(s, 'in'), moves(s, 'rolledBack'), link(s.http)]);
   cluster.shards.forEach((s, i) => { shardRows[i].dataset.status = s.status; });
   document.getElementById('clusterEvents').replaceChildren(...cluster.events.map((e) => {
     const item = document.createElement('li');

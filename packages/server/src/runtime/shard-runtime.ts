@@ -322,7 +322,7 @@ export class ShardProcess {
 
   /** The dashboard's cluster view, as this shard sees it. */
   figures(): ClusterFigures {
-    return clusterFigures(this.shard, this.setup.cluster.shards);
+    return clusterFigures(this.shard, this.setup.cluster.shards, this.players);
   }
 
   /** Leaves the cluster: the others see this shard's worlds go at their next read. */
