@@ -2,7 +2,8 @@
  * The arena demo's shared declarations (its world kind), imported by the server, the browser page
  * and the bots:
  * fighters walk a square arena and shoot each other; a hit costs 25 health, a kill scores a point
- * and the victim respawns.
+ * and the victim respawns. Run as a cluster (examples/arena/cluster.json) the arena is two worlds,
+ * the Forest and the Caves, each with a portal leading to the other, and a boss lives in the Caves.
  */
 import { defineEntity, defineRpcs, defineWorld, event, type Infer, rpc, t } from '@shardline/core';
 
@@ -15,6 +16,10 @@ export const DAMAGE = 25;
 export const RANGE = 30;
 /** Shots one fighter may fire per second (the RPC's rate). */
 export const SHOTS_PER_SECOND = 4;
+/** A fighter whose centre comes this close to a portal's goes through it. */
+export const PORTAL_RADIUS = 2.5;
+export const BOSS_RADIUS = 2.5;
+export const BOSS_HEALTH = 300;
 
 export const Fighter = defineEntity('Fighter', {
   x: t.quantized({ min: -64, max: 64, precision: 0.001 }),
@@ -25,6 +30,26 @@ export const Fighter = defineEntity('Fighter', {
   name: t.string({ maxBytes: 64 }),
   /** False while the player's link is down and their seat waits for them ("reconnecting"). */
   connected: t.bool(),
+});
+/** A way to another world: a fighter walking into its ring moves there (with its score and health). */
+export const Portal = defineEntity('Portal', {
+  x: t.quantized({ min: -64, max: 64, precision: 0.01 }),
+  y: t.quantized({ min: -64, max: 64, precision: 0.01 }),
+  /** The portal's name here (`sinkhole`, `stairs`). */
+  name: t.string({ maxBytes: 32 }),
+  /** The world it leads to. */
+  to: t.string({ maxBytes: 64 }),
+  /** False while the other world is down or full (the cluster's portal state). */
+  open: t.bool(),
+});
+/** The Caves' boss: it wanders, bites fighters that touch it, and falls to enough shots. */
+export const Boss = defineEntity('Boss', {
+  x: t.quantized({ min: -64, max: 64, precision: 0.001 }),
+  y: t.quantized({ min: -64, max: 64, precision: 0.001 }),
+  health: t.int({ min: 0, max: 1_000 }),
+  name: t.string({ maxBytes: 32 }),
+  /** Seconds until it comes back while defeated (health 0). */
+  returnsIn: t.u16(),
 });
 export const Stick = defineEntity('Stick', {
   dx: t.int({ min: -1, max: 1 }),
@@ -46,6 +71,19 @@ export const arenaRpcs = defineRpcs({
     rate: { perSecond: SHOTS_PER_SECOND, burst: SHOTS_PER_SECOND },
   }),
   kill: event({ params: { killer: t.string({ maxBytes: 64 }), victim: t.string({ maxBytes: 64 }) } }),
+  /** A boss fell somewhere in the cluster (a global event each world passes on to its players). */
+  bossDefeated: event({
+    params: {
+      boss: t.string({ maxBytes: 32 }),
+      by: t.string({ maxBytes: 64 }),
+      world: t.string({ maxBytes: 64 }),
+    },
+  }),
+  /** To the one fighter a portal would not take, and why (closed, cooldown, busy, failed). */
+  portalRefused: rpc({
+    params: { portal: t.string({ maxBytes: 32 }), reason: t.string({ maxBytes: 128 }) },
+    direction: 'to-client',
+  }),
 });
 
 export const TICK_HZ = 60;
@@ -53,7 +91,7 @@ export const SEND_HZ = 20;
 
 /** The arena: up to 16 fighters; quick play fills one before making the next. */
 export const arena = defineWorld('arena', {
-  entities: [Fighter],
+  entities: [Fighter, Portal, Boss],
   rpc: arenaRpcs,
   input: Stick,
   tickHz: TICK_HZ,

@@ -4,8 +4,11 @@
  * (`?new`), one by id (`?world=<id>`, the "invite" link), or a match from the matchmaker
  * (`?match`) — over WebSocket through a link conditioner the settings panel switches, and draws the
  * ArenaSession on a canvas. The kills board, achievement toasts and saved settings come from the
- * services (online.ts). `window.arena` exposes the session and the last frame, for tests and for
- * poking at in the console.
+ * services (online.ts). Served by a shard of the arena cluster (`npm start`), quick play joins that
+ * shard's world (the Forest's page, the Forest); a fighter walking into a portal moves to the other
+ * world, and the world handle follows on its own (to the other shard's address). A boss defeated
+ * anywhere in the cluster shows as a banner. `window.arena` exposes the session and the last frame,
+ * for tests and for poking at in the console.
  */
 import {
   ConditionedClientTransport,
@@ -14,7 +17,7 @@ import {
   type LinkProfileName,
   ShardlineClient,
 } from '@shardline/client';
-import { ARENA, arena, HIT_RADIUS, RANGE } from '../game.js';
+import { ARENA, arena, BOSS_HEALTH, BOSS_RADIUS, HIT_RADIUS, PORTAL_RADIUS, RANGE } from '../game.js';
 import { type ArenaSettings, goOnline, killsBoard, type Online } from './online.js';
 import {
   type ArenaFrame,
@@ -43,15 +46,26 @@ interface Tracer {
 /** The links of this tab's world connections (a rejoin makes a new one): the panel configures the newest. */
 let link: ConditionedClientTransport | undefined;
 
-/** Joins the arena the page's address asks for. */
+/**
+ * Joins the arena the page's address asks for. By default: in a cluster, the world the page's shard
+ * hosts for good (the one with portals), by id, so that a player the cluster holds in another world
+ * (it went through a portal, then reloaded) is seated there; elsewhere, quick play.
+ */
 async function join(client: ShardlineClient): Promise<ArenaWorld> {
   const params = new URLSearchParams(location.search);
   const id = params.get('world');
   if (id) return client.joinById(arena, id);
   if (params.has('new')) return client.create(arena);
   if (params.has('match')) return client.joinTicket(arena, await matched(client));
-  return client.join(arena);
+  const home = (await client.list(arena)).find((world) => Array.isArray(world.metadata.portals));
+  return home ? client.joinById(arena, home.id) : client.join(arena);
 }
+
+/** A world's name as the page shows it (the cluster's worlds have proper names). */
+const WORLD_NAMES: Record<string, string> = { forest: 'the Forest', caves: 'the Caves' };
+const worldName = (id: string) => WORLD_NAMES[id] ?? id;
+/** The floor colour of each world: a green Forest, a brown Caves, the arena's blue-grey elsewhere. */
+const FLOORS: Record<string, string> = { forest: '#14211a', caves: '#211a14' };
 
 /** Queues for a match and waits for its lobby to start: the ticket names the match's private arena. */
 function matched(client: ShardlineClient): Promise<ConnectTicket> {
@@ -103,7 +117,7 @@ function techniquePanel(techniques: Techniques, changed: () => void): void {
   }
 }
 
-/** Shows a message for a few seconds (achievement unlocks). */
+/** Shows a message for a few seconds (achievement unlocks, moves, a portal's refusal). */
 function toast(text: string): void {
   const box = element<HTMLElement>('toast');
   box.textContent = text;
@@ -111,6 +125,16 @@ function toast(text: string): void {
   setTimeout(() => {
     if (box.textContent === text) box.hidden = true;
   }, 4_000);
+}
+
+/** Shows a boss defeat (a global event: every world of the cluster shows it) for a while. */
+function banner(text: string): void {
+  const box = element<HTMLElement>('banner');
+  box.textContent = text;
+  box.hidden = false;
+  setTimeout(() => {
+    if (box.textContent === text) box.hidden = true;
+  }, 8_000);
 }
 
 /** Refreshes the kills board every few seconds (errors leave the last one shown). */
@@ -171,12 +195,81 @@ const toWorld = (px: number, py: number) => ({
   y: ARENA + MARGIN - py / scale(),
 });
 
-function draw(frame: ArenaFrame, tracers: Tracer[], showSnapshot: boolean, nowMs: number): void {
+/** A portal: a ring that turns while it is open (grey, "closed" while the other world is not there). */
+function drawPortal(g: CanvasRenderingContext2D, portal: ArenaFrame['portals'][number], nowMs: number): void {
+  const at = toScreen(portal);
+  const radius = PORTAL_RADIUS * scale();
+  const colour = portal.open ? '176,132,242' : '110,118,128';
+  g.fillStyle = `rgba(${colour},0.18)`;
+  g.beginPath();
+  g.arc(at.x, at.y, radius, 0, 2 * Math.PI);
+  g.fill();
+  g.strokeStyle = `rgb(${colour})`;
+  g.lineWidth = 3;
+  g.setLineDash([10, 7]);
+  g.lineDashOffset = portal.open ? -nowMs / 40 : 0;
+  g.beginPath();
+  g.arc(at.x, at.y, radius, 0, 2 * Math.PI);
+  g.stroke();
+  g.setLineDash([]);
+  g.lineWidth = 1;
+  g.fillStyle = `rgb(${colour})`;
+  g.font = '12px system-ui';
+  g.textAlign = 'center';
+  const label = `${portal.name}: to ${worldName(portal.to)}${portal.open ? '' : ' (closed)'}`;
+  g.fillText(label, at.x, at.y + radius + 16);
+  g.textAlign = 'start';
+}
+
+/** The boss: a big red disc with its health bar, or a cross and a countdown while it is down. */
+function drawBoss(g: CanvasRenderingContext2D, boss: NonNullable<ArenaFrame['boss']>): void {
+  const at = toScreen(boss);
+  const radius = BOSS_RADIUS * scale();
+  g.font = '12px system-ui';
+  g.textAlign = 'center';
+  if (boss.health === 0) {
+    g.strokeStyle = '#6b5147';
+    g.lineWidth = 3;
+    g.beginPath();
+    g.moveTo(at.x - radius / 2, at.y - radius / 2);
+    g.lineTo(at.x + radius / 2, at.y + radius / 2);
+    g.moveTo(at.x + radius / 2, at.y - radius / 2);
+    g.lineTo(at.x - radius / 2, at.y + radius / 2);
+    g.stroke();
+    g.lineWidth = 1;
+    g.fillStyle = '#8a96a3';
+    g.fillText(`${boss.name} returns in ${boss.returnsIn} s`, at.x, at.y + radius + 14);
+  } else {
+    g.fillStyle = '#c0483a';
+    g.beginPath();
+    g.arc(at.x, at.y, radius, 0, 2 * Math.PI);
+    g.fill();
+    g.fillStyle = '#2c3745';
+    g.fillRect(at.x - 30, at.y - radius - 10, 60, 5);
+    g.fillStyle = '#e66b5a';
+    g.fillRect(at.x - 30, at.y - radius - 10, (60 * boss.health) / BOSS_HEALTH, 5);
+    g.fillStyle = '#f0c8c0';
+    g.fillText(boss.name, at.x, at.y + radius + 14);
+  }
+  g.textAlign = 'start';
+}
+
+function draw(
+  frame: ArenaFrame,
+  worldId: string,
+  tracers: Tracer[],
+  showSnapshot: boolean,
+  nowMs: number,
+): void {
   const g = canvas.getContext('2d')!;
   g.clearRect(0, 0, canvas.width, canvas.height);
   const corner = toScreen({ x: -ARENA, y: ARENA });
+  g.fillStyle = FLOORS[worldId] ?? '#161c25';
+  g.fillRect(corner.x, corner.y, 2 * ARENA * scale(), 2 * ARENA * scale());
   g.strokeStyle = '#2c3745';
   g.strokeRect(corner.x, corner.y, 2 * ARENA * scale(), 2 * ARENA * scale());
+  for (const portal of frame.portals) drawPortal(g, portal, nowMs);
+  if (frame.boss) drawBoss(g, frame.boss);
   const radius = Math.max(5, HIT_RADIUS * scale());
   if (showSnapshot) {
     g.strokeStyle = '#8a96a3';
@@ -229,7 +322,7 @@ function draw(frame: ArenaFrame, tracers: Tracer[], showSnapshot: boolean, nowMs
 function showFigures(session: ArenaSession, frame: ArenaFrame): void {
   const stats = session.world.stats();
   const rows: [string, string][] = [
-    ['world', session.world.id],
+    ['world', worldName(session.world.id)],
     ['seat', session.world.seat],
     ['link', session.world.state],
     ['health', String(frame.me?.health ?? '…')],
@@ -280,21 +373,38 @@ async function main(): Promise<void> {
   const online = await goOnline(client, toast);
   const world = await join(client);
   const session = new ArenaSession(world, () => performance.now());
+  const playing = () => {
+    status.textContent = `playing as ${online.services.session.user?.username} in ${world.id}`;
+    status.className = '';
+  };
   world.onReconnecting = () => {
     status.textContent = 'reconnecting…';
   };
-  world.onRejoined = () => {
-    status.textContent = `playing as ${online.services.session.user?.username} in ${world.id}`;
+  let shownWorld = world.id;
+  const arrived = (text: string) => {
+    playing();
+    if (world.id === shownWorld) return;
+    shownWorld = world.id;
+    inviteLink(world.id);
+    toast(text);
   };
+  // Back after a dropped link, possibly in another world (a move finished while the link was down).
+  world.onRejoined = () => arrived(`Back, in ${worldName(world.id)}`);
   world.onLeave = (reason) => {
     status.textContent = `left the arena: ${reason} (reload to rejoin)`;
     status.className = 'error';
   };
+  // Through a portal: the same handle, now seated in the other world (on its own shard).
+  world.onMigrated = ({ from, portal }) =>
+    arrived(`From ${worldName(from)} into ${worldName(world.id)}, by the ${portal}`);
+  session.onPortalRefused = ({ portal, reason }) => toast(`The ${portal} would not take you: ${reason}`);
+  session.onBossDefeated = ({ boss, by, world: where }) =>
+    banner(`${boss} was defeated by ${by} in ${worldName(where)}!`);
   inviteLink(world.id);
   const saved = online.settings;
   if (saved && PANEL_PROFILES.includes(saved.link)) chosenLink = saved.link;
   if (saved) Object.assign(session.techniques, saved.techniques);
-  status.textContent = `playing as ${online.services.session.user?.username} in ${world.id}`;
+  playing();
   const save = () =>
     online.saveSettings({ link: chosenLink, techniques: { ...session.techniques } } satisfies ArenaSettings);
   linkPanel(save);
@@ -335,7 +445,7 @@ async function main(): Promise<void> {
     session.steer(stick());
     frame = session.frame();
     while (tracers.length > 0 && nowMs - tracers[0]!.firedAtMs > TRACER_MS) tracers.shift();
-    draw(frame, tracers, element<HTMLInputElement>('ghosts').checked, nowMs);
+    draw(frame, world.id, tracers, element<HTMLInputElement>('ghosts').checked, nowMs);
     if (nowMs - lastFiguresMs > 250) {
       lastFiguresMs = nowMs;
       showFigures(session, frame);

@@ -3,15 +3,30 @@
  * own fighter predicted from the stick, the others interpolated between snapshots, shots fired at
  * what this client draws, stamped with the server time it draws at. Each technique can be switched
  * off (`techniques`) to see what it does. Prediction and interpolation are the world's own helpers.
+ * In a cluster it also has the world's portals and boss to draw, the bosses defeated anywhere in
+ * the cluster, and what a portal said when it would not take this fighter. A move through a portal
+ * changes nothing here: the world handle follows it, its prediction and interpolation start afresh.
  */
 import type { JoinedWorld, SampleMode, WorldInterpolation, WorldPrediction } from '@shardline/client';
-import { type arena, arenaRpcs, type Body, Fighter, type StickInput, step, TICK_HZ } from '../game.js';
+import {
+  type arena,
+  arenaRpcs,
+  type Body,
+  Boss,
+  Fighter,
+  Portal,
+  type StickInput,
+  step,
+  TICK_HZ,
+} from '../game.js';
 
 const TICK_MS = 1000 / TICK_HZ;
 /** Inputs one frame may catch up on after a stall (a background tab); older ones are skipped. */
 const MAX_CATCH_UP_TICKS = 6;
 /** Kills kept for the feed. */
 const KILL_FEED = 5;
+/** Boss defeats kept. */
+const DEFEATS_KEPT = 5;
 
 export type ArenaWorld = JoinedWorld<typeof arena>;
 
@@ -46,15 +61,54 @@ export interface ArenaFrame {
   renderTimeMs: number | undefined;
   /** Milliseconds others are drawn behind the snapshots' arrival. */
   interpolationDelayMs: number;
+  /** This world's portals (none outside a cluster). */
+  portals: DrawnPortal[];
+  /** This world's boss, if it has one, interpolated like the other fighters. */
+  boss: DrawnBoss | undefined;
+}
+
+export interface DrawnPortal {
+  id: number;
+  name: string;
+  x: number;
+  y: number;
+  /** The world it leads to. */
+  to: string;
+  open: boolean;
+}
+
+export interface DrawnBoss {
+  name: string;
+  x: number;
+  y: number;
+  health: number;
+  /** Seconds until it comes back while defeated. */
+  returnsIn: number;
+}
+
+/** A boss defeated somewhere in the cluster (the global event, as this world passed it on). */
+export interface BossDefeat {
+  boss: string;
+  by: string;
+  world: string;
+  /** When this client heard it (its own clock). */
+  atMs: number;
 }
 
 export class ArenaSession {
   readonly techniques: Techniques = { prediction: true, interpolation: true, lagCompensation: true };
   /** The newest kills (names), newest first. */
   readonly kills: { killer: string; victim: string }[] = [];
+  /** The newest boss defeats heard, newest first. */
+  readonly defeats: BossDefeat[] = [];
+  /** Hears each boss defeat as it comes. */
+  onBossDefeated: ((defeat: BossDefeat) => void) | undefined;
+  /** Hears why a portal would not take this fighter. */
+  onPortalRefused: ((refusal: { portal: string; reason: string }) => void) | undefined;
   private stick: StickInput = { dx: 0, dy: 0 };
   private readonly prediction: WorldPrediction<Body, typeof arena>;
   private readonly interpolation: WorldInterpolation<Body>;
+  private readonly bossInterpolation: WorldInterpolation<Body>;
   private lastFrameMs: number | undefined;
   /** Time not yet turned into inputs (ms): inputs go out at the tick rate whatever the frame rate. */
   private untickedMs = 0;
@@ -78,9 +132,19 @@ export class ArenaSession {
       smoothingMs: 100,
     });
     this.interpolation = world.interpolate(Fighter, { read: position, blend: lerp });
+    this.bossInterpolation = world.interpolate(Boss, { read: position, blend: lerp });
     world.on(arenaRpcs.definitions.kill, (kill) => {
       this.kills.unshift({ killer: kill.killer, victim: kill.victim });
       this.kills.length = Math.min(this.kills.length, KILL_FEED);
+    });
+    world.on(arenaRpcs.definitions.bossDefeated, (defeat) => {
+      const heard = { ...defeat, atMs: this.now() };
+      this.defeats.unshift(heard);
+      this.defeats.length = Math.min(this.defeats.length, DEFEATS_KEPT);
+      this.onBossDefeated?.(heard);
+    });
+    world.handle(arenaRpcs.definitions.portalRefused, (refusal) => {
+      this.onPortalRefused?.({ portal: refusal.portal, reason: refusal.reason });
     });
   }
 
@@ -100,6 +164,7 @@ export class ArenaSession {
       this.world.sendInput(this.stick); // the prediction applies it at once
     }
     const renderTimeMs = this.interpolation.frame(nowMs);
+    this.bossInterpolation.frame(nowMs);
     const snapshot = this.fighters();
     return {
       me: this.drawMe(nowMs, snapshot),
@@ -107,6 +172,8 @@ export class ArenaSession {
       snapshot,
       renderTimeMs,
       interpolationDelayMs: this.interpolation.delayMs,
+      portals: this.portals(),
+      boss: this.boss(),
     };
   }
 
@@ -133,6 +200,20 @@ export class ArenaSession {
   private fighters(): Omit<DrawnFighter, 'mode'>[] {
     const replicas = this.world.entities(Fighter);
     return [...replicas.ids()].map((id) => ({ id, ...replicas.get(id)!.state }));
+  }
+
+  private portals(): DrawnPortal[] {
+    const replicas = this.world.entities(Portal);
+    return [...replicas.ids()].map((id) => ({ id, ...replicas.get(id)!.state }));
+  }
+
+  private boss(): DrawnBoss | undefined {
+    const replicas = this.world.entities(Boss);
+    const [id] = replicas.ids();
+    if (id === undefined) return undefined;
+    const { state } = replicas.get(id)!;
+    const sample = this.techniques.interpolation ? this.bossInterpolation.sample(id).state : undefined;
+    return { ...state, ...sample };
   }
 
   private drawMe(nowMs: number, snapshot: Omit<DrawnFighter, 'mode'>[]): DrawnFighter | undefined {
