@@ -158,6 +158,7 @@ describe('portals between two shards', () => {
     const caves = worldOf(cluster, 'caves', 'caves');
     await forest.migrate(await until(() => playerIn(forest, userId), 'the player'), 'sinkhole');
     const arrived = await until(() => playerIn(caves, userId), 'the player in the caves');
+    await until(() => world.id === 'caves' && world.state === 'connected', 'the client in the caves');
     const seat = arrived.seat;
     const rejoined = new Promise<boolean>((resolve) => {
       world.onRejoined = resolve;

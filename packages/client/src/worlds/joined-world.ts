@@ -451,7 +451,9 @@ export class JoinedWorld<K extends AnyWorldKind> {
 
   private linkEnded(client: GameClient, reason: DisconnectReason): void {
     if (client !== this.client || this.current === 'left' || this.current === 'moving') return;
-    if (reason !== 'timeout' && reason !== 'link-lost') {
+    // `migrated` without a redirect first: the player moved, but its new world's token did not come
+    // with it. A rejoin asks for a seat again, and the cluster seats it where it holds it.
+    if (reason !== 'timeout' && reason !== 'link-lost' && reason !== 'migrated') {
       this.ended(reason);
       return;
     }
@@ -541,8 +543,12 @@ export class JoinedWorld<K extends AnyWorldKind> {
       this.current = 'connected';
       this.onMigrated?.({ from, world: this as never, portal: redirect.portal });
     } catch {
+      // The new world could not be reached or the link dropped while taking the seat: ask for a
+      // seat again (the cluster seats the player where it holds it), as after any dropped link.
       old.disconnect();
-      this.ended('migrated');
+      this.current = 'reconnecting';
+      this.onReconnecting?.('migrated');
+      void this.rejoin('migrated');
     }
   }
 

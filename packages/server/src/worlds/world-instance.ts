@@ -722,13 +722,15 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
 
   /**
    * The player moved through a portal (the directory says another world holds it): its client is
-   * sent `redirect` (a seat message) and disconnected with `migrated`, its seat given up with that
-   * reason (the game's `leave` hears it), and what it owned is despawned: it lives on there.
+   * sent `redirect` (a seat message; none when the move's target could not give a token: the
+   * client rejoins, and is routed where the cluster holds it) and disconnected with `migrated`, its
+   * seat given up with that reason (the game's `leave` hears it), and what it owned is despawned:
+   * it lives on there.
    */
-  release(player: Player, redirect: Uint8Array): void {
+  release(player: Player, redirect: Uint8Array | undefined): void {
     if (this.players.get(player.seat) !== player) return;
     const session = player.session?.session;
-    if (session !== undefined && this.sends.connected(session)) {
+    if (redirect && session !== undefined && this.sends.connected(session)) {
       this.sends.toSession(session, WORLD_CHANNEL.control, redirect, 'reliable');
       this.server.flush();
     }

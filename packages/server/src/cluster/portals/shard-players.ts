@@ -22,6 +22,22 @@ import { type TransferReply, transfersSubject } from './transfer-wire.js';
 export const PLAYERS_SWEEP_MS = 1_000;
 /** Admission tries this many times when the location keeps changing under it. */
 const ADMISSION_TRIES = 3;
+/** How long a move keeps trying to write its outcome while the directory is out of reach, ms. */
+export const SETTLE_MS = 10_000;
+const SETTLE_RETRY_MS = 200;
+
+/** How a move ended in the directory, and the revision that says so. */
+interface Settled {
+  outcome: 'committed' | 'rolled-back';
+  revision: number;
+}
+
+function failed(userId: string, cause: unknown): ShardlineError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new ShardlineError('MIGRATION_FAILED', `${userId} did not move: ${reason}`, {
+    cause: isShardlineError(cause) ? cause.code : 'ERROR',
+  });
+}
 
 export interface ShardPlayersOptions {
   engine: ClusterEngine;
@@ -203,33 +219,21 @@ export class ShardPlayers implements PlayerHomes {
     this.claims.moving.add(userId);
     world.freeze(player, true);
     try {
-      const leaving: PlayerLeaving = {
-        state: 'leaving',
-        world: world.id,
-        shard: this.options.shard,
-        fence: this.options.membership.token,
-        transfer: randomBytes(12).toString('base64url'),
-        to: { ...portal.to, shard: target.shard },
-        atMs: this.nowMs(),
-      };
-      const checkedOut = await this.checkout(userId, claim, leaving);
-      const reply = await this.transferOrRollBack(world, player, leaving, checkedOut, portalId);
-      const arrived: PlayerIn = {
-        state: 'in',
-        world: portal.to.world,
-        shard: target.shard,
-        fence: targetToken,
-        transfer: leaving.transfer,
-      };
-      const committed = await this.commit(userId, arrived, checkedOut);
-      if (!committed) {
-        this.counts.rolledBack++;
-        throw new ShardlineError('MIGRATION_FAILED', `${userId}'s move was rolled back by the cluster`);
-      }
-      this.release(world, player, leaving, committed, reply);
-    } catch (error) {
-      world.freeze(player, false);
-      throw error;
+      await this.move(
+        world,
+        player,
+        portalId,
+        {
+          state: 'leaving',
+          world: world.id,
+          shard: this.options.shard,
+          fence: this.options.membership.token,
+          transfer: randomBytes(12).toString('base64url'),
+          to: { ...portal.to, shard: target.shard },
+          atMs: this.nowMs(),
+        },
+        targetToken,
+      );
     } finally {
       this.claims.moving.delete(userId);
     }
@@ -327,86 +331,128 @@ export class ShardPlayers implements PlayerHomes {
   }
 
   /**
-   * Asks the target to take the player; on a refusal or no answer in time, puts the location back
-   * to `in` here (the player stays) and throws MIGRATION_FAILED. If the rollback loses its CAS the
-   * master resolved the transfer meanwhile: that decision stands (committed → the reply is asked
-   * for again, the target answering the same transfer the same).
+   * The move after the checks (the player frozen): checkout, transfer, then the outcome settled in
+   * the directory. Committed: released to the target. Rolled back: resumed here, MIGRATION_FAILED.
+   * Not settled (the directory out of reach): the player is let go without a redirect, its record
+   * stored here; wherever the directory ends up holding it, its client's rejoin is routed there.
    */
-  private async transferOrRollBack(
+  private async move(
     world: WorldInstance,
     player: Player,
-    leaving: PlayerLeaving,
-    checkedOut: number,
     portal: string,
-  ): Promise<TransferReply> {
+    leaving: PlayerLeaving,
+    targetToken: number,
+  ): Promise<void> {
+    const userId = player.id;
+    let checkedOut: number;
+    try {
+      checkedOut = await this.checkout(userId, this.claims.claims.get(userId)!, leaving);
+    } catch (error) {
+      // Nothing was sent: if the checkout was written after all, its orphan resolves back here.
+      world.freeze(player, false);
+      throw isShardlineError(error, 'MIGRATION_BUSY') || isShardlineError(error, 'MIGRATION_FENCED')
+        ? error
+        : failed(userId, error);
+    }
     const record = world.playerRecord(player);
-    const ask = () =>
+    const transfer = () =>
       this.desk.send(leaving, {
-        userId: player.id,
+        userId,
         portal,
         revision: checkedOut,
         record,
         userData: player.session?.userData,
       });
+    let reply: TransferReply | undefined;
+    let refusal: unknown;
     try {
-      return await ask();
+      reply = await transfer();
     } catch (error) {
-      const back = await this.rollBack(player.id, leaving, checkedOut);
-      if (back === 'rolled-back') {
-        this.counts.rolledBack++;
-        throw new ShardlineError(
-          'MIGRATION_FAILED',
-          `${player.id} did not move: ${(error as Error).message}`,
-          {
-            cause: isShardlineError(error) ? error.code : 'ERROR',
-          },
-        );
-      }
-      return ask(); // committed by the master: the target holds the transfer
+      refusal = error;
     }
+    const wanted: PlayerIn = reply
+      ? {
+          state: 'in',
+          world: leaving.to.world,
+          shard: leaving.to.shard,
+          fence: targetToken,
+          transfer: leaving.transfer,
+        }
+      : this.inHere(leaving.world);
+    let settled: Settled;
+    try {
+      settled = await this.settle(userId, leaving, checkedOut, wanted);
+    } catch (error) {
+      this.options.logger?.error(
+        { err: error, user: userId, transfer: leaving.transfer },
+        'players: a move could not be settled; the player is let go',
+      );
+      this.store(world.id, userId, record);
+      this.claims.forget(userId);
+      world.release(player, undefined);
+      throw failed(userId, error);
+    }
+    if (settled.outcome === 'rolled-back') {
+      this.claims.claims.set(userId, { world: leaving.world, revision: settled.revision });
+      this.counts.rolledBack++;
+      world.freeze(player, false);
+      throw failed(userId, refusal ?? 'the cluster rolled the move back');
+    }
+    // Committed (by this shard, or by the master first): the target answers the same transfer the same.
+    reply ??= await transfer().catch(() => undefined);
+    this.release(world, player, leaving, settled.revision, reply);
   }
 
-  /** Puts `leaving` back to `in` here; 'committed' if someone resolved it to the target first. */
-  private async rollBack(
+  /**
+   * Writes the move's outcome (`wanted`) over its `leaving` entry and returns the outcome that
+   * stands: its own, or the one a resolver wrote first. An engine error leaves the outcome unknown:
+   * it reads and tries again for SETTLE_MS, then throws.
+   */
+  private async settle(
     userId: string,
     leaving: PlayerLeaving,
     revision: number,
-  ): Promise<'rolled-back' | 'committed'> {
-    try {
-      const back = await this.directory.replace(userId, this.inHere(leaving.world), revision);
-      this.claims.claims.set(userId, { world: leaving.world, revision: back.revision });
-      return 'rolled-back';
-    } catch (error) {
-      if (!isConflict(error)) throw error;
-      const now = await this.directory.read(userId);
-      if (now?.location.state === 'in' && now.location.transfer === leaving.transfer) return 'committed';
-      if (now) this.claims.claims.set(userId, { world: leaving.world, revision: now.revision });
-      return 'rolled-back';
-    }
-  }
-
-  /** Commit: `leaving` becomes `in` the target world; its revision, or undefined if it was rolled back. */
-  private async commit(userId: string, arrived: PlayerIn, revision: number): Promise<number | undefined> {
-    try {
-      return (await this.directory.replace(userId, arrived, revision)).revision;
-    } catch (error) {
-      if (!isConflict(error)) throw error;
-      const now = await this.directory.read(userId);
-      if (now?.location.state === 'in' && now.location.transfer === arrived.transfer) return now.revision;
-      if (now?.location.state === 'in' && now.location.world === this.claims.claims.get(userId)?.world) {
-        this.claims.claims.set(userId, { world: now.location.world, revision: now.revision });
+    wanted: PlayerIn,
+  ): Promise<Settled> {
+    const deadline = this.nowMs() + SETTLE_MS;
+    const outcome = wanted.world === leaving.world ? 'rolled-back' : 'committed';
+    let lastError: unknown;
+    while (this.nowMs() < deadline) {
+      try {
+        return { outcome, revision: (await this.directory.replace(userId, wanted, revision)).revision };
+      } catch (error) {
+        lastError = error;
       }
-      return undefined;
+      try {
+        const now = await this.directory.read(userId);
+        const location = now?.location;
+        if (now && location?.state === 'leaving' && location.transfer === leaving.transfer) {
+          revision = now.revision; // still ours to decide: write again
+          continue;
+        }
+        if (now && location?.state === 'in') {
+          const moved = location.transfer === leaving.transfer || location.world !== leaving.world;
+          return { outcome: moved ? 'committed' : 'rolled-back', revision: now.revision };
+        }
+        lastError = new ShardlineError('VALUE_INVALID', `${userId}'s location is gone or another move's`);
+      } catch (error) {
+        lastError = error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_RETRY_MS));
     }
+    throw lastError;
   }
 
-  /** The move stands: the record here goes, the target hears the commit, the client is redirected. */
+  /**
+   * The move stands: the record here goes, the target hears the commit, and the client is
+   * redirected with the target's token (or, without one, let go: its rejoin is routed there).
+   */
   private release(
     world: WorldInstance,
     player: Player,
     leaving: PlayerLeaving,
     revision: number,
-    reply: TransferReply,
+    reply: TransferReply | undefined,
   ): void {
     const userId = player.id;
     this.claims.forget(userId);
@@ -419,14 +465,15 @@ export class ShardPlayers implements PlayerHomes {
     );
     world.release(
       player,
-      encodeSeatMessage({
-        type: 'redirect',
-        world: leaving.to.world,
-        kind: reply.kind,
-        portal: leaving.to.portal,
-        addresses: reply.addresses,
-        token: new Uint8Array(Buffer.from(reply.token, 'base64')),
-      }),
+      reply &&
+        encodeSeatMessage({
+          type: 'redirect',
+          world: leaving.to.world,
+          kind: reply.kind,
+          portal: leaving.to.portal,
+          addresses: reply.addresses,
+          token: new Uint8Array(Buffer.from(reply.token, 'base64')),
+        }),
     );
   }
 
