@@ -8,6 +8,7 @@ import {
   protectionTarget,
 } from './handshake.js';
 import { endpointTarget, framesTarget, packetTarget } from './packets.js';
+import { playerLocationTarget, playerRecordTarget } from './portals.js';
 import { rpcEndsTarget, rpcMessageTarget } from './rpc.js';
 import { servicesHttpTarget } from './services-http.js';
 import { clientWorldTarget, richSnapshotTarget, unitSnapshotTarget } from './snapshots.js';
@@ -37,6 +38,8 @@ export async function fuzzTargets(): Promise<{ targets: FuzzTarget[]; close: () 
     richSnapshotTarget,
     clientWorldTarget,
     seatMessageTarget,
+    playerLocationTarget,
+    playerRecordTarget,
     inputAckTarget,
     inputStreamTarget,
     inputTarget,

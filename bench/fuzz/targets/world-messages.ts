@@ -46,6 +46,14 @@ export const seatMessageTarget: FuzzTarget = {
     encodeSeatMessage({ type: 'left', reason: 'timeout', seat: 'sé7' }),
     encodeSeatMessage({ type: 'mismatch', kind: kind.name, fingerprints: kind.fingerprints }),
     encodeSeatMessage({ type: 'owns', gained: true, entities: [5, 300, 70_000] }),
+    encodeSeatMessage({
+      type: 'redirect',
+      world: 'caves',
+      kind: kind.name,
+      portal: 'stairs',
+      addresses: ['ws://127.0.0.1:8081', 'udp://127.0.0.1:8082'],
+      token: Uint8Array.from({ length: 300 }, (_, i) => i % 251),
+    }),
     ...vectorBytes('world', [
       'seat-hello',
       'seat-hello-rejoin',
@@ -53,6 +61,7 @@ export const seatMessageTarget: FuzzTarget = {
       'seat-left',
       'seat-owns',
       'seat-mismatch',
+      'seat-redirect',
     ]),
   ],
   decode: (input) => checkRoundTrip(decodeSeatMessage(input), encodeSeatMessage, decodeSeatMessage),
