@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { clusterEvents, clusterRpcs } from './support/cluster-game.js';
 import { jsonCaller } from './support/json-http.js';
 import { TEST_POSTGRES_URL, throwawaySchemaName } from './support/postgres.js';
+import { isRunningLog, NATS, shardlineProcess } from './support/shard-processes.js';
 
 /**
  * The cluster as real processes (issue 19's multi-process tests): three shards started with
@@ -19,12 +20,7 @@ import { TEST_POSTGRES_URL, throwawaySchemaName } from './support/postgres.js';
  * this process; and `cluster start` with `shard saves` and `shard rollback` from the CLI.
  */
 const HERE = dirname(fileURLToPath(import.meta.url));
-const CLI = join(HERE, '..', 'src', 'cli.ts');
 const GAME = join(HERE, 'support', 'cluster-game.ts');
-const NATS = `nats://${process.env.SHARDLINE_NATS_URL ?? '127.0.0.1:4222'}`.replace(
-  'nats://nats://',
-  'nats://',
-);
 const LEASE_MS = 1_500;
 
 const children: ChildProcess[] = [];
@@ -76,35 +72,7 @@ function clusterFile(
 
 /** `shardline …` from source; its log lines parsed as they come. */
 function shardline(...args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=shardline-source', CLI, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const logs = () =>
-    stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  const waitForLog = async (
-    match: (entry: Record<string, unknown>) => boolean,
-    what: string,
-    timeoutMs = 30_000,
-  ) => {
-    const started = Date.now();
-    for (;;) {
-      const found = logs().find(match);
-      if (found) return found;
-      if (Date.now() - started > timeoutMs)
-        throw new Error(`no ${what} log; stderr: ${stderr}; stdout: ${stdout.slice(-3000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  };
-  return { child, exited, logs, waitForLog, stdout: () => stdout, stderr: () => stderr };
+  return shardlineProcess(args, { children });
 }
 
 type Cli = ReturnType<typeof shardline>;
@@ -113,8 +81,7 @@ function startShard(file: string, name: string): Cli {
   return shardline('shard', 'start', file, '--shard', name, '--engine', NATS, '--game', GAME);
 }
 
-const running = (cli: Cli) =>
-  cli.waitForLog((entry) => /shards running here$/.test(String(entry.msg)), 'running');
+const running = (cli: Cli) => cli.waitForLog(isRunningLog, 'running');
 const msg = (text: string) => (entry: Record<string, unknown>) => entry.msg === text;
 
 describe('a cluster of shard processes on NATS', () => {
