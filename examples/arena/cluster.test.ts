@@ -192,10 +192,7 @@ describe('the arena demo as a cluster', () => {
     expect(back).toMatchObject({ health: 75, score: 1 });
   }, 60_000);
 
-  // ShardPlayers counts `movedIn` only for an arrival whose seat lapsed (TransferDesk.expireArrivals),
-  // not for a player who arrives (ShardPlayers.arrive): the Caves' dashboard says 0 moved in. Reported;
-  // `it.fails` turns red once that is fixed, to be made an `it`.
-  it.fails("counts a player's arrival on the Caves' dashboard", async () => {
+  it("counts a player's arrival on the Caves' dashboard", async () => {
     const cluster = await startDemo();
     const alice = await play(httpOf(cluster, 'forest'), 'forest');
     const forest = cluster.shards.get('forest')!.worlds.get('forest');

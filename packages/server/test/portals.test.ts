@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type JoinedWorld, ShardlineClient, type WorldMigration } from '@shardline/client';
-import { isShardlineError, StarterBody, starterWorld } from '@shardline/core';
+import { ConditionedClientTransport, isShardlineError, StarterBody, starterWorld } from '@shardline/core';
 import {
   type ClusterConfig,
   type RunningCluster,
@@ -64,12 +64,12 @@ async function startWith(config: ClusterConfig, options: Parameters<typeof porta
 
 async function joinForest(
   cluster: RunningCluster,
-): Promise<{ world: JoinedWorld<typeof starterWorld>; userId: string }> {
+): Promise<{ world: JoinedWorld<typeof starterWorld>; userId: string; client: ShardlineClient }> {
   const client = new ShardlineClient(shardOf(cluster, 'forest').addresses.http);
   const user = await client.signIn();
   const world = await client.joinById(starterWorld, 'forest');
   await until(() => world.me(StarterBody), 'the body to show');
-  return { world, userId: user.id };
+  return { world, userId: user.id, client };
 }
 
 function playerIn(instance: WorldInstance, userId: string) {
@@ -95,7 +95,7 @@ describe('portals between two shards', () => {
 
   it('moves a player with its body and items; the client follows on its own, nothing is left behind', async () => {
     const cluster = await startWith(portalCluster(mkdtempSync(join(tmpdir(), 'portals-')), clusterName()));
-    const { world, userId } = await joinForest(cluster);
+    const { world, userId, client } = await joinForest(cluster);
     const forest = worldOf(cluster, 'forest', 'forest');
     const caves = worldOf(cluster, 'caves', 'caves');
     const player = await until(() => playerIn(forest, userId), 'the player in the forest');
@@ -126,6 +126,34 @@ describe('portals between two shards', () => {
 
     const at = await shardOf(cluster, 'forest').players!.directory.read(userId);
     expect(at?.location).toMatchObject({ state: 'in', world: 'caves', shard: 'caves' });
+    expect(shardOf(cluster, 'forest').players!.counts).toMatchObject({ movedOut: 1, movedIn: 0 });
+    expect(shardOf(cluster, 'caves').players!.counts).toMatchObject({ movedOut: 0, movedIn: 1 });
+    await world.leave();
+    // Quick play through the Forest's shard seats it where the cluster holds it.
+    const again = await client.join(starterWorld);
+    expect(again.id).toBe('caves');
+    await until(() => again.me(StarterBody), 'its body back in the caves');
+    await again.leave();
+  });
+
+  it('over a slow link the redirect still arrives before the close, and the client follows it', async () => {
+    const cluster = await startWith(portalCluster(mkdtempSync(join(tmpdir(), 'portals-')), clusterName()));
+    const client = new ShardlineClient(shardOf(cluster, 'forest').addresses.http, {
+      wrapTransport: (transport) => new ConditionedClientTransport(transport, { latencyMs: 20 }),
+    });
+    const userId = (await client.signIn()).id;
+    const world = await client.joinById(starterWorld, 'forest');
+    const forest = worldOf(cluster, 'forest', 'forest');
+    let reconnected = false;
+    world.onReconnecting = () => {
+      reconnected = true;
+    };
+    const migrated = new Promise<WorldMigration>((resolve) => {
+      world.onMigrated = resolve;
+    });
+    await forest.migrate(await until(() => playerIn(forest, userId), 'the player'), 'sinkhole');
+    expect((await migrated).world.id).toBe('caves');
+    expect(reconnected).toBe(false);
     await world.leave();
   });
 

@@ -109,6 +109,9 @@ export class ConditionedClientTransport implements ClientTransport {
   onDatagram: ((datagram: Uint8Array) => void) | undefined;
   onClosed: ((reason: LinkCloseReason) => void) | undefined;
   private readonly links: ConditionedLinks;
+  /** Why the inner link closed, once it did: told when what it carried has arrived. */
+  private closedBy: LinkCloseReason | undefined;
+  private closeReported = false;
 
   constructor(
     private readonly inner: ClientTransport,
@@ -119,8 +122,10 @@ export class ConditionedClientTransport implements ClientTransport {
     inner.onDatagram = (datagram) =>
       this.links.inbound.send({ length: datagram.length, from: '', datagram }, monotonicNowMs());
     inner.onClosed = (reason) => {
-      this.links.stop();
-      this.onClosed?.(reason);
+      // What the link still carries toward this side (a server's last messages, its Disconnect)
+      // arrives first, as it would over a slow link; then the close is told.
+      this.closedBy = reason;
+      if (this.links.inbound.pending === 0) this.reportClosed();
     };
   }
 
@@ -135,6 +140,11 @@ export class ConditionedClientTransport implements ClientTransport {
   async connect(address: string): Promise<void> {
     await this.inner.connect(address);
     this.links.start((now) => {
+      if (this.closedBy !== undefined) {
+        for (const { datagram } of this.links.inbound.receive(now)) this.onDatagram?.(datagram);
+        if (this.links.inbound.pending === 0) this.reportClosed();
+        return;
+      }
       for (const { datagram } of this.links.outbound.receive(now)) this.inner.send(datagram);
       if (this.closing) {
         // Datagrams already on the link (a last Disconnect) still arrive; then the link closes.
@@ -161,4 +171,11 @@ export class ConditionedClientTransport implements ClientTransport {
   }
 
   private closing = false;
+
+  private reportClosed(): void {
+    if (this.closeReported) return;
+    this.closeReported = true;
+    this.links.stop();
+    this.onClosed?.(this.closedBy!);
+  }
 }

@@ -84,7 +84,16 @@ export async function worldRoutes(
         const { kind, fingerprints, options } = request.body;
         checkJoinPassword(password, request.body.password);
         checkFingerprints(runtime.kind(kind), fingerprints);
-        return answer(runtime.joinOrCreate(kind, holderOf(request), options));
+        const holder = holderOf(request);
+        // A player the cluster holds in a world of this kind plays on there.
+        const home = cluster && (await cluster.homeOf(holder.clientId));
+        if (home && (runtime.find(home)?.kind.name ?? cluster!.kindOf(home)) === kind) {
+          const local = runtime.find(home);
+          return local
+            ? answer(runtime.ticket(local, holder))
+            : cluster!.ticket(home, kind, callerOf(request).user);
+        }
+        return answer(runtime.joinOrCreate(kind, holder, options));
       },
     );
     api.post(

@@ -290,6 +290,7 @@ export class ShardPlayers implements PlayerHomes {
   private arrive(userId: string, revision: number): Admission {
     const arrival = this.claims.arrivals.get(userId)!;
     this.claims.arrivals.delete(userId);
+    this.counts.movedIn++;
     this.claims.claims.set(userId, { world: arrival.world, revision, transfer: arrival.transfer });
     return {
       kind: 'returning',
