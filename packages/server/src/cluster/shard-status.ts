@@ -38,6 +38,8 @@ export interface ShardStatus {
    * write, which makes the token): a transfer claiming another token is from a fenced-out shard.
    */
   leaseToken?: number;
+  /** Players it moved out through portals, took in, and moves rolled back, since it started. */
+  moves?: { out: number; in: number; rolledBack: number; orphansResolved: number };
 }
 
 /** Longest shard or cluster name; both are 1–this many letters, digits, `_` and `-`. */
@@ -85,7 +87,8 @@ export function decodeStatus(bytes: Uint8Array): ShardStatus | undefined {
     !status.creates.every((kind) => typeof kind === 'string') ||
     !isCount(status.rpcPerSecond) ||
     !isCount(status.startedAtMs) ||
-    (status.leaseToken !== undefined && !isCount(status.leaseToken))
+    (status.leaseToken !== undefined && !isCount(status.leaseToken)) ||
+    (status.moves !== undefined && !isMoves(status.moves))
   ) {
     return undefined;
   }
@@ -111,6 +114,15 @@ function isWorldStatus(value: unknown): value is WorldStatus {
     isCount(world.players) &&
     isCount(world.capacity) &&
     (world.portals === undefined || isPortalMap(world.portals))
+  );
+}
+
+function isMoves(value: unknown): value is NonNullable<ShardStatus['moves']> {
+  const moves = value as Record<string, unknown> | null;
+  return (
+    typeof moves === 'object' &&
+    moves !== null &&
+    ['out', 'in', 'rolledBack', 'orphansResolved'].every((key) => isCount(moves[key]))
   );
 }
 

@@ -28,8 +28,8 @@ export interface ShardFigures {
   /** Its HTTP service (its own dashboard), when up. */
   http: string | null;
   /**
-   * Players it moved out through portals, took in, and moves rolled back, since it started: known
-   * for the shard serving the dashboard (null for the others: each shard's own dashboard has them).
+   * Players it moved out through portals, took in, and moves rolled back, since it started: this
+   * shard's own now, the others' as their last lease renewal published them (null when down).
    */
   moves: PlayerMoves | null;
 }
@@ -59,7 +59,7 @@ export function clusterFigures(
 ): ClusterFigures {
   const live = shard.membership.liveShards();
   const movesOf = (name: string): PlayerMoves | null => {
-    if (name !== shard.name || !players) return null;
+    if (name !== shard.name || !players) return live.get(name)?.status.moves ?? null;
     const { movedOut, movedIn, rolledBack, orphansResolved } = players.counts;
     return { out: movedOut, in: movedIn, rolledBack, orphansResolved };
   };

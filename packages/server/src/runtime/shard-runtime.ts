@@ -180,6 +180,7 @@ export class ShardProcess {
           worlds: reachable ? publishedWorlds(runtime, pairs) : [],
           creates: shard.creates,
           startedAtMs,
+          ...(created ? { moves: movesOf(created.players) } : {}),
         };
       },
       onError: (error, where) => logger.warn({ err: error, where }, 'cluster'),
@@ -332,6 +333,12 @@ export class ShardProcess {
     await this.worlds.close();
     await this.shard.leave();
   }
+}
+
+/** A shard's moves through portals as its lease publishes them. */
+function movesOf(players: ShardPlayers): NonNullable<ShardStatus['moves']> {
+  const { movedOut, movedIn, rolledBack, orphansResolved } = players.counts;
+  return { out: movedOut, in: movedIn, rolledBack, orphansResolved };
 }
 
 /** The runtime's worlds as the lease publishes them: persistent ones first, at most MAX_PUBLISHED_WORLDS. */
