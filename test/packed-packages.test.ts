@@ -212,7 +212,7 @@ describe('the packed packages', () => {
     expect(await exited).toBe(0);
   }, 90_000);
 
-  it('run a cluster: two shards, each its own `shardline shard start --engine nats://…`, see each other', async () => {
+  it('run a cluster: two shards, each its own `shardline shard start --engine nats://…`, see each other, and a player walks from one to the other', async () => {
     const bin = join(project, 'node_modules', '.bin', 'shardline');
     const cluster = `packed-${process.pid}-${Date.now() % 1_000_000}`;
     writeFileSync(
@@ -271,15 +271,28 @@ describe('the packed packages', () => {
       )
       .toEqual(['above up 2', 'below up 2']);
     expect((await statsOf()).master).toBe('above');
+    // A player walks through the door (a portal pair the game declares) to the other shard's hall.
+    const moved = await run(process.execPath, ['mover.mjs', aboveHttp], project, 30_000);
+    expect(JSON.parse(moved.stdout)).toEqual({
+      from: 'above-hall',
+      to: 'below-hall',
+      portal: 'door',
+      seated: true,
+    });
     for (const { child } of [below, above]) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     }
-    // What the cluster left on the engine: its two lease buckets and its event log.
+    // What the cluster left on the engine: its lease buckets, its player directory and its event log.
     const admin = await connect({ servers: nats.replace('nats://', '') });
     const streams = (await jetstreamManager(admin)).streams;
-    for (const stream of [`KV_${cluster}-shards`, `KV_${cluster}-roles`, `SHARDLINE_LOG_${cluster}-events`]) {
+    for (const stream of [
+      `KV_${cluster}-shards`,
+      `KV_${cluster}-roles`,
+      `KV_${cluster}-players`,
+      `SHARDLINE_LOG_${cluster}-events`,
+    ]) {
       await streams.delete(stream).catch(() => {});
     }
     await admin.drain();
