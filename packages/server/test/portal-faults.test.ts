@@ -10,6 +10,7 @@ import {
   type RunningCluster,
   type RunningShardline,
   startCluster,
+  TRANSFER_REQUEST_RATE,
   transfersSubject,
   type WorldInstance,
 } from '@shardline/server';
@@ -245,6 +246,24 @@ describe('the portal hand-off under faults', () => {
       expect(isShardlineError(refused)).toBe(true);
       expect((refused as { code: string }).code).toMatch(/^WIRE_/);
     }
+    await moveSucceeds(setup);
+  });
+
+  it('a flood of transfer requests is refused past the rate, and the shard goes on', async () => {
+    const setup = await setUp();
+    const subject = transfersSubject(setup.name, 'caves');
+    const holds = new TextEncoder().encode(JSON.stringify({ op: 'holds', transfer: 'x1', userId: 'nobody' }));
+    const answers = await Promise.all(
+      Array.from({ length: TRANSFER_REQUEST_RATE.burst + TRANSFER_REQUEST_RATE.perSecond }, () =>
+        setup.cavesEngine.request(subject, holds, 5_000).then(
+          () => 'answered',
+          (error: unknown) => (isShardlineError(error) ? error.code : 'ERROR'),
+        ),
+      ),
+    );
+    expect(answers.filter((answer) => answer === 'RATE_LIMITED').length).toBeGreaterThan(0);
+    expect(answers.filter((answer) => answer !== 'RATE_LIMITED' && answer !== 'answered')).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the bucket refills
     await moveSucceeds(setup);
   });
 

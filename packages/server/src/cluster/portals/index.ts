@@ -24,5 +24,5 @@ export {
   PortalPairs,
 } from './portal-pairs.js';
 export { PLAYERS_SWEEP_MS, ShardPlayers, type ShardPlayersOptions } from './shard-players.js';
-export { ANSWERS_KEPT_MS, TransferDesk } from './transfer-desk.js';
+export { ANSWERS_KEPT_MS, TRANSFER_REQUEST_RATE, TransferDesk } from './transfer-desk.js';
 export { transfersSubject } from './transfer-wire.js';

@@ -1,4 +1,4 @@
-import { isShardlineError, ShardlineError } from '@shardline/core';
+import { isShardlineError, ShardlineError, TokenBucket } from '@shardline/core';
 import type { Logger } from 'pino';
 import type { WorldInstance } from '../../worlds/world-instance.js';
 import type { WorldTicket } from '../../worlds/world-runtime.js';
@@ -23,6 +23,11 @@ import {
 
 /** How long a `holds` or `committed` request waits, ms. */
 const ASK_TIMEOUT_MS = 2_000;
+/**
+ * Requests a shard answers on its transfers subject, all senders together: a flood (another shard
+ * is not trusted) is refused with RATE_LIMITED before it costs a seat or a write.
+ */
+export const TRANSFER_REQUEST_RATE = { perSecond: 2_000, burst: 500 } as const;
 /** How long a transfer's answer is remembered for its duplicates, ms (far past any source's retry). */
 export const ANSWERS_KEPT_MS = 5 * 60_000;
 
@@ -58,7 +63,11 @@ export class TransferDesk {
     { userId: string; atMs: number; reply: Promise<TransferReply> }
   >();
 
-  constructor(private readonly options: TransferDeskOptions) {}
+  private readonly rate: TokenBucket;
+
+  constructor(private readonly options: TransferDeskOptions) {
+    this.rate = new TokenBucket(TRANSFER_REQUEST_RATE, options.nowMs());
+  }
 
   /** Asks the target shard (named in `leaving.to`) to take a player; its reply, or its error. */
   async send(
@@ -117,6 +126,12 @@ export class TransferDesk {
 
   /** Answers a request to this shard (another shard is not trusted: every field is checked). */
   async answer(bytes: Uint8Array): Promise<Uint8Array> {
+    if (!this.rate.take(this.options.nowMs())) {
+      throw new ShardlineError(
+        'RATE_LIMITED',
+        `more than ${TRANSFER_REQUEST_RATE.perSecond} transfer requests a second`,
+      );
+    }
     const { op } = decodeJson(bytes, TransferEnvelope, 'a transfer request');
     const value = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
     if (op === 'transfer')
