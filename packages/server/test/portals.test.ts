@@ -12,7 +12,7 @@ import {
 } from '@shardline/server';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { portalCluster, portalGame, seatedItems } from './support/portal-game.js';
+import { bodiesSeenOnArrival, portalCluster, portalGame, seatedItems } from './support/portal-game.js';
 import { throwawaySchemaName } from './support/postgres.js';
 
 /**
@@ -118,6 +118,7 @@ describe('portals between two shards', () => {
     expect(despawned).toContain(oldBody);
     const arrived = await until(() => playerIn(caves, userId), 'the player in the caves');
     expect(seatedItems.get('caves')?.get(userId)).toEqual([`${userId}-sword`, `${userId}-shield`]);
+    expect(bodiesSeenOnArrival.at(-1)).toBe(true); // `arrive` reads what it was given at once
     await until(() => caves.stats().entities === 1, 'its body in the caves');
     await until(() => forest.stats().entities === 0, 'no body in the forest');
     const body = await until(() => world.me(StarterBody), 'the body in the caves');

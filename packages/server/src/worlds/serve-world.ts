@@ -156,7 +156,10 @@ export interface HostedWorld<K extends AnyWorldKind> {
   set<S extends AnyEntitySchema>(id: EntityId<S>, values: Partial<Infer<S>>): void;
   /** The same as `set` (the name Colyseus users and `SnapshotBuilder` know). */
   patch<S extends AnyEntitySchema>(id: EntityId<S>, values: Partial<Infer<S>>): void;
-  /** An entity's state as of the last completed tick. */
+  /**
+   * An entity's state as it is now: what `spawn` and `set` wrote this tick included (an entity
+   * spawned in `join` or `arrive` is there at once); undefined once despawned.
+   */
   get<S extends AnyEntitySchema>(id: EntityId<S>): Infer<S> | undefined;
   despawn(id: number): void;
   /** Gives a player an entity (it appears in that client's own entities), or takes it back. */

@@ -217,7 +217,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
   }
 
   get<S extends AnyEntitySchema>(id: EntityId<S>): Infer<S> | undefined {
-    return this.world.get(id);
+    return this.world.entityNow(id)?.state as Infer<S> | undefined;
   }
 
   despawn(id: number): void {

@@ -18,6 +18,9 @@ import { TEST_POSTGRES_URL } from './postgres.js';
 export const FOREST_SINKHOLE = { world: 'forest', portal: 'sinkhole' } as const;
 export const CAVES_STAIRS = { world: 'caves', portal: 'stairs' } as const;
 
+/** Per arrival, whether the world could read the body it respawned (`world.get`, at once). */
+export const bodiesSeenOnArrival: boolean[] = [];
+
 /** Per world id: each player's items, for seated players. */
 export const seatedItems = new Map<string, Map<string, string[]>>();
 
@@ -39,6 +42,9 @@ export function portalGame(options: { cooldownMs?: number; transferTimeoutMs?: n
           arrive: (player, arrival) => {
             const [body] = arrival.entities.values();
             if (body !== undefined) bodies.set(player, body as EntityId<typeof StarterBody>);
+            bodiesSeenOnArrival.push(
+              body !== undefined && world.get(body as EntityId<typeof StarterBody>) !== undefined,
+            );
             seat(player, (arrival.data.items as string[] | undefined) ?? []);
           },
           savePlayer: (player) => ({ items: items.get(player.id) ?? [] }),
