@@ -35,6 +35,8 @@ export interface MoveSample {
   socketMs: number | undefined;
   /** That WebSocket opened (TCP and the HTTP upgrade done; the Shardline handshake next). */
   socketOpenMs: number | undefined;
+  /** Its first datagrams each way until the first snapshot, ms after the socket was made. */
+  socketTrace: string[];
   /** Seated there (`onMigrated`). */
   migratedMs: number;
   /** Its first snapshot there. */
@@ -103,6 +105,8 @@ export class PortalBot {
   /** When this bot's client last opened a WebSocket (a redirect being followed shows as one), and when it opened. */
   private socketAtMs = 0;
   private socketOpenAtMs = 0;
+  /** The newest socket's first datagrams each way (`in 3.2`, `out 0.9`: ms after it was made). */
+  private socketTrace: string[] = [];
   private arrival: ((outcome: MoveOutcome) => void) | undefined;
 
   constructor(
@@ -126,13 +130,26 @@ export class PortalBot {
       // during a move is the redirect being followed.
       const localAddress = `127.0.0.${2 + (this.index % 250)}`;
       class TimedWebSocket extends WebSocket {
+        private readonly madeAtMs: number;
         constructor(address: string) {
           super(address, { localAddress });
           const atMs = performance.now();
+          this.madeAtMs = atMs;
           bot.socketAtMs = atMs;
+          bot.socketTrace = [];
           this.once('open', () => {
             if (bot.socketAtMs === atMs) bot.socketOpenAtMs = performance.now();
           });
+          this.on('message', () => this.trace('in'));
+        }
+        override send(data: Parameters<WebSocket['send']>[0]): void {
+          this.trace('out');
+          super.send(data);
+        }
+        /** The first few datagrams each way on the newest socket, ms after it was made. */
+        private trace(way: 'in' | 'out'): void {
+          if (bot.socketAtMs !== this.madeAtMs || bot.socketTrace.length >= 8) return;
+          bot.socketTrace.push(`${way} ${(performance.now() - this.madeAtMs).toFixed(1)}`);
         }
       }
       client = new ShardlineClient(url, {
@@ -231,6 +248,7 @@ export class PortalBot {
               : undefined,
           migratedMs: this.arrivedAtMs,
           snapshotMs: 0,
+          socketTrace: this.socketTrace,
         },
       };
     };

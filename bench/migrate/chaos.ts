@@ -11,6 +11,12 @@
  * `shard_index_players` rows: every bot has exactly one record, on the shard whose world the
  * directory names, in that world, and each of its three items is in exactly one record.
  *
+ * For hunting beyond kill -9: `--term-share 0.3` stops that share of the chaos events' shards with
+ * SIGTERM instead (a graceful restart with moves under way), `--pause-share 0.3` freezes them with
+ * SIGSTOP for 1–2.5 leases and then SIGCONT (a stall past the lease: the others resolve its moves
+ * while it still runs them), `--stall-share 0.3` freezes them for 0.3–0.9 of the lease (a stall they
+ * survive: everything they were doing arrives late at once); `--kill-every-ms`, `--down-ms`, `--min-kills`, `--seed`, `--keep-logs`.
+ *
  * Prints the report (playersLost, playersDuplicated, itemsLost, itemsDuplicated, kills, moves,
  * rolledBack, offenders…) and writes bench/results/migrate-chaos.json (`--no-write` not to);
  * exits 1 if the ledger is not clean or nothing moved or nothing was killed. The shards' logs stay
@@ -47,8 +53,19 @@ export interface ChaosOptions {
   downMs: readonly [number, number];
   /** The walk goes on past `seconds` until this many kills happened (a short run's guarantee). */
   minKills: number;
+  /**
+   * Of the chaos events, the share that stop the shard with SIGTERM instead (a graceful restart with
+   * moves under way) and the share that freeze it (SIGSTOP for 1–2.5 leases, then SIGCONT: a stall
+   * past its lease, the others resolving its moves meanwhile); the rest are SIGKILL. Default 0 and 0.
+   */
+  termShare: number;
+  pauseShare: number;
+  /** The share that freeze it for less than its lease (0.3–0.9 of it): a stall it survives. Default 0. */
+  stallShare: number;
   leaseMs: number;
   cooldownMs: number;
+  /** How often each shard saves (its seated players' records too), ms. */
+  saveIntervalMs: number;
   seed: number;
   /** Keep the run's directory (the shards' logs) even when the ledger is clean. */
   keepLogs?: boolean;
@@ -62,8 +79,12 @@ export const DEFAULT_CHAOS: ChaosOptions = {
   killEveryMs: [10_000, 15_000],
   downMs: [1_000, 3_000],
   minKills: 1,
+  termShare: 0,
+  pauseShare: 0,
+  stallShare: 0,
   leaseMs: 1_500,
   cooldownMs: 300,
+  saveIntervalMs: 2_000,
   seed: 20,
 };
 
@@ -72,7 +93,15 @@ export interface LedgerOffender {
   bot: number;
   problem: string;
   directory: unknown;
-  rows: { shard: string; world: string; state: string; transfer: string | undefined; items: unknown }[];
+  rows: {
+    shard: string;
+    world: string;
+    state: string;
+    transfer: string | undefined;
+    items: unknown;
+    /** When the row was written, ms since the epoch (to find the write in the shards' logs). */
+    updatedAtMs: number;
+  }[];
 }
 
 export interface Ledger {
@@ -80,6 +109,12 @@ export interface Ledger {
   rows: number;
   /** Rows still `arriving` (stored by a transfer; the player never came in since). */
   arrivingRows: number;
+  /**
+   * Rows other than the one where the directory holds the player: \`held\` ones (a world's record of
+   * a player it no longer holds) and \`arriving\` ones (a transfer stored but not committed, kept
+   * until its seat reservation lapses or the shard's next start drops it).
+   */
+  strayRows: { held: number; arriving: number };
   playersLost: number;
   playersDuplicated: number;
   itemsLost: number;
@@ -102,8 +137,19 @@ export interface ChaosReport extends Ledger {
   seconds: number;
   walkedSeconds: number;
   wallSeconds: number;
+  /** Shards killed with SIGKILL during the walk. */
   kills: number;
-  killed: { shard: string; atSeconds: number; downMs: number; backMs: number }[];
+  /** Shards stopped with SIGTERM during the walk (termShare), and frozen past their lease (pauseShare). */
+  terms: number;
+  pauses: number;
+  stalls: number;
+  killed: {
+    shard: string;
+    how: 'kill' | 'term' | 'pause' | 'stall';
+    atSeconds: number;
+    downMs: number;
+    backMs: number;
+  }[];
   /** Moves the bots made (each `onMigrated`). */
   moves: number;
   /** Moves out the shards logged (`portal: moved out`; a source killed right after its commit logs none). */
@@ -173,7 +219,7 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
     shards: WORLDS,
     prefix: 'chaos',
     leaseMs: options.leaseMs,
-    saveIntervalMs: 2_000,
+    saveIntervalMs: options.saveIntervalMs,
     env: { [COOLDOWN_ENV]: String(options.cooldownMs) },
     onLog,
   });
@@ -216,21 +262,44 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
     let lastBackMs = walkedFromMs;
     for (;;) {
       const nextMs = Math.max(lastKillMs + between(options.killEveryMs), lastBackMs + 1_000);
-      if (nextMs >= walkUntilMs && killed.length >= options.minKills) break;
+      const kills = killed.filter((event) => event.how === 'kill').length;
+      if (nextMs >= walkUntilMs && kills >= options.minKills) break;
       await sleep(Math.max(0, nextMs - Date.now()));
       const victim = WORLDS[random.index(WORLDS.length)]!;
-      const downMs = between(options.downMs);
+      const roll = random.next();
+      const how =
+        roll < options.termShare
+          ? 'term'
+          : roll < options.termShare + options.pauseShare
+            ? 'pause'
+            : roll < options.termShare + options.pauseShare + options.stallShare
+              ? 'stall'
+              : 'kill';
+      let downMs = between(options.downMs);
       lastKillMs = Date.now();
-      cluster.kill(victim);
-      log(
-        `kill -9 ${victim} at ${((lastKillMs - walkedFromMs) / 1000).toFixed(1)} s (down ${downMs.toFixed(0)} ms)`,
-      );
-      await cluster.processes.get(victim)!.exited;
-      await sleep(downMs);
-      await cluster.start(victim);
+      const at = `${((lastKillMs - walkedFromMs) / 1000).toFixed(1)} s`;
+      if (how === 'pause' || how === 'stall') {
+        downMs =
+          how === 'pause'
+            ? random.range(options.leaseMs, 2.5 * options.leaseMs)
+            : random.range(0.3 * options.leaseMs, 0.9 * options.leaseMs);
+        log(`SIGSTOP ${victim} at ${at} for ${downMs.toFixed(0)} ms`);
+        await cluster.pause(victim, downMs);
+      } else {
+        log(`${how === 'kill' ? 'kill -9' : 'SIGTERM'} ${victim} at ${at} (down ${downMs.toFixed(0)} ms)`);
+        if (how === 'kill') {
+          cluster.kill(victim);
+          await cluster.processes.get(victim)!.exited;
+        } else {
+          await cluster.stop(victim);
+        }
+        await sleep(downMs);
+        await cluster.start(victim);
+      }
       lastBackMs = Date.now();
       killed.push({
         shard: victim,
+        how,
         atSeconds: (lastKillMs - walkedFromMs) / 1000,
         downMs: Math.round(downMs),
         backMs: lastBackMs - lastKillMs,
@@ -259,7 +328,8 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
     log(
       `before the reconciling start: ${beforeReconcile.rows} rows; lost ${beforeReconcile.playersLost}, ` +
         `duplicated ${beforeReconcile.playersDuplicated}, items lost ${beforeReconcile.itemsLost}, ` +
-        `items duplicated ${beforeReconcile.itemsDuplicated}`,
+        `items duplicated ${beforeReconcile.itemsDuplicated} (stray rows: ${beforeReconcile.strayRows.held} held, ` +
+        `${beforeReconcile.strayRows.arriving} arriving)`,
     );
     log('starting every shard once more…');
     await Promise.all(WORLDS.map((shard) => cluster.start(shard)));
@@ -286,7 +356,10 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
       wallSeconds: (Date.now() - startedMs) / 1000,
       ...ledger,
       beforeReconcile: { ...beforeReconcile, offenders: beforeReconcile.offenders.slice(0, 20) },
-      kills: killed.length,
+      kills: killed.filter((event) => event.how === 'kill').length,
+      terms: killed.filter((event) => event.how === 'term').length,
+      pauses: killed.filter((event) => event.how === 'pause').length,
+      stalls: killed.filter((event) => event.how === 'stall').length,
       killed,
       moves: sum((bot) => bot.counts.moves),
       movesLogged: counted.movesLogged,
@@ -340,6 +413,7 @@ export async function buildLedger(cluster: PortalCluster, bots: readonly PortalB
           transfer: row.transfer,
           user: row.userId,
           items,
+          updatedAtMs: row.updatedAtMs,
         });
       }
     }
@@ -358,6 +432,7 @@ export async function buildLedger(cluster: PortalCluster, bots: readonly PortalB
       players: 0,
       rows: rows.length,
       arrivingRows: rows.filter((row) => row.state === 'arriving').length,
+      strayRows: { held: 0, arriving: 0 },
       playersLost: 0,
       playersDuplicated: 0,
       itemsLost: 0,
@@ -386,6 +461,11 @@ export async function buildLedger(cluster: PortalCluster, bots: readonly PortalB
             : `no record where the directory says (${location.world} on ${location.shard})`,
         );
       }
+      for (const row of own) {
+        if (home.length === 1 && row === home[0]) continue;
+        if (row.state === 'arriving') ledger.strayRows.arriving++;
+        else ledger.strayRows.held++;
+      }
       if (own.length > 1) {
         ledger.playersDuplicated++;
         problems.push(`${own.length} records`);
@@ -406,12 +486,13 @@ export async function buildLedger(cluster: PortalCluster, bots: readonly PortalB
           bot: bot.index,
           problem: problems.join('; '),
           directory: at,
-          rows: own.map(({ shard, world, state, transfer, items }) => ({
+          rows: own.map(({ shard, world, state, transfer, items, updatedAtMs }) => ({
             shard,
             world,
             state,
             transfer,
             items,
+            updatedAtMs,
           })),
         });
       }
@@ -447,11 +528,17 @@ function parseArgs(argv: readonly string[]): { options: Partial<ChaosOptions>; w
     else if (arg === '--seed') options.seed = Number(value());
     else if (arg === '--kill-every-ms') options.killEveryMs = range(value());
     else if (arg === '--down-ms') options.downMs = range(value());
+    else if (arg === '--term-share') options.termShare = Number(value());
+    else if (arg === '--pause-share') options.pauseShare = Number(value());
+    else if (arg === '--stall-share') options.stallShare = Number(value());
+    else if (arg === '--min-kills') options.minKills = Number(value());
+    else if (arg === '--save-every-ms') options.saveIntervalMs = Number(value());
+    else if (arg === '--cooldown-ms') options.cooldownMs = Number(value());
     else if (arg === '--no-write') write = false;
     else if (arg === '--keep-logs') options.keepLogs = true;
     else
       throw new Error(
-        `unknown argument ${arg} (--bots, --seconds, --seed, --kill-every-ms, --down-ms, --no-write, --keep-logs)`,
+        `unknown argument ${arg} (--bots, --seconds, --seed, --kill-every-ms, --down-ms, --term-share, --pause-share, --stall-share, --min-kills, --save-every-ms, --cooldown-ms, --no-write, --keep-logs)`,
       );
   }
   return { options, write };
@@ -477,7 +564,7 @@ async function main(): Promise<void> {
   if (write) {
     writeFileSync(
       CHAOS_RESULTS,
-      `${JSON.stringify({ command: `npm run test:chaos -- ${process.argv.slice(2).join(' ')}`.trim(), date: new Date().toISOString(), node: process.version, ...report }, null, 2)}\n`,
+      `${JSON.stringify({ command: ['npm run test:chaos', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '), date: new Date().toISOString(), node: process.version, ...report }, null, 2)}\n`,
     );
     console.log(`wrote ${CHAOS_RESULTS}`);
   }

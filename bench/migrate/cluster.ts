@@ -43,6 +43,8 @@ export interface PortalClusterOptions {
   saveIntervalMs: number;
   /** Environment of the shard processes (the game's cooldown, its profile). */
   env?: NodeJS.ProcessEnv;
+  /** Node's own flags for the shard processes (`--cpu-prof`). */
+  execArgv?: string[];
   /** Every JSON log line of every shard process, with its shard's name. */
   onLog?: (shard: string, entry: LogEntry) => void;
 }
@@ -174,6 +176,7 @@ export class PortalCluster {
         keep: false,
         logFile: join(this.dir, 'logs', `${shard}.log`),
         ...(this.options.env ? { env: this.options.env } : {}),
+        ...(this.options.execArgv ? { execArgv: this.options.execArgv } : {}),
       },
     );
     this.processes.set(shard, running);
@@ -187,6 +190,18 @@ export class PortalCluster {
   /** kill -9. */
   kill(shard: string): void {
     this.processes.get(shard)?.child.kill('SIGKILL');
+  }
+
+  /** Freezes a shard process (SIGSTOP) for `ms`, then lets it go on (SIGCONT): a stall past its lease. */
+  async pause(shard: string, ms: number): Promise<void> {
+    const child = this.processes.get(shard)?.child;
+    if (!child) return;
+    child.kill('SIGSTOP');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    } finally {
+      child.kill('SIGCONT');
+    }
   }
 
   /** SIGTERM (the shard saves its seated players and leaves), and its exit code; SIGKILL past the limit. */

@@ -40,6 +40,8 @@ export interface ShardlineProcessOptions {
   children?: ChildProcess[] | Set<ChildProcess>;
   /** Extra environment over this process's. */
   env?: NodeJS.ProcessEnv;
+  /** Node's own flags for the process (`--cpu-prof`, which NODE_OPTIONS may not carry). */
+  execArgv?: string[];
   /** Appends stdout and stderr to this file as they come (a run's logs to look at afterwards). */
   logFile?: string;
   /** Keep the raw stdout text and every parsed line in memory (default true; a long run says false). */
@@ -48,7 +50,8 @@ export interface ShardlineProcessOptions {
 
 /** `shardline …args` from source; its log lines parsed as they come. */
 export function shardlineProcess(args: string[], options: ShardlineProcessOptions = {}): ShardlineProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=shardline-source', CLI, ...args], {
+  const node = [...(options.execArgv ?? []), '--import', 'tsx', '--conditions=shardline-source'];
+  const child = spawn(process.execPath, [...node, CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
   });
