@@ -308,7 +308,9 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
     }
     await sleep(Math.max(0, walkUntilMs - Date.now()));
     walking = false;
-    await Promise.all(walkers);
+    // Moves under way end on their own (a bot whose link is down waits for its rejoin): the settling
+    // below waits for every bot to be seated and still, so a walker is not waited for here past 2 s.
+    await Promise.race([Promise.all(walkers), sleep(2_000)]);
     const walkedSeconds = (Date.now() - walkedFromMs) / 1000;
     log(`walk over after ${walkedSeconds.toFixed(1)} s: ${samples.length} moves timed`);
 
@@ -333,7 +335,14 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
     );
     log('starting every shard once more…');
     await Promise.all(WORLDS.map((shard) => cluster.start(shard)));
-    await sleep(2_500); // a sweep or two: arrivals the directory names are kept, others dropped
+    // A sweep or two: arrivals the directory names are kept, others dropped (their rows deleted).
+    // Under load the first sweep may come late: wait (up to 20 s) until no stray row is left.
+    await sleep(2_500);
+    for (let waited = 0; waited < 20_000; waited += 1_000) {
+      const { strayRows } = await buildLedger(cluster, bots);
+      if (strayRows.held + strayRows.arriving === 0) break;
+      await sleep(1_000);
+    }
     stops.push(...(await Promise.all(WORLDS.map((shard) => cluster.stop(shard)))));
 
     const ledger = await buildLedger(cluster, bots);

@@ -112,6 +112,14 @@ export class PortalCluster {
         udp: await distinct(freeUdpPort),
       });
     }
+    // The schema made once here: shards starting together on a new schema race in openPostgres's
+    // CREATE SCHEMA IF NOT EXISTS, and one of them fails (a unique violation on pg_namespace).
+    const admin = new Pool({ connectionString: TEST_POSTGRES_URL, max: 1 });
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await admin.end();
+    }
     const file = join(dir, 'cluster.json');
     writeFileSync(
       file,
