@@ -277,7 +277,8 @@ export class ShardProcess {
     const records = [];
     for (const world of worlds) {
       for (const player of world.seatedPlayers()) {
-        if (this.players.claims.claims.get(player.id)?.world !== world.id) continue; // moving, or admitting
+        const { claims, moving } = this.players.claims;
+        if (claims.get(player.id)?.world !== world.id || moving.has(player.id)) continue; // moving, or admitting
         records.push({ world: world.id, userId: player.id, record: world.playerRecord(player) });
       }
     }

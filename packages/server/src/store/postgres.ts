@@ -30,6 +30,10 @@ export async function openPostgres(options: {
     const setup = new Pool({ connectionString: options.url, max: 1 });
     try {
       await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } catch (error) {
+      // Two processes creating it at once: the loser's IF NOT EXISTS still races (23505 or 42P06).
+      const code = (error as { code?: unknown }).code;
+      if (code !== '23505' && code !== '42P06') throw error;
     } finally {
       await setup.end();
     }

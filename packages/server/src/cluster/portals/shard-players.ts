@@ -77,6 +77,11 @@ export class ShardPlayers implements PlayerHomes {
   private sweeping = false;
   /** Writes to the shard index under way (a shutdown waits for them). */
   private readonly writes = new Set<Promise<unknown>>();
+  /**
+   * The last record write or delete queued: they run one after another, in the order asked, so a
+   * save's write of a player cannot land after the delete of its move (and bring the row back).
+   */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly options: ShardPlayersOptions,
@@ -245,9 +250,10 @@ export class ShardPlayers implements PlayerHomes {
     if (this.claims.moving.has(userId)) {
       throw new ShardlineError('MIGRATION_BUSY', `${userId} is moving`);
     }
-    const arrival = this.claims.arrivals.get(userId);
-    if (arrival?.world === world.id && arrival.committedAt !== undefined) {
-      return this.arrive(userId, arrival.committedAt);
+    const hinted = this.claims.arrivals.get(userId);
+    if (hinted?.world === world.id && hinted.committedAt !== undefined) {
+      const arrived = this.arrive(userId, hinted.committedAt);
+      if (arrived) return arrived;
     }
     const at = await this.directory.read(userId);
     if (!at) {
@@ -275,8 +281,12 @@ export class ShardPlayers implements PlayerHomes {
       revision = (await this.directory.replace(userId, this.inHere(world.id, location.transfer), revision))
         .revision;
     }
-    if (arrival?.world === world.id && arrival.transfer === location.transfer)
-      return this.arrive(userId, revision);
+    // Read again after the awaits: a sweep may have made the arrival an away record meanwhile.
+    const arrival = this.claims.arrivals.get(userId);
+    if (arrival?.world === world.id && arrival.transfer === location.transfer) {
+      const arrived = this.arrive(userId, revision);
+      if (arrived) return arrived;
+    }
     this.claims.claims.set(userId, {
       world: world.id,
       revision,
@@ -287,8 +297,9 @@ export class ShardPlayers implements PlayerHomes {
   }
 
   /** A stored arrival the directory names: the player comes in with it. */
-  private arrive(userId: string, revision: number): Admission {
-    const arrival = this.claims.arrivals.get(userId)!;
+  private arrive(userId: string, revision: number): Admission | undefined {
+    const arrival = this.claims.arrivals.get(userId);
+    if (!arrival) return undefined;
     this.claims.arrivals.delete(userId);
     this.counts.movedIn++;
     this.claims.claims.set(userId, { world: arrival.world, revision, transfer: arrival.transfer });
@@ -460,7 +471,11 @@ export class ShardPlayers implements PlayerHomes {
     this.counts.movedOut++;
     this.desk.tellCommitted(leaving.to.shard, { transfer: leaving.transfer, userId, revision });
     this.track(
-      this.options.store.deletePlayer(this.options.cluster, this.options.shard, userId, { world: world.id }),
+      this.inOrder(() =>
+        this.options.store.deletePlayer(this.options.cluster, this.options.shard, userId, {
+          world: world.id,
+        }),
+      ),
       userId,
       'a moved record stayed (the directory decides at the next start)',
     );
@@ -557,18 +572,22 @@ export class ShardPlayers implements PlayerHomes {
   /** Stores held players' records in one write (the shard's saves call this for every seated player). */
   putRecords(records: readonly { world: string; userId: string; record: PlayerRecord }[]): Promise<void> {
     const nowMs = this.nowMs();
-    return this.options.store.putPlayers(
-      this.options.cluster,
-      this.options.shard,
-      records.map(({ world, userId, record }) => ({
-        userId,
-        world,
-        state: 'held' as const,
-        transfer: this.claims.claims.get(userId)?.transfer,
-        data: encodePlayerRecord(record),
-        updatedAtMs: nowMs,
-      })),
-    );
+    const rows = records.map(({ world, userId, record }) => ({
+      userId,
+      world,
+      state: 'held' as const,
+      transfer: this.claims.claims.get(userId)?.transfer,
+      data: encodePlayerRecord(record),
+      updatedAtMs: nowMs,
+    }));
+    return this.inOrder(() => this.options.store.putPlayers(this.options.cluster, this.options.shard, rows));
+  }
+
+  /** Runs a write after every write queued before it (see `queue`). */
+  private inOrder<T>(write: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(write);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   /**
@@ -623,7 +642,8 @@ export class ShardPlayers implements PlayerHomes {
           ...(row.transfer ? { transfer: row.transfer } : {}),
         });
         this.claims.away.set(row.userId, record);
-      } else if (now?.location.state === 'in') {
+      } else if (now && now.location.world !== row.world) {
+        // Another world holds the player (or is moving it on): this row is stale.
         await this.options.store.deletePlayer(this.options.cluster, this.options.shard, row.userId, {
           world: row.world,
         });
