@@ -603,6 +603,7 @@ export class WorldInstance<K extends AnyWorldKind = AnyWorldKind> implements Hos
       return;
     }
     this.seat(session, info, undefined, admission);
+    this.sends.flushSoon(); // the welcome leaves now, not at the server's next update
   }
 
   private seat(
