@@ -1,16 +1,10 @@
 import { isShardlineError, ShardlineError, TokenBucket } from '@shardline/core';
-import type { Logger } from 'pino';
-import type { WorldInstance } from '../../worlds/world-instance.js';
-import type { WorldTicket } from '../../worlds/world-runtime.js';
-import type { ClusterEngine } from '../engine.js';
 import { checkJson, decodeJson, encodeJson } from '../services/json-wire.js';
-import type { ShardIndexStore } from '../shard-index/shard-index-store.js';
-import type { ShardMembership } from '../shard-membership.js';
 import type { Arrival, PlayerClaims } from './player-claims.js';
 import type { PlayerDirectory } from './player-directory.js';
 import type { PlayerLeaving } from './player-location.js';
 import { decodePlayerRecord, encodePlayerRecord, type PlayerRecord } from './player-record.js';
-import type { PortalPairs } from './portal-pairs.js';
+import type { ShardPlayersOptions } from './shard-players.js';
 import {
   CommittedRequest,
   HoldsReply,
@@ -31,19 +25,10 @@ export const TRANSFER_REQUEST_RATE = { perSecond: 2_000, burst: 500 } as const;
 /** How long a transfer's answer is remembered for its duplicates, ms (far past any source's retry). */
 export const ANSWERS_KEPT_MS = 5 * 60_000;
 
-export interface TransferDeskOptions {
-  engine: ClusterEngine;
-  cluster: string;
-  shard: string;
-  membership: ShardMembership;
-  store: ShardIndexStore;
-  pairs: PortalPairs;
+/** What the desk works with: its shard's players' options, and their claims and directory. */
+export interface TransferDeskOptions extends Omit<ShardPlayersOptions, 'nowMs'> {
   claims: PlayerClaims;
   directory: PlayerDirectory;
-  world(id: string): WorldInstance | undefined;
-  ticket(world: WorldInstance, holder: { clientId: string; userData?: Uint8Array }): WorldTicket;
-  addresses(): string[];
-  logger: Logger | undefined;
   nowMs: () => number;
   /** A player who arrived through a portal became one of this shard's (the figures count it). */
   arrived: () => void;
